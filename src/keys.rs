@@ -1,0 +1,378 @@
+//! Proving and verifying keys, and `setup`.
+//!
+//! The verifying key (vk) holds everything the verifier needs and nothing it must read from a proof:
+//! shapes and domain sizes, per-row weight commitments `[W_i]₁`, bias commitments `[b]₁`, the lookup
+//! table's column commitments, `[τ]₂`, the scale, and the input visibility. Its canonical encoding
+//! (`VerifyingKey::to_words`, 32-byte words) is the `vk.bin` file; `keccak256` of it is the digest
+//! absorbed first by the transcript and embedded in the Solidity verifier.
+
+use crate::field::{fr_from_i64, g1_from_words, g1_to_words, Word};
+use crate::kzg::{commit, G2Points, KzgError};
+use crate::model::{Activation, QuantizedModel};
+use crate::poly::Domain;
+use crate::srs::Srs;
+use crate::transcript::{keccak256, word_u64};
+use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
+use ark_ff::{BigInteger, PrimeField, Zero};
+use ark_poly::univariate::DensePolynomial;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Format version written as the first vk word.
+pub const VK_VERSION: u64 = 1;
+
+/// Whether the model input is part of the public statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Visibility {
+    /// The verifier sees the input.
+    Public,
+    /// The input is a hidden witness (range-checked to the lookup window).
+    Private,
+}
+
+/// One layer of the vk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerVk {
+    /// Real input length.
+    pub in_len: usize,
+    /// Real output length.
+    pub out_len: usize,
+    /// Domain of the input vector.
+    pub in_domain: Domain,
+    /// Domain of the output vector.
+    pub out_domain: Domain,
+    /// Activation after rescaling.
+    pub activation: Activation,
+    /// `[W_i(τ)]₁` for each output row `i` (row `i` interpolated over the input domain).
+    pub rows: Vec<G1Affine>,
+    /// `[b(τ)]₁` (bias interpolated over the output domain).
+    pub bias: G1Affine,
+}
+
+/// The verifying key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyingKey {
+    /// `s`.
+    pub scale_bits: u32,
+    /// `B`.
+    pub lookup_bits: u32,
+    /// Input visibility.
+    pub input: Visibility,
+    /// Layers in order.
+    pub layers: Vec<LayerVk>,
+    /// Domain of the lookup table (`2^(B+1)` rows: identity half, ReLU half).
+    pub table_domain: Domain,
+    /// `[kind]₁`, `[v]₁`, `[f(v)]₁` of the table columns.
+    pub table: [G1Affine; 3],
+    /// `[1]₂`, `[τ]₂`.
+    pub g2: G2Points,
+    /// The SRS was generated with `--dev` (INSECURE).
+    pub insecure: bool,
+}
+
+/// The proving key: the model, the SRS prefix the prover needs, and the vk.
+#[derive(Clone, Debug)]
+pub struct ProvingKey {
+    /// The quantized model (weights are the prover's secret).
+    pub model: QuantizedModel,
+    /// `[τ^i]₁` for `i < srs_len`.
+    pub g1: Vec<G1Affine>,
+    /// The verifying key.
+    pub vk: VerifyingKey,
+}
+
+/// Errors of setup and key decoding.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The model has no layers or inconsistent shapes.
+    #[error("model is not a chain of dense layers: {0}")]
+    BadModel(String),
+    /// The SRS is too short.
+    #[error(transparent)]
+    Srs(#[from] KzgError),
+    /// The SRS does not have enough powers.
+    #[error("the model needs an SRS with at least {needed} G1 powers but the SRS has {have}; use a larger .ptau (power ≥ {power})")]
+    SrsTooSmall {
+        /// Powers needed.
+        needed: usize,
+        /// Powers available.
+        have: usize,
+        /// Smallest ptau power that suffices.
+        power: u32,
+    },
+    /// A vk file is malformed.
+    #[error("malformed verifying key: {0}")]
+    Malformed(String),
+}
+
+/// Length of a layer's input domain etc.
+fn layer_domains(model: &QuantizedModel) -> Vec<(Domain, Domain)> {
+    model.layers.iter().map(|l| (Domain::for_len(l.in_len()), Domain::for_len(l.out_len()))).collect()
+}
+
+/// The table rows: `(kind, v, f(v))` for `kind ∈ {0: identity, 1: relu}`, `v ∈ [-2^(B-1), 2^(B-1))`.
+pub fn table_columns(lookup_bits: u32) -> [Vec<Fr>; 3] {
+    let half = 1i64 << (lookup_bits - 1);
+    let mut cols = [vec![], vec![], vec![]];
+    for kind in 0..2i64 {
+        for v in -half..half {
+            let f = if kind == 1 { v.max(0) } else { v };
+            cols[0].push(fr_from_i64(kind));
+            cols[1].push(fr_from_i64(v));
+            cols[2].push(fr_from_i64(f));
+        }
+    }
+    cols
+}
+
+/// The G1 powers a model needs: the largest quotient and opening degrees plus blinding slack.
+pub fn srs_len_for(model: &QuantizedModel) -> usize {
+    let table = 1usize << (model.lookup_bits + 1);
+    let widest = layer_domains(model).iter().flat_map(|(a, b)| [a.size(), b.size()]).max().unwrap_or(2);
+    // Blinded witnesses have degree n+2. Table side: g·(β+T) − m has degree 2|T|+1, so Q_T and every
+    // opening stay below |T|+3. Witness side: h·(β+a)·(β+b) has degree 3n+6, so Q_n has degree 2n+6.
+    (table + 8).max(2 * widest + 16)
+}
+
+impl ProvingKey {
+    /// Commit the model's weights and the lookup table.
+    pub fn setup(model: &QuantizedModel, srs: &Srs, input: Visibility) -> Result<Self, KeyError> {
+        validate_model(model)?;
+        let needed = srs_len_for(model);
+        if srs.g1.len() < needed {
+            let power = needed.next_power_of_two().trailing_zeros();
+            return Err(KeyError::SrsTooSmall { needed, have: srs.g1.len(), power });
+        }
+        let g1 = srs.g1[..needed].to_vec();
+        let layers = model
+            .layers
+            .iter()
+            .zip(layer_domains(model))
+            .map(|(layer, (in_domain, out_domain))| {
+                let rows = layer
+                    .weights
+                    .par_iter()
+                    .map(|row| commit(&g1, &in_domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>())))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let bias = commit(&g1, &bias_poly(&layer.bias, out_domain))?;
+                Ok(LayerVk {
+                    in_len: layer.in_len(),
+                    out_len: layer.out_len(),
+                    in_domain,
+                    out_domain,
+                    activation: layer.activation,
+                    rows,
+                    bias,
+                })
+            })
+            .collect::<Result<Vec<_>, KeyError>>()?;
+        let table_domain = Domain::new(model.lookup_bits + 1);
+        let cols = table_columns(model.lookup_bits);
+        let mut table = [G1Affine::zero(); 3];
+        for (t, c) in table.iter_mut().zip(&cols) {
+            *t = commit(&g1, &table_domain.interpolate(c))?;
+        }
+        let vk = VerifyingKey {
+            scale_bits: model.scale_bits,
+            lookup_bits: model.lookup_bits,
+            input,
+            layers,
+            table_domain,
+            table,
+            g2: G2Points { one: srs.g2[0], tau: srs.g2[1] },
+            insecure: srs.is_insecure(),
+        };
+        Ok(Self { model: model.clone(), g1, vk })
+    }
+}
+
+/// The bias polynomial over the output domain.
+pub fn bias_poly(bias: &[i64], domain: Domain) -> DensePolynomial<Fr> {
+    domain.interpolate(&bias.iter().map(|b| fr_from_i64(*b)).collect::<Vec<_>>())
+}
+
+fn validate_model(model: &QuantizedModel) -> Result<(), KeyError> {
+    if model.layers.is_empty() {
+        return Err(KeyError::BadModel("no layers".into()));
+    }
+    if model.lookup_bits < model.scale_bits + 1 || model.lookup_bits > 20 || model.scale_bits == 0 {
+        return Err(KeyError::BadModel(format!(
+            "need 1 ≤ scale_bits < lookup_bits ≤ 20, got scale_bits {} lookup_bits {}",
+            model.scale_bits, model.lookup_bits
+        )));
+    }
+    for (k, l) in model.layers.iter().enumerate() {
+        if l.weights.iter().any(|r| r.len() != l.in_len()) || l.bias.len() != l.out_len() || l.out_len() == 0 {
+            return Err(KeyError::BadModel(format!("layer {k} ({}) has ragged weights or bias", l.name)));
+        }
+        if k > 0 && model.layers[k - 1].out_len() != l.in_len() {
+            return Err(KeyError::BadModel(format!("layer {k} ({}) input length does not match the previous output", l.name)));
+        }
+    }
+    Ok(())
+}
+
+fn fq_word(x: &Fq) -> Word {
+    let mut w = [0u8; 32];
+    w.copy_from_slice(&x.into_bigint().to_bytes_be());
+    w
+}
+
+/// G2 point in the EVM pairing precompile's order: `x.c1, x.c0, y.c1, y.c0`.
+pub fn g2_to_words(p: &G2Affine) -> [Word; 4] {
+    let (x, y) = p.xy().unwrap_or((Fq2::zero(), Fq2::zero()));
+    [fq_word(&x.c1), fq_word(&x.c0), fq_word(&y.c1), fq_word(&y.c0)]
+}
+
+fn g2_from_words(w: &[Word]) -> Result<G2Affine, KeyError> {
+    let f = |b: &Word| {
+        let x = Fq::from_be_bytes_mod_order(b);
+        (fq_word(&x) == *b).then_some(x).ok_or_else(|| KeyError::Malformed("G2 coordinate ≥ p".into()))
+    };
+    let p = G2Affine::new_unchecked(Fq2::new(f(&w[1])?, f(&w[0])?), Fq2::new(f(&w[3])?, f(&w[2])?));
+    if !p.is_on_curve() || !p.is_in_correct_subgroup_assuming_on_curve() || p.is_zero() {
+        return Err(KeyError::Malformed("[τ]₂ is not a valid G2 point".into()));
+    }
+    Ok(p)
+}
+
+impl VerifyingKey {
+    /// Canonical encoding (the `vk.bin` file and the digest preimage).
+    pub fn to_words(&self) -> Vec<Word> {
+        let mut w = vec![
+            word_u64(VK_VERSION),
+            word_u64(self.scale_bits.into()),
+            word_u64(self.lookup_bits.into()),
+            word_u64(matches!(self.input, Visibility::Public).into()),
+            word_u64(self.insecure.into()),
+            word_u64(self.layers.len() as u64),
+        ];
+        for l in &self.layers {
+            w.extend([
+                word_u64(l.in_len as u64),
+                word_u64(l.out_len as u64),
+                word_u64(matches!(l.activation, Activation::Relu).into()),
+            ]);
+            for r in &l.rows {
+                w.extend(g1_to_words(r));
+            }
+            w.extend(g1_to_words(&l.bias));
+        }
+        for t in &self.table {
+            w.extend(g1_to_words(t));
+        }
+        w.extend(g2_to_words(&self.g2.tau));
+        w
+    }
+
+    /// The vk as bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_words().concat()
+    }
+
+    /// `keccak256(to_bytes())`.
+    pub fn digest(&self) -> Word {
+        keccak256(&self.to_bytes())
+    }
+
+    /// Decode and validate a vk file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+        if bytes.len() % 32 != 0 {
+            return Err(KeyError::Malformed(format!("length {} is not a multiple of 32", bytes.len())));
+        }
+        let words: Vec<Word> = bytes.chunks_exact(32).map(|c| c.try_into().unwrap_or([0u8; 32])).collect();
+        let mut r = Reader { words: &words, pos: 0 };
+        let small = |r: &mut Reader, max: u64, what: &str| -> Result<u64, KeyError> {
+            let w = r.next()?;
+            let v = u64::from_be_bytes(w[24..].try_into().unwrap_or([0xff; 8]));
+            if w[..24].iter().any(|b| *b != 0) || v > max {
+                return Err(KeyError::Malformed(format!("{what} out of range")));
+            }
+            Ok(v)
+        };
+        if small(&mut r, u64::MAX, "version")? != VK_VERSION {
+            return Err(KeyError::Malformed("unknown version (not a zkt-eth vk.bin?)".into()));
+        }
+        let scale_bits = small(&mut r, 30, "scale_bits")? as u32;
+        let lookup_bits = small(&mut r, 20, "lookup_bits")? as u32;
+        if lookup_bits < scale_bits + 1 || scale_bits == 0 {
+            return Err(KeyError::Malformed("lookup_bits must exceed scale_bits".into()));
+        }
+        let input = if small(&mut r, 1, "input visibility")? == 1 { Visibility::Public } else { Visibility::Private };
+        let insecure = small(&mut r, 1, "insecure flag")? == 1;
+        let n_layers = small(&mut r, 64, "layer count")? as usize;
+        if n_layers == 0 {
+            return Err(KeyError::Malformed("no layers".into()));
+        }
+        let mut layers = Vec::with_capacity(n_layers);
+        for k in 0..n_layers {
+            let in_len = small(&mut r, 1 << 20, "input length")? as usize;
+            let out_len = small(&mut r, 1 << 20, "output length")? as usize;
+            let activation = if small(&mut r, 1, "activation")? == 1 { Activation::Relu } else { Activation::Identity };
+            if in_len == 0 || out_len == 0 || (k > 0 && layers.last().map(|l: &LayerVk| l.out_len) != Some(in_len)) {
+                return Err(KeyError::Malformed(format!("layer {k} shapes are inconsistent")));
+            }
+            let rows = (0..out_len).map(|_| r.point()).collect::<Result<Vec<_>, _>>()?;
+            let bias = r.point()?;
+            layers.push(LayerVk {
+                in_len,
+                out_len,
+                in_domain: Domain::for_len(in_len),
+                out_domain: Domain::for_len(out_len),
+                activation,
+                rows,
+                bias,
+            });
+        }
+        let table = [r.point()?, r.point()?, r.point()?];
+        let tau = g2_from_words(r.take(4)?)?;
+        if r.pos != words.len() {
+            return Err(KeyError::Malformed(format!("{} trailing words", words.len() - r.pos)));
+        }
+        Ok(Self {
+            scale_bits,
+            lookup_bits,
+            input,
+            layers,
+            table_domain: Domain::new(lookup_bits + 1),
+            table,
+            g2: G2Points { one: G2Affine::generator(), tau },
+            insecure,
+        })
+    }
+
+    /// Real input length.
+    pub fn input_len(&self) -> usize {
+        self.layers.first().map_or(0, |l| l.in_len)
+    }
+    /// Real output length.
+    pub fn output_len(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.out_len)
+    }
+}
+
+struct Reader<'a> {
+    words: &'a [Word],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[Word], KeyError> {
+        let out = self.words.get(self.pos..self.pos + n).ok_or_else(|| KeyError::Malformed("truncated".into()))?;
+        self.pos += n;
+        Ok(out)
+    }
+    fn next(&mut self) -> Result<Word, KeyError> {
+        Ok(self.take(1)?[0])
+    }
+    fn point(&mut self) -> Result<G1Affine, KeyError> {
+        let pos = self.pos;
+        let w = self.take(2)?;
+        if w[0] == [0u8; 32] && w[1] == [0u8; 32] {
+            return Ok(G1Affine::zero());
+        }
+        g1_from_words(&w[0], &w[1], pos).map_err(|e| KeyError::Malformed(e.to_string()))
+    }
+}

@@ -1,0 +1,133 @@
+//! KZG commitments on BN254 (Kate–Zaverucha–Goldberg 2010) and the batched opening check.
+//!
+//! A polynomial `p` of degree `< len(ck)` commits to `[p(τ)]₁ = Σ pᵢ·[τ^i]₁`. An opening claim says
+//! that the polynomial behind a (linear combination of) commitment(s) `C` takes value `v` at `z`.
+//! Claims are grouped by point; for the claims `(Cᵢ, vᵢ)` at point `z` with batching powers `νⁱ`, the
+//! prover sends `π = [(Σ νⁱ pᵢ − Σ νⁱ vᵢ)/(X − z)]₁`. All points are checked with one pairing product:
+//!
+//! ```text
+//! e( Σ_k ρᵏ π_k , [τ]₂ ) = e( Σ_k ρᵏ (C_k − v_k·[1]₁ + z_k·π_k) , [1]₂ )
+//! ```
+//!
+//! so only the two fixed G2 points `[1]₂`, `[τ]₂` are ever paired against (DESIGN §4).
+
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
+use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ff::{One, Zero};
+use ark_poly::univariate::DensePolynomial;
+
+/// Errors of the commitment layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KzgError {
+    /// The SRS is too short for the polynomial.
+    #[error("polynomial of degree {degree} needs an SRS with at least {needed} G1 powers, the key has {have}")]
+    SrsTooSmall {
+        /// Degree of the polynomial.
+        degree: usize,
+        /// Powers needed.
+        needed: usize,
+        /// Powers available.
+        have: usize,
+    },
+}
+
+/// Commit to `p` with the monomial SRS `g1`.
+pub fn commit(g1: &[G1Affine], p: &DensePolynomial<Fr>) -> Result<G1Affine, KzgError> {
+    let n = p.coeffs.len();
+    if n > g1.len() {
+        return Err(KzgError::SrsTooSmall { degree: n.saturating_sub(1), needed: n, have: g1.len() });
+    }
+    if n == 0 {
+        return Ok(G1Affine::zero());
+    }
+    Ok(G1Projective::msm_unchecked(&g1[..n], &p.coeffs).into_affine())
+}
+
+/// `Σ sᵢ·Pᵢ`.
+pub fn lincomb(terms: &[(Fr, G1Affine)]) -> G1Projective {
+    let (scalars, bases): (Vec<Fr>, Vec<G1Affine>) = terms.iter().map(|(s, p)| (*s, *p)).unzip();
+    G1Projective::msm_unchecked(&bases, &scalars)
+}
+
+/// The verifier's side of one evaluation point after accumulation.
+#[derive(Clone, Debug)]
+pub struct PointClaim {
+    /// The evaluation point `z_k`.
+    pub point: Fr,
+    /// The accumulated commitment `C_k`.
+    pub commitment: G1Projective,
+    /// The accumulated value `v_k`.
+    pub value: Fr,
+    /// The opening proof `π_k` from the decider.
+    pub proof: G1Affine,
+}
+
+/// The fixed G2 points of the verifying key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct G2Points {
+    /// `[1]₂`.
+    pub one: G2Affine,
+    /// `[τ]₂`.
+    pub tau: G2Affine,
+}
+
+/// The single pairing-product check over all evaluation points, batched with `rho`.
+pub fn check_openings(claims: &[PointClaim], rho: Fr, g2: &G2Points) -> bool {
+    let g = G1Affine::generator();
+    let mut lhs = G1Projective::zero();
+    let mut rhs = G1Projective::zero();
+    let mut r = Fr::one();
+    for c in claims {
+        lhs += c.proof * r;
+        rhs += (c.commitment - g * c.value + c.proof * c.point) * r;
+        r *= rho;
+    }
+    let out = Bn254::multi_pairing([lhs.into_affine(), (-rhs).into_affine()], [g2.tau, g2.one]);
+    out.0.is_one()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::poly::{divide_by_linear, random_fr};
+    use ark_poly::{DenseUVPolynomial, Polynomial};
+    use rand::SeedableRng;
+
+    fn toy_srs(len: usize) -> (Vec<G1Affine>, G2Points) {
+        let tau = Fr::from(123456789u64);
+        let mut pows = vec![];
+        let mut t = Fr::one();
+        for _ in 0..len {
+            pows.push((G1Affine::generator() * t).into_affine());
+            t *= tau;
+        }
+        let g2 = G2Affine::generator();
+        (pows, G2Points { one: g2, tau: (g2 * tau).into_affine() })
+    }
+
+    #[test]
+    fn honest_openings_verify_and_wrong_values_fail() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        let (g1, g2) = toy_srs(16);
+        let mut claims = vec![];
+        for _ in 0..3 {
+            let p = DensePolynomial::from_coefficients_vec((0..10).map(|_| random_fr(&mut rng)).collect());
+            let z = random_fr(&mut rng);
+            let c = commit(&g1, &p).unwrap();
+            let pi = commit(&g1, &divide_by_linear(&p, z)).unwrap();
+            claims.push(PointClaim { point: z, commitment: c.into(), value: p.evaluate(&z), proof: pi });
+        }
+        let rho = random_fr(&mut rng);
+        assert!(check_openings(&claims, rho, &g2));
+        claims[1].value += Fr::one();
+        assert!(!check_openings(&claims, rho, &g2));
+    }
+
+    #[test]
+    fn srs_too_small_is_an_error() {
+        let (g1, _) = toy_srs(4);
+        let p = DensePolynomial::from_coefficients_vec(vec![Fr::one(); 5]);
+        assert!(matches!(commit(&g1, &p), Err(KzgError::SrsTooSmall { .. })));
+    }
+}

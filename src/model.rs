@@ -1,0 +1,204 @@
+//! The quantized integer model: the contract between the ONNX front end and the prover.
+//!
+//! A model is a chain of dense layers over flattened vectors (batch dimension 1). Each layer is
+//!
+//! ```text
+//! acc = W·x + b            (W at scale 2^s, x at scale 2^s, b at scale 2^2s: acc at scale 2^2s)
+//! q   = floor((acc + 2^(s-1)) / 2^s)        rescale with rounding, proven by a range lookup
+//! out = act(q)             act ∈ {identity, relu}, proven by a table lookup; out at scale 2^s
+//! ```
+//!
+//! `q` must lie in the lookup window `[-2^(B-1), 2^(B-1))` where `B = lookup_bits`; a value outside
+//! it is an error at witness time, never a silent clamp.
+
+use serde::{Deserialize, Serialize};
+
+/// The non-linearity applied after rescaling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    /// No activation: the layer output is the rescaled accumulator.
+    Identity,
+    /// `max(0, q)`.
+    Relu,
+}
+
+/// One fully connected layer with constant weights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DenseLayer {
+    /// Human-readable name built from the ONNX node names it covers (e.g. `"MatMul_0+Add_1+Relu_2"`).
+    pub name: String,
+    /// `weights[i][j]`: output `i`, input `j`, at scale `2^s`.
+    pub weights: Vec<Vec<i64>>,
+    /// One entry per output, at scale `2^(2s)`.
+    pub bias: Vec<i64>,
+    /// Activation applied after rescaling.
+    pub activation: Activation,
+}
+
+impl DenseLayer {
+    /// Number of inputs.
+    pub fn in_len(&self) -> usize {
+        self.weights.first().map_or(0, Vec::len)
+    }
+    /// Number of outputs.
+    pub fn out_len(&self) -> usize {
+        self.weights.len()
+    }
+}
+
+/// A quantized model ready for setup and proving.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuantizedModel {
+    /// Model name (file stem of the ONNX file).
+    pub name: String,
+    /// `s`: a real value `v` is represented by `round(v · 2^s)`.
+    pub scale_bits: u32,
+    /// `B`: every rescaled value must lie in `[-2^(B-1), 2^(B-1))`. Requires `B ≥ s + 1`.
+    pub lookup_bits: u32,
+    /// The ONNX input shape, batch dimension included (informational).
+    pub input_shape: Vec<usize>,
+    /// The layers, applied in order; layer `k+1` reads the output of layer `k`.
+    pub layers: Vec<DenseLayer>,
+}
+
+/// Why integer inference failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ForwardError {
+    /// The input has the wrong number of elements.
+    #[error("input has {got} values but the model expects {expected}")]
+    InputLength {
+        /// Expected length.
+        expected: usize,
+        /// Actual length.
+        got: usize,
+    },
+    /// A rescaled value fell outside the lookup window.
+    #[error(
+        "layer {layer} ({name}): value {value} outside lookup window [{lo}, {hi}); raise --lookup-bits or lower --scale-bits"
+    )]
+    OutsideWindow {
+        /// Layer index.
+        layer: usize,
+        /// Layer name.
+        name: String,
+        /// The offending rescaled value.
+        value: i64,
+        /// Window start (inclusive).
+        lo: i64,
+        /// Window end (exclusive).
+        hi: i64,
+    },
+    /// An input value itself is outside the window.
+    #[error("input value {value} at index {index} outside window [{lo}, {hi}); lower --scale-bits or raise --lookup-bits")]
+    InputOutsideWindow {
+        /// Index in the flattened input.
+        index: usize,
+        /// The offending value.
+        value: i64,
+        /// Window start (inclusive).
+        lo: i64,
+        /// Window end (exclusive).
+        hi: i64,
+    },
+}
+
+/// Every intermediate tensor of one integer inference, as the prover needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// The quantized input.
+    pub input: Vec<i64>,
+    /// Per layer: the accumulator `W·x + b` (scale 2^2s).
+    pub acc: Vec<Vec<i64>>,
+    /// Per layer: the rescaled value `q`.
+    pub rescaled: Vec<Vec<i64>>,
+    /// Per layer: the activation output (the next layer's input).
+    pub out: Vec<Vec<i64>>,
+}
+
+impl Trace {
+    /// The model output (last layer's activation output).
+    pub fn output(&self) -> &[i64] {
+        self.out.last().map_or(&self.input, Vec::as_slice)
+    }
+}
+
+impl QuantizedModel {
+    /// Length of the flattened input.
+    pub fn input_len(&self) -> usize {
+        self.layers.first().map_or(0, DenseLayer::in_len)
+    }
+    /// Length of the flattened output.
+    pub fn output_len(&self) -> usize {
+        self.layers.last().map_or(0, DenseLayer::out_len)
+    }
+    /// The lookup window `[lo, hi)`.
+    pub fn window(&self) -> (i64, i64) {
+        let half = 1i64 << (self.lookup_bits - 1);
+        (-half, half)
+    }
+    /// Quantize a real value at this model's scale.
+    pub fn quantize(&self, v: f64) -> i64 {
+        (v * (1u64 << self.scale_bits) as f64).round() as i64
+    }
+    /// Dequantize a value at this model's scale.
+    pub fn dequantize(&self, q: i64) -> f64 {
+        q as f64 / (1u64 << self.scale_bits) as f64
+    }
+
+    /// Integer inference, exactly as the proof will attest it.
+    pub fn forward(&self, input: &[i64]) -> Result<Trace, ForwardError> {
+        if input.len() != self.input_len() {
+            return Err(ForwardError::InputLength { expected: self.input_len(), got: input.len() });
+        }
+        let (lo, hi) = self.window();
+        if let Some((index, &value)) = input.iter().enumerate().find(|(_, v)| **v < lo || **v >= hi) {
+            return Err(ForwardError::InputOutsideWindow { index, value, lo, hi });
+        }
+        let s = self.scale_bits;
+        let mut trace = Trace { input: input.to_vec(), acc: vec![], rescaled: vec![], out: vec![] };
+        let mut x = input.to_vec();
+        for (k, layer) in self.layers.iter().enumerate() {
+            let acc: Vec<i64> = layer
+                .weights
+                .iter()
+                .zip(&layer.bias)
+                .map(|(row, b)| row.iter().zip(&x).map(|(w, v)| w * v).sum::<i64>() + b)
+                .collect();
+            let q: Vec<i64> = acc.iter().map(|a| rescale(*a, s)).collect();
+            if let Some(&value) = q.iter().find(|v| **v < lo || **v >= hi) {
+                return Err(ForwardError::OutsideWindow { layer: k, name: layer.name.clone(), value, lo, hi });
+            }
+            let out: Vec<i64> = q
+                .iter()
+                .map(|v| match layer.activation {
+                    Activation::Identity => *v,
+                    Activation::Relu => (*v).max(0),
+                })
+                .collect();
+            trace.acc.push(acc);
+            trace.rescaled.push(q);
+            trace.out.push(out.clone());
+            x = out;
+        }
+        Ok(trace)
+    }
+}
+
+/// `floor((a + 2^(s-1)) / 2^s)`: division by `2^s` rounding half up.
+pub fn rescale(a: i64, s: u32) -> i64 {
+    (a + (1i64 << s >> 1)).div_euclid(1i64 << s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rescale_rounds_half_up_for_negatives_too() {
+        assert_eq!(rescale(5 * 256 + 127, 8), 5);
+        assert_eq!(rescale(5 * 256 + 128, 8), 6);
+        assert_eq!(rescale(-5 * 256 - 128, 8), -5);
+        assert_eq!(rescale(-5 * 256 - 129, 8), -6);
+    }
+}

@@ -1,0 +1,185 @@
+//! Polynomials over power-of-two multiplicative subgroups `H = {ω^j}` of `Fr`.
+//!
+//! Vectors are encoded in the Lagrange basis of `H` (value `v_j` at `ω^j`); witness polynomials are
+//! blinded by adding `Z_H(X)·b(X)` with a random `b` of degree `< BLINDING`, which leaves the values
+//! on `H` unchanged and makes up to `BLINDING` openings outside `H` uniformly random.
+
+use ark_bn254::Fr;
+use ark_ff::{batch_inversion, FftField, Field, One, Zero};
+use ark_poly::{univariate::DensePolynomial, DenseUVPolynomial, EvaluationDomain, Radix2EvaluationDomain};
+use rand::RngCore;
+
+/// Number of random blinding coefficients per witness polynomial (each is opened at most this often).
+pub const BLINDING: usize = 3;
+
+/// A subgroup of size `2^log_size`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Domain {
+    /// `log2` of the size.
+    pub log_size: u32,
+}
+
+impl Domain {
+    /// The domain of size `2^log_size`.
+    pub fn new(log_size: u32) -> Self {
+        Self { log_size }
+    }
+    /// Smallest domain holding `len` values (at least 2).
+    pub fn for_len(len: usize) -> Self {
+        Self { log_size: len.max(2).next_power_of_two().trailing_zeros() }
+    }
+    /// Size `n`.
+    pub fn size(&self) -> usize {
+        1 << self.log_size
+    }
+    /// The generator `ω`.
+    pub fn omega(&self) -> Fr {
+        // Fr has 2-adicity 28; every domain we use is far smaller.
+        Fr::get_root_of_unity(self.size() as u64).unwrap_or_else(Fr::one)
+    }
+    fn ark(&self) -> Radix2EvaluationDomain<Fr> {
+        Radix2EvaluationDomain::new(self.size()).unwrap_or_else(|| unreachable_domain())
+    }
+    /// `Z_H(z) = z^n − 1`.
+    pub fn vanishing_at(&self, z: Fr) -> Fr {
+        z.pow([self.size() as u64]) - Fr::one()
+    }
+    /// Interpolate `values` (zero-padded to `n`) without blinding.
+    pub fn interpolate(&self, values: &[Fr]) -> DensePolynomial<Fr> {
+        let mut evals = values.to_vec();
+        evals.resize(self.size(), Fr::zero());
+        DensePolynomial::from_coefficients_vec(self.ark().ifft(&evals))
+    }
+    /// Interpolate and blind with `Z_H · b`, `deg b < BLINDING`.
+    pub fn interpolate_blinded(&self, values: &[Fr], rng: &mut impl RngCore) -> DensePolynomial<Fr> {
+        let mut coeffs = self.interpolate(values).coeffs;
+        coeffs.resize(self.size() + BLINDING, Fr::zero());
+        for i in 0..BLINDING {
+            let b = random_fr(rng);
+            coeffs[i] -= b;
+            coeffs[self.size() + i] += b;
+        }
+        DensePolynomial::from_coefficients_vec(coeffs)
+    }
+    /// Divide `p` by `Z_H`; the remainder must be zero (an honest prover's constraint).
+    pub fn divide_by_vanishing(&self, p: &DensePolynomial<Fr>) -> Option<DensePolynomial<Fr>> {
+        let n = self.size();
+        if p.coeffs.len() <= n {
+            return p.coeffs.iter().all(Zero::is_zero).then(DensePolynomial::zero);
+        }
+        // p = q·(X^n − 1) + rem: q_i = p_{i+n} + q_{i+n}, processed from the top.
+        let mut q = vec![Fr::zero(); p.coeffs.len() - n];
+        for i in (0..q.len()).rev() {
+            q[i] = p.coeffs[i + n] + q.get(i + n).copied().unwrap_or_else(Fr::zero);
+        }
+        let rem_ok = (0..n).all(|i| p.coeffs[i] + q.get(i).copied().unwrap_or_else(Fr::zero) == Fr::zero());
+        rem_ok.then(|| DensePolynomial::from_coefficients_vec(q))
+    }
+    /// `L_j(z)` for `j < count`: `ω^j·(z^n − 1) / (n·(z − ω^j))`. `None` if `z ∈ H`.
+    pub fn lagrange_at(&self, z: Fr, count: usize) -> Option<Vec<Fr>> {
+        let n = self.size();
+        let zh = self.vanishing_at(z);
+        if zh.is_zero() {
+            return None;
+        }
+        let omega = self.omega();
+        let mut pows = Vec::with_capacity(count);
+        let mut w = Fr::one();
+        for _ in 0..count {
+            pows.push(w);
+            w *= omega;
+        }
+        let mut denoms: Vec<Fr> = pows.iter().map(|w| Fr::from(n as u64) * (z - w)).collect();
+        batch_inversion(&mut denoms);
+        Some(pows.iter().zip(denoms).map(|(w, d)| *w * zh * d).collect())
+    }
+    /// `Σ_j values[j]·L_j(z)`: the evaluation of a public vector's polynomial.
+    pub fn evaluate_public(&self, values: &[Fr], z: Fr) -> Option<Fr> {
+        let l = self.lagrange_at(z, values.len())?;
+        Some(values.iter().zip(l).map(|(v, l)| *v * l).sum())
+    }
+}
+
+#[cold]
+fn unreachable_domain() -> Radix2EvaluationDomain<Fr> {
+    // Sizes are bounded by Domain::for_len callers to < 2^28, which Fr supports.
+    #[expect(clippy::panic, reason = "domain sizes are validated when the model is compiled")]
+    {
+        panic!("domain size exceeds the 2-adicity of Fr")
+    }
+}
+
+/// `p(ω·X)`.
+pub fn shift(p: &DensePolynomial<Fr>, omega: Fr) -> DensePolynomial<Fr> {
+    let mut w = Fr::one();
+    let coeffs = p
+        .coeffs
+        .iter()
+        .map(|c| {
+            let out = *c * w;
+            w *= omega;
+            out
+        })
+        .collect();
+    DensePolynomial::from_coefficients_vec(coeffs)
+}
+
+/// A uniformly random scalar.
+pub fn random_fr(rng: &mut impl RngCore) -> Fr {
+    let mut bytes = [0u8; 64];
+    rng.fill_bytes(&mut bytes);
+    <Fr as ark_ff::PrimeField>::from_le_bytes_mod_order(&bytes)
+}
+
+/// `(p(X) − p(z)) / (X − z)` by synthetic division.
+pub fn divide_by_linear(p: &DensePolynomial<Fr>, z: Fr) -> DensePolynomial<Fr> {
+    let n = p.coeffs.len();
+    if n <= 1 {
+        return DensePolynomial::zero();
+    }
+    let mut q = vec![Fr::zero(); n - 1];
+    let mut acc = Fr::zero();
+    for i in (1..n).rev() {
+        acc = acc * z + p.coeffs[i];
+        q[i - 1] = acc;
+    }
+    DensePolynomial::from_coefficients_vec(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_poly::Polynomial;
+    use rand::SeedableRng;
+
+    #[test]
+    fn blinding_keeps_values_on_h_and_vanishing_division_is_exact() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let d = Domain::new(3);
+        let vals: Vec<Fr> = (0..5u64).map(Fr::from).collect();
+        let p = d.interpolate_blinded(&vals, &mut rng);
+        let omega = d.omega();
+        for (j, v) in vals.iter().enumerate() {
+            assert_eq!(p.evaluate(&omega.pow([j as u64])), *v);
+        }
+        let z = random_fr(&mut rng);
+        let l = d.lagrange_at(z, 5).unwrap();
+        let lhs: Fr = vals.iter().zip(&l).map(|(a, b)| *a * b).sum();
+        assert_eq!(lhs, d.interpolate(&vals).evaluate(&z));
+        // p − interpolate(vals) vanishes on H.
+        let diff = &p - &d.interpolate(&vals);
+        let q = d.divide_by_vanishing(&diff).unwrap();
+        assert_eq!(q.evaluate(&z) * d.vanishing_at(z), diff.evaluate(&z));
+        assert!(d.divide_by_vanishing(&p).is_none(), "p does not vanish on H");
+    }
+
+    #[test]
+    fn linear_division() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+        let p = DensePolynomial::from_coefficients_vec((0..9).map(|_| random_fr(&mut rng)).collect());
+        let z = random_fr(&mut rng);
+        let x = random_fr(&mut rng);
+        let q = divide_by_linear(&p, z);
+        assert_eq!(q.evaluate(&x) * (x - z), p.evaluate(&x) - p.evaluate(&z));
+    }
+}

@@ -1,0 +1,143 @@
+//! The Rust verifier: decode, replay the transcript, run each block's algebra, accumulate, and one
+//! pairing-product check. It reads only the vk, the public values and the proof bytes; the Solidity
+//! verifier (`codegen/`) is a line-by-line translation of [`verify`].
+
+use crate::accumulate::fold_commitments;
+use crate::field::{fr_to_i64, Word};
+use crate::keys::{VerifyingKey, Visibility};
+use crate::kzg::{check_openings, PointClaim};
+use crate::proof::{DecodeError, Proof};
+use crate::protocol::{build_claims, point_values, resolve, AlgebraError, Challenges, Layout, ProofView, Public};
+use crate::transcript::{Tag, Transcript, Words};
+use ark_bn254::Fr;
+
+/// Why a proof was rejected. `Malformed` variants are encoding problems; the rest are false proofs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The proof bytes are malformed.
+    #[error("malformed proof: {0}")]
+    Malformed(#[from] DecodeError),
+    /// Public inputs or outputs have the wrong count.
+    #[error("expected {expected} public {what}, got {got}")]
+    PublicLength {
+        /// "inputs" or "outputs".
+        what: &'static str,
+        /// Expected count.
+        expected: usize,
+        /// Actual count.
+        got: usize,
+    },
+    /// A public input is outside the lookup window.
+    #[error("public input {index} is outside the model's input window")]
+    InputOutOfWindow {
+        /// Index of the input.
+        index: usize,
+    },
+    /// A field check of the algebra failed.
+    #[error("algebra check failed: {0}")]
+    Algebra(#[from] AlgebraError),
+    /// The final pairing check failed: some opening or block identity is false.
+    #[error("pairing check failed: an opening or a block identity does not hold (tampered proof, wrong public values, or another model's proof)")]
+    PairingFailed,
+}
+
+/// Replay the transcript: absorb everything in protocol order and draw the challenges.
+pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof) -> Challenges {
+    let mut t = Transcript::new();
+    let mut w = Words::default();
+    w.0.push(vk.digest());
+    t.absorb(Tag::VkDigest, &w.0);
+    absorb_public(&mut t, public);
+    let points = |ps: &[ark_bn254::G1Affine]| {
+        let mut w = Words::default();
+        ps.iter().for_each(|p| {
+            w.point(p);
+        });
+        w
+    };
+    t.absorb(Tag::Witness, &points(&proof.commits[..layout.r1_end]).0);
+    let (alpha, theta, beta) = (t.squeeze(), t.squeeze(), t.squeeze());
+    let mut w = points(&proof.commits[layout.r1_end..layout.r2_end]);
+    proof.scalars.iter().for_each(|s| {
+        w.scalar(s);
+    });
+    t.absorb(Tag::Sums, &w.0);
+    let gamma = t.squeeze();
+    t.absorb(Tag::Quotients, &points(&proof.commits[layout.r2_end..]).0);
+    let zeta = t.squeeze();
+    let mut w = Words::default();
+    proof.evals.iter().for_each(|s| {
+        w.scalar(s);
+    });
+    t.absorb(Tag::Evaluations, &w.0);
+    let nu = t.squeeze();
+    t.absorb(Tag::Openings, &points(&proof.openings).0);
+    let rho = t.squeeze();
+    Challenges { alpha, theta, beta, gamma, zeta, nu, rho }
+}
+
+/// Absorb `[n_in, inputs…, n_out, outputs…]`.
+pub fn absorb_public(t: &mut Transcript, public: &Public) {
+    let mut w = Words::default();
+    w.int(public.inputs.len() as u64);
+    public.inputs.iter().for_each(|x| {
+        w.scalar(x);
+    });
+    w.int(public.outputs.len() as u64);
+    public.outputs.iter().for_each(|x| {
+        w.scalar(x);
+    });
+    t.absorb(Tag::PublicValues, &w.0);
+}
+
+/// Check the public values' shape against the vk.
+pub fn check_public(vk: &VerifyingKey, public: &Public) -> Result<(), VerifyError> {
+    let expected_in = if vk.input == Visibility::Public { vk.input_len() } else { 0 };
+    if public.inputs.len() != expected_in {
+        return Err(VerifyError::PublicLength { what: "inputs", expected: expected_in, got: public.inputs.len() });
+    }
+    if public.outputs.len() != vk.output_len() {
+        return Err(VerifyError::PublicLength { what: "outputs", expected: vk.output_len(), got: public.outputs.len() });
+    }
+    let half = 1i64 << (vk.lookup_bits - 1);
+    for (index, x) in public.inputs.iter().enumerate() {
+        if !fr_to_i64(*x).is_some_and(|v| (-half..half).contains(&v)) {
+            return Err(VerifyError::InputOutOfWindow { index });
+        }
+    }
+    Ok(())
+}
+
+/// Verify `proof_bytes` for `vk` and the public values.
+pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<(), VerifyError> {
+    let layout = Layout::new(vk);
+    let proof = Proof::from_bytes(proof_bytes, &layout)?;
+    check_public(vk, public)?;
+    let ch = replay(vk, &layout, public, &proof);
+    let view = ProofView { scalars: &proof.scalars, evals: &proof.evals };
+    let claims = build_claims(vk, &layout, public, &view, &ch)?;
+    let folded = fold_commitments(&claims, ch.nu, layout.points.len(), |b| resolve(vk, &proof.commits, b));
+    let points = point_values(&layout, ch.zeta);
+    let per_point: Vec<PointClaim> = folded
+        .into_iter()
+        .zip(points)
+        .zip(&proof.openings)
+        .map(|(((commitment, value), point), proof)| PointClaim { point, commitment, value, proof: *proof })
+        .collect();
+    if !check_openings(&per_point, ch.rho, &vk.g2) {
+        return Err(VerifyError::PairingFailed);
+    }
+    Ok(())
+}
+
+/// The vk digest as a word (re-exported for callers that embed it).
+pub fn vk_digest(vk: &VerifyingKey) -> Word {
+    vk.digest()
+}
+
+/// Public values from quantized integers.
+pub fn public_from_ints(inputs: &[i64], outputs: &[i64]) -> Public {
+    let f = |v: &[i64]| v.iter().map(|x| crate::field::fr_from_i64(*x)).collect::<Vec<Fr>>();
+    Public { inputs: f(inputs), outputs: f(outputs) }
+}
