@@ -189,6 +189,9 @@ pub struct Layout {
     pub n_evals: usize,
     /// Evaluation points: `None` is `ζ`, `Some(d)` is `ζ·ω_d`.
     pub points: Vec<Option<Domain>>,
+    /// For evaluation `e`: the polynomial it opens and the index of its point. Claim `e` of
+    /// [`build_claims`] is evaluation `e`; the per-domain quotient claims follow.
+    pub eval_sources: Vec<(Base, usize)>,
 }
 
 impl Layout {
@@ -245,7 +248,59 @@ impl Layout {
         let quotients = domains.iter().map(|d| (*d, next(&mut c))).collect();
         let mut points = vec![None];
         points.extend(domains.iter().map(|d| Some(*d)));
-        Self { layers, input, table, quotients, r1_end, r2_end, n_commits: c, n_scalars: s, n_evals: e, points }
+        let mut out = Self {
+            layers,
+            input,
+            table,
+            quotients,
+            r1_end,
+            r2_end,
+            n_commits: c,
+            n_scalars: s,
+            n_evals: e,
+            points,
+            eval_sources: vec![],
+        };
+        out.eval_sources = out.sources(vk);
+        out
+    }
+
+    fn sources(&self, vk: &VerifyingKey) -> Vec<(Base, usize)> {
+        let mut src = vec![(Base::Commit(0), 0); self.n_evals];
+        let mut set = |e: usize, c: usize, p: usize| src[e] = (Base::Commit(c), p);
+        if let Some(r) = &self.input {
+            let w = self.shifted_point(vk.layers[0].in_domain);
+            set(r.e_x, r.x, 0);
+            set(r.e_h, r.h, 0);
+            set(r.e_t, r.t, 0);
+            set(r.e_t + 1, r.t, w);
+        }
+        for (l, idx) in vk.layers.iter().zip(&self.layers) {
+            let (wi, wo) = (self.shifted_point(l.in_domain), self.shifted_point(l.out_domain));
+            set(idx.e_y, idx.y, 0);
+            if let (Some(c), Some(e)) = (idx.q, idx.e_q) {
+                set(e, c, 0);
+            }
+            if let (Some(c), Some(e)) = (idx.z, idx.e_z) {
+                set(e, c, 0);
+            }
+            set(idx.e_sx, idx.sx, 0);
+            set(idx.e_sx + 1, idx.sx, wi);
+            set(idx.e_sy, idx.sy, 0);
+            set(idx.e_sy + 1, idx.sy, wo);
+            set(idx.e_h, idx.h, 0);
+            set(idx.e_t, idx.t, 0);
+            set(idx.e_t + 1, idx.t, wo);
+        }
+        let t = &self.table;
+        set(t.e_m, t.m, 0);
+        set(t.e_m + 1, t.g, 0);
+        set(t.e_m + 2, t.u, 0);
+        set(t.e_m + 3, t.u, self.shifted_point(vk.table_domain));
+        for col in 0..3 {
+            src[t.e_m + 4 + col] = (Base::Table(col), 0);
+        }
+        src
     }
 
     /// Distinct domains, ascending.
@@ -325,43 +380,14 @@ pub fn build_claims(
         None => first.in_domain.evaluate_public(&public.inputs, zeta).ok_or(AlgebraError::DegenerateChallenge)?,
     };
 
-    let mut claims = vec![];
-    // 1. Every evaluation is an opening claim of one commitment.
-    let mut open = |commit: usize, eval: usize, point: usize| {
-        claims.push(Claim { terms: vec![(Fr::one(), Base::Commit(commit))], point, value: proof.evals[eval] });
-    };
-    if let Some(r) = &layout.input {
-        let w = layout.shifted_point(first.in_domain);
-        open(r.x, r.e_x, 0);
-        open(r.h, r.e_h, 0);
-        open(r.t, r.e_t, 0);
-        open(r.t, r.e_t + 1, w);
-    }
-    for (l, idx) in vk.layers.iter().zip(&layout.layers) {
-        let (wi, wo) = (layout.shifted_point(l.in_domain), layout.shifted_point(l.out_domain));
-        open(idx.y, idx.e_y, 0);
-        if let (Some(c), Some(e)) = (idx.q, idx.e_q) {
-            open(c, e, 0);
-        }
-        if let (Some(c), Some(e)) = (idx.z, idx.e_z) {
-            open(c, e, 0);
-        }
-        open(idx.sx, idx.e_sx, 0);
-        open(idx.sx, idx.e_sx + 1, wi);
-        open(idx.sy, idx.e_sy, 0);
-        open(idx.sy, idx.e_sy + 1, wo);
-        open(idx.h, idx.e_h, 0);
-        open(idx.t, idx.e_t, 0);
-        open(idx.t, idx.e_t + 1, wo);
-    }
+    // 1. Evaluation `e` is an opening claim of one polynomial (claim index = evaluation index).
+    let mut claims: Vec<Claim> = layout
+        .eval_sources
+        .iter()
+        .zip(proof.evals)
+        .map(|((base, point), value)| Claim { terms: vec![(Fr::one(), *base)], point: *point, value: *value })
+        .collect();
     let t = &layout.table;
-    open(t.m, t.e_m, 0);
-    open(t.g, t.e_m + 1, 0);
-    open(t.u, t.e_m + 2, 0);
-    open(t.u, t.e_m + 3, layout.shifted_point(vk.table_domain));
-    for col in 0..3 {
-        claims.push(Claim { terms: vec![(Fr::one(), Base::Table(col))], point: 0, value: ev(t.e_m + 4 + col) });
-    }
 
     // 2. Block identities at ζ, combined per domain with powers of γ.
     let mut identities: Vec<(Domain, Lin)> = vec![];

@@ -34,6 +34,12 @@ pub enum VerifyError {
         /// Index of the input.
         index: usize,
     },
+    /// A public output is outside the lookup window (no honest proof has one).
+    #[error("public output {index} is outside the model's output window")]
+    OutputOutOfWindow {
+        /// Index of the output.
+        index: usize,
+    },
     /// A field check of the algebra failed.
     #[error("algebra check failed: {0}")]
     Algebra(#[from] AlgebraError),
@@ -101,10 +107,14 @@ pub fn check_public(vk: &VerifyingKey, public: &Public) -> Result<(), VerifyErro
         return Err(VerifyError::PublicLength { what: "outputs", expected: vk.output_len(), got: public.outputs.len() });
     }
     let half = 1i64 << (vk.lookup_bits - 1);
-    for (index, x) in public.inputs.iter().enumerate() {
-        if !fr_to_i64(*x).is_some_and(|v| (-half..half).contains(&v)) {
-            return Err(VerifyError::InputOutOfWindow { index });
-        }
+    let in_window = |x: &Fr| fr_to_i64(*x).is_some_and(|v| (-half..half).contains(&v));
+    if let Some(index) = public.inputs.iter().position(|x| !in_window(x)) {
+        return Err(VerifyError::InputOutOfWindow { index });
+    }
+    // Outputs are lookup outputs, so always in the window; checking it keeps the int256 → Fr map
+    // injective on chain (v and v + r would otherwise be the same field element).
+    if let Some(index) = public.outputs.iter().position(|x| !in_window(x)) {
+        return Err(VerifyError::OutputOutOfWindow { index });
     }
     Ok(())
 }
