@@ -19,3 +19,4 @@ pub mod prover;
 pub mod verifier;
 pub mod solidity;
 pub mod calldata;
+pub mod artifacts;

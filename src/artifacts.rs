@@ -1,0 +1,247 @@
+//! Files the CLI exchanges (`docs/proof-format.md`): every write goes to a temporary file that is
+//! renamed into place, so nothing half-written is ever left on disk; every read validates.
+//!
+//! - `model.json`: the [`QuantizedModel`] (weights: keep it private).
+//! - `pk.bin`: `"zkt-eth.pk.v1"` word, vk digest, point count, then G1 points `x ‖ y`.
+//! - `vk.bin`: [`VerifyingKey::to_bytes`].
+//! - `proof.bin`: `"zkt-eth.proof.v1"` word, vk digest, `n_in`, `n_out`, inputs and outputs as
+//!   int256 words (two's complement), then the proof bytes exactly as `verify(bytes, …)` takes them.
+
+use crate::field::{g1_from_words, g1_to_words, Word};
+use crate::keys::{ProvingKey, VerifyingKey};
+use crate::model::QuantizedModel;
+use crate::protocol::Public;
+use crate::transcript::word_u64;
+use std::path::{Path, PathBuf};
+
+/// Errors reading or writing artifacts.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArtifactError {
+    /// I/O failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file is not what it should be.
+    #[error("{path}: {reason}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
+    move |source| ArtifactError::Io { path: path.to_path_buf(), source }
+}
+
+fn malformed(path: &Path, reason: impl Into<String>) -> ArtifactError {
+    ArtifactError::Malformed { path: path.to_path_buf(), reason: reason.into() }
+}
+
+/// Write `bytes` to `path` atomically (temporary file in the same directory, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Read a whole file.
+pub fn read(path: &Path) -> Result<Vec<u8>, ArtifactError> {
+    std::fs::read(path).map_err(io(path))
+}
+
+fn magic(tag: &str) -> Word {
+    let mut w = [0u8; 32];
+    w[..tag.len()].copy_from_slice(tag.as_bytes());
+    w
+}
+
+fn words(path: &Path, bytes: &[u8]) -> Result<Vec<Word>, ArtifactError> {
+    if bytes.len() % 32 != 0 {
+        return Err(malformed(path, format!("length {} is not a multiple of 32 bytes (truncated?)", bytes.len())));
+    }
+    Ok(bytes.chunks_exact(32).map(|c| c.try_into().unwrap_or([0u8; 32])).collect())
+}
+
+fn small(w: &Word) -> Option<usize> {
+    w[..24].iter().all(|b| *b == 0).then(|| u64::from_be_bytes(w[24..].try_into().unwrap_or([0xff; 8])) as usize)
+}
+
+/// Paths of a build directory.
+#[derive(Clone, Debug)]
+pub struct BuildDir(pub PathBuf);
+
+impl BuildDir {
+    /// `model.json`.
+    pub fn model(&self) -> PathBuf {
+        self.0.join("model.json")
+    }
+    /// `pk.bin`.
+    pub fn pk(&self) -> PathBuf {
+        self.0.join("pk.bin")
+    }
+    /// `vk.bin`.
+    pub fn vk(&self) -> PathBuf {
+        self.0.join("vk.bin")
+    }
+    /// `compile.json` (the compile report).
+    pub fn report(&self) -> PathBuf {
+        self.0.join("compile.json")
+    }
+    /// `deployment.json`.
+    pub fn deployment(&self) -> PathBuf {
+        self.0.join("deployment.json")
+    }
+    /// The generated verifier source.
+    pub fn verifier(&self) -> PathBuf {
+        self.0.join("ModelVerifier.sol")
+    }
+}
+
+/// Save the quantized model.
+pub fn save_model(path: &Path, model: &QuantizedModel) -> Result<(), ArtifactError> {
+    let json = serde_json::to_vec_pretty(model).map_err(|e| malformed(path, e.to_string()))?;
+    write_atomic(path, &json)
+}
+
+/// Load the quantized model.
+pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
+    let bytes = read(path).map_err(|_| malformed(path, "missing: run `zkt-eth compile <model.onnx> -o <dir>` first"))?;
+    serde_json::from_slice(&bytes).map_err(|e| malformed(path, format!("not a zkt-eth model.json: {e}")))
+}
+
+/// Save `pk.bin` and `vk.bin`.
+pub fn save_keys(dir: &BuildDir, pk: &ProvingKey) -> Result<(), ArtifactError> {
+    let mut w = vec![magic("zkt-eth.pk.v1"), pk.vk.digest(), word_u64(pk.g1.len() as u64)];
+    for p in &pk.g1 {
+        w.extend(g1_to_words(p));
+    }
+    write_atomic(&dir.pk(), &w.concat())?;
+    write_atomic(&dir.vk(), &pk.vk.to_bytes())
+}
+
+/// Load a vk file.
+pub fn load_vk(path: &Path) -> Result<VerifyingKey, ArtifactError> {
+    let bytes = read(path)?;
+    VerifyingKey::from_bytes(&bytes).map_err(|e| malformed(path, e.to_string()))
+}
+
+/// Load the proving key of a build directory, checking that its three files belong together.
+pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
+    let model = load_model(&dir.model())?;
+    let vk = load_vk(&dir.vk())?;
+    let path = dir.pk();
+    let bytes = read(&path).map_err(|_| malformed(&path, "missing: run `zkt-eth setup <dir> --dev` (or --srs <file.ptau>) first"))?;
+    let w = words(&path, &bytes)?;
+    if w.len() < 3 || w[0] != magic("zkt-eth.pk.v1") {
+        return Err(malformed(&path, "not a zkt-eth proving key"));
+    }
+    if w[1] != vk.digest() {
+        return Err(malformed(&path, "belongs to a different vk.bin: re-run `zkt-eth setup`"));
+    }
+    let n = small(&w[2]).filter(|n| w.len() == 3 + 2 * n).ok_or_else(|| malformed(&path, "truncated"))?;
+    let g1 = (0..n)
+        .map(|i| g1_from_words(&w[3 + 2 * i], &w[4 + 2 * i], 3 + 2 * i))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| malformed(&path, e.to_string()))?;
+    if vk.scale_bits != model.scale_bits || vk.layers.len() != model.layers.len() {
+        return Err(malformed(&dir.model(), "does not match vk.bin: re-run `zkt-eth setup`"));
+    }
+    Ok(ProvingKey { model, g1, vk })
+}
+
+/// A proof file: the proof and its public statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProofFile {
+    /// Digest of the vk the proof was made for.
+    pub vk_digest: Word,
+    /// Public inputs (empty when private).
+    pub inputs: Vec<i64>,
+    /// Public outputs (fixed point, scale `2^s`).
+    pub outputs: Vec<i64>,
+    /// The proof bytes.
+    pub proof: Vec<u8>,
+}
+
+fn int_word(v: i64) -> Word {
+    let mut w = if v < 0 { [0xffu8; 32] } else { [0u8; 32] };
+    w[24..].copy_from_slice(&v.to_be_bytes());
+    w
+}
+
+fn word_int(w: &Word) -> Option<i64> {
+    let v = i64::from_be_bytes(w[24..].try_into().ok()?);
+    let fill = if v < 0 { 0xff } else { 0 };
+    w[..24].iter().all(|b| *b == fill).then_some(v)
+}
+
+impl ProofFile {
+    /// Encode.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = vec![
+            magic("zkt-eth.proof.v1"),
+            self.vk_digest,
+            word_u64(self.inputs.len() as u64),
+            word_u64(self.outputs.len() as u64),
+        ];
+        w.extend(self.inputs.iter().map(|v| int_word(*v)));
+        w.extend(self.outputs.iter().map(|v| int_word(*v)));
+        let mut out = w.concat();
+        out.extend_from_slice(&self.proof);
+        out
+    }
+
+    /// Decode (the proof bytes themselves are validated by the verifier).
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, ArtifactError> {
+        let w = words(path, bytes)?;
+        if w.len() < 4 || w[0] != magic("zkt-eth.proof.v1") {
+            return Err(malformed(path, "not a zkt-eth proof file (made by `zkt-eth prove`)"));
+        }
+        let (ni, no) = (small(&w[2]), small(&w[3]));
+        let (ni, no) = ni.zip(no).filter(|(a, b)| 4 + a + b <= w.len()).ok_or_else(|| malformed(path, "truncated header"))?;
+        let ints = |r: std::ops::Range<usize>| {
+            w[r].iter().map(word_int).collect::<Option<Vec<_>>>().ok_or_else(|| malformed(path, "public value out of range"))
+        };
+        Ok(Self {
+            vk_digest: w[1],
+            inputs: ints(4..4 + ni)?,
+            outputs: ints(4 + ni..4 + ni + no)?,
+            proof: bytes[32 * (4 + ni + no)..].to_vec(),
+        })
+    }
+
+    /// Read from disk.
+    pub fn load(path: &Path) -> Result<Self, ArtifactError> {
+        Self::from_bytes(path, &read(path)?)
+    }
+
+    /// The public values as field elements.
+    pub fn public(&self) -> Public {
+        crate::verifier::public_from_ints(&self.inputs, &self.outputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proof_file_round_trip_and_errors() {
+        let f = ProofFile { vk_digest: [7u8; 32], inputs: vec![-3, 5], outputs: vec![1, -1, 0], proof: vec![9u8; 64] };
+        let p = Path::new("p.bin");
+        assert_eq!(ProofFile::from_bytes(p, &f.to_bytes()).unwrap(), f);
+        let b = f.to_bytes();
+        assert!(ProofFile::from_bytes(p, &b[..b.len() - 1]).is_err());
+        assert!(ProofFile::from_bytes(p, &b[..96]).is_err());
+        assert!(ProofFile::from_bytes(p, &[0u8; 128]).is_err());
+    }
+}

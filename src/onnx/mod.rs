@@ -1,0 +1,46 @@
+//! The ONNX front end: load an MLP with tract, lower it to dense layers, quantize it, and measure
+//! how faithful the integer model is to float inference.
+//!
+//! ```text
+//! model.onnx ──parse (tract-onnx)──▶ protobuf + analysed InferenceModel (batch 1)
+//!            ──lower──▶ FloatModel: [act(W·x + b)]*        (checked against tract on probe inputs)
+//!            ──quantize (scale 2^s, window 2^B)──▶ QuantizedModel (crate::model)
+//! ```
+//!
+//! - [`load_model`] does all of it; [`lower`] and [`quantize()`] are the two halves.
+//! - [`FloatReference`] runs tract's optimised float inference; [`fidelity`] compares it with the
+//!   integer model on a data set (max error per output, argmax agreement).
+//! - [`read_inputs`] / [`read_dataset`] read EZKL / ZKTorch JSON input files.
+//!
+//! Supported ops: `MatMul` and `Gemm` with constant weights, `Add` of a constant (folded into the
+//! bias), `Relu` after a linear layer, `Flatten` / `Reshape` / `Identity`, and any constant
+//! sub-graph tract can fold. Anything else is an [`OnnxError::UnsupportedOp`] naming the op, the
+//! node and the supported list. The way `scale_bits` and `lookup_bits` are chosen is documented in
+//! [`quantize`](mod@quantize).
+
+mod error;
+mod fidelity;
+mod inputs;
+mod lower;
+pub mod quantize;
+mod reference;
+
+use std::path::Path;
+
+pub use error::OnnxError;
+pub use fidelity::{argmax, fidelity, fidelity_with_labels, FidelityReport};
+pub use inputs::{parse_dataset, read_dataset, read_inputs, Dataset};
+pub use lower::{lower, FloatLayer, FloatModel, MIN_OPSET, SUPPORTED_OPS};
+pub use quantize::{dequantize_output, quantize, quantize_input, QuantizeOptions};
+pub use reference::FloatReference;
+
+use crate::model::QuantizedModel;
+
+/// Load an ONNX MLP and quantize it: [`lower`] then [`quantize()`].
+///
+/// Errors (never panics) on a missing or malformed file, an unsupported op, non-constant weights, a
+/// batch dimension other than 1, mismatched shapes, a graph that is not a single chain, or
+/// quantization options that cannot be met.
+pub fn load_model(path: &Path, opts: &QuantizeOptions) -> Result<QuantizedModel, OnnxError> {
+    quantize(&lower(path)?, opts)
+}

@@ -1,0 +1,356 @@
+//! The ONNX front end on the committed example models (`models/`, written by `models/generate.py`).
+
+use std::path::{Path, PathBuf};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use zkt_eth::model::{Activation, ForwardError};
+use zkt_eth::onnx::{
+    fidelity, fidelity_with_labels, load_model, lower, read_dataset, read_inputs, FloatReference,
+    OnnxError, QuantizeOptions,
+};
+
+fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn model(rel: &str) -> PathBuf {
+    models().join(rel)
+}
+
+/// `(inputs, outputs, activation)` of one layer.
+type LayerShape = (usize, usize, Activation);
+
+fn shapes(m: &zkt_eth::model::QuantizedModel) -> Vec<LayerShape> {
+    m.layers
+        .iter()
+        .map(|l| (l.in_len(), l.out_len(), l.activation))
+        .collect()
+}
+
+#[test]
+fn every_example_model_loads() {
+    use Activation::{Identity, Relu};
+    let cases: [(&str, &[usize], &[LayerShape]); 4] = [
+        ("sample/sample.onnx", &[4], &[(4, 4, Relu), (4, 4, Relu)]),
+        (
+            "digits/digits.onnx",
+            &[1, 64],
+            &[(64, 32, Relu), (32, 10, Identity)],
+        ),
+        (
+            "mlp784/mlp784.onnx",
+            &[1, 1, 28, 28],
+            &[(784, 128, Relu), (128, 10, Identity)],
+        ),
+        (
+            "testdata/gemm_variants.onnx",
+            &[1, 4],
+            &[(4, 5, Relu), (5, 3, Relu)],
+        ),
+    ];
+    for (path, input_shape, layers) in cases {
+        let m = load_model(&model(path), &QuantizeOptions::default()).unwrap();
+        assert_eq!(m.input_shape, input_shape, "{path}");
+        assert_eq!(shapes(&m), layers, "{path}");
+        assert_eq!((m.scale_bits, m.lookup_bits), (8, 12), "{path}");
+    }
+    let sample = load_model(&model("sample/sample.onnx"), &QuantizeOptions::default()).unwrap();
+    assert_eq!(sample.name, "sample");
+    assert_eq!(sample.layers[0].name, "/lin1/MatMul+/lin1/Add+/relu/Relu");
+}
+
+#[test]
+fn sample_matches_tract_float_inference() {
+    let path = model("sample/sample.onnx");
+    let inputs = read_inputs(&model("sample/input.json")).unwrap();
+    assert_eq!(inputs, vec![vec![0.09, 0.13, 0.24, 0.05]]);
+    let m = load_model(&path, &QuantizeOptions::default()).unwrap();
+    let report = fidelity(&path, &m, &inputs).unwrap();
+    println!("sample (default s=8, B=12):\n{report}");
+    // Two layers of 4 inputs: each rescale adds ≤ 2^-9, weight rounding ≤ 4·2^-9·|x|.
+    let tolerance = 4.0 / 256.0;
+    assert!(report.max_error() <= tolerance, "{report}");
+    assert_eq!(report.argmax_agree, 1);
+
+    // Calibrated on its own input: the largest scale whose values fit 16 bits with a 2x margin.
+    let calibrated = QuantizeOptions {
+        calibration: Some(inputs.clone()),
+        ..Default::default()
+    };
+    let c = load_model(&path, &calibrated).unwrap();
+    let report = fidelity(&path, &c, &inputs).unwrap();
+    println!("sample (calibrated):\n{report}");
+    assert_eq!((c.scale_bits, c.lookup_bits), (12, 14));
+    assert!(report.max_error() <= tolerance / 16.0, "{report}");
+
+    // Also on 64 seeded random inputs in [-1, 1].
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let random: Vec<Vec<f32>> = (0..64)
+        .map(|_| (0..4).map(|_| rng.gen_range(-1.0..1.0)).collect())
+        .collect();
+    let report = fidelity(&path, &m, &random).unwrap();
+    println!("sample, 64 random inputs:\n{report}");
+    assert!(report.max_error() <= tolerance, "{report}");
+}
+
+#[test]
+fn digits_calibrated_agrees_with_float_on_99_percent_of_the_test_split() {
+    let path = model("digits/digits.onnx");
+    let calibration = read_inputs(&model("digits/train.json")).unwrap();
+    let test = read_dataset(&model("digits/test.json")).unwrap();
+    let labels = test.labels.as_deref().unwrap();
+    let opts = QuantizeOptions {
+        calibration: Some(calibration),
+        ..Default::default()
+    };
+    let m = load_model(&path, &opts).unwrap();
+    assert!(
+        m.lookup_bits <= 16 && m.lookup_bits > m.scale_bits,
+        "{} {}",
+        m.scale_bits,
+        m.lookup_bits
+    );
+    let report = fidelity_with_labels(&path, &m, &test.inputs, Some(labels)).unwrap();
+    println!("digits (calibrated):\n{report}");
+    assert_eq!(report.samples, 540);
+    assert!(report.argmax_ratio >= 0.99, "{report}");
+    let (fa, qa) = (
+        report.float_accuracy.unwrap(),
+        report.quantized_accuracy.unwrap(),
+    );
+    assert!(fa > 0.95 && (fa - qa).abs() <= 0.01, "{report}");
+
+    // The uncalibrated default window [-8, 8) is too small for the digits logits: a clear error
+    // naming the layer, never a clamp.
+    let m = load_model(&path, &QuantizeOptions::default()).unwrap();
+    let err = fidelity(&path, &m, &test.inputs).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            OnnxError::Forward {
+                source: ForwardError::OutsideWindow { layer: 1, .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Scale 8 with the lookup bits derived from the calibration data fits.
+    let opts = QuantizeOptions {
+        scale_bits: Some(8),
+        lookup_bits: None,
+        calibration: opts.calibration,
+    };
+    let m = load_model(&path, &opts).unwrap();
+    let report = fidelity(&path, &m, &test.inputs).unwrap();
+    println!("digits (s = 8, calibrated B):\n{report}");
+    assert!(report.argmax_ratio >= 0.99, "{report}");
+}
+
+#[test]
+fn mlp784_and_gemm_variants_match_tract() {
+    let path = model("mlp784/mlp784.onnx");
+    let inputs = read_inputs(&model("mlp784/input.json")).unwrap();
+    assert_eq!(inputs[0].len(), 784);
+    assert!(inputs[0].iter().all(|v| (0.0..=1.0).contains(v)));
+    let opts = QuantizeOptions {
+        calibration: Some(inputs.clone()),
+        ..Default::default()
+    };
+    for opts in [QuantizeOptions::default(), opts] {
+        let m = load_model(&path, &opts).unwrap();
+        let report = fidelity(&path, &m, &inputs).unwrap();
+        println!("mlp784:\n{report}");
+        assert!(report.max_error() <= 0.05, "{report}");
+        assert_eq!(report.argmax_agree, 1);
+    }
+
+    let path = model("testdata/gemm_variants.onnx");
+    let inputs = read_inputs(&model("testdata/gemm_variants.json")).unwrap();
+    let m = load_model(&path, &QuantizeOptions::default()).unwrap();
+    let report = fidelity(&path, &m, &inputs).unwrap();
+    println!("gemm_variants:\n{report}");
+    assert!(report.max_error() <= 0.02, "{report}");
+}
+
+#[test]
+fn quantization_round_trips_within_half_a_step() {
+    for path in [
+        "sample/sample.onnx",
+        "digits/digits.onnx",
+        "mlp784/mlp784.onnx",
+    ] {
+        let float = lower(&model(path)).unwrap();
+        for s in [4, 8, 12] {
+            let opts = QuantizeOptions {
+                scale_bits: Some(s),
+                lookup_bits: Some(s + 8),
+                calibration: None,
+            };
+            let q = load_model(&model(path), &opts).unwrap();
+            let (step, bias_step) = ((-f64::from(s)).exp2(), (-2.0 * f64::from(s)).exp2());
+            for (fl, ql) in float.layers.iter().zip(&q.layers) {
+                for (frow, qrow) in fl.weights.iter().zip(&ql.weights) {
+                    for (w, qw) in frow.iter().zip(qrow) {
+                        assert!(
+                            (*qw as f64 * step - w).abs() <= step / 2.0,
+                            "{path} s={s} w={w} q={qw}"
+                        );
+                    }
+                }
+                for (b, qb) in fl.bias.iter().zip(&ql.bias) {
+                    assert!(
+                        (*qb as f64 * bias_step - b).abs() <= bias_step / 2.0,
+                        "{path} s={s} b={b}"
+                    );
+                }
+            }
+            let mut rng = ChaCha20Rng::seed_from_u64(u64::from(s));
+            for _ in 0..1000 {
+                let v: f64 = rng.gen_range(-8.0..8.0);
+                assert!((q.dequantize(q.quantize(v)) - v).abs() <= step / 2.0);
+            }
+        }
+    }
+}
+
+#[test]
+fn unsupported_op_names_op_node_and_supported_list() {
+    let err = load_model(
+        &model("testdata/unsupported.onnx"),
+        &QuantizeOptions::default(),
+    )
+    .unwrap_err();
+    let OnnxError::UnsupportedOp {
+        op,
+        node,
+        supported,
+    } = &err
+    else {
+        panic!("unexpected error: {err}")
+    };
+    assert_eq!((op.as_str(), node.as_str()), ("Sigmoid", "act/Sigmoid"));
+    assert!(
+        supported.contains("MatMul") && supported.contains("Gemm") && supported.contains("Relu")
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("Sigmoid") && message.contains("act/Sigmoid") && message.contains("Gemm"),
+        "{message}"
+    );
+}
+
+#[test]
+fn graphs_outside_the_mlp_subset_are_clear_errors() {
+    let load = |p: &str| load_model(&model(p), &QuantizeOptions::default()).unwrap_err();
+    let err = load("testdata/branch.onnx");
+    assert!(
+        matches!(&err, OnnxError::NonConstantOperand { node, input, .. } if node == "residual/Add" && input == "x"),
+        "{err}"
+    );
+    let err = load("testdata/relu_first.onnx");
+    assert!(
+        matches!(&err, OnnxError::Misplaced { op, node, .. } if op == "Relu" && node == "first/Relu"),
+        "{err}"
+    );
+    let err = load("testdata/batch2.onnx");
+    assert!(
+        matches!(&err, OnnxError::Input { reason } if reason.contains("batch dimension is 2")),
+        "{err}"
+    );
+    let err = load("testdata/dynamic_weights.onnx");
+    assert!(
+        matches!(&err, OnnxError::NonConstantOperand { op, input, .. } if op == "MatMul" && input == "xt"),
+        "{err}"
+    );
+    for err in [
+        load("testdata/branch.onnx"),
+        load("testdata/relu_first.onnx"),
+        load("testdata/dynamic_weights.onnx"),
+    ] {
+        println!("{err}");
+    }
+}
+
+#[test]
+fn malformed_files_are_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.onnx");
+    assert!(matches!(
+        load_model(&missing, &QuantizeOptions::default()),
+        Err(OnnxError::Io { .. })
+    ));
+    assert!(matches!(
+        FloatReference::load(&missing),
+        Err(OnnxError::Io { .. })
+    ));
+
+    let file = dir.path().join("bad.onnx");
+    std::fs::write(&file, b"").unwrap();
+    assert!(matches!(
+        load_model(&file, &QuantizeOptions::default()),
+        Err(OnnxError::Malformed { .. })
+    ));
+
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    for len in [1, 16, 100, 743, 4096] {
+        let bytes: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+        std::fs::write(&file, &bytes).unwrap();
+        let err = load_model(&file, &QuantizeOptions::default()).unwrap_err();
+        println!("{len} random bytes: {err}");
+    }
+
+    // Every prefix of the sample model (except the whole file) is refused.
+    let sample = std::fs::read(model("sample/sample.onnx")).unwrap();
+    for cut in 0..sample.len() {
+        std::fs::write(&file, &sample[..cut]).unwrap();
+        assert!(
+            load_model(&file, &QuantizeOptions::default()).is_err(),
+            "prefix of {cut} bytes accepted"
+        );
+    }
+    // A flipped byte in the weights changes the function but must not panic.
+    for at in (0..sample.len()).step_by(5) {
+        let mut bytes = sample.clone();
+        bytes[at] ^= 0x5a;
+        std::fs::write(&file, &bytes).unwrap();
+        let _ = load_model(&file, &QuantizeOptions::default());
+    }
+
+    // Bad input files.
+    let json = dir.path().join("input.json");
+    std::fs::write(&json, r#"{"inputs": [[1.0]]}"#).unwrap();
+    let err = read_inputs(&json).unwrap_err();
+    assert!(
+        matches!(err, OnnxError::InputFile { .. }) && err.to_string().contains("input_data"),
+        "{err}"
+    );
+    assert!(matches!(
+        read_inputs(&dir.path().join("none.json")),
+        Err(OnnxError::Io { .. })
+    ));
+
+    // A row of the wrong length is an error in fidelity.
+    let path = model("sample/sample.onnx");
+    let m = load_model(&path, &QuantizeOptions::default()).unwrap();
+    let err = fidelity(&path, &m, &[vec![0.1; 4], vec![0.1; 3]]).unwrap_err();
+    assert!(matches!(err, OnnxError::InputRow { row: 1, .. }), "{err}");
+    // An input outside the window is reported with its sample index, never clamped.
+    let err = fidelity(&path, &m, &[vec![100.0; 4]]).unwrap_err();
+    assert!(matches!(err, OnnxError::Forward { sample: 0, .. }), "{err}");
+}
+
+#[test]
+fn test_split_file_has_labels() {
+    let test = read_dataset(&model("digits/test.json")).unwrap();
+    assert_eq!(test.inputs.len(), 540);
+    assert!(test
+        .inputs
+        .iter()
+        .all(|r| r.len() == 64 && r.iter().all(|v| (0.0..=1.0).contains(v))));
+    assert_eq!(test.labels.map(|l| l.len()), Some(540));
+    assert_eq!(
+        read_inputs(&model("digits/input.json")).unwrap()[0],
+        test.inputs[0]
+    );
+}
