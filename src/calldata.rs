@@ -25,3 +25,16 @@ pub fn encode_verify(proof: &[u8], inputs: &[i64], outputs: &[i64]) -> Vec<u8> {
     let ints = |v: &[i64]| v.iter().map(|x| I256::try_from(*x).unwrap_or_default()).collect();
     IZkTorchVerifier::verifyCall { proof: proof.to_vec().into(), inputs: ints(inputs), outputs: ints(outputs) }.abi_encode()
 }
+
+alloy::sol! {
+    /// The example consumer (contracts/MLOracle.sol).
+    interface IMLOracle {
+        function submit(bytes proof, int256[] inputs, int256[] outputs) external returns (bytes32 inputHash, uint256 label);
+    }
+}
+
+/// The calldata of `MLOracle.submit(proof, inputs, outputs)`.
+pub fn encode_submit(proof: &[u8], inputs: &[i64], outputs: &[i64]) -> Vec<u8> {
+    let ints = |v: &[i64]| v.iter().map(|x| I256::try_from(*x).unwrap_or_default()).collect();
+    IMLOracle::submitCall { proof: proof.to_vec().into(), inputs: ints(inputs), outputs: ints(outputs) }.abi_encode()
+}

@@ -20,3 +20,4 @@ pub mod verifier;
 pub mod solidity;
 pub mod calldata;
 pub mod artifacts;
+pub mod cli;

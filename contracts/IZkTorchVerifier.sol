@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.20;
+
+/// @title IZkTorchVerifier
+/// @notice On-chain verifier of a zkt-eth proof that a fixed, quantized ML model maps `inputs`
+///         to `outputs`. Proofs are KZG-based over BN254; each deployed verifier is bound to
+///         one model through its verifying key (see `vkDigest`).
+/// @dev Implementations are generated per model into `contracts/generated/`. Inputs and
+///      outputs are fixed-point integers: a real value `x` is encoded as
+///      `round(x * 2**scaleBits())`, reduced into the BN254 scalar field by the verifier.
+///      An invalid proof never makes `verify` return false: it reverts with a custom error
+///      that names the check that failed (e.g. a pairing or an opening check), so callers can
+///      tell a bad proof apart from malformed calldata.
+interface IZkTorchVerifier {
+    /// @notice Verifies a proof of `outputs = model(inputs)`.
+    /// @param proof The serialized proof, as produced by `zkt-eth prove`.
+    /// @param inputs The model inputs, fixed-point with `scaleBits()` fractional bits.
+    /// @param outputs The claimed model outputs, fixed-point with `scaleBits()` fractional bits.
+    /// @return True when the proof is valid. Invalid proofs revert with a custom error naming
+    ///         the failed check; this function never returns false for an invalid proof.
+    function verify(bytes calldata proof, int256[] calldata inputs, int256[] calldata outputs)
+        external
+        view
+        returns (bool);
+
+    /// @notice Number of fractional bits of the fixed-point encoding of inputs and outputs.
+    /// @return The scale exponent: a real value `x` is encoded as `round(x * 2**scaleBits())`.
+    function scaleBits() external view returns (uint256);
+
+    /// @notice Digest of the verifying key this verifier is bound to.
+    /// @dev Identifies the model (architecture, weights and setup) that proofs are checked
+    ///      against; `zkt-eth` prints the same digest for a verifying key file.
+    /// @return The verifying-key digest.
+    function vkDigest() external view returns (bytes32);
+}

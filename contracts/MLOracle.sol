@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.20;
+
+import {IZkTorchVerifier} from "./IZkTorchVerifier.sol";
+
+/// @title MLOracle
+/// @notice Example consumer of an `IZkTorchVerifier`: records the class (argmax of the model
+///         outputs) of inputs whose inference was proven, so other contracts can rely on it.
+/// @dev Anyone may submit; only results the verifier accepts are recorded. The record for an
+///      input is keyed by `keccak256(abi.encodePacked(inputs))` (see `hashInputs`).
+contract MLOracle {
+    /// @notice A recorded classification.
+    /// @param label The argmax index of the proven outputs (first index on ties).
+    /// @param blockNumber The block in which the result was recorded.
+    /// @param submitter The account that submitted the proof.
+    struct Classification {
+        uint256 label;
+        uint64 blockNumber;
+        address submitter;
+    }
+
+    /// @notice The verifier every submission is checked against.
+    IZkTorchVerifier public immutable verifier;
+
+    mapping(bytes32 inputHash => Classification) private _classifications;
+
+    /// @notice Emitted when a proven classification is recorded.
+    /// @param inputHash `keccak256(abi.encodePacked(inputs))`.
+    /// @param label The argmax index of `outputs`.
+    /// @param outputs The proven model outputs.
+    event Classified(bytes32 indexed inputHash, uint256 label, int256[] outputs);
+
+    /// @notice The verifier rejected the proof (it reverted or returned false).
+    error UnverifiedResult();
+    /// @notice A submission had no outputs, so there is no class to record.
+    error EmptyOutputs();
+    /// @notice No classification has been recorded for this input hash.
+    /// @param inputHash The queried input hash.
+    error UnknownInput(bytes32 inputHash);
+    /// @notice The verifier address given to the constructor holds no code.
+    /// @param verifier The rejected address.
+    error VerifierNotAContract(address verifier);
+
+    /// @param verifier_ The deployed verifier for the model this oracle serves.
+    constructor(IZkTorchVerifier verifier_) {
+        // A call to an address without code would make the try/catch below revert with empty
+        // data instead of `UnverifiedResult`, so reject such verifiers up front.
+        if (address(verifier_).code.length == 0) revert VerifierNotAContract(address(verifier_));
+        verifier = verifier_;
+    }
+
+    /// @notice Submits a proven inference; records and emits its class when the proof is valid.
+    /// @param proof The zkt-eth proof.
+    /// @param inputs The model inputs (fixed-point, see `IZkTorchVerifier.scaleBits`).
+    /// @param outputs The model outputs (fixed-point).
+    /// @return inputHash The key under which the classification is recorded.
+    /// @return label The argmax index of `outputs`.
+    function submit(bytes calldata proof, int256[] calldata inputs, int256[] calldata outputs)
+        external
+        returns (bytes32 inputHash, uint256 label)
+    {
+        if (outputs.length == 0) revert EmptyOutputs();
+        try verifier.verify(proof, inputs, outputs) returns (bool ok) {
+            if (!ok) revert UnverifiedResult();
+        } catch {
+            revert UnverifiedResult();
+        }
+        inputHash = keccak256(abi.encodePacked(inputs));
+        label = argmax(outputs);
+        _classifications[inputHash] = Classification({
+            label: label, blockNumber: uint64(block.number), submitter: msg.sender
+        });
+        emit Classified(inputHash, label, outputs);
+    }
+
+    /// @notice Returns the recorded classification of `inputHash`.
+    /// @dev Reverts with `UnknownInput` when nothing was recorded for it.
+    /// @param inputHash `keccak256(abi.encodePacked(inputs))`.
+    /// @return The recorded classification.
+    function classification(bytes32 inputHash) external view returns (Classification memory) {
+        Classification memory c = _classifications[inputHash];
+        if (c.blockNumber == 0) revert UnknownInput(inputHash);
+        return c;
+    }
+
+    /// @notice Returns the recorded class of `inputs`.
+    /// @dev Reverts with `UnknownInput` when nothing was recorded for these inputs.
+    /// @param inputs The model inputs.
+    /// @return The argmax label recorded for `inputs`.
+    function labelOf(int256[] calldata inputs) external view returns (uint256) {
+        bytes32 h = hashInputs(inputs);
+        Classification memory c = _classifications[h];
+        if (c.blockNumber == 0) revert UnknownInput(h);
+        return c.label;
+    }
+
+    /// @notice Whether a classification is recorded for `inputHash`.
+    /// @param inputHash `keccak256(abi.encodePacked(inputs))`.
+    /// @return True when a proven result was recorded.
+    function isClassified(bytes32 inputHash) external view returns (bool) {
+        return _classifications[inputHash].blockNumber != 0;
+    }
+
+    /// @notice The key used for `inputs`: `keccak256(abi.encodePacked(inputs))`.
+    /// @param inputs The model inputs.
+    /// @return The input hash.
+    function hashInputs(int256[] calldata inputs) public pure returns (bytes32) {
+        return keccak256(abi.encodePacked(inputs));
+    }
+
+    /// @notice Index of the largest output; the first such index on ties.
+    /// @param outputs A non-empty list of outputs.
+    /// @return best The argmax index.
+    function argmax(int256[] calldata outputs) public pure returns (uint256 best) {
+        if (outputs.length == 0) revert EmptyOutputs();
+        int256 bestValue = outputs[0];
+        for (uint256 i = 1; i < outputs.length; ++i) {
+            if (outputs[i] > bestValue) {
+                bestValue = outputs[i];
+                best = i;
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `zkt-eth bench`: prints figures, asserts nothing (targets live in the README, not in tests).
+
+use super::{fmt_duration, print_json};
+use crate::chain::{self, LocalNode};
+use crate::keys::{srs_len_for, ProvingKey, Visibility};
+use crate::onnx::{self, QuantizeOptions};
+use crate::protocol::Layout;
+use crate::srs::Srs;
+use clap::Args;
+use rand::SeedableRng;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// `zkt-eth bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Models to run (sample, digits, mlp784).
+    #[arg(long, value_delimiter = ',', default_value = "sample,digits,mlp784")]
+    pub models: Vec<String>,
+    /// Prove/verify repetitions (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Skip the on-chain part (gas, bytecode size).
+    #[arg(long)]
+    pub no_chain: bool,
+    /// Directory holding the example models.
+    #[arg(long, default_value = "models")]
+    pub models_dir: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+struct Case {
+    name: &'static str,
+    onnx: &'static str,
+    input: &'static str,
+    calibrate: &'static str,
+    visibility: Visibility,
+    reference: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "sample",
+        onnx: "sample/sample.onnx",
+        input: "sample/input.json",
+        calibrate: "sample/input.json",
+        visibility: Visibility::Public,
+        reference: "ZKTorch reference: prove 0.137 s, setup 1.40 s; EZKL 23.0.5: prove 10.9 s, 544,345 gas",
+    },
+    Case {
+        name: "digits",
+        onnx: "digits/digits.onnx",
+        input: "digits/input.json",
+        calibrate: "digits/train.json",
+        visibility: Visibility::Public,
+        reference: "",
+    },
+    Case {
+        name: "mlp784",
+        onnx: "mlp784/mlp784.onnx",
+        input: "mlp784/input.json",
+        calibrate: "mlp784/input.json",
+        visibility: Visibility::Private,
+        reference: "EZKL 23.0.5 (private input): 546,107 gas",
+    },
+];
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Run the benchmarks.
+pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
+    let node = if a.no_chain { None } else { Some(LocalNode::spawn()?) };
+    let mut rows = vec![];
+    for case in CASES.iter().filter(|c| a.models.iter().any(|m| m == c.name)) {
+        eprintln!("• {}", case.name);
+        let path = a.models_dir.join(case.onnx);
+        let calib = onnx::read_inputs(&a.models_dir.join(case.calibrate))?;
+        let model = onnx::load_model(&path, &QuantizeOptions { calibration: Some(calib), ..Default::default() })?;
+        let input = onnx::quantize_input(&model, &onnx::read_inputs(&a.models_dir.join(case.input))?[0])?;
+        let t = Instant::now();
+        let srs = Srs::dev(1, srs_len_for(&model));
+        let t_srs = t.elapsed();
+        let pk = ProvingKey::setup(&model, &srs, case.visibility)?;
+        let t_setup = t.elapsed();
+        let layout = Layout::new(&pk.vk);
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        let mut prove_t = vec![];
+        let mut verify_t = vec![];
+        let mut last = None;
+        for _ in 0..a.runs.max(1) {
+            let t = Instant::now();
+            let out = crate::prover::prove(&pk, &input, &mut rng)?;
+            prove_t.push(t.elapsed());
+            let bytes = out.proof.to_bytes(&layout);
+            let t = Instant::now();
+            crate::verifier::verify(&pk.vk, &out.public, &bytes)?;
+            verify_t.push(t.elapsed());
+            last = Some((out, bytes));
+        }
+        let Some((out, bytes)) = last else { continue };
+        let g1 = layout.n_commits + layout.points.len();
+        let fr = layout.n_scalars + layout.n_evals;
+        let mut row = json!({
+            "model": case.name, "input": format!("{:?}", case.visibility).to_lowercase(),
+            "layers": model.layers.iter().map(|l| format!("{}x{}", l.out_len(), l.in_len())).collect::<Vec<_>>(),
+            "scale_bits": model.scale_bits, "lookup_bits": model.lookup_bits,
+            "setup_cold_s": t_setup.as_secs_f64(), "setup_srs_s": t_srs.as_secs_f64(),
+            "prove_median_s": median(prove_t.clone()).as_secs_f64(), "verify_median_s": median(verify_t.clone()).as_secs_f64(),
+            "runs": prove_t.len(), "proof_bytes": bytes.len(), "g1_points": g1, "field_elements": fr,
+            "distinct_g2_points": 2, "vk_g1_points": pk.vk.layers.iter().map(|l| l.rows.len() + 1).sum::<usize>() + 3,
+            "peak_rss_mib": peak_rss_mib(), "reference": case.reference,
+        });
+        if let Some(n) = &node {
+            let (src, compiled) = super::onchain::build_verifier(&pk.vk, "ModelVerifier", case.name)?;
+            let _ = src;
+            let dep = chain::deploy(&n.endpoint(), None, &compiled.bytecode, None).await?;
+            let (ins, outs) = crate::calldata::public_ints(&out.public);
+            let data = crate::calldata::encode_verify(&bytes, &ins, &outs);
+            let tx = chain::send(&n.endpoint(), None, dep.address, &data, Default::default()).await?;
+            row["verify_tx_gas"] = json!(tx.gas_used);
+            row["calldata_bytes"] = json!(data.len());
+            row["runtime_bytes"] = json!(compiled.deployed_bytecode.len());
+        }
+        rows.push(row);
+    }
+    if a.json {
+        return print_json(&json!({"benchmarks": rows, "machine": {"cores": std::thread::available_parallelism().map(|n| n.get()).ok()}}));
+    }
+    println!("{:<8} {:<8} {:>10} {:>10} {:>10} {:>8} {:>6} {:>6} {:>4} {:>9} {:>10} {:>9} {:>9}",
+        "model", "input", "setup", "prove", "verify", "proof B", "G1", "Fr", "G2", "peak MiB", "gas", "calldata", "bytecode");
+    for r in &rows {
+        let s = |k: &str| Duration::from_secs_f64(r[k].as_f64().unwrap_or(0.0));
+        println!("{:<8} {:<8} {:>10} {:>10} {:>10} {:>8} {:>6} {:>6} {:>4} {:>9.1} {:>10} {:>9} {:>9}",
+            r["model"].as_str().unwrap_or(""), r["input"].as_str().unwrap_or(""), fmt_duration(s("setup_cold_s")),
+            fmt_duration(s("prove_median_s")), fmt_duration(s("verify_median_s")), r["proof_bytes"], r["g1_points"],
+            r["field_elements"], r["distinct_g2_points"], r["peak_rss_mib"].as_f64().unwrap_or(0.0),
+            r["verify_tx_gas"], r["calldata_bytes"], r["runtime_bytes"]);
+    }
+    for r in &rows {
+        if let Some(refs) = r["reference"].as_str().filter(|s| !s.is_empty()) {
+            println!("{}: {}", r["model"].as_str().unwrap_or(""), refs);
+        }
+    }
+    println!("(median of {} runs; peak memory is the process high-water mark after each model, models run in order)", a.runs);
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! compile, setup, prove, verify.
+
+use super::{fmt_duration, print_json, Phase, INSECURE};
+use crate::artifacts::{self, BuildDir, ProofFile};
+use crate::keys::{srs_len_for, ProvingKey, Visibility};
+use crate::model::Activation;
+use crate::onnx::{self, QuantizeOptions};
+use crate::protocol::Layout;
+use crate::srs::Srs;
+use anyhow::{bail, Context};
+use clap::Args;
+use rand::SeedableRng;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// `zkt-eth compile`.
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    /// The ONNX model.
+    pub model: PathBuf,
+    /// Output build directory.
+    #[arg(short, long, default_value = "build")]
+    pub out: PathBuf,
+    /// Fixed-point scale bits `s` (a real v becomes round(v·2^s)); calibrated when omitted.
+    #[arg(long)]
+    pub scale_bits: Option<u32>,
+    /// Lookup window bits `B` (values must lie in [-2^(B-1), 2^(B-1))); the table has 2^(B+1) rows.
+    #[arg(long)]
+    pub lookup_bits: Option<u32>,
+    /// Calibration data set (JSON `{"input_data": [[...], ...]}`): chooses the scale and window and
+    /// reports fidelity against tract's float inference on it.
+    #[arg(long)]
+    pub calibrate: Option<PathBuf>,
+    /// Extra data set (with optional `labels`) to report fidelity on, e.g. a test split.
+    #[arg(long)]
+    pub eval: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `zkt-eth setup`.
+#[derive(Args, Debug)]
+pub struct SetupArgs {
+    /// Build directory written by `compile`.
+    #[arg(default_value = "build")]
+    pub build: PathBuf,
+    /// A snarkjs / Perpetual Powers of Tau `.ptau` file.
+    #[arg(long, conflicts_with = "dev", required_unless_present = "dev")]
+    pub srs: Option<PathBuf>,
+    /// Derive an INSECURE SRS from a public seed (local testing only).
+    #[arg(long)]
+    pub dev: bool,
+    /// Seed for --dev.
+    #[arg(long, default_value_t = 1, requires = "dev")]
+    pub seed: u64,
+    /// Whether the model input is public or a private witness. Outputs are always public.
+    #[arg(long, value_enum, default_value = "public")]
+    pub input: Visibility,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `zkt-eth prove`.
+#[derive(Args, Debug)]
+pub struct ProveArgs {
+    /// Build directory with model.json, pk.bin, vk.bin.
+    #[arg(default_value = "build")]
+    pub build: PathBuf,
+    /// Input JSON (`{"input_data": [[...]]}`); the first row is proven.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output proof file.
+    #[arg(short, long, default_value = "proof.bin")]
+    pub out: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `zkt-eth verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The verifying key (vk.bin).
+    pub vk: PathBuf,
+    /// The proof file (proof.bin).
+    pub proof: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn act(a: Activation) -> &'static str {
+    match a {
+        Activation::Identity => "identity",
+        Activation::Relu => "relu",
+    }
+}
+
+/// Quantize and lower.
+pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
+    let p = Phase::start("load and quantize");
+    let calib = a.calibrate.as_ref().map(|p| onnx::read_dataset(p)).transpose()?;
+    let opts = QuantizeOptions {
+        scale_bits: a.scale_bits,
+        lookup_bits: a.lookup_bits,
+        calibration: calib.as_ref().map(|d| d.inputs.clone()),
+    };
+    let model = onnx::load_model(&a.model, &opts)?;
+    p.done();
+    let mut fidelity = vec![];
+    for (name, set) in [("calibration", calib), ("eval", a.eval.as_ref().map(|p| onnx::read_dataset(p)).transpose()?)] {
+        if let Some(d) = set {
+            let p = Phase::start("fidelity against tract float inference");
+            let r = onnx::fidelity_with_labels(&a.model, &model, &d.inputs, d.labels.as_deref())?;
+            p.done();
+            fidelity.push((name, r));
+        }
+    }
+    let dir = BuildDir(a.out.clone());
+    artifacts::save_model(&dir.model(), &model)?;
+    let layers: Vec<_> = model
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(k, l)| {
+            json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
+                   "blocks": ["linear", "add", "lookup"]})
+        })
+        .collect();
+    let fid: Vec<_> = fidelity
+        .iter()
+        .map(|(n, r)| {
+            json!({"set": n, "samples": r.samples, "max_abs_error": r.max_abs_error, "argmax_agreement": r.argmax_ratio,
+                   "float_accuracy": r.float_accuracy, "quantized_accuracy": r.quantized_accuracy})
+        })
+        .collect();
+    let report = json!({
+        "model": a.model, "name": model.name, "scale_bits": model.scale_bits, "lookup_bits": model.lookup_bits,
+        "table_rows": 1u64 << (model.lookup_bits + 1), "srs_powers_needed": srs_len_for(&model),
+        "layers": layers, "fidelity": fid, "out": a.out,
+    });
+    artifacts::write_atomic(&dir.report(), serde_json::to_string_pretty(&report)?.as_bytes())?;
+    if a.json {
+        return print_json(&report);
+    }
+    println!("model {} → {}", a.model.display(), dir.model().display());
+    println!("scale 2^{} · lookup window [-2^{}, 2^{}) · table {} rows · SRS needs {} G1 powers",
+        model.scale_bits, model.lookup_bits - 1, model.lookup_bits - 1, 1u64 << (model.lookup_bits + 1), srs_len_for(&model));
+    println!("{:<4} {:<36} {:>10} {:<10} blocks", "#", "layer", "shape", "activation");
+    for (k, l) in model.layers.iter().enumerate() {
+        println!("{:<4} {:<36} {:>10} {:<10} linear → add → lookup", k, l.name, format!("{}×{}", l.out_len(), l.in_len()), act(l.activation));
+    }
+    for (n, r) in &fidelity {
+        println!("fidelity ({n}, {} samples): max |float − quantized| = {:.5}, argmax agreement {:.2}%{}",
+            r.samples, r.max_error(), 100.0 * r.argmax_ratio,
+            r.quantized_accuracy.map_or(String::new(), |q| format!(", accuracy float {:.2}% / quantized {:.2}%", 100.0 * r.float_accuracy.unwrap_or(0.0), 100.0 * q)));
+        println!("  per output: {}", r.max_abs_error.iter().map(|e| format!("{e:.4}")).collect::<Vec<_>>().join(" "));
+    }
+    Ok(())
+}
+
+/// Commit weights and table.
+pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
+    let dir = BuildDir(a.build.clone());
+    let model = artifacts::load_model(&dir.model())?;
+    let needed = srs_len_for(&model);
+    let p = Phase::start(if a.dev { "derive dev SRS (INSECURE)" } else { "load .ptau SRS" });
+    let srs = match &a.srs {
+        Some(path) => Srs::from_ptau(path, needed)?,
+        None => Srs::dev(a.seed, needed),
+    };
+    let t_srs = p.done();
+    let p = Phase::start("commit weights and lookup table");
+    let pk = ProvingKey::setup(&model, &srs, a.input)?;
+    let t_commit = p.done();
+    artifacts::save_keys(&dir, &pk)?;
+    let digest = format!("0x{}", hex::encode(pk.vk.digest()));
+    if a.json {
+        return print_json(&json!({"pk": dir.pk(), "vk": dir.vk(), "vk_digest": digest, "insecure": pk.vk.insecure,
+            "srs_powers": needed, "input": format!("{:?}", a.input).to_lowercase(),
+            "seconds": {"srs": t_srs.as_secs_f64(), "commit": t_commit.as_secs_f64()}}));
+    }
+    println!("wrote {} and {} (vk digest {digest})", dir.pk().display(), dir.vk().display());
+    println!("input visibility: {:?}; SRS: {needed} G1 powers; setup {}", a.input, fmt_duration(t_srs + t_commit));
+    if pk.vk.insecure {
+        println!("{INSECURE}");
+    }
+    Ok(())
+}
+
+/// Prove one inference.
+pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
+    let dir = BuildDir(a.build.clone());
+    let p = Phase::start("load proving key");
+    let pk = artifacts::load_pk(&dir)?;
+    p.done();
+    let rows = onnx::read_inputs(&a.input)?;
+    let row = rows.first().with_context(|| format!("{}: no input rows", a.input.display()))?;
+    let input = onnx::quantize_input(&pk.model, row)?;
+    let p = Phase::start("prove");
+    let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
+    let out = crate::prover::prove(&pk, &input, &mut rng)?;
+    let total = p.done();
+    let layout = Layout::new(&pk.vk);
+    let proof = out.proof.to_bytes(&layout);
+    crate::verifier::verify(&pk.vk, &out.public, &proof).context("self-check of the fresh proof failed (a bug: please report it)")?;
+    let (ins, outs) = crate::calldata::public_ints(&out.public);
+    let file = ProofFile { vk_digest: pk.vk.digest(), inputs: ins, outputs: outs.clone(), proof };
+    artifacts::write_atomic(&a.out, &file.to_bytes())?;
+    let real = onnx::dequantize_output(&pk.model, &outs);
+    let t = &out.timings;
+    if a.json {
+        return print_json(&json!({"proof": a.out, "outputs": real, "outputs_fixed_point": outs, "scale_bits": pk.model.scale_bits,
+            "argmax": onnx::argmax(real.iter().copied()), "proof_bytes": file.proof.len(), "insecure": pk.vk.insecure,
+            "seconds": {"total": total.as_secs_f64(), "witness": t.witness.as_secs_f64(), "blocks": t.blocks.as_secs_f64(), "accumulate_and_decide": t.accumulate.as_secs_f64()}}));
+    }
+    eprintln!("  witness {} · block proofs {} · accumulation + decider {}", fmt_duration(t.witness), fmt_duration(t.blocks), fmt_duration(t.accumulate));
+    println!("outputs: [{}]", real.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", "));
+    println!("argmax: {}", onnx::argmax(real.iter().copied()));
+    println!("wrote {} ({} proof bytes, input {:?}), proved in {}", a.out.display(), file.proof.len(), pk.vk.input, fmt_duration(total));
+    if pk.vk.insecure {
+        println!("{INSECURE}");
+    }
+    Ok(())
+}
+
+/// Verify with the Rust verifier.
+pub fn verify(a: &VerifyArgs) -> anyhow::Result<()> {
+    let vk = artifacts::load_vk(&a.vk)?;
+    let file = ProofFile::load(&a.proof)?;
+    let start = std::time::Instant::now();
+    let result = if file.vk_digest != vk.digest() {
+        Err(anyhow::anyhow!(
+            "proof was made for another model: its vk digest is 0x{} but {} has 0x{}",
+            hex::encode(file.vk_digest), a.vk.display(), hex::encode(vk.digest())
+        ))
+    } else {
+        crate::verifier::verify(&vk, &file.public(), &file.proof).map_err(anyhow::Error::from)
+    };
+    let elapsed = start.elapsed();
+    if a.json {
+        print_json(&json!({"valid": result.is_ok(), "error": result.as_ref().err().map(|e| e.to_string()),
+            "insecure": vk.insecure, "outputs_fixed_point": file.outputs, "seconds": elapsed.as_secs_f64()}))?;
+    }
+    match result {
+        Ok(()) => {
+            if !a.json {
+                println!("valid ({}){}", fmt_duration(elapsed), if vk.insecure { format!("\n{INSECURE}") } else { String::new() });
+            }
+            Ok(())
+        }
+        Err(e) => bail!("invalid: {e}"),
+    }
+}
