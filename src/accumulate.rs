@@ -62,7 +62,10 @@ pub fn fold_polynomials(
                     let poly = poly_of(&c.terms);
                     (&poly * *p, c.value * p)
                 })
-                .reduce(|| (DensePolynomial::zero(), Fr::zero()), |a, b| (&a.0 + &b.0, a.1 + b.1))
+                .reduce(
+                    || (DensePolynomial::zero(), Fr::zero()),
+                    |a, b| (&a.0 + &b.0, a.1 + b.1),
+                )
         })
         .collect()
 }

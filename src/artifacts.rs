@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ArtifactError {
-    /// I/O failure.
-    #[error("{path}: {source}")]
+    /// I/O failure (the cause is the error's source).
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -27,7 +27,7 @@ pub enum ArtifactError {
         source: std::io::Error,
     },
     /// A file is not what it should be.
-    #[error("{path}: {reason}")]
+    #[error("{}: {reason}", path.display())]
     Malformed {
         /// The file.
         path: PathBuf,
@@ -37,11 +37,17 @@ pub enum ArtifactError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
-    move |source| ArtifactError::Io { path: path.to_path_buf(), source }
+    move |source| ArtifactError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn malformed(path: &Path, reason: impl Into<String>) -> ArtifactError {
-    ArtifactError::Malformed { path: path.to_path_buf(), reason: reason.into() }
+    ArtifactError::Malformed {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
 }
 
 /// Write `bytes` to `path` atomically (temporary file in the same directory, then rename).
@@ -49,7 +55,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
     std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
 }
@@ -67,13 +76,22 @@ fn magic(tag: &str) -> Word {
 
 fn words(path: &Path, bytes: &[u8]) -> Result<Vec<Word>, ArtifactError> {
     if bytes.len() % 32 != 0 {
-        return Err(malformed(path, format!("length {} is not a multiple of 32 bytes (truncated?)", bytes.len())));
+        return Err(malformed(
+            path,
+            format!("length {} is not a multiple of 32 bytes (truncated?)", bytes.len()),
+        ));
     }
-    Ok(bytes.chunks_exact(32).map(|c| c.try_into().unwrap_or([0u8; 32])).collect())
+    Ok(bytes
+        .chunks_exact(32)
+        .map(|c| c.try_into().unwrap_or([0u8; 32]))
+        .collect())
 }
 
 fn small(w: &Word) -> Option<usize> {
-    w[..24].iter().all(|b| *b == 0).then(|| u64::from_be_bytes(w[24..].try_into().unwrap_or([0xff; 8])) as usize)
+    w[..24]
+        .iter()
+        .all(|b| *b == 0)
+        .then(|| u64::from_be_bytes(w[24..].try_into().unwrap_or([0xff; 8])) as usize)
 }
 
 /// Paths of a build directory.
@@ -115,7 +133,8 @@ pub fn save_model(path: &Path, model: &QuantizedModel) -> Result<(), ArtifactErr
 
 /// Load the quantized model.
 pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
-    let bytes = read(path).map_err(|_| malformed(path, "missing: run `zkt-eth compile <model.onnx> -o <dir>` first"))?;
+    let bytes =
+        read(path).map_err(|_| malformed(path, "missing: run `zkt-eth compile <model.onnx> -o <dir>` first"))?;
     serde_json::from_slice(&bytes).map_err(|e| malformed(path, format!("not a zkt-eth model.json: {e}")))
 }
 
@@ -140,15 +159,25 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     let model = load_model(&dir.model())?;
     let vk = load_vk(&dir.vk())?;
     let path = dir.pk();
-    let bytes = read(&path).map_err(|_| malformed(&path, "missing: run `zkt-eth setup <dir> --dev` (or --srs <file.ptau>) first"))?;
+    let bytes = read(&path).map_err(|_| {
+        malformed(
+            &path,
+            "missing: run `zkt-eth setup <dir> --dev` (or --srs <file.ptau>) first",
+        )
+    })?;
     let w = words(&path, &bytes)?;
     if w.len() < 3 || w[0] != magic("zkt-eth.pk.v1") {
         return Err(malformed(&path, "not a zkt-eth proving key"));
     }
     if w[1] != vk.digest() {
-        return Err(malformed(&path, "belongs to a different vk.bin: re-run `zkt-eth setup`"));
+        return Err(malformed(
+            &path,
+            "belongs to a different vk.bin: re-run `zkt-eth setup`",
+        ));
     }
-    let n = small(&w[2]).filter(|n| w.len() == 3 + 2 * n).ok_or_else(|| malformed(&path, "truncated"))?;
+    let n = small(&w[2])
+        .filter(|n| w.len() == 3 + 2 * n)
+        .ok_or_else(|| malformed(&path, "truncated"))?;
     let g1 = (0..n)
         .map(|i| g1_from_words(&w[3 + 2 * i], &w[4 + 2 * i], 3 + 2 * i))
         .collect::<Result<Vec<_>, _>>()
@@ -207,9 +236,15 @@ impl ProofFile {
             return Err(malformed(path, "not a zkt-eth proof file (made by `zkt-eth prove`)"));
         }
         let (ni, no) = (small(&w[2]), small(&w[3]));
-        let (ni, no) = ni.zip(no).filter(|(a, b)| 4 + a + b <= w.len()).ok_or_else(|| malformed(path, "truncated header"))?;
+        let (ni, no) = ni
+            .zip(no)
+            .filter(|(a, b)| 4 + a + b <= w.len())
+            .ok_or_else(|| malformed(path, "truncated header"))?;
         let ints = |r: std::ops::Range<usize>| {
-            w[r].iter().map(word_int).collect::<Option<Vec<_>>>().ok_or_else(|| malformed(path, "public value out of range"))
+            w[r].iter()
+                .map(word_int)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| malformed(path, "public value out of range"))
         };
         Ok(Self {
             vk_digest: w[1],
@@ -236,7 +271,12 @@ mod tests {
 
     #[test]
     fn proof_file_round_trip_and_errors() {
-        let f = ProofFile { vk_digest: [7u8; 32], inputs: vec![-3, 5], outputs: vec![1, -1, 0], proof: vec![9u8; 64] };
+        let f = ProofFile {
+            vk_digest: [7u8; 32],
+            inputs: vec![-3, 5],
+            outputs: vec![1, -1, 0],
+            proof: vec![9u8; 64],
+        };
         let p = Path::new("p.bin");
         assert_eq!(ProofFile::from_bytes(p, &f.to_bytes()).unwrap(), f);
         let b = f.to_bytes();

@@ -23,7 +23,12 @@ pub fn public_ints(public: &Public) -> (Vec<i64>, Vec<i64>) {
 /// The calldata of `verify(proof, inputs, outputs)`.
 pub fn encode_verify(proof: &[u8], inputs: &[i64], outputs: &[i64]) -> Vec<u8> {
     let ints = |v: &[i64]| v.iter().map(|x| I256::try_from(*x).unwrap_or_default()).collect();
-    IZkTorchVerifier::verifyCall { proof: proof.to_vec().into(), inputs: ints(inputs), outputs: ints(outputs) }.abi_encode()
+    IZkTorchVerifier::verifyCall {
+        proof: proof.to_vec().into(),
+        inputs: ints(inputs),
+        outputs: ints(outputs),
+    }
+    .abi_encode()
 }
 
 alloy::sol! {
@@ -36,5 +41,10 @@ alloy::sol! {
 /// The calldata of `MLOracle.submit(proof, inputs, outputs)`.
 pub fn encode_submit(proof: &[u8], inputs: &[i64], outputs: &[i64]) -> Vec<u8> {
     let ints = |v: &[i64]| v.iter().map(|x| I256::try_from(*x).unwrap_or_default()).collect();
-    IMLOracle::submitCall { proof: proof.to_vec().into(), inputs: ints(inputs), outputs: ints(outputs) }.abi_encode()
+    IMLOracle::submitCall {
+        proof: proof.to_vec().into(),
+        inputs: ints(inputs),
+        outputs: ints(outputs),
+    }
+    .abi_encode()
 }

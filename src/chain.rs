@@ -32,8 +32,7 @@ use crate::toolchain::{self, ToolchainError};
 /// Private key of Anvil's first default dev account
 /// (`0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266`). Public knowledge: never use it on a real
 /// network.
-pub const ANVIL_DEV_KEY: &str =
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+pub const ANVIL_DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 /// Chain id of an Anvil dev node.
 pub const ANVIL_CHAIN_ID: u64 = 31337;
@@ -106,9 +105,7 @@ pub enum ChainError {
         chain_id: u64,
     },
     /// The sender cannot pay for the transaction.
-    #[error(
-        "insufficient funds: account {account} cannot pay for gas * price + value ({message})"
-    )]
+    #[error("insufficient funds: account {account} cannot pay for gas * price + value ({message})")]
     InsufficientFunds {
         /// The sender.
         account: Address,
@@ -182,9 +179,7 @@ impl ChainError {
     /// The decoded revert carried by a `Reverted`/`DeploymentReverted` error.
     pub fn revert(&self) -> Option<&RevertInfo> {
         match self {
-            Self::Reverted { revert, .. } | Self::DeploymentReverted { revert, .. } => {
-                revert.as_deref()
-            }
+            Self::Reverted { revert, .. } | Self::DeploymentReverted { revert, .. } => revert.as_deref(),
             _ => None,
         }
     }
@@ -192,9 +187,7 @@ impl ChainError {
     /// Mutable access to the carried revert, e.g. to [`RevertInfo::resolve`] it with more ABIs.
     pub fn revert_mut(&mut self) -> Option<&mut RevertInfo> {
         match self {
-            Self::Reverted { revert, .. } | Self::DeploymentReverted { revert, .. } => {
-                revert.as_deref_mut()
-            }
+            Self::Reverted { revert, .. } | Self::DeploymentReverted { revert, .. } => revert.as_deref_mut(),
             _ => None,
         }
     }
@@ -330,11 +323,7 @@ impl ErrorDecoder {
         let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
         if selector == Revert::SELECTOR {
             let reason = Revert::abi_decode(data).ok()?.reason;
-            return Some((
-                "Error".into(),
-                "Error(string)".into(),
-                format!("Error({reason:?})"),
-            ));
+            return Some(("Error".into(), "Error(string)".into(), format!("Error({reason:?})")));
         }
         if selector == Panic::SELECTOR {
             let panic = Panic::abi_decode(data).ok()?;
@@ -406,10 +395,7 @@ impl LocalNode {
     /// Spawns the Anvil found by [`toolchain::anvil_path`], listening on 127.0.0.1 only.
     pub fn spawn_with(config: &LocalNodeConfig) -> Result<Self, ChainError> {
         let path = toolchain::anvil_path()?;
-        let mut anvil = Anvil::at(&path)
-            .host("127.0.0.1")
-            .port(0u16)
-            .timeout(60_000);
+        let mut anvil = Anvil::at(&path).host("127.0.0.1").port(0u16).timeout(60_000);
         if let Some(chain_id) = config.chain_id {
             anvil = anvil.chain_id(chain_id);
         }
@@ -468,10 +454,7 @@ pub fn is_loopback_url(rpc_url: &str) -> bool {
     match url.host_str() {
         Some(host) => {
             let host = host.trim_start_matches('[').trim_end_matches(']');
-            host.eq_ignore_ascii_case("localhost")
-                || host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
+            host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
         }
         None => false,
     }
@@ -566,10 +549,7 @@ fn transport_reason(kind: &TransportErrorKind) -> String {
 /// Parses a hex private key (never echoing it in errors).
 pub fn parse_private_key(key: &str) -> Result<PrivateKeySigner, ChainError> {
     let hex = key.trim();
-    let digits = hex
-        .strip_prefix("0x")
-        .or_else(|| hex.strip_prefix("0X"))
-        .unwrap_or(hex);
+    let digits = hex.strip_prefix("0x").or_else(|| hex.strip_prefix("0X")).unwrap_or(hex);
     if digits.len() != 64 {
         return Err(ChainError::BadPrivateKey {
             reason: format!("it has {} hex digits", digits.len()),
@@ -587,11 +567,7 @@ pub fn parse_private_key(key: &str) -> Result<PrivateKeySigner, ChainError> {
 
 /// Picks the signer for a transaction to `rpc_url` on `chain_id`: the given key, else the
 /// Anvil dev key when the node is a local dev node (printing a notice), else an error.
-pub fn resolve_signer(
-    private_key: Option<&str>,
-    rpc_url: &str,
-    chain_id: u64,
-) -> Result<PrivateKeySigner, ChainError> {
+pub fn resolve_signer(private_key: Option<&str>, rpc_url: &str, chain_id: u64) -> Result<PrivateKeySigner, ChainError> {
     let dev = parse_private_key(ANVIL_DEV_KEY)?;
     match private_key {
         Some(key) => {
@@ -633,10 +609,7 @@ fn classify_tx_error(
             let message = payload.message.to_string();
             let lower = message.to_ascii_lowercase();
             if lower.contains("insufficient funds") || lower.contains("lack of funds") {
-                return ChainError::InsufficientFunds {
-                    account: from,
-                    message,
-                };
+                return ChainError::InsufficientFunds { account: from, message };
             }
             if lower.contains("contractsizelimit")
                 || lower.contains("initcodesizelimit")
@@ -661,15 +634,9 @@ fn classify_tx_error(
                 let data = payload.as_revert_data().unwrap_or_default();
                 let revert = Some(Box::new(RevertInfo::from_data(data, &ErrorDecoder::new())));
                 return if deploying {
-                    ChainError::DeploymentReverted {
-                        revert,
-                        tx_hash: None,
-                    }
+                    ChainError::DeploymentReverted { revert, tx_hash: None }
                 } else {
-                    ChainError::Reverted {
-                        revert,
-                        tx_hash: None,
-                    }
+                    ChainError::Reverted { revert, tx_hash: None }
                 };
             }
             ChainError::Rpc {
@@ -850,12 +817,7 @@ pub async fn deploy(
     let probe = connect(rpc_url, None, expected_chain_id).await?;
     let signer = resolve_signer(private_key, rpc_url, probe.chain_id)?;
     let from = signer.address();
-    let conn = connect(
-        rpc_url,
-        Some(EthereumWallet::from(signer)),
-        Some(probe.chain_id),
-    )
-    .await?;
+    let conn = connect(rpc_url, Some(EthereumWallet::from(signer)), Some(probe.chain_id)).await?;
 
     let tx = TransactionRequest::default()
         .with_from(from)
@@ -866,14 +828,10 @@ pub async fn deploy(
         .await
         .map_err(|e| classify_tx_error(e, &conn.url, from, None, true))?;
     let gas_limit = padded_gas_limit(&conn.provider, estimate).await;
-    let receipt =
-        send_and_confirm(&conn, tx.with_gas_limit(gas_limit), from, gas_limit, true).await?;
+    let receipt = send_and_confirm(&conn, tx.with_gas_limit(gas_limit), from, gas_limit, true).await?;
     let address = receipt.contract_address.ok_or_else(|| ChainError::Rpc {
         url: conn.url.clone(),
-        message: format!(
-            "receipt of {} has no contract address",
-            receipt.transaction_hash
-        ),
+        message: format!("receipt of {} has no contract address", receipt.transaction_hash),
     })?;
     Ok(Deployment {
         address,
@@ -898,9 +856,7 @@ pub async fn call(rpc_url: &str, to: Address, calldata: &[u8]) -> Result<CallOut
             return_data: data,
             revert: None,
         }),
-        Err(RpcError::ErrorResp(payload))
-            if payload.message.to_ascii_lowercase().contains("revert") =>
-        {
+        Err(RpcError::ErrorResp(payload)) if payload.message.to_ascii_lowercase().contains("revert") => {
             let data = payload.as_revert_data().unwrap_or_default();
             let revert = RevertInfo::from_data(data.clone(), &ErrorDecoder::new());
             Ok(CallOutcome {
@@ -953,12 +909,7 @@ pub async fn send(
     let probe = connect(rpc_url, None, options.expected_chain_id).await?;
     let signer = resolve_signer(private_key, rpc_url, probe.chain_id)?;
     let from = signer.address();
-    let conn = connect(
-        rpc_url,
-        Some(EthereumWallet::from(signer)),
-        Some(probe.chain_id),
-    )
-    .await?;
+    let conn = connect(rpc_url, Some(EthereumWallet::from(signer)), Some(probe.chain_id)).await?;
 
     let tx = TransactionRequest::default()
         .with_from(from)
@@ -975,8 +926,7 @@ pub async fn send(
             padded_gas_limit(&conn.provider, estimate).await
         }
     };
-    let receipt =
-        send_and_confirm(&conn, tx.with_gas_limit(gas_limit), from, gas_limit, false).await?;
+    let receipt = send_and_confirm(&conn, tx.with_gas_limit(gas_limit), from, gas_limit, false).await?;
     Ok(TxOutcome {
         status: receipt.status(),
         gas_used: receipt.gas_used,
@@ -995,13 +945,10 @@ pub async fn chain_id(rpc_url: &str) -> Result<u64, ChainError> {
 /// The code deployed at `address` (empty for accounts without code).
 pub async fn code_at(rpc_url: &str, address: Address) -> Result<Bytes, ChainError> {
     let conn = connect(rpc_url, None, None).await?;
-    conn.provider
-        .get_code_at(address)
-        .await
-        .map_err(|e| ChainError::Rpc {
-            url: conn.url,
-            message: e.to_string(),
-        })
+    conn.provider.get_code_at(address).await.map_err(|e| ChainError::Rpc {
+        url: conn.url,
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -1074,10 +1021,7 @@ mod tests {
         data.extend_from_slice(&[7u8; 32]);
         let info = RevertInfo::from_data(data, &decoder);
         assert_eq!(info.signature.as_deref(), Some("UnknownInput(bytes32)"));
-        assert!(
-            info.to_string().starts_with("UnknownInput(0x0707"),
-            "{info}"
-        );
+        assert!(info.to_string().starts_with("UnknownInput(0x0707"), "{info}");
 
         let mut unknown = RevertInfo::from_data(vec![1, 2, 3, 4], &decoder);
         assert!(unknown.name.is_none());

@@ -122,7 +122,10 @@ mod tests {
         }
         let mut r_bytes = [0u8; 32];
         r_bytes.copy_from_slice(&Fr::MODULUS.to_bytes_be());
-        assert_eq!(fr_from_word(&r_bytes, 7), Err(EncodingError::ScalarNotCanonical { word: 7 }));
+        assert_eq!(
+            fr_from_word(&r_bytes, 7),
+            Err(EncodingError::ScalarNotCanonical { word: 7 })
+        );
     }
 
     #[test]
@@ -136,7 +139,10 @@ mod tests {
         assert_eq!(g1_from_words(&x, &bad_y, 4), Err(EncodingError::NotOnCurve { word: 4 }));
         let mut p_bytes = [0u8; 32];
         p_bytes.copy_from_slice(&Fq::MODULUS.to_bytes_be());
-        assert_eq!(g1_from_words(&p_bytes, &y, 2), Err(EncodingError::CoordinateNotCanonical { word: 2 }));
+        assert_eq!(
+            g1_from_words(&p_bytes, &y, 2),
+            Err(EncodingError::CoordinateNotCanonical { word: 2 })
+        );
         assert!(g1_from_words(&[0u8; 32], &[0u8; 32], 0).is_err(), "identity refused");
     }
 

@@ -109,7 +109,11 @@ pub enum KeyError {
 
 /// Length of a layer's input domain etc.
 fn layer_domains(model: &QuantizedModel) -> Vec<(Domain, Domain)> {
-    model.layers.iter().map(|l| (Domain::for_len(l.in_len()), Domain::for_len(l.out_len()))).collect()
+    model
+        .layers
+        .iter()
+        .map(|l| (Domain::for_len(l.in_len()), Domain::for_len(l.out_len())))
+        .collect()
 }
 
 /// The table rows: `(kind, v, f(v))` for `kind ∈ {0: identity, 1: relu}`, `v ∈ [-2^(B-1), 2^(B-1))`.
@@ -130,7 +134,11 @@ pub fn table_columns(lookup_bits: u32) -> [Vec<Fr>; 3] {
 /// The G1 powers a model needs: the largest quotient and opening degrees plus blinding slack.
 pub fn srs_len_for(model: &QuantizedModel) -> usize {
     let table = 1usize << (model.lookup_bits + 1);
-    let widest = layer_domains(model).iter().flat_map(|(a, b)| [a.size(), b.size()]).max().unwrap_or(2);
+    let widest = layer_domains(model)
+        .iter()
+        .flat_map(|(a, b)| [a.size(), b.size()])
+        .max()
+        .unwrap_or(2);
     // Blinded witnesses have degree n+2. Table side: g·(β+T) − m has degree 2|T|+1, so Q_T and every
     // opening stay below |T|+3. Witness side: h·(β+a)·(β+b) has degree 3n+6, so Q_n has degree 2n+6.
     (table + 8).max(2 * widest + 16)
@@ -143,7 +151,11 @@ impl ProvingKey {
         let needed = srs_len_for(model);
         if srs.g1.len() < needed {
             let power = needed.next_power_of_two().trailing_zeros();
-            return Err(KeyError::SrsTooSmall { needed, have: srs.g1.len(), power });
+            return Err(KeyError::SrsTooSmall {
+                needed,
+                have: srs.g1.len(),
+                power,
+            });
         }
         let g1 = srs.g1[..needed].to_vec();
         let layers = model
@@ -154,7 +166,12 @@ impl ProvingKey {
                 let rows = layer
                     .weights
                     .par_iter()
-                    .map(|row| commit(&g1, &in_domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>())))
+                    .map(|row| {
+                        commit(
+                            &g1,
+                            &in_domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>()),
+                        )
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 let bias = commit(&g1, &bias_poly(&layer.bias, out_domain))?;
                 Ok(LayerVk {
@@ -181,10 +198,17 @@ impl ProvingKey {
             layers,
             table_domain,
             table,
-            g2: G2Points { one: srs.g2[0], tau: srs.g2[1] },
+            g2: G2Points {
+                one: srs.g2[0],
+                tau: srs.g2[1],
+            },
             insecure: srs.is_insecure(),
         };
-        Ok(Self { model: model.clone(), g1, vk })
+        Ok(Self {
+            model: model.clone(),
+            g1,
+            vk,
+        })
     }
 }
 
@@ -205,10 +229,16 @@ fn validate_model(model: &QuantizedModel) -> Result<(), KeyError> {
     }
     for (k, l) in model.layers.iter().enumerate() {
         if l.weights.iter().any(|r| r.len() != l.in_len()) || l.bias.len() != l.out_len() || l.out_len() == 0 {
-            return Err(KeyError::BadModel(format!("layer {k} ({}) has ragged weights or bias", l.name)));
+            return Err(KeyError::BadModel(format!(
+                "layer {k} ({}) has ragged weights or bias",
+                l.name
+            )));
         }
         if k > 0 && model.layers[k - 1].out_len() != l.in_len() {
-            return Err(KeyError::BadModel(format!("layer {k} ({}) input length does not match the previous output", l.name)));
+            return Err(KeyError::BadModel(format!(
+                "layer {k} ({}) input length does not match the previous output",
+                l.name
+            )));
         }
     }
     Ok(())
@@ -229,7 +259,9 @@ pub fn g2_to_words(p: &G2Affine) -> [Word; 4] {
 fn g2_from_words(w: &[Word]) -> Result<G2Affine, KeyError> {
     let f = |b: &Word| {
         let x = Fq::from_be_bytes_mod_order(b);
-        (fq_word(&x) == *b).then_some(x).ok_or_else(|| KeyError::Malformed("G2 coordinate ≥ p".into()))
+        (fq_word(&x) == *b)
+            .then_some(x)
+            .ok_or_else(|| KeyError::Malformed("G2 coordinate ≥ p".into()))
     };
     let p = G2Affine::new_unchecked(Fq2::new(f(&w[1])?, f(&w[0])?), Fq2::new(f(&w[3])?, f(&w[2])?));
     if !p.is_on_curve() || !p.is_in_correct_subgroup_assuming_on_curve() || p.is_zero() {
@@ -280,9 +312,15 @@ impl VerifyingKey {
     /// Decode and validate a vk file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         if bytes.len() % 32 != 0 {
-            return Err(KeyError::Malformed(format!("length {} is not a multiple of 32", bytes.len())));
+            return Err(KeyError::Malformed(format!(
+                "length {} is not a multiple of 32",
+                bytes.len()
+            )));
         }
-        let words: Vec<Word> = bytes.chunks_exact(32).map(|c| c.try_into().unwrap_or([0u8; 32])).collect();
+        let words: Vec<Word> = bytes
+            .chunks_exact(32)
+            .map(|c| c.try_into().unwrap_or([0u8; 32]))
+            .collect();
         let mut r = Reader { words: &words, pos: 0 };
         let small = |r: &mut Reader, max: u64, what: &str| -> Result<u64, KeyError> {
             let w = r.next()?;
@@ -300,7 +338,11 @@ impl VerifyingKey {
         if lookup_bits < scale_bits + 1 || scale_bits == 0 {
             return Err(KeyError::Malformed("lookup_bits must exceed scale_bits".into()));
         }
-        let input = if small(&mut r, 1, "input visibility")? == 1 { Visibility::Public } else { Visibility::Private };
+        let input = if small(&mut r, 1, "input visibility")? == 1 {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        };
         let insecure = small(&mut r, 1, "insecure flag")? == 1;
         let n_layers = small(&mut r, 64, "layer count")? as usize;
         if n_layers == 0 {
@@ -310,7 +352,11 @@ impl VerifyingKey {
         for k in 0..n_layers {
             let in_len = small(&mut r, 1 << 20, "input length")? as usize;
             let out_len = small(&mut r, 1 << 20, "output length")? as usize;
-            let activation = if small(&mut r, 1, "activation")? == 1 { Activation::Relu } else { Activation::Identity };
+            let activation = if small(&mut r, 1, "activation")? == 1 {
+                Activation::Relu
+            } else {
+                Activation::Identity
+            };
             if in_len == 0 || out_len == 0 || (k > 0 && layers.last().map(|l: &LayerVk| l.out_len) != Some(in_len)) {
                 return Err(KeyError::Malformed(format!("layer {k} shapes are inconsistent")));
             }
@@ -338,7 +384,10 @@ impl VerifyingKey {
             layers,
             table_domain: Domain::new(lookup_bits + 1),
             table,
-            g2: G2Points { one: G2Affine::generator(), tau },
+            g2: G2Points {
+                one: G2Affine::generator(),
+                tau,
+            },
             insecure,
         })
     }
@@ -360,7 +409,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Result<&[Word], KeyError> {
-        let out = self.words.get(self.pos..self.pos + n).ok_or_else(|| KeyError::Malformed("truncated".into()))?;
+        let out = self
+            .words
+            .get(self.pos..self.pos + n)
+            .ok_or_else(|| KeyError::Malformed("truncated".into()))?;
         self.pos += n;
         Ok(out)
     }

@@ -36,7 +36,11 @@ pub enum KzgError {
 pub fn commit(g1: &[G1Affine], p: &DensePolynomial<Fr>) -> Result<G1Affine, KzgError> {
     let n = p.coeffs.len();
     if n > g1.len() {
-        return Err(KzgError::SrsTooSmall { degree: n.saturating_sub(1), needed: n, have: g1.len() });
+        return Err(KzgError::SrsTooSmall {
+            degree: n.saturating_sub(1),
+            needed: n,
+            have: g1.len(),
+        });
     }
     if n == 0 {
         return Ok(G1Affine::zero());
@@ -103,7 +107,13 @@ mod tests {
             t *= tau;
         }
         let g2 = G2Affine::generator();
-        (pows, G2Points { one: g2, tau: (g2 * tau).into_affine() })
+        (
+            pows,
+            G2Points {
+                one: g2,
+                tau: (g2 * tau).into_affine(),
+            },
+        )
     }
 
     #[test]
@@ -116,7 +126,12 @@ mod tests {
             let z = random_fr(&mut rng);
             let c = commit(&g1, &p).unwrap();
             let pi = commit(&g1, &divide_by_linear(&p, z)).unwrap();
-            claims.push(PointClaim { point: z, commitment: c.into(), value: p.evaluate(&z), proof: pi });
+            claims.push(PointClaim {
+                point: z,
+                commitment: c.into(),
+                value: p.evaluate(&z),
+                proof: pi,
+            });
         }
         let rho = random_fr(&mut rng);
         assert!(check_openings(&claims, rho, &g2));

@@ -90,7 +90,9 @@ pub enum ForwardError {
         hi: i64,
     },
     /// An input value itself is outside the window.
-    #[error("input value {value} at index {index} outside window [{lo}, {hi}); lower --scale-bits or raise --lookup-bits")]
+    #[error(
+        "input value {value} at index {index} outside window [{lo}, {hi}); lower --scale-bits or raise --lookup-bits"
+    )]
     InputOutsideWindow {
         /// Index in the flattened input.
         index: usize,
@@ -149,14 +151,22 @@ impl QuantizedModel {
     /// Integer inference, exactly as the proof will attest it.
     pub fn forward(&self, input: &[i64]) -> Result<Trace, ForwardError> {
         if input.len() != self.input_len() {
-            return Err(ForwardError::InputLength { expected: self.input_len(), got: input.len() });
+            return Err(ForwardError::InputLength {
+                expected: self.input_len(),
+                got: input.len(),
+            });
         }
         let (lo, hi) = self.window();
         if let Some((index, &value)) = input.iter().enumerate().find(|(_, v)| **v < lo || **v >= hi) {
             return Err(ForwardError::InputOutsideWindow { index, value, lo, hi });
         }
         let s = self.scale_bits;
-        let mut trace = Trace { input: input.to_vec(), acc: vec![], rescaled: vec![], out: vec![] };
+        let mut trace = Trace {
+            input: input.to_vec(),
+            acc: vec![],
+            rescaled: vec![],
+            out: vec![],
+        };
         let mut x = input.to_vec();
         for (k, layer) in self.layers.iter().enumerate() {
             let acc: Vec<i64> = layer
@@ -167,7 +177,13 @@ impl QuantizedModel {
                 .collect();
             let q: Vec<i64> = acc.iter().map(|a| rescale(*a, s)).collect();
             if let Some(&value) = q.iter().find(|v| **v < lo || **v >= hi) {
-                return Err(ForwardError::OutsideWindow { layer: k, name: layer.name.clone(), value, lo, hi });
+                return Err(ForwardError::OutsideWindow {
+                    layer: k,
+                    name: layer.name.clone(),
+                    value,
+                    lo,
+                    hi,
+                });
             }
             let out: Vec<i64> = q
                 .iter()

@@ -26,7 +26,9 @@ impl Domain {
     }
     /// Smallest domain holding `len` values (at least 2).
     pub fn for_len(len: usize) -> Self {
-        Self { log_size: len.max(2).next_power_of_two().trailing_zeros() }
+        Self {
+            log_size: len.max(2).next_power_of_two().trailing_zeros(),
+        }
     }
     /// Size `n`.
     pub fn size(&self) -> usize {

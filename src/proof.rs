@@ -60,22 +60,40 @@ impl Proof {
     pub fn from_bytes(bytes: &[u8], layout: &Layout) -> Result<Self, DecodeError> {
         let words = layout.proof_words();
         if bytes.len() != 32 * words {
-            return Err(DecodeError::Length { expected: 32 * words, got: bytes.len(), words });
+            return Err(DecodeError::Length {
+                expected: 32 * words,
+                got: bytes.len(),
+                words,
+            });
         }
-        let w: Vec<Word> = bytes.chunks_exact(32).map(|c| c.try_into().unwrap_or([0u8; 32])).collect();
+        let w: Vec<Word> = bytes
+            .chunks_exact(32)
+            .map(|c| c.try_into().unwrap_or([0u8; 32]))
+            .collect();
         let mut pos = 0usize;
         let points = |n: usize, pos: &mut usize| -> Result<Vec<G1Affine>, EncodingError> {
-            let out = (0..n).map(|i| g1_from_words(&w[*pos + 2 * i], &w[*pos + 2 * i + 1], *pos + 2 * i)).collect();
+            let out = (0..n)
+                .map(|i| g1_from_words(&w[*pos + 2 * i], &w[*pos + 2 * i + 1], *pos + 2 * i))
+                .collect();
             *pos += 2 * n;
             out
         };
         let mut commits = points(layout.r2_end, &mut pos)?;
-        let scalars = (0..layout.n_scalars).map(|i| fr_from_word(&w[pos + i], pos + i)).collect::<Result<Vec<_>, _>>()?;
+        let scalars = (0..layout.n_scalars)
+            .map(|i| fr_from_word(&w[pos + i], pos + i))
+            .collect::<Result<Vec<_>, _>>()?;
         pos += layout.n_scalars;
         commits.extend(points(layout.n_commits - layout.r2_end, &mut pos)?);
-        let evals = (0..layout.n_evals).map(|i| fr_from_word(&w[pos + i], pos + i)).collect::<Result<Vec<_>, _>>()?;
+        let evals = (0..layout.n_evals)
+            .map(|i| fr_from_word(&w[pos + i], pos + i))
+            .collect::<Result<Vec<_>, _>>()?;
         pos += layout.n_evals;
         let openings = points(layout.points.len(), &mut pos)?;
-        Ok(Self { commits, scalars, evals, openings })
+        Ok(Self {
+            commits,
+            scalars,
+            evals,
+            openings,
+        })
     }
 }

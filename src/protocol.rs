@@ -230,14 +230,39 @@ impl Layout {
             let e_h = next(&mut e);
             let e_t = next(&mut e);
             next(&mut e);
-            layers.push(LayerIdx { y, q, z, sx, sy, h, t, s_sum, sigma, e_y, e_q, e_z, e_sx, e_sy, e_h, e_t });
+            layers.push(LayerIdx {
+                y,
+                q,
+                z,
+                sx,
+                sy,
+                h,
+                t,
+                s_sum,
+                sigma,
+                e_y,
+                e_q,
+                e_z,
+                e_sx,
+                e_sy,
+                e_h,
+                e_t,
+            });
         }
         let input = x0.zip(e_x0).map(|(x, e_x)| {
             let (h, t, sigma) = (next(&mut c), next(&mut c), next(&mut s));
             let e_h = next(&mut e);
             let e_t = next(&mut e);
             next(&mut e);
-            RangeIdx { x, h, t, sigma, e_x, e_h, e_t }
+            RangeIdx {
+                x,
+                h,
+                t,
+                sigma,
+                e_x,
+                e_h,
+                e_t,
+            }
         });
         let (g, u, sigma) = (next(&mut c), next(&mut c), next(&mut s));
         let e_m = e;
@@ -374,10 +399,15 @@ pub fn build_claims(
     let out_dom = vk.layers[last].out_domain;
 
     // Public tensors evaluated at ζ.
-    let public_out = out_dom.evaluate_public(&public.outputs, zeta).ok_or(AlgebraError::DegenerateChallenge)?;
+    let public_out = out_dom
+        .evaluate_public(&public.outputs, zeta)
+        .ok_or(AlgebraError::DegenerateChallenge)?;
     let x0 = match &layout.input {
         Some(r) => ev(r.e_x),
-        None => first.in_domain.evaluate_public(&public.inputs, zeta).ok_or(AlgebraError::DegenerateChallenge)?,
+        None => first
+            .in_domain
+            .evaluate_public(&public.inputs, zeta)
+            .ok_or(AlgebraError::DegenerateChallenge)?,
     };
 
     // 1. Evaluation `e` is an opening claim of one polynomial (claim index = evaluation index).
@@ -385,7 +415,11 @@ pub fn build_claims(
         .eval_sources
         .iter()
         .zip(proof.evals)
-        .map(|((base, point), value)| Claim { terms: vec![(Fr::one(), *base)], point: *point, value: *value })
+        .map(|((base, point), value)| Claim {
+            terms: vec![(Fr::one(), *base)],
+            point: *point,
+            value: *value,
+        })
         .collect();
     let t = &layout.table;
 
@@ -442,7 +476,9 @@ pub fn build_claims(
         sigma_total += sc(r.sigma);
     }
     let te: [Fr; 7] = std::array::from_fn(|i| ev(t.e_m + i));
-    identities.extend(crate::blocks::lookup::table_identities(vk.table_domain, &te, sc(t.sigma), ch).map(|e| (vk.table_domain, e)));
+    identities.extend(
+        crate::blocks::lookup::table_identities(vk.table_domain, &te, sc(t.sigma), ch).map(|e| (vk.table_domain, e)),
+    );
     if sigma_total != sc(t.sigma) {
         return Err(AlgebraError::LookupSumMismatch);
     }
@@ -458,14 +494,22 @@ pub fn build_claims(
     for ((d, q_commit), lin) in layout.quotients.iter().zip(per_domain) {
         let mut terms = lin.terms;
         terms.push((-d.vanishing_at(zeta), Base::Commit(*q_commit)));
-        claims.push(Claim { terms, point: 0, value: -lin.c });
+        claims.push(Claim {
+            terms,
+            point: 0,
+            value: -lin.c,
+        });
     }
     Ok(claims)
 }
 
 /// The concrete points: `ζ` and `ζ·ω_d`.
 pub fn point_values(layout: &Layout, zeta: Fr) -> Vec<Fr> {
-    layout.points.iter().map(|p| p.map_or(zeta, |d| zeta * d.omega())).collect()
+    layout
+        .points
+        .iter()
+        .map(|p| p.map_or(zeta, |d| zeta * d.omega()))
+        .collect()
 }
 
 /// Resolve a base to its vk point (fixed bases) or the proof commitment.

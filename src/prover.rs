@@ -92,7 +92,8 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     // Witness vectors (padded to their domains) and multiplicities.
     let mut m = vec![0u64; table_dom.size()];
     let mut bump = |kind: u8, v: i64| -> Result<(), ProveError> {
-        let i = lookup::table_index(b_bits, kind, v).ok_or_else(|| ProveError::Internal(format!("lookup value {v} outside the table")))?;
+        let i = lookup::table_index(b_bits, kind, v)
+            .ok_or_else(|| ProveError::Internal(format!("lookup value {v} outside the table")))?;
         m[i] += 1;
         Ok(())
     };
@@ -123,7 +124,8 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         for (j, (a, qj)) in acc.iter().zip(&q).enumerate() {
             bump(kind, *qj)?;
             let r = a + (1i64 << (s - 1)) - (qj << s);
-            bump(1, c * r).map_err(|_| ProveError::Internal(format!("layer {k} position {j}: remainder {r} out of range")))?;
+            bump(1, c * r)
+                .map_err(|_| ProveError::Internal(format!("layer {k} position {j}: remainder {r} out of range")))?;
         }
         let y: Vec<i64> = trace.acc[k].iter().zip(&layer.bias).map(|(a, b)| a - b).collect();
         lw.push(LayerWitness {
@@ -137,7 +139,11 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     }
     let m: Vec<Fr> = m.into_iter().map(Fr::from).collect();
     let public = Public {
-        inputs: if vk.input == Visibility::Public { ints(&trace.input) } else { vec![] },
+        inputs: if vk.input == Visibility::Public {
+            ints(&trace.input)
+        } else {
+            vec![]
+        },
         outputs: ints(trace.output()),
     };
     let t_witness = t0.elapsed();
@@ -172,9 +178,19 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let x_polys: Vec<DensePolynomial<Fr>> = (0..vk.layers.len())
         .map(|k| {
             if k == 0 {
-                layout.input.as_ref().map_or_else(|| vk.layers[0].in_domain.interpolate(&x0), |r| polys[r.x].clone())
+                layout
+                    .input
+                    .as_ref()
+                    .map_or_else(|| vk.layers[0].in_domain.interpolate(&x0), |r| polys[r.x].clone())
             } else {
-                z_poly(&layout, &polys, &lw[k - 1].z, k - 1, vk.layers[k - 1].activation, vk.layers[k - 1].out_domain)
+                z_poly(
+                    &layout,
+                    &polys,
+                    &lw[k - 1].z,
+                    k - 1,
+                    vk.layers[k - 1].activation,
+                    vk.layers[k - 1].out_domain,
+                )
             }
         })
         .collect();
@@ -189,11 +205,19 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         let lp = linear::prove_round2(&w.weights, lv.in_domain, lv.out_domain, &x_vals, &w.y, alpha, rng)?;
         let kind = Fr::from(lookup::kind(lv.activation));
         let acc = add::accumulator_values(&w.y, &w.bias);
-        let a: Vec<Fr> = w.q.iter().zip(&w.z).map(|(q, z)| lookup::compress(theta, kind, *q, *z)).collect();
+        let a: Vec<Fr> =
+            w.q.iter()
+                .zip(&w.z)
+                .map(|(q, z)| lookup::compress(theta, kind, *q, *z))
+                .collect();
         let half = fr_from_i64(1 << (s - 1));
         let two_s = fr_from_i64(1 << s);
         let cf = fr_from_i64(c);
-        let b: Vec<Fr> = acc.iter().zip(&w.q).map(|(a, q)| Fr::one() + two(cf * (*a + half - two_s * q))).collect();
+        let b: Vec<Fr> = acc
+            .iter()
+            .zip(&w.q)
+            .map(|(a, q)| Fr::one() + two(cf * (*a + half - two_s * q)))
+            .collect();
         let kp = lookup::prove_round2(lv.out_domain, &a, &b, beta, rng);
         polys[idx.sx] = lp.sx.clone();
         polys[idx.sy] = lp.sy.clone();
@@ -212,7 +236,9 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         scalars[r.sigma] = p.sigma;
         p
     });
-    let table_vals: Vec<Fr> = (0..table_dom.size()).map(|i| lookup::compress(theta, cols[0][i], cols[1][i], cols[2][i])).collect();
+    let table_vals: Vec<Fr> = (0..table_dom.size())
+        .map(|i| lookup::compress(theta, cols[0][i], cols[1][i], cols[2][i]))
+        .collect();
     let tp = lookup::prove_table_round2(table_dom, &table_vals, &m, beta, rng);
     polys[layout.table.g] = tp.h.clone();
     polys[layout.table.u] = tp.t.clone();
@@ -256,14 +282,18 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let mut combined: Vec<DensePolynomial<Fr>> = vec![DensePolynomial::zero(); layout.quotients.len()];
     let mut g = Fr::one();
     for (d, e) in numer {
-        let slot = layout.quotients.iter().position(|(qd, _)| *qd == d).ok_or_else(|| ProveError::Internal("domain".into()))?;
+        let slot = layout
+            .quotients
+            .iter()
+            .position(|(qd, _)| *qd == d)
+            .ok_or_else(|| ProveError::Internal("domain".into()))?;
         combined[slot] = &combined[slot] + &(&e * g);
         g *= gamma;
     }
     for ((d, ci), num) in layout.quotients.iter().zip(&combined) {
-        polys[*ci] = d
-            .divide_by_vanishing(num)
-            .ok_or_else(|| ProveError::Internal(format!("identities on the domain of size {} do not vanish", d.size())))?;
+        polys[*ci] = d.divide_by_vanishing(num).ok_or_else(|| {
+            ProveError::Internal(format!("identities on the domain of size {} do not vanish", d.size()))
+        })?;
     }
     commit_range(&pk.g1, &polys, &mut commits, layout.r2_end..layout.n_commits)?;
     tr.absorb(Tag::Quotients, &point_words(&commits[layout.r2_end..]));
@@ -314,10 +344,31 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let nu = tr.squeeze();
 
     // Accumulation and decider: the verifier's claims, folded per point, one opening each.
-    let ch = Challenges { alpha, theta, beta, gamma, zeta, nu, rho: Fr::zero() };
-    let claims = build_claims(vk, &layout, &public, &ProofView { scalars: &scalars, evals: &evals }, &ch)?;
-    let bias_polys: Vec<DensePolynomial<Fr>> =
-        model.layers.iter().zip(&vk.layers).map(|(l, lv)| bias_poly(&l.bias, lv.out_domain)).collect();
+    let ch = Challenges {
+        alpha,
+        theta,
+        beta,
+        gamma,
+        zeta,
+        nu,
+        rho: Fr::zero(),
+    };
+    let claims = build_claims(
+        vk,
+        &layout,
+        &public,
+        &ProofView {
+            scalars: &scalars,
+            evals: &evals,
+        },
+        &ch,
+    )?;
+    let bias_polys: Vec<DensePolynomial<Fr>> = model
+        .layers
+        .iter()
+        .zip(&vk.layers)
+        .map(|(l, lv)| bias_poly(&l.bias, lv.out_domain))
+        .collect();
     let poly_of = |terms: &[(Fr, Base)]| -> DensePolynomial<Fr> {
         let mut out = DensePolynomial::zero();
         let mut rows: Vec<Option<Vec<Fr>>> = vec![None; vk.layers.len()];
@@ -352,18 +403,36 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         .collect::<Result<Vec<_>, _>>()?;
     let t_acc = t2.elapsed();
     Ok(ProveOutput {
-        proof: Proof { commits, scalars, evals, openings },
+        proof: Proof {
+            commits,
+            scalars,
+            evals,
+            openings,
+        },
         public,
         trace,
-        timings: Timings { witness: t_witness, blocks: t_blocks, accumulate: t_acc },
+        timings: Timings {
+            witness: t_witness,
+            blocks: t_blocks,
+            accumulate: t_acc,
+        },
     })
 }
 
 fn q_poly(layout: &Layout, polys: &[DensePolynomial<Fr>], q: &[Fr], k: usize, d: Domain) -> DensePolynomial<Fr> {
-    layout.layers[k].q.map_or_else(|| d.interpolate(q), |c| polys[c].clone())
+    layout.layers[k]
+        .q
+        .map_or_else(|| d.interpolate(q), |c| polys[c].clone())
 }
 
-fn z_poly(layout: &Layout, polys: &[DensePolynomial<Fr>], z: &[Fr], k: usize, act: Activation, d: Domain) -> DensePolynomial<Fr> {
+fn z_poly(
+    layout: &Layout,
+    polys: &[DensePolynomial<Fr>],
+    z: &[Fr],
+    k: usize,
+    act: Activation,
+    d: Domain,
+) -> DensePolynomial<Fr> {
     let idx = &layout.layers[k];
     match (idx.z, act) {
         (Some(c), _) => polys[c].clone(),
@@ -378,7 +447,10 @@ fn commit_range(
     commits: &mut [G1Affine],
     range: std::ops::Range<usize>,
 ) -> Result<(), KzgError> {
-    let out = polys[range.clone()].par_iter().map(|p| commit(g1, p)).collect::<Result<Vec<_>, _>>()?;
+    let out = polys[range.clone()]
+        .par_iter()
+        .map(|p| commit(g1, p))
+        .collect::<Result<Vec<_>, _>>()?;
     commits[range].copy_from_slice(&out);
     Ok(())
 }

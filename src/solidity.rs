@@ -18,7 +18,10 @@ fn point_dec(p: &G1Affine) -> (String, String) {
 }
 
 fn point_hex(p: &G1Affine) -> String {
-    p.xy().map_or_else(|| "00".repeat(64), |(x, y)| hex::encode([x.into_bigint().to_bytes_be(), y.into_bigint().to_bytes_be()].concat()))
+    p.xy().map_or_else(
+        || "00".repeat(64),
+        |(x, y)| hex::encode([x.into_bigint().to_bytes_be(), y.into_bigint().to_bytes_be()].concat()),
+    )
 }
 
 fn g2_dec(p: &G2Affine) -> [String; 4] {
@@ -118,7 +121,11 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
         insecure: vk.insecure,
         scale_bits: s,
         lookup_bits: b,
-        public_inputs: if vk.input == Visibility::Public { vk.input_len() } else { 0 },
+        public_inputs: if vk.input == Visibility::Public {
+            vk.input_len()
+        } else {
+            0
+        },
         outputs: vk.output_len(),
         input_len: vk.input_len(),
         input_public: vk.input == Visibility::Public,
@@ -138,7 +145,12 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
         w_evals,
         w_openings,
         eval_src_hex,
-        point_omegas: layout.points.iter().skip(1).map(|p| dec(p.map_or(Fr::from(1u64), |d| d.omega()))).collect(),
+        point_omegas: layout
+            .points
+            .iter()
+            .skip(1)
+            .map(|p| dec(p.map_or(Fr::from(1u64), |d| d.omega())))
+            .collect(),
         domains: domains
             .iter()
             .enumerate()
@@ -167,6 +179,11 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
 }
 
 /// Render the verifier source.
-pub fn render(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_import: &str) -> Result<String, zkt_codegen::RenderError> {
+pub fn render(
+    vk: &VerifyingKey,
+    contract_name: &str,
+    model_name: &str,
+    interface_import: &str,
+) -> Result<String, zkt_codegen::RenderError> {
     spec(vk, contract_name, model_name, interface_import).render_solidity()
 }

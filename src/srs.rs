@@ -141,7 +141,9 @@ pub enum SrsError {
         found: Vec<u8>,
     },
     /// The file's format version is not 1.
-    #[error("unsupported ptau format version {version} (only version 1 is supported): regenerate the file with snarkjs")]
+    #[error(
+        "unsupported ptau format version {version} (only version 1 is supported): regenerate the file with snarkjs"
+    )]
     UnsupportedVersion {
         /// The version in the file.
         version: u32,
@@ -154,15 +156,15 @@ pub enum SrsError {
         section: u32,
     },
     /// A section the loader needs is not in the file.
-    #[error("ptau file has no section {section}: it is not a complete Powers of Tau file; download a final/prepared ptau")]
+    #[error(
+        "ptau file has no section {section}: it is not a complete Powers of Tau file; download a final/prepared ptau"
+    )]
     MissingSection {
         /// The section type.
         section: u32,
     },
     /// A section appears more than once.
-    #[error(
-        "ptau file has section {section} more than once: the file is malformed; download it again"
-    )]
+    #[error("ptau file has section {section} more than once: the file is malformed; download it again")]
     DuplicateSection {
         /// The section type.
         section: u32,
@@ -264,8 +266,7 @@ impl Srs {
         };
         let mut file = File::open(path).map_err(io_err)?;
         let file_len = file.metadata().map_err(io_err)?.len();
-        let sections =
-            read_section_table(&mut file, file_len).map_err(|e| e.into_srs(&path_str))?;
+        let sections = read_section_table(&mut file, file_len).map_err(|e| e.into_srs(&path_str))?;
 
         let header = sections.get(SECTION_HEADER)?;
         if header.size > MAX_HEADER_BYTES {
@@ -273,8 +274,8 @@ impl Srs {
                 reason: format!("header section is {} bytes long", header.size),
             });
         }
-        let header_bytes = read_at(&mut file, header.offset, header.size, SECTION_HEADER)
-            .map_err(|e| e.into_srs(&path_str))?;
+        let header_bytes =
+            read_at(&mut file, header.offset, header.size, SECTION_HEADER).map_err(|e| e.into_srs(&path_str))?;
         let power = parse_header(&header_bytes)?;
 
         let n_g1 = (1u64 << (power + 1)) - 1;
@@ -310,23 +311,13 @@ impl Srs {
         let n_read = max_g1.max(2);
 
         let g1_section = sections.get(SECTION_TAU_G1)?;
-        let g1_bytes = read_at(
-            &mut file,
-            g1_section.offset,
-            (n_read * G1_BYTES) as u64,
-            SECTION_TAU_G1,
-        )
-        .map_err(|e| e.into_srs(&path_str))?;
+        let g1_bytes = read_at(&mut file, g1_section.offset, (n_read * G1_BYTES) as u64, SECTION_TAU_G1)
+            .map_err(|e| e.into_srs(&path_str))?;
         let mut g1 = parse_g1_points(&g1_bytes, SECTION_TAU_G1)?;
 
         let g2_section = sections.get(SECTION_TAU_G2)?;
-        let g2_bytes = read_at(
-            &mut file,
-            g2_section.offset,
-            (2 * G2_BYTES) as u64,
-            SECTION_TAU_G2,
-        )
-        .map_err(|e| e.into_srs(&path_str))?;
+        let g2_bytes = read_at(&mut file, g2_section.offset, (2 * G2_BYTES) as u64, SECTION_TAU_G2)
+            .map_err(|e| e.into_srs(&path_str))?;
         let g2 = [
             parse_g2_point(&g2_bytes[..G2_BYTES], 0)?,
             parse_g2_point(&g2_bytes[G2_BYTES..], 1)?,
@@ -337,10 +328,7 @@ impl Srs {
         Ok(Srs {
             g1,
             g2,
-            source: SrsSource::Ptau {
-                path: path_str,
-                power,
-            },
+            source: SrsSource::Ptau { path: path_str, power },
         })
     }
 
@@ -354,10 +342,7 @@ impl Srs {
         let tau = dev_tau(seed);
         let powers = powers_of(tau, len);
         let g1 = fixed_base_g1(&powers);
-        let g2 = [
-            G2Affine::generator(),
-            (G2Projective::generator() * tau).into_affine(),
-        ];
+        let g2 = [G2Affine::generator(), (G2Projective::generator() * tau).into_affine()];
         Srs {
             g1,
             g2,
@@ -528,8 +513,7 @@ fn check_powers(g1: &[G1Affine], g2: &[G2Affine; 2]) -> Result<(), SrsError> {
         let mut rng = rand::thread_rng();
         let coeffs: Vec<u128> = (0..g1.len() - 1).map(|_| rng.gen()).collect();
         let [lhs, rhs] = msm_u128_pair([&g1[..g1.len() - 1], &g1[1..]], &coeffs);
-        let chained =
-            Bn254::multi_pairing([lhs.into_affine(), (-rhs).into_affine()], [g2[1], g2[0]]);
+        let chained = Bn254::multi_pairing([lhs.into_affine(), (-rhs).into_affine()], [g2[1], g2[0]]);
         if !chained.is_zero() {
             return Err(SrsError::PowersInconsistent);
         }
@@ -657,8 +641,7 @@ impl SectionTable {
     }
 
     fn get(&self, kind: u32) -> Result<Section, SrsError> {
-        self.find(kind)
-            .ok_or(SrsError::MissingSection { section: kind })
+        self.find(kind).ok_or(SrsError::MissingSection { section: kind })
     }
 }
 
@@ -840,8 +823,7 @@ fn parse_g1_points(bytes: &[u8], section: u32) -> Result<Vec<G1Affine>, SrsError
         .map(|(index, b)| {
             let non_canonical = SrsError::NonCanonical { section, index };
             let x = parse_fq_montgomery(&b[..N8]).ok_or(non_canonical)?;
-            let y =
-                parse_fq_montgomery(&b[N8..]).ok_or(SrsError::NonCanonical { section, index })?;
+            let y = parse_fq_montgomery(&b[N8..]).ok_or(SrsError::NonCanonical { section, index })?;
             let p = G1Affine::new_unchecked(x, y);
             // G1 has cofactor 1: on the curve means in the prime-order group.
             if !p.is_on_curve() {
@@ -856,10 +838,8 @@ fn parse_g1_points(bytes: &[u8], section: u32) -> Result<Vec<G1Affine>, SrsError
 /// the tauG2 point with the given index.
 fn parse_g2_point(b: &[u8], index: usize) -> Result<G2Affine, SrsError> {
     let section = SECTION_TAU_G2;
-    let coord = |i: usize| {
-        parse_fq_montgomery(&b[i * N8..(i + 1) * N8])
-            .ok_or(SrsError::NonCanonical { section, index })
-    };
+    let coord =
+        |i: usize| parse_fq_montgomery(&b[i * N8..(i + 1) * N8]).ok_or(SrsError::NonCanonical { section, index });
     let x = Fq2::new(coord(0)?, coord(1)?);
     let y = Fq2::new(coord(2)?, coord(3)?);
     let p = G2Affine::new_unchecked(x, y);
@@ -952,10 +932,7 @@ mod tests {
     fn srs_fixture_loads_and_is_consistent() {
         let start = Instant::now();
         let srs = Srs::from_ptau(&fixture(), 511).unwrap();
-        eprintln!(
-            "loaded 511 G1 powers from pot8.ptau in {:?}",
-            start.elapsed()
-        );
+        eprintln!("loaded 511 G1 powers from pot8.ptau in {:?}", start.elapsed());
         assert_eq!(srs.g1.len(), 511);
         assert_eq!(srs.max_degree(), 510);
         assert!(!srs.is_insecure());
@@ -994,22 +971,14 @@ mod tests {
     #[test]
     fn srs_too_small() {
         match Srs::from_ptau(&fixture(), 512) {
-            Err(
-                e @ SrsError::TooSmall {
-                    have: 511,
-                    need: 512,
-                },
-            ) => {
+            Err(e @ SrsError::TooSmall { have: 511, need: 512 }) => {
                 let msg = e.to_string();
                 assert!(msg.contains("power >= 9"), "{msg}");
                 assert!(msg.contains("--dev"), "{msg}");
             }
             other => panic!("expected TooSmall, got {other:?}"),
         }
-        assert!(matches!(
-            Srs::from_ptau(&fixture(), 0),
-            Err(SrsError::ZeroPowers)
-        ));
+        assert!(matches!(Srs::from_ptau(&fixture(), 0), Err(SrsError::ZeroPowers)));
     }
 
     #[test]
@@ -1034,10 +1003,7 @@ mod tests {
     #[test]
     fn srs_bad_version() {
         let r = load_modified(4, |b| b[4] = 2);
-        assert!(
-            matches!(r, Err(SrsError::UnsupportedVersion { version: 2 })),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(SrsError::UnsupportedVersion { version: 2 })), "{r:?}");
     }
 
     #[test]
@@ -1047,25 +1013,16 @@ mod tests {
             let off = section_offset(b, SECTION_TAU_G1);
             b.truncate(off + 1000);
         });
-        assert!(
-            matches!(r, Err(SrsError::Truncated { section: 2 })),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(SrsError::Truncated { section: 2 })), "{r:?}");
         // Cut inside the file header.
         let r = load_modified(4, |b| b.truncate(10));
-        assert!(
-            matches!(r, Err(SrsError::Truncated { section: 0 })),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(SrsError::Truncated { section: 0 })), "{r:?}");
         // Cut at the end: last section (contributions) incomplete.
         let r = load_modified(4, |b| {
             let len = b.len();
             b.truncate(len - 1)
         });
-        assert!(
-            matches!(r, Err(SrsError::Truncated { section: 7 })),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(SrsError::Truncated { section: 7 })), "{r:?}");
     }
 
     #[test]
@@ -1113,16 +1070,7 @@ mod tests {
             let off = section_offset(b, SECTION_TAU_G1);
             b[off + 5 * G1_BYTES + 3] ^= 0x01;
         });
-        assert!(
-            matches!(
-                r,
-                Err(SrsError::NotOnCurve {
-                    section: 2,
-                    index: 5
-                })
-            ),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(SrsError::NotOnCurve { section: 2, index: 5 })), "{r:?}");
         // Beyond the requested powers the file is not read at all.
         let r = load_modified(5, |b| {
             let off = section_offset(b, SECTION_TAU_G1);
@@ -1138,13 +1086,7 @@ mod tests {
             b[off..off + N8].fill(0xff);
         });
         assert!(
-            matches!(
-                r,
-                Err(SrsError::NonCanonical {
-                    section: 2,
-                    index: 3
-                })
-            ),
+            matches!(r, Err(SrsError::NonCanonical { section: 2, index: 3 })),
             "{r:?}"
         );
     }
@@ -1155,16 +1097,7 @@ mod tests {
             let off = section_offset(b, SECTION_TAU_G2);
             b[off + G2_BYTES + 7] ^= 0x10;
         });
-        assert!(
-            matches!(
-                r,
-                Err(SrsError::NotOnCurve {
-                    section: 3,
-                    index: 1
-                })
-            ),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(SrsError::NotOnCurve { section: 3, index: 1 })), "{r:?}");
     }
 
     #[test]
@@ -1174,10 +1107,7 @@ mod tests {
             let off = section_offset(b, SECTION_TAU_G2) + G2_BYTES;
             b[off..off + G2_BYTES].copy_from_slice(&g2_bytes(bad));
         });
-        assert!(
-            matches!(r, Err(SrsError::NotInSubgroup { index: 1 })),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(SrsError::NotInSubgroup { index: 1 })), "{r:?}");
     }
 
     #[test]
@@ -1187,10 +1117,7 @@ mod tests {
             let p = (G1Affine::generator() + G1Affine::generator()).into_affine();
             b[off..off + G1_BYTES].copy_from_slice(&g1_bytes(p));
         });
-        assert!(
-            matches!(r, Err(SrsError::WrongGenerator { section: 2 })),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(SrsError::WrongGenerator { section: 2 })), "{r:?}");
     }
 
     #[test]
@@ -1265,10 +1192,7 @@ mod tests {
         check_powers(&a.g1, &a.g2).unwrap();
         // And the exact powers of the documented τ.
         let tau = dev_tau(42);
-        assert_eq!(
-            a.g1[5],
-            (G1Projective::generator() * tau.pow([5u64])).into_affine()
-        );
+        assert_eq!(a.g1[5], (G1Projective::generator() * tau.pow([5u64])).into_affine());
         assert_eq!(a.g2[1], (G2Projective::generator() * tau).into_affine());
     }
 

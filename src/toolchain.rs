@@ -18,8 +18,8 @@ use std::{
 
 use foundry_compilers::{
     artifacts::{
-        output_selection::OutputSelection, BytecodeHash, EvmVersion, Optimizer, Settings,
-        SettingsMetadata, Severity, SolcInput, SolcLanguage, Source, Sources,
+        output_selection::OutputSelection, BytecodeHash, EvmVersion, Optimizer, Settings, SettingsMetadata, Severity,
+        SolcInput, SolcLanguage, Source, Sources,
     },
     solc::Solc,
 };
@@ -298,8 +298,7 @@ fn solc_version(path: &Path) -> Result<(String, (u64, u64, u64)), ToolchainError
         .ok_or_else(|| err(format!("unexpected `--version` output: {}", stdout.trim())))?
         .trim()
         .to_string();
-    let triple =
-        parse_version_triple(&line).ok_or_else(|| err(format!("unparsable version `{line}`")))?;
+    let triple = parse_version_triple(&line).ok_or_else(|| err(format!("unparsable version `{line}`")))?;
     Ok((line, triple))
 }
 
@@ -346,12 +345,7 @@ fn shim_solc(root: &Path) -> Result<SolcPath, ToolchainError> {
     if find_on_path("node", None).is_empty() {
         return Err(ToolchainError::NodeMissing { shim });
     }
-    if !root
-        .join("node_modules")
-        .join("solc")
-        .join("package.json")
-        .is_file()
-    {
+    if !root.join("node_modules").join("solc").join("package.json").is_file() {
         return Err(ToolchainError::NpmPackageMissing {
             package: "solc",
             root: root.to_path_buf(),
@@ -372,10 +366,7 @@ fn shim_solc(root: &Path) -> Result<SolcPath, ToolchainError> {
 ///
 /// Imports between the given sources resolve by source unit name; other imports are read from
 /// the repository root (e.g. `import "contracts/IZkTorchVerifier.sol";`).
-pub fn compile_solidity(
-    sources: &[(&str, &str)],
-    contract: &str,
-) -> Result<CompiledContract, ToolchainError> {
+pub fn compile_solidity(sources: &[(&str, &str)], contract: &str) -> Result<CompiledContract, ToolchainError> {
     compile_solidity_with(sources, contract, &CompilerSettings::FOUNDRY)
 }
 
@@ -408,12 +399,7 @@ pub fn compile_solidity_with(
         .iter()
         .map(|(name, text)| (PathBuf::from(name), Source::new(*text)))
         .collect();
-    let input = SolcInput::new(
-        SolcLanguage::Solidity,
-        input_sources,
-        solc_settings(settings),
-    )
-    .sanitized(&solc.version);
+    let input = SolcInput::new(SolcLanguage::Solidity, input_sources, solc_settings(settings)).sanitized(&solc.version);
     let output = solc.compile_exact(&input).map_err(solc_err)?;
 
     let format = |e: &foundry_compilers::artifacts::Error| {
@@ -464,12 +450,9 @@ pub fn compile_solidity_with(
         .abi
         .as_ref()
         .ok_or_else(|| not_deployable("the compiler returned no ABI"))?;
-    let abi_json = serde_json::to_string(abi)
-        .map_err(|e| not_deployable(&format!("could not serialize the ABI: {e}")))?;
-    let evm = compiled
-        .evm
-        .as_ref()
-        .ok_or_else(|| not_deployable("no EVM output"))?;
+    let abi_json =
+        serde_json::to_string(abi).map_err(|e| not_deployable(&format!("could not serialize the ABI: {e}")))?;
+    let evm = compiled.evm.as_ref().ok_or_else(|| not_deployable("no EVM output"))?;
     let bytecode = evm
         .bytecode
         .as_ref()
@@ -479,9 +462,7 @@ pub fn compile_solidity_with(
         .ok_or_else(|| not_deployable("the bytecode needs library linking"))?
         .to_vec();
     if bytecode.is_empty() {
-        return Err(not_deployable(
-            "it is abstract or an interface (empty bytecode)",
-        ));
+        return Err(not_deployable("it is abstract or an interface (empty bytecode)"));
     }
     let deployed_bytecode = evm
         .deployed_bytecode
@@ -533,19 +514,13 @@ mod tests {
             return;
         };
         let root = tmp.path();
-        let err = shim_solc(root)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = shim_solc(root).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("solc shim not found"), "{err}");
 
         let tools = root.join("tools");
         assert!(std::fs::create_dir_all(&tools).is_ok());
         assert!(std::fs::write(tools.join("solc"), "#!/bin/sh\n").is_ok());
-        let err = shim_solc(root)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = shim_solc(root).err().map(|e| e.to_string()).unwrap_or_default();
         if !find_on_path("node", None).is_empty() {
             assert!(err.contains("run `npm ci` in"), "{err}");
             assert!(err.contains(&root.display().to_string()), "{err}");

@@ -64,7 +64,10 @@ impl Default for Transcript {
 impl Transcript {
     /// A fresh transcript.
     pub fn new() -> Self {
-        Self { state: keccak256(b"zkt-eth.transcript.v1"), counter: 0 }
+        Self {
+            state: keccak256(b"zkt-eth.transcript.v1"),
+            counter: 0,
+        }
     }
 
     /// Absorb a tagged list of words.

@@ -80,7 +80,15 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
     let nu = t.squeeze();
     t.absorb(Tag::Openings, &points(&proof.openings).0);
     let rho = t.squeeze();
-    Challenges { alpha, theta, beta, gamma, zeta, nu, rho }
+    Challenges {
+        alpha,
+        theta,
+        beta,
+        gamma,
+        zeta,
+        nu,
+        rho,
+    }
 }
 
 /// Absorb `[n_in, inputs…, n_out, outputs…]`.
@@ -99,12 +107,24 @@ pub fn absorb_public(t: &mut Transcript, public: &Public) {
 
 /// Check the public values' shape against the vk.
 pub fn check_public(vk: &VerifyingKey, public: &Public) -> Result<(), VerifyError> {
-    let expected_in = if vk.input == Visibility::Public { vk.input_len() } else { 0 };
+    let expected_in = if vk.input == Visibility::Public {
+        vk.input_len()
+    } else {
+        0
+    };
     if public.inputs.len() != expected_in {
-        return Err(VerifyError::PublicLength { what: "inputs", expected: expected_in, got: public.inputs.len() });
+        return Err(VerifyError::PublicLength {
+            what: "inputs",
+            expected: expected_in,
+            got: public.inputs.len(),
+        });
     }
     if public.outputs.len() != vk.output_len() {
-        return Err(VerifyError::PublicLength { what: "outputs", expected: vk.output_len(), got: public.outputs.len() });
+        return Err(VerifyError::PublicLength {
+            what: "outputs",
+            expected: vk.output_len(),
+            got: public.outputs.len(),
+        });
     }
     let half = 1i64 << (vk.lookup_bits - 1);
     let in_window = |x: &Fr| fr_to_i64(*x).is_some_and(|v| (-half..half).contains(&v));
@@ -125,7 +145,10 @@ pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<
     let proof = Proof::from_bytes(proof_bytes, &layout)?;
     check_public(vk, public)?;
     let ch = replay(vk, &layout, public, &proof);
-    let view = ProofView { scalars: &proof.scalars, evals: &proof.evals };
+    let view = ProofView {
+        scalars: &proof.scalars,
+        evals: &proof.evals,
+    };
     let claims = build_claims(vk, &layout, public, &view, &ch)?;
     let folded = fold_commitments(&claims, ch.nu, layout.points.len(), |b| resolve(vk, &proof.commits, b));
     let points = point_values(&layout, ch.zeta);
@@ -133,7 +156,12 @@ pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<
         .into_iter()
         .zip(points)
         .zip(&proof.openings)
-        .map(|(((commitment, value), point), proof)| PointClaim { point, commitment, value, proof: *proof })
+        .map(|(((commitment, value), point), proof)| PointClaim {
+            point,
+            commitment,
+            value,
+            proof: *proof,
+        })
         .collect();
     if !check_openings(&per_point, ch.rho, &vk.g2) {
         return Err(VerifyError::PairingFailed);
@@ -149,5 +177,8 @@ pub fn vk_digest(vk: &VerifyingKey) -> Word {
 /// Public values from quantized integers.
 pub fn public_from_ints(inputs: &[i64], outputs: &[i64]) -> Public {
     let f = |v: &[i64]| v.iter().map(|x| crate::field::fr_from_i64(*x)).collect::<Vec<Fr>>();
-    Public { inputs: f(inputs), outputs: f(outputs) }
+    Public {
+        inputs: f(inputs),
+        outputs: f(outputs),
+    }
 }

@@ -10,10 +10,7 @@ use alloy::{
     sol_types::{SolCall, SolError, SolEvent},
 };
 use zkt_eth::{
-    chain::{
-        self, ChainError, ErrorDecoder, LocalNode, LocalNodeConfig, TxOptions, ANVIL_CHAIN_ID,
-        ANVIL_DEV_KEY,
-    },
+    chain::{self, ChainError, ErrorDecoder, LocalNode, LocalNodeConfig, TxOptions, ANVIL_CHAIN_ID, ANVIL_DEV_KEY},
     toolchain::{self, CompiledContract, ToolchainError},
 };
 
@@ -87,23 +84,15 @@ fn toolchain_finds_tools() {
     assert!(toolchain::anvil_path().unwrap().is_file());
     assert!(toolchain::forge_path().unwrap().is_file());
     let root = toolchain::repo_root().unwrap();
-    assert!(
-        root.join("foundry.toml").is_file(),
-        "root {}",
-        root.display()
-    );
+    assert!(root.join("foundry.toml").is_file(), "root {}", root.display());
 }
 
 #[test]
 fn compile_reports_errors_and_missing_contracts() {
-    let bad =
-        "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract A { function f( }";
+    let bad = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract A { function f( }";
     match toolchain::compile_solidity(&[("A.sol", bad)], "A") {
         Err(ToolchainError::Compilation { errors }) => {
-            assert!(
-                errors.iter().any(|e| e.contains("ParserError")),
-                "{errors:?}"
-            )
+            assert!(errors.iter().any(|e| e.contains("ParserError")), "{errors:?}")
         }
         other => panic!("expected a compilation error, got {other:?}"),
     }
@@ -126,8 +115,7 @@ fn compiles_repo_contracts_with_imports_from_root() {
     let root = toolchain::repo_root().unwrap();
     let oracle = std::fs::read_to_string(root.join("contracts/MLOracle.sol")).unwrap();
     // `./IZkTorchVerifier.sol` is not given: it is read from the repository root.
-    let out =
-        toolchain::compile_solidity(&[("contracts/MLOracle.sol", &oracle)], "MLOracle").unwrap();
+    let out = toolchain::compile_solidity(&[("contracts/MLOracle.sol", &oracle)], "MLOracle").unwrap();
     assert_eq!(out.name, "contracts/MLOracle.sol:MLOracle");
     assert!(!out.bytecode.is_empty() && !out.deployed_bytecode.is_empty());
     assert!(out.abi_json.contains("UnverifiedResult"));
@@ -153,15 +141,12 @@ fn forge_build_matches_compile_solidity() {
         String::from_utf8_lossy(&status.stdout),
         String::from_utf8_lossy(&status.stderr)
     );
-    let artifact: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out_dir.join("MLOracle.sol/MLOracle.json")).unwrap(),
-    )
-    .unwrap();
+    let artifact: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("MLOracle.sol/MLOracle.json")).unwrap()).unwrap();
     let forge_code = artifact["deployedBytecode"]["object"].as_str().unwrap();
 
     let oracle = std::fs::read_to_string(root.join("contracts/MLOracle.sol")).unwrap();
-    let ours =
-        toolchain::compile_solidity(&[("contracts/MLOracle.sol", &oracle)], "MLOracle").unwrap();
+    let ours = toolchain::compile_solidity(&[("contracts/MLOracle.sol", &oracle)], "MLOracle").unwrap();
     assert_eq!(
         forge_code.trim_start_matches("0x"),
         alloy::hex::encode(&ours.deployed_bytecode),
@@ -188,24 +173,16 @@ async fn deploy_call_send_on_local_anvil() {
     assert_eq!(code.as_ref(), probe.deployed_bytecode.as_slice());
 
     // A successful view call.
-    let ok = chain::call(
-        &url,
-        dep.address,
-        &call_data(IProbe::checkCall { x: U256::from(7) }),
-    )
-    .await
-    .unwrap();
+    let ok = chain::call(&url, dep.address, &call_data(IProbe::checkCall { x: U256::from(7) }))
+        .await
+        .unwrap();
     assert!(ok.success && ok.revert.is_none());
     assert!(IProbe::checkCall::abi_decode_returns(&ok.return_data).unwrap());
 
     // A reverting call: the selector is always there, the name once the ABI is known.
-    let bad = chain::call(
-        &url,
-        dep.address,
-        &call_data(IProbe::checkCall { x: U256::ZERO }),
-    )
-    .await
-    .unwrap();
+    let bad = chain::call(&url, dep.address, &call_data(IProbe::checkCall { x: U256::ZERO }))
+        .await
+        .unwrap();
     assert!(!bad.success);
     let mut revert = bad.revert.unwrap();
     assert_eq!(revert.selector, Some(IProbe::BadInput::SELECTOR));
@@ -227,10 +204,7 @@ async fn deploy_call_send_on_local_anvil() {
         .await
         .unwrap();
     assert!(tx.status);
-    assert!(
-        tx.gas_used > 21_000 && tx.gas_used <= tx.gas_limit,
-        "{tx:?}"
-    );
+    assert!(tx.gas_used > 21_000 && tx.gas_used <= tx.gas_limit, "{tx:?}");
     assert_eq!(tx.logs.len(), 1);
     assert_eq!(tx.logs[0].address, dep.address);
     assert_eq!(tx.logs[0].topics[0], IProbe::Stored::SIGNATURE_HASH);
@@ -247,10 +221,7 @@ async fn deploy_call_send_on_local_anvil() {
     let mut err = chain::send(&url, None, dep.address, &zero, TxOptions::default())
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, ChainError::Reverted { tx_hash: None, .. }),
-        "{err}"
-    );
+    assert!(matches!(err, ChainError::Reverted { tx_hash: None, .. }), "{err}");
     err.revert_mut().unwrap().resolve(&decoder);
     assert!(err.revert().unwrap().is("BadInput"), "{err}");
     assert!(err.to_string().contains("BadInput(0)"), "{err}");
@@ -260,9 +231,7 @@ async fn deploy_call_send_on_local_anvil() {
         gas_limit: Some(100_000),
         ..TxOptions::default()
     };
-    let err = chain::send(&url, None, dep.address, &zero, opts)
-        .await
-        .unwrap_err();
+    let err = chain::send(&url, None, dep.address, &zero, opts).await.unwrap_err();
     match &err {
         ChainError::Reverted {
             tx_hash: Some(_),
@@ -278,9 +247,7 @@ async fn deploy_call_send_on_local_anvil() {
         gas_limit: Some(23_000),
         ..TxOptions::default()
     };
-    let err = chain::send(&url, None, dep.address, &store, opts)
-        .await
-        .unwrap_err();
+    let err = chain::send(&url, None, dep.address, &store, opts).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -303,8 +270,7 @@ async fn deployment_revert_is_decoded() {
         .unwrap_err();
     match &err {
         ChainError::DeploymentReverted {
-            revert: Some(revert),
-            ..
+            revert: Some(revert), ..
         } => {
             assert!(revert.is("Error"), "{revert:?}");
             assert_eq!(revert.decoded.as_deref(), Some("Error(\"nope\")"));
@@ -329,9 +295,7 @@ async fn oversized_contracts_need_a_lifted_limit() {
         ..LocalNodeConfig::default()
     };
     let node = LocalNode::spawn_with(&config).unwrap();
-    let dep = chain::deploy(&node.endpoint(), None, &initcode, None)
-        .await
-        .unwrap();
+    let dep = chain::deploy(&node.endpoint(), None, &initcode, None).await.unwrap();
     let code = chain::code_at(&node.endpoint(), dep.address).await.unwrap();
     assert_eq!(code.len(), 24_577);
 }
@@ -375,9 +339,7 @@ async fn chain_id_and_key_checks() {
     let probe = compiled("Probe");
 
     // Wrong expected chain id.
-    let err = chain::deploy(&url, None, &probe.bytecode, Some(1))
-        .await
-        .unwrap_err();
+    let err = chain::deploy(&url, None, &probe.bytecode, Some(1)).await.unwrap_err();
     match err {
         ChainError::WrongChainId {
             expected: 1,
@@ -388,9 +350,7 @@ async fn chain_id_and_key_checks() {
     }
 
     // Not a dev chain id: the dev key is not used implicitly, nor accepted explicitly.
-    let err = chain::deploy(&url, None, &probe.bytecode, None)
-        .await
-        .unwrap_err();
+    let err = chain::deploy(&url, None, &probe.bytecode, None).await.unwrap_err();
     assert!(
         matches!(err, ChainError::MissingPrivateKey { chain_id: 4242, .. }),
         "{err}"

@@ -15,7 +15,13 @@ fn model() -> QuantizedModel {
         layers: vec![
             DenseLayer {
                 name: "l0".into(),
-                weights: vec![vec![3, -5, 7], vec![-2, 4, 1], vec![6, 6, -6], vec![1, 0, 2], vec![-9, 2, 2]],
+                weights: vec![
+                    vec![3, -5, 7],
+                    vec![-2, 4, 1],
+                    vec![6, 6, -6],
+                    vec![1, 0, 2],
+                    vec![-9, 2, 2],
+                ],
                 bias: vec![10, -20, 30, 0, 5],
                 activation: Activation::Relu,
             },
@@ -43,7 +49,10 @@ fn honest_verifies_and_tampered_rejected() {
         for w in 0..bytes.len() / 32 {
             let mut b = bytes.clone();
             b[32 * w + 31] ^= 1;
-            assert!(verifier::verify(&pk.vk, &out.public, &b).is_err(), "word {w} flip accepted ({vis:?})");
+            assert!(
+                verifier::verify(&pk.vk, &out.public, &b).is_err(),
+                "word {w} flip accepted ({vis:?})"
+            );
         }
         let mut p = out.public.clone();
         p.outputs[0] += ark_bn254::Fr::from(1u64);

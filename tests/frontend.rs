@@ -6,8 +6,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkt_eth::model::{Activation, ForwardError};
 use zkt_eth::onnx::{
-    fidelity, fidelity_with_labels, load_model, lower, read_dataset, read_inputs, FloatReference,
-    OnnxError, QuantizeOptions,
+    fidelity, fidelity_with_labels, load_model, lower, read_dataset, read_inputs, FloatReference, OnnxError,
+    QuantizeOptions,
 };
 
 fn models() -> PathBuf {
@@ -33,21 +33,13 @@ fn every_example_model_loads() {
     use Activation::{Identity, Relu};
     let cases: [(&str, &[usize], &[LayerShape]); 4] = [
         ("sample/sample.onnx", &[4], &[(4, 4, Relu), (4, 4, Relu)]),
-        (
-            "digits/digits.onnx",
-            &[1, 64],
-            &[(64, 32, Relu), (32, 10, Identity)],
-        ),
+        ("digits/digits.onnx", &[1, 64], &[(64, 32, Relu), (32, 10, Identity)]),
         (
             "mlp784/mlp784.onnx",
             &[1, 1, 28, 28],
             &[(784, 128, Relu), (128, 10, Identity)],
         ),
-        (
-            "testdata/gemm_variants.onnx",
-            &[1, 4],
-            &[(4, 5, Relu), (5, 3, Relu)],
-        ),
+        ("testdata/gemm_variants.onnx", &[1, 4], &[(4, 5, Relu), (5, 3, Relu)]),
     ];
     for (path, input_shape, layers) in cases {
         let m = load_model(&model(path), &QuantizeOptions::default()).unwrap();
@@ -73,7 +65,7 @@ fn sample_matches_tract_float_inference() {
     assert!(report.max_error() <= tolerance, "{report}");
     assert_eq!(report.argmax_agree, 1);
 
-    // Calibrated on its own input: the largest scale whose values fit 16 bits with a 2x margin.
+    // Calibrated on its own input: the first calibration tier (B ≤ 9, s ≥ 7) fits.
     let calibrated = QuantizeOptions {
         calibration: Some(inputs.clone()),
         ..Default::default()
@@ -81,8 +73,8 @@ fn sample_matches_tract_float_inference() {
     let c = load_model(&path, &calibrated).unwrap();
     let report = fidelity(&path, &c, &inputs).unwrap();
     println!("sample (calibrated):\n{report}");
-    assert_eq!((c.scale_bits, c.lookup_bits), (12, 14));
-    assert!(report.max_error() <= tolerance / 16.0, "{report}");
+    assert_eq!((c.scale_bits, c.lookup_bits), (7, 9));
+    assert!(report.max_error() <= 2.0 * tolerance, "{report}");
 
     // Also on 64 seeded random inputs in [-1, 1].
     let mut rng = ChaCha20Rng::seed_from_u64(4);
@@ -115,10 +107,7 @@ fn digits_calibrated_agrees_with_float_on_99_percent_of_the_test_split() {
     println!("digits (calibrated):\n{report}");
     assert_eq!(report.samples, 540);
     assert!(report.argmax_ratio >= 0.99, "{report}");
-    let (fa, qa) = (
-        report.float_accuracy.unwrap(),
-        report.quantized_accuracy.unwrap(),
-    );
+    let (fa, qa) = (report.float_accuracy.unwrap(), report.quantized_accuracy.unwrap());
     assert!(fa > 0.95 && (fa - qa).abs() <= 0.01, "{report}");
 
     // The uncalibrated default window [-8, 8) is too small for the digits logits: a clear error
@@ -161,7 +150,8 @@ fn mlp784_and_gemm_variants_match_tract() {
         let m = load_model(&path, &opts).unwrap();
         let report = fidelity(&path, &m, &inputs).unwrap();
         println!("mlp784:\n{report}");
-        assert!(report.max_error() <= 0.05, "{report}");
+        // 784 inputs: rounding of weights and rescales stays within 32 steps of the scale.
+        assert!(report.max_error() <= 32.0 / f64::from(1u32 << m.scale_bits), "{report}");
         assert_eq!(report.argmax_agree, 1);
     }
 
@@ -175,11 +165,7 @@ fn mlp784_and_gemm_variants_match_tract() {
 
 #[test]
 fn quantization_round_trips_within_half_a_step() {
-    for path in [
-        "sample/sample.onnx",
-        "digits/digits.onnx",
-        "mlp784/mlp784.onnx",
-    ] {
+    for path in ["sample/sample.onnx", "digits/digits.onnx", "mlp784/mlp784.onnx"] {
         let float = lower(&model(path)).unwrap();
         for s in [4, 8, 12] {
             let opts = QuantizeOptions {
@@ -192,10 +178,7 @@ fn quantization_round_trips_within_half_a_step() {
             for (fl, ql) in float.layers.iter().zip(&q.layers) {
                 for (frow, qrow) in fl.weights.iter().zip(&ql.weights) {
                     for (w, qw) in frow.iter().zip(qrow) {
-                        assert!(
-                            (*qw as f64 * step - w).abs() <= step / 2.0,
-                            "{path} s={s} w={w} q={qw}"
-                        );
+                        assert!((*qw as f64 * step - w).abs() <= step / 2.0, "{path} s={s} w={w} q={qw}");
                     }
                 }
                 for (b, qb) in fl.bias.iter().zip(&ql.bias) {
@@ -216,23 +199,12 @@ fn quantization_round_trips_within_half_a_step() {
 
 #[test]
 fn unsupported_op_names_op_node_and_supported_list() {
-    let err = load_model(
-        &model("testdata/unsupported.onnx"),
-        &QuantizeOptions::default(),
-    )
-    .unwrap_err();
-    let OnnxError::UnsupportedOp {
-        op,
-        node,
-        supported,
-    } = &err
-    else {
+    let err = load_model(&model("testdata/unsupported.onnx"), &QuantizeOptions::default()).unwrap_err();
+    let OnnxError::UnsupportedOp { op, node, supported } = &err else {
         panic!("unexpected error: {err}")
     };
     assert_eq!((op.as_str(), node.as_str()), ("Sigmoid", "act/Sigmoid"));
-    assert!(
-        supported.contains("MatMul") && supported.contains("Gemm") && supported.contains("Relu")
-    );
+    assert!(supported.contains("MatMul") && supported.contains("Gemm") && supported.contains("Relu"));
     let message = err.to_string();
     assert!(
         message.contains("Sigmoid") && message.contains("act/Sigmoid") && message.contains("Gemm"),
@@ -280,10 +252,7 @@ fn malformed_files_are_errors_not_panics() {
         load_model(&missing, &QuantizeOptions::default()),
         Err(OnnxError::Io { .. })
     ));
-    assert!(matches!(
-        FloatReference::load(&missing),
-        Err(OnnxError::Io { .. })
-    ));
+    assert!(matches!(FloatReference::load(&missing), Err(OnnxError::Io { .. })));
 
     let file = dir.path().join("bad.onnx");
     std::fs::write(&file, b"").unwrap();
@@ -349,8 +318,5 @@ fn test_split_file_has_labels() {
         .iter()
         .all(|r| r.len() == 64 && r.iter().all(|v| (0.0..=1.0).contains(v))));
     assert_eq!(test.labels.map(|l| l.len()), Some(540));
-    assert_eq!(
-        read_inputs(&model("digits/input.json")).unwrap()[0],
-        test.inputs[0]
-    );
+    assert_eq!(read_inputs(&model("digits/input.json")).unwrap()[0], test.inputs[0]);
 }

@@ -16,7 +16,13 @@ fn model() -> QuantizedModel {
         layers: vec![
             DenseLayer {
                 name: "l0".into(),
-                weights: vec![vec![3, -5, 7], vec![-2, 4, 1], vec![6, 6, -6], vec![1, 0, 2], vec![-9, 2, 2]],
+                weights: vec![
+                    vec![3, -5, 7],
+                    vec![-2, 4, 1],
+                    vec![6, 6, -6],
+                    vec![1, 0, 2],
+                    vec![-9, 2, 2],
+                ],
                 bias: vec![10, -20, 30, 0, 5],
                 activation: Activation::Relu,
             },
@@ -43,7 +49,8 @@ async fn solidity_and_rust_agree() {
         let bytes = out.proof.to_bytes(&layout);
         let src = solidity::render(&pk.vk, "ToyVerifier", "toy", "contracts/IZkTorchVerifier.sol").unwrap();
         std::fs::write(format!("/tmp/ToyVerifier_{vis:?}.sol"), &src).unwrap();
-        let iface = std::fs::read_to_string(toolchain::repo_root().unwrap().join("contracts/IZkTorchVerifier.sol")).unwrap();
+        let iface =
+            std::fs::read_to_string(toolchain::repo_root().unwrap().join("contracts/IZkTorchVerifier.sol")).unwrap();
         let compiled = toolchain::compile_solidity(
             &[("ToyVerifier.sol", &src), ("contracts/IZkTorchVerifier.sol", &iface)],
             "ToyVerifier",
@@ -55,13 +62,18 @@ async fn solidity_and_rust_agree() {
         let cd = calldata::encode_verify(&bytes, &ins, &outs);
         let res = chain::call(&url, dep.address, &cd).await.unwrap();
         assert!(res.success, "honest proof rejected on chain: {:?}", res.revert);
-        let tx = chain::send(&url, None, dep.address, &cd, Default::default()).await.unwrap();
+        let tx = chain::send(&url, None, dep.address, &cd, Default::default())
+            .await
+            .unwrap();
         println!("{vis:?}: verify gas {}", tx.gas_used);
         for w in 0..bytes.len() / 32 {
             let mut b = bytes.clone();
             b[32 * w + 31] ^= 1;
             let rust = verifier::verify(&pk.vk, &out.public, &b).is_ok();
-            let sol = chain::call(&url, dep.address, &calldata::encode_verify(&b, &ins, &outs)).await.unwrap().success;
+            let sol = chain::call(&url, dep.address, &calldata::encode_verify(&b, &ins, &outs))
+                .await
+                .unwrap()
+                .success;
             assert_eq!(rust, sol, "word {w}");
             assert!(!sol, "word {w}");
         }

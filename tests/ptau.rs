@@ -73,13 +73,7 @@ fn snarkjs_ceremony_files_load() {
     );
     snarkjs(
         d,
-        &[
-            "powersoftau",
-            "prepare",
-            "phase2",
-            "pot8_1.ptau",
-            "pot8_final.ptau",
-        ],
+        &["powersoftau", "prepare", "phase2", "pot8_1.ptau", "pot8_final.ptau"],
     );
     snarkjs(d, &["powersoftau", "truncate", "pot8_final.ptau"]);
 
@@ -92,10 +86,7 @@ fn snarkjs_ceremony_files_load() {
     assert_eq!(contributed.g1.len(), 511);
     assert_eq!(contributed.max_degree(), 510);
     assert!(!contributed.is_insecure());
-    assert!(matches!(
-        contributed.source,
-        SrsSource::Ptau { power: 8, .. }
-    ));
+    assert!(matches!(contributed.source, SrsSource::Ptau { power: 8, .. }));
     assert_powers(&contributed);
 
     // Phase-2 prepared file (extra Lagrange sections 12–15): same powers.

@@ -10,12 +10,18 @@ use ark_ff::One;
 
 /// `acc(ζ) = y(ζ) + b(ζ)` with `b` left committed.
 pub fn accumulator(layer: usize, y_at_zeta: Fr) -> Lin {
-    Lin { c: y_at_zeta, terms: vec![(Fr::one(), Base::Bias(layer))] }
+    Lin {
+        c: y_at_zeta,
+        terms: vec![(Fr::one(), Base::Bias(layer))],
+    }
 }
 
 /// Prover side: `acc` values on the output domain.
 pub fn accumulator_values(y: &[Fr], bias: &[Fr]) -> Vec<Fr> {
-    y.iter().enumerate().map(|(i, v)| *v + bias.get(i).copied().unwrap_or_default()).collect()
+    y.iter()
+        .enumerate()
+        .map(|(i, v)| *v + bias.get(i).copied().unwrap_or_default())
+        .collect()
 }
 
 #[cfg(test)]
@@ -27,6 +33,9 @@ mod tests {
         let l = accumulator(3, Fr::from(5u64));
         assert_eq!(l.c, Fr::from(5u64));
         assert_eq!(l.terms, vec![(Fr::one(), Base::Bias(3))]);
-        assert_eq!(accumulator_values(&[Fr::from(1u64), Fr::from(2u64)], &[Fr::from(3u64)]), vec![Fr::from(4u64), Fr::from(2u64)]);
+        assert_eq!(
+            accumulator_values(&[Fr::from(1u64), Fr::from(2u64)], &[Fr::from(3u64)]),
+            vec![Fr::from(4u64), Fr::from(2u64)]
+        );
     }
 }

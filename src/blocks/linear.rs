@@ -46,13 +46,23 @@ pub struct LinearEvals {
 /// Verifier: the two identities at `ζ`; the input side keeps `f` as a combination of vk rows.
 pub fn identities(vk: &VerifyingKey, layer: usize, e: &LinearEvals, ch: &Challenges) -> Result<[Lin; 2], AlgebraError> {
     let l = &vk.layers[layer];
-    let (n, m) = (Fr::from(l.in_domain.size() as u64), Fr::from(l.out_domain.size() as u64));
-    let r = l.out_domain.lagrange_at(ch.alpha, l.out_len).ok_or(AlgebraError::DegenerateChallenge)?;
+    let (n, m) = (
+        Fr::from(l.in_domain.size() as u64),
+        Fr::from(l.out_domain.size() as u64),
+    );
+    let r = l
+        .out_domain
+        .lagrange_at(ch.alpha, l.out_len)
+        .ok_or(AlgebraError::DegenerateChallenge)?;
     let n_inv = ark_ff::Field::inverse(&n).ok_or(AlgebraError::DegenerateChallenge)?;
     let m_inv = ark_ff::Field::inverse(&m).ok_or(AlgebraError::DegenerateChallenge)?;
     let ex = Lin {
         c: e.sx_next - e.sx + e.sum * n_inv,
-        terms: r.iter().enumerate().map(|(i, ri)| (-e.x * ri, Base::Row { layer, row: i })).collect(),
+        terms: r
+            .iter()
+            .enumerate()
+            .map(|(i, ri)| (-e.x * ri, Base::Row { layer, row: i }))
+            .collect(),
     };
     let k = lagrange_kernel(l.out_domain, ch.alpha, ch.zeta).ok_or(AlgebraError::DegenerateChallenge)?;
     let ey = Lin::scalar(e.sy_next - e.sy - k * e.y + e.sum * m_inv);
@@ -83,7 +93,9 @@ pub fn prove_round2(
     alpha: Fr,
     rng: &mut impl RngCore,
 ) -> Result<LinearProver, AlgebraError> {
-    let r = dom_out.lagrange_at(alpha, dom_out.size()).ok_or(AlgebraError::DegenerateChallenge)?;
+    let r = dom_out
+        .lagrange_at(alpha, dom_out.size())
+        .ok_or(AlgebraError::DegenerateChallenge)?;
     let mut f = vec![Fr::default(); dom_in.size()];
     for (ri, row) in r.iter().zip(weights) {
         for (fj, w) in f.iter_mut().zip(row) {
@@ -137,7 +149,10 @@ mod tests {
         let w: Vec<Vec<Fr>> = (0..3).map(|_| (0..5).map(|_| random_fr(&mut rng)).collect()).collect();
         let mut x: Vec<Fr> = (0..5).map(|_| random_fr(&mut rng)).collect();
         x.resize(8, Fr::default());
-        let mut y: Vec<Fr> = w.iter().map(|row| row.iter().zip(&x).map(|(a, b)| *a * b).sum()).collect();
+        let mut y: Vec<Fr> = w
+            .iter()
+            .map(|row| row.iter().zip(&x).map(|(a, b)| *a * b).sum())
+            .collect();
         y.resize(4, Fr::default());
         if tamper {
             y[1] += Fr::from(1u64);

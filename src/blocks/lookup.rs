@@ -47,7 +47,9 @@ pub fn remainder_scale(scale_bits: u32, lookup_bits: u32) -> i64 {
 /// Row index of `(kind, v)` in the table, or `None` outside the window.
 pub fn table_index(lookup_bits: u32, kind: u8, v: i64) -> Option<usize> {
     let half = 1i64 << (lookup_bits - 1);
-    (-half..half).contains(&v).then(|| (kind as usize) << lookup_bits | (v + half) as usize)
+    (-half..half)
+        .contains(&v)
+        .then(|| (kind as usize) << lookup_bits | (v + half) as usize)
 }
 
 /// Kind tag of an activation.
@@ -89,7 +91,10 @@ pub fn identities(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challen
     let b = e.acc.clone().plus(half - two_s * e.q).scale(kappa).plus(Fr::one());
     let e1 = b.clone().plus(beta).scale(e.h * (beta + a)).plus(-Fr::one());
     let m_inv = inv_size(l.out_domain.size());
-    let e2 = b.plus(beta.double() + a).scale(-e.h).plus(e.t_next - e.t + e.sigma * m_inv);
+    let e2 = b
+        .plus(beta.double() + a)
+        .scale(-e.h)
+        .plus(e.t_next - e.t + e.sigma * m_inv);
     [e1, e2]
 }
 
@@ -129,7 +134,12 @@ pub fn compress(theta: Fr, kind: Fr, v: Fr, f: Fr) -> Fr {
 pub fn prove_round2(d: Domain, a: &[Fr], b: &[Fr], beta: Fr, rng: &mut impl RngCore) -> LookupProver {
     let mut h: Vec<Fr> = a.iter().zip(b).map(|(a, b)| (beta + a) * (beta + b)).collect();
     ark_ff::batch_inversion(&mut h);
-    let terms: Vec<Fr> = a.iter().zip(b).zip(&h).map(|((a, b), h)| (beta.double() + a + b) * h).collect();
+    let terms: Vec<Fr> = a
+        .iter()
+        .zip(b)
+        .zip(&h)
+        .map(|((a, b), h)| (beta.double() + a + b) * h)
+        .collect();
     finish(d, h, terms, rng)
 }
 
@@ -155,7 +165,11 @@ pub fn prove_table_round2(d: Domain, table: &[Fr], m: &[Fr], beta: Fr, rng: &mut
 fn finish(d: Domain, h: Vec<Fr>, terms: Vec<Fr>, rng: &mut impl RngCore) -> LookupProver {
     let sigma: Fr = terms.iter().sum();
     let t = running_sum(&terms, sigma);
-    LookupProver { h: d.interpolate_blinded(&h, rng), t: d.interpolate_blinded(&t, rng), sigma }
+    LookupProver {
+        h: d.interpolate_blinded(&h, rng),
+        t: d.interpolate_blinded(&t, rng),
+        sigma,
+    }
 }
 
 fn constant(c: Fr) -> DensePolynomial<Fr> {
@@ -211,11 +225,17 @@ mod tests {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
         let (theta, beta) = (random_fr(&mut rng), random_fr(&mut rng));
         let cols = crate::keys::table_columns(3);
-        let table: Vec<Fr> = (0..16).map(|i| compress(theta, cols[0][i], cols[1][i], cols[2][i])).collect();
+        let table: Vec<Fr> = (0..16)
+            .map(|i| compress(theta, cols[0][i], cols[1][i], cols[2][i]))
+            .collect();
         let d = Domain::new(2);
         let mut run = |q: i64, z: i64| {
-            let a: Vec<Fr> = (0..4).map(|_| compress(theta, Fr::one(), fr_from_i64(q), fr_from_i64(z))).collect();
-            let b: Vec<Fr> = (0..4).map(|_| compress(theta, Fr::one(), Fr::from(1u64), Fr::from(1u64))).collect();
+            let a: Vec<Fr> = (0..4)
+                .map(|_| compress(theta, Fr::one(), fr_from_i64(q), fr_from_i64(z)))
+                .collect();
+            let b: Vec<Fr> = (0..4)
+                .map(|_| compress(theta, Fr::one(), Fr::from(1u64), Fr::from(1u64)))
+                .collect();
             let mut m = vec![Fr::from(0u64); 16];
             let ia = table_index(3, 1, q).unwrap_or(0);
             m[ia] += Fr::from(4u64);

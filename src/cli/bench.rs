@@ -89,7 +89,13 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         eprintln!("• {}", case.name);
         let path = a.models_dir.join(case.onnx);
         let calib = onnx::read_inputs(&a.models_dir.join(case.calibrate))?;
-        let model = onnx::load_model(&path, &QuantizeOptions { calibration: Some(calib), ..Default::default() })?;
+        let model = onnx::load_model(
+            &path,
+            &QuantizeOptions {
+                calibration: Some(calib),
+                ..Default::default()
+            },
+        )?;
         let input = onnx::quantize_input(&model, &onnx::read_inputs(&a.models_dir.join(case.input))?[0])?;
         let t = Instant::now();
         let srs = Srs::dev(1, srs_len_for(&model));
@@ -138,23 +144,53 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         rows.push(row);
     }
     if a.json {
-        return print_json(&json!({"benchmarks": rows, "machine": {"cores": std::thread::available_parallelism().map(|n| n.get()).ok()}}));
+        return print_json(
+            &json!({"benchmarks": rows, "machine": {"cores": std::thread::available_parallelism().map(|n| n.get()).ok()}}),
+        );
     }
-    println!("{:<8} {:<8} {:>10} {:>10} {:>10} {:>8} {:>6} {:>6} {:>4} {:>9} {:>10} {:>9} {:>9}",
-        "model", "input", "setup", "prove", "verify", "proof B", "G1", "Fr", "G2", "peak MiB", "gas", "calldata", "bytecode");
+    println!(
+        "{:<8} {:<8} {:>10} {:>10} {:>10} {:>8} {:>6} {:>6} {:>4} {:>9} {:>10} {:>9} {:>9}",
+        "model",
+        "input",
+        "setup",
+        "prove",
+        "verify",
+        "proof B",
+        "G1",
+        "Fr",
+        "G2",
+        "peak MiB",
+        "gas",
+        "calldata",
+        "bytecode"
+    );
     for r in &rows {
         let s = |k: &str| Duration::from_secs_f64(r[k].as_f64().unwrap_or(0.0));
-        println!("{:<8} {:<8} {:>10} {:>10} {:>10} {:>8} {:>6} {:>6} {:>4} {:>9.1} {:>10} {:>9} {:>9}",
-            r["model"].as_str().unwrap_or(""), r["input"].as_str().unwrap_or(""), fmt_duration(s("setup_cold_s")),
-            fmt_duration(s("prove_median_s")), fmt_duration(s("verify_median_s")), r["proof_bytes"], r["g1_points"],
-            r["field_elements"], r["distinct_g2_points"], r["peak_rss_mib"].as_f64().unwrap_or(0.0),
-            r["verify_tx_gas"], r["calldata_bytes"], r["runtime_bytes"]);
+        println!(
+            "{:<8} {:<8} {:>10} {:>10} {:>10} {:>8} {:>6} {:>6} {:>4} {:>9.1} {:>10} {:>9} {:>9}",
+            r["model"].as_str().unwrap_or(""),
+            r["input"].as_str().unwrap_or(""),
+            fmt_duration(s("setup_cold_s")),
+            fmt_duration(s("prove_median_s")),
+            fmt_duration(s("verify_median_s")),
+            r["proof_bytes"],
+            r["g1_points"],
+            r["field_elements"],
+            r["distinct_g2_points"],
+            r["peak_rss_mib"].as_f64().unwrap_or(0.0),
+            r["verify_tx_gas"],
+            r["calldata_bytes"],
+            r["runtime_bytes"]
+        );
     }
     for r in &rows {
         if let Some(refs) = r["reference"].as_str().filter(|s| !s.is_empty()) {
             println!("{}: {}", r["model"].as_str().unwrap_or(""), refs);
         }
     }
-    println!("(median of {} runs; peak memory is the process high-water mark after each model, models run in order)", a.runs);
+    println!(
+        "(median of {} runs; peak memory is the process high-water mark after each model, models run in order)",
+        a.runs
+    );
     Ok(())
 }

@@ -110,7 +110,10 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
     let model = onnx::load_model(&a.model, &opts)?;
     p.done();
     let mut fidelity = vec![];
-    for (name, set) in [("calibration", calib), ("eval", a.eval.as_ref().map(|p| onnx::read_dataset(p)).transpose()?)] {
+    for (name, set) in [
+        ("calibration", calib),
+        ("eval", a.eval.as_ref().map(|p| onnx::read_dataset(p)).transpose()?),
+    ] {
         if let Some(d) = set {
             let p = Phase::start("fidelity against tract float inference");
             let r = onnx::fidelity_with_labels(&a.model, &model, &d.inputs, d.labels.as_deref())?;
@@ -146,17 +149,44 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         return print_json(&report);
     }
     println!("model {} → {}", a.model.display(), dir.model().display());
-    println!("scale 2^{} · lookup window [-2^{}, 2^{}) · table {} rows · SRS needs {} G1 powers",
-        model.scale_bits, model.lookup_bits - 1, model.lookup_bits - 1, 1u64 << (model.lookup_bits + 1), srs_len_for(&model));
+    println!(
+        "scale 2^{} · lookup window [-2^{}, 2^{}) · table {} rows · SRS needs {} G1 powers",
+        model.scale_bits,
+        model.lookup_bits - 1,
+        model.lookup_bits - 1,
+        1u64 << (model.lookup_bits + 1),
+        srs_len_for(&model)
+    );
     println!("{:<4} {:<36} {:>10} {:<10} blocks", "#", "layer", "shape", "activation");
     for (k, l) in model.layers.iter().enumerate() {
-        println!("{:<4} {:<36} {:>10} {:<10} linear → add → lookup", k, l.name, format!("{}×{}", l.out_len(), l.in_len()), act(l.activation));
+        println!(
+            "{:<4} {:<36} {:>10} {:<10} linear → add → lookup",
+            k,
+            l.name,
+            format!("{}×{}", l.out_len(), l.in_len()),
+            act(l.activation)
+        );
     }
     for (n, r) in &fidelity {
-        println!("fidelity ({n}, {} samples): max |float − quantized| = {:.5}, argmax agreement {:.2}%{}",
-            r.samples, r.max_error(), 100.0 * r.argmax_ratio,
-            r.quantized_accuracy.map_or(String::new(), |q| format!(", accuracy float {:.2}% / quantized {:.2}%", 100.0 * r.float_accuracy.unwrap_or(0.0), 100.0 * q)));
-        println!("  per output: {}", r.max_abs_error.iter().map(|e| format!("{e:.4}")).collect::<Vec<_>>().join(" "));
+        println!(
+            "fidelity ({n}, {} samples): max |float − quantized| = {:.5}, argmax agreement {:.2}%{}",
+            r.samples,
+            r.max_error(),
+            100.0 * r.argmax_ratio,
+            r.quantized_accuracy.map_or(String::new(), |q| format!(
+                ", accuracy float {:.2}% / quantized {:.2}%",
+                100.0 * r.float_accuracy.unwrap_or(0.0),
+                100.0 * q
+            ))
+        );
+        println!(
+            "  per output: {}",
+            r.max_abs_error
+                .iter()
+                .map(|e| format!("{e:.4}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
     Ok(())
 }
@@ -166,7 +196,11 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
     let model = artifacts::load_model(&dir.model())?;
     let needed = srs_len_for(&model);
-    let p = Phase::start(if a.dev { "derive dev SRS (INSECURE)" } else { "load .ptau SRS" });
+    let p = Phase::start(if a.dev {
+        "derive dev SRS (INSECURE)"
+    } else {
+        "load .ptau SRS"
+    });
     let srs = match &a.srs {
         Some(path) => Srs::from_ptau(path, needed)?,
         None => Srs::dev(a.seed, needed),
@@ -178,12 +212,22 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
     artifacts::save_keys(&dir, &pk)?;
     let digest = format!("0x{}", hex::encode(pk.vk.digest()));
     if a.json {
-        return print_json(&json!({"pk": dir.pk(), "vk": dir.vk(), "vk_digest": digest, "insecure": pk.vk.insecure,
+        return print_json(
+            &json!({"pk": dir.pk(), "vk": dir.vk(), "vk_digest": digest, "insecure": pk.vk.insecure,
             "srs_powers": needed, "input": format!("{:?}", a.input).to_lowercase(),
-            "seconds": {"srs": t_srs.as_secs_f64(), "commit": t_commit.as_secs_f64()}}));
+            "seconds": {"srs": t_srs.as_secs_f64(), "commit": t_commit.as_secs_f64()}}),
+        );
     }
-    println!("wrote {} and {} (vk digest {digest})", dir.pk().display(), dir.vk().display());
-    println!("input visibility: {:?}; SRS: {needed} G1 powers; setup {}", a.input, fmt_duration(t_srs + t_commit));
+    println!(
+        "wrote {} and {} (vk digest {digest})",
+        dir.pk().display(),
+        dir.vk().display()
+    );
+    println!(
+        "input visibility: {:?}; SRS: {needed} G1 powers; setup {}",
+        a.input,
+        fmt_duration(t_srs + t_commit)
+    );
     if pk.vk.insecure {
         println!("{INSECURE}");
     }
@@ -197,7 +241,9 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     let pk = artifacts::load_pk(&dir)?;
     p.done();
     let rows = onnx::read_inputs(&a.input)?;
-    let row = rows.first().with_context(|| format!("{}: no input rows", a.input.display()))?;
+    let row = rows
+        .first()
+        .with_context(|| format!("{}: no input rows", a.input.display()))?;
     let input = onnx::quantize_input(&pk.model, row)?;
     let p = Phase::start("prove");
     let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
@@ -205,21 +251,43 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     let total = p.done();
     let layout = Layout::new(&pk.vk);
     let proof = out.proof.to_bytes(&layout);
-    crate::verifier::verify(&pk.vk, &out.public, &proof).context("self-check of the fresh proof failed (a bug: please report it)")?;
+    crate::verifier::verify(&pk.vk, &out.public, &proof)
+        .context("self-check of the fresh proof failed (a bug: please report it)")?;
     let (ins, outs) = crate::calldata::public_ints(&out.public);
-    let file = ProofFile { vk_digest: pk.vk.digest(), inputs: ins, outputs: outs.clone(), proof };
+    let file = ProofFile {
+        vk_digest: pk.vk.digest(),
+        inputs: ins,
+        outputs: outs.clone(),
+        proof,
+    };
     artifacts::write_atomic(&a.out, &file.to_bytes())?;
     let real = onnx::dequantize_output(&pk.model, &outs);
     let t = &out.timings;
     if a.json {
-        return print_json(&json!({"proof": a.out, "outputs": real, "outputs_fixed_point": outs, "scale_bits": pk.model.scale_bits,
+        return print_json(
+            &json!({"proof": a.out, "outputs": real, "outputs_fixed_point": outs, "scale_bits": pk.model.scale_bits,
             "argmax": onnx::argmax(real.iter().copied()), "proof_bytes": file.proof.len(), "insecure": pk.vk.insecure,
-            "seconds": {"total": total.as_secs_f64(), "witness": t.witness.as_secs_f64(), "blocks": t.blocks.as_secs_f64(), "accumulate_and_decide": t.accumulate.as_secs_f64()}}));
+            "seconds": {"total": total.as_secs_f64(), "witness": t.witness.as_secs_f64(), "blocks": t.blocks.as_secs_f64(), "accumulate_and_decide": t.accumulate.as_secs_f64()}}),
+        );
     }
-    eprintln!("  witness {} · block proofs {} · accumulation + decider {}", fmt_duration(t.witness), fmt_duration(t.blocks), fmt_duration(t.accumulate));
-    println!("outputs: [{}]", real.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", "));
+    eprintln!(
+        "  witness {} · block proofs {} · accumulation + decider {}",
+        fmt_duration(t.witness),
+        fmt_duration(t.blocks),
+        fmt_duration(t.accumulate)
+    );
+    println!(
+        "outputs: [{}]",
+        real.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", ")
+    );
     println!("argmax: {}", onnx::argmax(real.iter().copied()));
-    println!("wrote {} ({} proof bytes, input {:?}), proved in {}", a.out.display(), file.proof.len(), pk.vk.input, fmt_duration(total));
+    println!(
+        "wrote {} ({} proof bytes, input {:?}), proved in {}",
+        a.out.display(),
+        file.proof.len(),
+        pk.vk.input,
+        fmt_duration(total)
+    );
     if pk.vk.insecure {
         println!("{INSECURE}");
     }
@@ -234,20 +302,32 @@ pub fn verify(a: &VerifyArgs) -> anyhow::Result<()> {
     let result = if file.vk_digest != vk.digest() {
         Err(anyhow::anyhow!(
             "proof was made for another model: its vk digest is 0x{} but {} has 0x{}",
-            hex::encode(file.vk_digest), a.vk.display(), hex::encode(vk.digest())
+            hex::encode(file.vk_digest),
+            a.vk.display(),
+            hex::encode(vk.digest())
         ))
     } else {
         crate::verifier::verify(&vk, &file.public(), &file.proof).map_err(anyhow::Error::from)
     };
     let elapsed = start.elapsed();
     if a.json {
-        print_json(&json!({"valid": result.is_ok(), "error": result.as_ref().err().map(|e| e.to_string()),
-            "insecure": vk.insecure, "outputs_fixed_point": file.outputs, "seconds": elapsed.as_secs_f64()}))?;
+        print_json(
+            &json!({"valid": result.is_ok(), "error": result.as_ref().err().map(|e| e.to_string()),
+            "insecure": vk.insecure, "outputs_fixed_point": file.outputs, "seconds": elapsed.as_secs_f64()}),
+        )?;
     }
     match result {
         Ok(()) => {
             if !a.json {
-                println!("valid ({}){}", fmt_duration(elapsed), if vk.insecure { format!("\n{INSECURE}") } else { String::new() });
+                println!(
+                    "valid ({}){}",
+                    fmt_duration(elapsed),
+                    if vk.insecure {
+                        format!("\n{INSECURE}")
+                    } else {
+                        String::new()
+                    }
+                );
             }
             Ok(())
         }

@@ -9,7 +9,6 @@ mod onchain;
 
 use clap::{Parser, Subcommand};
 
-
 /// Prove ML inference with KZG on BN254 and verify it on Ethereum.
 #[derive(Parser, Debug)]
 #[command(name = "zkt-eth", version, about, long_about = None)]
@@ -73,7 +72,10 @@ pub(crate) struct Phase {
 impl Phase {
     pub(crate) fn start(name: &'static str) -> Self {
         eprintln!("• {name}…");
-        Self { name, start: std::time::Instant::now() }
+        Self {
+            name,
+            start: std::time::Instant::now(),
+        }
     }
     pub(crate) fn done(self) -> std::time::Duration {
         let d = self.start.elapsed();
@@ -95,5 +97,5 @@ pub(crate) fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) const INSECURE: &str = "INSECURE: this key comes from a --dev SRS with a public seed; anyone can forge proofs for it";
-
+pub(crate) const INSECURE: &str =
+    "INSECURE: this key comes from a --dev SRS with a public seed; anyone can forge proofs for it";

@@ -121,14 +121,20 @@ pub struct DemoArgs {
 pub fn build_verifier(vk: &VerifyingKey, name: &str, model: &str) -> anyhow::Result<(String, CompiledContract)> {
     let src = crate::solidity::render(vk, name, model, "../IZkTorchVerifier.sol")?;
     let unit = format!("contracts/generated/{name}.sol");
-    let compiled = toolchain::compile_solidity(&[(&unit, &src), ("contracts/IZkTorchVerifier.sol", INTERFACE_SOL)], name)?;
+    let compiled = toolchain::compile_solidity(
+        &[(&unit, &src), ("contracts/IZkTorchVerifier.sol", INTERFACE_SOL)],
+        name,
+    )?;
     Ok((src, compiled))
 }
 
 /// Compile the example consumer.
 pub fn build_oracle() -> anyhow::Result<CompiledContract> {
     Ok(toolchain::compile_solidity(
-        &[("contracts/MLOracle.sol", ORACLE_SOL), ("contracts/IZkTorchVerifier.sol", INTERFACE_SOL)],
+        &[
+            ("contracts/MLOracle.sol", ORACLE_SOL),
+            ("contracts/IZkTorchVerifier.sol", INTERFACE_SOL),
+        ],
         "MLOracle",
     )?)
 }
@@ -144,9 +150,15 @@ fn size_note(n: usize) -> String {
 /// Generate the Solidity verifier.
 pub fn create_verifier(a: &CreateVerifierArgs) -> anyhow::Result<()> {
     let vk = artifacts::load_vk(&a.vk)?;
-    let model = a.vk.parent().and_then(|p| p.file_name()).map_or("model".into(), |n| n.to_string_lossy().into_owned());
+    let model =
+        a.vk.parent()
+            .and_then(|p| p.file_name())
+            .map_or("model".into(), |n| n.to_string_lossy().into_owned());
     let (src, size) = if a.no_compile {
-        (crate::solidity::render(&vk, &a.name, &model, "../IZkTorchVerifier.sol")?, None)
+        (
+            crate::solidity::render(&vk, &a.name, &model, "../IZkTorchVerifier.sol")?,
+            None,
+        )
     } else {
         let p = Phase::start("render and compile the verifier");
         let (src, c) = build_verifier(&vk, &a.name, &model)?;
@@ -155,8 +167,10 @@ pub fn create_verifier(a: &CreateVerifierArgs) -> anyhow::Result<()> {
     };
     artifacts::write_atomic(&a.out, src.as_bytes())?;
     if a.json {
-        return print_json(&json!({"out": a.out, "contract": a.name, "runtime_bytes": size, "eip170_ok": size.map(|s| s <= EIP170),
-            "vk_digest": format!("0x{}", hex::encode(vk.digest())), "insecure": vk.insecure}));
+        return print_json(
+            &json!({"out": a.out, "contract": a.name, "runtime_bytes": size, "eip170_ok": size.map(|s| s <= EIP170),
+            "vk_digest": format!("0x{}", hex::encode(vk.digest())), "insecure": vk.insecure}),
+        );
     }
     println!("wrote {} (contract {})", a.out.display(), a.name);
     if let Some(s) = size {
@@ -175,12 +189,18 @@ struct Node {
 
 fn node(rpc: &Option<String>) -> anyhow::Result<Node> {
     match rpc {
-        Some(url) => Ok(Node { url: url.clone(), _local: None }),
+        Some(url) => Ok(Node {
+            url: url.clone(),
+            _local: None,
+        }),
         None => {
             let p = Phase::start("start embedded Anvil");
             let local = LocalNode::spawn()?;
             p.done();
-            Ok(Node { url: local.endpoint(), _local: Some(local) })
+            Ok(Node {
+                url: local.endpoint(),
+                _local: Some(local),
+            })
         }
     }
 }
@@ -189,14 +209,23 @@ fn node(rpc: &Option<String>) -> anyhow::Result<Node> {
 pub async fn deploy(a: &DeployArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
     let vk = artifacts::load_vk(&dir.vk())?;
-    let model = a.build.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned());
+    let model = a
+        .build
+        .file_name()
+        .map_or("model".into(), |n| n.to_string_lossy().into_owned());
     let p = Phase::start("render and compile the verifier");
     let (src, compiled) = build_verifier(&vk, "ModelVerifier", &model)?;
     p.done();
     artifacts::write_atomic(&dir.verifier(), src.as_bytes())?;
     let n = node(&a.node.rpc_url)?;
     let p = Phase::start("deploy the verifier");
-    let dep = chain::deploy(&n.url, a.node.private_key.as_deref(), &compiled.bytecode, a.node.chain_id).await?;
+    let dep = chain::deploy(
+        &n.url,
+        a.node.private_key.as_deref(),
+        &compiled.bytecode,
+        a.node.chain_id,
+    )
+    .await?;
     p.done();
     let oracle = if a.with_oracle {
         let o = build_oracle()?;
@@ -215,7 +244,13 @@ pub async fn deploy(a: &DeployArgs) -> anyhow::Result<()> {
     if a.json {
         return print_json(&record);
     }
-    println!("verifier deployed at {} (chain {}, {} gas, runtime {})", dep.address, dep.chain_id, dep.gas_used, size_note(compiled.deployed_bytecode.len()));
+    println!(
+        "verifier deployed at {} (chain {}, {} gas, runtime {})",
+        dep.address,
+        dep.chain_id,
+        dep.gas_used,
+        size_note(compiled.deployed_bytecode.len())
+    );
     if let Some(o) = oracle {
         println!("MLOracle deployed at {}", o.address);
     }
@@ -235,24 +270,44 @@ fn deployment_defaults(build: &Path) -> (Option<Address>, Option<String>) {
     };
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let addr = v["verifier"].as_str().and_then(|s| s.parse().ok());
-    let url = v["rpc_url"].as_str().map(str::to_string).filter(|_| !v["embedded_node"].as_bool().unwrap_or(false));
+    let url = v["rpc_url"]
+        .as_str()
+        .map(str::to_string)
+        .filter(|_| !v["embedded_node"].as_bool().unwrap_or(false));
     (addr, url)
 }
 
 /// eth_call the verifier.
 pub async fn verify_onchain(a: &VerifyOnchainArgs) -> anyhow::Result<()> {
     let (d_addr, d_url) = deployment_defaults(&a.build);
-    let address = a.address.or(d_addr).context("no --address given and no deployment.json with a verifier address")?;
-    let url = a.rpc_url.clone().or(d_url).unwrap_or_else(|| "http://127.0.0.1:8545".into());
+    let address = a
+        .address
+        .or(d_addr)
+        .context("no --address given and no deployment.json with a verifier address")?;
+    let url = a
+        .rpc_url
+        .clone()
+        .or(d_url)
+        .unwrap_or_else(|| "http://127.0.0.1:8545".into());
     let file = ProofFile::load(&a.proof)?;
     let data = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
     let res = chain::call(&url, address, &data).await?;
-    let gas = if res.success { chain::estimate_gas(&url, None, address, &data).await.ok() } else { None };
+    let gas = if res.success {
+        chain::estimate_gas(&url, None, address, &data).await.ok()
+    } else {
+        None
+    };
     let reason = res.revert.as_ref().map(|r| format!("{r:?}"));
     if a.json {
-        print_json(&json!({"valid": res.success, "gas_estimate": gas, "revert": reason, "calldata_bytes": data.len(), "address": address.to_string()}))?;
+        print_json(
+            &json!({"valid": res.success, "gas_estimate": gas, "revert": reason, "calldata_bytes": data.len(), "address": address.to_string()}),
+        )?;
     } else if res.success {
-        println!("valid (gas estimate {}, calldata {} bytes)", gas.map_or("?".into(), |g| g.to_string()), data.len());
+        println!(
+            "valid (gas estimate {}, calldata {} bytes)",
+            gas.map_or("?".into(), |g| g.to_string()),
+            data.len()
+        );
     }
     if !res.success {
         bail!("invalid: the verifier reverted: {}", reason.unwrap_or_default());
@@ -284,10 +339,26 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         eval: None,
         json: false,
     })?;
-    local::setup(&local::SetupArgs { build: out.clone(), srs: None, dev: true, seed: 1, input: a.visibility, json: false })?;
+    local::setup(&local::SetupArgs {
+        build: out.clone(),
+        srs: None,
+        dev: true,
+        seed: 1,
+        input: a.visibility,
+        json: false,
+    })?;
     let proof_path = out.join("proof.bin");
-    local::prove(&local::ProveArgs { build: out.clone(), input: a.input.clone(), out: proof_path.clone(), json: false })?;
-    local::verify(&local::VerifyArgs { vk: BuildDir(out.clone()).vk(), proof: proof_path.clone(), json: false })?;
+    local::prove(&local::ProveArgs {
+        build: out.clone(),
+        input: a.input.clone(),
+        out: proof_path.clone(),
+        json: false,
+    })?;
+    local::verify(&local::VerifyArgs {
+        vk: BuildDir(out.clone()).vk(),
+        proof: proof_path.clone(),
+        json: false,
+    })?;
     let vk = artifacts::load_vk(&BuildDir(out.clone()).vk())?;
     let model = artifacts::load_model(&BuildDir(out.clone()).model())?;
     let file = ProofFile::load(&proof_path)?;
@@ -319,7 +390,13 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
     if let Some(o) = wrong.first_mut() {
         *o += 1;
     }
-    let refused = !chain::call(&n.url, odep.address, &crate::calldata::encode_submit(&file.proof, &file.inputs, &wrong)).await?.success;
+    let refused = !chain::call(
+        &n.url,
+        odep.address,
+        &crate::calldata::encode_submit(&file.proof, &file.inputs, &wrong),
+    )
+    .await?
+    .success;
     let real = crate::onnx::dequantize_output(&model, &file.outputs);
     let label = crate::onnx::argmax(real.iter().copied());
     let summary = json!({
@@ -332,11 +409,25 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         return print_json(&summary);
     }
     println!();
-    println!("verifier {} · MLOracle {} (embedded Anvil {})", dep.address, odep.address, n.url);
-    println!("verified output: [{}] → class {label}", real.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", "));
-    println!("gas: verify() transaction {} · MLOracle.submit() {} · calldata {} bytes · verifier runtime {}",
-        vtx.gas_used, stx.gas_used, verify_data.len(), size_note(verifier.deployed_bytecode.len()));
-    println!("tampered output refused by MLOracle: {}", if refused { "yes" } else { "NO" });
+    println!(
+        "verifier {} · MLOracle {} (embedded Anvil {})",
+        dep.address, odep.address, n.url
+    );
+    println!(
+        "verified output: [{}] → class {label}",
+        real.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", ")
+    );
+    println!(
+        "gas: verify() transaction {} · MLOracle.submit() {} · calldata {} bytes · verifier runtime {}",
+        vtx.gas_used,
+        stx.gas_used,
+        verify_data.len(),
+        size_note(verifier.deployed_bytecode.len())
+    );
+    println!(
+        "tampered output refused by MLOracle: {}",
+        if refused { "yes" } else { "NO" }
+    );
     println!("{INSECURE} (demo only)");
     if !refused {
         bail!("the consumer accepted a tampered output");

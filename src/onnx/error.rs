@@ -113,9 +113,7 @@ pub enum OnnxError {
     },
     /// The lowered dense chain disagrees with tract's float inference (a lowering bug or an
     /// unsupported op semantics): refused rather than proving the wrong function.
-    #[error(
-        "lowering self-check failed: output {index} is {lowered} from the dense chain but {tract} from tract"
-    )]
+    #[error("lowering self-check failed: output {index} is {lowered} from the dense chain but {tract} from tract")]
     LoweringMismatch {
         /// Output index.
         index: usize,

@@ -57,11 +57,7 @@ impl fmt::Display for FidelityReport {
             self.samples,
             100.0 * self.argmax_ratio
         )?;
-        let errors: Vec<String> = self
-            .max_abs_error
-            .iter()
-            .map(|e| format!("{e:.5}"))
-            .collect();
+        let errors: Vec<String> = self.max_abs_error.iter().map(|e| format!("{e:.5}")).collect();
         write!(
             f,
             "max |float - quantized| = {:.5}; per output: [{}]",
@@ -81,11 +77,7 @@ impl fmt::Display for FidelityReport {
 }
 
 /// Compare `model` with tract's float inference of the ONNX file at `path` on `inputs`.
-pub fn fidelity(
-    path: &Path,
-    model: &QuantizedModel,
-    inputs: &[Vec<f32>],
-) -> Result<FidelityReport, OnnxError> {
+pub fn fidelity(path: &Path, model: &QuantizedModel, inputs: &[Vec<f32>]) -> Result<FidelityReport, OnnxError> {
     fidelity_with_labels(path, model, inputs, None)
 }
 
@@ -125,10 +117,7 @@ pub fn fidelity_with_labels(
     let (mut agree, mut float_hits, mut quant_hits, mut peak) = (0usize, 0usize, 0usize, 0i64);
     for (sample, row) in inputs.iter().enumerate() {
         let float = reference.run(row).map_err(|e| match e {
-            OnnxError::InputRow { reason, .. } => OnnxError::InputRow {
-                row: sample,
-                reason,
-            },
+            OnnxError::InputRow { reason, .. } => OnnxError::InputRow { row: sample, reason },
             other => other,
         })?;
         if float.len() != outputs {
@@ -140,10 +129,7 @@ pub fn fidelity_with_labels(
             });
         }
         let q = quantize_input(model, row).map_err(|e| match e {
-            OnnxError::InputRow { reason, .. } => OnnxError::InputRow {
-                row: sample,
-                reason,
-            },
+            OnnxError::InputRow { reason, .. } => OnnxError::InputRow { row: sample, reason },
             other => other,
         })?;
         let trace = model

@@ -47,12 +47,8 @@ pub fn parse_dataset(text: &str) -> Result<Dataset, String> {
     let object = json
         .as_object()
         .ok_or("expected a JSON object with an `input_data` field")?;
-    let data = object
-        .get("input_data")
-        .ok_or("missing the `input_data` field")?;
-    let rows = data
-        .as_array()
-        .ok_or("`input_data` must be an array of rows")?;
+    let data = object.get("input_data").ok_or("missing the `input_data` field")?;
+    let rows = data.as_array().ok_or("`input_data` must be an array of rows")?;
     if rows.is_empty() {
         return Err("`input_data` is empty".into());
     }
@@ -69,17 +65,12 @@ pub fn parse_dataset(text: &str) -> Result<Dataset, String> {
         return Err("row 0 is empty".into());
     }
     if let Some((i, row)) = inputs.iter().enumerate().find(|(_, r)| r.len() != len) {
-        return Err(format!(
-            "row {i} has {} values but row 0 has {len}",
-            row.len()
-        ));
+        return Err(format!("row {i} has {} values but row 0 has {len}", row.len()));
     }
     let labels = match object.get("labels") {
         None | Some(Value::Null) => None,
         Some(labels) => {
-            let labels = labels
-                .as_array()
-                .ok_or("`labels` must be an array of class indices")?;
+            let labels = labels.as_array().ok_or("`labels` must be an array of class indices")?;
             if labels.len() != inputs.len() {
                 return Err(format!("{} labels for {} rows", labels.len(), inputs.len()));
             }
@@ -128,14 +119,8 @@ mod tests {
         let d = parse_dataset(r#"{"input_data": [[0.09, 0.13, 0.24, 0.05]]}"#).unwrap();
         assert_eq!(d.inputs, vec![vec![0.09, 0.13, 0.24, 0.05]]);
         assert_eq!(d.labels, None);
-        let d = parse_dataset(
-            r#"{"input_data": [[[1, 2], [3, 4]], [[5, 6], [7, 8]]], "labels": [1, 0]}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            d.inputs,
-            vec![vec![1.0, 2.0, 3.0, 4.0], vec![5.0, 6.0, 7.0, 8.0]]
-        );
+        let d = parse_dataset(r#"{"input_data": [[[1, 2], [3, 4]], [[5, 6], [7, 8]]], "labels": [1, 0]}"#).unwrap();
+        assert_eq!(d.inputs, vec![vec![1.0, 2.0, 3.0, 4.0], vec![5.0, 6.0, 7.0, 8.0]]);
         assert_eq!(d.labels, Some(vec![1, 0]));
         let d = parse_dataset(r#"{"input_data": [1, 2, 3]}"#).unwrap();
         assert_eq!(d.inputs, vec![vec![1.0, 2.0, 3.0]]);
@@ -152,10 +137,7 @@ mod tests {
             (r#"{"input_data": [[1, 2], [3]]}"#, "row 1 has 1 values"),
             (r#"{"input_data": [[1, "a"]]}"#, "row 0: expected a number"),
             (r#"{"input_data": [[1e300]]}"#, "float32"),
-            (
-                r#"{"input_data": [[1], [2]], "labels": [0]}"#,
-                "1 labels for 2 rows",
-            ),
+            (r#"{"input_data": [[1], [2]], "labels": [0]}"#, "1 labels for 2 rows"),
             (r#"{"input_data": [[1]], "labels": [-1]}"#, "label 0"),
             (r#"{"input_data": [[]]}"#, "row 0 is empty"),
         ] {

@@ -107,9 +107,7 @@ impl FloatModel {
 
     /// Float inference of the lowered chain.
     pub fn forward(&self, input: &[f64]) -> Vec<f64> {
-        self.layers
-            .iter()
-            .fold(input.to_vec(), |x, layer| layer.apply(&x))
+        self.layers.iter().fold(input.to_vec(), |x, layer| layer.apply(&x))
     }
 }
 
@@ -179,22 +177,10 @@ pub(crate) fn parse(path: &Path) -> Result<Parsed, OnnxError> {
         .iter()
         .map(|i| i.name.as_str())
         .chain(graph.initializer.iter().map(|t| t.name.as_str()))
-        .chain(
-            graph
-                .node
-                .iter()
-                .flat_map(|n| n.output.iter().map(String::as_str)),
-        )
+        .chain(graph.node.iter().flat_map(|n| n.output.iter().map(String::as_str)))
         .collect();
-    if let Some(out) = graph
-        .output
-        .iter()
-        .find(|o| !defined.contains(o.name.as_str()))
-    {
-        return Err(malformed(format!(
-            "the graph output `{}` is never computed",
-            out.name
-        )));
+    if let Some(out) = graph.output.iter().find(|o| !defined.contains(o.name.as_str())) {
+        return Err(malformed(format!("the graph output `{}` is never computed", out.name)));
     }
 
     let dir = path.parent().and_then(Path::to_str);
@@ -207,10 +193,7 @@ pub(crate) fn parse(path: &Path) -> Result<Parsed, OnnxError> {
         )));
     }
     let mut model = parsed.model;
-    let inputs = model
-        .input_outlets()
-        .map_err(|e| OnnxError::tract("inputs", &e))?
-        .len();
+    let inputs = model.input_outlets().map_err(|e| OnnxError::tract("inputs", &e))?.len();
     if inputs != 1 {
         return Err(OnnxError::Input {
             reason: format!("the model has {inputs} inputs; exactly one is supported"),
@@ -252,9 +235,7 @@ pub(crate) fn guarded<T>(context: &str, f: impl FnOnce() -> T) -> Result<T, Onnx
 
 /// The input shape with its batch dimension (the first one, for rank ≥ 2) fixed to 1.
 fn input_shape(model: &InferenceModel) -> Result<Vec<usize>, OnnxError> {
-    let fact = model
-        .input_fact(0)
-        .map_err(|e| OnnxError::tract("input fact", &e))?;
+    let fact = model.input_fact(0).map_err(|e| OnnxError::tract("input fact", &e))?;
     if let Some(dt) = fact.datum_type.concretize() {
         if dt != f32::datum_type() {
             return Err(OnnxError::Input {
@@ -287,9 +268,7 @@ fn input_shape(model: &InferenceModel) -> Result<Vec<usize>, OnnxError> {
         .map(|(axis, dim)| match (axis, dim) {
             (0, None) if batched => Ok(1),
             (0, Some(n)) if batched && *n != 1 => Err(OnnxError::Input {
-                reason: format!(
-                    "batch dimension is {n}; only batch 1 (or a symbolic batch) is supported"
-                ),
+                reason: format!("batch dimension is {n}; only batch 1 (or a symbolic batch) is supported"),
             }),
             (_, Some(0)) => Err(OnnxError::Input {
                 reason: format!("dimension {axis} is 0"),
@@ -319,9 +298,7 @@ fn self_check(float: &FloatModel, reference: &FloatReference) -> Result<(), Onnx
         (0..n)
             .map(|j| ((j * 7919 + 13) % 101) as f32 / 100.0)
             .collect::<Vec<f32>>(),
-        (0..n)
-            .map(|j| ((j * 104_729 + 7) % 201) as f32 / 100.0 - 1.0)
-            .collect(),
+        (0..n).map(|j| ((j * 104_729 + 7) % 201) as f32 / 100.0 - 1.0).collect(),
     ];
     for probe in &probes {
         let expected = reference.run(probe)?;
@@ -336,9 +313,7 @@ fn self_check(float: &FloatModel, reference: &FloatReference) -> Result<(), Onnx
                 ),
             });
         }
-        let magnitude = expected
-            .iter()
-            .fold(1.0f64, |m, v| m.max(f64::from(v.abs())));
+        let magnitude = expected.iter().fold(1.0f64, |m, v| m.max(f64::from(v.abs())));
         for (index, (g, e)) in got.iter().zip(&expected).enumerate() {
             let e = f64::from(*e);
             let diff = (g - e).abs();
@@ -391,10 +366,7 @@ fn topological_order(graph: &pb::GraphProto) -> Result<Vec<usize>, OnnxError> {
                 .all(|i| i.is_empty() || available.contains(i.as_str()))
         });
         let Some(ix) = ready else {
-            let stuck: Vec<String> = pending
-                .iter()
-                .map(|&ix| node_name(&graph.node[ix], ix))
-                .collect();
+            let stuck: Vec<String> = pending.iter().map(|&ix| node_name(&graph.node[ix], ix)).collect();
             return Err(OnnxError::Graph {
                 reason: format!("cycle or undefined input around nodes {}", stuck.join(", ")),
             });
@@ -474,18 +446,10 @@ impl Ctx<'_> {
 
 /// Lower an already parsed model.
 pub(crate) fn lower_parsed(parsed: &Parsed) -> Result<FloatModel, OnnxError> {
-    let graph = parsed
-        .proto
-        .graph
-        .as_ref()
-        .ok_or_else(|| OnnxError::Graph {
-            reason: "the model has no graph".into(),
-        })?;
-    let input = parsed
-        .model
-        .input_outlets()
-        .ok()
-        .and_then(|o| o.first().copied());
+    let graph = parsed.proto.graph.as_ref().ok_or_else(|| OnnxError::Graph {
+        reason: "the model has no graph".into(),
+    })?;
+    let input = parsed.model.input_outlets().ok().and_then(|o| o.first().copied());
     let source = graph
         .input
         .iter()
@@ -570,9 +534,7 @@ impl Lowering<'_> {
         self.fact(name)
             .and_then(|f| f.shape.as_concrete_finite().ok().flatten())
             .map(|s| s.to_vec())
-            .ok_or_else(|| {
-                ctx.shape_err(format!("the shape of `{name}` is unknown after inference"))
-            })
+            .ok_or_else(|| ctx.shape_err(format!("the shape of `{name}` is unknown after inference")))
     }
 
     /// The (single) output of the node, and its shape.
@@ -632,12 +594,8 @@ impl Lowering<'_> {
 
     fn inputs<'n>(&self, ctx: &'n Ctx, min: usize, max: usize) -> Result<Vec<&'n str>, OnnxError> {
         let inputs: Vec<&str> = ctx.node.input.iter().map(String::as_str).collect();
-        if inputs.len() < min || inputs.len() > max || inputs.iter().take(min).any(|i| i.is_empty())
-        {
-            return Err(ctx.misplaced(&format!(
-                "expected {min} to {max} inputs, found {}",
-                inputs.len()
-            )));
+        if inputs.len() < min || inputs.len() > max || inputs.iter().take(min).any(|i| i.is_empty()) {
+            return Err(ctx.misplaced(&format!("expected {min} to {max} inputs, found {}", inputs.len())));
         }
         Ok(inputs)
     }
@@ -653,12 +611,7 @@ impl Lowering<'_> {
     }
 
     /// Close the open layer and start a new one.
-    fn push_layer(
-        &mut self,
-        ctx: &Ctx,
-        weights: Vec<Vec<f64>>,
-        bias: Vec<f64>,
-    ) -> Result<(), OnnxError> {
+    fn push_layer(&mut self, ctx: &Ctx, weights: Vec<Vec<f64>>, bias: Vec<f64>) -> Result<(), OnnxError> {
         if let Some(layer) = self.open.take() {
             self.layers.push(layer);
         }
@@ -697,9 +650,7 @@ impl Lowering<'_> {
             )));
         }
         // x·B: output i reads column i of B.
-        let weights = (0..n)
-            .map(|i| (0..k).map(|j| b.values[j * n + i]).collect())
-            .collect();
+        let weights = (0..n).map(|i| (0..k).map(|j| b.values[j * n + i]).collect()).collect();
         self.push_layer(ctx, weights, vec![0.0; n])
     }
 
@@ -718,12 +669,7 @@ impl Lowering<'_> {
         let a_shape = match self.current_shape[..] {
             [r, c] if trans_a => [c, r],
             [r, c] => [r, c],
-            _ => {
-                return Err(ctx.shape_err(format!(
-                    "input A is {:?}, Gemm needs 2-D",
-                    self.current_shape
-                )))
-            }
+            _ => return Err(ctx.shape_err(format!("input A is {:?}, Gemm needs 2-D", self.current_shape))),
         };
         let k = self.row_len(ctx, &a_shape)?;
         let [b0, b1] = b.shape[..] else {
@@ -755,12 +701,7 @@ impl Lowering<'_> {
             .collect();
         let bias = match c {
             Some(c) => broadcast_to(&c, &[1, n])
-                .ok_or_else(|| {
-                    ctx.shape_err(format!(
-                        "bias C {:?} does not broadcast to [1, {n}]",
-                        c.shape
-                    ))
-                })?
+                .ok_or_else(|| ctx.shape_err(format!("bias C {:?} does not broadcast to [1, {n}]", c.shape)))?
                 .into_iter()
                 .map(|v| beta * v)
                 .collect(),
@@ -800,10 +741,7 @@ impl Lowering<'_> {
             ))
         })?;
         if add.len() != n {
-            return Err(ctx.shape_err(format!(
-                "the bias has {} values, the layer {n} outputs",
-                add.len()
-            )));
+            return Err(ctx.shape_err(format!("the bias has {} values, the layer {n} outputs", add.len())));
         }
         if let Some(open) = self.open.as_mut() {
             open.bias.iter_mut().zip(&add).for_each(|(b, a)| *b += a);
@@ -820,9 +758,7 @@ impl Lowering<'_> {
                 open.activation = Activation::Relu;
                 open.name = format!("{}+{}", open.name, ctx.name);
             }
-            Some(_) => {
-                return Err(ctx.misplaced("a Relu must follow a linear layer, not another Relu"))
-            }
+            Some(_) => return Err(ctx.misplaced("a Relu must follow a linear layer, not another Relu")),
             None => return Err(ctx.misplaced("a Relu must follow a linear layer (MatMul or Gemm)")),
         }
         self.advance(ctx)
@@ -851,10 +787,7 @@ impl Lowering<'_> {
         }
         let [output] = &graph.output[..] else {
             return Err(OnnxError::Graph {
-                reason: format!(
-                    "the model has {} outputs; exactly one is supported",
-                    graph.output.len()
-                ),
+                reason: format!("the model has {} outputs; exactly one is supported", graph.output.len()),
             });
         };
         if output.name != self.current {
@@ -954,10 +887,7 @@ mod tests {
 
     #[test]
     fn broadcast_rules() {
-        assert_eq!(
-            broadcast_to(&tensor(&[], &[2.0]), &[1, 3]),
-            Some(vec![2.0; 3])
-        );
+        assert_eq!(broadcast_to(&tensor(&[], &[2.0]), &[1, 3]), Some(vec![2.0; 3]));
         assert_eq!(
             broadcast_to(&tensor(&[3], &[1.0, 2.0, 3.0]), &[1, 3]),
             Some(vec![1.0, 2.0, 3.0])
@@ -966,10 +896,7 @@ mod tests {
             broadcast_to(&tensor(&[1, 1, 3], &[1.0, 2.0, 3.0]), &[1, 3]),
             Some(vec![1.0, 2.0, 3.0])
         );
-        assert_eq!(
-            broadcast_to(&tensor(&[3, 1], &[1.0, 2.0, 3.0]), &[1, 3]),
-            None
-        );
+        assert_eq!(broadcast_to(&tensor(&[3, 1], &[1.0, 2.0, 3.0]), &[1, 3]), None);
         assert_eq!(broadcast_to(&tensor(&[2, 3], &[0.0; 6]), &[1, 3]), None);
         assert_eq!(
             broadcast_to(&tensor(&[2, 1], &[1.0, 2.0]), &[2, 2]),

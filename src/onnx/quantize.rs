@@ -12,7 +12,8 @@
 //! | `s` and `B` | `s` | `B` (must be `≥ s + 1`) |
 //! | `s`, calibration data | `s` | smallest `B` that holds the data with a 2× margin (≤ 16) |
 //! | `s` only | `s` | `max(12, s + 4)`: reals in `[-8, 8)` or wider |
-//! | calibration data (and maybe `B`) | largest `s` in `4..=12` whose data fits in `B` (default: ≤ 16) | the given `B`, else the smallest that fits at that `s` |
+//! | calibration data | first tier of [`CALIBRATION_TIERS`] `(B ≤ 9, s ≥ 7)`, `(B ≤ 11, s ≥ 6)`, `(B ≤ 13, s ≥ 6)`, `(B ≤ 16, s ≥ 4)` where some `s` fits; the largest such `s` | the smallest `B` that fits at that `s` |
+//! | calibration data and `B` | largest `s` in `4..=12` whose data fits in `B` | `B` |
 //! | `B` only | `clamp(B - 4, 1, 8)` | `B` |
 //! | nothing | 8 | 12: reals in `[-8, 8)` |
 //!
@@ -59,16 +60,12 @@ pub fn quantize(float: &FloatModel, opts: &QuantizeOptions) -> Result<QuantizedM
     let options = |reason: String| OnnxError::Options { reason };
     if let Some(s) = opts.scale_bits {
         if !(1..=MAX_SCALE_BITS).contains(&s) {
-            return Err(options(format!(
-                "scale_bits {s} is outside 1..={MAX_SCALE_BITS}"
-            )));
+            return Err(options(format!("scale_bits {s} is outside 1..={MAX_SCALE_BITS}")));
         }
     }
     if let Some(b) = opts.lookup_bits {
         if !(2..=MAX_LOOKUP_BITS).contains(&b) {
-            return Err(options(format!(
-                "lookup_bits {b} is outside 2..={MAX_LOOKUP_BITS}"
-            )));
+            return Err(options(format!("lookup_bits {b} is outside 2..={MAX_LOOKUP_BITS}")));
         }
     }
     if let (Some(s), Some(b)) = (opts.scale_bits, opts.lookup_bits) {
@@ -80,9 +77,7 @@ pub fn quantize(float: &FloatModel, opts: &QuantizeOptions) -> Result<QuantizedM
         }
     }
     let calibration = match &opts.calibration {
-        Some(rows) if rows.is_empty() => {
-            return Err(options("the calibration set is empty".into()))
-        }
+        Some(rows) if rows.is_empty() => return Err(options("the calibration set is empty".into())),
         Some(rows) => {
             check_rows(rows, float.input_len())?;
             Some(rows.as_slice())
@@ -118,24 +113,41 @@ pub fn quantize(float: &FloatModel, opts: &QuantizeOptions) -> Result<QuantizedM
     })
 }
 
-/// The largest scale in [`CALIBRATED_SCALE_BITS`] whose calibration values fit the window.
-fn calibrate(
-    float: &FloatModel,
-    lookup: Option<u32>,
-    rows: &[Vec<f32>],
-) -> Result<(u32, u32), OnnxError> {
-    let limit = lookup.unwrap_or(MAX_AUTO_LOOKUP_BITS);
+/// Calibration tiers `(max lookup bits, min scale bits)`, tried in order: the lookup table
+/// (`2^(B+1)` rows) dominates proving time, so a small window is preferred as long as the scale stays
+/// high enough for fidelity; larger windows are used only when the data needs them.
+pub const CALIBRATION_TIERS: [(u32, u32); 4] = [(9, 7), (11, 6), (13, 6), (MAX_AUTO_LOOKUP_BITS, 4)];
+
+/// The first tier (see [`CALIBRATION_TIERS`]) in which some scale fits, and there the largest scale
+/// in [`CALIBRATED_SCALE_BITS`] whose calibration values fit the window. A given `lookup` replaces
+/// the tiers.
+fn calibrate(float: &FloatModel, lookup: Option<u32>, rows: &[Vec<f32>]) -> Result<(u32, u32), OnnxError> {
+    let tiers: Vec<(u32, u32)> = match lookup {
+        Some(b) => vec![(b, *CALIBRATED_SCALE_BITS.start())],
+        None => CALIBRATION_TIERS.to_vec(),
+    };
+    let mut need_at = std::collections::BTreeMap::new();
     let mut smallest_need = None;
-    for s in CALIBRATED_SCALE_BITS.rev() {
-        if s + 1 > limit {
-            continue;
+    for (limit, min_scale) in tiers.iter().copied() {
+        for s in CALIBRATED_SCALE_BITS.rev().filter(|s| *s >= min_scale) {
+            if s + 1 > limit {
+                continue;
+            }
+            let needed = match need_at.get(&s) {
+                Some(n) => *n,
+                None => {
+                    let n = required_lookup_bits(float, s, rows)?;
+                    need_at.insert(s, n);
+                    n
+                }
+            };
+            if needed <= limit {
+                return Ok((s, lookup.unwrap_or(needed)));
+            }
+            smallest_need = Some((s, needed));
         }
-        let needed = required_lookup_bits(float, s, rows)?;
-        if needed <= limit {
-            return Ok((s, lookup.unwrap_or(needed)));
-        }
-        smallest_need = Some((s, needed));
     }
+    let limit = tiers.last().map_or(MAX_AUTO_LOOKUP_BITS, |t| t.0);
     let (scale_bits, needed) = smallest_need.unwrap_or((*CALIBRATED_SCALE_BITS.start(), limit + 1));
     Err(OnnxError::CalibrationDoesNotFit {
         scale_bits,
@@ -150,10 +162,7 @@ fn required_lookup_bits(float: &FloatModel, s: u32, rows: &[Vec<f32>]) -> Result
     let layers = quantize_layers(float, s)?;
     let mut peak: i128 = 0;
     for row in rows {
-        let x: Vec<i128> = row
-            .iter()
-            .map(|v| (f64::from(*v) * pow2(s)).round() as i128)
-            .collect();
+        let x: Vec<i128> = row.iter().map(|v| (f64::from(*v) * pow2(s)).round() as i128).collect();
         peak = peak.max(peak_abs(&layers, s, x));
     }
     // 2^(B-1) > margin · peak  ⇔  B - 1 ≥ bit length of (margin · peak).
@@ -172,12 +181,7 @@ fn peak_abs(layers: &[DenseLayer], s: u32, mut x: Vec<i128>) -> i128 {
             .iter()
             .zip(&layer.bias)
             .map(|(row, b)| {
-                let acc = row
-                    .iter()
-                    .zip(&x)
-                    .map(|(w, v)| i128::from(*w) * v)
-                    .sum::<i128>()
-                    + i128::from(*b);
+                let acc = row.iter().zip(&x).map(|(w, v)| i128::from(*w) * v).sum::<i128>() + i128::from(*b);
                 let q = (acc + half).div_euclid(1i128 << s);
                 peak = peak.max(q.abs());
                 match layer.activation {
@@ -214,11 +218,7 @@ fn quantize_layers(float: &FloatModel, s: u32) -> Result<Vec<DenseLayer>, OnnxEr
             let weights = layer
                 .weights
                 .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|w| fixed(*w, s, &layer.name, "weight"))
-                        .collect()
-                })
+                .map(|row| row.iter().map(|w| fixed(*w, s, &layer.name, "weight")).collect())
                 .collect::<Result<_, _>>()?;
             let bias = layer
                 .bias
@@ -242,9 +242,8 @@ fn check_overflow(layers: &[DenseLayer], s: u32, b: u32) -> Result<(), OnnxError
     let limit = 1i128 << 62;
     for (k, layer) in layers.iter().enumerate() {
         for (row_ix, (row, bias)) in layer.weights.iter().zip(&layer.bias).enumerate() {
-            let bound = row.iter().map(|w| i128::from(*w).abs()).sum::<i128>() * x_max
-                + i128::from(*bias).abs()
-                + (1i128 << s);
+            let bound =
+                row.iter().map(|w| i128::from(*w).abs()).sum::<i128>() * x_max + i128::from(*bias).abs() + (1i128 << s);
             if bound >= limit {
                 return Err(OnnxError::Overflow {
                     layer: k,
@@ -281,10 +280,7 @@ pub(crate) fn check_rows(rows: &[Vec<f32>], len: usize) -> Result<(), OnnxError>
 /// The window is not checked here: [`QuantizedModel::forward`] reports an out-of-window input.
 pub fn quantize_input(model: &QuantizedModel, input: &[f32]) -> Result<Vec<i64>, OnnxError> {
     check_rows(std::slice::from_ref(&input.to_vec()), model.input_len())?;
-    Ok(input
-        .iter()
-        .map(|v| model.quantize(f64::from(*v)))
-        .collect())
+    Ok(input.iter().map(|v| model.quantize(f64::from(*v))).collect())
 }
 
 /// Dequantize an integer output at the model's scale.
@@ -333,18 +329,12 @@ mod tests {
             lookup_bits: Some(10),
             calibration: None,
         };
-        assert!(matches!(
-            quantize(&tiny(), &opts),
-            Err(OnnxError::Options { .. })
-        ));
+        assert!(matches!(quantize(&tiny(), &opts), Err(OnnxError::Options { .. })));
         let opts = QuantizeOptions {
             scale_bits: Some(0),
             ..Default::default()
         };
-        assert!(matches!(
-            quantize(&tiny(), &opts),
-            Err(OnnxError::Options { .. })
-        ));
+        assert!(matches!(quantize(&tiny(), &opts), Err(OnnxError::Options { .. })));
         let opts = QuantizeOptions {
             scale_bits: Some(10),
             ..Default::default()
@@ -366,8 +356,9 @@ mod tests {
             ..Default::default()
         };
         let q = quantize(&tiny(), &opts).unwrap();
-        // |9| · 2^s · 2 < 2^15 ⇒ s = 10 (9·1024·2 = 18432 < 32768), s = 11 would need B = 17.
-        assert_eq!((q.scale_bits, q.lookup_bits), (10, 16));
+        // Tier (B ≤ 9, s ≥ 7): 9·2^7·2 = 2304 > 2^8. Tier (B ≤ 11, s ≥ 6): 9·2^6·2 = 1152 > 2^10.
+        // Tier (B ≤ 13, s ≥ 6): s = 7 fits (2304 < 2^12, so B = 13) and s = 8 would need B = 14.
+        assert_eq!((q.scale_bits, q.lookup_bits), (7, 13));
         let (lo, hi) = q.window();
         for row in &rows {
             let trace = q.forward(&quantize_input(&q, row).unwrap()).unwrap();
@@ -422,10 +413,7 @@ mod tests {
             calibration: Some(vec![]),
             ..Default::default()
         };
-        assert!(matches!(
-            quantize(&tiny(), &opts),
-            Err(OnnxError::Options { .. })
-        ));
+        assert!(matches!(quantize(&tiny(), &opts), Err(OnnxError::Options { .. })));
     }
 
     #[test]
@@ -439,17 +427,10 @@ mod tests {
         };
         assert!(matches!(
             quantize(&model, &opts),
-            Err(OnnxError::Overflow {
-                layer: 0,
-                row: 0,
-                ..
-            })
+            Err(OnnxError::Overflow { layer: 0, row: 0, .. })
         ));
         model.layers[0].weights[0][0] = f64::INFINITY;
-        assert!(matches!(
-            quantize(&model, &opts),
-            Err(OnnxError::BadWeight { .. })
-        ));
+        assert!(matches!(quantize(&model, &opts), Err(OnnxError::BadWeight { .. })));
     }
 
     #[test]

@@ -55,15 +55,10 @@ impl FloatReference {
         if input.len() != self.input_len() {
             return Err(OnnxError::InputRow {
                 row: 0,
-                reason: format!(
-                    "{} values, the model expects {}",
-                    input.len(),
-                    self.input_len()
-                ),
+                reason: format!("{} values, the model expects {}", input.len(), self.input_len()),
             });
         }
-        let tensor = Tensor::from_shape(&self.input_shape, input)
-            .map_err(|e| OnnxError::tract("input tensor", &e))?;
+        let tensor = Tensor::from_shape(&self.input_shape, input).map_err(|e| OnnxError::tract("input tensor", &e))?;
         let outputs = guarded("float inference", || self.plan.run(tvec!(tensor.into())))?
             .map_err(|e| OnnxError::tract("float inference", &e))?;
         let output = outputs.first().ok_or_else(|| OnnxError::Tract {

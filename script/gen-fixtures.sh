@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Regenerates every proof fixture and generated verifier the tests rely on, in one go:
+#
+#   script/gen-fixtures.sh            # from the repository root
+#
+# For each model (sample: public input; mlp784: private input) it runs the zkt-eth CLI:
+# compile (calibrated on the model's input.json) → setup --dev --seed 1 → prove → verify →
+# create-verifier into contracts/generated/<Contract>.sol, then copies proof.bin / vk.bin and
+# the `encode-calldata` output into contracts/test/fixtures/<model>/. The ignored Rust test
+# `tests/fixtures.rs::regenerate_fixtures` then writes fixture.json (per model) and the shared
+# corpus contracts/test/fixtures/corpus.json (valid proof + invalid variants, with the verdict
+# and the Solidity custom error each must produce), checked by the Rust verifier as it writes.
+# Finally the non-ignored Rust fixture tests, `forge build` and `forge test` run; `forge test`
+# rewrites the gas snapshots in snapshots/ (check them later with FORGE_SNAPSHOT_CHECK=true).
+#
+# Environment:
+#   CARGO_TARGET_DIR   default $HOME/.cache/zkt-eth-target
+#   SKIP_FORGE=1       stop after the Rust checks (no forge build / forge test)
+#
+# Scratch build directories go to build/fixtures/<model>/ (git-ignored). Proofs are randomized
+# (the prover draws blinding factors from the OS RNG), so proof bytes change on every run; the
+# verifying keys and generated verifiers are deterministic (dev SRS, seed 1).
+set -euo pipefail
+
+if [[ ! -f foundry.toml || ! -d models ]]; then
+    echo "gen-fixtures: run me from the zkt-eth repository root" >&2
+    exit 2
+fi
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zkt-eth-target}"
+FORGE=node_modules/.bin/forge
+FIXTURES=contracts/test/fixtures
+GENERATED=contracts/generated
+
+echo "==> building the zkt-eth CLI"
+cargo build --quiet --bin zkt-eth
+BIN="$CARGO_TARGET_DIR/debug/zkt-eth"
+
+# gen <model> <Contract> <public|private>
+gen() {
+    local model=$1 contract=$2 visibility=$3
+    local build="build/fixtures/$model" out="$FIXTURES/$model"
+    echo "==> $model ($visibility input) → $GENERATED/$contract.sol, $out/"
+    rm -rf "$build"
+    mkdir -p "$build" "$out" "$GENERATED"
+    "$BIN" compile "models/$model/$model.onnx" -o "$build" \
+        --calibrate "models/$model/input.json" --json >"$build/compile.stdout.json"
+    "$BIN" setup "$build" --dev --seed 1 --input "$visibility" --json >"$build/setup.json"
+    "$BIN" prove "$build" --input "models/$model/input.json" -o "$build/proof.bin" --json \
+        >"$build/prove.json"
+    "$BIN" verify "$build/vk.bin" "$build/proof.bin" --json >"$build/verify.json"
+    "$BIN" create-verifier "$build/vk.bin" -o "$GENERATED/$contract.sol" --name "$contract" \
+        --json >"$build/create-verifier.json"
+    cp "$build/proof.bin" "$out/proof.bin"
+    cp "$build/vk.bin" "$out/vk.bin"
+    "$BIN" encode-calldata "$build/proof.bin" >"$out/calldata.hex"
+}
+
+gen sample SampleVerifier public
+gen mlp784 Mlp784Verifier private
+
+echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"
+cargo test --quiet --test fixtures -- --ignored regenerate --nocapture
+echo "==> checking the committed fixtures against the Rust verifier"
+cargo test --quiet --test fixtures
+
+if [[ "${SKIP_FORGE:-0}" == "1" ]]; then
+    echo "==> SKIP_FORGE=1: not running forge"
+    exit 0
+fi
+echo "==> forge build"
+"$FORGE" build
+echo "==> forge test (rewrites snapshots/*.json)"
+"$FORGE" test
+echo "==> done: review and commit $GENERATED/, $FIXTURES/ and snapshots/"
