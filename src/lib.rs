@@ -18,6 +18,7 @@ pub mod protocol;
 pub mod prover;
 pub mod solidity;
 pub mod srs;
+pub mod sumcheck;
 pub mod toolchain;
 pub mod transcript;
 pub mod verifier;

@@ -6,9 +6,11 @@
 //! linear combination whose opening value the verifier computes. `build_claims` turns a proof into
 //! KZG opening claims; the prover calls the same function, so both sides agree by construction.
 
+use crate::blocks::{add, linear, lookup};
 use crate::keys::{VerifyingKey, Visibility};
 use crate::model::Activation;
 use crate::poly::Domain;
+use crate::sumcheck::{self, SumTerm};
 use ark_bn254::{Fr, G1Affine};
 use ark_ff::{Field, One, Zero};
 
@@ -79,19 +81,21 @@ pub struct Claim {
 /// The Fiat–Shamir challenges in the order they are drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Challenges {
-    /// Row-combination point (linear blocks).
+    /// Row-combination point (linear blocks). After round 1.
     pub alpha: Fr,
-    /// Column compression (lookups).
+    /// Column compression (lookups). After round 1.
     pub theta: Fr,
-    /// Lookup shift.
+    /// Lookup shift. After round 1.
     pub beta: Fr,
-    /// Identity combination.
+    /// Sum-claim batching. After round 2.
+    pub delta: Fr,
+    /// Identity combination. After round 3.
     pub gamma: Fr,
-    /// Evaluation point.
+    /// Evaluation point. After round 4.
     pub zeta: Fr,
-    /// Opening batching.
+    /// Opening batching. After the evaluations.
     pub nu: Fr,
-    /// Point batching in the final pairing.
+    /// Point batching in the final pairing. After the openings.
     pub rho: Fr,
 }
 
@@ -104,32 +108,20 @@ pub struct LayerIdx {
     pub q: Option<usize>,
     /// Commitment `[z]` (activation output), absent when it equals `q` or is the public output.
     pub z: Option<usize>,
-    /// Linear block: input-side running sum.
-    pub sx: usize,
-    /// Linear block: output-side running sum.
-    pub sy: usize,
-    /// Lookup block: inverse column `h`.
+    /// Lookup inverse column `[h]` (round 2).
     pub h: usize,
-    /// Lookup block: running sum `t`.
-    pub t: usize,
     /// Scalar: the row-combined sum `S`.
     pub s_sum: usize,
     /// Scalar: the lookup sum `σ`.
     pub sigma: usize,
-    /// Evaluation indices: `y, q?, z?, sx, sx(ζω), sy, sy(ζω), h, t, t(ζω)`.
+    /// Evaluation of `y(ζ)`.
     pub e_y: usize,
     /// `q(ζ)`.
     pub e_q: Option<usize>,
     /// `z(ζ)`.
     pub e_z: Option<usize>,
-    /// `sx(ζ)`, then `sx(ζω)` at `+1`.
-    pub e_sx: usize,
-    /// `sy(ζ)`, then `sy(ζω)` at `+1`.
-    pub e_sy: usize,
     /// `h(ζ)`.
     pub e_h: usize,
-    /// `t(ζ)`, then `t(ζω)` at `+1`.
-    pub e_t: usize,
 }
 
 /// Indices of the private-input range lookup.
@@ -139,16 +131,12 @@ pub struct RangeIdx {
     pub x: usize,
     /// Inverse column.
     pub h: usize,
-    /// Running sum.
-    pub t: usize,
     /// Scalar `σ_in`.
     pub sigma: usize,
     /// `x₀(ζ)`.
     pub e_x: usize,
     /// `h(ζ)`.
     pub e_h: usize,
-    /// `t(ζ)`, `t(ζω)`.
-    pub e_t: usize,
 }
 
 /// Indices of the table side of the lookup.
@@ -158,12 +146,25 @@ pub struct TableIdx {
     pub m: usize,
     /// `g = m/(β+T)`.
     pub g: usize,
-    /// Running sum `u`.
-    pub u: usize,
     /// Scalar `σ_T`.
     pub sigma: usize,
-    /// `m(ζ), g(ζ), u(ζ), u(ζω), T_kind(ζ), T_v(ζ), T_f(ζ)` from here.
+    /// `m(ζ)`; `g(ζ)` follows.
     pub e_m: usize,
+}
+
+/// Per-domain items: the batched running sum and the quotient.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainIdx {
+    /// The domain.
+    pub domain: Domain,
+    /// Running-sum commitment (round 3).
+    pub sum: usize,
+    /// Quotient commitment (round 4).
+    pub quotient: usize,
+    /// `s(ζ)`; `s(ζω)` follows.
+    pub e_sum: usize,
+    /// Index of the point `ζ·ω_d`.
+    pub point: usize,
 }
 
 /// The shape of a proof for a given vk.
@@ -175,12 +176,15 @@ pub struct Layout {
     pub input: Option<RangeIdx>,
     /// Table side.
     pub table: TableIdx,
-    /// `(domain, commitment index)` of each quotient, ascending domain size.
-    pub quotients: Vec<(Domain, usize)>,
-    /// Commitments `[0, r1_end)` are round 1, `[r1_end, r2_end)` round 2, the rest round 3.
+    /// Distinct domains, ascending.
+    pub domains: Vec<DomainIdx>,
+    /// Commitments `[0, r1_end)` are round 1 (witness), `[r1_end, r2_end)` round 2 (inverses),
+    /// `[r2_end, r3_end)` round 3 (running sums), the rest round 4 (quotients).
     pub r1_end: usize,
-    /// End of round 2 commitments.
+    /// End of round 2.
     pub r2_end: usize,
+    /// End of round 3.
+    pub r3_end: usize,
     /// Number of commitments.
     pub n_commits: usize,
     /// Number of round-2 scalars.
@@ -189,147 +193,119 @@ pub struct Layout {
     pub n_evals: usize,
     /// Evaluation points: `None` is `ζ`, `Some(d)` is `ζ·ω_d`.
     pub points: Vec<Option<Domain>>,
-    /// For evaluation `e`: the polynomial it opens and the index of its point. Claim `e` of
-    /// [`build_claims`] is evaluation `e`; the per-domain quotient claims follow.
-    pub eval_sources: Vec<(Base, usize)>,
+    /// For evaluation `e`: the commitment it opens and its point. Claim `e` of [`build_claims`] is
+    /// evaluation `e`; one quotient claim per domain follows.
+    pub eval_sources: Vec<(usize, usize)>,
+}
+
+fn next(n: &mut usize) -> usize {
+    *n += 1;
+    *n - 1
 }
 
 impl Layout {
     /// The layout for `vk`.
     pub fn new(vk: &VerifyingKey) -> Self {
         let last = vk.layers.len() - 1;
-        let mut c = 0usize;
-        let next = |n: &mut usize| {
-            *n += 1;
-            *n - 1
+        let (mut c, mut s, mut e) = (0usize, 0usize, 0usize);
+        let mut src = vec![];
+        let mut open = |e: &mut usize, commit: usize, point: usize| {
+            src.push((commit, point));
+            next(e)
         };
+        // Round 1: witness tensors, then the multiplicities.
         let x0 = (vk.input == Visibility::Private).then(|| next(&mut c));
-        let mut r1 = vec![];
-        for (k, l) in vk.layers.iter().enumerate() {
-            let y = next(&mut c);
-            let q = !(k == last && l.activation == Activation::Identity);
-            let q = q.then(|| next(&mut c));
-            let z = (k < last && l.activation == Activation::Relu).then(|| next(&mut c));
-            r1.push((y, q, z));
-        }
+        let r1: Vec<_> = vk
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let y = next(&mut c);
+                let q = (!(k == last && l.activation == Activation::Identity)).then(|| next(&mut c));
+                let z = (k < last && l.activation == Activation::Relu).then(|| next(&mut c));
+                (y, q, z)
+            })
+            .collect();
         let m = next(&mut c);
         let r1_end = c;
-        let (mut s, mut e) = (0usize, 0usize);
-        let e_x0 = x0.map(|_| next(&mut e));
+        // Round 2: inverse columns and scalars.
+        let hs: Vec<usize> = vk.layers.iter().map(|_| next(&mut c)).collect();
+        let h_in = x0.map(|_| next(&mut c));
+        let g = next(&mut c);
+        let r2_end = c;
+        let domains = Self::domain_list(vk);
+        let sums: Vec<usize> = domains.iter().map(|_| next(&mut c)).collect();
+        let r3_end = c;
+        let quotients: Vec<usize> = domains.iter().map(|_| next(&mut c)).collect();
         let mut layers = vec![];
-        for (y, q, z) in r1 {
-            let (sx, sy, h, t) = (next(&mut c), next(&mut c), next(&mut c), next(&mut c));
+        let input = x0.zip(h_in).map(|(x, h)| {
+            let e_x = open(&mut e, x, 0);
+            (x, h, e_x)
+        });
+        for ((y, q, z), h) in r1.into_iter().zip(hs) {
             let (s_sum, sigma) = (next(&mut s), next(&mut s));
-            let e_y = next(&mut e);
-            let e_q = q.map(|_| next(&mut e));
-            let e_z = z.map(|_| next(&mut e));
-            let e_sx = next(&mut e);
-            next(&mut e);
-            let e_sy = next(&mut e);
-            next(&mut e);
-            let e_h = next(&mut e);
-            let e_t = next(&mut e);
-            next(&mut e);
+            let e_y = open(&mut e, y, 0);
+            let e_q = q.map(|q| open(&mut e, q, 0));
+            let e_z = z.map(|z| open(&mut e, z, 0));
+            let e_h = open(&mut e, h, 0);
             layers.push(LayerIdx {
                 y,
                 q,
                 z,
-                sx,
-                sy,
                 h,
-                t,
                 s_sum,
                 sigma,
                 e_y,
                 e_q,
                 e_z,
-                e_sx,
-                e_sy,
                 e_h,
-                e_t,
             });
         }
-        let input = x0.zip(e_x0).map(|(x, e_x)| {
-            let (h, t, sigma) = (next(&mut c), next(&mut c), next(&mut s));
-            let e_h = next(&mut e);
-            let e_t = next(&mut e);
-            next(&mut e);
-            RangeIdx {
-                x,
-                h,
-                t,
-                sigma,
-                e_x,
-                e_h,
-                e_t,
-            }
+        let input = input.map(|(x, h, e_x)| {
+            let sigma = next(&mut s);
+            let e_h = open(&mut e, h, 0);
+            RangeIdx { x, h, sigma, e_x, e_h }
         });
-        let (g, u, sigma) = (next(&mut c), next(&mut c), next(&mut s));
-        let e_m = e;
-        e += 7;
-        let table = TableIdx { m, g, u, sigma, e_m };
-        let r2_end = c;
-        let domains = Self::domains(vk);
-        let quotients = domains.iter().map(|d| (*d, next(&mut c))).collect();
+        let sigma = next(&mut s);
+        let e_m = open(&mut e, m, 0);
+        open(&mut e, g, 0);
+        let table = TableIdx { m, g, sigma, e_m };
+        let domains: Vec<DomainIdx> = domains
+            .iter()
+            .zip(sums.iter().zip(&quotients))
+            .enumerate()
+            .map(|(i, (d, (sum, quotient)))| {
+                let e_sum = open(&mut e, *sum, 0);
+                open(&mut e, *sum, i + 1);
+                DomainIdx {
+                    domain: *d,
+                    sum: *sum,
+                    quotient: *quotient,
+                    e_sum,
+                    point: i + 1,
+                }
+            })
+            .collect();
         let mut points = vec![None];
-        points.extend(domains.iter().map(|d| Some(*d)));
-        let mut out = Self {
+        points.extend(domains.iter().map(|d| Some(d.domain)));
+        Self {
             layers,
             input,
             table,
-            quotients,
+            domains,
             r1_end,
             r2_end,
+            r3_end,
             n_commits: c,
             n_scalars: s,
             n_evals: e,
             points,
-            eval_sources: vec![],
-        };
-        out.eval_sources = out.sources(vk);
-        out
-    }
-
-    fn sources(&self, vk: &VerifyingKey) -> Vec<(Base, usize)> {
-        let mut src = vec![(Base::Commit(0), 0); self.n_evals];
-        let mut set = |e: usize, c: usize, p: usize| src[e] = (Base::Commit(c), p);
-        if let Some(r) = &self.input {
-            let w = self.shifted_point(vk.layers[0].in_domain);
-            set(r.e_x, r.x, 0);
-            set(r.e_h, r.h, 0);
-            set(r.e_t, r.t, 0);
-            set(r.e_t + 1, r.t, w);
+            eval_sources: src,
         }
-        for (l, idx) in vk.layers.iter().zip(&self.layers) {
-            let (wi, wo) = (self.shifted_point(l.in_domain), self.shifted_point(l.out_domain));
-            set(idx.e_y, idx.y, 0);
-            if let (Some(c), Some(e)) = (idx.q, idx.e_q) {
-                set(e, c, 0);
-            }
-            if let (Some(c), Some(e)) = (idx.z, idx.e_z) {
-                set(e, c, 0);
-            }
-            set(idx.e_sx, idx.sx, 0);
-            set(idx.e_sx + 1, idx.sx, wi);
-            set(idx.e_sy, idx.sy, 0);
-            set(idx.e_sy + 1, idx.sy, wo);
-            set(idx.e_h, idx.h, 0);
-            set(idx.e_t, idx.t, 0);
-            set(idx.e_t + 1, idx.t, wo);
-        }
-        let t = &self.table;
-        set(t.e_m, t.m, 0);
-        set(t.e_m + 1, t.g, 0);
-        set(t.e_m + 2, t.u, 0);
-        set(t.e_m + 3, t.u, self.shifted_point(vk.table_domain));
-        for col in 0..3 {
-            src[t.e_m + 4 + col] = (Base::Table(col), 0);
-        }
-        src
     }
 
     /// Distinct domains, ascending.
-    pub fn domains(vk: &VerifyingKey) -> Vec<Domain> {
+    pub fn domain_list(vk: &VerifyingKey) -> Vec<Domain> {
         let mut d: Vec<Domain> = vk.layers.iter().flat_map(|l| [l.in_domain, l.out_domain]).collect();
         d.push(vk.table_domain);
         d.sort_by_key(|d| d.log_size);
@@ -337,9 +313,9 @@ impl Layout {
         d
     }
 
-    /// Index of the point `ζ·ω_d`.
-    pub fn shifted_point(&self, d: Domain) -> usize {
-        self.points.iter().position(|p| *p == Some(d)).unwrap_or(0)
+    /// Index of `d` in [`Layout::domains`].
+    pub fn domain_index(&self, d: Domain) -> usize {
+        self.domains.iter().position(|x| x.domain == d).unwrap_or(0)
     }
 
     /// Number of 32-byte words in an encoded proof.
@@ -384,6 +360,12 @@ pub struct ProofView<'a> {
 }
 
 /// The verifier's algebra: all opening claims for a proof (DESIGN §7), or the field check that failed.
+///
+/// Order (mirrored by the Solidity verifier): one claim per evaluation; then, per domain ascending, the
+/// claim `[Σ γᵏ·lin_k] − Z_d(ζ)·[Q_d]` opens to `−Σ γᵏ·c_k` at `ζ`, where the identities `k` of the
+/// domain are, in order: each layer's lookup identity, the input range identity, the table identity,
+/// and last the domain's running-sum identity. Sum terms get `δᵏ` in the order: per layer (input side,
+/// output side, lookup), input range, table.
 pub fn build_claims(
     vk: &VerifyingKey,
     layout: &Layout,
@@ -410,21 +392,21 @@ pub fn build_claims(
             .ok_or(AlgebraError::DegenerateChallenge)?,
     };
 
-    // 1. Evaluation `e` is an opening claim of one polynomial (claim index = evaluation index).
+    // 1. Evaluation `e` is an opening claim of one commitment (claim index = evaluation index).
     let mut claims: Vec<Claim> = layout
         .eval_sources
         .iter()
         .zip(proof.evals)
-        .map(|((base, point), value)| Claim {
-            terms: vec![(Fr::one(), *base)],
+        .map(|((commit, point), value)| Claim {
+            terms: vec![(Fr::one(), Base::Commit(*commit))],
             point: *point,
             value: *value,
         })
         .collect();
-    let t = &layout.table;
 
-    // 2. Block identities at ζ, combined per domain with powers of γ.
+    // 2. Block identities and sum claims at ζ.
     let mut identities: Vec<(Domain, Lin)> = vec![];
+    let mut sums: Vec<SumTerm> = vec![];
     let mut x_at = x0;
     let mut sigma_total = Fr::zero();
     for (k, (l, idx)) in vk.layers.iter().zip(&layout.layers).enumerate() {
@@ -434,66 +416,48 @@ pub fn build_claims(
             (None, Activation::Identity) => q,
             (None, Activation::Relu) => public_out,
         };
-        let linear = crate::blocks::linear::LinearEvals {
-            x: x_at,
-            y: ev(idx.e_y),
-            sx: ev(idx.e_sx),
-            sx_next: ev(idx.e_sx + 1),
-            sy: ev(idx.e_sy),
-            sy_next: ev(idx.e_sy + 1),
-            sum: sc(idx.s_sum),
-        };
-        let [ex, ey] = crate::blocks::linear::identities(vk, k, &linear, ch)?;
-        identities.push((l.in_domain, ex));
-        identities.push((l.out_domain, ey));
-        let acc = crate::blocks::add::accumulator(k, ev(idx.e_y));
-        let lookup = crate::blocks::lookup::LookupEvals {
-            acc,
+        sums.extend(linear::sum_terms(vk, k, x_at, ev(idx.e_y), sc(idx.s_sum), ch)?);
+        let e = lookup::LookupEvals {
+            acc: add::accumulator(k, ev(idx.e_y)),
             q,
             z,
             h: ev(idx.e_h),
-            t: ev(idx.e_t),
-            t_next: ev(idx.e_t + 1),
-            sigma: sc(idx.sigma),
         };
-        for e in crate::blocks::lookup::identities(vk, k, &lookup, ch) {
-            identities.push((l.out_domain, e));
-        }
+        identities.push((l.out_domain, lookup::identity(vk, k, &e, ch)));
+        sums.push(lookup::sum_term(vk, k, &e, sc(idx.sigma), ch));
         sigma_total += sc(idx.sigma);
         x_at = z;
     }
     if let Some(r) = &layout.input {
-        let e = crate::blocks::lookup::range_identities(
-            first.in_domain,
-            ev(r.e_x),
-            ev(r.e_h),
-            ev(r.e_t),
-            ev(r.e_t + 1),
-            sc(r.sigma),
-            ch,
-        );
-        identities.extend(e.map(|e| (first.in_domain, e)));
+        let (e, s) = lookup::range_check(first.in_domain, ev(r.e_x), ev(r.e_h), sc(r.sigma), ch);
+        identities.push((first.in_domain, e));
+        sums.push(s);
         sigma_total += sc(r.sigma);
     }
-    let te: [Fr; 7] = std::array::from_fn(|i| ev(t.e_m + i));
-    identities.extend(
-        crate::blocks::lookup::table_identities(vk.table_domain, &te, sc(t.sigma), ch).map(|e| (vk.table_domain, e)),
-    );
+    let t = &layout.table;
+    let (e, s) = lookup::table_check(vk.table_domain, ev(t.e_m), ev(t.e_m + 1), sc(t.sigma), ch);
+    identities.push((vk.table_domain, e));
+    sums.push(s);
     if sigma_total != sc(t.sigma) {
         return Err(AlgebraError::LookupSumMismatch);
     }
+    let delta_pows = sumcheck::powers(ch.delta, sums.len());
+    for d in &layout.domains {
+        let e = sumcheck::identity(d.domain, ev(d.e_sum), ev(d.e_sum + 1), &sums, &delta_pows);
+        identities.push((d.domain, e));
+    }
 
+    // 3. Per domain: Σ γᵏ E_k(ζ) = Z_d(ζ)·Q_d(ζ), so [Σ γᵏ lin_k] − Z_d(ζ)·[Q_d] opens to −Σ γᵏ c_k.
+    let mut per_domain: Vec<Lin> = vec![Lin::default(); layout.domains.len()];
     let mut gamma_pow = Fr::one();
-    let mut per_domain: Vec<Lin> = vec![Lin::default(); layout.quotients.len()];
     for (d, e) in identities {
-        let slot = layout.quotients.iter().position(|(qd, _)| *qd == d).unwrap_or(0);
+        let slot = layout.domain_index(d);
         per_domain[slot] = std::mem::take(&mut per_domain[slot]).add(&e.scale(gamma_pow));
         gamma_pow *= ch.gamma;
     }
-    // Σ γᵏ E_k(ζ) = Z_d(ζ)·Q_d(ζ): the claim [Σ γᵏ lin_k] − Z_d(ζ)·[Q_d] opens to −Σ γᵏ c_k at ζ.
-    for ((d, q_commit), lin) in layout.quotients.iter().zip(per_domain) {
+    for (d, lin) in layout.domains.iter().zip(per_domain) {
         let mut terms = lin.terms;
-        terms.push((-d.vanishing_at(zeta), Base::Commit(*q_commit)));
+        terms.push((-d.domain.vanishing_at(zeta), Base::Commit(d.quotient)));
         claims.push(Claim {
             terms,
             point: 0,

@@ -3,7 +3,7 @@
 
 use crate::keys::{g2_to_words, VerifyingKey, Visibility};
 use crate::model::Activation;
-use crate::protocol::{Base, Layout};
+use crate::protocol::Layout;
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, Field, PrimeField};
@@ -36,11 +36,11 @@ fn inv(n: usize) -> String {
 /// `IZkTorchVerifier.sol` as seen from the generated file.
 pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_import: &str) -> VerifierSpec {
     let layout = Layout::new(vk);
-    let domains = Layout::domains(vk);
-    let dom_index = |d| domains.iter().position(|x| *x == d).unwrap_or(0);
+    let dom_index = |d| layout.domain_index(d);
     let w_scalars = 2 * layout.r2_end;
-    let w_quotients = w_scalars + layout.n_scalars;
-    let w_evals = w_quotients + 2 * (layout.n_commits - layout.r2_end);
+    let w_sums = w_scalars + layout.n_scalars;
+    let w_quotients = w_sums + 2 * (layout.r3_end - layout.r2_end);
+    let w_evals = w_quotients + 2 * (layout.n_commits - layout.r3_end);
     let w_openings = w_evals + layout.n_evals;
     let last = vk.layers.len() - 1;
     let ev = |e: usize| format!("_ev(proof, {e})");
@@ -81,10 +81,7 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
                 q_expr,
                 z_expr,
                 e_y: idx.e_y,
-                e_sx: idx.e_sx,
-                e_sy: idx.e_sy,
                 e_h: idx.e_h,
-                e_t: idx.e_t,
                 w_sum: w_scalars + idx.s_sum,
                 w_sigma: w_scalars + idx.sigma,
             }
@@ -96,21 +93,14 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
         size_inv: inv(first.in_domain.size()),
         e_x: r.e_x,
         e_h: r.e_h,
-        e_t: r.e_t,
         w_sigma: w_scalars + r.sigma,
     });
     let eval_src_hex = layout
         .eval_sources
         .iter()
-        .map(|(b, p)| {
-            let base = match b {
-                Base::Commit(c) => *c,
-                Base::Table(c) => layout.n_commits + c,
-                _ => 0,
-            };
-            format!("{:04x}{:02x}", base, p)
-        })
+        .map(|(c, p)| format!("{c:04x}{p:02x}"))
         .collect();
+    let n_identities = vk.layers.len() + usize::from(layout.input.is_some()) + 1;
     let s = vk.scale_bits;
     let b = vk.lookup_bits;
     VerifierSpec {
@@ -136,29 +126,34 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
         proof_words: layout.proof_words(),
         r1_end: layout.r1_end,
         r2_end: layout.r2_end,
+        r3_end: layout.r3_end,
         n_commits: layout.n_commits,
         n_scalars: layout.n_scalars,
         n_evals: layout.n_evals,
         n_points: layout.points.len(),
         w_scalars,
+        w_sums,
         w_quotients,
         w_evals,
         w_openings,
         eval_src_hex,
+        n_identities,
         point_omegas: layout
             .points
             .iter()
             .skip(1)
             .map(|p| dec(p.map_or(Fr::from(1u64), |d| d.omega())))
             .collect(),
-        domains: domains
+        domains: layout
+            .domains
             .iter()
             .enumerate()
             .map(|(i, d)| DomainSpec {
                 index: i,
-                log_size: d.log_size,
-                size_inv: inv(d.size()),
-                quotient: layout.quotients[i].1,
+                log_size: d.domain.log_size,
+                size_inv: inv(d.domain.size()),
+                quotient: d.quotient,
+                e_sum: d.e_sum,
             })
             .collect(),
         layers,

@@ -38,14 +38,16 @@ pub enum Tag {
     PublicValues = 2,
     /// Round 1: witness tensors and lookup multiplicities.
     Witness = 3,
-    /// Round 2: running sums, inverse columns and the claimed sums.
-    Sums = 4,
-    /// Round 3: one quotient per domain.
-    Quotients = 5,
-    /// Round 4: evaluations.
-    Evaluations = 6,
+    /// Round 2: inverse columns, then the claimed sums (scalars).
+    Inverses = 4,
+    /// Round 3: one batched running sum per domain.
+    RunningSums = 5,
+    /// Round 4: one quotient per domain.
+    Quotients = 6,
+    /// Evaluations at `ζ` and `ζω`.
+    Evaluations = 7,
     /// The decider's opening proofs.
-    Openings = 7,
+    Openings = 8,
 }
 
 /// The Keccak transcript.

@@ -68,9 +68,14 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
     proof.scalars.iter().for_each(|s| {
         w.scalar(s);
     });
-    t.absorb(Tag::Sums, &w.0);
+    t.absorb(Tag::Inverses, &w.0);
+    let delta = t.squeeze();
+    t.absorb(
+        Tag::RunningSums,
+        &points(&proof.commits[layout.r2_end..layout.r3_end]).0,
+    );
     let gamma = t.squeeze();
-    t.absorb(Tag::Quotients, &points(&proof.commits[layout.r2_end..]).0);
+    t.absorb(Tag::Quotients, &points(&proof.commits[layout.r3_end..]).0);
     let zeta = t.squeeze();
     let mut w = Words::default();
     proof.evals.iter().for_each(|s| {
@@ -84,6 +89,7 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
         alpha,
         theta,
         beta,
+        delta,
         gamma,
         zeta,
         nu,

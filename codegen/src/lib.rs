@@ -11,7 +11,7 @@ use askama::Template;
 /// One evaluation domain.
 #[derive(Clone, Debug)]
 pub struct DomainSpec {
-    /// Index in the ascending domain list (also the quotient index).
+    /// Index in the ascending domain list.
     pub index: usize,
     /// `log2(n)`.
     pub log_size: u32,
@@ -19,6 +19,8 @@ pub struct DomainSpec {
     pub size_inv: String,
     /// Index of the quotient commitment.
     pub quotient: usize,
+    /// Evaluation index of the running sum at `ζ` (`ζω` follows).
+    pub e_sum: usize,
 }
 
 /// One layer, with finished Solidity expressions for its inputs.
@@ -58,14 +60,8 @@ pub struct LayerSpec {
     pub z_expr: String,
     /// Evaluation index of `y(ζ)`.
     pub e_y: usize,
-    /// Evaluation index of `sx(ζ)` (`sx(ζω)` follows).
-    pub e_sx: usize,
-    /// Evaluation index of `sy(ζ)`.
-    pub e_sy: usize,
     /// Evaluation index of `h(ζ)`.
     pub e_h: usize,
-    /// Evaluation index of `t(ζ)`.
-    pub e_t: usize,
     /// Word index of the scalar `S`.
     pub w_sum: usize,
     /// Word index of the scalar `σ`.
@@ -79,12 +75,10 @@ pub struct RangeSpec {
     pub din: usize,
     /// `1/N` (decimal).
     pub size_inv: String,
-    /// Evaluation indices.
+    /// Evaluation index of `x₀(ζ)`.
     pub e_x: usize,
     /// `h(ζ)`.
     pub e_h: usize,
-    /// `t(ζ)`.
-    pub e_t: usize,
     /// Word index of `σ_in`.
     pub w_sigma: usize,
 }
@@ -129,6 +123,8 @@ pub struct VerifierSpec {
     pub r1_end: usize,
     /// Round-1+2 commitments.
     pub r2_end: usize,
+    /// Round-1..3 commitments.
+    pub r3_end: usize,
     /// All commitments.
     pub n_commits: usize,
     /// Round-2 scalars.
@@ -139,14 +135,18 @@ pub struct VerifierSpec {
     pub n_points: usize,
     /// Word offset of the scalars.
     pub w_scalars: usize,
-    /// Word offset of the quotient commitments.
+    /// Word offset of the running-sum commitments (round 3).
+    pub w_sums: usize,
+    /// Word offset of the quotient commitments (round 4).
     pub w_quotients: usize,
     /// Word offset of the evaluations.
     pub w_evals: usize,
     /// Word offset of the openings.
     pub w_openings: usize,
-    /// Per evaluation: 2-byte base index and 1-byte point index, hex.
+    /// Per evaluation: 2-byte commitment index and 1-byte point index, hex.
     pub eval_src_hex: String,
+    /// Number of lookup/range/table identities (they take γ⁰…; the running sums follow).
+    pub n_identities: usize,
     /// Generators `ω_d` of the shifted points `ζ·ω_d` (points `1..`), decimal.
     pub point_omegas: Vec<String>,
     /// Domains, ascending.
@@ -155,7 +155,7 @@ pub struct VerifierSpec {
     pub layers: Vec<LayerSpec>,
     /// Private-input range lookup.
     pub range: Option<RangeSpec>,
-    /// Table: domain index, `1/|T|`, first evaluation index, word of `σ_T`.
+    /// Table domain index.
     pub table_dom: usize,
     /// `1/|T|`.
     pub table_size_inv: String,

@@ -9,8 +9,9 @@ import {IZkTorchVerifier} from "{{ interface_import }}";
 /// @notice Verifies zkt-eth proofs that model `{{ model_name }}` produced `outputs` from `inputs`.
 /// @dev A line-by-line port of `zkt_eth::verifier::verify` (src/verifier.rs): decode and validate the
 ///      proof, replay the Keccak transcript (docs/transcript.md), evaluate every basic block's
-///      identities at ζ (src/blocks/*.rs), fold all opening claims with ν and ρ (src/accumulate.rs,
-///      src/kzg.rs) and run one pairing-product check against the fixed points [1]₂ and [τ]₂.
+///      identities and sum claims at ζ (src/protocol.rs `build_claims`, src/blocks/*.rs,
+///      src/sumcheck.rs), fold all opening claims with ν and ρ (src/accumulate.rs) and run one
+///      pairing-product check against the fixed points [1]₂ and [τ]₂ (src/kzg.rs).
 ///      Invalid proofs revert with a custom error naming the failed check; valid proofs return true.
 {%- if insecure %}
 /// @custom:security INSECURE: the SRS behind this verifier was generated with `--dev` from a public
@@ -63,17 +64,20 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant TWO_S = {{ two_s }};
     uint256 internal constant REM_SCALE = {{ rem_scale }};
 
+    // Proof layout (protocol::Layout), in 32-byte words.
     uint256 internal constant PROOF_WORDS = {{ proof_words }};
-    uint256 internal constant N_EVALS = {{ n_evals }};
     uint256 internal constant N_COMMITS = {{ n_commits }};
+    uint256 internal constant N_EVALS = {{ n_evals }};
     uint256 internal constant N_POINTS = {{ n_points }};
+    uint256 internal constant R2_END = {{ r2_end }};
     uint256 internal constant W_SCALARS = {{ w_scalars }};
+    uint256 internal constant W_SUMS = {{ w_sums }};
     uint256 internal constant W_QUOTIENTS = {{ w_quotients }};
     uint256 internal constant W_EVALS = {{ w_evals }};
     uint256 internal constant W_OPENINGS = {{ w_openings }};
 
-    /// Per evaluation: the polynomial it opens (2 bytes: commitment index, or N_COMMITS + table
-    /// column) and its point (1 byte: 0 = ζ, k = ζ·ω_k). Mirrors `Layout::eval_sources`.
+    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, k = ζ·ω_k).
+    /// Mirrors `Layout::eval_sources`.
     bytes internal constant EVAL_SRC = hex"{{ eval_src_hex }}";
 
     {%- for l in layers %}
@@ -83,28 +87,41 @@ contract {{ contract_name }} is IZkTorchVerifier {
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
+        // Challenges, in transcript order.
         uint256 alpha;
         uint256 theta;
         uint256 beta;
+        uint256 delta;
         uint256 gamma;
         uint256 zeta;
         uint256 nu;
         uint256 rho;
-        uint256 gammaPow;
-        uint256 sigmaTotal;
+        // Public tensors at ζ and the previous layer's output.
         uint256 inZeta;
         uint256 outZeta;
         uint256 zPrev;
+        // Lookup tuples of the current layer: a, b without the bias, κ.
         uint256 a;
         uint256 bc;
         uint256 kappa;
+        // γᵏ for the next identity, δʲ for the next sum claim, Σσ.
+        uint256 gammaPow;
+        uint256 deltaPow;
+        uint256 sigmaTotal;
+        // Per domain: Σ γᵏ·c_k of the identities, and the running-sum identity's scalar part.
         uint256[] domC;
-        uint256[] rowFactor;
-        uint256[] biasCoef;
-        uint256[] coef;
-        uint256 gAcc;
+        uint256[] sumC;
+        // Per layer: coefficient of Σ L_i(α)·[W_i] in the in-domain running sum, and of [bias] in the
+        // lookup identity (γ-weighted) and in the out-domain running sum.
+        uint256[] rowF;
+        uint256[] biasE;
+        uint256[] biasS;
+        uint256[3] tableCoef;
+        // Points ζ, ζ·ω_d and ρ powers.
         uint256[] points;
         uint256[] rhoPow;
+        // Σ over claims of ρ^pt·νⁱ·vᵢ, and the two pairing arguments.
+        uint256 gAcc;
         uint256[2] lhs;
         uint256[2] rhs;
     }
@@ -127,13 +144,13 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {
         // Step 1 — decode (Proof::from_bytes): exact length, points canonical and on the curve, scalars < r.
         if (proof.length != PROOF_WORDS * 32) revert ProofLength(PROOF_WORDS * 32, proof.length);
-        _checkPoints(proof, 0, {{ r2_end }});
-        _checkScalars(proof, W_SCALARS, {{ n_scalars }});
-        _checkPoints(proof, W_QUOTIENTS, {{ n_commits - r2_end }});
+        _checkPoints(proof, 0, R2_END);
+        _checkScalars(proof, W_SCALARS, W_SUMS - W_SCALARS);
+        _checkPoints(proof, W_SUMS, N_COMMITS - R2_END);
         _checkScalars(proof, W_EVALS, N_EVALS);
         _checkPoints(proof, W_OPENINGS, N_POINTS);
 
-        // Step 2 — public values (check_public): counts, window, int256 → Fr.
+        // Step 2 — public values (verifier::check_public): counts, window, int256 → Fr.
         if (inputs.length != PUBLIC_INPUTS || outputs.length != OUTPUTS) {
             revert PublicLength(PUBLIC_INPUTS, OUTPUTS);
         }
@@ -158,11 +175,14 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.rhoPow[{{ loop.index }}] = mulmod(st.rhoPow[{{ loop.index0 }}], st.rho, R);
         {%- endfor %}
 
-        // Step 5 — block identities at ζ (protocol::build_claims), folded per domain with γ.
+        // Step 5 — block identities and sum claims at ζ (protocol::build_claims).
         st.domC = new uint256[]({{ domains.len() }});
-        st.rowFactor = new uint256[]({{ layers.len() }});
-        st.biasCoef = new uint256[]({{ layers.len() }});
+        st.sumC = new uint256[]({{ domains.len() }});
+        st.rowF = new uint256[]({{ layers.len() }});
+        st.biasE = new uint256[]({{ layers.len() }});
+        st.biasS = new uint256[]({{ layers.len() }});
         st.gammaPow = 1;
+        st.deltaPow = 1;
         {%- for l in layers %}
         _layer{{ l.k }}(st, proof);
         {%- endfor %}
@@ -170,10 +190,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
         _inputRange(st, proof);
         {%- endif %}
         _table(st, proof);
+        _runningSums(st, proof);
 
         // Step 6 — accumulation (accumulate::fold_commitments) and the decider's pairing (kzg::check_openings).
         _accumulate(st, proof);
-        _pairing(st, proof);
+        _pairing(st);
         return true;
     }
 
@@ -181,7 +202,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     /// Word `i` of the proof.
     function _w(bytes calldata proof, uint256 i) internal pure returns (uint256 v) {
         assembly ("memory-safe") {
-            v := calldataload(add(proof.offset, mul(i, 0x20)))
+            v := calldataload(add(proof.offset, shl(5, i)))
         }
     }
 
@@ -190,21 +211,48 @@ contract {{ contract_name }} is IZkTorchVerifier {
         return _w(proof, W_EVALS + e);
     }
 
+    /// Every word in [from, from + n) is < r.
     function _checkScalars(bytes calldata proof, uint256 from, uint256 n) internal pure {
-        for (uint256 i = from; i < from + n; ++i) {
-            if (_w(proof, i) >= R) revert ScalarNotCanonical(i);
+        uint256 bad = type(uint256).max;
+        assembly ("memory-safe") {
+            for { let i := from } lt(i, add(from, n)) { i := add(i, 1) } {
+                if iszero(lt(calldataload(add(proof.offset, shl(5, i))), R)) {
+                    bad := i
+                    break
+                }
+            }
         }
+        if (bad != type(uint256).max) revert ScalarNotCanonical(bad);
     }
 
-    /// Mirrors field::g1_from_words: x, y < p and y² = x³ + 3 (which also refuses the identity (0, 0)).
+    /// Mirrors field::g1_from_words for n points from word `from`: x, y < p and y² = x³ + 3 (which
+    /// also refuses the identity (0, 0)).
     function _checkPoints(bytes calldata proof, uint256 from, uint256 n) internal pure {
-        for (uint256 i = from; i < from + 2 * n; i += 2) {
-            uint256 x = _w(proof, i);
-            uint256 y = _w(proof, i + 1);
-            if (x >= P) revert CoordinateNotCanonical(i);
-            if (y >= P) revert CoordinateNotCanonical(i + 1);
-            if (mulmod(y, y, P) != addmod(mulmod(mulmod(x, x, P), x, P), 3, P)) revert PointNotOnCurve(i);
+        uint256 bad = type(uint256).max;
+        uint256 kind;
+        assembly ("memory-safe") {
+            for { let i := from } lt(i, add(from, shl(1, n))) { i := add(i, 2) } {
+                let x := calldataload(add(proof.offset, shl(5, i)))
+                let y := calldataload(add(proof.offset, shl(5, add(i, 1))))
+                if iszero(lt(x, P)) {
+                    bad := i
+                    kind := 1
+                    break
+                }
+                if iszero(lt(y, P)) {
+                    bad := add(i, 1)
+                    kind := 1
+                    break
+                }
+                if iszero(eq(mulmod(y, y, P), addmod(mulmod(mulmod(x, x, P), x, P), 3, P))) {
+                    bad := i
+                    kind := 2
+                    break
+                }
+            }
         }
+        if (kind == 1) revert CoordinateNotCanonical(bad);
+        if (kind == 2) revert PointNotOnCurve(bad);
     }
 
     // ───────────────────────────────────────────────── step 2: public values ──
@@ -231,55 +279,62 @@ contract {{ contract_name }} is IZkTorchVerifier {
         s = keccak256(abi.encodePacked(s, uint256(1), VK_DIGEST));
         s = keccak256(abi.encodePacked(s, uint256(2), pubIn.length, pubIn, pubOut.length, pubOut));
         s = keccak256(abi.encodePacked(s, uint256(3), proof[0:{{ r1_end * 64 }}]));
-        st.alpha = uint256(keccak256(abi.encodePacked(s, uint256(1)))) % R;
-        st.theta = uint256(keccak256(abi.encodePacked(s, uint256(2)))) % R;
-        st.beta = uint256(keccak256(abi.encodePacked(s, uint256(3)))) % R;
-        s = keccak256(abi.encodePacked(s, uint256(4), proof[{{ r1_end * 64 }}:W_QUOTIENTS * 32]));
-        st.gamma = uint256(keccak256(abi.encodePacked(s, uint256(4)))) % R;
-        s = keccak256(abi.encodePacked(s, uint256(5), proof[W_QUOTIENTS * 32:W_EVALS * 32]));
-        st.zeta = uint256(keccak256(abi.encodePacked(s, uint256(5)))) % R;
-        s = keccak256(abi.encodePacked(s, uint256(6), proof[W_EVALS * 32:W_OPENINGS * 32]));
-        st.nu = uint256(keccak256(abi.encodePacked(s, uint256(6)))) % R;
-        s = keccak256(abi.encodePacked(s, uint256(7), proof[W_OPENINGS * 32:PROOF_WORDS * 32]));
-        st.rho = uint256(keccak256(abi.encodePacked(s, uint256(7)))) % R;
+        st.alpha = _squeeze(s, 1);
+        st.theta = _squeeze(s, 2);
+        st.beta = _squeeze(s, 3);
+        s = keccak256(abi.encodePacked(s, uint256(4), proof[{{ r1_end * 64 }}:W_SUMS * 32]));
+        st.delta = _squeeze(s, 4);
+        s = keccak256(abi.encodePacked(s, uint256(5), proof[W_SUMS * 32:W_QUOTIENTS * 32]));
+        st.gamma = _squeeze(s, 5);
+        s = keccak256(abi.encodePacked(s, uint256(6), proof[W_QUOTIENTS * 32:W_EVALS * 32]));
+        st.zeta = _squeeze(s, 6);
+        s = keccak256(abi.encodePacked(s, uint256(7), proof[W_EVALS * 32:W_OPENINGS * 32]));
+        st.nu = _squeeze(s, 7);
+        s = keccak256(abi.encodePacked(s, uint256(8), proof[W_OPENINGS * 32:PROOF_WORDS * 32]));
+        st.rho = _squeeze(s, 8);
     }
 
-    // ───────────────────────────────────────────────── step 5: block identities ──
-    /// The compressed lookup tuples without the bias: a = kind + θ·q + θ²·z and
-    /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s); the bias enters b as κ·[bias].
+    function _squeeze(bytes32 s, uint256 counter) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encodePacked(s, counter))) % R;
+    }
+
+    // ─────────────────────────────────────────────── step 5: block identities ──
+    /// Adds γᵏ·c to domain `d` and returns γᵏ (the identity combination of build_claims).
+    function _identity(State memory st, uint256 d, uint256 c) internal pure returns (uint256 g) {
+        g = st.gammaPow;
+        st.domC[d] = addmod(st.domC[d], mulmod(g, c, R), R);
+        st.gammaPow = mulmod(g, st.gamma, R);
+    }
+
+    /// A sum claim Σ term = total on domain `d` (sumcheck::identity): adds δʲ·(total/n − term.c) and
+    /// returns −δʲ, the factor of the term's linear part.
+    function _sum(State memory st, uint256 d, uint256 totalOverN, uint256 termC) internal pure returns (uint256 f) {
+        uint256 dp = st.deltaPow;
+        st.sumC[d] = addmod(st.sumC[d], mulmod(dp, addmod(totalOverN, R - termC, R), R), R);
+        st.deltaPow = mulmod(dp, st.delta, R);
+        f = R - dp;
+    }
+
+    /// The compressed lookup tuples without the bias (blocks/lookup.rs `tuples`):
+    /// a = kind + θ·q + θ²·z and b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s); the bias
+    /// enters b as κ·[bias].
     function _tuples(State memory st, uint256 kind, uint256 y, uint256 q, uint256 z) internal pure {
         uint256 th2 = mulmod(st.theta, st.theta, R);
         st.a = addmod(kind, addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
         st.kappa = mulmod(addmod(st.theta, th2, R), REM_SCALE, R);
         st.bc = addmod(1, mulmod(st.kappa, addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R), R), R);
     }
-
-    /// Adds γᵏ·c to domain `d`'s scalar part and returns γᵏ (protocol::build_claims, per-domain fold).
-    function _push(State memory st, uint256 d, uint256 c) internal pure returns (uint256 g) {
-        g = st.gammaPow;
-        st.domC[d] = addmod(st.domC[d], mulmod(g, c, R), R);
-        st.gammaPow = mulmod(g, st.gamma, R);
-    }
     {% for l in layers %}
-    /// Layer {{ l.k }}: linear block (blocks/linear.rs), add (blocks/add.rs) and lookup (blocks/lookup.rs).
+    /// Layer {{ l.k }}: linear (blocks/linear.rs sum_terms), add (blocks/add.rs) and lookup (blocks/lookup.rs).
     function _layer{{ l.k }}(State memory st, bytes calldata proof) internal view {
         uint256 x = {{ l.x_expr }};
         uint256 y = _ev(proof, {{ l.e_y }});
         uint256 sum = _w(proof, {{ l.w_sum }});
-        {
-            // Input side: sx(ζω) − sx(ζ) − f(ζ)·x(ζ) + S/N, with f = Σ L_i(α)·W_i left committed.
-            uint256 c = addmod(
-                addmod(_ev(proof, {{ l.e_sx + 1 }}), R - _ev(proof, {{ l.e_sx }}), R), mulmod(sum, {{ l.in_size_inv }}, R), R
-            );
-            uint256 g = _push(st, {{ l.din }}, c);
-            st.rowFactor[{{ l.k }}] = mulmod(g, R - x, R);
-        }
-        {
-            // Output side: sy(ζω) − sy(ζ) − K(α, ζ)·y(ζ) + S/M.
-            uint256 kern = _kernel({{ l.out_log }}, st.alpha, st.zeta);
-            uint256 c = addmod(addmod(_ev(proof, {{ l.e_sy + 1 }}), R - _ev(proof, {{ l.e_sy }}), R), R - mulmod(kern, y, R), R);
-            _push(st, {{ l.dout }}, addmod(c, mulmod(sum, {{ l.out_size_inv }}, R), R));
-        }
+        // Input side Σ f·x = S: f(ζ)·x(ζ) = x(ζ)·Σ L_i(α)[W_i] stays linear in the rows.
+        st.rowF[{{ l.k }}] = mulmod(_sum(st, {{ l.din }}, mulmod(sum, {{ l.in_size_inv }}, R), 0), x, R);
+        // Output side Σ K(α,·)·y = S.
+        uint256 kern = _kernel({{ l.out_log }}, st.alpha, st.zeta);
+        _sum(st, {{ l.dout }}, mulmod(sum, {{ l.out_size_inv }}, R), mulmod(kern, y, R));
         uint256 q = {{ l.q_expr }};
         uint256 z = {{ l.z_expr }};
         _tuples(st, {{ l.kind }}, y, q, z);
@@ -287,105 +342,87 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.zPrev = z;
     }
 
-    /// Layer {{ l.k }}: add (acc = y + [bias]) and lookup identities E1, E2 on the output domain.
+    /// Layer {{ l.k }}: lookup identity h·(β+a)·(β+b) − 1 and sum claim Σ (2β + a + b)·h = σ.
     function _lookup{{ l.k }}(State memory st, bytes calldata proof) internal pure {
         uint256 h = _ev(proof, {{ l.e_h }});
         uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        // E1 = h·(β+a)·(β+b) − 1.
-        uint256 g = _push(st, {{ l.dout }}, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
-        st.biasCoef[{{ l.k }}] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        // E2 = t(ζω) − t(ζ) − (2β + a + b)·h + σ/M.
+        uint256 g = _identity(st, {{ l.dout }}, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
+        st.biasE[{{ l.k }}] = mulmod(g, mulmod(hba, st.kappa, R), R);
         uint256 sigma = _w(proof, {{ l.w_sigma }});
-        uint256 c = addmod(_ev(proof, {{ l.e_t + 1 }}), R - _ev(proof, {{ l.e_t }}), R);
-        c = addmod(c, R - mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R), R);
-        g = _push(st, {{ l.dout }}, addmod(c, mulmod(sigma, {{ l.out_size_inv }}, R), R));
-        st.biasCoef[{{ l.k }}] = addmod(st.biasCoef[{{ l.k }}], mulmod(g, R - mulmod(h, st.kappa, R), R), R);
+        uint256 termC = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
+        uint256 f = _sum(st, {{ l.dout }}, mulmod(sigma, {{ l.out_size_inv }}, R), termC);
+        st.biasS[{{ l.k }}] = mulmod(f, mulmod(h, st.kappa, R), R);
         st.sigmaTotal = addmod(st.sigmaTotal, sigma, R);
     }
     {% endfor %}
     {%- match range %}{% when Some with (r) %}
-    /// Private input: range lookup (0, x, x) (blocks/lookup.rs, range_identities).
+    /// Private input: range lookup (0, x, x) (blocks/lookup.rs range_check).
     function _inputRange(State memory st, bytes calldata proof) internal pure {
         uint256 h = _ev(proof, {{ r.e_h }});
         uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), _ev(proof, {{ r.e_x }}), R);
-        _push(st, {{ r.din }}, addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R));
+        _identity(st, {{ r.din }}, addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R));
         uint256 sigma = _w(proof, {{ r.w_sigma }});
-        uint256 c = addmod(addmod(_ev(proof, {{ r.e_t + 1 }}), R - _ev(proof, {{ r.e_t }}), R), R - h, R);
-        _push(st, {{ r.din }}, addmod(c, mulmod(sigma, {{ r.size_inv }}, R), R));
+        _sum(st, {{ r.din }}, mulmod(sigma, {{ r.size_inv }}, R), h);
         st.sigmaTotal = addmod(st.sigmaTotal, sigma, R);
     }
     {%- when None %}{% endmatch %}
 
-    /// Table side of the lookup (blocks/lookup.rs, table_identities) and Σσ = σ_T.
+    /// Table side (blocks/lookup.rs table_check): g·(β + T) − m with T's columns left committed,
+    /// Σ g = σ_T, and Σσ = σ_T.
     function _table(State memory st, bytes calldata proof) internal pure {
-        uint256 e = {{ table_e }};
-        uint256 t = addmod(
-            _ev(proof, e + 4),
-            addmod(mulmod(st.theta, _ev(proof, e + 5), R), mulmod(mulmod(st.theta, st.theta, R), _ev(proof, e + 6), R), R),
-            R
-        );
-        uint256 g = _ev(proof, e + 1);
-        _push(st, {{ table_dom }}, addmod(mulmod(g, addmod(st.beta, t, R), R), R - _ev(proof, e), R));
+        uint256 m = _ev(proof, {{ table_e }});
+        uint256 g = _ev(proof, {{ table_e + 1 }});
+        uint256 k = _identity(st, {{ table_dom }}, addmod(mulmod(g, st.beta, R), R - m, R));
+        uint256 kg = mulmod(k, g, R);
+        st.tableCoef[0] = kg;
+        st.tableCoef[1] = mulmod(kg, st.theta, R);
+        st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
         uint256 sigma = _w(proof, {{ table_w_sigma }});
-        uint256 c = addmod(addmod(_ev(proof, e + 3), R - _ev(proof, e + 2), R), R - g, R);
-        _push(st, {{ table_dom }}, addmod(c, mulmod(sigma, {{ table_size_inv }}, R), R));
+        _sum(st, {{ table_dom }}, mulmod(sigma, {{ table_size_inv }}, R), g);
         if (sigma != st.sigmaTotal) revert LookupSumMismatch();
+    }
+
+    /// Running-sum identities, one per domain, after all block identities (their γ powers follow).
+    function _runningSums(State memory st, bytes calldata proof) internal pure {
+        {%- for d in domains %}
+        st.sumC[{{ d.index }}] = addmod(
+            st.sumC[{{ d.index }}], addmod(_ev(proof, {{ d.e_sum + 1 }}), R - _ev(proof, {{ d.e_sum }}), R), R
+        );
+        {%- endfor %}
+        // The rows and biases of the running sums get the γ power of their domain's identity.
+        uint256[] memory gSum = new uint256[]({{ domains.len() }});
+        for (uint256 d = 0; d < {{ domains.len() }}; ++d) {
+            gSum[d] = _identity(st, d, st.sumC[d]);
+        }
+        {%- for l in layers %}
+        st.rowF[{{ l.k }}] = mulmod(st.rowF[{{ l.k }}], gSum[{{ l.din }}], R);
+        st.biasE[{{ l.k }}] = addmod(st.biasE[{{ l.k }}], mulmod(st.biasS[{{ l.k }}], gSum[{{ l.dout }}], R), R);
+        {%- endfor %}
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
     /// Folds every opening claim: claim e < N_EVALS opens evaluation e, then one quotient claim per
-    /// domain; claim i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k).
+    /// domain; claim i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k)
+    /// and LHS = Σ ρᵏ·π_k, one ecMul per base point.
     function _accumulate(State memory st, bytes calldata proof) internal view {
-        st.coef = new uint256[](N_COMMITS + 3);
-        bytes memory src = EVAL_SRC;
-        uint256 nuPow = 1;
-        for (uint256 e = 0; e < N_EVALS; ++e) {
-            uint256 base;
-            uint256 pt;
-            assembly ("memory-safe") {
-                let word := mload(add(add(src, 0x20), mul(e, 3)))
-                base := shr(240, word)
-                pt := and(shr(232, word), 0xff)
-            }
-            uint256 c = mulmod(st.rhoPow[pt], nuPow, R);
-            st.coef[base] = addmod(st.coef[base], c, R);
-            st.gAcc = addmod(st.gAcc, mulmod(c, _ev(proof, e), R), R);
-            nuPow = mulmod(nuPow, st.nu, R);
-        }
+        uint256[] memory coef = new uint256[](N_COMMITS);
+        uint256 nuPow = _evalClaims(st, proof, coef);
         // Quotient claims at ζ: [Σ γᵏ lin_k] − Z_d(ζ)·[Q_d] opens to −Σ γᵏ c_k.
         uint256[] memory nuQ = new uint256[]({{ domains.len() }});
         {%- for d in domains %}
         nuQ[{{ d.index }}] = nuPow;
-        st.coef[{{ d.quotient }}] = addmod(
-            st.coef[{{ d.quotient }}], mulmod(nuPow, R - addmod(_pow2(st.zeta, {{ d.log_size }}), R - 1, R), R), R
-        );
+        coef[{{ d.quotient }}] = addmod(coef[{{ d.quotient }}], mulmod(nuPow, addmod(1, R - _pow2(st.zeta, {{ d.log_size }}), R), R), R);
         st.gAcc = addmod(st.gAcc, mulmod(nuPow, R - st.domC[{{ d.index }}], R), R);
         nuPow = mulmod(nuPow, st.nu, R);
         {%- endfor %}
-        // Commitments of the proof and the table columns.
-        for (uint256 b = 0; b < N_COMMITS; ++b) {
-            _mulAdd(st.rhs, _w(proof, _commitWord(b)), _w(proof, _commitWord(b) + 1), st.coef[b]);
-        }
+        _msmCommits(st, proof, coef);
+        // Table columns, weight rows and biases appear only inside the quotient claims.
         {%- for t in table_points %}
-        _mulAdd(st.rhs, {{ t.0 }}, {{ t.1 }}, st.coef[N_COMMITS + {{ loop.index0 }}]);
+        _mulAdd(st.rhs, {{ t.0 }}, {{ t.1 }}, mulmod(nuQ[{{ table_dom }}], st.tableCoef[{{ loop.index0 }}], R));
         {%- endfor %}
-        // Weight rows and biases (only inside the quotient claims: never opened alone).
         {%- for l in layers %}
-        {
-            uint256[] memory r = _lagrange(st.alpha, {{ l.out_log }}, {{ l.out_omega }}, {{ l.out_len }});
-            uint256 f = mulmod(nuQ[{{ l.din }}], st.rowFactor[{{ l.k }}], R);
-            bytes memory rows = ROWS_{{ l.k }};
-            for (uint256 i = 0; i < {{ l.out_len }}; ++i) {
-                uint256 px;
-                uint256 py;
-                assembly ("memory-safe") {
-                    px := mload(add(rows, add(0x20, mul(i, 0x40))))
-                    py := mload(add(rows, add(0x40, mul(i, 0x40))))
-                }
-                _mulAdd(st.rhs, px, py, mulmod(f, r[i], R));
-            }
-            _mulAdd(st.rhs, {{ l.bias_x }}, {{ l.bias_y }}, mulmod(nuQ[{{ l.dout }}], st.biasCoef[{{ l.k }}], R));
-        }
+        _msmRows(st, ROWS_{{ l.k }}, {{ l.out_log }}, {{ l.out_omega }}, {{ l.out_len }}, mulmod(nuQ[{{ l.din }}], st.rowF[{{ l.k }}], R));
+        _mulAdd(st.rhs, {{ l.bias_x }}, {{ l.bias_y }}, mulmod(nuQ[{{ l.dout }}], st.biasE[{{ l.k }}], R));
         {%- endfor %}
         // −v·G.
         _mulAdd(st.rhs, 1, 2, R - st.gAcc);
@@ -398,13 +435,61 @@ contract {{ contract_name }} is IZkTorchVerifier {
         }
     }
 
-    /// Word offset of commitment `b` (rounds 1–2 come before the scalars, quotients after).
-    function _commitWord(uint256 b) internal pure returns (uint256) {
-        return b < {{ r2_end }} ? 2 * b : W_QUOTIENTS + 2 * (b - {{ r2_end }});
+    /// The evaluation claims: coef[commitment] += ρ^pt·νᵉ and gAcc += ρ^pt·νᵉ·vₑ. Returns ν^N_EVALS.
+    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
+        internal
+        pure
+        returns (uint256 nuPow)
+    {
+        bytes memory src = EVAL_SRC;
+        uint256[] memory rhoPow = st.rhoPow;
+        uint256 nu = st.nu;
+        uint256 gAcc;
+        nuPow = 1;
+        assembly ("memory-safe") {
+            let srcPtr := add(src, 0x20)
+            let evals := add(proof.offset, shl(5, W_EVALS))
+            for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
+                let word := mload(add(srcPtr, mul(e, 3)))
+                let base := shr(240, word)
+                let pt := and(shr(232, word), 0xff)
+                let c := mulmod(mload(add(rhoPow, shl(5, add(pt, 1)))), nuPow, R)
+                let slot := add(coef, shl(5, add(base, 1)))
+                mstore(slot, addmod(mload(slot), c, R))
+                gAcc := addmod(gAcc, mulmod(c, calldataload(add(evals, shl(5, e))), R), R)
+                nuPow := mulmod(nuPow, nu, R)
+            }
+        }
+        st.gAcc = gAcc;
+    }
+
+    /// RHS += Σ coef[b]·C_b over the proof's commitments (rounds 1–2 before the scalars, 3–4 after).
+    function _msmCommits(State memory st, bytes calldata proof, uint256[] memory coef) internal view {
+        for (uint256 b = 0; b < N_COMMITS; ++b) {
+            uint256 word = b < R2_END ? 2 * b : W_SUMS + 2 * (b - R2_END);
+            _mulAdd(st.rhs, _w(proof, word), _w(proof, word + 1), coef[b]);
+        }
+    }
+
+    /// RHS += f·Σ_i L_i(α)·[W_i] over a layer's rows (f = x(ζ)·ν·γ·(−δʲ) from the linear sum claim).
+    function _msmRows(State memory st, bytes memory rows, uint256 logM, uint256 omega, uint256 count, uint256 f)
+        internal
+        view
+    {
+        uint256[] memory r = _lagrange(st.alpha, logM, omega, count);
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 px;
+            uint256 py;
+            assembly ("memory-safe") {
+                px := mload(add(rows, add(0x20, shl(6, i))))
+                py := mload(add(rows, add(0x40, shl(6, i))))
+            }
+            _mulAdd(st.rhs, px, py, mulmod(f, r[i], R));
+        }
     }
 
     /// e(LHS, [τ]₂) · e(−RHS, [1]₂) = 1 with one call to the pairing precompile (0x08).
-    function _pairing(State memory st, bytes calldata) internal view {
+    function _pairing(State memory st) internal view {
         uint256[12] memory input;
         input[0] = st.lhs[0];
         input[1] = st.lhs[1];
@@ -428,16 +513,18 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
 
     // ──────────────────────────────────────────────────────────────── helpers ──
-    /// acc += s·(x, y) with ecMul (0x07) and ecAdd (0x06). Skips s = 0.
+    /// acc += s·(x, y) with ecMul (0x07) and ecAdd (0x06); s = 0 is skipped and s = 1 needs no ecMul.
     function _mulAdd(uint256[2] memory acc, uint256 x, uint256 y, uint256 s) internal view {
         if (s == 0) return;
-        bool ok;
+        bool ok = true;
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, x)
             mstore(add(m, 0x20), y)
-            mstore(add(m, 0x40), s)
-            ok := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+            if iszero(eq(s, 1)) {
+                mstore(add(m, 0x40), s)
+                ok := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+            }
             mstore(add(m, 0x40), mload(acc))
             mstore(add(m, 0x60), mload(add(acc, 0x20)))
             ok := and(ok, staticcall(gas(), 0x06, m, 0x80, acc, 0x40))

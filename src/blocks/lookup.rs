@@ -11,28 +11,25 @@
 //! ```
 //!
 //! i.e. `q = ⌊(acc + 2^(s−1)) / 2^s⌋` exactly (r is an integer because `acc` and `q` are). Tuples
-//! are compressed with `θ`; with `h = 1/((β+a)(β+b))` the block proves
-//!
-//! ```text
-//! h·(β+a)·(β+b) − 1 = 0                                   on H_M
-//! t(ωX) − t(X) − (2β + a + b)·h + σ/M = 0                 on H_M   (Σ 1/(β+a) + 1/(β+b) = σ)
-//! ```
+//! are compressed with `θ`; with `h = 1/((β+a)(β+b))` (committed in the inverse round) the block
+//! proves `h·(β+a)·(β+b) − 1 = 0` on `H_M` and the sum claim `Σ_{H_M} (2β + a + b)·h = σ`
+//! (= `Σ 1/(β+a) + 1/(β+b)`) through the batched running sum ([`crate::sumcheck`]).
 //!
 //! One table-side instance serves every layer (aggregation): with multiplicities `m` and
-//! `g = m/(β+T)`, `g·(β+T) − m = 0` and `u(ωX) − u(X) − g + σ_T/|T| = 0` on the table domain, and the
-//! verifier checks `Σ σ = σ_T`. All of `m, h, t, g, u` are blinded. The table is public and opened;
-//! the bias inside `acc` is not (it stays a vk commitment in the linearised claim).
+//! `g = m/(β+T)`, `g·(β+T) − m = 0` on the table domain and `Σ g = σ_T`; the verifier checks
+//! `Σ σ = σ_T`. `m, h, g` are blinded. The table columns are public but stay linearised (three vk
+//! points, no evaluations in the proof); the bias inside `acc` is a weight and is never opened.
 //!
 //! LogUp rather than cq: cq needs `[T(τ)]₂` and `[Z_V(τ)]₂` pairings (68k gas on chain) while LogUp
 //! over the table domain needs only `[1]₂, [τ]₂`; its prover cost grows with `|T|`, which stays small
 //! (`2^(B+1)` rows, `B ≤ 16`).
 
-use super::{inv_size, running_sum};
 use crate::field::fr_from_i64;
 use crate::keys::VerifyingKey;
 use crate::model::Activation;
-use crate::poly::{shift, Domain};
-use crate::protocol::{Challenges, Lin};
+use crate::poly::Domain;
+use crate::protocol::{Base, Challenges, Lin};
+use crate::sumcheck::{ProverTerm, SumTerm};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field, One};
 use ark_poly::univariate::DensePolynomial;
@@ -60,6 +57,11 @@ pub fn kind(a: Activation) -> u8 {
     }
 }
 
+/// Compressed tuple `kind + θ·v + θ²·f`.
+pub fn compress(theta: Fr, kind: Fr, v: Fr, f: Fr) -> Fr {
+    kind + theta * v + theta.square() * f
+}
+
 /// Evaluations the lookup verifier reads.
 #[derive(Clone, Debug)]
 pub struct LookupEvals {
@@ -71,138 +73,153 @@ pub struct LookupEvals {
     pub z: Fr,
     /// `h(ζ)`.
     pub h: Fr,
-    /// `t(ζ)`.
-    pub t: Fr,
-    /// `t(ζω)`.
-    pub t_next: Fr,
-    /// Claimed `σ`.
-    pub sigma: Fr,
 }
 
-/// Verifier: the two witness-side identities of layer `layer` at `ζ`.
-pub fn identities(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> [Lin; 2] {
-    let l = &vk.layers[layer];
-    let (theta, beta) = (ch.theta, ch.beta);
-    let a = Fr::from(kind(l.activation)) + theta * e.q + theta.square() * e.z;
+/// `a(ζ)` and `b(ζ)` (the latter linear in the bias commitment).
+fn tuples(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> (Fr, Lin) {
+    let theta = ch.theta;
+    let a = compress(theta, Fr::from(kind(vk.layers[layer].activation)), e.q, e.z);
     let kappa = (theta + theta.square()) * fr_from_i64(remainder_scale(vk.scale_bits, vk.lookup_bits));
     let half = fr_from_i64(1i64 << (vk.scale_bits - 1));
     let two_s = fr_from_i64(1i64 << vk.scale_bits);
-    // b = 1 + κ·(acc + 2^(s−1) − 2^s·q), linear in the bias commitment.
+    // b = 1 + κ·(acc + 2^(s−1) − 2^s·q)
     let b = e.acc.clone().plus(half - two_s * e.q).scale(kappa).plus(Fr::one());
-    let e1 = b.clone().plus(beta).scale(e.h * (beta + a)).plus(-Fr::one());
-    let m_inv = inv_size(l.out_domain.size());
-    let e2 = b
-        .plus(beta.double() + a)
-        .scale(-e.h)
-        .plus(e.t_next - e.t + e.sigma * m_inv);
-    [e1, e2]
+    (a, b)
 }
 
-/// Verifier: the private-input range lookup `(0, x, x)` at `ζ`.
-pub fn range_identities(d: Domain, x: Fr, h: Fr, t: Fr, t_next: Fr, sigma: Fr, ch: &Challenges) -> [Lin; 2] {
+/// Verifier: `h·(β+a)·(β+b) − 1` at `ζ`.
+pub fn identity(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> Lin {
+    let (a, b) = tuples(vk, layer, e, ch);
+    b.plus(ch.beta).scale(e.h * (ch.beta + a)).plus(-Fr::one())
+}
+
+/// Verifier: the sum claim `Σ (2β + a + b)·h = σ` on the output domain.
+pub fn sum_term(vk: &VerifyingKey, layer: usize, e: &LookupEvals, sigma: Fr, ch: &Challenges) -> SumTerm {
+    let (a, b) = tuples(vk, layer, e, ch);
+    SumTerm {
+        domain: vk.layers[layer].out_domain,
+        at_zeta: b.plus(ch.beta.double() + a).scale(e.h),
+        total: sigma,
+    }
+}
+
+/// Verifier: the private-input range lookup `(0, x, x)`: `h·(β + a) − 1` and `Σ h = σ_in`.
+pub fn range_check(d: Domain, x: Fr, h: Fr, sigma: Fr, ch: &Challenges) -> (Lin, SumTerm) {
     let a = (ch.theta + ch.theta.square()) * x;
-    let e1 = Lin::scalar(h * (ch.beta + a) - Fr::one());
-    let e2 = Lin::scalar(t_next - t - h + sigma * inv_size(d.size()));
-    [e1, e2]
+    (
+        Lin::scalar(h * (ch.beta + a) - Fr::one()),
+        SumTerm {
+            domain: d,
+            at_zeta: Lin::scalar(h),
+            total: sigma,
+        },
+    )
 }
 
-/// Verifier: the table-side identities; `e = [m, g, u, u(ζω), T_kind, T_v, T_f]` at `ζ`.
-pub fn table_identities(d: Domain, e: &[Fr; 7], sigma: Fr, ch: &Challenges) -> [Lin; 2] {
-    let [m, g, u, u_next, tk, tv, tf] = *e;
-    let t = tk + ch.theta * tv + ch.theta.square() * tf;
-    let e1 = Lin::scalar(g * (ch.beta + t) - m);
-    let e2 = Lin::scalar(u_next - u - g + sigma * inv_size(d.size()));
-    [e1, e2]
+/// Verifier: the table side: `g·(β + T) − m` with `T = T_kind + θ·T_v + θ²·T_f` left committed, and
+/// `Σ g = σ_T`.
+pub fn table_check(d: Domain, m: Fr, g: Fr, sigma: Fr, ch: &Challenges) -> (Lin, SumTerm) {
+    let th = ch.theta;
+    let e = Lin {
+        c: g * ch.beta - m,
+        terms: vec![
+            (g, Base::Table(0)),
+            (g * th, Base::Table(1)),
+            (g * th.square(), Base::Table(2)),
+        ],
+    };
+    (
+        e,
+        SumTerm {
+            domain: d,
+            at_zeta: Lin::scalar(g),
+            total: sigma,
+        },
+    )
 }
 
-/// Prover state of one witness-side instance after round 2.
-pub struct LookupProver {
-    /// `h` (blinded).
-    pub h: DensePolynomial<Fr>,
-    /// Running sum `t` (blinded).
-    pub t: DensePolynomial<Fr>,
-    /// `σ`.
-    pub sigma: Fr,
+/// Prover: an inverse column and its sum claim.
+pub struct InverseColumn {
+    /// The committed inverse column (blinded).
+    pub poly: DensePolynomial<Fr>,
+    /// Its sum claim.
+    pub term: ProverTerm,
 }
 
-/// Compressed tuple `kind + θ·v + θ²·f`.
-pub fn compress(theta: Fr, kind: Fr, v: Fr, f: Fr) -> Fr {
-    kind + theta * v + theta.square() * f
+fn inverse_column(
+    d: Domain,
+    inv: Vec<Fr>,
+    term_values: Vec<Fr>,
+    term_factor: Option<&DensePolynomial<Fr>>,
+    rng: &mut impl RngCore,
+) -> InverseColumn {
+    let poly = d.interpolate_blinded(&inv, rng);
+    let total = term_values.iter().sum();
+    let term_poly = term_factor.map_or_else(|| poly.clone(), |f| f * &poly);
+    InverseColumn {
+        term: ProverTerm {
+            domain: d,
+            values: term_values,
+            poly: term_poly,
+            total,
+        },
+        poly,
+    }
 }
 
-/// Prover round 2 for a layer: `a`, `b` are the compressed tuples on `H_M`.
-pub fn prove_round2(d: Domain, a: &[Fr], b: &[Fr], beta: Fr, rng: &mut impl RngCore) -> LookupProver {
+/// Prover: `h = 1/((β+a)(β+b))` for a layer; `a`, `b` are the compressed tuples on `H_M` and
+/// `ab_poly` the polynomial `2β + a(X) + b(X)`.
+pub fn prove_layer(
+    d: Domain,
+    a: &[Fr],
+    b: &[Fr],
+    ab_poly: &DensePolynomial<Fr>,
+    beta: Fr,
+    rng: &mut impl RngCore,
+) -> InverseColumn {
     let mut h: Vec<Fr> = a.iter().zip(b).map(|(a, b)| (beta + a) * (beta + b)).collect();
     ark_ff::batch_inversion(&mut h);
-    let terms: Vec<Fr> = a
+    let terms = a
         .iter()
         .zip(b)
         .zip(&h)
         .map(|((a, b), h)| (beta.double() + a + b) * h)
         .collect();
-    finish(d, h, terms, rng)
+    inverse_column(d, h, terms, Some(ab_poly), rng)
 }
 
-/// Prover round 2 for the private-input range lookup (`a` compressed).
-pub fn prove_range_round2(d: Domain, a: &[Fr], beta: Fr, rng: &mut impl RngCore) -> LookupProver {
+/// Prover: `h = 1/(β + a)` for the private-input range lookup.
+pub fn prove_range(d: Domain, a: &[Fr], beta: Fr, rng: &mut impl RngCore) -> InverseColumn {
     let mut h: Vec<Fr> = a.iter().map(|a| beta + a).collect();
     ark_ff::batch_inversion(&mut h);
-    let terms = h.clone();
-    finish(d, h, terms, rng)
+    inverse_column(d, h.clone(), h, None, rng)
 }
 
-/// Prover round 2 for the table side: `g = m/(β+T)`.
-pub fn prove_table_round2(d: Domain, table: &[Fr], m: &[Fr], beta: Fr, rng: &mut impl RngCore) -> LookupProver {
+/// Prover: the table side `g = m/(β+T)`.
+pub fn prove_table(d: Domain, table: &[Fr], m: &[Fr], beta: Fr, rng: &mut impl RngCore) -> InverseColumn {
     let mut g: Vec<Fr> = table.iter().map(|t| beta + t).collect();
     ark_ff::batch_inversion(&mut g);
     for (g, m) in g.iter_mut().zip(m) {
         *g *= m;
     }
-    let terms = g.clone();
-    finish(d, g, terms, rng)
+    inverse_column(d, g.clone(), g, None, rng)
 }
 
-fn finish(d: Domain, h: Vec<Fr>, terms: Vec<Fr>, rng: &mut impl RngCore) -> LookupProver {
-    let sigma: Fr = terms.iter().sum();
-    let t = running_sum(&terms, sigma);
-    LookupProver {
-        h: d.interpolate_blinded(&h, rng),
-        t: d.interpolate_blinded(&t, rng),
-        sigma,
-    }
-}
-
-fn constant(c: Fr) -> DensePolynomial<Fr> {
-    DensePolynomial { coeffs: vec![c] }
-}
-
-/// Prover: witness-side numerators given the polynomials of `a` and `b`.
-pub fn numerators(
-    p: &LookupProver,
-    d: Domain,
+/// Prover: the identity numerator `h·(β + a)·(β + b) − m` (with `b = None` for one tuple and
+/// `m = 1` for witness sides).
+pub fn numerator(
+    h: &DensePolynomial<Fr>,
     a: &DensePolynomial<Fr>,
-    b: &DensePolynomial<Fr>,
-    beta: Fr,
-) -> [DensePolynomial<Fr>; 2] {
-    let ba = a + &constant(beta);
-    let bb = b + &constant(beta);
-    let e1 = &(&(&p.h * &ba) * &bb) - &constant(Fr::one());
-    let sum_ab = &(a + b) + &constant(beta.double());
-    let e2 = &(&shift(&p.t, d.omega()) - &p.t) - &(&sum_ab * &p.h);
-    [e1, &e2 + &constant(p.sigma * inv_size(d.size()))]
-}
-
-/// Prover: single-tuple numerators (range and table sides): `h·(β+a) − m` and the running sum.
-pub fn single_numerators(
-    p: &LookupProver,
-    d: Domain,
-    a: &DensePolynomial<Fr>,
+    b: Option<&DensePolynomial<Fr>>,
     m: &DensePolynomial<Fr>,
     beta: Fr,
-) -> [DensePolynomial<Fr>; 2] {
-    let e1 = &(&p.h * &(a + &constant(beta))) - m;
-    let e2 = &(&shift(&p.t, d.omega()) - &p.t) - &p.h;
-    [e1, &e2 + &constant(p.sigma * inv_size(d.size()))]
+) -> DensePolynomial<Fr> {
+    let c = |x: Fr| DensePolynomial { coeffs: vec![x] };
+    let mut out = h * &(a + &c(beta));
+    if let Some(b) = b {
+        out = &out * &(b + &c(beta));
+    }
+    &out - m
 }
 
 #[cfg(test)]
@@ -237,12 +254,12 @@ mod tests {
                 .map(|_| compress(theta, Fr::one(), Fr::from(1u64), Fr::from(1u64)))
                 .collect();
             let mut m = vec![Fr::from(0u64); 16];
-            let ia = table_index(3, 1, q).unwrap_or(0);
-            m[ia] += Fr::from(4u64);
+            m[table_index(3, 1, q).unwrap_or(0)] += Fr::from(4u64);
             m[table_index(3, 1, 1).unwrap()] += Fr::from(4u64);
-            let w = prove_round2(d, &a, &b, beta, &mut rng);
-            let t = prove_table_round2(Domain::new(4), &table, &m, beta, &mut rng);
-            w.sigma == t.sigma
+            let ab = d.interpolate(&a.iter().zip(&b).map(|(x, y)| beta.double() + x + y).collect::<Vec<_>>());
+            let w = prove_layer(d, &a, &b, &ab, beta, &mut rng);
+            let t = prove_table(Domain::new(4), &table, &m, beta, &mut rng);
+            w.term.total == t.term.total
         };
         assert!(run(-3, 0));
         assert!(!run(-3, -3), "relu(-3) is not -3");
