@@ -1,0 +1,174 @@
+//! Issue-level soundness tests on the real example models: honest proofs verify (public and private
+//! input), and every kind of tampering is rejected with a message naming the failed check.
+
+use rand::SeedableRng;
+use std::path::Path;
+use zkt_eth::keys::{srs_len_for, ProvingKey, Visibility};
+use zkt_eth::onnx::{self, QuantizeOptions};
+use zkt_eth::proof::DecodeError;
+use zkt_eth::protocol::Layout;
+use zkt_eth::srs::Srs;
+use zkt_eth::verifier::{verify, VerifyError};
+use zkt_eth::{field::EncodingError, prover};
+
+fn models() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models").leak()
+}
+
+/// Compile (calibrated on `calib`), set up with a dev SRS, prove `input`.
+fn prove(model: &str, calib: &str, input: &str, vis: Visibility) -> (ProvingKey, zkt_eth::protocol::Public, Vec<u8>) {
+    let calibration = onnx::read_inputs(&models().join(calib)).unwrap();
+    let m = onnx::load_model(
+        &models().join(model),
+        &QuantizeOptions {
+            calibration: Some(calibration),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let srs = Srs::dev(11, srs_len_for(&m));
+    let pk = ProvingKey::setup(&m, &srs, vis).unwrap();
+    let x = onnx::quantize_input(&m, &onnx::read_inputs(&models().join(input)).unwrap()[0]).unwrap();
+    let out = prover::prove(&pk, &x, &mut rand_chacha::ChaCha20Rng::seed_from_u64(3)).unwrap();
+    let bytes = out.proof.to_bytes(&Layout::new(&pk.vk));
+    (pk, out.public, bytes)
+}
+
+fn sample(vis: Visibility) -> (ProvingKey, zkt_eth::protocol::Public, Vec<u8>) {
+    prove("sample/sample.onnx", "sample/input.json", "sample/input.json", vis)
+}
+
+#[test]
+fn honest_proofs_verify_for_every_example_model_public_and_private() {
+    for (model, calib, input) in [
+        ("sample/sample.onnx", "sample/input.json", "sample/input.json"),
+        ("digits/digits.onnx", "digits/train.json", "digits/input.json"),
+        ("mlp784/mlp784.onnx", "mlp784/input.json", "mlp784/input.json"),
+    ] {
+        for vis in [Visibility::Public, Visibility::Private] {
+            let (pk, public, bytes) = prove(model, calib, input, vis);
+            verify(&pk.vk, &public, &bytes).unwrap_or_else(|e| panic!("{model} {vis:?}: {e}"));
+            assert_eq!(public.inputs.is_empty(), vis == Visibility::Private);
+        }
+    }
+}
+
+#[test]
+fn flipping_any_word_of_the_sample_proof_is_rejected() {
+    for vis in [Visibility::Public, Visibility::Private] {
+        let (pk, public, bytes) = sample(vis);
+        for w in 0..bytes.len() / 32 {
+            let mut b = bytes.clone();
+            b[32 * w + 31] ^= 1;
+            assert!(
+                verify(&pk.vk, &public, &b).is_err(),
+                "{vis:?}: flipping word {w} was accepted"
+            );
+        }
+    }
+}
+
+#[test]
+fn wrong_outputs_and_inputs_are_rejected() {
+    let (pk, public, bytes) = sample(Visibility::Public);
+    for i in 0..public.outputs.len() {
+        let mut p = public.clone();
+        p.outputs[i] += ark_bn254::Fr::from(1u64);
+        assert_eq!(
+            verify(&pk.vk, &p, &bytes),
+            Err(VerifyError::PairingFailed),
+            "output {i}"
+        );
+    }
+    let mut p = public.clone();
+    p.inputs[0] += ark_bn254::Fr::from(1u64);
+    assert!(verify(&pk.vk, &p, &bytes).is_err());
+    let mut p = public.clone();
+    p.outputs.pop();
+    let e = verify(&pk.vk, &p, &bytes).unwrap_err();
+    assert!(e.to_string().contains("expected 4 public outputs"), "{e}");
+}
+
+#[test]
+fn a_proof_for_another_model_is_rejected() {
+    let (pk, public, bytes) = sample(Visibility::Public);
+    // Same architecture, different weights: same proof length, so only the cryptography can tell.
+    let mut other = pk.model.clone();
+    other.layers[0].weights[0][0] += 1;
+    let other_pk = ProvingKey::setup(&other, &Srs::dev(11, srs_len_for(&other)), Visibility::Public).unwrap();
+    assert_eq!(Layout::new(&other_pk.vk).proof_words(), bytes.len() / 32);
+    assert!(verify(&other_pk.vk, &public, &bytes).is_err());
+    // A different model entirely: the length does not even match.
+    let (digits, _, _) = prove(
+        "digits/digits.onnx",
+        "digits/train.json",
+        "digits/input.json",
+        Visibility::Public,
+    );
+    let e = verify(&digits.vk, &public, &bytes).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            VerifyError::Malformed(DecodeError::Length { .. }) | VerifyError::PublicLength { .. }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_proofs_are_rejected_with_clear_messages() {
+    let (pk, public, bytes) = sample(Visibility::Public);
+    let layout = Layout::new(&pk.vk);
+    // Truncated.
+    let e = verify(&pk.vk, &public, &bytes[..bytes.len() - 32]).unwrap_err();
+    assert!(
+        e.to_string().contains("truncated file or proof for another model"),
+        "{e}"
+    );
+    // A coordinate ≥ p (word 0 is the x coordinate of the first commitment).
+    let p_bytes = hex::decode("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47").unwrap();
+    let mut b = bytes.clone();
+    b[..32].copy_from_slice(&p_bytes);
+    let e = verify(&pk.vk, &public, &b).unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::Malformed(DecodeError::Element(EncodingError::CoordinateNotCanonical { word: 0 }))
+    );
+    assert!(e.to_string().contains("not canonical (≥ p)"));
+    // A scalar ≥ r (the first evaluation).
+    let r_bytes = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
+    let w_eval = 2 * layout.n_commits + layout.n_scalars;
+    let mut b = bytes.clone();
+    b[32 * w_eval..32 * w_eval + 32].copy_from_slice(&r_bytes);
+    let e = verify(&pk.vk, &public, &b).unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::Malformed(DecodeError::Element(EncodingError::ScalarNotCanonical { word: w_eval }))
+    );
+    // A point off the curve (y + 1).
+    let mut b = bytes.clone();
+    b[63] ^= 1;
+    let e = verify(&pk.vk, &public, &b).unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::Malformed(DecodeError::Element(EncodingError::NotOnCurve { word: 0 }))
+    );
+    assert!(e.to_string().contains("not on the curve"));
+}
+
+#[test]
+fn out_of_window_public_values_are_rejected() {
+    let (pk, public, bytes) = sample(Visibility::Public);
+    let mut p = public.clone();
+    p.inputs[0] = zkt_eth::field::fr_from_i64(1 << 40);
+    assert_eq!(
+        verify(&pk.vk, &p, &bytes),
+        Err(VerifyError::InputOutOfWindow { index: 0 })
+    );
+    let mut p = public;
+    p.outputs[1] = -ark_bn254::Fr::from(1u64 << 40);
+    assert_eq!(
+        verify(&pk.vk, &p, &bytes),
+        Err(VerifyError::OutputOutOfWindow { index: 1 })
+    );
+}
