@@ -5,8 +5,9 @@
 #
 # For each model (sample: public input; mlp784: private input) it runs the zkt-eth CLI:
 # compile (calibrated on the model's input.json) → setup --dev --seed 1 → prove → verify →
-# create-verifier into contracts/generated/<Contract>.sol, then copies proof.bin / vk.bin and
-# the `encode-calldata` output into contracts/test/fixtures/<model>/. The ignored Rust test
+# create-verifier (written to contracts/generated/<Contract>.sol after `forge fmt`, so that
+# `forge fmt --check` passes; formatting does not change the bytecode), then copies proof.bin /
+# vk.bin and the `encode-calldata` output into contracts/test/fixtures/<model>/. The ignored Rust test
 # `tests/fixtures.rs::regenerate_fixtures` then writes fixture.json (per model) and the shared
 # corpus contracts/test/fixtures/corpus.json (valid proof + invalid variants, with the verdict
 # and the Solidity custom error each must produce), checked by the Rust verifier as it writes.
@@ -49,8 +50,19 @@ gen() {
     "$BIN" prove "$build" --input "models/$model/input.json" -o "$build/proof.bin" --json \
         >"$build/prove.json"
     "$BIN" verify "$build/vk.bin" "$build/proof.bin" --json >"$build/verify.json"
-    "$BIN" create-verifier "$build/vk.bin" -o "$GENERATED/$contract.sol" --name "$contract" \
+    "$BIN" create-verifier "$build/vk.bin" -o "$build/$contract.sol" --name "$contract" \
         --json >"$build/create-verifier.json"
+    # Committed formatted, so that `forge fmt --check` (script/test.sh) passes; same bytecode.
+    # forge 1.7's formatter is not idempotent on long literals: format until it is a fixed point.
+    cp "$build/$contract.sol" "$build/$contract.fmt.sol"
+    local pass
+    for pass in 1 2 3 4; do
+        "$FORGE" fmt --raw - <"$build/$contract.fmt.sol" >"$build/$contract.fmt2.sol"
+        if cmp -s "$build/$contract.fmt.sol" "$build/$contract.fmt2.sol"; then break; fi
+        mv "$build/$contract.fmt2.sol" "$build/$contract.fmt.sol"
+    done
+    "$FORGE" fmt --check - <"$build/$contract.fmt.sol" >/dev/null
+    mv "$build/$contract.fmt.sol" "$GENERATED/$contract.sol"
     cp "$build/proof.bin" "$out/proof.bin"
     cp "$build/vk.bin" "$out/vk.bin"
     "$BIN" encode-calldata "$build/proof.bin" >"$out/calldata.hex"

@@ -38,6 +38,7 @@ interface Vm {
     function expectRevert() external;
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
+    function expectPartialRevert(bytes4 revertData) external;
     function expectEmit() external;
     function expectEmit(address emitter) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData)
@@ -117,6 +118,24 @@ interface Vm {
         external
         pure
         returns (string memory);
+    function parseJsonBool(string calldata json, string calldata key) external pure returns (bool);
+    function parseJsonStringArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (string[] memory);
+    function parseJsonBytesArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (bytes[] memory);
+    function parseJsonKeys(string calldata json, string calldata key)
+        external
+        pure
+        returns (string[] memory keys);
+    function parseBytes(string calldata stringifiedValue)
+        external
+        pure
+        returns (bytes memory parsedValue);
+    function trim(string calldata input) external pure returns (string memory output);
 
     // ---------------------------------------------------------------- gas snapshots
     function startSnapshotGas(string calldata name) external;
