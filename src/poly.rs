@@ -40,7 +40,7 @@ impl Domain {
         Fr::get_root_of_unity(self.size() as u64).unwrap_or_else(Fr::one)
     }
     fn ark(&self) -> Radix2EvaluationDomain<Fr> {
-        Radix2EvaluationDomain::new(self.size()).unwrap_or_else(|| unreachable_domain())
+        Radix2EvaluationDomain::new(self.size()).unwrap_or_else(unreachable_domain)
     }
     /// `Z_H(z) = z^n − 1`.
     pub fn vanishing_at(&self, z: Fr) -> Fr {

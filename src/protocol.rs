@@ -47,7 +47,7 @@ impl Lin {
         Self { c, terms: vec![] }
     }
     /// `self + other`.
-    pub fn add(mut self, other: &Lin) -> Self {
+    pub fn sum(mut self, other: &Lin) -> Self {
         self.c += other.c;
         self.terms.extend(other.terms.iter().copied());
         self
@@ -452,7 +452,7 @@ pub fn build_claims(
     let mut gamma_pow = Fr::one();
     for (d, e) in identities {
         let slot = layout.domain_index(d);
-        per_domain[slot] = std::mem::take(&mut per_domain[slot]).add(&e.scale(gamma_pow));
+        per_domain[slot] = std::mem::take(&mut per_domain[slot]).sum(&e.scale(gamma_pow));
         gamma_pow *= ch.gamma;
     }
     for (d, lin) in layout.domains.iter().zip(per_domain) {

@@ -37,7 +37,7 @@ pub fn identity(d: Domain, s: Fr, s_next: Fr, terms: &[SumTerm], delta_pows: &[F
     let n_inv = Fr::from(d.size() as u64).inverse().unwrap_or_default();
     let mut out = Lin::scalar(s_next - s);
     for (t, dp) in terms.iter().zip(delta_pows).filter(|(t, _)| t.domain == d) {
-        out = out.add(&t.at_zeta.clone().scale(-*dp)).plus(*dp * t.total * n_inv);
+        out = out.sum(&t.at_zeta.clone().scale(-*dp)).plus(*dp * t.total * n_inv);
     }
     out
 }

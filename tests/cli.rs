@@ -30,7 +30,12 @@ fn fails_with(o: &Output, needle: &str) {
 #[test]
 fn unsupported_op_names_the_op_and_the_supported_list() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(&["compile", "models/testdata/unsupported.onnx", "-o", dir.path().to_str().unwrap()]);
+    let o = run(&[
+        "compile",
+        "models/testdata/unsupported.onnx",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
     fails_with(&o, "unsupported");
     assert!(stderr(&o).contains("MatMul"), "{}", stderr(&o));
     assert!(!dir.path().join("model.json").exists(), "nothing written on failure");
@@ -41,7 +46,10 @@ fn malformed_onnx_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.onnx");
     std::fs::write(&bad, b"definitely not protobuf").unwrap();
-    fails_with(&run(&["compile", bad.to_str().unwrap(), "-o", dir.path().to_str().unwrap()]), "error:");
+    fails_with(
+        &run(&["compile", bad.to_str().unwrap(), "-o", dir.path().to_str().unwrap()]),
+        "error:",
+    );
     fails_with(&run(&["compile", "no/such/model.onnx"]), "no/such/model.onnx");
 }
 
@@ -50,10 +58,24 @@ fn sample_build() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     let ok = |o: Output| assert!(o.status.success(), "{}", stderr(&o));
-    ok(run(&["compile", "models/sample/sample.onnx", "-o", d, "--calibrate", "models/sample/input.json"]));
+    ok(run(&[
+        "compile",
+        "models/sample/sample.onnx",
+        "-o",
+        d,
+        "--calibrate",
+        "models/sample/input.json",
+    ]));
     ok(run(&["setup", d, "--dev"]));
     let proof = dir.path().join("proof.bin");
-    ok(run(&["prove", d, "--input", "models/sample/input.json", "-o", proof.to_str().unwrap()]));
+    ok(run(&[
+        "prove",
+        d,
+        "--input",
+        "models/sample/input.json",
+        "-o",
+        proof.to_str().unwrap(),
+    ]));
     dir
 }
 
@@ -61,16 +83,28 @@ fn sample_build() -> tempfile::TempDir {
 fn the_pipeline_reports_insecure_and_json() {
     let dir = sample_build();
     let d = dir.path();
-    let o = run(&["verify", d.join("vk.bin").to_str().unwrap(), d.join("proof.bin").to_str().unwrap(), "--json"]);
+    let o = run(&[
+        "verify",
+        d.join("vk.bin").to_str().unwrap(),
+        d.join("proof.bin").to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["valid"], true);
     assert_eq!(v["insecure"], true);
-    let o = run(&["verify", d.join("vk.bin").to_str().unwrap(), d.join("proof.bin").to_str().unwrap()]);
+    let o = run(&[
+        "verify",
+        d.join("vk.bin").to_str().unwrap(),
+        d.join("proof.bin").to_str().unwrap(),
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("valid") && out.contains("INSECURE"), "{out}");
     let o = run(&["encode-calldata", d.join("proof.bin").to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&o.stdout).starts_with("0x1b40c572"), "verify(bytes,int256[],int256[]) selector");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("0x1b40c572"),
+        "verify(bytes,int256[],int256[]) selector"
+    );
 }
 
 #[test]
@@ -84,7 +118,8 @@ fn bad_proof_files_are_rejected_with_the_failed_check() {
         std::fs::write(&p, bytes).unwrap();
         p
     };
-    let check = |p: &Path, needle: &str| fails_with(&run(&["verify", vk.to_str().unwrap(), p.to_str().unwrap()]), needle);
+    let check =
+        |p: &Path, needle: &str| fails_with(&run(&["verify", vk.to_str().unwrap(), p.to_str().unwrap()]), needle);
     check(&write("trunc.bin", &proof[..proof.len() - 32]), "truncated");
     check(&write("odd.bin", &proof[..proof.len() - 1]), "multiple of 32");
     check(&write("junk.bin", b"hello"), "multiple of 32");
@@ -106,8 +141,14 @@ fn unreachable_rpc_is_a_clear_error() {
     // Port 9 (discard) on loopback: nothing listens there.
     let o = run(&["deploy-verifier", d, "--rpc-url", "http://127.0.0.1:9"]);
     fails_with(&o, "127.0.0.1:9");
-    let o = run(&["verify-onchain", "--address", "0x5FbDB2315678afecb367f032d93F642f64180aa3", "--rpc-url", "http://127.0.0.1:9",
-        dir.path().join("proof.bin").to_str().unwrap()]);
+    let o = run(&[
+        "verify-onchain",
+        "--address",
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        "--rpc-url",
+        "http://127.0.0.1:9",
+        dir.path().join("proof.bin").to_str().unwrap(),
+    ]);
     fails_with(&o, "127.0.0.1:9");
 }
 
@@ -117,7 +158,14 @@ fn out_of_window_input_is_a_clear_error() {
     let input = dir.path().join("big.json");
     std::fs::write(&input, r#"{"input_data": [[900.0, 0.1, 0.2, 0.3]]}"#).unwrap();
     let out = dir.path().join("p2.bin");
-    let o = run(&["prove", dir.path().to_str().unwrap(), "--input", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = run(&[
+        "prove",
+        dir.path().to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     fails_with(&o, "outside");
     assert!(!out.exists(), "no proof written on failure");
 }
