@@ -176,7 +176,7 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
         ));
     }
     let n = small(&w[2])
-        .filter(|n| w.len() == 3 + 2 * n)
+        .filter(|n| n.checked_mul(2).and_then(|k| k.checked_add(3)) == Some(w.len()))
         .ok_or_else(|| malformed(&path, "truncated"))?;
     let g1 = (0..n)
         .map(|i| g1_from_words(&w[3 + 2 * i], &w[4 + 2 * i], 3 + 2 * i))
@@ -238,7 +238,11 @@ impl ProofFile {
         let (ni, no) = (small(&w[2]), small(&w[3]));
         let (ni, no) = ni
             .zip(no)
-            .filter(|(a, b)| 4 + a + b <= w.len())
+            .filter(|(a, b)| {
+                a.checked_add(*b)
+                    .and_then(|s| s.checked_add(4))
+                    .is_some_and(|s| s <= w.len())
+            })
             .ok_or_else(|| malformed(path, "truncated header"))?;
         let ints = |r: std::ops::Range<usize>| {
             w[r].iter()

@@ -38,9 +38,9 @@ pub struct LayerVk {
     pub in_len: usize,
     /// Real output length.
     pub out_len: usize,
-    /// Domain of the input vector.
+    /// Domain of the input vector (the model's one domain).
     pub in_domain: Domain,
-    /// Domain of the output vector.
+    /// Domain of the output vector (the model's one domain).
     pub out_domain: Domain,
     /// Activation after rescaling.
     pub activation: Activation,
@@ -61,7 +61,8 @@ pub struct VerifyingKey {
     pub input: Visibility,
     /// Layers in order.
     pub layers: Vec<LayerVk>,
-    /// Domain of the lookup table (`2^(B+1)` rows: identity half, ReLU half).
+    /// The model's one domain; the lookup table (`2^(B+1)` rows: identity half, ReLU half) is padded
+    /// to it.
     pub table_domain: Domain,
     /// `[kind]₁`, `[v]₁`, `[f(v)]₁` of the table columns.
     pub table: [G1Affine; 3],
@@ -107,17 +108,29 @@ pub enum KeyError {
     Malformed(String),
 }
 
-/// Length of a layer's input domain etc.
-fn layer_domains(model: &QuantizedModel) -> Vec<(Domain, Domain)> {
-    model
-        .layers
-        .iter()
-        .map(|l| (Domain::for_len(l.in_len()), Domain::for_len(l.out_len())))
-        .collect()
+/// The one domain of a model: every tensor (padded) and the lookup table live on it, so that every
+/// sum claim of the protocol has total zero and no sum is ever revealed (zero knowledge, see
+/// `docs/protocols/README.md`). Its size is the larger of the widest tensor and the table's
+/// `2^(B+1)` rows.
+pub fn model_domain(widest: usize, lookup_bits: u32) -> Domain {
+    Domain::for_len(widest.max(1usize << (lookup_bits + 1)))
 }
 
-/// The table rows: `(kind, v, f(v))` for `kind ∈ {0: identity, 1: relu}`, `v ∈ [-2^(B-1), 2^(B-1))`.
-pub fn table_columns(lookup_bits: u32) -> [Vec<Fr>; 3] {
+/// The domain of `model`.
+pub fn domain_of(model: &QuantizedModel) -> Domain {
+    let widest = model
+        .layers
+        .iter()
+        .flat_map(|l| [l.in_len(), l.out_len()])
+        .max()
+        .unwrap_or(1);
+    model_domain(widest, model.lookup_bits)
+}
+
+/// The table rows on domain `d`: `(kind, v, f(v))` for `kind ∈ {0: identity, 1: relu}` and
+/// `v ∈ [-2^(B-1), 2^(B-1))`, then copies of row 0 up to the domain size (a repeated row changes
+/// nothing in LogUp: its multiplicity is simply zero).
+pub fn table_columns(lookup_bits: u32, d: Domain) -> [Vec<Fr>; 3] {
     let half = 1i64 << (lookup_bits - 1);
     let mut cols = [vec![], vec![], vec![]];
     for kind in 0..2i64 {
@@ -128,20 +141,17 @@ pub fn table_columns(lookup_bits: u32) -> [Vec<Fr>; 3] {
             cols[2].push(fr_from_i64(f));
         }
     }
+    for c in &mut cols {
+        let first = c[0];
+        c.resize(d.size(), first);
+    }
     cols
 }
 
-/// The G1 powers a model needs: the largest quotient and opening degrees plus blinding slack.
+/// The G1 powers a model needs: blinded witnesses have degree `n+2`; the largest identity,
+/// `h·(β+a)·(β+b) − 1`, has degree `3n+6`, so the quotient has degree `2n+6`.
 pub fn srs_len_for(model: &QuantizedModel) -> usize {
-    let table = 1usize << (model.lookup_bits + 1);
-    let widest = layer_domains(model)
-        .iter()
-        .flat_map(|(a, b)| [a.size(), b.size()])
-        .max()
-        .unwrap_or(2);
-    // Blinded witnesses have degree n+2. Table side: g·(β+T) − m has degree 2|T|+1, so Q_T and every
-    // opening stay below |T|+3. Witness side: h·(β+a)·(β+b) has degree 3n+6, so Q_n has degree 2n+6.
-    (table + 8).max(2 * widest + 16)
+    2 * domain_of(model).size() + 16
 }
 
 impl ProvingKey {
@@ -158,11 +168,12 @@ impl ProvingKey {
             });
         }
         let g1 = srs.g1[..needed].to_vec();
+        let domain = domain_of(model);
+        let (in_domain, out_domain) = (domain, domain);
         let layers = model
             .layers
             .iter()
-            .zip(layer_domains(model))
-            .map(|(layer, (in_domain, out_domain))| {
+            .map(|layer| {
                 let rows = layer
                     .weights
                     .par_iter()
@@ -185,8 +196,8 @@ impl ProvingKey {
                 })
             })
             .collect::<Result<Vec<_>, KeyError>>()?;
-        let table_domain = Domain::new(model.lookup_bits + 1);
-        let cols = table_columns(model.lookup_bits);
+        let table_domain = domain;
+        let cols = table_columns(model.lookup_bits, domain);
         let mut table = [G1Affine::zero(); 3];
         for (t, c) in table.iter_mut().zip(&cols) {
             *t = commit(&g1, &table_domain.interpolate(c))?;
@@ -365,12 +376,18 @@ impl VerifyingKey {
             layers.push(LayerVk {
                 in_len,
                 out_len,
-                in_domain: Domain::for_len(in_len),
-                out_domain: Domain::for_len(out_len),
+                in_domain: Domain::new(0),
+                out_domain: Domain::new(0),
                 activation,
                 rows,
                 bias,
             });
+        }
+        let widest = layers.iter().flat_map(|l| [l.in_len, l.out_len]).max().unwrap_or(1);
+        let domain = model_domain(widest, lookup_bits);
+        for l in &mut layers {
+            l.in_domain = domain;
+            l.out_domain = domain;
         }
         let table = [r.point()?, r.point()?, r.point()?];
         let tau = g2_from_words(r.take(4)?)?;
@@ -382,7 +399,7 @@ impl VerifyingKey {
             lookup_bits,
             input,
             layers,
-            table_domain: Domain::new(lookup_bits + 1),
+            table_domain: domain,
             table,
             g2: G2Points {
                 one: G2Affine::generator(),

@@ -1,18 +1,16 @@
 //! The proof and its byte encoding (`docs/proof-format.md`): 32-byte big-endian words in the order
-//! round-1 commitments, round-2 commitments, round-2 scalars, quotient commitments, evaluations,
-//! opening proofs. The vk fixes every count, so the length is exact and nothing is self-described.
+//! commitments (rounds 1–4), evaluations, opening proofs. The vk fixes every count, so the length is
+//! exact and nothing is self-described. There are no other scalars: every sum claim has total zero.
 
 use crate::field::{fr_from_word, fr_to_word, g1_from_words, g1_to_words, EncodingError, Word};
-use crate::protocol::Layout;
+use crate::protocol::{Layout, POINTS};
 use ark_bn254::{Fr, G1Affine};
 
 /// A proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Proof {
-    /// All commitments (rounds 1–3), in `Layout` order.
+    /// All commitments (rounds 1–4), in `Layout` order.
     pub commits: Vec<G1Affine>,
-    /// Round-2 scalars.
-    pub scalars: Vec<Fr>,
     /// Evaluations.
     pub evals: Vec<Fr>,
     /// One opening proof per evaluation point.
@@ -40,12 +38,10 @@ pub enum DecodeError {
 
 impl Proof {
     /// Encode as words.
-    pub fn to_words(&self, layout: &Layout) -> Vec<Word> {
+    pub fn to_words(&self, _layout: &Layout) -> Vec<Word> {
         let mut w = vec![];
         let pts = |w: &mut Vec<Word>, ps: &[G1Affine]| ps.iter().for_each(|p| w.extend(g1_to_words(p)));
-        pts(&mut w, &self.commits[..layout.r2_end]);
-        w.extend(self.scalars.iter().map(fr_to_word));
-        pts(&mut w, &self.commits[layout.r2_end..]);
+        pts(&mut w, &self.commits);
         w.extend(self.evals.iter().map(fr_to_word));
         pts(&mut w, &self.openings);
         w
@@ -78,20 +74,14 @@ impl Proof {
             *pos += 2 * n;
             out
         };
-        let mut commits = points(layout.r2_end, &mut pos)?;
-        let scalars = (0..layout.n_scalars)
-            .map(|i| fr_from_word(&w[pos + i], pos + i))
-            .collect::<Result<Vec<_>, _>>()?;
-        pos += layout.n_scalars;
-        commits.extend(points(layout.n_commits - layout.r2_end, &mut pos)?);
+        let commits = points(layout.n_commits, &mut pos)?;
         let evals = (0..layout.n_evals)
             .map(|i| fr_from_word(&w[pos + i], pos + i))
             .collect::<Result<Vec<_>, _>>()?;
         pos += layout.n_evals;
-        let openings = points(layout.points.len(), &mut pos)?;
+        let openings = points(POINTS, &mut pos)?;
         Ok(Self {
             commits,
-            scalars,
             evals,
             openings,
         })

@@ -10,9 +10,9 @@ use crate::blocks::{add, linear, lookup};
 use crate::keys::{VerifyingKey, Visibility};
 use crate::model::Activation;
 use crate::poly::Domain;
-use crate::sumcheck::{self, SumTerm};
+use crate::sumcheck;
 use ark_bn254::{Fr, G1Affine};
-use ark_ff::{Field, One, Zero};
+use ark_ff::{Field, One};
 
 /// A base point of a linear combination.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,7 +72,7 @@ impl Lin {
 pub struct Claim {
     /// The linear combination of commitments.
     pub terms: Vec<(Fr, Base)>,
-    /// Index into `Layout::points`.
+    /// The point: 0 for `ζ`, 1 for `ζ·ω`.
     pub point: usize,
     /// The claimed value.
     pub value: Fr,
@@ -87,7 +87,7 @@ pub struct Challenges {
     pub theta: Fr,
     /// Lookup shift. After round 1.
     pub beta: Fr,
-    /// Sum-claim batching. After round 2.
+    /// Zero-sum term batching. After round 2.
     pub delta: Fr,
     /// Identity combination. After round 3.
     pub gamma: Fr,
@@ -110,10 +110,6 @@ pub struct LayerIdx {
     pub z: Option<usize>,
     /// Lookup inverse column `[h]` (round 2).
     pub h: usize,
-    /// Scalar: the row-combined sum `S`.
-    pub s_sum: usize,
-    /// Scalar: the lookup sum `σ`.
-    pub sigma: usize,
     /// Evaluation of `y(ζ)`.
     pub e_y: usize,
     /// `q(ζ)`.
@@ -131,70 +127,45 @@ pub struct RangeIdx {
     pub x: usize,
     /// Inverse column.
     pub h: usize,
-    /// Scalar `σ_in`.
-    pub sigma: usize,
     /// `x₀(ζ)`.
     pub e_x: usize,
     /// `h(ζ)`.
     pub e_h: usize,
 }
 
-/// Indices of the table side of the lookup.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TableIdx {
-    /// Multiplicities `[m]`.
-    pub m: usize,
-    /// `g = m/(β+T)`.
-    pub g: usize,
-    /// Scalar `σ_T`.
-    pub sigma: usize,
-    /// `m(ζ)`; `g(ζ)` follows.
-    pub e_m: usize,
-}
-
-/// Per-domain items: the batched running sum and the quotient.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DomainIdx {
-    /// The domain.
-    pub domain: Domain,
-    /// Running-sum commitment (round 3).
-    pub sum: usize,
-    /// Quotient commitment (round 4).
-    pub quotient: usize,
-    /// `s(ζ)`; `s(ζω)` follows.
-    pub e_sum: usize,
-    /// Index of the point `ζ·ω_d`.
-    pub point: usize,
-}
-
-/// The shape of a proof for a given vk.
+/// The shape of a proof for a given vk: commitment and evaluation indices, in protocol order.
+///
+/// Commitments: round 1 `[x₀]?`, per layer `[y], [q]?, [z]?`, then `[m]`; round 2 per layer `[h]`,
+/// `[h_in]?`, `[g]`; round 3 the running sum `[s]`; round 4 the quotient `[Q]`. Evaluations (all at
+/// `ζ` except the last): `x₀?`, per layer `y, q?, z?, h`, `h_in?`, `m, g, s`, then `s(ζω)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     /// Per-layer indices.
     pub layers: Vec<LayerIdx>,
     /// Private-input range lookup.
     pub input: Option<RangeIdx>,
-    /// Table side.
-    pub table: TableIdx,
-    /// Distinct domains, ascending.
-    pub domains: Vec<DomainIdx>,
-    /// Commitments `[0, r1_end)` are round 1 (witness), `[r1_end, r2_end)` round 2 (inverses),
-    /// `[r2_end, r3_end)` round 3 (running sums), the rest round 4 (quotients).
+    /// Multiplicities `[m]`.
+    pub m: usize,
+    /// Table-side inverse column `[g] = m/(β+T)`.
+    pub g: usize,
+    /// Running sum `[s]`.
+    pub s: usize,
+    /// Quotient `[Q]`.
+    pub quotient: usize,
+    /// Evaluation index of `m(ζ)`; `g(ζ)`, `s(ζ)`, `s(ζω)` follow.
+    pub e_m: usize,
+    /// The model's domain.
+    pub domain: Domain,
+    /// Commitments `[0, r1_end)` are round 1, `[r1_end, r2_end)` round 2, then `[s]` and `[Q]`.
     pub r1_end: usize,
     /// End of round 2.
     pub r2_end: usize,
-    /// End of round 3.
-    pub r3_end: usize,
     /// Number of commitments.
     pub n_commits: usize,
-    /// Number of round-2 scalars.
-    pub n_scalars: usize,
     /// Number of evaluations.
     pub n_evals: usize,
-    /// Evaluation points: `None` is `ζ`, `Some(d)` is `ζ·ω_d`.
-    pub points: Vec<Option<Domain>>,
-    /// For evaluation `e`: the commitment it opens and its point. Claim `e` of [`build_claims`] is
-    /// evaluation `e`; one quotient claim per domain follows.
+    /// For evaluation `e`: the commitment it opens and its point (0 = `ζ`, 1 = `ζω`). Claim `e` of
+    /// [`build_claims`] is evaluation `e`; the quotient claim follows.
     pub eval_sources: Vec<(usize, usize)>,
 }
 
@@ -203,17 +174,14 @@ fn next(n: &mut usize) -> usize {
     *n - 1
 }
 
+/// Number of evaluation points (`ζ`, `ζω`).
+pub const POINTS: usize = 2;
+
 impl Layout {
     /// The layout for `vk`.
     pub fn new(vk: &VerifyingKey) -> Self {
         let last = vk.layers.len() - 1;
-        let (mut c, mut s, mut e) = (0usize, 0usize, 0usize);
-        let mut src = vec![];
-        let mut open = |e: &mut usize, commit: usize, point: usize| {
-            src.push((commit, point));
-            next(e)
-        };
-        // Round 1: witness tensors, then the multiplicities.
+        let mut c = 0usize;
         let x0 = (vk.input == Visibility::Private).then(|| next(&mut c));
         let r1: Vec<_> = vk
             .layers
@@ -228,99 +196,62 @@ impl Layout {
             .collect();
         let m = next(&mut c);
         let r1_end = c;
-        // Round 2: inverse columns and scalars.
         let hs: Vec<usize> = vk.layers.iter().map(|_| next(&mut c)).collect();
         let h_in = x0.map(|_| next(&mut c));
         let g = next(&mut c);
         let r2_end = c;
-        let domains = Self::domain_list(vk);
-        let sums: Vec<usize> = domains.iter().map(|_| next(&mut c)).collect();
-        let r3_end = c;
-        let quotients: Vec<usize> = domains.iter().map(|_| next(&mut c)).collect();
-        let mut layers = vec![];
-        let input = x0.zip(h_in).map(|(x, h)| {
-            let e_x = open(&mut e, x, 0);
-            (x, h, e_x)
-        });
-        for ((y, q, z), h) in r1.into_iter().zip(hs) {
-            let (s_sum, sigma) = (next(&mut s), next(&mut s));
-            let e_y = open(&mut e, y, 0);
-            let e_q = q.map(|q| open(&mut e, q, 0));
-            let e_z = z.map(|z| open(&mut e, z, 0));
-            let e_h = open(&mut e, h, 0);
-            layers.push(LayerIdx {
+        let (s, quotient) = (next(&mut c), next(&mut c));
+
+        let mut src = vec![];
+        let mut open = |commit: usize, point: usize| {
+            src.push((commit, point));
+            src.len() - 1
+        };
+        let e_x = x0.map(|x| open(x, 0));
+        let layers = r1
+            .into_iter()
+            .zip(hs)
+            .map(|((y, q, z), h)| LayerIdx {
                 y,
                 q,
                 z,
                 h,
-                s_sum,
-                sigma,
-                e_y,
-                e_q,
-                e_z,
-                e_h,
-            });
-        }
-        let input = input.map(|(x, h, e_x)| {
-            let sigma = next(&mut s);
-            let e_h = open(&mut e, h, 0);
-            RangeIdx { x, h, sigma, e_x, e_h }
-        });
-        let sigma = next(&mut s);
-        let e_m = open(&mut e, m, 0);
-        open(&mut e, g, 0);
-        let table = TableIdx { m, g, sigma, e_m };
-        let domains: Vec<DomainIdx> = domains
-            .iter()
-            .zip(sums.iter().zip(&quotients))
-            .enumerate()
-            .map(|(i, (d, (sum, quotient)))| {
-                let e_sum = open(&mut e, *sum, 0);
-                open(&mut e, *sum, i + 1);
-                DomainIdx {
-                    domain: *d,
-                    sum: *sum,
-                    quotient: *quotient,
-                    e_sum,
-                    point: i + 1,
-                }
+                e_y: open(y, 0),
+                e_q: q.map(|q| open(q, 0)),
+                e_z: z.map(|z| open(z, 0)),
+                e_h: open(h, 0),
             })
             .collect();
-        let mut points = vec![None];
-        points.extend(domains.iter().map(|d| Some(d.domain)));
+        let input = x0.zip(h_in).zip(e_x).map(|((x, h), e_x)| RangeIdx {
+            x,
+            h,
+            e_x,
+            e_h: open(h, 0),
+        });
+        let e_m = open(m, 0);
+        open(g, 0);
+        open(s, 0);
+        open(s, 1);
         Self {
             layers,
             input,
-            table,
-            domains,
+            m,
+            g,
+            s,
+            quotient,
+            e_m,
+            domain: vk.table_domain,
             r1_end,
             r2_end,
-            r3_end,
             n_commits: c,
-            n_scalars: s,
-            n_evals: e,
-            points,
+            n_evals: src.len(),
             eval_sources: src,
         }
     }
 
-    /// Distinct domains, ascending.
-    pub fn domain_list(vk: &VerifyingKey) -> Vec<Domain> {
-        let mut d: Vec<Domain> = vk.layers.iter().flat_map(|l| [l.in_domain, l.out_domain]).collect();
-        d.push(vk.table_domain);
-        d.sort_by_key(|d| d.log_size);
-        d.dedup();
-        d
-    }
-
-    /// Index of `d` in [`Layout::domains`].
-    pub fn domain_index(&self, d: Domain) -> usize {
-        self.domains.iter().position(|x| x.domain == d).unwrap_or(0)
-    }
-
     /// Number of 32-byte words in an encoded proof.
     pub fn proof_words(&self) -> usize {
-        2 * self.n_commits + self.n_scalars + self.n_evals + 2 * self.points.len()
+        2 * self.n_commits + self.n_evals + 2 * POINTS
     }
 }
 
@@ -338,57 +269,42 @@ pub struct Public {
 #[non_exhaustive]
 pub enum AlgebraError {
     /// A challenge hit a degenerate value (probability ≈ 2⁻²⁵⁰).
-    #[error("degenerate challenge: evaluation point inside a domain")]
+    #[error("degenerate challenge: evaluation point inside the domain")]
     DegenerateChallenge,
-    /// The lookup sums do not balance.
-    #[error("lookup sums do not match the table sum (Σσ ≠ σ_T)")]
-    LookupSumMismatch,
 }
 
-/// `K_M(α, ζ) = Σ_i L_i(α)·L_i(ζ) = (ζ·Z_M(α) − α·Z_M(ζ)) / (M·(α − ζ))`.
+/// `K_n(α, ζ) = Σ_i L_i(α)·L_i(ζ) = (ζ·Z_H(α) − α·Z_H(ζ)) / (n·(α − ζ))`.
 pub fn lagrange_kernel(d: Domain, alpha: Fr, zeta: Fr) -> Option<Fr> {
     let den = (Fr::from(d.size() as u64) * (alpha - zeta)).inverse()?;
     Some((zeta * d.vanishing_at(alpha) - alpha * d.vanishing_at(zeta)) * den)
 }
 
-/// Everything the claims are built from.
-pub struct ProofView<'a> {
-    /// Round-2 scalars.
-    pub scalars: &'a [Fr],
-    /// Evaluations.
-    pub evals: &'a [Fr],
-}
-
-/// The verifier's algebra: all opening claims for a proof (DESIGN §7), or the field check that failed.
+/// The verifier's algebra: all opening claims for a proof (DESIGN §7).
 ///
-/// Order (mirrored by the Solidity verifier): one claim per evaluation; then, per domain ascending, the
-/// claim `[Σ γᵏ·lin_k] − Z_d(ζ)·[Q_d]` opens to `−Σ γᵏ·c_k` at `ζ`, where the identities `k` of the
-/// domain are, in order: each layer's lookup identity, the input range identity, the table identity,
-/// and last the domain's running-sum identity. Sum terms get `δᵏ` in the order: per layer (input side,
-/// output side, lookup), input range, table.
+/// Order (mirrored by the Solidity verifier): one claim per evaluation, then the quotient claim
+/// `[Σ γᵏ·lin_k] − Z_H(ζ)·[Q]` opening to `−Σ γᵏ·c_k` at `ζ`. The identities `k` are, in order: each
+/// layer's lookup identity, the input range identity, the table identity, and last the running-sum
+/// identity, whose zero-sum terms (powers of `δ`) are each layer's linear term and then the LogUp
+/// term (all layers' shares, the input range's, minus the table's).
 pub fn build_claims(
     vk: &VerifyingKey,
     layout: &Layout,
     public: &Public,
-    proof: &ProofView<'_>,
+    evals: &[Fr],
     ch: &Challenges,
 ) -> Result<Vec<Claim>, AlgebraError> {
-    let ev = |i: usize| proof.evals[i];
-    let sc = |i: usize| proof.scalars[i];
-    let zeta = ch.zeta;
+    let ev = |i: usize| evals[i];
+    let d = layout.domain;
     let last = vk.layers.len() - 1;
-    let first = &vk.layers[0];
-    let out_dom = vk.layers[last].out_domain;
 
-    // Public tensors evaluated at ζ.
-    let public_out = out_dom
-        .evaluate_public(&public.outputs, zeta)
+    // Public tensors at ζ (padded with zeros on H).
+    let public_out = d
+        .evaluate_public(&public.outputs, ch.zeta)
         .ok_or(AlgebraError::DegenerateChallenge)?;
     let x0 = match &layout.input {
         Some(r) => ev(r.e_x),
-        None => first
-            .in_domain
-            .evaluate_public(&public.inputs, zeta)
+        None => d
+            .evaluate_public(&public.inputs, ch.zeta)
             .ok_or(AlgebraError::DegenerateChallenge)?,
     };
 
@@ -396,7 +312,7 @@ pub fn build_claims(
     let mut claims: Vec<Claim> = layout
         .eval_sources
         .iter()
-        .zip(proof.evals)
+        .zip(evals)
         .map(|((commit, point), value)| Claim {
             terms: vec![(Fr::one(), Base::Commit(*commit))],
             point: *point,
@@ -404,11 +320,11 @@ pub fn build_claims(
         })
         .collect();
 
-    // 2. Block identities and sum claims at ζ.
-    let mut identities: Vec<(Domain, Lin)> = vec![];
-    let mut sums: Vec<SumTerm> = vec![];
+    // 2. Block identities and zero-sum terms at ζ.
+    let mut identities: Vec<Lin> = vec![];
+    let mut sums: Vec<Lin> = vec![];
+    let mut logup = Lin::default();
     let mut x_at = x0;
-    let mut sigma_total = Fr::zero();
     for (k, (l, idx)) in vk.layers.iter().zip(&layout.layers).enumerate() {
         let q = idx.e_q.map_or(public_out, ev);
         let z = match (idx.e_z, l.activation) {
@@ -416,64 +332,52 @@ pub fn build_claims(
             (None, Activation::Identity) => q,
             (None, Activation::Relu) => public_out,
         };
-        sums.extend(linear::sum_terms(vk, k, x_at, ev(idx.e_y), sc(idx.s_sum), ch)?);
+        sums.push(linear::sum_term(vk, k, x_at, ev(idx.e_y), ch)?);
         let e = lookup::LookupEvals {
             acc: add::accumulator(k, ev(idx.e_y)),
             q,
             z,
             h: ev(idx.e_h),
         };
-        identities.push((l.out_domain, lookup::identity(vk, k, &e, ch)));
-        sums.push(lookup::sum_term(vk, k, &e, sc(idx.sigma), ch));
-        sigma_total += sc(idx.sigma);
+        identities.push(lookup::identity(vk, k, &e, ch));
+        logup = logup.sum(&lookup::sum_share(vk, k, &e, ch));
         x_at = z;
+        let _ = k == last;
     }
     if let Some(r) = &layout.input {
-        let (e, s) = lookup::range_check(first.in_domain, ev(r.e_x), ev(r.e_h), sc(r.sigma), ch);
-        identities.push((first.in_domain, e));
-        sums.push(s);
-        sigma_total += sc(r.sigma);
+        identities.push(lookup::range_identity(ev(r.e_x), ev(r.e_h), ch));
+        logup = logup.plus(ev(r.e_h));
     }
-    let t = &layout.table;
-    let (e, s) = lookup::table_check(vk.table_domain, ev(t.e_m), ev(t.e_m + 1), sc(t.sigma), ch);
-    identities.push((vk.table_domain, e));
-    sums.push(s);
-    if sigma_total != sc(t.sigma) {
-        return Err(AlgebraError::LookupSumMismatch);
-    }
-    let delta_pows = sumcheck::powers(ch.delta, sums.len());
-    for d in &layout.domains {
-        let e = sumcheck::identity(d.domain, ev(d.e_sum), ev(d.e_sum + 1), &sums, &delta_pows);
-        identities.push((d.domain, e));
-    }
+    let (m, g) = (ev(layout.e_m), ev(layout.e_m + 1));
+    identities.push(lookup::table_identity(m, g, ch));
+    sums.push(logup.plus(-g));
+    identities.push(sumcheck::identity(
+        ev(layout.e_m + 2),
+        ev(layout.e_m + 3),
+        &sums,
+        ch.delta,
+    ));
 
-    // 3. Per domain: Σ γᵏ E_k(ζ) = Z_d(ζ)·Q_d(ζ), so [Σ γᵏ lin_k] − Z_d(ζ)·[Q_d] opens to −Σ γᵏ c_k.
-    let mut per_domain: Vec<Lin> = vec![Lin::default(); layout.domains.len()];
+    // 3. Σ γᵏ E_k(ζ) = Z_H(ζ)·Q(ζ), so [Σ γᵏ lin_k] − Z_H(ζ)·[Q] opens to −Σ γᵏ c_k.
+    let mut combined = Lin::default();
     let mut gamma_pow = Fr::one();
-    for (d, e) in identities {
-        let slot = layout.domain_index(d);
-        per_domain[slot] = std::mem::take(&mut per_domain[slot]).sum(&e.scale(gamma_pow));
+    for e in identities {
+        combined = combined.sum(&e.scale(gamma_pow));
         gamma_pow *= ch.gamma;
     }
-    for (d, lin) in layout.domains.iter().zip(per_domain) {
-        let mut terms = lin.terms;
-        terms.push((-d.domain.vanishing_at(zeta), Base::Commit(d.quotient)));
-        claims.push(Claim {
-            terms,
-            point: 0,
-            value: -lin.c,
-        });
-    }
+    let mut terms = combined.terms;
+    terms.push((-d.vanishing_at(ch.zeta), Base::Commit(layout.quotient)));
+    claims.push(Claim {
+        terms,
+        point: 0,
+        value: -combined.c,
+    });
     Ok(claims)
 }
 
-/// The concrete points: `ζ` and `ζ·ω_d`.
+/// The concrete points: `ζ` and `ζ·ω`.
 pub fn point_values(layout: &Layout, zeta: Fr) -> Vec<Fr> {
-    layout
-        .points
-        .iter()
-        .map(|p| p.map_or(zeta, |d| zeta * d.omega()))
-        .collect()
+    vec![zeta, zeta * layout.domain.omega()]
 }
 
 /// Resolve a base to its vk point (fixed bases) or the proof commitment.

@@ -8,13 +8,15 @@
 
 use crate::accumulate::fold_polynomials;
 use crate::blocks::{add, linear, lookup};
-use crate::field::{fr_from_i64, fr_to_word, Word};
+use crate::field::{fr_from_i64, Word};
 use crate::keys::{bias_poly, table_columns, ProvingKey, Visibility};
 use crate::kzg::{commit, KzgError};
 use crate::model::{Activation, ForwardError, Trace};
+#[allow(unused_imports)]
+use crate::poly as _poly;
 use crate::poly::{divide_by_linear, Domain};
 use crate::proof::Proof;
-use crate::protocol::{build_claims, point_values, AlgebraError, Base, Challenges, Layout, ProofView, Public};
+use crate::protocol::{build_claims, point_values, AlgebraError, Base, Challenges, Layout, Public, POINTS};
 use crate::sumcheck::{self, ProverTerm};
 use crate::transcript::{Tag, Transcript, Words};
 use crate::verifier::absorb_public;
@@ -105,31 +107,29 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let vk = &pk.vk;
     let model = &pk.model;
     let layout = Layout::new(vk);
+    let d = layout.domain;
     let trace = model.forward(input)?;
     let (s, b_bits) = (model.scale_bits, model.lookup_bits);
     let c = lookup::remainder_scale(s, b_bits);
-    let table_dom = vk.table_domain;
-    let cols = table_columns(b_bits);
-    let first_dom = vk.layers[0].in_domain;
+    let cols = table_columns(b_bits, d);
 
     // Witness vectors and lookup multiplicities (padding positions look up (kind, 0, 0) and the
     // remainder 2^(s−1), both table rows).
-    let mut m = vec![0u64; table_dom.size()];
+    let mut m = vec![0u64; d.size()];
     let mut bump = |kind: u8, v: i64| -> Result<(), ProveError> {
         let i = lookup::table_index(b_bits, kind, v)
             .ok_or_else(|| ProveError::Internal(format!("lookup value {v} outside the table")))?;
         m[i] += 1;
         Ok(())
     };
-    let x0 = pad(&ints(&trace.input), first_dom);
+    let x0 = pad(&ints(&trace.input), d);
     if vk.input == Visibility::Private {
-        for j in 0..first_dom.size() {
+        for j in 0..d.size() {
             bump(0, trace.input.get(j).copied().unwrap_or(0))?;
         }
     }
     let mut lw = vec![];
-    for (k, (layer, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
-        let d = lv.out_domain;
+    for (k, layer) in model.layers.iter().enumerate() {
         for j in 0..d.size() {
             let (a, q) = (
                 trace.acc[k].get(j).copied().unwrap_or(0),
@@ -162,10 +162,9 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     // Round 1: witness tensors and multiplicities.
     let mut polys: Vec<DensePolynomial<Fr>> = vec![DensePolynomial::zero(); layout.n_commits];
     if let Some(r) = &layout.input {
-        polys[r.x] = first_dom.interpolate_blinded(&x0, rng);
+        polys[r.x] = d.interpolate_blinded(&x0, rng);
     }
-    for (idx, (w, lv)) in layout.layers.iter().zip(lw.iter().zip(&vk.layers)) {
-        let d = lv.out_domain;
+    for (idx, w) in layout.layers.iter().zip(&lw) {
         polys[idx.y] = d.interpolate_blinded(&w.y, rng);
         for (slot, vals) in [(idx.q, &w.q), (idx.z, &w.z)] {
             if let Some(slot) = slot {
@@ -173,7 +172,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
             }
         }
     }
-    polys[layout.table.m] = table_dom.interpolate_blinded(&m, rng);
+    polys[layout.m] = d.interpolate_blinded(&m, rng);
     let mut commits = vec![G1Affine::zero(); layout.n_commits];
     commit_range(&pk.g1, &polys, &mut commits, 0..layout.r1_end)?;
     let mut tr = Transcript::new();
@@ -184,17 +183,17 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
 
     // The tensors each layer's blocks read: committed (blinded) or public (interpolated).
     let committed_or =
-        |slot: Option<usize>, vals: &[Fr], d: Domain| slot.map_or_else(|| d.interpolate(vals), |i| polys[i].clone());
+        |slot: Option<usize>, vals: &[Fr]| slot.map_or_else(|| d.interpolate(vals), |i| polys[i].clone());
     let mut lp: Vec<LayerPolys> = vec![];
-    for (k, (idx, (w, lv))) in layout.layers.iter().zip(lw.iter().zip(&vk.layers)).enumerate() {
-        let q = committed_or(idx.q, &w.q, lv.out_domain);
-        let z = match (idx.z, lv.activation) {
+    for (k, (idx, w)) in layout.layers.iter().zip(&lw).enumerate() {
+        let q = committed_or(idx.q, &w.q);
+        let z = match (idx.z, vk.layers[k].activation) {
             (Some(i), _) => polys[i].clone(),
             (None, Activation::Identity) => q.clone(),
-            (None, Activation::Relu) => lv.out_domain.interpolate(&w.z),
+            (None, Activation::Relu) => d.interpolate(&w.z),
         };
         let x = match k {
-            0 => committed_or(layout.input.as_ref().map(|r| r.x), &x0, first_dom),
+            0 => committed_or(layout.input.as_ref().map(|r| r.x), &x0),
             _ => lp[k - 1].z.clone(),
         };
         lp.push(LayerPolys {
@@ -205,27 +204,27 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         });
     }
 
-    // Round 2: lookup inverse columns and the claimed sums; sum claims in build_claims order.
-    let mut scalars = vec![Fr::zero(); layout.n_scalars];
+    // Round 2: lookup inverse columns; zero-sum terms and identity numerators in build_claims order.
     let mut terms: Vec<ProverTerm> = vec![];
-    let mut numer: Vec<(Domain, DensePolynomial<Fr>)> = vec![];
+    let mut numer: Vec<DensePolynomial<Fr>> = vec![];
+    let mut logup = ProverTerm {
+        values: vec![Fr::zero(); d.size()],
+        poly: DensePolynomial::zero(),
+    };
+    let mut add_share = |share: ProverTerm| {
+        for (a, b) in logup.values.iter_mut().zip(&share.values) {
+            *a += b;
+        }
+        logup.poly = &logup.poly + &share.poly;
+    };
     let th2 = theta * theta;
     let kappa = (theta + th2) * fr_from_i64(c);
     let (half, two_s) = (fr_from_i64(1 << (s - 1)), fr_from_i64(1 << s));
-    for (k, (idx, (w, lv))) in layout.layers.iter().zip(lw.iter().zip(&vk.layers)).enumerate() {
+    for (k, (idx, w)) in layout.layers.iter().zip(&lw).enumerate() {
         let p = &lp[k];
         let x_vals = if k == 0 { &x0 } else { &lw[k - 1].z };
-        let (lin_terms, sum) = linear::prove_terms(
-            &w.weights,
-            lv.in_domain,
-            lv.out_domain,
-            (x_vals, &p.x),
-            (&w.y, &p.y),
-            alpha,
-        )?;
-        scalars[idx.s_sum] = sum;
-        terms.extend(lin_terms);
-        let kind = Fr::from(lookup::kind(lv.activation));
+        terms.push(linear::prove_term(&w.weights, d, (x_vals, &p.x), (&w.y, &p.y), alpha)?);
+        let kind = Fr::from(lookup::kind(vk.layers[k].activation));
         let acc = add::accumulator_values(&w.y, &w.bias);
         let a: Vec<Fr> =
             w.q.iter()
@@ -238,81 +237,61 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
             .map(|(a, q)| Fr::one() + kappa * (*a + half - two_s * q))
             .collect();
         let a_poly = &(&(&p.q * theta) + &(&p.z * th2)) + &constant(kind);
-        let acc_poly = &p.y + &bias_poly(&model.layers[k].bias, lv.out_domain);
+        let acc_poly = &p.y + &bias_poly(&model.layers[k].bias, d);
         let b_poly = &(&(&acc_poly - &(&p.q * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
-        let col = lookup::prove_layer(lv.out_domain, &a, &b, &ab_poly, beta, rng);
-        numer.push((
-            lv.out_domain,
-            lookup::numerator(&col.poly, &a_poly, Some(&b_poly), &constant(Fr::one()), beta),
+        let col = lookup::prove_layer(d, &a, &b, &ab_poly, beta, rng);
+        numer.push(lookup::numerator(
+            &col.poly,
+            &a_poly,
+            Some(&b_poly),
+            &constant(Fr::one()),
+            beta,
         ));
-        scalars[idx.sigma] = col.term.total;
         polys[idx.h] = col.poly;
-        terms.push(col.term);
+        add_share(col.share);
     }
     if let Some(r) = &layout.input {
         let a: Vec<Fr> = x0.iter().map(|x| (theta + th2) * x).collect();
-        let col = lookup::prove_range(first_dom, &a, beta, rng);
+        let col = lookup::prove_range(d, &a, beta, rng);
         let a_poly = &polys[r.x] * (theta + th2);
-        numer.push((
-            first_dom,
-            lookup::numerator(&col.poly, &a_poly, None, &constant(Fr::one()), beta),
-        ));
-        scalars[r.sigma] = col.term.total;
+        numer.push(lookup::numerator(&col.poly, &a_poly, None, &constant(Fr::one()), beta));
         polys[r.h] = col.poly;
-        terms.push(col.term);
+        add_share(col.share);
     }
-    let table_polys: Vec<DensePolynomial<Fr>> = cols.iter().map(|c| table_dom.interpolate(c)).collect();
-    let table_vals: Vec<Fr> = (0..table_dom.size())
+    let table_polys: Vec<DensePolynomial<Fr>> = cols.iter().map(|c| d.interpolate(c)).collect();
+    let table_vals: Vec<Fr> = (0..d.size())
         .map(|i| lookup::compress(theta, cols[0][i], cols[1][i], cols[2][i]))
         .collect();
-    let col = lookup::prove_table(table_dom, &table_vals, &m, beta, rng);
+    let col = lookup::prove_table(d, &table_vals, &m, beta, rng);
     let t_poly = &(&table_polys[0] + &(&table_polys[1] * theta)) + &(&table_polys[2] * th2);
-    numer.push((
-        table_dom,
-        lookup::numerator(&col.poly, &t_poly, None, &polys[layout.table.m], beta),
-    ));
-    scalars[layout.table.sigma] = col.term.total;
-    polys[layout.table.g] = col.poly;
-    terms.push(col.term);
+    numer.push(lookup::numerator(&col.poly, &t_poly, None, &polys[layout.m], beta));
+    polys[layout.g] = col.poly;
+    add_share(col.share);
+    terms.push(logup);
     commit_range(&pk.g1, &polys, &mut commits, layout.r1_end..layout.r2_end)?;
-    let mut words = point_words(&commits[layout.r1_end..layout.r2_end]);
-    words.extend(scalars.iter().map(fr_to_word));
-    tr.absorb(Tag::Inverses, &words);
+    tr.absorb(Tag::Inverses, &point_words(&commits[layout.r1_end..layout.r2_end]));
     let delta = tr.squeeze();
 
-    // Round 3: one running sum per domain over all sum claims, batched with δ.
-    let delta_pows = sumcheck::powers(delta, terms.len());
-    for d in &layout.domains {
-        let vals = sumcheck::running_values(d.domain, &terms, &delta_pows);
-        polys[d.sum] = d.domain.interpolate_blinded(&vals, rng);
-        numer.push((
-            d.domain,
-            sumcheck::numerator(d.domain, &polys[d.sum], &terms, &delta_pows),
-        ));
-    }
-    commit_range(&pk.g1, &polys, &mut commits, layout.r2_end..layout.r3_end)?;
-    tr.absorb(Tag::RunningSums, &point_words(&commits[layout.r2_end..layout.r3_end]));
+    // Round 3: the running sum of all zero-sum terms, batched with δ.
+    polys[layout.s] = d.interpolate_blinded(&sumcheck::running_values(d, &terms, delta), rng);
+    numer.push(sumcheck::numerator(d, &polys[layout.s], &terms, delta));
+    commit_range(&pk.g1, &polys, &mut commits, layout.s..layout.s + 1)?;
+    tr.absorb(Tag::RunningSum, &point_words(&commits[layout.s..=layout.s]));
     let gamma = tr.squeeze();
 
-    // Round 4: quotients, identities folded per domain with powers of γ (build_claims order).
-    let mut combined: Vec<DensePolynomial<Fr>> = vec![DensePolynomial::zero(); layout.domains.len()];
+    // Round 4: the quotient of all identities folded with powers of γ (build_claims order).
+    let mut combined = DensePolynomial::zero();
     let mut g = Fr::one();
-    for (d, e) in numer {
-        let slot = layout.domain_index(d);
-        combined[slot] = &combined[slot] + &(&e * g);
+    for e in numer {
+        combined = &combined + &(&e * g);
         g *= gamma;
     }
-    for (d, num) in layout.domains.iter().zip(&combined) {
-        polys[d.quotient] = d.domain.divide_by_vanishing(num).ok_or_else(|| {
-            ProveError::Internal(format!(
-                "identities on the domain of size {} do not vanish",
-                d.domain.size()
-            ))
-        })?;
-    }
-    commit_range(&pk.g1, &polys, &mut commits, layout.r3_end..layout.n_commits)?;
-    tr.absorb(Tag::Quotients, &point_words(&commits[layout.r3_end..]));
+    polys[layout.quotient] = d
+        .divide_by_vanishing(&combined)
+        .ok_or_else(|| ProveError::Internal("the block identities do not vanish on the domain".into()))?;
+    commit_range(&pk.g1, &polys, &mut commits, layout.quotient..layout.quotient + 1)?;
+    tr.absorb(Tag::Quotient, &point_words(&commits[layout.quotient..=layout.quotient]));
     let zeta = tr.squeeze();
     let t_blocks = t1.elapsed();
     let t2 = Instant::now();
@@ -342,46 +321,30 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         nu,
         rho: Fr::zero(),
     };
-    let claims = build_claims(
-        vk,
-        &layout,
-        &public,
-        &ProofView {
-            scalars: &scalars,
-            evals: &evals,
-        },
-        &ch,
-    )?;
-    let bias_polys: Vec<DensePolynomial<Fr>> = model
-        .layers
-        .iter()
-        .zip(&vk.layers)
-        .map(|(l, lv)| bias_poly(&l.bias, lv.out_domain))
-        .collect();
+    let claims = build_claims(vk, &layout, &public, &evals, &ch)?;
+    let bias_polys: Vec<DensePolynomial<Fr>> = model.layers.iter().map(|l| bias_poly(&l.bias, d)).collect();
     let poly_of = |terms: &[(Fr, Base)]| -> DensePolynomial<Fr> {
         let mut out = DensePolynomial::zero();
-        let mut rows: Vec<Option<Vec<Fr>>> = vec![None; vk.layers.len()];
+        let mut rows: Option<Vec<Fr>> = None;
         for (sc, b) in terms {
             match *b {
                 Base::Commit(i) => out = &out + &(&polys[i] * *sc),
                 Base::Bias(l) => out = &out + &(&bias_polys[l] * *sc),
                 Base::Table(c) => out = &out + &(&table_polys[c] * *sc),
                 Base::Row { layer, row } => {
-                    let acc = rows[layer].get_or_insert_with(|| vec![Fr::zero(); vk.layers[layer].in_domain.size()]);
+                    let acc = rows.get_or_insert_with(|| vec![Fr::zero(); d.size()]);
                     for (a, w) in acc.iter_mut().zip(&lw[layer].weights[row]) {
                         *a += *sc * w;
                     }
                 }
             }
         }
-        for (l, vals) in rows.into_iter().enumerate() {
-            if let Some(v) = vals {
-                out = &out + &vk.layers[l].in_domain.interpolate(&v);
-            }
+        if let Some(v) = rows {
+            out = &out + &d.interpolate(&v);
         }
         out
     };
-    let folded = fold_polynomials(&claims, nu, layout.points.len(), poly_of);
+    let folded = fold_polynomials(&claims, nu, POINTS, poly_of);
     let openings = folded
         .par_iter()
         .zip(&pts)
@@ -394,7 +357,6 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     Ok(ProveOutput {
         proof: Proof {
             commits,
-            scalars,
             evals,
             openings,
         },

@@ -4,13 +4,14 @@
 //!
 //! ```text
 //! state₀           = keccak256("zkt-eth.transcript.v1")
-//! absorb(tag, ws)  : state ← keccak256(state ‖ tag ‖ w₀ ‖ w₁ ‖ …)     every item a 32-byte word
+//! absorb(tag, ws)  : state ← keccak256(state ‖ tag ‖ len(ws) ‖ w₀ ‖ w₁ ‖ …)   every item a 32-byte word
 //! squeeze()        : counter ← counter + 1;  c = keccak256(state ‖ counter) mod r
 //! ```
 //!
 //! G1 points are absorbed as `x ‖ y`, scalars as one big-endian word, tags and lengths as one word
 //! holding a small integer. Squeezing does not change `state`; the counter makes successive
-//! challenges distinct, and any later absorb changes every later challenge.
+//! challenges distinct, and any later absorb changes every later challenge. The length word keeps an
+//! absorb (at least 96 bytes hashed) apart from a squeeze (64 bytes) even for an empty word list.
 
 use crate::field::{fr_from_hash, fr_to_word, g1_to_words, Word};
 use ark_bn254::{Fr, G1Affine};
@@ -38,12 +39,12 @@ pub enum Tag {
     PublicValues = 2,
     /// Round 1: witness tensors and lookup multiplicities.
     Witness = 3,
-    /// Round 2: inverse columns, then the claimed sums (scalars).
+    /// Round 2: the lookup inverse columns.
     Inverses = 4,
-    /// Round 3: one batched running sum per domain.
-    RunningSums = 5,
-    /// Round 4: one quotient per domain.
-    Quotients = 6,
+    /// Round 3: the running sum of the zero-sum terms.
+    RunningSum = 5,
+    /// Round 4: the quotient.
+    Quotient = 6,
     /// Evaluations at `ζ` and `ζω`.
     Evaluations = 7,
     /// The decider's opening proofs.
@@ -74,9 +75,10 @@ impl Transcript {
 
     /// Absorb a tagged list of words.
     pub fn absorb(&mut self, tag: Tag, words: &[Word]) {
-        let mut buf = Vec::with_capacity(32 * (words.len() + 2));
+        let mut buf = Vec::with_capacity(32 * (words.len() + 3));
         buf.extend_from_slice(&self.state);
         buf.extend_from_slice(&word_u64(tag as u64));
+        buf.extend_from_slice(&word_u64(words.len() as u64));
         for w in words {
             buf.extend_from_slice(w);
         }

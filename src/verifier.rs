@@ -7,7 +7,7 @@ use crate::field::{fr_to_i64, Word};
 use crate::keys::{VerifyingKey, Visibility};
 use crate::kzg::{check_openings, PointClaim};
 use crate::proof::{DecodeError, Proof};
-use crate::protocol::{build_claims, point_values, resolve, AlgebraError, Challenges, Layout, ProofView, Public};
+use crate::protocol::{build_claims, point_values, resolve, AlgebraError, Challenges, Layout, Public, POINTS};
 use crate::transcript::{Tag, Transcript, Words};
 use ark_bn254::Fr;
 
@@ -64,18 +64,14 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
     };
     t.absorb(Tag::Witness, &points(&proof.commits[..layout.r1_end]).0);
     let (alpha, theta, beta) = (t.squeeze(), t.squeeze(), t.squeeze());
-    let mut w = points(&proof.commits[layout.r1_end..layout.r2_end]);
-    proof.scalars.iter().for_each(|s| {
-        w.scalar(s);
-    });
-    t.absorb(Tag::Inverses, &w.0);
+    t.absorb(Tag::Inverses, &points(&proof.commits[layout.r1_end..layout.r2_end]).0);
     let delta = t.squeeze();
-    t.absorb(
-        Tag::RunningSums,
-        &points(&proof.commits[layout.r2_end..layout.r3_end]).0,
-    );
+    t.absorb(Tag::RunningSum, &points(&proof.commits[layout.s..=layout.s]).0);
     let gamma = t.squeeze();
-    t.absorb(Tag::Quotients, &points(&proof.commits[layout.r3_end..]).0);
+    t.absorb(
+        Tag::Quotient,
+        &points(&proof.commits[layout.quotient..=layout.quotient]).0,
+    );
     let zeta = t.squeeze();
     let mut w = Words::default();
     proof.evals.iter().for_each(|s| {
@@ -151,12 +147,8 @@ pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<
     let proof = Proof::from_bytes(proof_bytes, &layout)?;
     check_public(vk, public)?;
     let ch = replay(vk, &layout, public, &proof);
-    let view = ProofView {
-        scalars: &proof.scalars,
-        evals: &proof.evals,
-    };
-    let claims = build_claims(vk, &layout, public, &view, &ch)?;
-    let folded = fold_commitments(&claims, ch.nu, layout.points.len(), |b| resolve(vk, &proof.commits, b));
+    let claims = build_claims(vk, &layout, public, &proof.evals, &ch)?;
+    let folded = fold_commitments(&claims, ch.nu, POINTS, |b| resolve(vk, &proof.commits, b));
     let points = point_values(&layout, ch.zeta);
     let per_point: Vec<PointClaim> = folded
         .into_iter()

@@ -37,7 +37,7 @@ fn model() -> QuantizedModel {
 
 #[test]
 fn honest_verifies_and_tampered_rejected() {
-    let srs = Srs::dev(42, 1 << 10);
+    let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(&model()));
     for vis in [Visibility::Public, Visibility::Private] {
         let m = model();
         let pk = ProvingKey::setup(&m, &srs, vis).unwrap();

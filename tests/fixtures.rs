@@ -169,7 +169,6 @@ fn solidity_error(e: &VerifyError, vk: &VerifyingKey) -> Option<(&'static str, V
         VerifyError::InputOutOfWindow { index } => ("InputOutOfWindow", vec![*index]),
         VerifyError::OutputOutOfWindow { index } => ("OutputOutOfWindow", vec![*index]),
         VerifyError::Algebra(AlgebraError::DegenerateChallenge) => ("DegenerateChallenge", vec![]),
-        VerifyError::Algebra(AlgebraError::LookupSumMismatch) => ("LookupSumMismatch", vec![]),
         VerifyError::PairingFailed => ("PairingFailed", vec![]),
         _ => return None,
     })
@@ -283,7 +282,7 @@ impl Sections {
         let n_points = kinds.iter().filter(|k| **k == Kind::X).count();
         assert_eq!(
             n_points,
-            layout.n_commits + layout.points.len(),
+            layout.n_commits + zkt_eth::protocol::POINTS,
             "G1 points in the proof: commitments + one opening per point"
         );
         let point_section = |i: usize| -> String {
@@ -435,14 +434,15 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
             .unwrap_or_else(|| panic!("the proof has no {prefix} section: update tests/fixtures.rs"))
             .clone()
     };
-    let (r1, r2, later, scalars, evals, openings) = (
+    let (r1, r2, later, evals, openings) = (
         sec("round1_commitments"),
         sec("round2_commitments"),
         sec("later_commitments"),
-        sec("scalars"),
         sec("evaluations"),
         sec("openings"),
     );
+    // Proofs carry no scalars besides the evaluations (every sum claim has total zero).
+    let scalars = s.find("scalars").cloned().unwrap_or_else(|| evals.clone());
     // The last commitment before the openings: a quotient commitment.
     let quotient = s
         .list

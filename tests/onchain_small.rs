@@ -40,7 +40,7 @@ fn model() -> QuantizedModel {
 async fn solidity_and_rust_agree() {
     let node = LocalNode::spawn().unwrap();
     let url = node.endpoint();
-    let srs = Srs::dev(42, 1 << 10);
+    let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(&model()));
     for vis in [Visibility::Public, Visibility::Private] {
         let pk = ProvingKey::setup(&model(), &srs, vis).unwrap();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);

@@ -137,7 +137,7 @@ fn malformed_proofs_are_rejected_with_clear_messages() {
     assert!(e.to_string().contains("not canonical (≥ p)"));
     // A scalar ≥ r (the first evaluation).
     let r_bytes = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
-    let w_eval = 2 * layout.n_commits + layout.n_scalars;
+    let w_eval = 2 * layout.n_commits;
     let mut b = bytes.clone();
     b[32 * w_eval..32 * w_eval + 32].copy_from_slice(&r_bytes);
     let e = verify(&pk.vk, &public, &b).unwrap_err();

@@ -35,8 +35,6 @@ contract {{ contract_name }} is IZkTorchVerifier {
     error OutputOutOfWindow(uint256 index);
     /// A challenge landed on a domain point (probability ~2^-250).
     error DegenerateChallenge();
-    /// The lookup sums of the blocks do not match the table sum.
-    error LookupSumMismatch();
     /// The final pairing-product check failed.
     error PairingFailed();
     /// A precompile call failed.
@@ -64,19 +62,17 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant TWO_S = {{ two_s }};
     uint256 internal constant REM_SCALE = {{ rem_scale }};
 
-    // Proof layout (protocol::Layout), in 32-byte words.
+    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, 2 openings.
     uint256 internal constant PROOF_WORDS = {{ proof_words }};
     uint256 internal constant N_COMMITS = {{ n_commits }};
     uint256 internal constant N_EVALS = {{ n_evals }};
-    uint256 internal constant N_POINTS = {{ n_points }};
-    uint256 internal constant R2_END = {{ r2_end }};
-    uint256 internal constant W_SCALARS = {{ w_scalars }};
-    uint256 internal constant W_SUMS = {{ w_sums }};
-    uint256 internal constant W_QUOTIENTS = {{ w_quotients }};
     uint256 internal constant W_EVALS = {{ w_evals }};
     uint256 internal constant W_OPENINGS = {{ w_openings }};
+    // The model's one domain H (every tensor and the table): |H| = 2^LOG_N, generator OMEGA.
+    uint256 internal constant LOG_N = {{ log_n }};
+    uint256 internal constant OMEGA = {{ omega }};
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, k = ζ·ω_k).
+    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, 1 = ζ·ω).
     /// Mirrors `Layout::eval_sources`.
     bytes internal constant EVAL_SRC = hex"{{ eval_src_hex }}";
 
@@ -96,30 +92,29 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 zeta;
         uint256 nu;
         uint256 rho;
-        // Public tensors at ζ and the previous layer's output.
+        // Public tensors at ζ, the previous layer's output, K(α, ζ).
         uint256 inZeta;
         uint256 outZeta;
         uint256 zPrev;
+        uint256 kernel;
         // Lookup tuples of the current layer: a, b without the bias, κ.
         uint256 a;
         uint256 bc;
         uint256 kappa;
-        // γᵏ for the next identity, δʲ for the next sum claim, Σσ.
+        // γᵏ for the next identity; δᵏ for the next zero-sum term.
         uint256 gammaPow;
         uint256 deltaPow;
-        uint256 sigmaTotal;
-        // Per domain: Σ γᵏ·c_k of the identities, and the running-sum identity's scalar part.
-        uint256[] domC;
-        uint256[] sumC;
-        // Per layer: coefficient of Σ L_i(α)·[W_i] in the in-domain running sum, and of [bias] in the
-        // lookup identity (γ-weighted) and in the out-domain running sum.
+        // Σ γᵏ·c_k of the block identities; the running-sum identity's scalar part; the LogUp term.
+        uint256 idC;
+        uint256 sumC;
+        uint256 logupC;
+        // Per layer: coefficient of Σ L_i(α)·[W_i] in the running-sum identity; coefficient of [bias]
+        // in the lookup identity (γ-weighted) and inside the LogUp term.
         uint256[] rowF;
         uint256[] biasE;
-        uint256[] biasS;
+        uint256[] biasL;
         uint256[3] tableCoef;
-        // Points ζ, ζ·ω_d and ρ powers.
-        uint256[] points;
-        uint256[] rhoPow;
+        uint256[2] rhoPow;
         // Σ over claims of ρ^pt·νⁱ·vᵢ, and the two pairing arguments.
         uint256 gAcc;
         uint256[2] lhs;
@@ -144,11 +139,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {
         // Step 1 — decode (Proof::from_bytes): exact length, points canonical and on the curve, scalars < r.
         if (proof.length != PROOF_WORDS * 32) revert ProofLength(PROOF_WORDS * 32, proof.length);
-        _checkPoints(proof, 0, R2_END);
-        _checkScalars(proof, W_SCALARS, W_SUMS - W_SCALARS);
-        _checkPoints(proof, W_SUMS, N_COMMITS - R2_END);
+        _checkPoints(proof, 0, N_COMMITS);
         _checkScalars(proof, W_EVALS, N_EVALS);
-        _checkPoints(proof, W_OPENINGS, N_POINTS);
+        _checkPoints(proof, W_OPENINGS, 2);
 
         // Step 2 — public values (verifier::check_public): counts, window, int256 → Fr.
         if (inputs.length != PUBLIC_INPUTS || outputs.length != OUTPUTS) {
@@ -161,26 +154,24 @@ contract {{ contract_name }} is IZkTorchVerifier {
         State memory st;
         _replay(st, proof, pubIn, pubOut);
 
-        // Step 4 — public tensors at ζ and the evaluation points.
-        st.outZeta = _evalPublic(pubOut, st.zeta, {{ out_log }}, {{ out_omega }});
-        {%- if input_public %}
-        st.inZeta = _evalPublic(pubIn, st.zeta, {{ in_log }}, {{ in_omega }});
-        {%- endif %}
-        st.points = new uint256[](N_POINTS);
-        st.rhoPow = new uint256[](N_POINTS);
-        st.points[0] = st.zeta;
+        // Step 4 — public tensors at ζ (zero-padded on H), K(α, ζ), ρ powers.
+        {
+            uint256[] memory lz = _lagrange(st.zeta, {{ max_public }});
+            for (uint256 j = 0; j < OUTPUTS; ++j) {
+                st.outZeta = addmod(st.outZeta, mulmod(pubOut[j], lz[j], R), R);
+            }
+            for (uint256 j = 0; j < PUBLIC_INPUTS; ++j) {
+                st.inZeta = addmod(st.inZeta, mulmod(pubIn[j], lz[j], R), R);
+            }
+        }
+        st.kernel = _kernel(st.alpha, st.zeta);
         st.rhoPow[0] = 1;
-        {%- for w in point_omegas %}
-        st.points[{{ loop.index }}] = mulmod(st.zeta, {{ w }}, R);
-        st.rhoPow[{{ loop.index }}] = mulmod(st.rhoPow[{{ loop.index0 }}], st.rho, R);
-        {%- endfor %}
+        st.rhoPow[1] = st.rho;
 
-        // Step 5 — block identities and sum claims at ζ (protocol::build_claims).
-        st.domC = new uint256[]({{ domains.len() }});
-        st.sumC = new uint256[]({{ domains.len() }});
+        // Step 5 — block identities and zero-sum terms at ζ (protocol::build_claims).
         st.rowF = new uint256[]({{ layers.len() }});
         st.biasE = new uint256[]({{ layers.len() }});
-        st.biasS = new uint256[]({{ layers.len() }});
+        st.biasL = new uint256[]({{ layers.len() }});
         st.gammaPow = 1;
         st.deltaPow = 1;
         {%- for l in layers %}
@@ -190,7 +181,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         _inputRange(st, proof);
         {%- endif %}
         _table(st, proof);
-        _runningSums(st, proof);
+        _runningSum(st, proof);
 
         // Step 6 — accumulation (accumulate::fold_commitments) and the decider's pairing (kzg::check_openings).
         _accumulate(st, proof);
@@ -276,21 +267,23 @@ contract {{ contract_name }} is IZkTorchVerifier {
         pure
     {
         bytes32 s = keccak256("zkt-eth.transcript.v1");
-        s = keccak256(abi.encodePacked(s, uint256(1), VK_DIGEST));
-        s = keccak256(abi.encodePacked(s, uint256(2), pubIn.length, pubIn, pubOut.length, pubOut));
-        s = keccak256(abi.encodePacked(s, uint256(3), proof[0:{{ r1_end * 64 }}]));
+        s = keccak256(abi.encodePacked(s, uint256(1), uint256(1), VK_DIGEST));
+        s = keccak256(
+            abi.encodePacked(s, uint256(2), pubIn.length + pubOut.length + 2, pubIn.length, pubIn, pubOut.length, pubOut)
+        );
+        s = keccak256(abi.encodePacked(s, uint256(3), uint256({{ 2 * r1_end }}), proof[0:{{ r1_end * 64 }}]));
         st.alpha = _squeeze(s, 1);
         st.theta = _squeeze(s, 2);
         st.beta = _squeeze(s, 3);
-        s = keccak256(abi.encodePacked(s, uint256(4), proof[{{ r1_end * 64 }}:W_SUMS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(4), uint256({{ 2 * (r2_end - r1_end) }}), proof[{{ r1_end * 64 }}:{{ r2_end * 64 }}]));
         st.delta = _squeeze(s, 4);
-        s = keccak256(abi.encodePacked(s, uint256(5), proof[W_SUMS * 32:W_QUOTIENTS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(5), uint256(2), proof[{{ r2_end * 64 }}:{{ r2_end * 64 + 64 }}]));
         st.gamma = _squeeze(s, 5);
-        s = keccak256(abi.encodePacked(s, uint256(6), proof[W_QUOTIENTS * 32:W_EVALS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(6), uint256(2), proof[{{ r2_end * 64 + 64 }}:W_EVALS * 32]));
         st.zeta = _squeeze(s, 6);
-        s = keccak256(abi.encodePacked(s, uint256(7), proof[W_EVALS * 32:W_OPENINGS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(7), N_EVALS, proof[W_EVALS * 32:W_OPENINGS * 32]));
         st.nu = _squeeze(s, 7);
-        s = keccak256(abi.encodePacked(s, uint256(8), proof[W_OPENINGS * 32:PROOF_WORDS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(8), uint256(4), proof[W_OPENINGS * 32:PROOF_WORDS * 32]));
         st.rho = _squeeze(s, 8);
     }
 
@@ -299,20 +292,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────────────── step 5: block identities ──
-    /// Adds γᵏ·c to domain `d` and returns γᵏ (the identity combination of build_claims).
-    function _identity(State memory st, uint256 d, uint256 c) internal pure returns (uint256 g) {
+    /// Adds γᵏ·c to the block identities and returns γᵏ (the identity combination of build_claims).
+    function _identity(State memory st, uint256 c) internal pure returns (uint256 g) {
         g = st.gammaPow;
-        st.domC[d] = addmod(st.domC[d], mulmod(g, c, R), R);
+        st.idC = addmod(st.idC, mulmod(g, c, R), R);
         st.gammaPow = mulmod(g, st.gamma, R);
-    }
-
-    /// A sum claim Σ term = total on domain `d` (sumcheck::identity): adds δʲ·(total/n − term.c) and
-    /// returns −δʲ, the factor of the term's linear part.
-    function _sum(State memory st, uint256 d, uint256 totalOverN, uint256 termC) internal pure returns (uint256 f) {
-        uint256 dp = st.deltaPow;
-        st.sumC[d] = addmod(st.sumC[d], mulmod(dp, addmod(totalOverN, R - termC, R), R), R);
-        st.deltaPow = mulmod(dp, st.delta, R);
-        f = R - dp;
     }
 
     /// The compressed lookup tuples without the bias (blocks/lookup.rs `tuples`):
@@ -325,16 +309,16 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.bc = addmod(1, mulmod(st.kappa, addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R), R), R);
     }
     {% for l in layers %}
-    /// Layer {{ l.k }}: linear (blocks/linear.rs sum_terms), add (blocks/add.rs) and lookup (blocks/lookup.rs).
-    function _layer{{ l.k }}(State memory st, bytes calldata proof) internal view {
+    /// Layer {{ l.k }} ({{ l.name }}): linear (blocks/linear.rs sum_term), add (blocks/add.rs) and lookup
+    /// (blocks/lookup.rs).
+    function _layer{{ l.k }}(State memory st, bytes calldata proof) internal pure {
         uint256 x = {{ l.x_expr }};
         uint256 y = _ev(proof, {{ l.e_y }});
-        uint256 sum = _w(proof, {{ l.w_sum }});
-        // Input side Σ f·x = S: f(ζ)·x(ζ) = x(ζ)·Σ L_i(α)[W_i] stays linear in the rows.
-        st.rowF[{{ l.k }}] = mulmod(_sum(st, {{ l.din }}, mulmod(sum, {{ l.in_size_inv }}, R), 0), x, R);
-        // Output side Σ K(α,·)·y = S.
-        uint256 kern = _kernel({{ l.out_log }}, st.alpha, st.zeta);
-        _sum(st, {{ l.dout }}, mulmod(sum, {{ l.out_size_inv }}, R), mulmod(kern, y, R));
+        // Zero-sum term δᵏ·(f·x − K·y): the running-sum identity gets +δᵏ·K·y, rows get −δᵏ·x.
+        uint256 dp = st.deltaPow;
+        st.sumC = addmod(st.sumC, mulmod(dp, mulmod(st.kernel, y, R), R), R);
+        st.rowF[{{ l.k }}] = mulmod(R - dp, x, R);
+        st.deltaPow = mulmod(dp, st.delta, R);
         uint256 q = {{ l.q_expr }};
         uint256 z = {{ l.z_expr }};
         _tuples(st, {{ l.kind }}, y, q, z);
@@ -342,96 +326,85 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.zPrev = z;
     }
 
-    /// Layer {{ l.k }}: lookup identity h·(β+a)·(β+b) − 1 and sum claim Σ (2β + a + b)·h = σ.
+    /// Layer {{ l.k }}: lookup identity h·(β+a)·(β+b) − 1 and the share (2β + a + b)·h of the LogUp term.
     function _lookup{{ l.k }}(State memory st, bytes calldata proof) internal pure {
         uint256 h = _ev(proof, {{ l.e_h }});
         uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        uint256 g = _identity(st, {{ l.dout }}, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
+        uint256 g = _identity(st, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
         st.biasE[{{ l.k }}] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        uint256 sigma = _w(proof, {{ l.w_sigma }});
-        uint256 termC = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
-        uint256 f = _sum(st, {{ l.dout }}, mulmod(sigma, {{ l.out_size_inv }}, R), termC);
-        st.biasS[{{ l.k }}] = mulmod(f, mulmod(h, st.kappa, R), R);
-        st.sigmaTotal = addmod(st.sigmaTotal, sigma, R);
+        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
+        st.logupC = addmod(st.logupC, share, R);
+        st.biasL[{{ l.k }}] = mulmod(h, st.kappa, R);
     }
     {% endfor %}
     {%- match range %}{% when Some with (r) %}
-    /// Private input: range lookup (0, x, x) (blocks/lookup.rs range_check).
+    /// Private input: range lookup (0, x, x) (blocks/lookup.rs range_identity); its LogUp share is h.
     function _inputRange(State memory st, bytes calldata proof) internal pure {
         uint256 h = _ev(proof, {{ r.e_h }});
         uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), _ev(proof, {{ r.e_x }}), R);
-        _identity(st, {{ r.din }}, addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R));
-        uint256 sigma = _w(proof, {{ r.w_sigma }});
-        _sum(st, {{ r.din }}, mulmod(sigma, {{ r.size_inv }}, R), h);
-        st.sigmaTotal = addmod(st.sigmaTotal, sigma, R);
+        _identity(st, addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R));
+        st.logupC = addmod(st.logupC, h, R);
     }
     {%- when None %}{% endmatch %}
 
-    /// Table side (blocks/lookup.rs table_check): g·(β + T) − m with T's columns left committed,
-    /// Σ g = σ_T, and Σσ = σ_T.
+    /// Table side (blocks/lookup.rs table_identity): g·(β + T) − m with T's columns left committed;
+    /// its LogUp share is −g.
     function _table(State memory st, bytes calldata proof) internal pure {
-        uint256 m = _ev(proof, {{ table_e }});
-        uint256 g = _ev(proof, {{ table_e + 1 }});
-        uint256 k = _identity(st, {{ table_dom }}, addmod(mulmod(g, st.beta, R), R - m, R));
+        uint256 m = _ev(proof, {{ e_m }});
+        uint256 g = _ev(proof, {{ e_m + 1 }});
+        uint256 k = _identity(st, addmod(mulmod(g, st.beta, R), R - m, R));
         uint256 kg = mulmod(k, g, R);
         st.tableCoef[0] = kg;
         st.tableCoef[1] = mulmod(kg, st.theta, R);
         st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
-        uint256 sigma = _w(proof, {{ table_w_sigma }});
-        _sum(st, {{ table_dom }}, mulmod(sigma, {{ table_size_inv }}, R), g);
-        if (sigma != st.sigmaTotal) revert LookupSumMismatch();
+        st.logupC = addmod(st.logupC, R - g, R);
     }
 
-    /// Running-sum identities, one per domain, after all block identities (their γ powers follow).
-    function _runningSums(State memory st, bytes calldata proof) internal pure {
-        {%- for d in domains %}
-        st.sumC[{{ d.index }}] = addmod(
-            st.sumC[{{ d.index }}], addmod(_ev(proof, {{ d.e_sum + 1 }}), R - _ev(proof, {{ d.e_sum }}), R), R
-        );
-        {%- endfor %}
-        // The rows and biases of the running sums get the γ power of their domain's identity.
-        uint256[] memory gSum = new uint256[]({{ domains.len() }});
-        for (uint256 d = 0; d < {{ domains.len() }}; ++d) {
-            gSum[d] = _identity(st, d, st.sumC[d]);
+    /// The running-sum identity (sumcheck::identity), last: s(ζω) − s(ζ) − Σ δᵏ·term_k with the LogUp
+    /// term last. Its γ power then scales the rows' and the LogUp term's bias coefficients.
+    function _runningSum(State memory st, bytes calldata proof) internal pure {
+        uint256 dl = st.deltaPow;
+        uint256 c = addmod(_ev(proof, {{ e_m + 3 }}), R - _ev(proof, {{ e_m + 2 }}), R);
+        c = addmod(addmod(c, st.sumC, R), R - mulmod(dl, st.logupC, R), R);
+        uint256 g = _identity(st, c);
+        uint256 gdl = mulmod(g, R - dl, R);
+        for (uint256 k = 0; k < {{ layers.len() }}; ++k) {
+            st.rowF[k] = mulmod(st.rowF[k], g, R);
+            st.biasE[k] = addmod(st.biasE[k], mulmod(gdl, st.biasL[k], R), R);
         }
-        {%- for l in layers %}
-        st.rowF[{{ l.k }}] = mulmod(st.rowF[{{ l.k }}], gSum[{{ l.din }}], R);
-        st.biasE[{{ l.k }}] = addmod(st.biasE[{{ l.k }}], mulmod(st.biasS[{{ l.k }}], gSum[{{ l.dout }}], R), R);
-        {%- endfor %}
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Folds every opening claim: claim e < N_EVALS opens evaluation e, then one quotient claim per
-    /// domain; claim i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k)
-    /// and LHS = Σ ρᵏ·π_k, one ecMul per base point.
+    /// Folds every opening claim: claim e < N_EVALS opens evaluation e, then the quotient claim; claim
+    /// i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k) and
+    /// LHS = Σ ρᵏ·π_k, one ecMul per base point.
     function _accumulate(State memory st, bytes calldata proof) internal view {
         uint256[] memory coef = new uint256[](N_COMMITS);
-        uint256 nuPow = _evalClaims(st, proof, coef);
-        // Quotient claims at ζ: [Σ γᵏ lin_k] − Z_d(ζ)·[Q_d] opens to −Σ γᵏ c_k.
-        uint256[] memory nuQ = new uint256[]({{ domains.len() }});
-        {%- for d in domains %}
-        nuQ[{{ d.index }}] = nuPow;
-        coef[{{ d.quotient }}] = addmod(coef[{{ d.quotient }}], mulmod(nuPow, addmod(1, R - _pow2(st.zeta, {{ d.log_size }}), R), R), R);
-        st.gAcc = addmod(st.gAcc, mulmod(nuPow, R - st.domC[{{ d.index }}], R), R);
-        nuPow = mulmod(nuPow, st.nu, R);
-        {%- endfor %}
-        _msmCommits(st, proof, coef);
-        // Table columns, weight rows and biases appear only inside the quotient claims.
+        uint256 nuQ = _evalClaims(st, proof, coef);
+        // The quotient claim at ζ: [Σ γᵏ lin_k] − Z_H(ζ)·[Q] opens to −Σ γᵏ c_k.
+        coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], mulmod(nuQ, addmod(1, R - _pow2(st.zeta, LOG_N), R), R), R);
+        st.gAcc = addmod(st.gAcc, mulmod(nuQ, R - st.idC, R), R);
+        for (uint256 b = 0; b < N_COMMITS; ++b) {
+            _mulAdd(st.rhs, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
+        }
+        // Table columns, weight rows and biases appear only inside the quotient claim.
         {%- for t in table_points %}
-        _mulAdd(st.rhs, {{ t.0 }}, {{ t.1 }}, mulmod(nuQ[{{ table_dom }}], st.tableCoef[{{ loop.index0 }}], R));
+        _mulAdd(st.rhs, {{ t.0 }}, {{ t.1 }}, mulmod(nuQ, st.tableCoef[{{ loop.index0 }}], R));
         {%- endfor %}
+        uint256[] memory la = _lagrange(st.alpha, {{ max_rows }});
         {%- for l in layers %}
-        _msmRows(st, ROWS_{{ l.k }}, {{ l.out_log }}, {{ l.out_omega }}, {{ l.out_len }}, mulmod(nuQ[{{ l.din }}], st.rowF[{{ l.k }}], R));
-        _mulAdd(st.rhs, {{ l.bias_x }}, {{ l.bias_y }}, mulmod(nuQ[{{ l.dout }}], st.biasE[{{ l.k }}], R));
+        _msmRows(st, ROWS_{{ l.k }}, la, {{ l.out_len }}, mulmod(nuQ, st.rowF[{{ l.k }}], R));
+        _mulAdd(st.rhs, {{ l.bias_x }}, {{ l.bias_y }}, mulmod(nuQ, st.biasE[{{ l.k }}], R));
         {%- endfor %}
         // −v·G.
         _mulAdd(st.rhs, 1, 2, R - st.gAcc);
-        // Openings: LHS = Σ ρᵏ·π_k, RHS += Σ ρᵏ·z_k·π_k.
-        for (uint256 k = 0; k < N_POINTS; ++k) {
+        // Openings at ζ and ζω: LHS = π₀ + ρ·π₁, RHS += ζ·π₀ + ρ·ζω·π₁.
+        uint256[2] memory pts = [st.zeta, mulmod(st.zeta, OMEGA, R)];
+        for (uint256 k = 0; k < 2; ++k) {
             uint256 px = _w(proof, W_OPENINGS + 2 * k);
             uint256 py = _w(proof, W_OPENINGS + 2 * k + 1);
             _mulAdd(st.lhs, px, py, st.rhoPow[k]);
-            _mulAdd(st.rhs, px, py, mulmod(st.rhoPow[k], st.points[k], R));
+            _mulAdd(st.rhs, px, py, mulmod(st.rhoPow[k], pts[k], R));
         }
     }
 
@@ -442,7 +415,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         returns (uint256 nuPow)
     {
         bytes memory src = EVAL_SRC;
-        uint256[] memory rhoPow = st.rhoPow;
+        uint256 rho = st.rho;
         uint256 nu = st.nu;
         uint256 gAcc;
         nuPow = 1;
@@ -453,7 +426,8 @@ contract {{ contract_name }} is IZkTorchVerifier {
                 let word := mload(add(srcPtr, mul(e, 3)))
                 let base := shr(240, word)
                 let pt := and(shr(232, word), 0xff)
-                let c := mulmod(mload(add(rhoPow, shl(5, add(pt, 1)))), nuPow, R)
+                let c := nuPow
+                if pt { c := mulmod(rho, nuPow, R) }
                 let slot := add(coef, shl(5, add(base, 1)))
                 mstore(slot, addmod(mload(slot), c, R))
                 gAcc := addmod(gAcc, mulmod(c, calldataload(add(evals, shl(5, e))), R), R)
@@ -463,20 +437,8 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.gAcc = gAcc;
     }
 
-    /// RHS += Σ coef[b]·C_b over the proof's commitments (rounds 1–2 before the scalars, 3–4 after).
-    function _msmCommits(State memory st, bytes calldata proof, uint256[] memory coef) internal view {
-        for (uint256 b = 0; b < N_COMMITS; ++b) {
-            uint256 word = b < R2_END ? 2 * b : W_SUMS + 2 * (b - R2_END);
-            _mulAdd(st.rhs, _w(proof, word), _w(proof, word + 1), coef[b]);
-        }
-    }
-
-    /// RHS += f·Σ_i L_i(α)·[W_i] over a layer's rows (f = x(ζ)·ν·γ·(−δʲ) from the linear sum claim).
-    function _msmRows(State memory st, bytes memory rows, uint256 logM, uint256 omega, uint256 count, uint256 f)
-        internal
-        view
-    {
-        uint256[] memory r = _lagrange(st.alpha, logM, omega, count);
+    /// RHS += f·Σ_i L_i(α)·[W_i] over a layer's rows (f = ν·γ·(−δᵏ)·x(ζ) from the linear zero-sum term).
+    function _msmRows(State memory st, bytes memory rows, uint256[] memory la, uint256 count, uint256 f) internal view {
         for (uint256 i = 0; i < count; ++i) {
             uint256 px;
             uint256 py;
@@ -484,7 +446,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
                 px := mload(add(rows, add(0x20, shl(6, i))))
                 py := mload(add(rows, add(0x40, shl(6, i))))
             }
-            _mulAdd(st.rhs, px, py, mulmod(f, r[i], R));
+            _mulAdd(st.rhs, px, py, mulmod(f, la[i], R));
         }
     }
 
@@ -558,15 +520,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
         return x;
     }
 
-    /// L_j(z) for j < count over the domain of size 2^logN (poly::Domain::lagrange_at), one inversion.
-    function _lagrange(uint256 z, uint256 logN, uint256 omega, uint256 count)
-        internal
-        view
-        returns (uint256[] memory l)
-    {
-        uint256 zh = addmod(_pow2(z, logN), R - 1, R);
+    /// L_j(z) for j < count over H (poly::Domain::lagrange_at), with one inversion.
+    function _lagrange(uint256 z, uint256 count) internal view returns (uint256[] memory l) {
+        uint256 zh = addmod(_pow2(z, LOG_N), R - 1, R);
         if (zh == 0) revert DegenerateChallenge();
-        uint256 n = 1 << logN;
+        uint256 n = 1 << LOG_N;
         l = new uint256[](count);
         uint256[] memory d = new uint256[](count);
         uint256[] memory w = new uint256[](count);
@@ -577,7 +535,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
             d[j] = mulmod(n, addmod(z, R - pw, R), R);
             l[j] = acc;
             acc = mulmod(acc, d[j], R);
-            pw = mulmod(pw, omega, R);
+            pw = mulmod(pw, OMEGA, R);
         }
         uint256 inv = _inv(acc);
         for (uint256 j = count; j > 0; --j) {
@@ -587,19 +545,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
         }
     }
 
-    /// Σ v_j·L_j(z): a public vector's polynomial at z (poly::Domain::evaluate_public).
-    function _evalPublic(uint256[] memory v, uint256 z, uint256 logN, uint256 omega) internal view returns (uint256 s) {
-        uint256[] memory l = _lagrange(z, logN, omega, v.length);
-        for (uint256 j = 0; j < v.length; ++j) {
-            s = addmod(s, mulmod(v[j], l[j], R), R);
-        }
-    }
-
-    /// K_M(α, ζ) = (ζ·Z_M(α) − α·Z_M(ζ)) / (M·(α − ζ)) (protocol::lagrange_kernel).
-    function _kernel(uint256 logM, uint256 alpha, uint256 zeta) internal view returns (uint256) {
-        uint256 za = addmod(_pow2(alpha, logM), R - 1, R);
-        uint256 zz = addmod(_pow2(zeta, logM), R - 1, R);
+    /// K(α, ζ) = (ζ·Z_H(α) − α·Z_H(ζ)) / (n·(α − ζ)) (protocol::lagrange_kernel).
+    function _kernel(uint256 alpha, uint256 zeta) internal view returns (uint256) {
+        uint256 za = addmod(_pow2(alpha, LOG_N), R - 1, R);
+        uint256 zz = addmod(_pow2(zeta, LOG_N), R - 1, R);
         uint256 num = addmod(mulmod(zeta, za, R), R - mulmod(alpha, zz, R), R);
-        return mulmod(num, _inv(mulmod(1 << logM, addmod(alpha, R - zeta, R), R)), R);
+        return mulmod(num, _inv(mulmod(1 << LOG_N, addmod(alpha, R - zeta, R), R)), R);
     }
 }

@@ -33,8 +33,6 @@ contract SampleVerifier is IZkTorchVerifier {
     error OutputOutOfWindow(uint256 index);
     /// A challenge landed on a domain point (probability ~2^-250).
     error DegenerateChallenge();
-    /// The lookup sums of the blocks do not match the table sum.
-    error LookupSumMismatch();
     /// The final pairing-product check failed.
     error PairingFailed();
     /// A precompile call failed.
@@ -48,7 +46,7 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xa2b9ae17a939cd94c241936574098e93a120e748420a6bce1013b52f3b992e2b;
+        0xbebf6dd79fc89cccb90845f02218ea025f7d4ead7038058ce3dfbe9b7e6d7fa6;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -65,28 +63,27 @@ contract SampleVerifier is IZkTorchVerifier {
     uint256 internal constant TWO_S = 128;
     uint256 internal constant REM_SCALE = 2;
 
-    // Proof layout (protocol::Layout), in 32-byte words.
-    uint256 internal constant PROOF_WORDS = 50;
-    uint256 internal constant N_COMMITS = 13;
-    uint256 internal constant N_EVALS = 13;
-    uint256 internal constant N_POINTS = 3;
-    uint256 internal constant R2_END = 9;
-    uint256 internal constant W_SCALARS = 18;
-    uint256 internal constant W_SUMS = 23;
-    uint256 internal constant W_QUOTIENTS = 27;
-    uint256 internal constant W_EVALS = 31;
-    uint256 internal constant W_OPENINGS = 44;
+    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, 2 openings.
+    uint256 internal constant PROOF_WORDS = 37;
+    uint256 internal constant N_COMMITS = 11;
+    uint256 internal constant N_EVALS = 11;
+    uint256 internal constant W_EVALS = 22;
+    uint256 internal constant W_OPENINGS = 33;
+    // The model's one domain H (every tensor and the table): |H| = 2^LOG_N, generator OMEGA.
+    uint256 internal constant LOG_N = 10;
+    uint256 internal constant OMEGA =
+        3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266;
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, k = ζ·ω_k).
+    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, 1 = ζ·ω).
     /// Mirrors `Layout::eval_sources`.
     bytes internal constant EVAL_SRC =
-        hex"000000000100000200000600000300000400000700000500000800000900000901000a00000a02";
-    /// Layer 0 (layer 0: 4x4 Relu): weight row commitments [W_i]₁, x ‖ y each.
+        hex"000000000100000200000600000300000400000700000500000800000900000901";
+    /// Layer 0 (4x4 Relu): weight row commitments [W_i]₁, x ‖ y each.
     bytes internal constant ROWS_0 =
-        hex"1b6c0ce6105779740f71b891bb90fb4f08972b9c879a36aaf20d7f401e0ede0e0f2d08109b2985c0f4967c07adbb18580c1d6a915e747d49634e70ef3dcb09fa2f118469fe9cc114df8daaef05315397a1cb8490f61b22212ba6acbc71cd42352d7137d90c7704e245b19156b6140b93b8eb944107fe41e5b6e16c7d3f69e19709bedf7a9a54e66093e69d1bb654e7d050d9698be7fef1c890e65cd7c18db6ce021a6ac30b3828a095fc160a8e105930544fbf42fbd1ffb18085be4f93c894ae1464340798a4bbdeed5ade73049adaa04a2fd0bbcd689fcdedb77d9cf50040110b79c55e80af7d69f77dfdaef36a838adbb8391aa2f57282ada4d414d215a0ed";
-    /// Layer 1 (layer 1: 4x4 Relu): weight row commitments [W_i]₁, x ‖ y each.
+        hex"07aac4cd9cab027dc1f45c5417d63b1134bf0493812a6ebb41d865f86b21364403f5151a17cedd4f7b07cff8e6f2f78a22311b8ef1dfb1084d7939b207b6300b1f91774c222bd72a18513a8a03c50da74f0ea576072bd6bd01752bf8f87f156d0a2ff2f27a752330d9a310d75fe54ff70735e5a86f673583bf83edaa3cc62cb504b06f3eab32600cfe209ff65299fadc568994d283d6ab0a33ab91d39c5f6fcd2ac1c8822da27c3c9812fdcc540cf331e47987dc4fbc778d81b64fee964e48d62adc2723c78587582513178480304dac63f90c5039caf890b410c2bb4e7eb8310fc03e267431394c608df18d0134befbc8f7ed62ea746118fd41abbe8307333a";
+    /// Layer 1 (4x4 Relu): weight row commitments [W_i]₁, x ‖ y each.
     bytes internal constant ROWS_1 =
-        hex"2ee0d79727d060c3a521d0535966dcdb9cd88354a581df279e9da5d47b0a04b00ac35007003bd944f838ed5a4a828a657e82ffa3f53b550b10bf64a9b96a77f520d5ee83da26b86e0b5908f95e2040f4bf7efa45e99eb73b002c51ed9bd593b40d3cbc47d3f2f2976f2ef1483ada12443e5a2feb64acd893ebffed5bc279148b1370080bca1f0f52ca72d6e4c77df1435cead7e1bbe113daf56ecc198c7ab375289de311458fb9647073a036cc59f7ef50e2a6a555d6789b005340c802f2a11726d1502742e3f7c952a7569aa6d2e13360cf6b51177812d938ec19219d87838022163405f308c9140c55018604ba4be125561dbfdb6fa9587838cadf28d5aeab";
+        hex"0988adf8ca31284a237a55f0260db67979e71279f1c1fac040bc44945bc8f79403a95419e8098e3cc9614dd3d70965ca8913b116c9ce6f18da38881016ca0a521a5003358d319ecdd0067cdb6adbb6a65c4d2517f35e6453fdfa0c22096571dc18cef728c4a0c34476be1b25c707b9bca2f49eaf6c09c3b4e0b70096b6954862012d8870940932a936f61bea73d6adf1c0054c2f160b31fc9e0d753e3dde84da229e853abe39033f151f6ba51a60157e807ba7b1b8252012944375ec414982961a16d70875a957a79e0bf235827512f48fcef2e6a86db3b22dc5a47761c6ac1316bc314ccfbd16eed4cb977e698f908f72c3ab41d6e1846d0f9e5d5d4d6aaf62";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -99,30 +96,29 @@ contract SampleVerifier is IZkTorchVerifier {
         uint256 zeta;
         uint256 nu;
         uint256 rho;
-        // Public tensors at ζ and the previous layer's output.
+        // Public tensors at ζ, the previous layer's output, K(α, ζ).
         uint256 inZeta;
         uint256 outZeta;
         uint256 zPrev;
+        uint256 kernel;
         // Lookup tuples of the current layer: a, b without the bias, κ.
         uint256 a;
         uint256 bc;
         uint256 kappa;
-        // γᵏ for the next identity, δʲ for the next sum claim, Σσ.
+        // γᵏ for the next identity; δᵏ for the next zero-sum term.
         uint256 gammaPow;
         uint256 deltaPow;
-        uint256 sigmaTotal;
-        // Per domain: Σ γᵏ·c_k of the identities, and the running-sum identity's scalar part.
-        uint256[] domC;
-        uint256[] sumC;
-        // Per layer: coefficient of Σ L_i(α)·[W_i] in the in-domain running sum, and of [bias] in the
-        // lookup identity (γ-weighted) and in the out-domain running sum.
+        // Σ γᵏ·c_k of the block identities; the running-sum identity's scalar part; the LogUp term.
+        uint256 idC;
+        uint256 sumC;
+        uint256 logupC;
+        // Per layer: coefficient of Σ L_i(α)·[W_i] in the running-sum identity; coefficient of [bias]
+        // in the lookup identity (γ-weighted) and inside the LogUp term.
         uint256[] rowF;
         uint256[] biasE;
-        uint256[] biasS;
+        uint256[] biasL;
         uint256[3] tableCoef;
-        // Points ζ, ζ·ω_d and ρ powers.
-        uint256[] points;
-        uint256[] rhoPow;
+        uint256[2] rhoPow;
         // Σ over claims of ρ^pt·νⁱ·vᵢ, and the two pairing arguments.
         uint256 gAcc;
         uint256[2] lhs;
@@ -147,11 +143,9 @@ contract SampleVerifier is IZkTorchVerifier {
     {
         // Step 1 — decode (Proof::from_bytes): exact length, points canonical and on the curve, scalars < r.
         if (proof.length != PROOF_WORDS * 32) revert ProofLength(PROOF_WORDS * 32, proof.length);
-        _checkPoints(proof, 0, R2_END);
-        _checkScalars(proof, W_SCALARS, W_SUMS - W_SCALARS);
-        _checkPoints(proof, W_SUMS, N_COMMITS - R2_END);
+        _checkPoints(proof, 0, N_COMMITS);
         _checkScalars(proof, W_EVALS, N_EVALS);
-        _checkPoints(proof, W_OPENINGS, N_POINTS);
+        _checkPoints(proof, W_OPENINGS, 2);
 
         // Step 2 — public values (verifier::check_public): counts, window, int256 → Fr.
         if (inputs.length != PUBLIC_INPUTS || outputs.length != OUTPUTS) {
@@ -164,48 +158,30 @@ contract SampleVerifier is IZkTorchVerifier {
         State memory st;
         _replay(st, proof, pubIn, pubOut);
 
-        // Step 4 — public tensors at ζ and the evaluation points.
-        st.outZeta = _evalPublic(
-            pubOut,
-            st.zeta,
-            2,
-            21_888_242_871_839_275_217_838_484_774_961_031_246_007_050_428_528_088_939_761_107_053_157_389_710_902
-        );
-        st.inZeta = _evalPublic(
-            pubIn,
-            st.zeta,
-            2,
-            21_888_242_871_839_275_217_838_484_774_961_031_246_007_050_428_528_088_939_761_107_053_157_389_710_902
-        );
-        st.points = new uint256[](N_POINTS);
-        st.rhoPow = new uint256[](N_POINTS);
-        st.points[0] = st.zeta;
+        // Step 4 — public tensors at ζ (zero-padded on H), K(α, ζ), ρ powers.
+        {
+            uint256[] memory lz = _lagrange(st.zeta, 4);
+            for (uint256 j = 0; j < OUTPUTS; ++j) {
+                st.outZeta = addmod(st.outZeta, mulmod(pubOut[j], lz[j], R), R);
+            }
+            for (uint256 j = 0; j < PUBLIC_INPUTS; ++j) {
+                st.inZeta = addmod(st.inZeta, mulmod(pubIn[j], lz[j], R), R);
+            }
+        }
+        st.kernel = _kernel(st.alpha, st.zeta);
         st.rhoPow[0] = 1;
-        st.points[1] = mulmod(
-            st.zeta,
-            21_888_242_871_839_275_217_838_484_774_961_031_246_007_050_428_528_088_939_761_107_053_157_389_710_902,
-            R
-        );
-        st.rhoPow[1] = mulmod(st.rhoPow[0], st.rho, R);
-        st.points[2] = mulmod(
-            st.zeta,
-            3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266,
-            R
-        );
-        st.rhoPow[2] = mulmod(st.rhoPow[1], st.rho, R);
+        st.rhoPow[1] = st.rho;
 
-        // Step 5 — block identities and sum claims at ζ (protocol::build_claims).
-        st.domC = new uint256[](2);
-        st.sumC = new uint256[](2);
+        // Step 5 — block identities and zero-sum terms at ζ (protocol::build_claims).
         st.rowF = new uint256[](2);
         st.biasE = new uint256[](2);
-        st.biasS = new uint256[](2);
+        st.biasL = new uint256[](2);
         st.gammaPow = 1;
         st.deltaPow = 1;
         _layer0(st, proof);
         _layer1(st, proof);
         _table(st, proof);
-        _runningSums(st, proof);
+        _runningSum(st, proof);
 
         // Step 6 — accumulation (accumulate::fold_commitments) and the decider's pairing (kzg::check_openings).
         _accumulate(st, proof);
@@ -297,21 +273,33 @@ contract SampleVerifier is IZkTorchVerifier {
         uint256[] memory pubOut
     ) internal pure {
         bytes32 s = keccak256("zkt-eth.transcript.v1");
-        s = keccak256(abi.encodePacked(s, uint256(1), VK_DIGEST));
-        s = keccak256(abi.encodePacked(s, uint256(2), pubIn.length, pubIn, pubOut.length, pubOut));
-        s = keccak256(abi.encodePacked(s, uint256(3), proof[0:384]));
+        s = keccak256(abi.encodePacked(s, uint256(1), uint256(1), VK_DIGEST));
+        s = keccak256(
+            abi.encodePacked(
+                s,
+                uint256(2),
+                pubIn.length + pubOut.length + 2,
+                pubIn.length,
+                pubIn,
+                pubOut.length,
+                pubOut
+            )
+        );
+        s = keccak256(abi.encodePacked(s, uint256(3), uint256(12), proof[0:384]));
         st.alpha = _squeeze(s, 1);
         st.theta = _squeeze(s, 2);
         st.beta = _squeeze(s, 3);
-        s = keccak256(abi.encodePacked(s, uint256(4), proof[384:W_SUMS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(4), uint256(6), proof[384:576]));
         st.delta = _squeeze(s, 4);
-        s = keccak256(abi.encodePacked(s, uint256(5), proof[W_SUMS * 32:W_QUOTIENTS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(5), uint256(2), proof[576:640]));
         st.gamma = _squeeze(s, 5);
-        s = keccak256(abi.encodePacked(s, uint256(6), proof[W_QUOTIENTS * 32:W_EVALS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(6), uint256(2), proof[640:W_EVALS * 32]));
         st.zeta = _squeeze(s, 6);
-        s = keccak256(abi.encodePacked(s, uint256(7), proof[W_EVALS * 32:W_OPENINGS * 32]));
+        s = keccak256(abi.encodePacked(s, uint256(7), N_EVALS, proof[W_EVALS * 32:W_OPENINGS * 32]));
         st.nu = _squeeze(s, 7);
-        s = keccak256(abi.encodePacked(s, uint256(8), proof[W_OPENINGS * 32:PROOF_WORDS * 32]));
+        s = keccak256(
+            abi.encodePacked(s, uint256(8), uint256(4), proof[W_OPENINGS * 32:PROOF_WORDS * 32])
+        );
         st.rho = _squeeze(s, 8);
     }
 
@@ -320,24 +308,11 @@ contract SampleVerifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────────────── step 5: block identities ──
-    /// Adds γᵏ·c to domain `d` and returns γᵏ (the identity combination of build_claims).
-    function _identity(State memory st, uint256 d, uint256 c) internal pure returns (uint256 g) {
+    /// Adds γᵏ·c to the block identities and returns γᵏ (the identity combination of build_claims).
+    function _identity(State memory st, uint256 c) internal pure returns (uint256 g) {
         g = st.gammaPow;
-        st.domC[d] = addmod(st.domC[d], mulmod(g, c, R), R);
+        st.idC = addmod(st.idC, mulmod(g, c, R), R);
         st.gammaPow = mulmod(g, st.gamma, R);
-    }
-
-    /// A sum claim Σ term = total on domain `d` (sumcheck::identity): adds δʲ·(total/n − term.c) and
-    /// returns −δʲ, the factor of the term's linear part.
-    function _sum(State memory st, uint256 d, uint256 totalOverN, uint256 termC)
-        internal
-        pure
-        returns (uint256 f)
-    {
-        uint256 dp = st.deltaPow;
-        st.sumC[d] = addmod(st.sumC[d], mulmod(dp, addmod(totalOverN, R - termC, R), R), R);
-        st.deltaPow = mulmod(dp, st.delta, R);
-        f = R - dp;
     }
 
     /// The compressed lookup tuples without the bias (blocks/lookup.rs `tuples`):
@@ -352,38 +327,16 @@ contract SampleVerifier is IZkTorchVerifier {
         );
     }
 
-    /// Layer 0: linear (blocks/linear.rs sum_terms), add (blocks/add.rs) and lookup (blocks/lookup.rs).
-    function _layer0(State memory st, bytes calldata proof) internal view {
+    /// Layer 0 (4x4 Relu): linear (blocks/linear.rs sum_term), add (blocks/add.rs) and lookup
+    /// (blocks/lookup.rs).
+    function _layer0(State memory st, bytes calldata proof) internal pure {
         uint256 x = st.inZeta;
         uint256 y = _ev(proof, 0);
-        uint256 sum = _w(proof, 18);
-        // Input side Σ f·x = S: f(ζ)·x(ζ) = x(ζ)·Σ L_i(α)[W_i] stays linear in the rows.
-        st.rowF[0] = mulmod(
-            _sum(
-                st,
-                0,
-                mulmod(
-                    sum,
-                    16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713,
-                    R
-                ),
-                0
-            ),
-            x,
-            R
-        );
-        // Output side Σ K(α,·)·y = S.
-        uint256 kern = _kernel(2, st.alpha, st.zeta);
-        _sum(
-            st,
-            0,
-            mulmod(
-                sum,
-                16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713,
-                R
-            ),
-            mulmod(kern, y, R)
-        );
+        // Zero-sum term δᵏ·(f·x − K·y): the running-sum identity gets +δᵏ·K·y, rows get −δᵏ·x.
+        uint256 dp = st.deltaPow;
+        st.sumC = addmod(st.sumC, mulmod(dp, mulmod(st.kernel, y, R), R), R);
+        st.rowF[0] = mulmod(R - dp, x, R);
+        st.deltaPow = mulmod(dp, st.delta, R);
         uint256 q = _ev(proof, 1);
         uint256 z = _ev(proof, 2);
         _tuples(st, 1, y, q, z);
@@ -391,60 +344,27 @@ contract SampleVerifier is IZkTorchVerifier {
         st.zPrev = z;
     }
 
-    /// Layer 0: lookup identity h·(β+a)·(β+b) − 1 and sum claim Σ (2β + a + b)·h = σ.
+    /// Layer 0: lookup identity h·(β+a)·(β+b) − 1 and the share (2β + a + b)·h of the LogUp term.
     function _lookup0(State memory st, bytes calldata proof) internal pure {
         uint256 h = _ev(proof, 3);
         uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        uint256 g = _identity(st, 0, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
+        uint256 g = _identity(st, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
         st.biasE[0] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        uint256 sigma = _w(proof, 19);
-        uint256 termC = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
-        uint256 f = _sum(
-            st,
-            0,
-            mulmod(
-                sigma,
-                16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713,
-                R
-            ),
-            termC
-        );
-        st.biasS[0] = mulmod(f, mulmod(h, st.kappa, R), R);
-        st.sigmaTotal = addmod(st.sigmaTotal, sigma, R);
+        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
+        st.logupC = addmod(st.logupC, share, R);
+        st.biasL[0] = mulmod(h, st.kappa, R);
     }
 
-    /// Layer 1: linear (blocks/linear.rs sum_terms), add (blocks/add.rs) and lookup (blocks/lookup.rs).
-    function _layer1(State memory st, bytes calldata proof) internal view {
+    /// Layer 1 (4x4 Relu): linear (blocks/linear.rs sum_term), add (blocks/add.rs) and lookup
+    /// (blocks/lookup.rs).
+    function _layer1(State memory st, bytes calldata proof) internal pure {
         uint256 x = st.zPrev;
         uint256 y = _ev(proof, 4);
-        uint256 sum = _w(proof, 20);
-        // Input side Σ f·x = S: f(ζ)·x(ζ) = x(ζ)·Σ L_i(α)[W_i] stays linear in the rows.
-        st.rowF[1] = mulmod(
-            _sum(
-                st,
-                0,
-                mulmod(
-                    sum,
-                    16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713,
-                    R
-                ),
-                0
-            ),
-            x,
-            R
-        );
-        // Output side Σ K(α,·)·y = S.
-        uint256 kern = _kernel(2, st.alpha, st.zeta);
-        _sum(
-            st,
-            0,
-            mulmod(
-                sum,
-                16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713,
-                R
-            ),
-            mulmod(kern, y, R)
-        );
+        // Zero-sum term δᵏ·(f·x − K·y): the running-sum identity gets +δᵏ·K·y, rows get −δᵏ·x.
+        uint256 dp = st.deltaPow;
+        st.sumC = addmod(st.sumC, mulmod(dp, mulmod(st.kernel, y, R), R), R);
+        st.rowF[1] = mulmod(R - dp, x, R);
+        st.deltaPow = mulmod(dp, st.delta, R);
         uint256 q = _ev(proof, 5);
         uint256 z = st.outZeta;
         _tuples(st, 1, y, q, z);
@@ -452,140 +372,101 @@ contract SampleVerifier is IZkTorchVerifier {
         st.zPrev = z;
     }
 
-    /// Layer 1: lookup identity h·(β+a)·(β+b) − 1 and sum claim Σ (2β + a + b)·h = σ.
+    /// Layer 1: lookup identity h·(β+a)·(β+b) − 1 and the share (2β + a + b)·h of the LogUp term.
     function _lookup1(State memory st, bytes calldata proof) internal pure {
         uint256 h = _ev(proof, 6);
         uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        uint256 g = _identity(st, 0, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
+        uint256 g = _identity(st, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
         st.biasE[1] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        uint256 sigma = _w(proof, 21);
-        uint256 termC = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
-        uint256 f = _sum(
-            st,
-            0,
-            mulmod(
-                sigma,
-                16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713,
-                R
-            ),
-            termC
-        );
-        st.biasS[1] = mulmod(f, mulmod(h, st.kappa, R), R);
-        st.sigmaTotal = addmod(st.sigmaTotal, sigma, R);
+        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
+        st.logupC = addmod(st.logupC, share, R);
+        st.biasL[1] = mulmod(h, st.kappa, R);
     }
 
-    /// Table side (blocks/lookup.rs table_check): g·(β + T) − m with T's columns left committed,
-    /// Σ g = σ_T, and Σσ = σ_T.
+    /// Table side (blocks/lookup.rs table_identity): g·(β + T) − m with T's columns left committed;
+    /// its LogUp share is −g.
     function _table(State memory st, bytes calldata proof) internal pure {
         uint256 m = _ev(proof, 7);
         uint256 g = _ev(proof, 8);
-        uint256 k = _identity(st, 1, addmod(mulmod(g, st.beta, R), R - m, R));
+        uint256 k = _identity(st, addmod(mulmod(g, st.beta, R), R - m, R));
         uint256 kg = mulmod(k, g, R);
         st.tableCoef[0] = kg;
         st.tableCoef[1] = mulmod(kg, st.theta, R);
         st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
-        uint256 sigma = _w(proof, 22);
-        _sum(
-            st,
-            1,
-            mulmod(
-                sigma,
-                21_866_867_634_659_744_680_037_180_739_646_672_280_844_703_888_306_253_060_159_436_409_049_855_557_633,
-                R
-            ),
-            g
-        );
-        if (sigma != st.sigmaTotal) revert LookupSumMismatch();
+        st.logupC = addmod(st.logupC, R - g, R);
     }
 
-    /// Running-sum identities, one per domain, after all block identities (their γ powers follow).
-    function _runningSums(State memory st, bytes calldata proof) internal pure {
-        st.sumC[0] = addmod(st.sumC[0], addmod(_ev(proof, 10), R - _ev(proof, 9), R), R);
-        st.sumC[1] = addmod(st.sumC[1], addmod(_ev(proof, 12), R - _ev(proof, 11), R), R);
-        // The rows and biases of the running sums get the γ power of their domain's identity.
-        uint256[] memory gSum = new uint256[](2);
-        for (uint256 d = 0; d < 2; ++d) {
-            gSum[d] = _identity(st, d, st.sumC[d]);
+    /// The running-sum identity (sumcheck::identity), last: s(ζω) − s(ζ) − Σ δᵏ·term_k with the LogUp
+    /// term last. Its γ power then scales the rows' and the LogUp term's bias coefficients.
+    function _runningSum(State memory st, bytes calldata proof) internal pure {
+        uint256 dl = st.deltaPow;
+        uint256 c = addmod(_ev(proof, 10), R - _ev(proof, 9), R);
+        c = addmod(addmod(c, st.sumC, R), R - mulmod(dl, st.logupC, R), R);
+        uint256 g = _identity(st, c);
+        uint256 gdl = mulmod(g, R - dl, R);
+        for (uint256 k = 0; k < 2; ++k) {
+            st.rowF[k] = mulmod(st.rowF[k], g, R);
+            st.biasE[k] = addmod(st.biasE[k], mulmod(gdl, st.biasL[k], R), R);
         }
-        st.rowF[0] = mulmod(st.rowF[0], gSum[0], R);
-        st.biasE[0] = addmod(st.biasE[0], mulmod(st.biasS[0], gSum[0], R), R);
-        st.rowF[1] = mulmod(st.rowF[1], gSum[0], R);
-        st.biasE[1] = addmod(st.biasE[1], mulmod(st.biasS[1], gSum[0], R), R);
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Folds every opening claim: claim e < N_EVALS opens evaluation e, then one quotient claim per
-    /// domain; claim i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k)
-    /// and LHS = Σ ρᵏ·π_k, one ecMul per base point.
+    /// Folds every opening claim: claim e < N_EVALS opens evaluation e, then the quotient claim; claim
+    /// i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k) and
+    /// LHS = Σ ρᵏ·π_k, one ecMul per base point.
     function _accumulate(State memory st, bytes calldata proof) internal view {
         uint256[] memory coef = new uint256[](N_COMMITS);
-        uint256 nuPow = _evalClaims(st, proof, coef);
-        // Quotient claims at ζ: [Σ γᵏ lin_k] − Z_d(ζ)·[Q_d] opens to −Σ γᵏ c_k.
-        uint256[] memory nuQ = new uint256[](2);
-        nuQ[0] = nuPow;
-        coef[11] = addmod(coef[11], mulmod(nuPow, addmod(1, R - _pow2(st.zeta, 2), R), R), R);
-        st.gAcc = addmod(st.gAcc, mulmod(nuPow, R - st.domC[0], R), R);
-        nuPow = mulmod(nuPow, st.nu, R);
-        nuQ[1] = nuPow;
-        coef[12] = addmod(coef[12], mulmod(nuPow, addmod(1, R - _pow2(st.zeta, 10), R), R), R);
-        st.gAcc = addmod(st.gAcc, mulmod(nuPow, R - st.domC[1], R), R);
-        nuPow = mulmod(nuPow, st.nu, R);
-        _msmCommits(st, proof, coef);
-        // Table columns, weight rows and biases appear only inside the quotient claims.
+        uint256 nuQ = _evalClaims(st, proof, coef);
+        // The quotient claim at ζ: [Σ γᵏ lin_k] − Z_H(ζ)·[Q] opens to −Σ γᵏ c_k.
+        coef[N_COMMITS - 1] =
+            addmod(coef[N_COMMITS - 1], mulmod(nuQ, addmod(1, R - _pow2(st.zeta, LOG_N), R), R), R);
+        st.gAcc = addmod(st.gAcc, mulmod(nuQ, R - st.idC, R), R);
+        for (uint256 b = 0; b < N_COMMITS; ++b) {
+            _mulAdd(st.rhs, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
+        }
+        // Table columns, weight rows and biases appear only inside the quotient claim.
         _mulAdd(
             st.rhs,
             14_153_950_791_583_355_689_235_438_286_336_253_246_326_339_511_848_406_465_056_765_456_225_714_677_498,
             8_668_604_650_024_211_814_140_614_073_773_637_708_056_552_896_966_007_344_082_522_351_130_905_597_277,
-            mulmod(nuQ[1], st.tableCoef[0], R)
+            mulmod(nuQ, st.tableCoef[0], R)
         );
         _mulAdd(
             st.rhs,
             13_113_856_422_410_310_999_775_083_570_411_433_665_643_482_283_311_563_900_362_092_732_869_726_592_613,
             5_578_379_334_043_363_559_505_667_163_767_476_185_812_685_618_595_986_669_929_991_657_354_993_774_388,
-            mulmod(nuQ[1], st.tableCoef[1], R)
+            mulmod(nuQ, st.tableCoef[1], R)
         );
         _mulAdd(
             st.rhs,
             12_947_200_530_482_885_020_687_264_912_016_482_483_787_524_889_520_293_672_283_195_120_057_194_745_703,
             13_186_366_751_071_134_879_151_101_690_220_548_229_537_870_481_859_312_932_075_907_604_493_013_906_725,
-            mulmod(nuQ[1], st.tableCoef[2], R)
+            mulmod(nuQ, st.tableCoef[2], R)
         );
-        _msmRows(
-            st,
-            ROWS_0,
-            2,
-            21_888_242_871_839_275_217_838_484_774_961_031_246_007_050_428_528_088_939_761_107_053_157_389_710_902,
-            4,
-            mulmod(nuQ[0], st.rowF[0], R)
-        );
+        uint256[] memory la = _lagrange(st.alpha, 4);
+        _msmRows(st, ROWS_0, la, 4, mulmod(nuQ, st.rowF[0], R));
         _mulAdd(
             st.rhs,
-            13_320_810_850_235_634_297_420_652_558_110_342_103_389_940_120_834_178_057_511_226_316_095_459_344_017,
-            3_568_983_148_594_490_564_235_228_145_922_321_160_278_108_708_352_898_359_699_551_729_079_718_796_083,
-            mulmod(nuQ[0], st.biasE[0], R)
+            21_468_939_143_392_490_059_915_843_710_505_177_648_898_332_869_899_837_428_930_909_514_568_840_262_613,
+            7_165_538_299_020_568_901_774_207_873_814_734_376_830_744_123_561_516_574_680_311_030_120_693_072_676,
+            mulmod(nuQ, st.biasE[0], R)
         );
-        _msmRows(
-            st,
-            ROWS_1,
-            2,
-            21_888_242_871_839_275_217_838_484_774_961_031_246_007_050_428_528_088_939_761_107_053_157_389_710_902,
-            4,
-            mulmod(nuQ[0], st.rowF[1], R)
-        );
+        _msmRows(st, ROWS_1, la, 4, mulmod(nuQ, st.rowF[1], R));
         _mulAdd(
             st.rhs,
-            11_391_264_574_372_911_514_008_340_854_468_249_819_966_918_514_994_231_798_237_275_740_430_219_324_707,
-            11_618_076_768_369_960_596_190_054_374_942_919_695_230_401_837_209_771_059_576_042_935_595_562_018_960,
-            mulmod(nuQ[0], st.biasE[1], R)
+            19_239_693_846_366_449_073_763_824_359_224_747_574_983_565_880_389_503_087_849_282_322_215_122_983_011,
+            14_025_761_619_200_058_017_168_175_796_044_922_814_603_036_250_094_607_663_706_210_127_156_034_428_403,
+            mulmod(nuQ, st.biasE[1], R)
         );
         // −v·G.
         _mulAdd(st.rhs, 1, 2, R - st.gAcc);
-        // Openings: LHS = Σ ρᵏ·π_k, RHS += Σ ρᵏ·z_k·π_k.
-        for (uint256 k = 0; k < N_POINTS; ++k) {
+        // Openings at ζ and ζω: LHS = π₀ + ρ·π₁, RHS += ζ·π₀ + ρ·ζω·π₁.
+        uint256[2] memory pts = [st.zeta, mulmod(st.zeta, OMEGA, R)];
+        for (uint256 k = 0; k < 2; ++k) {
             uint256 px = _w(proof, W_OPENINGS + 2 * k);
             uint256 py = _w(proof, W_OPENINGS + 2 * k + 1);
             _mulAdd(st.lhs, px, py, st.rhoPow[k]);
-            _mulAdd(st.rhs, px, py, mulmod(st.rhoPow[k], st.points[k], R));
+            _mulAdd(st.rhs, px, py, mulmod(st.rhoPow[k], pts[k], R));
         }
     }
 
@@ -596,7 +477,7 @@ contract SampleVerifier is IZkTorchVerifier {
         returns (uint256 nuPow)
     {
         bytes memory src = EVAL_SRC;
-        uint256[] memory rhoPow = st.rhoPow;
+        uint256 rho = st.rho;
         uint256 nu = st.nu;
         uint256 gAcc;
         nuPow = 1;
@@ -607,7 +488,8 @@ contract SampleVerifier is IZkTorchVerifier {
                 let word := mload(add(srcPtr, mul(e, 3)))
                 let base := shr(240, word)
                 let pt := and(shr(232, word), 0xff)
-                let c := mulmod(mload(add(rhoPow, shl(5, add(pt, 1)))), nuPow, R)
+                let c := nuPow
+                if pt { c := mulmod(rho, nuPow, R) }
                 let slot := add(coef, shl(5, add(base, 1)))
                 mstore(slot, addmod(mload(slot), c, R))
                 gAcc := addmod(gAcc, mulmod(c, calldataload(add(evals, shl(5, e))), R), R)
@@ -617,27 +499,14 @@ contract SampleVerifier is IZkTorchVerifier {
         st.gAcc = gAcc;
     }
 
-    /// RHS += Σ coef[b]·C_b over the proof's commitments (rounds 1–2 before the scalars, 3–4 after).
-    function _msmCommits(State memory st, bytes calldata proof, uint256[] memory coef)
-        internal
-        view
-    {
-        for (uint256 b = 0; b < N_COMMITS; ++b) {
-            uint256 word = b < R2_END ? 2 * b : W_SUMS + 2 * (b - R2_END);
-            _mulAdd(st.rhs, _w(proof, word), _w(proof, word + 1), coef[b]);
-        }
-    }
-
-    /// RHS += f·Σ_i L_i(α)·[W_i] over a layer's rows (f = x(ζ)·ν·γ·(−δʲ) from the linear sum claim).
+    /// RHS += f·Σ_i L_i(α)·[W_i] over a layer's rows (f = ν·γ·(−δᵏ)·x(ζ) from the linear zero-sum term).
     function _msmRows(
         State memory st,
         bytes memory rows,
-        uint256 logM,
-        uint256 omega,
+        uint256[] memory la,
         uint256 count,
         uint256 f
     ) internal view {
-        uint256[] memory r = _lagrange(st.alpha, logM, omega, count);
         for (uint256 i = 0; i < count; ++i) {
             uint256 px;
             uint256 py;
@@ -645,7 +514,7 @@ contract SampleVerifier is IZkTorchVerifier {
                 px := mload(add(rows, add(0x20, shl(6, i))))
                 py := mload(add(rows, add(0x40, shl(6, i))))
             }
-            _mulAdd(st.rhs, px, py, mulmod(f, r[i], R));
+            _mulAdd(st.rhs, px, py, mulmod(f, la[i], R));
         }
     }
 
@@ -727,15 +596,11 @@ contract SampleVerifier is IZkTorchVerifier {
         return x;
     }
 
-    /// L_j(z) for j < count over the domain of size 2^logN (poly::Domain::lagrange_at), one inversion.
-    function _lagrange(uint256 z, uint256 logN, uint256 omega, uint256 count)
-        internal
-        view
-        returns (uint256[] memory l)
-    {
-        uint256 zh = addmod(_pow2(z, logN), R - 1, R);
+    /// L_j(z) for j < count over H (poly::Domain::lagrange_at), with one inversion.
+    function _lagrange(uint256 z, uint256 count) internal view returns (uint256[] memory l) {
+        uint256 zh = addmod(_pow2(z, LOG_N), R - 1, R);
         if (zh == 0) revert DegenerateChallenge();
-        uint256 n = 1 << logN;
+        uint256 n = 1 << LOG_N;
         l = new uint256[](count);
         uint256[] memory d = new uint256[](count);
         uint256[] memory w = new uint256[](count);
@@ -746,7 +611,7 @@ contract SampleVerifier is IZkTorchVerifier {
             d[j] = mulmod(n, addmod(z, R - pw, R), R);
             l[j] = acc;
             acc = mulmod(acc, d[j], R);
-            pw = mulmod(pw, omega, R);
+            pw = mulmod(pw, OMEGA, R);
         }
         uint256 inv = _inv(acc);
         for (uint256 j = count; j > 0; --j) {
@@ -756,23 +621,11 @@ contract SampleVerifier is IZkTorchVerifier {
         }
     }
 
-    /// Σ v_j·L_j(z): a public vector's polynomial at z (poly::Domain::evaluate_public).
-    function _evalPublic(uint256[] memory v, uint256 z, uint256 logN, uint256 omega)
-        internal
-        view
-        returns (uint256 s)
-    {
-        uint256[] memory l = _lagrange(z, logN, omega, v.length);
-        for (uint256 j = 0; j < v.length; ++j) {
-            s = addmod(s, mulmod(v[j], l[j], R), R);
-        }
-    }
-
-    /// K_M(α, ζ) = (ζ·Z_M(α) − α·Z_M(ζ)) / (M·(α − ζ)) (protocol::lagrange_kernel).
-    function _kernel(uint256 logM, uint256 alpha, uint256 zeta) internal view returns (uint256) {
-        uint256 za = addmod(_pow2(alpha, logM), R - 1, R);
-        uint256 zz = addmod(_pow2(zeta, logM), R - 1, R);
+    /// K(α, ζ) = (ζ·Z_H(α) − α·Z_H(ζ)) / (n·(α − ζ)) (protocol::lagrange_kernel).
+    function _kernel(uint256 alpha, uint256 zeta) internal view returns (uint256) {
+        uint256 za = addmod(_pow2(alpha, LOG_N), R - 1, R);
+        uint256 zz = addmod(_pow2(zeta, LOG_N), R - 1, R);
         uint256 num = addmod(mulmod(zeta, za, R), R - mulmod(alpha, zz, R), R);
-        return mulmod(num, _inv(mulmod(1 << logM, addmod(alpha, R - zeta, R), R)), R);
+        return mulmod(num, _inv(mulmod(1 << LOG_N, addmod(alpha, R - zeta, R), R)), R);
     }
 }

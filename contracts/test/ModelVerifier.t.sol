@@ -98,7 +98,6 @@ abstract contract FixtureTest is CheatcodeTest {
         if (_eq(name, "InputOutOfWindow")) return SampleVerifier.InputOutOfWindow.selector;
         if (_eq(name, "OutputOutOfWindow")) return SampleVerifier.OutputOutOfWindow.selector;
         if (_eq(name, "DegenerateChallenge")) return SampleVerifier.DegenerateChallenge.selector;
-        if (_eq(name, "LookupSumMismatch")) return SampleVerifier.LookupSumMismatch.selector;
         if (_eq(name, "PairingFailed")) return SampleVerifier.PairingFailed.selector;
         if (_eq(name, "PrecompileFailed")) return SampleVerifier.PrecompileFailed.selector;
         revert(string.concat("unknown verifier error ", name, ": update ModelVerifier.t.sol"));

@@ -12,24 +12,25 @@
 //!
 //! i.e. `q = ⌊(acc + 2^(s−1)) / 2^s⌋` exactly (r is an integer because `acc` and `q` are). Tuples
 //! are compressed with `θ`; with `h = 1/((β+a)(β+b))` (committed in the inverse round) the block
-//! proves `h·(β+a)·(β+b) − 1 = 0` on `H_M` and the sum claim `Σ_{H_M} (2β + a + b)·h = σ`
-//! (= `Σ 1/(β+a) + 1/(β+b)`) through the batched running sum ([`crate::sumcheck`]).
+//! proves `h·(β+a)·(β+b) − 1 = 0` on `H`; `(2β + a + b)·h = 1/(β+a) + 1/(β+b)`.
 //!
 //! One table-side instance serves every layer (aggregation): with multiplicities `m` and
-//! `g = m/(β+T)`, `g·(β+T) − m = 0` on the table domain and `Σ g = σ_T`; the verifier checks
-//! `Σ σ = σ_T`. `m, h, g` are blinded. The table columns are public but stay linearised (three vk
-//! points, no evaluations in the proof); the bias inside `acc` is a weight and is never opened.
+//! `g = m/(β+T)`, `g·(β+T) − m = 0` on `H`. The LogUp equation is one zero-sum term of the
+//! running-sum argument ([`crate::sumcheck`]): `Σ_H (Σ_layers (2β + a + b)·h + h_in − g) = 0`, so no
+//! lookup total (a function of the activations' histogram) is ever revealed. `m, h, g` are blinded.
+//! The table columns are public but stay linearised (three vk points, no evaluations in the proof);
+//! the bias inside `acc` is a weight and is never opened.
 //!
 //! LogUp rather than cq: cq needs `[T(τ)]₂` and `[Z_V(τ)]₂` pairings (68k gas on chain) while LogUp
 //! over the table domain needs only `[1]₂, [τ]₂`; its prover cost grows with `|T|`, which stays small
-//! (`2^(B+1)` rows, `B ≤ 16`).
+//! (`2^(B+1)` rows; calibration keeps `B ≤ 16`).
 
 use crate::field::fr_from_i64;
 use crate::keys::VerifyingKey;
 use crate::model::Activation;
 use crate::poly::Domain;
 use crate::protocol::{Base, Challenges, Lin};
-use crate::sumcheck::{ProverTerm, SumTerm};
+use crate::sumcheck::ProverTerm;
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field, One};
 use ark_poly::univariate::DensePolynomial;
@@ -93,81 +94,60 @@ pub fn identity(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenge
     b.plus(ch.beta).scale(e.h * (ch.beta + a)).plus(-Fr::one())
 }
 
-/// Verifier: the sum claim `Σ (2β + a + b)·h = σ` on the output domain.
-pub fn sum_term(vk: &VerifyingKey, layer: usize, e: &LookupEvals, sigma: Fr, ch: &Challenges) -> SumTerm {
+/// Verifier: this layer's share `(2β + a + b)·h` of the LogUp zero-sum term.
+pub fn sum_share(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> Lin {
     let (a, b) = tuples(vk, layer, e, ch);
-    SumTerm {
-        domain: vk.layers[layer].out_domain,
-        at_zeta: b.plus(ch.beta.double() + a).scale(e.h),
-        total: sigma,
-    }
+    b.plus(ch.beta.double() + a).scale(e.h)
 }
 
-/// Verifier: the private-input range lookup `(0, x, x)`: `h·(β + a) − 1` and `Σ h = σ_in`.
-pub fn range_check(d: Domain, x: Fr, h: Fr, sigma: Fr, ch: &Challenges) -> (Lin, SumTerm) {
+/// Verifier: the private-input range lookup `(0, x, x)`: `h·(β + a) − 1`; its share of the LogUp
+/// term is `h`.
+pub fn range_identity(x: Fr, h: Fr, ch: &Challenges) -> Lin {
     let a = (ch.theta + ch.theta.square()) * x;
-    (
-        Lin::scalar(h * (ch.beta + a) - Fr::one()),
-        SumTerm {
-            domain: d,
-            at_zeta: Lin::scalar(h),
-            total: sigma,
-        },
-    )
+    Lin::scalar(h * (ch.beta + a) - Fr::one())
 }
 
-/// Verifier: the table side: `g·(β + T) − m` with `T = T_kind + θ·T_v + θ²·T_f` left committed, and
-/// `Σ g = σ_T`.
-pub fn table_check(d: Domain, m: Fr, g: Fr, sigma: Fr, ch: &Challenges) -> (Lin, SumTerm) {
+/// Verifier: the table side `g·(β + T) − m` with `T = T_kind + θ·T_v + θ²·T_f` left committed; its
+/// share of the LogUp term is `−g`.
+pub fn table_identity(m: Fr, g: Fr, ch: &Challenges) -> Lin {
     let th = ch.theta;
-    let e = Lin {
+    Lin {
         c: g * ch.beta - m,
         terms: vec![
             (g, Base::Table(0)),
             (g * th, Base::Table(1)),
             (g * th.square(), Base::Table(2)),
         ],
-    };
-    (
-        e,
-        SumTerm {
-            domain: d,
-            at_zeta: Lin::scalar(g),
-            total: sigma,
-        },
-    )
+    }
 }
 
-/// Prover: an inverse column and its sum claim.
+/// Prover: an inverse column with its share of the LogUp zero-sum term.
 pub struct InverseColumn {
     /// The committed inverse column (blinded).
     pub poly: DensePolynomial<Fr>,
-    /// Its sum claim.
-    pub term: ProverTerm,
+    /// Its share of the LogUp term (values on `H` and polynomial).
+    pub share: ProverTerm,
 }
 
 fn inverse_column(
     d: Domain,
     inv: Vec<Fr>,
-    term_values: Vec<Fr>,
-    term_factor: Option<&DensePolynomial<Fr>>,
+    share_values: Vec<Fr>,
+    share_factor: Option<&DensePolynomial<Fr>>,
     rng: &mut impl RngCore,
 ) -> InverseColumn {
     let poly = d.interpolate_blinded(&inv, rng);
-    let total = term_values.iter().sum();
-    let term_poly = term_factor.map_or_else(|| poly.clone(), |f| f * &poly);
+    let share_poly = share_factor.map_or_else(|| poly.clone(), |f| f * &poly);
     InverseColumn {
-        term: ProverTerm {
-            domain: d,
-            values: term_values,
-            poly: term_poly,
-            total,
+        share: ProverTerm {
+            values: share_values,
+            poly: share_poly,
         },
         poly,
     }
 }
 
-/// Prover: `h = 1/((β+a)(β+b))` for a layer; `a`, `b` are the compressed tuples on `H_M` and
+/// Prover: `h = 1/((β+a)(β+b))` for a layer; `a`, `b` are the compressed tuples on `H` and
 /// `ab_poly` the polynomial `2β + a(X) + b(X)`.
 pub fn prove_layer(
     d: Domain,
@@ -179,13 +159,13 @@ pub fn prove_layer(
 ) -> InverseColumn {
     let mut h: Vec<Fr> = a.iter().zip(b).map(|(a, b)| (beta + a) * (beta + b)).collect();
     ark_ff::batch_inversion(&mut h);
-    let terms = a
+    let share = a
         .iter()
         .zip(b)
         .zip(&h)
         .map(|((a, b), h)| (beta.double() + a + b) * h)
         .collect();
-    inverse_column(d, h, terms, Some(ab_poly), rng)
+    inverse_column(d, h, share, Some(ab_poly), rng)
 }
 
 /// Prover: `h = 1/(β + a)` for the private-input range lookup.
@@ -195,14 +175,16 @@ pub fn prove_range(d: Domain, a: &[Fr], beta: Fr, rng: &mut impl RngCore) -> Inv
     inverse_column(d, h.clone(), h, None, rng)
 }
 
-/// Prover: the table side `g = m/(β+T)`.
+/// Prover: the table side `g = m/(β+T)`; its share of the LogUp term is `−g`.
 pub fn prove_table(d: Domain, table: &[Fr], m: &[Fr], beta: Fr, rng: &mut impl RngCore) -> InverseColumn {
     let mut g: Vec<Fr> = table.iter().map(|t| beta + t).collect();
     ark_ff::batch_inversion(&mut g);
     for (g, m) in g.iter_mut().zip(m) {
         *g *= m;
     }
-    inverse_column(d, g.clone(), g, None, rng)
+    let mut col = inverse_column(d, g.clone(), g.iter().map(|v| -*v).collect(), None, rng);
+    col.share.poly = -col.share.poly.clone();
+    col
 }
 
 /// Prover: the identity numerator `h·(β + a)·(β + b) − m` (with `b = None` for one tuple and
@@ -241,7 +223,7 @@ mod tests {
     fn logup_sums_balance_only_for_table_members() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
         let (theta, beta) = (random_fr(&mut rng), random_fr(&mut rng));
-        let cols = crate::keys::table_columns(3);
+        let cols = crate::keys::table_columns(3, Domain::new(4));
         let table: Vec<Fr> = (0..16)
             .map(|i| compress(theta, cols[0][i], cols[1][i], cols[2][i]))
             .collect();
@@ -259,7 +241,7 @@ mod tests {
             let ab = d.interpolate(&a.iter().zip(&b).map(|(x, y)| beta.double() + x + y).collect::<Vec<_>>());
             let w = prove_layer(d, &a, &b, &ab, beta, &mut rng);
             let t = prove_table(Domain::new(4), &table, &m, beta, &mut rng);
-            w.term.total == t.term.total
+            w.share.values.iter().chain(&t.share.values).sum::<Fr>() == Fr::from(0u64)
         };
         assert!(run(-3, 0));
         assert!(!run(-3, -3), "relu(-3) is not -3");

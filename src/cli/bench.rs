@@ -68,6 +68,10 @@ const CASES: &[Case] = &[
     },
 ];
 
+fn zkt_points() -> usize {
+    crate::protocol::POINTS
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -118,8 +122,8 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             last = Some((out, bytes));
         }
         let Some((out, bytes)) = last else { continue };
-        let g1 = layout.n_commits + layout.points.len();
-        let fr = layout.n_scalars + layout.n_evals;
+        let g1 = layout.n_commits + zkt_points();
+        let fr = layout.n_evals;
         let mut row = json!({
             "model": case.name, "input": format!("{:?}", case.visibility).to_lowercase(),
             "layers": model.layers.iter().map(|l| format!("{}x{}", l.out_len(), l.in_len())).collect::<Vec<_>>(),

@@ -277,6 +277,27 @@ fn deployment_defaults(build: &Path) -> (Option<Address>, Option<String>) {
     (addr, url)
 }
 
+/// The custom errors of every generated verifier (codegen/templates/verifier.sol).
+pub fn verifier_errors() -> chain::ErrorDecoder {
+    let mut d = chain::ErrorDecoder::new();
+    for sig in [
+        "ProofLength(uint256,uint256)",
+        "ScalarNotCanonical(uint256)",
+        "CoordinateNotCanonical(uint256)",
+        "PointNotOnCurve(uint256)",
+        "PublicLength(uint256,uint256)",
+        "InputOutOfWindow(uint256)",
+        "OutputOutOfWindow(uint256)",
+        "DegenerateChallenge()",
+        "LookupSumMismatch()",
+        "PairingFailed()",
+        "PrecompileFailed()",
+    ] {
+        let _ = d.add_signature(sig);
+    }
+    d
+}
+
 /// eth_call the verifier.
 pub async fn verify_onchain(a: &VerifyOnchainArgs) -> anyhow::Result<()> {
     let (d_addr, d_url) = deployment_defaults(&a.build);
@@ -291,13 +312,20 @@ pub async fn verify_onchain(a: &VerifyOnchainArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| "http://127.0.0.1:8545".into());
     let file = ProofFile::load(&a.proof)?;
     let data = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
-    let res = chain::call(&url, address, &data).await?;
+    let mut res = chain::call(&url, address, &data).await?;
     let gas = if res.success {
         chain::estimate_gas(&url, None, address, &data).await.ok()
     } else {
         None
     };
-    let reason = res.revert.as_ref().map(|r| format!("{r:?}"));
+    let decoder = verifier_errors();
+    let reason = res.revert.as_mut().map(|r| {
+        r.resolve(&decoder);
+        r.decoded
+            .clone()
+            .or_else(|| r.name.clone())
+            .unwrap_or_else(|| format!("0x{}", hex::encode(&r.data)))
+    });
     if a.json {
         print_json(
             &json!({"valid": res.success, "gas_estimate": gas, "revert": reason, "calldata_bytes": data.len(), "address": address.to_string()}),
