@@ -2,7 +2,8 @@
 //! renamed into place, so nothing half-written is ever left on disk; every read validates.
 //!
 //! - `model.json`: the [`QuantizedModel`] (weights: keep it private).
-//! - `pk.bin`: `"zkt-eth.pk.v1"` word, vk digest, point count, then G1 points `x ‖ y`.
+//! - `pk.bin`: `"zkt-eth.pk.v2"` word, vk digest, monomial point count `k`, Lagrange point count `n`,
+//!   then `k` G1 points `[τ^i]₁` and `n` points `[L_j(τ)]₁`, each `x ‖ y`.
 //! - `vk.bin`: [`VerifyingKey::to_bytes`].
 //! - `proof.bin`: `"zkt-eth.proof.v1"` word, vk digest, `n_in`, `n_out`, inputs and outputs as
 //!   int256 words (two's complement), then the proof bytes exactly as `verify(bytes, …)` takes them.
@@ -140,8 +141,13 @@ pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
 
 /// Save `pk.bin` and `vk.bin`.
 pub fn save_keys(dir: &BuildDir, pk: &ProvingKey) -> Result<(), ArtifactError> {
-    let mut w = vec![magic("zkt-eth.pk.v1"), pk.vk.digest(), word_u64(pk.g1.len() as u64)];
-    for p in &pk.g1 {
+    let mut w = vec![
+        magic("zkt-eth.pk.v2"),
+        pk.vk.digest(),
+        word_u64(pk.g1.len() as u64),
+        word_u64(pk.lagrange.len() as u64),
+    ];
+    for p in pk.g1.iter().chain(&pk.lagrange) {
         w.extend(g1_to_words(p));
     }
     write_atomic(&dir.pk(), &w.concat())?;
@@ -166,8 +172,11 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
         )
     })?;
     let w = words(&path, &bytes)?;
-    if w.len() < 3 || w[0] != magic("zkt-eth.pk.v1") {
-        return Err(malformed(&path, "not a zkt-eth proving key"));
+    if w.len() < 4 || w[0] != magic("zkt-eth.pk.v2") {
+        return Err(malformed(
+            &path,
+            "not a zkt-eth proving key (or from another version): re-run `zkt-eth setup`",
+        ));
     }
     if w[1] != vk.digest() {
         return Err(malformed(
@@ -175,17 +184,35 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
             "belongs to a different vk.bin: re-run `zkt-eth setup`",
         ));
     }
-    let n = small(&w[2])
-        .filter(|n| n.checked_mul(2).and_then(|k| k.checked_add(3)) == Some(w.len()))
+    let (k, n) = small(&w[2])
+        .zip(small(&w[3]))
+        .filter(|(k, n)| {
+            k.checked_add(*n)
+                .and_then(|t| t.checked_mul(2))
+                .and_then(|t| t.checked_add(4))
+                == Some(w.len())
+        })
         .ok_or_else(|| malformed(&path, "truncated"))?;
-    let g1 = (0..n)
-        .map(|i| g1_from_words(&w[3 + 2 * i], &w[4 + 2 * i], 3 + 2 * i))
+    let points = (0..k + n)
+        .map(|i| g1_from_words(&w[4 + 2 * i], &w[5 + 2 * i], 4 + 2 * i))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| malformed(&path, e.to_string()))?;
+    let (g1, lagrange) = (points[..k].to_vec(), points[k..].to_vec());
+    if lagrange.len() != vk.table_domain.size() {
+        return Err(malformed(
+            &path,
+            "Lagrange basis does not match the model's domain: re-run `zkt-eth setup`",
+        ));
+    }
     if vk.scale_bits != model.scale_bits || vk.layers.len() != model.layers.len() {
         return Err(malformed(&dir.model(), "does not match vk.bin: re-run `zkt-eth setup`"));
     }
-    Ok(ProvingKey { model, g1, vk })
+    Ok(ProvingKey {
+        model,
+        g1,
+        lagrange,
+        vk,
+    })
 }
 
 /// A proof file: the proof and its public statement.

@@ -79,6 +79,8 @@ pub struct ProvingKey {
     pub model: QuantizedModel,
     /// `[τ^i]₁` for `i < srs_len`.
     pub g1: Vec<G1Affine>,
+    /// `[L_j(τ)]₁` for the model's domain (commitments of sparse vectors cost their support only).
+    pub lagrange: Vec<G1Affine>,
     /// The verifying key.
     pub vk: VerifyingKey,
 }
@@ -215,9 +217,11 @@ impl ProvingKey {
             },
             insecure: srs.is_insecure(),
         };
+        let lagrange = crate::kzg::lagrange_basis(&g1, domain)?;
         Ok(Self {
             model: model.clone(),
             g1,
+            lagrange,
             vk,
         })
     }

@@ -48,6 +48,60 @@ pub fn commit(g1: &[G1Affine], p: &DensePolynomial<Fr>) -> Result<G1Affine, KzgE
     Ok(G1Projective::msm_unchecked(&g1[..n], &p.coeffs).into_affine())
 }
 
+/// `[L_j(τ)]₁` for `j < n`: the Lagrange basis of the domain `H` of size `n`, from the monomial SRS
+/// by one inverse FFT over G1 (done once, at setup).
+pub fn lagrange_basis(g1: &[G1Affine], d: crate::poly::Domain) -> Result<Vec<G1Affine>, KzgError> {
+    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+    let n = d.size();
+    if g1.len() < n {
+        return Err(KzgError::SrsTooSmall {
+            degree: n - 1,
+            needed: n,
+            have: g1.len(),
+        });
+    }
+    let dom = Radix2EvaluationDomain::<Fr>::new(n).ok_or(KzgError::SrsTooSmall {
+        degree: n,
+        needed: n,
+        have: 0,
+    })?;
+    let mut pts: Vec<G1Projective> = g1[..n].iter().map(|p| p.into_group()).collect();
+    dom.ifft_in_place(&mut pts);
+    Ok(G1Projective::normalize_batch(&pts))
+}
+
+/// Commit to a blinded polynomial `Σ v_j·L_j + Z_H·b` through the Lagrange basis: the values equal
+/// to the most common padding value `c = v_{n−1}` cost nothing (`Σ_j L_j = 1`, so they contribute
+/// `c·[1]₁`), so the MSM runs over the entries that differ from `c` only.
+pub fn commit_evaluations(
+    g1: &[G1Affine],
+    lagrange: &[G1Affine],
+    b: &crate::poly::Blinded,
+) -> Result<G1Affine, KzgError> {
+    let n = lagrange.len();
+    if b.values.len() != n || g1.len() < n + b.blind.len() {
+        return Err(KzgError::SrsTooSmall {
+            degree: n + b.blind.len(),
+            needed: n + b.blind.len(),
+            have: g1.len(),
+        });
+    }
+    let c = b.values[n - 1];
+    let mut terms: Vec<(Fr, G1Affine)> = b
+        .values
+        .iter()
+        .zip(lagrange)
+        .filter(|(v, _)| **v != c)
+        .map(|(v, l)| (*v - c, *l))
+        .collect();
+    terms.push((c, g1[0]));
+    for (i, bi) in b.blind.iter().enumerate() {
+        terms.push((*bi, g1[n + i]));
+        terms.push((-*bi, g1[i]));
+    }
+    Ok(lincomb(&terms).into_affine())
+}
+
 /// `Σ sᵢ·Pᵢ`.
 pub fn lincomb(terms: &[(Fr, G1Affine)]) -> G1Projective {
     let (scalars, bases): (Vec<Fr>, Vec<G1Affine>) = terms.iter().map(|(s, p)| (*s, *p)).unzip();
@@ -137,6 +191,22 @@ mod tests {
         assert!(check_openings(&claims, rho, &g2));
         claims[1].value += Fr::one();
         assert!(!check_openings(&claims, rho, &g2));
+    }
+
+    #[test]
+    fn lagrange_commitments_match_monomial_commitments() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(4);
+        let (g1, _) = toy_srs(20);
+        let d = crate::poly::Domain::new(4);
+        let lag = lagrange_basis(&g1, d).unwrap();
+        let mut vals = vec![Fr::from(7u64); 16];
+        vals[2] = random_fr(&mut rng);
+        vals[9] = random_fr(&mut rng);
+        let b = d.blinded(&vals, &mut rng);
+        assert_eq!(
+            commit_evaluations(&g1, &lag, &b).unwrap(),
+            commit(&g1, &b.poly).unwrap()
+        );
     }
 
     #[test]

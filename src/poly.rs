@@ -54,14 +54,26 @@ impl Domain {
     }
     /// Interpolate and blind with `Z_H · b`, `deg b < BLINDING`.
     pub fn interpolate_blinded(&self, values: &[Fr], rng: &mut impl RngCore) -> DensePolynomial<Fr> {
+        self.blinded(values, rng).poly
+    }
+    /// Interpolate and blind, keeping the values and the blinding so that the commitment can be
+    /// computed in the Lagrange basis ([`crate::kzg::commit_evaluations`]).
+    pub fn blinded(&self, values: &[Fr], rng: &mut impl RngCore) -> Blinded {
         let mut coeffs = self.interpolate(values).coeffs;
         coeffs.resize(self.size() + BLINDING, Fr::zero());
-        for i in 0..BLINDING {
-            let b = random_fr(rng);
-            coeffs[i] -= b;
-            coeffs[self.size() + i] += b;
+        let mut blind = [Fr::zero(); BLINDING];
+        for (i, b) in blind.iter_mut().enumerate() {
+            *b = random_fr(rng);
+            coeffs[i] -= *b;
+            coeffs[self.size() + i] += *b;
         }
-        DensePolynomial::from_coefficients_vec(coeffs)
+        let mut values = values.to_vec();
+        values.resize(self.size(), Fr::zero());
+        Blinded {
+            poly: DensePolynomial::from_coefficients_vec(coeffs),
+            values,
+            blind,
+        }
     }
     /// Divide `p` by `Z_H`; the remainder must be zero (an honest prover's constraint).
     pub fn divide_by_vanishing(&self, p: &DensePolynomial<Fr>) -> Option<DensePolynomial<Fr>> {
@@ -100,6 +112,17 @@ impl Domain {
         let l = self.lagrange_at(z, values.len())?;
         Some(values.iter().zip(l).map(|(v, l)| *v * l).sum())
     }
+}
+
+/// A blinded polynomial `interpolate(values) + Z_H·b` with its parts.
+#[derive(Clone, Debug)]
+pub struct Blinded {
+    /// The polynomial.
+    pub poly: DensePolynomial<Fr>,
+    /// Its values on `H` (padded to `n`).
+    pub values: Vec<Fr>,
+    /// The blinding coefficients `b`.
+    pub blind: [Fr; BLINDING],
 }
 
 #[cold]

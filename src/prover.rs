@@ -10,11 +10,9 @@ use crate::accumulate::fold_polynomials;
 use crate::blocks::{add, linear, lookup};
 use crate::field::{fr_from_i64, Word};
 use crate::keys::{bias_poly, table_columns, ProvingKey, Visibility};
-use crate::kzg::{commit, KzgError};
+use crate::kzg::{commit, commit_evaluations, KzgError};
 use crate::model::{Activation, ForwardError, Trace};
-#[allow(unused_imports)]
-use crate::poly as _poly;
-use crate::poly::{divide_by_linear, Domain};
+use crate::poly::{divide_by_linear, Blinded, Domain};
 use crate::proof::Proof;
 use crate::protocol::{build_claims, point_values, AlgebraError, Base, Challenges, Layout, Public, POINTS};
 use crate::sumcheck::{self, ProverTerm};
@@ -159,22 +157,23 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let t_witness = t0.elapsed();
     let t1 = Instant::now();
 
-    // Round 1: witness tensors and multiplicities.
+    // Round 1: witness tensors and multiplicities (committed in the Lagrange basis: mostly padding).
     let mut polys: Vec<DensePolynomial<Fr>> = vec![DensePolynomial::zero(); layout.n_commits];
+    let mut blinded: Vec<Option<Blinded>> = vec![None; layout.n_commits];
     if let Some(r) = &layout.input {
-        polys[r.x] = d.interpolate_blinded(&x0, rng);
+        put(&mut polys, &mut blinded, r.x, d.blinded(&x0, rng));
     }
     for (idx, w) in layout.layers.iter().zip(&lw) {
-        polys[idx.y] = d.interpolate_blinded(&w.y, rng);
+        put(&mut polys, &mut blinded, idx.y, d.blinded(&w.y, rng));
         for (slot, vals) in [(idx.q, &w.q), (idx.z, &w.z)] {
             if let Some(slot) = slot {
-                polys[slot] = d.interpolate_blinded(vals, rng);
+                put(&mut polys, &mut blinded, slot, d.blinded(vals, rng));
             }
         }
     }
-    polys[layout.m] = d.interpolate_blinded(&m, rng);
+    put(&mut polys, &mut blinded, layout.m, d.blinded(&m, rng));
     let mut commits = vec![G1Affine::zero(); layout.n_commits];
-    commit_range(&pk.g1, &polys, &mut commits, 0..layout.r1_end)?;
+    commit_range(pk, &polys, &blinded, &mut commits, 0..layout.r1_end)?;
     let mut tr = Transcript::new();
     tr.absorb(Tag::VkDigest, &[vk.digest()]);
     absorb_public(&mut tr, &public);
@@ -256,7 +255,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         let col = lookup::prove_range(d, &a, beta, rng);
         let a_poly = &polys[r.x] * (theta + th2);
         numer.push(lookup::numerator(&col.poly, &a_poly, None, &constant(Fr::one()), beta));
-        polys[r.h] = col.poly;
+        put(&mut polys, &mut blinded, r.h, col.blinded);
         add_share(col.share);
     }
     let table_polys: Vec<DensePolynomial<Fr>> = cols.iter().map(|c| d.interpolate(c)).collect();
@@ -266,17 +265,17 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let col = lookup::prove_table(d, &table_vals, &m, beta, rng);
     let t_poly = &(&table_polys[0] + &(&table_polys[1] * theta)) + &(&table_polys[2] * th2);
     numer.push(lookup::numerator(&col.poly, &t_poly, None, &polys[layout.m], beta));
-    polys[layout.g] = col.poly;
+    put(&mut polys, &mut blinded, layout.g, col.blinded);
     add_share(col.share);
     terms.push(logup);
-    commit_range(&pk.g1, &polys, &mut commits, layout.r1_end..layout.r2_end)?;
+    commit_range(pk, &polys, &blinded, &mut commits, layout.r1_end..layout.r2_end)?;
     tr.absorb(Tag::Inverses, &point_words(&commits[layout.r1_end..layout.r2_end]));
     let delta = tr.squeeze();
 
     // Round 3: the running sum of all zero-sum terms, batched with δ.
     polys[layout.s] = d.interpolate_blinded(&sumcheck::running_values(d, &terms, delta), rng);
     numer.push(sumcheck::numerator(d, &polys[layout.s], &terms, delta));
-    commit_range(&pk.g1, &polys, &mut commits, layout.s..layout.s + 1)?;
+    commit_range(pk, &polys, &blinded, &mut commits, layout.s..layout.s + 1)?;
     tr.absorb(Tag::RunningSum, &point_words(&commits[layout.s..=layout.s]));
     let gamma = tr.squeeze();
 
@@ -290,7 +289,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     polys[layout.quotient] = d
         .divide_by_vanishing(&combined)
         .ok_or_else(|| ProveError::Internal("the block identities do not vanish on the domain".into()))?;
-    commit_range(&pk.g1, &polys, &mut commits, layout.quotient..layout.quotient + 1)?;
+    commit_range(pk, &polys, &blinded, &mut commits, layout.quotient..layout.quotient + 1)?;
     tr.absorb(Tag::Quotient, &point_words(&commits[layout.quotient..=layout.quotient]));
     let zeta = tr.squeeze();
     let t_blocks = t1.elapsed();
@@ -370,15 +369,27 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     })
 }
 
+fn put(polys: &mut [DensePolynomial<Fr>], blinded: &mut [Option<Blinded>], slot: usize, b: Blinded) {
+    polys[slot] = b.poly.clone();
+    blinded[slot] = Some(b);
+}
+
+/// Commit `polys[range]`: through the Lagrange basis when the values are known (cost: the entries
+/// that differ from the padding value), otherwise through the monomial SRS.
 fn commit_range(
-    g1: &[G1Affine],
+    pk: &ProvingKey,
     polys: &[DensePolynomial<Fr>],
+    blinded: &[Option<Blinded>],
     commits: &mut [G1Affine],
     range: std::ops::Range<usize>,
 ) -> Result<(), KzgError> {
-    let out = polys[range.clone()]
-        .par_iter()
-        .map(|p| commit(g1, p))
+    let out = range
+        .clone()
+        .into_par_iter()
+        .map(|i| match &blinded[i] {
+            Some(b) => commit_evaluations(&pk.g1, &pk.lagrange, b),
+            None => commit(&pk.g1, &polys[i]),
+        })
         .collect::<Result<Vec<_>, _>>()?;
     commits[range].copy_from_slice(&out);
     Ok(())

@@ -125,6 +125,8 @@ pub fn table_identity(m: Fr, g: Fr, ch: &Challenges) -> Lin {
 pub struct InverseColumn {
     /// The committed inverse column (blinded).
     pub poly: DensePolynomial<Fr>,
+    /// The same column with its values and blinding, for a Lagrange-basis commitment.
+    pub blinded: crate::poly::Blinded,
     /// Its share of the LogUp term (values on `H` and polynomial).
     pub share: ProverTerm,
 }
@@ -136,7 +138,8 @@ fn inverse_column(
     share_factor: Option<&DensePolynomial<Fr>>,
     rng: &mut impl RngCore,
 ) -> InverseColumn {
-    let poly = d.interpolate_blinded(&inv, rng);
+    let blinded = d.blinded(&inv, rng);
+    let poly = blinded.poly.clone();
     let share_poly = share_factor.map_or_else(|| poly.clone(), |f| f * &poly);
     InverseColumn {
         share: ProverTerm {
@@ -144,6 +147,7 @@ fn inverse_column(
             poly: share_poly,
         },
         poly,
+        blinded,
     }
 }
 
