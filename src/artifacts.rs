@@ -76,7 +76,7 @@ fn magic(tag: &str) -> Word {
 }
 
 fn words(path: &Path, bytes: &[u8]) -> Result<Vec<Word>, ArtifactError> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(malformed(
             path,
             format!("length {} is not a multiple of 32 bytes (truncated?)", bytes.len()),

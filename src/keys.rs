@@ -326,7 +326,7 @@ impl VerifyingKey {
 
     /// Decode and validate a vk file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        if bytes.len() % 32 != 0 {
+        if !bytes.len().is_multiple_of(32) {
             return Err(KeyError::Malformed(format!(
                 "length {} is not a multiple of 32",
                 bytes.len()
