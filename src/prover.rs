@@ -1,10 +1,10 @@
 //! The prover: witness → four rounds of commitments → evaluations → accumulation → decider.
 //!
 //! Round 1 commits every hidden tensor (blinded) and the lookup multiplicities; round 2 the lookup
-//! inverse columns and the claimed sums; round 3 one batched running sum per domain
-//! ([`crate::sumcheck`]); round 4 one quotient per domain. The opening claims come from
-//! [`build_claims`], the very function the verifier runs; the prover folds them per point in a
-//! parallel tree ([`crate::accumulate`]) and sends one KZG opening per point.
+//! inverse columns; round 3 the running sum of all zero-sum terms ([`crate::sumcheck`]); round 4 the
+//! quotient of all identities. Everything lives on the model's one domain. The opening claims come
+//! from [`build_claims`], the very function the verifier runs; the prover folds them per point in a
+//! parallel tree ([`crate::accumulate`]) and sends one KZG opening per point (`ζ`, `ζω`).
 
 use crate::accumulate::fold_polynomials;
 use crate::blocks::{add, linear, lookup};

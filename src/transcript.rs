@@ -3,7 +3,7 @@
 //! Specification (`docs/transcript.md`):
 //!
 //! ```text
-//! state₀           = keccak256("zkt-eth.transcript.v1")
+//! state₀           = keccak256("zkt-eth.transcript.v2")
 //! absorb(tag, ws)  : state ← keccak256(state ‖ tag ‖ len(ws) ‖ w₀ ‖ w₁ ‖ …)   every item a 32-byte word
 //! squeeze()        : counter ← counter + 1;  c = keccak256(state ‖ counter) mod r
 //! ```
@@ -68,7 +68,7 @@ impl Transcript {
     /// A fresh transcript.
     pub fn new() -> Self {
         Self {
-            state: keccak256(b"zkt-eth.transcript.v1"),
+            state: keccak256(b"zkt-eth.transcript.v2"),
             counter: 0,
         }
     }

@@ -19,7 +19,7 @@ use zkt_eth::field::{fr_from_hash, fr_to_word, g1_to_words, Word};
 use zkt_eth::protocol::Public;
 use zkt_eth::transcript::{keccak256, word_u64, Tag, Transcript, Words};
 
-const VERSION_NOTE: &str = "zkt-eth.transcript.v1";
+const VERSION_NOTE: &str = "zkt-eth.transcript.v2";
 
 enum Op {
     /// Absorb with the numeric tag (mapped through `tag_from`, so renaming a variant keeps the vectors).
@@ -218,7 +218,7 @@ fn spec_keccak(parts: &[&[u8]]) -> Word {
 /// Run a case with the real `Transcript`, checking every step against the spec written out by hand.
 fn run(case: &Case) -> Value {
     let mut t = Transcript::new();
-    let mut spec_state = spec_keccak(&[b"zkt-eth.transcript.v1"]);
+    let mut spec_state = spec_keccak(&[b"zkt-eth.transcript.v2"]);
     let mut counter = 0u64;
     let mut steps = vec![];
     for op in &case.ops {
@@ -273,7 +273,7 @@ fn generate() -> Value {
     json!({
         "spec": "docs/transcript.md",
         "version": VERSION_NOTE,
-        "initial_state": hex32(&keccak256(b"zkt-eth.transcript.v1")),
+        "initial_state": hex32(&keccak256(b"zkt-eth.transcript.v2")),
         "r": hex32(&r),
         "encoding": "every word is 32 bytes big-endian; G1 = x || y; Fr = one word < r; ints/tags/counters = one word",
         "cases": cases().iter().map(run).collect::<Vec<_>>(),

@@ -265,14 +265,14 @@ contract SampleVerifier is IZkTorchVerifier {
     }
 
     // ───────────────────────────────────────────────────── step 3: transcript ──
-    /// Mirrors transcript::Transcript: state ← keccak(state ‖ tag ‖ words), c = keccak(state ‖ counter) mod r.
+    /// Mirrors transcript::Transcript: state ← keccak(state ‖ tag ‖ len ‖ words), c = keccak(state ‖ counter) mod r.
     function _replay(
         State memory st,
         bytes calldata proof,
         uint256[] memory pubIn,
         uint256[] memory pubOut
     ) internal pure {
-        bytes32 s = keccak256("zkt-eth.transcript.v1");
+        bytes32 s = keccak256("zkt-eth.transcript.v2");
         s = keccak256(abi.encodePacked(s, uint256(1), uint256(1), VK_DIGEST));
         s = keccak256(
             abi.encodePacked(

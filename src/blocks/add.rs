@@ -2,7 +2,7 @@
 //!
 //! Homomorphic: `[acc] = [y] + [b]`, so the block sends nothing. Its value at `ζ` is kept as
 //! `y(ζ) + [b]`, a [`Lin`]: the bias polynomial is a weight and is never opened on its own; it only
-//! enters the lookup block's identities linearly, inside the per-domain quotient claim.
+//! enters the lookup block's identities linearly, inside the quotient claim.
 
 use crate::protocol::{Base, Lin};
 use ark_bn254::Fr;

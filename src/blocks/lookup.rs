@@ -22,8 +22,8 @@
 //! the bias inside `acc` is a weight and is never opened.
 //!
 //! LogUp rather than cq: cq needs `[T(τ)]₂` and `[Z_V(τ)]₂` pairings (68k gas on chain) while LogUp
-//! over the table domain needs only `[1]₂, [τ]₂`; its prover cost grows with `|T|`, which stays small
-//! (`2^(B+1)` rows; calibration keeps `B ≤ 16`).
+//! on the model's domain needs only `[1]₂, [τ]₂`; its prover cost grows with `|T|`, which stays small
+//! (`2^(B+1)` rows; calibration keeps `B ≤ 16`, explicit options allow up to 20).
 
 use crate::field::fr_from_i64;
 use crate::keys::VerifyingKey;

@@ -289,7 +289,6 @@ pub fn verifier_errors() -> chain::ErrorDecoder {
         "InputOutOfWindow(uint256)",
         "OutputOutOfWindow(uint256)",
         "DegenerateChallenge()",
-        "LookupSumMismatch()",
         "PairingFailed()",
         "PrecompileFailed()",
     ] {
