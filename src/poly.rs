@@ -59,9 +59,14 @@ impl Domain {
     /// Interpolate and blind, keeping the values and the blinding so that the commitment can be
     /// computed in the Lagrange basis ([`crate::kzg::commit_evaluations`]).
     pub fn blinded(&self, values: &[Fr], rng: &mut impl RngCore) -> Blinded {
+        self.blinded_with(values, BLINDING, rng)
+    }
+    /// [`Domain::blinded`] with `k` blinding coefficients (a polynomial revealed at `k` points off
+    /// `H`, counting its commitment, stays uniformly random there).
+    pub fn blinded_with(&self, values: &[Fr], k: usize, rng: &mut impl RngCore) -> Blinded {
         let mut coeffs = self.interpolate(values).coeffs;
-        coeffs.resize(self.size() + BLINDING, Fr::zero());
-        let mut blind = [Fr::zero(); BLINDING];
+        coeffs.resize(self.size() + k, Fr::zero());
+        let mut blind = vec![Fr::zero(); k];
         for (i, b) in blind.iter_mut().enumerate() {
             *b = random_fr(rng);
             coeffs[i] -= *b;
@@ -122,7 +127,7 @@ pub struct Blinded {
     /// Its values on `H` (padded to `n`).
     pub values: Vec<Fr>,
     /// The blinding coefficients `b`.
-    pub blind: [Fr; BLINDING],
+    pub blind: Vec<Fr>,
 }
 
 #[cold]

@@ -273,7 +273,8 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let delta = tr.squeeze();
 
     // Round 3: the running sum of all zero-sum terms, batched with δ.
-    polys[layout.s] = d.interpolate_blinded(&sumcheck::running_values(d, &terms, delta), rng);
+    // Four blinding coefficients: s is revealed at τ (its commitment), ζ, ζω, and at ωτ inside [Q].
+    polys[layout.s] = d.blinded_with(&sumcheck::running_values(d, &terms, delta), 4, rng).poly;
     numer.push(sumcheck::numerator(d, &polys[layout.s], &terms, delta));
     commit_range(pk, &polys, &blinded, &mut commits, layout.s..layout.s + 1)?;
     tr.absorb(Tag::RunningSum, &point_words(&commits[layout.s..=layout.s]));
