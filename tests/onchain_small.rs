@@ -1,48 +1,19 @@
 //! The generated Solidity verifier agrees with the Rust verifier on a real Anvil.
+mod common;
 use rand::SeedableRng;
 use zkt_eth::chain::{self, LocalNode};
 use zkt_eth::keys::{ProvingKey, Visibility};
-use zkt_eth::model::{Activation, DenseLayer, QuantizedModel};
 use zkt_eth::protocol::Layout;
 use zkt_eth::srs::Srs;
 use zkt_eth::{calldata, prover, solidity, toolchain, verifier};
-
-fn model() -> QuantizedModel {
-    QuantizedModel {
-        name: "toy".into(),
-        scale_bits: 4,
-        lookup_bits: 8,
-        input_shape: vec![1, 3],
-        layers: vec![
-            DenseLayer {
-                name: "l0".into(),
-                weights: vec![
-                    vec![3, -5, 7],
-                    vec![-2, 4, 1],
-                    vec![6, 6, -6],
-                    vec![1, 0, 2],
-                    vec![-9, 2, 2],
-                ],
-                bias: vec![10, -20, 30, 0, 5],
-                activation: Activation::Relu,
-            },
-            DenseLayer {
-                name: "l1".into(),
-                weights: vec![vec![2, -3, 4, 5, 1], vec![-1, 1, -1, 1, -1]],
-                bias: vec![7, -7],
-                activation: Activation::Identity,
-            },
-        ],
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn solidity_and_rust_agree() {
     let node = LocalNode::spawn().unwrap();
     let url = node.endpoint();
-    let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(&model()));
+    let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(&common::model()));
     for vis in [Visibility::Public, Visibility::Private] {
-        let pk = ProvingKey::setup(&model(), &srs, vis).unwrap();
+        let pk = ProvingKey::setup(&common::model(), &srs, vis).unwrap();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         let out = prover::prove(&pk, &[16, -8, 24], &mut rng).unwrap();
         let layout = Layout::new(&pk.vk);
