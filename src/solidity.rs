@@ -78,6 +78,7 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
         contract_name: contract_name.into(),
         model_name: model_name.into(),
         interface_import: interface_import.into(),
+        transcript_import: interface_import.replace("IZkTorchVerifier.sol", "ZktTranscript.sol"),
         vk_digest: format!("0x{}", hex::encode(vk.digest())),
         insecure: vk.insecure,
         scale_bits: s,

@@ -56,6 +56,8 @@ pub struct VerifierSpec {
     pub model_name: String,
     /// Import path of `IZkTorchVerifier.sol` as seen from the generated file.
     pub interface_import: String,
+    /// Import path of `ZktTranscript.sol` (same directory as the interface).
+    pub transcript_import: String,
     /// `0x…` vk digest.
     pub vk_digest: String,
     /// SRS generated with `--dev`.

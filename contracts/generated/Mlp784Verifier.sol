@@ -4,6 +4,7 @@
 pragma solidity ^0.8.24;
 
 import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
+import {ZktTranscript} from "../ZktTranscript.sol";
 
 /// @title Mlp784Verifier
 /// @notice Verifies zkt-eth proofs that model `mlp784` produced `outputs` from `inputs`.
@@ -266,46 +267,30 @@ contract Mlp784Verifier is IZkTorchVerifier {
     }
 
     // ───────────────────────────────────────────────────── step 3: transcript ──
-    /// Mirrors transcript::Transcript: state ← keccak(state ‖ tag ‖ len ‖ words), c = keccak(state ‖ counter) mod r.
+    /// verifier::replay through ZktTranscript (contracts/ZktTranscript.sol, the twin of src/transcript.rs).
     function _replay(
         State memory st,
         bytes calldata proof,
         uint256[] memory pubIn,
         uint256[] memory pubOut
     ) internal pure {
-        bytes32 s = keccak256("zkt-eth.transcript.v2");
-        s = keccak256(abi.encodePacked(s, uint256(1), uint256(1), VK_DIGEST));
-        s = keccak256(
-            abi.encodePacked(
-                s,
-                uint256(2),
-                pubIn.length + pubOut.length + 2,
-                pubIn.length,
-                pubIn,
-                pubOut.length,
-                pubOut
-            )
-        );
-        s = keccak256(abi.encodePacked(s, uint256(3), uint256(12), proof[0:384]));
-        st.alpha = _squeeze(s, 1);
-        st.theta = _squeeze(s, 2);
-        st.beta = _squeeze(s, 3);
-        s = keccak256(abi.encodePacked(s, uint256(4), uint256(8), proof[384:640]));
-        st.delta = _squeeze(s, 4);
-        s = keccak256(abi.encodePacked(s, uint256(5), uint256(2), proof[640:704]));
-        st.gamma = _squeeze(s, 5);
-        s = keccak256(abi.encodePacked(s, uint256(6), uint256(2), proof[704:W_EVALS * 32]));
-        st.zeta = _squeeze(s, 6);
-        s = keccak256(abi.encodePacked(s, uint256(7), N_EVALS, proof[W_EVALS * 32:W_OPENINGS * 32]));
-        st.nu = _squeeze(s, 7);
-        s = keccak256(
-            abi.encodePacked(s, uint256(8), uint256(4), proof[W_OPENINGS * 32:PROOF_WORDS * 32])
-        );
-        st.rho = _squeeze(s, 8);
-    }
-
-    function _squeeze(bytes32 s, uint256 counter) internal pure returns (uint256) {
-        return uint256(keccak256(abi.encodePacked(s, counter))) % R;
+        bytes32 s = ZktTranscript.init();
+        s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
+        s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
+        s = ZktTranscript.absorb(s, 3, proof[0:384]);
+        st.alpha = ZktTranscript.squeeze(s, 1);
+        st.theta = ZktTranscript.squeeze(s, 2);
+        st.beta = ZktTranscript.squeeze(s, 3);
+        s = ZktTranscript.absorb(s, 4, proof[384:640]);
+        st.delta = ZktTranscript.squeeze(s, 4);
+        s = ZktTranscript.absorb(s, 5, proof[640:704]);
+        st.gamma = ZktTranscript.squeeze(s, 5);
+        s = ZktTranscript.absorb(s, 6, proof[704:W_EVALS * 32]);
+        st.zeta = ZktTranscript.squeeze(s, 6);
+        s = ZktTranscript.absorb(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
+        st.nu = ZktTranscript.squeeze(s, 7);
+        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:PROOF_WORDS * 32]);
+        st.rho = ZktTranscript.squeeze(s, 8);
     }
 
     // ─────────────────────────────────────────────── step 5: block identities ──

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub const EIP170: usize = 24_576;
 /// The verifier interface, embedded so the binary works outside the repository.
 pub const INTERFACE_SOL: &str = include_str!("../../contracts/IZkTorchVerifier.sol");
+/// The transcript library every generated verifier imports.
+pub const TRANSCRIPT_SOL: &str = include_str!("../../contracts/ZktTranscript.sol");
 /// The example consumer contract.
 pub const ORACLE_SOL: &str = include_str!("../../contracts/MLOracle.sol");
 
@@ -122,7 +124,11 @@ pub fn build_verifier(vk: &VerifyingKey, name: &str, model: &str) -> anyhow::Res
     let src = crate::solidity::render(vk, name, model, "../IZkTorchVerifier.sol")?;
     let unit = format!("contracts/generated/{name}.sol");
     let compiled = toolchain::compile_solidity(
-        &[(&unit, &src), ("contracts/IZkTorchVerifier.sol", INTERFACE_SOL)],
+        &[
+            (&unit, &src),
+            ("contracts/IZkTorchVerifier.sol", INTERFACE_SOL),
+            ("contracts/ZktTranscript.sol", TRANSCRIPT_SOL),
+        ],
         name,
     )?;
     Ok((src, compiled))
