@@ -47,11 +47,11 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xbebf6dd79fc89cccb90845f02218ea025f7d4ead7038058ce3dfbe9b7e6d7fa6;
+        0x10a561474eec2b8f93e9042ceeadddb5c2cff6c848b8be3248c765b17da4a07a;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
-    uint256 public constant SCALE_BITS = 7;
+    uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
-    uint256 public constant LOOKUP_BITS = 9;
+    uint256 public constant LOOKUP_BITS = 8;
     /// @notice Number of public inputs (0: the input is private).
     uint256 public constant PUBLIC_INPUTS = 4;
     /// @notice Number of public outputs.
@@ -59,9 +59,9 @@ contract SampleVerifier is IZkTorchVerifier {
     /// @notice True when the SRS was generated with --dev (INSECURE).
     bool public constant INSECURE_SRS = true;
 
-    uint256 internal constant WINDOW = 256;
-    uint256 internal constant HALF = 64;
-    uint256 internal constant TWO_S = 128;
+    uint256 internal constant WINDOW = 128;
+    uint256 internal constant HALF = 32;
+    uint256 internal constant TWO_S = 64;
     uint256 internal constant REM_SCALE = 2;
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, 2 openings.
@@ -71,9 +71,9 @@ contract SampleVerifier is IZkTorchVerifier {
     uint256 internal constant W_EVALS = 22;
     uint256 internal constant W_OPENINGS = 33;
     // The model's one domain H (every tensor and the table): |H| = 2^LOG_N, generator OMEGA.
-    uint256 internal constant LOG_N = 10;
+    uint256 internal constant LOG_N = 9;
     uint256 internal constant OMEGA =
-        3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266;
+        6_837_567_842_312_086_091_520_287_814_181_175_430_087_169_027_974_246_751_610_506_942_214_842_701_774;
 
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, 1 = ζ·ω).
     /// Mirrors `Layout::eval_sources`.
@@ -81,10 +81,10 @@ contract SampleVerifier is IZkTorchVerifier {
         hex"000000000100000200000600000300000400000700000500000800000900000901";
     /// Layer 0 (4x4 Relu): weight row commitments [W_i]₁, x ‖ y each.
     bytes internal constant ROWS_0 =
-        hex"07aac4cd9cab027dc1f45c5417d63b1134bf0493812a6ebb41d865f86b21364403f5151a17cedd4f7b07cff8e6f2f78a22311b8ef1dfb1084d7939b207b6300b1f91774c222bd72a18513a8a03c50da74f0ea576072bd6bd01752bf8f87f156d0a2ff2f27a752330d9a310d75fe54ff70735e5a86f673583bf83edaa3cc62cb504b06f3eab32600cfe209ff65299fadc568994d283d6ab0a33ab91d39c5f6fcd2ac1c8822da27c3c9812fdcc540cf331e47987dc4fbc778d81b64fee964e48d62adc2723c78587582513178480304dac63f90c5039caf890b410c2bb4e7eb8310fc03e267431394c608df18d0134befbc8f7ed62ea746118fd41abbe8307333a";
+        hex"26c07c9baefe28cac3782833857bb6cc72f4ce445b276b6f84cde324cc5870ae1388411ab327e6cb65cdd7aa9b245a1c9eb33147f49c1477f77135f95ca6568f12d08007ec7d399a79b1d8e20ebb7c9e4b52da704e62ee3fdebbab12f0f280011f38ed8570b743a3ebe6f076f411a5ab49551334ce61c96bb27010ec5f0e209c2b57553c729450b7c8dbf3a321354585465ffc428b4f09f07bb776cafe3ec43a1b8b1db07343e16e6afacde3ceb865f6b66c2f90de726d29902cc28bb00ed2242b5b0f85a1df201273fcd0a0dd27db571b85e97d7624db61048b1c62f0f7259d2e836a3fb539eb67c483983c9b2edd227810647f0bf9e651aeff059ea4cb4265";
     /// Layer 1 (4x4 Relu): weight row commitments [W_i]₁, x ‖ y each.
     bytes internal constant ROWS_1 =
-        hex"0988adf8ca31284a237a55f0260db67979e71279f1c1fac040bc44945bc8f79403a95419e8098e3cc9614dd3d70965ca8913b116c9ce6f18da38881016ca0a521a5003358d319ecdd0067cdb6adbb6a65c4d2517f35e6453fdfa0c22096571dc18cef728c4a0c34476be1b25c707b9bca2f49eaf6c09c3b4e0b70096b6954862012d8870940932a936f61bea73d6adf1c0054c2f160b31fc9e0d753e3dde84da229e853abe39033f151f6ba51a60157e807ba7b1b8252012944375ec414982961a16d70875a957a79e0bf235827512f48fcef2e6a86db3b22dc5a47761c6ac1316bc314ccfbd16eed4cb977e698f908f72c3ab41d6e1846d0f9e5d5d4d6aaf62";
+        hex"2aba878e4914c7e6a4c6f485d75304b6a526bd69584634d5d966c1f5ef06d34224b54988236eade980e2fb7adcca807d013b033702044bcefe57c534ef7854b62278f93ebec1b3e3997366286920523c229fc1525d6a7820f38a6eafc966e9e9233d6363ec64718ac3cd52ef52d2a50091a8b0d3e6716bd6c5f581c8a90ee061283245e404995665f586c4b629f7fd4072e0a4a93ac0a0bc9b64262f1550c7bf1dbee8cc4eb6b56e8c8640c71a2aa040739dddaaf819a598575482e966c58ee91e1305a0fb07463d116b7a2646b127b10674d390ac615bbc84a10f5065b87f732efcecf9a803ca5bd258d1fdca2b1c0e568e4f34a7739a466cd55513123639e0";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -412,35 +412,35 @@ contract SampleVerifier is IZkTorchVerifier {
         // Table columns, weight rows and biases appear only inside the quotient claim.
         _mulAdd(
             st.rhs,
-            14_153_950_791_583_355_689_235_438_286_336_253_246_326_339_511_848_406_465_056_765_456_225_714_677_498,
-            8_668_604_650_024_211_814_140_614_073_773_637_708_056_552_896_966_007_344_082_522_351_130_905_597_277,
+            19_563_510_532_928_621_954_321_500_015_042_222_694_678_564_354_471_650_011_296_696_576_383_258_691_092,
+            8_942_583_191_379_153_051_659_977_625_175_757_334_417_033_746_763_593_338_405_947_880_135_768_025_829,
             mulmod(nuQ, st.tableCoef[0], R)
         );
         _mulAdd(
             st.rhs,
-            13_113_856_422_410_310_999_775_083_570_411_433_665_643_482_283_311_563_900_362_092_732_869_726_592_613,
-            5_578_379_334_043_363_559_505_667_163_767_476_185_812_685_618_595_986_669_929_991_657_354_993_774_388,
+            21_191_493_710_082_333_391_856_187_967_797_291_103_846_742_658_855_808_221_683_076_301_483_676_583_290,
+            17_302_934_436_009_649_338_330_722_142_735_268_841_395_215_404_321_960_418_032_239_722_484_217_182_921,
             mulmod(nuQ, st.tableCoef[1], R)
         );
         _mulAdd(
             st.rhs,
-            12_947_200_530_482_885_020_687_264_912_016_482_483_787_524_889_520_293_672_283_195_120_057_194_745_703,
-            13_186_366_751_071_134_879_151_101_690_220_548_229_537_870_481_859_312_932_075_907_604_493_013_906_725,
+            8_538_040_178_661_389_928_586_676_831_671_821_594_059_371_327_236_201_488_717_239_538_590_380_523_290,
+            12_915_229_559_095_791_009_808_989_284_557_030_647_680_345_674_881_420_757_530_384_497_033_063_137_835,
             mulmod(nuQ, st.tableCoef[2], R)
         );
         uint256[] memory la = _lagrange(st.alpha, 4);
         _msmRows(st, ROWS_0, la, 4, mulmod(nuQ, st.rowF[0], R));
         _mulAdd(
             st.rhs,
-            21_468_939_143_392_490_059_915_843_710_505_177_648_898_332_869_899_837_428_930_909_514_568_840_262_613,
-            7_165_538_299_020_568_901_774_207_873_814_734_376_830_744_123_561_516_574_680_311_030_120_693_072_676,
+            17_092_210_677_879_193_822_663_947_528_826_425_201_723_063_665_454_388_844_304_795_616_215_218_948_216,
+            16_443_923_981_107_923_082_374_037_568_235_905_554_416_429_889_197_774_779_310_812_372_276_908_614_018,
             mulmod(nuQ, st.biasE[0], R)
         );
         _msmRows(st, ROWS_1, la, 4, mulmod(nuQ, st.rowF[1], R));
         _mulAdd(
             st.rhs,
-            19_239_693_846_366_449_073_763_824_359_224_747_574_983_565_880_389_503_087_849_282_322_215_122_983_011,
-            14_025_761_619_200_058_017_168_175_796_044_922_814_603_036_250_094_607_663_706_210_127_156_034_428_403,
+            6_658_320_206_636_914_815_068_014_832_970_161_439_750_412_236_251_698_185_823_876_615_801_602_381_522,
+            7_717_079_002_724_922_547_723_021_729_574_989_744_872_246_532_752_590_421_660_340_856_951_778_750_385,
             mulmod(nuQ, st.biasE[1], R)
         );
         // −v·G.

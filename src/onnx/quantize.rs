@@ -12,7 +12,7 @@
 //! | `s` and `B` | `s` | `B` (must be `≥ s + 1`) |
 //! | `s`, calibration data | `s` | smallest `B` that holds the data with a 2× margin (≤ 16) |
 //! | `s` only | `s` | `max(12, s + 4)`: reals in `[-8, 8)` or wider |
-//! | calibration data | first tier of [`CALIBRATION_TIERS`] `(B ≤ 8, s ≥ 7)`, `(B ≤ 9, s ≥ 7)`, `(B ≤ 11, s ≥ 6)`, `(B ≤ 13, s ≥ 6)`, `(B ≤ 16, s ≥ 4)` where some `s` fits; the largest such `s` | the smallest `B` that fits at that `s` |
+//! | calibration data | first tier of [`CALIBRATION_TIERS`] `(B ≤ 8, s ≥ 6)`, `(B ≤ 9, s ≥ 7)`, `(B ≤ 11, s ≥ 6)`, `(B ≤ 13, s ≥ 6)`, `(B ≤ 16, s ≥ 4)` where some `s` fits; the largest such `s` | the smallest `B` that fits at that `s` |
 //! | calibration data and `B` | largest `s` in `4..=12` whose data fits in `B` | `B` |
 //! | `B` only | `clamp(B - 4, 1, 8)` | `B` |
 //! | nothing | 8 | 12: reals in `[-8, 8)` |
@@ -116,7 +116,7 @@ pub fn quantize(float: &FloatModel, opts: &QuantizeOptions) -> Result<QuantizedM
 /// Calibration tiers `(max lookup bits, min scale bits)`, tried in order: the lookup table
 /// (`2^(B+1)` rows) dominates proving time, so a small window is preferred as long as the scale stays
 /// high enough for fidelity; larger windows are used only when the data needs them.
-pub const CALIBRATION_TIERS: [(u32, u32); 5] = [(8, 7), (9, 7), (11, 6), (13, 6), (MAX_AUTO_LOOKUP_BITS, 4)];
+pub const CALIBRATION_TIERS: [(u32, u32); 5] = [(8, 6), (9, 7), (11, 6), (13, 6), (MAX_AUTO_LOOKUP_BITS, 4)];
 
 /// The first tier (see [`CALIBRATION_TIERS`]) in which some scale fits, and there the largest scale
 /// in [`CALIBRATED_SCALE_BITS`] whose calibration values fit the window. A given `lookup` replaces
@@ -356,7 +356,7 @@ mod tests {
             ..Default::default()
         };
         let q = quantize(&tiny(), &opts).unwrap();
-        // Tiers (B ≤ 8 or 9, s ≥ 7): 9·2^7·2 = 2304 > 2^8. Tier (B ≤ 11, s ≥ 6): 9·2^6·2 = 1152 > 2^10.
+        // Tier (B ≤ 8, s ≥ 6): 9·2^6·2 = 1152 > 2^7. Tier (B ≤ 9, s ≥ 7): 9·2^7·2 = 2304 > 2^8. Tier (B ≤ 11, s ≥ 6): 9·2^6·2 = 1152 > 2^10.
         // Tier (B ≤ 13, s ≥ 6): s = 7 fits (2304 < 2^12, so B = 13) and s = 8 would need B = 14.
         assert_eq!((q.scale_bits, q.lookup_bits), (7, 13));
         let (lo, hi) = q.window();
