@@ -4,23 +4,13 @@
 //! reduction, so the prover runs it as a parallel binary tree (rayon); the verifier folds the same
 //! claims into one multi-scalar multiplication per point.
 
+use crate::field::powers;
 use crate::kzg::lincomb;
 use crate::protocol::{Base, Claim};
 use ark_bn254::{Fr, G1Affine, G1Projective};
-use ark_ff::{One, Zero};
+use ark_ff::Zero;
 use ark_poly::univariate::DensePolynomial;
 use rayon::prelude::*;
-
-/// `ν^i` for each claim, in claim order.
-pub fn powers(nu: Fr, n: usize) -> Vec<Fr> {
-    let mut out = Vec::with_capacity(n);
-    let mut p = Fr::one();
-    for _ in 0..n {
-        out.push(p);
-        p *= nu;
-    }
-    out
-}
 
 /// Verifier: per point, `(Σ νⁱ Cᵢ, Σ νⁱ vᵢ)`.
 pub fn fold_commitments(
@@ -68,15 +58,4 @@ pub fn fold_polynomials(
                 )
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn powers_start_at_one() {
-        let p = powers(Fr::from(3u64), 3);
-        assert_eq!(p, vec![Fr::one(), Fr::from(3u64), Fr::from(9u64)]);
-    }
 }

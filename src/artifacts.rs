@@ -198,7 +198,7 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| malformed(&path, e.to_string()))?;
     let (g1, lagrange) = (points[..k].to_vec(), points[k..].to_vec());
-    if lagrange.len() != vk.table_domain.size() {
+    if lagrange.len() != vk.domain.size() {
         return Err(malformed(
             &path,
             "Lagrange basis does not match the model's domain: re-run `zkt-eth setup`",

@@ -34,6 +34,17 @@ pub enum EncodingError {
     },
 }
 
+/// `x⁰, x¹, …, x^(n−1)`: the coefficients of a random linear combination drawn from one challenge.
+pub fn powers(x: Fr, n: usize) -> Vec<Fr> {
+    let mut out = Vec::with_capacity(n);
+    let mut p = Fr::from(1u64);
+    for _ in 0..n {
+        out.push(p);
+        p *= x;
+    }
+    out
+}
+
 /// Signed integer to field element (`x mod r`).
 pub fn fr_from_i64(x: i64) -> Fr {
     if x >= 0 {
@@ -144,6 +155,14 @@ mod tests {
             Err(EncodingError::CoordinateNotCanonical { word: 2 })
         );
         assert!(g1_from_words(&[0u8; 32], &[0u8; 32], 0).is_err(), "identity refused");
+    }
+
+    #[test]
+    fn powers_start_at_one() {
+        assert_eq!(
+            powers(Fr::from(3u64), 3),
+            vec![Fr::from(1u64), Fr::from(3u64), Fr::from(9u64)]
+        );
     }
 
     #[test]

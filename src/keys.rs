@@ -38,10 +38,6 @@ pub struct LayerVk {
     pub in_len: usize,
     /// Real output length.
     pub out_len: usize,
-    /// Domain of the input vector (the model's one domain).
-    pub in_domain: Domain,
-    /// Domain of the output vector (the model's one domain).
-    pub out_domain: Domain,
     /// Activation after rescaling.
     pub activation: Activation,
     /// `[W_i(τ)]₁` for each output row `i` (row `i` interpolated over the input domain).
@@ -61,9 +57,9 @@ pub struct VerifyingKey {
     pub input: Visibility,
     /// Layers in order.
     pub layers: Vec<LayerVk>,
-    /// The model's one domain; the lookup table (`2^(B+1)` rows: identity half, ReLU half) is padded
-    /// to it.
-    pub table_domain: Domain,
+    /// The model's one domain: every tensor lives on it and the lookup table (`2^(B+1)` rows:
+    /// identity half, ReLU half) is padded to it.
+    pub domain: Domain,
     /// `[kind]₁`, `[v]₁`, `[f(v)]₁` of the table columns.
     pub table: [G1Affine; 3],
     /// `[1]₂`, `[τ]₂`.
@@ -171,7 +167,6 @@ impl ProvingKey {
         }
         let g1 = srs.g1[..needed].to_vec();
         let domain = domain_of(model);
-        let (in_domain, out_domain) = (domain, domain);
         let layers = model
             .layers
             .iter()
@@ -182,34 +177,31 @@ impl ProvingKey {
                     .map(|row| {
                         commit(
                             &g1,
-                            &in_domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>()),
+                            &domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>()),
                         )
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                let bias = commit(&g1, &bias_poly(&layer.bias, out_domain))?;
+                let bias = commit(&g1, &bias_poly(&layer.bias, domain))?;
                 Ok(LayerVk {
                     in_len: layer.in_len(),
                     out_len: layer.out_len(),
-                    in_domain,
-                    out_domain,
                     activation: layer.activation,
                     rows,
                     bias,
                 })
             })
             .collect::<Result<Vec<_>, KeyError>>()?;
-        let table_domain = domain;
         let cols = table_columns(model.lookup_bits, domain);
         let mut table = [G1Affine::zero(); 3];
         for (t, c) in table.iter_mut().zip(&cols) {
-            *t = commit(&g1, &table_domain.interpolate(c))?;
+            *t = commit(&g1, &domain.interpolate(c))?;
         }
         let vk = VerifyingKey {
             scale_bits: model.scale_bits,
             lookup_bits: model.lookup_bits,
             input,
             layers,
-            table_domain,
+            domain,
             table,
             g2: G2Points {
                 one: srs.g2[0],
@@ -380,8 +372,6 @@ impl VerifyingKey {
             layers.push(LayerVk {
                 in_len,
                 out_len,
-                in_domain: Domain::new(0),
-                out_domain: Domain::new(0),
                 activation,
                 rows,
                 bias,
@@ -389,10 +379,6 @@ impl VerifyingKey {
         }
         let widest = layers.iter().flat_map(|l| [l.in_len, l.out_len]).max().unwrap_or(1);
         let domain = model_domain(widest, lookup_bits);
-        for l in &mut layers {
-            l.in_domain = domain;
-            l.out_domain = domain;
-        }
         let table = [r.point()?, r.point()?, r.point()?];
         let tau = g2_from_words(r.take(4)?)?;
         if r.pos != words.len() {
@@ -403,7 +389,7 @@ impl VerifyingKey {
             lookup_bits,
             input,
             layers,
-            table_domain: domain,
+            domain,
             table,
             g2: G2Points {
                 one: G2Affine::generator(),

@@ -38,7 +38,7 @@ pub enum DecodeError {
 
 impl Proof {
     /// Encode as words.
-    pub fn to_words(&self, _layout: &Layout) -> Vec<Word> {
+    pub fn to_words(&self) -> Vec<Word> {
         let mut w = vec![];
         let pts = |w: &mut Vec<Word>, ps: &[G1Affine]| ps.iter().for_each(|p| w.extend(g1_to_words(p)));
         pts(&mut w, &self.commits);
@@ -48,8 +48,8 @@ impl Proof {
     }
 
     /// Encode as bytes.
-    pub fn to_bytes(&self, layout: &Layout) -> Vec<u8> {
-        self.to_words(layout).concat()
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_words().concat()
     }
 
     /// Decode, validating every element (coordinates `< p` and on the curve, scalars `< r`).

@@ -240,7 +240,7 @@ impl Layout {
             s,
             quotient,
             e_m,
-            domain: vk.table_domain,
+            domain: vk.domain,
             r1_end,
             r2_end,
             n_commits: c,
@@ -295,7 +295,6 @@ pub fn build_claims(
 ) -> Result<Vec<Claim>, AlgebraError> {
     let ev = |i: usize| evals[i];
     let d = layout.domain;
-    let last = vk.layers.len() - 1;
 
     // Public tensors at ζ (padded with zeros on H).
     let public_out = d
@@ -342,7 +341,6 @@ pub fn build_claims(
         identities.push(lookup::identity(vk, k, &e, ch));
         logup = logup.sum(&lookup::sum_share(vk, k, &e, ch));
         x_at = z;
-        let _ = k == last;
     }
     if let Some(r) = &layout.input {
         identities.push(lookup::range_identity(ev(r.e_x), ev(r.e_h), ch));

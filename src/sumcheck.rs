@@ -19,10 +19,11 @@
 //! differences that vanish (the linear block: `Σ f·x − Σ K·y = 0`; LogUp: `Σ 1/(β+a) − Σ m/(β+T) =
 //! 0`), which is why every tensor lives on one domain. `s` is blinded and opened at `ζ` and `ζω`.
 
+use crate::field::powers;
 use crate::poly::Domain;
 use crate::protocol::Lin;
 use ark_bn254::Fr;
-use ark_ff::{One, Zero};
+use ark_ff::Zero;
 use ark_poly::univariate::DensePolynomial;
 
 /// Verifier: `s(ζω) − s(ζ) − Σ δᵏ·term_k(ζ)` (terms may be linear in fixed commitments).
@@ -32,18 +33,6 @@ pub fn identity(s: Fr, s_next: Fr, terms: &[Lin], delta: Fr) -> Lin {
         out = out.sum(&t.clone().scale(-dp));
     }
     out
-}
-
-/// `δ⁰, δ¹, …`.
-pub fn powers(delta: Fr, n: usize) -> Vec<Fr> {
-    let mut p = Fr::one();
-    (0..n)
-        .map(|_| {
-            let out = p;
-            p *= delta;
-            out
-        })
-        .collect()
 }
 
 /// Prover: one zero-sum term with its values on `H` and its polynomial.
@@ -85,6 +74,7 @@ pub fn numerator(d: Domain, s: &DensePolynomial<Fr>, terms: &[ProverTerm], delta
 mod tests {
     use super::*;
     use crate::poly::random_fr;
+    use ark_ff::One;
     use rand::SeedableRng;
 
     /// The batched identity vanishes on H exactly when every term sums to zero.

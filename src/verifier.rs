@@ -3,7 +3,7 @@
 //! verifier (`codegen/`) is a line-by-line translation of [`verify`].
 
 use crate::accumulate::fold_commitments;
-use crate::field::{fr_to_i64, Word};
+use crate::field::fr_to_i64;
 use crate::keys::{VerifyingKey, Visibility};
 use crate::kzg::{check_openings, PointClaim};
 use crate::proof::{DecodeError, Proof};
@@ -165,11 +165,6 @@ pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<
         return Err(VerifyError::PairingFailed);
     }
     Ok(())
-}
-
-/// The vk digest as a word (re-exported for callers that embed it).
-pub fn vk_digest(vk: &VerifyingKey) -> Word {
-    vk.digest()
 }
 
 /// Public values from quantized integers.

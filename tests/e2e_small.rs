@@ -2,7 +2,6 @@
 mod common;
 use rand::SeedableRng;
 use zkt_eth::keys::{ProvingKey, Visibility};
-use zkt_eth::protocol::Layout;
 use zkt_eth::srs::Srs;
 use zkt_eth::{prover, verifier};
 
@@ -14,8 +13,7 @@ fn honest_verifies_and_tampered_rejected() {
         let pk = ProvingKey::setup(&m, &srs, vis).unwrap();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         let out = prover::prove(&pk, &[16, -8, 24], &mut rng).unwrap();
-        let layout = Layout::new(&pk.vk);
-        let bytes = out.proof.to_bytes(&layout);
+        let bytes = out.proof.to_bytes();
         verifier::verify(&pk.vk, &out.public, &bytes).unwrap();
         for w in 0..bytes.len() / 32 {
             let mut b = bytes.clone();

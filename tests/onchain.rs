@@ -9,7 +9,6 @@ use std::path::Path;
 use zkt_eth::chain::{self, ErrorDecoder, LocalNode};
 use zkt_eth::keys::{srs_len_for, ProvingKey, Visibility};
 use zkt_eth::onnx::{self, QuantizeOptions};
-use zkt_eth::protocol::Layout;
 use zkt_eth::srs::Srs;
 use zkt_eth::{calldata, prover, solidity, toolchain};
 
@@ -35,7 +34,7 @@ async fn deploy(url: &str, model: &str, input: &str, name: &str, vis: Visibility
     let pk = ProvingKey::setup(&m, &Srs::dev(5, srs_len_for(&m)), vis).unwrap();
     let q = onnx::quantize_input(&m, &x[0]).unwrap();
     let out = prover::prove(&pk, &q, &mut rand_chacha::ChaCha20Rng::seed_from_u64(9)).unwrap();
-    let proof = out.proof.to_bytes(&Layout::new(&pk.vk));
+    let proof = out.proof.to_bytes();
     let src = solidity::render(&pk.vk, name, model, "../IZkTorchVerifier.sol").unwrap();
     let iface =
         std::fs::read_to_string(toolchain::repo_root().unwrap().join("contracts/IZkTorchVerifier.sol")).unwrap();

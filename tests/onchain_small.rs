@@ -3,7 +3,6 @@ mod common;
 use rand::SeedableRng;
 use zkt_eth::chain::{self, LocalNode};
 use zkt_eth::keys::{ProvingKey, Visibility};
-use zkt_eth::protocol::Layout;
 use zkt_eth::srs::Srs;
 use zkt_eth::{calldata, prover, solidity, toolchain, verifier};
 
@@ -16,8 +15,7 @@ async fn solidity_and_rust_agree() {
         let pk = ProvingKey::setup(&common::model(), &srs, vis).unwrap();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         let out = prover::prove(&pk, &[16, -8, 24], &mut rng).unwrap();
-        let layout = Layout::new(&pk.vk);
-        let bytes = out.proof.to_bytes(&layout);
+        let bytes = out.proof.to_bytes();
         let src = solidity::render(&pk.vk, "ToyVerifier", "toy", "contracts/IZkTorchVerifier.sol").unwrap();
         std::fs::write(format!("/tmp/ToyVerifier_{vis:?}.sol"), &src).unwrap();
         let iface =

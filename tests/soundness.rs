@@ -30,7 +30,7 @@ fn prove(model: &str, calib: &str, input: &str, vis: Visibility) -> (ProvingKey,
     let pk = ProvingKey::setup(&m, &srs, vis).unwrap();
     let x = onnx::quantize_input(&m, &onnx::read_inputs(&models().join(input)).unwrap()[0]).unwrap();
     let out = prover::prove(&pk, &x, &mut rand_chacha::ChaCha20Rng::seed_from_u64(3)).unwrap();
-    let bytes = out.proof.to_bytes(&Layout::new(&pk.vk));
+    let bytes = out.proof.to_bytes();
     (pk, out.public, bytes)
 }
 

@@ -28,11 +28,11 @@ use ark_poly::univariate::DensePolynomial;
 /// Verifier: the zero-sum term `f(ζ)·x(ζ) − K(α,ζ)·y(ζ)` of layer `layer`, `f` kept as rows.
 pub fn sum_term(vk: &VerifyingKey, layer: usize, x: Fr, y: Fr, ch: &Challenges) -> Result<Lin, AlgebraError> {
     let l = &vk.layers[layer];
-    let r = l
-        .out_domain
+    let r = vk
+        .domain
         .lagrange_at(ch.alpha, l.out_len)
         .ok_or(AlgebraError::DegenerateChallenge)?;
-    let k = lagrange_kernel(l.out_domain, ch.alpha, ch.zeta).ok_or(AlgebraError::DegenerateChallenge)?;
+    let k = lagrange_kernel(vk.domain, ch.alpha, ch.zeta).ok_or(AlgebraError::DegenerateChallenge)?;
     Ok(Lin {
         c: -(k * y),
         terms: r

@@ -68,10 +68,6 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn zkt_points() -> usize {
-    crate::protocol::POINTS
-}
-
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -115,14 +111,14 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             let t = Instant::now();
             let out = crate::prover::prove(&pk, &input, &mut rng)?;
             prove_t.push(t.elapsed());
-            let bytes = out.proof.to_bytes(&layout);
+            let bytes = out.proof.to_bytes();
             let t = Instant::now();
             crate::verifier::verify(&pk.vk, &out.public, &bytes)?;
             verify_t.push(t.elapsed());
             last = Some((out, bytes));
         }
         let Some((out, bytes)) = last else { continue };
-        let g1 = layout.n_commits + zkt_points();
+        let g1 = layout.n_commits + crate::protocol::POINTS;
         let fr = layout.n_evals;
         let mut row = json!({
             "model": case.name, "input": format!("{:?}", case.visibility).to_lowercase(),
@@ -135,8 +131,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             "peak_rss_mib": peak_rss_mib(), "reference": case.reference,
         });
         if let Some(n) = &node {
-            let (src, compiled) = super::onchain::build_verifier(&pk.vk, "ModelVerifier", case.name)?;
-            let _ = src;
+            let (_, compiled) = super::onchain::build_verifier(&pk.vk, "ModelVerifier", case.name)?;
             let dep = chain::deploy(&n.endpoint(), None, &compiled.bytecode, None).await?;
             let (ins, outs) = crate::calldata::public_ints(&out.public);
             let data = crate::calldata::encode_verify(&bytes, &ins, &outs);

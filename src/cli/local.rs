@@ -5,7 +5,6 @@ use crate::artifacts::{self, BuildDir, ProofFile};
 use crate::keys::{srs_len_for, ProvingKey, Visibility};
 use crate::model::Activation;
 use crate::onnx::{self, QuantizeOptions};
-use crate::protocol::Layout;
 use crate::srs::Srs;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -249,8 +248,7 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
     let out = crate::prover::prove(&pk, &input, &mut rng)?;
     let total = p.done();
-    let layout = Layout::new(&pk.vk);
-    let proof = out.proof.to_bytes(&layout);
+    let proof = out.proof.to_bytes();
     crate::verifier::verify(&pk.vk, &out.public, &proof)
         .context("self-check of the fresh proof failed (a bug: please report it)")?;
     let (ins, outs) = crate::calldata::public_ints(&out.public);

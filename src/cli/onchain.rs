@@ -1,6 +1,6 @@
 //! create-verifier, deploy-verifier, verify-onchain, encode-calldata, demo.
 
-use super::{fmt_duration, print_json, Phase, INSECURE};
+use super::{print_json, Phase, INSECURE};
 use crate::artifacts::{self, BuildDir, ProofFile};
 use crate::chain::{self, LocalNode};
 use crate::keys::{VerifyingKey, Visibility};
@@ -465,6 +465,5 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
     if !refused {
         bail!("the consumer accepted a tampered output");
     }
-    let _ = fmt_duration;
     Ok(())
 }
