@@ -104,6 +104,15 @@ pub enum KeyError {
     /// A vk file is malformed.
     #[error("malformed verifying key: {0}")]
     Malformed(String),
+    /// `τ` has small order: it lies in the evaluation domain, so blinded commitments collapse.
+    #[error(
+        "the SRS is unusable: τ^{n} = 1, so τ lies in the {n}-point evaluation domain and blinding \
+         (multiples of Z_H, which vanishes at τ) would hide nothing; use a real ceremony .ptau"
+    )]
+    SmallOrderTau {
+        /// The domain size `n` with `[τ^n]₁ = [1]₁`.
+        n: usize,
+    },
 }
 
 /// The one domain of a model: every tensor (padded) and the lookup table live on it, so that every
@@ -167,6 +176,13 @@ impl ProvingKey {
         }
         let g1 = srs.g1[..needed].to_vec();
         let domain = domain_of(model);
+        // τ in H (τ^n = 1) makes Z_H(τ) = 0: every blinding term Z_H·b commits to nothing. H is the
+        // largest domain; its subgroups H_{2^k} ⊂ H are covered, since τ^{2^k} = 1 ⇒ τ^n = 1.
+        if g1.get(domain.size()) == Some(&g1[0]) {
+            return Err(KeyError::SmallOrderTau { n: domain.size() });
+        }
+        let rows: usize = model.layers.iter().map(|l| l.weights.len()).sum();
+        let bar = crate::progress::task("commit weight rows", rows as u64);
         let layers = model
             .layers
             .iter()
@@ -175,10 +191,12 @@ impl ProvingKey {
                     .weights
                     .par_iter()
                     .map(|row| {
-                        commit(
+                        let c = commit(
                             &g1,
                             &domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>()),
-                        )
+                        );
+                        bar.inc(1);
+                        c
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let bias = commit(&g1, &bias_poly(&layer.bias, domain))?;
@@ -191,11 +209,15 @@ impl ProvingKey {
                 })
             })
             .collect::<Result<Vec<_>, KeyError>>()?;
+        bar.finish();
+        let bar = crate::progress::task("commit the lookup table", 3);
         let cols = table_columns(model.lookup_bits, domain);
         let mut table = [G1Affine::zero(); 3];
         for (t, c) in table.iter_mut().zip(&cols) {
             *t = commit(&g1, &domain.interpolate(c))?;
+            bar.inc(1);
         }
+        bar.finish();
         let vk = VerifyingKey {
             scale_bits: model.scale_bits,
             lookup_bits: model.lookup_bits,
@@ -207,9 +229,13 @@ impl ProvingKey {
                 one: srs.g2[0],
                 tau: srs.g2[1],
             },
-            insecure: srs.is_insecure(),
+            // Insecure unless τ is checked to come from a pinned public ceremony: a self-made
+            // .ptau is as forgeable as --dev for whoever made it.
+            insecure: srs.is_insecure() || crate::ceremony::identify(&srs.g2[1]).is_none(),
         };
+        let spin = crate::progress::task(&format!("Lagrange basis over G1 ({} points)", domain.size()), 0);
         let lagrange = crate::kzg::lagrange_basis(&g1, domain)?;
+        spin.finish();
         Ok(Self {
             model: model.clone(),
             g1,
@@ -395,7 +421,8 @@ impl VerifyingKey {
                 one: G2Affine::generator(),
                 tau,
             },
-            insecure,
+            // The stored bit is the author's word; the origin of τ is checked, not declared.
+            insecure: insecure || crate::ceremony::identify(&tau).is_none(),
         })
     }
 
