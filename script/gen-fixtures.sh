@@ -46,7 +46,7 @@ gen() {
     mkdir -p "$build" "$out" "$GENERATED"
     "$BIN" compile "models/$model/$model.onnx" -o "$build" \
         --calibrate "models/$model/input.json" --json >"$build/compile.stdout.json"
-    "$BIN" setup "$build" --dev --seed 1 --input "$visibility" --json >"$build/setup.json"
+    "$BIN" setup "$build" --dev --seed 1 --visibility "$visibility" --json >"$build/setup.json"
     "$BIN" prove "$build" --input "models/$model/input.json" -o "$build/proof.bin" --json \
         >"$build/prove.json"
     "$BIN" verify "$build/vk.bin" "$build/proof.bin" --json >"$build/verify.json"

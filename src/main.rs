@@ -6,7 +6,7 @@ fn main() -> std::process::ExitCode {
     match zkt_eth::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", zkt_eth::cli::error_message(&e));
             std::process::ExitCode::FAILURE
         }
     }

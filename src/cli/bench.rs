@@ -1,6 +1,6 @@
 //! `zkt-eth bench`: prints figures, asserts nothing (targets live in the README, not in tests).
 
-use super::{fmt_duration, print_json};
+use super::{fmt_duration, print_json, say};
 use crate::chain::{self, LocalNode};
 use crate::keys::{srs_len_for, ProvingKey, Visibility};
 use crate::onnx::{self, QuantizeOptions};
@@ -83,6 +83,25 @@ fn peak_rss_mib() -> Option<f64> {
 
 /// Run the benchmarks.
 pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
+    let known: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+    if let Some(bad) = a.models.iter().find(|m| !known.contains(&m.as_str())) {
+        anyhow::bail!(
+            "unknown bench model `{bad}`: choose from {} (comma-separated)",
+            known.join(", ")
+        );
+    }
+    if a.runs == 0 {
+        anyhow::bail!("--runs must be at least 1");
+    }
+    for c in CASES.iter().filter(|c| a.models.iter().any(|m| m == c.name)) {
+        let p = a.models_dir.join(c.onnx);
+        if !p.exists() {
+            anyhow::bail!(
+                "{} not found: run bench from the zkt-eth repository root or pass --models-dir <checkout>/models",
+                p.display()
+            );
+        }
+    }
     let node = if a.no_chain { None } else { Some(LocalNode::spawn()?) };
     let mut rows = vec![];
     for case in CASES.iter().filter(|c| a.models.iter().any(|m| m == c.name)) {
@@ -147,7 +166,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             &json!({"benchmarks": rows, "machine": {"cores": std::thread::available_parallelism().map(|n| n.get()).ok()}}),
         );
     }
-    println!(
+    say!(
         "{:<8} {:<8} {:>10} {:>10} {:>10} {:>8} {:>6} {:>6} {:>4} {:>9} {:>10} {:>9} {:>9}",
         "model",
         "input",
@@ -165,7 +184,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     );
     for r in &rows {
         let s = |k: &str| Duration::from_secs_f64(r[k].as_f64().unwrap_or(0.0));
-        println!(
+        say!(
             "{:<8} {:<8} {:>10} {:>10} {:>10} {:>8} {:>6} {:>6} {:>4} {:>9.1} {:>10} {:>9} {:>9}",
             r["model"].as_str().unwrap_or(""),
             r["input"].as_str().unwrap_or(""),
@@ -184,10 +203,10 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     }
     for r in &rows {
         if let Some(refs) = r["reference"].as_str().filter(|s| !s.is_empty()) {
-            println!("{}: {}", r["model"].as_str().unwrap_or(""), refs);
+            say!("{}: {}", r["model"].as_str().unwrap_or(""), refs);
         }
     }
-    println!(
+    say!(
         "(median of {} runs; peak memory is the process high-water mark after each model, models run in order)",
         a.runs
     );

@@ -1,6 +1,6 @@
 //! compile, setup, prove, verify.
 
-use super::{fmt_duration, print_json, Phase, INSECURE};
+use super::{fmt_duration, print_json, say, Phase, INSECURE};
 use crate::artifacts::{self, BuildDir, ProofFile};
 use crate::keys::{srs_len_for, ProvingKey, Visibility};
 use crate::model::Activation;
@@ -55,7 +55,10 @@ pub struct SetupArgs {
     pub seed: u64,
     /// Whether the model input is public or a private witness. Outputs are always public.
     #[arg(long, value_enum, default_value = "public")]
-    pub input: Visibility,
+    pub visibility: Visibility,
+    /// Deprecated spelling of --visibility (kept so old scripts work; prints a note).
+    #[arg(long = "input", value_enum, hide = true, conflicts_with = "visibility")]
+    pub input_deprecated: Option<Visibility>,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -115,7 +118,9 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
     ] {
         if let Some(d) = set {
             let p = Phase::start("fidelity against tract float inference");
+            let spin = crate::progress::task(&format!("{} {name} samples", d.inputs.len()), 0);
             let r = onnx::fidelity_with_labels(&a.model, &model, &d.inputs, d.labels.as_deref())?;
+            spin.finish();
             p.done();
             fidelity.push((name, r));
         }
@@ -147,8 +152,8 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
     if a.json {
         return print_json(&report);
     }
-    println!("model {} → {}", a.model.display(), dir.model().display());
-    println!(
+    say!("model {} → {}", a.model.display(), dir.model().display());
+    say!(
         "scale 2^{} · lookup window [-2^{}, 2^{}) · table {} rows · SRS needs {} G1 powers",
         model.scale_bits,
         model.lookup_bits - 1,
@@ -156,9 +161,9 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         1u64 << (model.lookup_bits + 1),
         srs_len_for(&model)
     );
-    println!("{:<4} {:<36} {:>10} {:<10} blocks", "#", "layer", "shape", "activation");
+    say!("{:<4} {:<36} {:>10} {:<10} blocks", "#", "layer", "shape", "activation");
     for (k, l) in model.layers.iter().enumerate() {
-        println!(
+        say!(
             "{:<4} {:<36} {:>10} {:<10} linear → add → lookup",
             k,
             l.name,
@@ -167,7 +172,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         );
     }
     for (n, r) in &fidelity {
-        println!(
+        say!(
             "fidelity ({n}, {} samples): max |float − quantized| = {:.5}, argmax agreement {:.2}%{}",
             r.samples,
             r.max_error(),
@@ -178,7 +183,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
                 100.0 * q
             ))
         );
-        println!(
+        say!(
             "  per output: {}",
             r.max_abs_error
                 .iter()
@@ -200,35 +205,61 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
     } else {
         "load .ptau SRS"
     });
+    let spin = crate::progress::task(&format!("{needed} G1 powers"), 0);
     let srs = match &a.srs {
         Some(path) => Srs::from_ptau(path, needed)?,
         None => Srs::dev(a.seed, needed),
     };
+    spin.finish();
     let t_srs = p.done();
+    let visibility = match a.input_deprecated {
+        Some(v) => {
+            eprintln!(
+                "note: `setup --input` is deprecated (it means visibility, unlike `prove --input`): use --visibility"
+            );
+            v
+        }
+        None => a.visibility,
+    };
     let p = Phase::start("commit weights and lookup table");
-    let pk = ProvingKey::setup(&model, &srs, a.input)?;
+    let pk = ProvingKey::setup(&model, &srs, visibility)?;
     let t_commit = p.done();
     artifacts::save_keys(&dir, &pk)?;
     let digest = format!("0x{}", hex::encode(pk.vk.digest()));
+    let pinned = crate::ceremony::identify(&pk.vk.g2.tau);
+    let origin = match (&srs.source, pinned) {
+        (crate::srs::SrsSource::Dev { seed }, _) => format!("--dev SRS (public seed {seed})"),
+        (crate::srs::SrsSource::Ptau { path, power }, Some(c)) => {
+            format!(
+                "{path}: power-{power} truncation of the pinned ceremony `{}` ({})",
+                c.id, c.name
+            )
+        }
+        (crate::srs::SrsSource::Ptau { path, power }, None) => {
+            format!("{path} (power {power}): NOT a pinned ceremony, its τ may be known to whoever made it")
+        }
+    };
     if a.json {
         return print_json(
             &json!({"pk": dir.pk(), "vk": dir.vk(), "vk_digest": digest, "insecure": pk.vk.insecure,
-            "srs_powers": needed, "input": format!("{:?}", a.input).to_lowercase(),
+            "srs_origin": origin, "ceremony": pinned.map(|c| c.id),
+            "srs_powers": needed, "visibility": format!("{:?}", visibility).to_lowercase(),
             "seconds": {"srs": t_srs.as_secs_f64(), "commit": t_commit.as_secs_f64()}}),
         );
     }
-    println!(
+    say!(
         "wrote {} and {} (vk digest {digest})",
         dir.pk().display(),
         dir.vk().display()
     );
-    println!(
+    say!("SRS: {origin}");
+    say!(
         "input visibility: {:?}; SRS: {needed} G1 powers; setup {}",
-        a.input,
+        visibility,
         fmt_duration(t_srs + t_commit)
     );
     if pk.vk.insecure {
-        println!("{INSECURE}");
+        say!("{INSECURE}");
     }
     Ok(())
 }
@@ -274,12 +305,12 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
         fmt_duration(t.blocks),
         fmt_duration(t.accumulate)
     );
-    println!(
+    say!(
         "outputs: [{}]",
         real.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", ")
     );
-    println!("argmax: {}", onnx::argmax(real.iter().copied()));
-    println!(
+    say!("argmax: {}", onnx::argmax(real.iter().copied()));
+    say!(
         "wrote {} ({} proof bytes, input {:?}), proved in {}",
         a.out.display(),
         file.proof.len(),
@@ -287,7 +318,7 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
         fmt_duration(total)
     );
     if pk.vk.insecure {
-        println!("{INSECURE}");
+        say!("{INSECURE}");
     }
     Ok(())
 }
@@ -317,7 +348,7 @@ pub fn verify(a: &VerifyArgs) -> anyhow::Result<()> {
     match result {
         Ok(()) => {
             if !a.json {
-                println!(
+                say!(
                     "valid ({}){}",
                     fmt_duration(elapsed),
                     if vk.insecure {

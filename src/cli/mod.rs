@@ -1,7 +1,9 @@
 //! The `zkt-eth` command line: thin wrappers that exchange files (`crate::artifacts`).
 //!
-//! Human-readable results go to stdout, progress and per-phase timings to stderr; `--json` replaces
-//! stdout with one JSON object for scripts.
+//! Human-readable results go to stdout, progress and per-phase timings to stderr. `--json` makes
+//! stdout hold exactly one JSON object: every human line a command (or a step that `demo` runs)
+//! would print is routed to stderr instead ([`say!`]), and progress bars are switched off.
+//! `--quiet` switches progress (bars and phase lines) off as well.
 
 mod bench;
 mod local;
@@ -16,6 +18,30 @@ pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+    /// No progress on stderr (bars and phase timings); results and errors are still printed.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// Print a human-readable result line: to stdout normally, to stderr when stdout is reserved for
+/// one JSON object (`--json`, or a step run by `demo --json`).
+macro_rules! say {
+    ($($t:tt)*) => {
+        if $crate::cli::human_on_stderr() { eprintln!($($t)*) } else { println!($($t)*) }
+    };
+}
+pub(crate) use say;
+
+static HUMAN_ON_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether human-readable result lines go to stderr (stdout is reserved for JSON).
+pub fn human_on_stderr() -> bool {
+    HUMAN_ON_STDERR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Subcommands, in pipeline order.
@@ -43,8 +69,30 @@ pub enum Command {
     Bench(bench::BenchArgs),
 }
 
+impl Command {
+    /// Whether the command was asked for machine-readable output.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Compile(a) => a.json,
+            Command::Setup(a) => a.json,
+            Command::Prove(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::CreateVerifier(a) => a.json,
+            Command::DeployVerifier(a) => a.json,
+            Command::VerifyOnchain(a) => a.json,
+            Command::EncodeCalldata(a) => a.json,
+            Command::Demo(a) => a.json,
+            Command::Bench(a) => a.json,
+        }
+    }
+}
+
 /// Run the CLI.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let json = cli.command.json();
+    HUMAN_ON_STDERR.store(json, std::sync::atomic::Ordering::Relaxed);
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    crate::progress::enable(!json && !cli.quiet);
     match cli.command {
         Command::Compile(a) => local::compile(&a),
         Command::Setup(a) => local::setup(&a),
@@ -71,7 +119,9 @@ pub(crate) struct Phase {
 
 impl Phase {
     pub(crate) fn start(name: &'static str) -> Self {
-        eprintln!("• {name}…");
+        if !quiet() {
+            eprintln!("• {name}…");
+        }
         Self {
             name,
             start: std::time::Instant::now(),
@@ -79,7 +129,9 @@ impl Phase {
     }
     pub(crate) fn done(self) -> std::time::Duration {
         let d = self.start.elapsed();
-        eprintln!("  {} done in {}", self.name, fmt_duration(d));
+        if !quiet() {
+            eprintln!("  {} done in {}", self.name, fmt_duration(d));
+        }
         d
     }
 }
@@ -97,5 +149,19 @@ pub(crate) fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) const INSECURE: &str =
-    "INSECURE: this key comes from a --dev SRS with a public seed; anyone can forge proofs for it";
+pub(crate) const INSECURE: &str = "INSECURE: this key's SRS is not from a pinned ceremony (a --dev SRS \
+     with a public seed, or an unrecognised .ptau): whoever knows τ can forge proofs for it";
+
+/// One line for an error and its causes, each cause said once: error types that already quote
+/// their source in their own message (`"…: {source}"`) would otherwise repeat it.
+pub fn error_message(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    msg
+}

@@ -1,6 +1,6 @@
 //! create-verifier, deploy-verifier, verify-onchain, encode-calldata, demo.
 
-use super::{print_json, Phase, INSECURE};
+use super::{print_json, say, Phase, INSECURE};
 use crate::artifacts::{self, BuildDir, ProofFile};
 use crate::chain::{self, LocalNode};
 use crate::keys::{VerifyingKey, Visibility};
@@ -97,6 +97,10 @@ pub struct EncodeArgs {
     /// Write raw calldata bytes here instead of printing hex.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
+    /// Machine-readable output: `{proof, inputs, outputs, vk_digest, calldata}` (hex and decimal
+    /// strings, ready for `cast`, ethers/viem or `vm.parseJson`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `zkt-eth demo`.
@@ -178,12 +182,12 @@ pub fn create_verifier(a: &CreateVerifierArgs) -> anyhow::Result<()> {
             "vk_digest": format!("0x{}", hex::encode(vk.digest())), "insecure": vk.insecure}),
         );
     }
-    println!("wrote {} (contract {})", a.out.display(), a.name);
+    say!("wrote {} (contract {})", a.out.display(), a.name);
     if let Some(s) = size {
-        println!("runtime bytecode: {}", size_note(s));
+        say!("runtime bytecode: {}", size_note(s));
     }
     if vk.insecure {
-        println!("{INSECURE}");
+        say!("{INSECURE}");
     }
     Ok(())
 }
@@ -250,7 +254,7 @@ pub async fn deploy(a: &DeployArgs) -> anyhow::Result<()> {
     if a.json {
         return print_json(&record);
     }
-    println!(
+    say!(
         "verifier deployed at {} (chain {}, {} gas, runtime {})",
         dep.address,
         dep.chain_id,
@@ -258,14 +262,14 @@ pub async fn deploy(a: &DeployArgs) -> anyhow::Result<()> {
         size_note(compiled.deployed_bytecode.len())
     );
     if let Some(o) = oracle {
-        println!("MLOracle deployed at {}", o.address);
+        say!("MLOracle deployed at {}", o.address);
     }
-    println!("recorded in {}", dir.deployment().display());
+    say!("recorded in {}", dir.deployment().display());
     if a.node.rpc_url.is_none() {
-        println!("note: the embedded Anvil stops with this command; pass --rpc-url for a persistent node, or run `zkt-eth demo`");
+        say!("note: the embedded Anvil stops with this command; pass --rpc-url for a persistent node, or run `zkt-eth demo`");
     }
     if vk.insecure {
-        println!("{INSECURE}");
+        say!("{INSECURE}");
     }
     Ok(())
 }
@@ -336,7 +340,7 @@ pub async fn verify_onchain(a: &VerifyOnchainArgs) -> anyhow::Result<()> {
             &json!({"valid": res.success, "gas_estimate": gas, "revert": reason, "calldata_bytes": data.len(), "address": address.to_string()}),
         )?;
     } else if res.success {
-        println!(
+        say!(
             "valid (gas estimate {}, calldata {} bytes)",
             gas.map_or("?".into(), |g| g.to_string()),
             data.len()
@@ -352,9 +356,23 @@ pub async fn verify_onchain(a: &VerifyOnchainArgs) -> anyhow::Result<()> {
 pub fn encode(a: &EncodeArgs) -> anyhow::Result<()> {
     let file = ProofFile::load(&a.proof)?;
     let data = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
+    if let Some(p) = &a.out {
+        artifacts::write_atomic(p, &data)?;
+    }
+    if a.json {
+        let ints = |v: &[i64]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        return print_json(&json!({
+            "proof": format!("0x{}", hex::encode(&file.proof)),
+            "inputs": ints(&file.inputs),
+            "outputs": ints(&file.outputs),
+            "vk_digest": format!("0x{}", hex::encode(file.vk_digest)),
+            "calldata": format!("0x{}", hex::encode(&data)),
+            "out": a.out,
+        }));
+    }
     match &a.out {
-        Some(p) => artifacts::write_atomic(p, &data)?,
-        None => println!("0x{}", hex::encode(&data)),
+        Some(p) => eprintln!("wrote {} ({} bytes of calldata)", p.display(), data.len()),
+        None => say!("0x{}", hex::encode(&data)),
     }
     Ok(())
 }
@@ -377,7 +395,8 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         srs: None,
         dev: true,
         seed: 1,
-        input: a.visibility,
+        visibility: a.visibility,
+        input_deprecated: None,
         json: false,
     })?;
     let proof_path = out.join("proof.bin");
@@ -441,27 +460,29 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
     if a.json {
         return print_json(&summary);
     }
-    println!();
-    println!(
+    say!();
+    say!(
         "verifier {} · MLOracle {} (embedded Anvil {})",
-        dep.address, odep.address, n.url
+        dep.address,
+        odep.address,
+        n.url
     );
-    println!(
+    say!(
         "verified output: [{}] → class {label}",
         real.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", ")
     );
-    println!(
+    say!(
         "gas: verify() transaction {} · MLOracle.submit() {} · calldata {} bytes · verifier runtime {}",
         vtx.gas_used,
         stx.gas_used,
         verify_data.len(),
         size_note(verifier.deployed_bytecode.len())
     );
-    println!(
+    say!(
         "tampered output refused by MLOracle: {}",
         if refused { "yes" } else { "NO" }
     );
-    println!("{INSECURE} (demo only)");
+    say!("{INSECURE} (demo only)");
     if !refused {
         bail!("the consumer accepted a tampered output");
     }

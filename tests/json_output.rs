@@ -1,0 +1,162 @@
+//! `--json` means exactly one JSON object on stdout, for every subcommand (human text and
+//! progress go to stderr); errors are printed once; `--quiet`; renamed and validated options.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkt-eth"))
+        .args(args)
+        .current_dir(root())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                root().join("node_modules/.bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// stdout parses as one JSON object and holds nothing else (no human text before or after).
+fn one_object(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    let text = String::from_utf8(o.stdout.clone()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not exactly one JSON value ({e}):\n{text}"));
+    assert!(v.is_object(), "{text}");
+    v
+}
+
+#[test]
+fn every_local_command_prints_one_json_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let proof = dir.path().join("proof.bin");
+    let p = proof.to_str().unwrap();
+    one_object(&run(&[
+        "compile",
+        "models/sample/sample.onnx",
+        "-o",
+        d,
+        "--calibrate",
+        "models/sample/input.json",
+        "--json",
+    ]));
+    let setup = one_object(&run(&["setup", d, "--dev", "--visibility", "private", "--json"]));
+    assert_eq!(setup["visibility"], "private");
+    assert_eq!(setup["insecure"], true);
+    assert!(setup["ceremony"].is_null(), "a --dev SRS is no pinned ceremony");
+    let prove = one_object(&run(&[
+        "prove",
+        d,
+        "--input",
+        "models/sample/input.json",
+        "-o",
+        p,
+        "--json",
+    ]));
+    assert!(prove["outputs"].is_array());
+    assert_eq!(
+        one_object(&run(&["verify", &format!("{d}/vk.bin"), p, "--json"]))["valid"],
+        true
+    );
+    let enc = one_object(&run(&["encode-calldata", p, "--json"]));
+    for key in ["proof", "inputs", "outputs", "vk_digest", "calldata"] {
+        assert!(!enc[key].is_null(), "encode-calldata --json lacks {key}: {enc}");
+    }
+    assert!(enc["calldata"].as_str().unwrap().starts_with("0x1b40c572"));
+    assert_eq!(enc["vk_digest"], setup["vk_digest"]);
+    assert_eq!(
+        enc["outputs"].as_array().unwrap().len(),
+        prove["outputs"].as_array().unwrap().len()
+    );
+    // Private input: the public input vector is empty.
+    assert_eq!(enc["inputs"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn demo_json_is_only_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&["demo", "--out", dir.path().to_str().unwrap(), "--json"]);
+    let v = one_object(&o);
+    assert_eq!(v["tampered_output_refused"], true);
+    assert!(v["verify_tx_gas"].as_u64().unwrap() > 21_000);
+    // The steps' human lines still reach the user, on stderr.
+    assert!(stderr(&o).contains("wrote"), "{}", stderr(&o));
+}
+
+#[test]
+fn deprecated_setup_input_still_works_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    one_object(&run(&[
+        "compile",
+        "models/sample/sample.onnx",
+        "-o",
+        d,
+        "--calibrate",
+        "models/sample/input.json",
+        "--json",
+    ]));
+    let o = run(&["setup", d, "--dev", "--input", "private", "--json"]);
+    assert_eq!(one_object(&o)["visibility"], "private");
+    assert!(
+        stderr(&o).contains("deprecated") && stderr(&o).contains("--visibility"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn quiet_silences_progress_but_not_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = run(&[
+        "compile",
+        "models/sample/sample.onnx",
+        "-o",
+        d,
+        "--calibrate",
+        "models/sample/input.json",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).trim().is_empty(), "--quiet printed progress: {}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("scale 2^"));
+}
+
+#[test]
+fn bench_rejects_unknown_models() {
+    let o = run(&["bench", "--models", "foo", "--no-chain"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("unknown bench model `foo`") && stderr(&o).contains("sample"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_error_is_printed_once() {
+    let o = run(&["verify", "no/such/vk.bin", "no/such/proof.bin"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "the cause is repeated: {err}");
+    // An error type that quotes its source in its own message must not have it appended again.
+    let o = run(&["setup", "models/sample", "--srs", "no/such.ptau"]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert_eq!(err.matches("No such file").count(), 1, "the cause is repeated: {err}");
+}
