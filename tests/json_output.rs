@@ -155,7 +155,18 @@ fn an_error_is_printed_once() {
     assert_eq!(err.matches("error:").count(), 1, "{err}");
     assert_eq!(err.matches("No such file").count(), 1, "the cause is repeated: {err}");
     // An error type that quotes its source in its own message must not have it appended again.
-    let o = run(&["setup", "models/sample", "--srs", "no/such.ptau"]);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    one_object(&run(&[
+        "compile",
+        "models/sample/sample.onnx",
+        "-o",
+        d,
+        "--calibrate",
+        "models/sample/input.json",
+        "--json",
+    ]));
+    let o = run(&["setup", d, "--srs", "no/such.ptau"]);
     let err = stderr(&o);
     assert!(!o.status.success());
     assert_eq!(err.matches("No such file").count(), 1, "the cause is repeated: {err}");
