@@ -24,3 +24,4 @@ pub mod sumcheck;
 pub mod toolchain;
 pub mod transcript;
 pub mod verifier;
+pub mod vk_check;

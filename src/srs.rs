@@ -486,7 +486,7 @@ fn serial_batch_inverse(v: &mut [Fq], scratch: &mut Vec<Fq>) {
 
 /// Verifies that `g1[i] = [τ^i]₁` and `g2 = [1]₂, [τ]₂` for one `τ ≠ 1`.
 /// Needs `g1.len() >= 2`; points must already be on the curve / in the group.
-fn check_powers(g1: &[G1Affine], g2: &[G2Affine; 2]) -> Result<(), SrsError> {
+pub(crate) fn check_powers(g1: &[G1Affine], g2: &[G2Affine; 2]) -> Result<(), SrsError> {
     let (Some(&g1_one), Some(&g1_tau)) = (g1.first(), g1.get(1)) else {
         return Err(SrsError::PowersInconsistent);
     };

@@ -6,6 +6,7 @@
 //! `--quiet` switches progress (bars and phase lines) off as well.
 
 mod bench;
+mod check_vk;
 mod local;
 mod onchain;
 
@@ -55,6 +56,9 @@ pub enum Command {
     Prove(local::ProveArgs),
     /// Verify a proof with the Rust verifier: exit 0 and "valid", or non-zero naming the failed check.
     Verify(local::VerifyArgs),
+    /// Recompute every public part of a vk (table, domain, layout, ceremony) and compare; optionally
+    /// check that a deployed contract is this vk's verifier.
+    CheckVk(check_vk::CheckVkArgs),
     /// Generate the Solidity verifier for a vk (and report its bytecode size).
     CreateVerifier(onchain::CreateVerifierArgs),
     /// Deploy the verifier to an RPC node (default: an embedded Anvil), printing its address.
@@ -77,6 +81,7 @@ impl Command {
             Command::Setup(a) => a.json,
             Command::Prove(a) => a.json,
             Command::Verify(a) => a.json,
+            Command::CheckVk(a) => a.json,
             Command::CreateVerifier(a) => a.json,
             Command::DeployVerifier(a) => a.json,
             Command::VerifyOnchain(a) => a.json,
@@ -98,6 +103,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Setup(a) => local::setup(&a),
         Command::Prove(a) => local::prove(&a),
         Command::Verify(a) => local::verify(&a),
+        Command::CheckVk(a) => runtime()?.block_on(check_vk::check_vk_cmd(&a)),
         Command::CreateVerifier(a) => onchain::create_verifier(&a),
         Command::DeployVerifier(a) => runtime()?.block_on(onchain::deploy(&a)),
         Command::VerifyOnchain(a) => runtime()?.block_on(onchain::verify_onchain(&a)),
