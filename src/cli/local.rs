@@ -277,7 +277,10 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     let input = onnx::quantize_input(&pk.model, row)?;
     let p = Phase::start("prove");
     let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
-    let out = crate::prover::prove(&pk, &input, &mut rng)?;
+    let spin = crate::progress::task("witness, block proofs, accumulation, decider", 0);
+    let out = crate::prover::prove(&pk, &input, &mut rng);
+    spin.finish();
+    let out = out?;
     let total = p.done();
     let proof = out.proof.to_bytes();
     crate::verifier::verify(&pk.vk, &out.public, &proof)
