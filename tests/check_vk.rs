@@ -4,8 +4,7 @@
 mod common;
 
 use ark_bn254::Fr;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use common::cli as run;
 use zkt_eth::keys::{srs_len_for, table_columns, ProvingKey, VerifyingKey, Visibility};
 use zkt_eth::kzg::commit;
 use zkt_eth::srs::Srs;
@@ -70,26 +69,6 @@ fn a_wrong_domain_is_rejected() {
     vk.domain = zkt_eth::poly::Domain::new(vk.domain.log_size + 1);
     let r = check_vk(&vk, &vk.to_bytes(), Some((&srs.g1, &srs.g2[1])));
     assert_eq!(status(&r, "domain"), Some(false), "{:?}", r.checks);
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkt-eth"))
-        .args(args)
-        .current_dir(root())
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                root().join("node_modules/.bin").display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .output()
-        .unwrap()
 }
 
 fn build(dir: &std::path::Path, model: &str) {

@@ -1,32 +1,10 @@
 //! `--json` means exactly one JSON object on stdout, for every subcommand (human text and
 //! progress go to stderr); errors are printed once; `--quiet`; renamed and validated options.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkt-eth"))
-        .args(args)
-        .current_dir(root())
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                root().join("node_modules/.bin").display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{cli as run, stderr_of as stderr};
+use std::process::Output;
 
 /// stdout parses as one JSON object and holds nothing else (no human text before or after).
 fn one_object(o: &Output) -> serde_json::Value {
@@ -38,21 +16,25 @@ fn one_object(o: &Output) -> serde_json::Value {
     v
 }
 
+fn compile_sample(dir: &str) {
+    one_object(&run(&[
+        "compile",
+        "models/sample/sample.onnx",
+        "-o",
+        dir,
+        "--calibrate",
+        "models/sample/input.json",
+        "--json",
+    ]));
+}
+
 #[test]
 fn every_local_command_prints_one_json_object() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     let proof = dir.path().join("proof.bin");
     let p = proof.to_str().unwrap();
-    one_object(&run(&[
-        "compile",
-        "models/sample/sample.onnx",
-        "-o",
-        d,
-        "--calibrate",
-        "models/sample/input.json",
-        "--json",
-    ]));
+    compile_sample(d);
     let setup = one_object(&run(&["setup", d, "--dev", "--visibility", "private", "--json"]));
     assert_eq!(setup["visibility"], "private");
     assert_eq!(setup["insecure"], true);
@@ -100,15 +82,7 @@ fn demo_json_is_only_json() {
 fn deprecated_setup_input_still_works_with_a_note() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    one_object(&run(&[
-        "compile",
-        "models/sample/sample.onnx",
-        "-o",
-        d,
-        "--calibrate",
-        "models/sample/input.json",
-        "--json",
-    ]));
+    compile_sample(d);
     let o = run(&["setup", d, "--dev", "--input", "private", "--json"]);
     assert_eq!(one_object(&o)["visibility"], "private");
     assert!(
@@ -157,15 +131,7 @@ fn an_error_is_printed_once() {
     // An error type that quotes its source in its own message must not have it appended again.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    one_object(&run(&[
-        "compile",
-        "models/sample/sample.onnx",
-        "-o",
-        d,
-        "--calibrate",
-        "models/sample/input.json",
-        "--json",
-    ]));
+    compile_sample(d);
     let o = run(&["setup", d, "--srs", "no/such.ptau"]);
     let err = stderr(&o);
     assert!(!o.status.success());

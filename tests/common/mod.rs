@@ -32,3 +32,30 @@ pub fn model() -> QuantizedModel {
         ],
     }
 }
+
+/// The repository root (the tests' working directory for the CLI).
+pub fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Run the `zkt-eth` binary from the repository root, with the pinned toolchain on `PATH`.
+pub fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zkt-eth"))
+        .args(args)
+        .current_dir(root())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                root().join("node_modules/.bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .expect("run zkt-eth")
+}
+
+/// A command's stderr as text.
+pub fn stderr_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
