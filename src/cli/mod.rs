@@ -5,6 +5,7 @@
 
 mod bench;
 mod local;
+mod mock;
 mod onchain;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Quantize an ONNX model and lower it to basic blocks; prints a per-layer report.
     Compile(local::CompileArgs),
+    /// Run the witness and check every block's constraints without keys (seconds, before setup).
+    Mock(mock::MockArgs),
     /// Commit the weights and the lookup table: writes pk.bin and vk.bin.
     Setup(local::SetupArgs),
     /// Prove one inference: prints the (dequantized) outputs and timings, writes proof.bin.
@@ -47,6 +50,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Compile(a) => local::compile(&a),
+        Command::Mock(a) => mock::mock(&a),
         Command::Setup(a) => local::setup(&a),
         Command::Prove(a) => local::prove(&a),
         Command::Verify(a) => local::verify(&a),
