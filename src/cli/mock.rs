@@ -136,6 +136,12 @@ fn compiled_from(build: &Path) -> Option<(String, Value)> {
     Some((model, report.get("assumptions").cloned().unwrap_or(Value::Null)))
 }
 
+/// The input range recorded in a compile report's assumptions.
+fn assumed_range(assumptions: &Value) -> Option<(f64, f64)> {
+    let r = assumptions.get("input_range")?.as_array()?;
+    Some((r.first()?.as_f64()?, r.get(1)?.as_f64()?))
+}
+
 /// The lookup bits that would hold every value of `rows` at the model's scale, if computable.
 fn lookup_bits_for(model: &QuantizedModel, rows: &[Vec<f32>]) -> Option<u32> {
     let mut bounds = vec![];
@@ -153,20 +159,26 @@ fn lookup_bits_for(model: &QuantizedModel, rows: &[Vec<f32>]) -> Option<u32> {
 /// How to recompile `build` so that its window holds the input file `input` (rows `rows`): the
 /// exact `zkt-eth compile` commands, for `prove` and `mock` errors.
 pub(crate) fn window_hint(build: &Path, input: &Path, model: &QuantizedModel, rows: &[Vec<f32>]) -> String {
-    let onnx = compiled_from(build).map_or_else(|| "MODEL.onnx".to_owned(), |(m, _)| m);
+    let compiled = compiled_from(build);
+    let onnx = compiled
+        .as_ref()
+        .map_or_else(|| "MODEL.onnx".to_owned(), |(m, _)| m.clone());
     let base = format!("zkt-eth compile {onnx} -o {}", build.display());
     let mut lines = vec![format!(
         "fix: recompile so that the window holds this input, then run setup again; one of:\n  {base} --calibrate {}    (calibrate on this file, 2x margin)",
         input.display()
     )];
+    // A range holding this file, the range compile assumed (if any) and 0, in whole numbers.
+    let assumed = compiled
+        .as_ref()
+        .and_then(|(_, a)| assumed_range(a))
+        .unwrap_or((0.0, 0.0));
     let (lo, hi) = rows
         .iter()
         .flatten()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(*v), hi.max(*v))
-        });
+        .fold(assumed, |(lo, hi), v| (lo.min(f64::from(*v)), hi.max(f64::from(*v))));
     if lo.is_finite() && hi.is_finite() {
-        let (lo, hi) = (f64::from(lo).floor(), f64::from(hi).ceil());
+        let (lo, hi) = (lo.min(0.0).floor(), hi.max(0.0).ceil());
         lines.push(format!(
             "  {base} --input-range={lo},{hi}    (sound for every input with elements in [{lo}, {hi}])"
         ));
@@ -257,9 +269,7 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
         .min_by_key(|(k, _, _, f)| (f.row, *k));
     let hint = (!passed).then(|| window_hint(&a.build, &a.input, &model, &rows));
     // Inputs outside the range compile assumed (informational: they prove whenever the window holds).
-    let assumed = compiled_from(&a.build)
-        .and_then(|(_, assumptions)| assumptions.get("input_range")?.as_array().cloned())
-        .and_then(|r| Some((r.first()?.as_f64()?, r.get(1)?.as_f64()?)));
+    let assumed = compiled_from(&a.build).and_then(|(_, assumptions)| assumed_range(&assumptions));
     let outside_assumed = assumed.and_then(|(rlo, rhi)| {
         rows.iter().enumerate().find_map(|(i, row)| {
             row.iter()
