@@ -416,14 +416,16 @@ pub const CALIBRATION_TIERS: [(u32, u32); 7] = [
     (MAX_AUTO_LOOKUP_BITS, 4),
 ];
 
+/// `Ok((s, B))`, or `Err((s, B needed, limit))` when no tier fits.
+type ScaleChoice = Result<(u32, u32), (u32, u32, u32)>;
+
 /// The first tier in which some scale fits, and there the largest scale in
 /// [`CALIBRATED_SCALE_BITS`] whose needed lookup bits (`need(s)`) fit the tier: `Ok((s, need(s)))`,
 /// or `Err((s, need(s), limit))` for the largest scale tried in the last tier.
-#[allow(clippy::type_complexity)]
 fn choose_scale(
     tiers: &[(u32, u32)],
     mut need: impl FnMut(u32) -> Result<u32, OnnxError>,
-) -> Result<Result<(u32, u32), (u32, u32, u32)>, OnnxError> {
+) -> Result<ScaleChoice, OnnxError> {
     let mut need_at = std::collections::BTreeMap::new();
     let mut smallest_need = None;
     for (limit, min_scale) in tiers.iter().copied() {
@@ -924,7 +926,7 @@ mod tests {
         let s = q.scale_bits;
         let b = interval_bounds(&q.layers, s, range).unwrap();
         let (lo, hi) = ((range.lo * pow2(s)).round() as i64, (range.hi * pow2(s)).round() as i64);
-        let mut seen = vec![(i128::MAX, i128::MIN); 3];
+        let mut seen = [(i128::MAX, i128::MIN); 3];
         for x0 in lo..=hi {
             for x1 in lo..=hi {
                 let mut x = vec![i128::from(x0), i128::from(x1)];
