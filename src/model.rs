@@ -75,23 +75,31 @@ pub enum ForwardError {
     },
     /// A rescaled value fell outside the lookup window.
     #[error(
-        "layer {layer} ({name}): value {value} outside lookup window [{lo}, {hi}); raise --lookup-bits or lower --scale-bits"
+        "layer {layer} ({name}), output {position}: value {value} outside the lookup window [{lo}, {hi}) (lookup bits {lookup_bits}, scale 2^{scale_bits}: the reals [{}, {})); raise --lookup-bits or lower --scale-bits",
+        real(*lo, *scale_bits), real(*hi, *scale_bits)
     )]
     OutsideWindow {
         /// Layer index.
         layer: usize,
         /// Layer name.
         name: String,
+        /// Output index in the layer.
+        position: usize,
         /// The offending rescaled value.
         value: i64,
         /// Window start (inclusive).
         lo: i64,
         /// Window end (exclusive).
         hi: i64,
+        /// The model's scale bits.
+        scale_bits: u32,
+        /// The model's lookup bits.
+        lookup_bits: u32,
     },
     /// An input value itself is outside the window.
     #[error(
-        "input value {value} at index {index} outside window [{lo}, {hi}); lower --scale-bits or raise --lookup-bits"
+        "input value {value} at index {index} outside the lookup window [{lo}, {hi}) (lookup bits {lookup_bits}, scale 2^{scale_bits}: the reals [{}, {})); lower --scale-bits or raise --lookup-bits",
+        real(*lo, *scale_bits), real(*hi, *scale_bits)
     )]
     InputOutsideWindow {
         /// Index in the flattened input.
@@ -102,6 +110,20 @@ pub enum ForwardError {
         lo: i64,
         /// Window end (exclusive).
         hi: i64,
+        /// The model's scale bits.
+        scale_bits: u32,
+        /// The model's lookup bits.
+        lookup_bits: u32,
+    },
+    /// An accumulator `W·x + b` overflows 64 bits (possible only for inputs outside the window).
+    #[error("layer {layer} ({name}), output {position}: the accumulator W·x + b overflows 64 bits")]
+    Overflow {
+        /// Layer index.
+        layer: usize,
+        /// Layer name.
+        name: String,
+        /// Output index in the layer.
+        position: usize,
     },
 }
 
@@ -148,8 +170,20 @@ impl QuantizedModel {
         q as f64 / (1u64 << self.scale_bits) as f64
     }
 
-    /// Integer inference, exactly as the proof will attest it.
+    /// Integer inference, exactly as the proof will attest it: fails at the first value outside the
+    /// lookup window.
     pub fn forward(&self, input: &[i64]) -> Result<Trace, ForwardError> {
+        self.run(input, true)
+    }
+
+    /// Integer inference without the window check (for diagnostics such as `zkt-eth mock`): every
+    /// value is computed even when it could not be proven. Fails only on a wrong input length or an
+    /// accumulator that overflows 64 bits.
+    pub fn forward_unchecked(&self, input: &[i64]) -> Result<Trace, ForwardError> {
+        self.run(input, false)
+    }
+
+    fn run(&self, input: &[i64], window: bool) -> Result<Trace, ForwardError> {
         if input.len() != self.input_len() {
             return Err(ForwardError::InputLength {
                 expected: self.input_len(),
@@ -157,8 +191,20 @@ impl QuantizedModel {
             });
         }
         let (lo, hi) = self.window();
-        if let Some((index, &value)) = input.iter().enumerate().find(|(_, v)| **v < lo || **v >= hi) {
-            return Err(ForwardError::InputOutsideWindow { index, value, lo, hi });
+        let (scale_bits, lookup_bits) = (self.scale_bits, self.lookup_bits);
+        if let Some((index, &value)) = input
+            .iter()
+            .enumerate()
+            .find(|(_, v)| window && (**v < lo || **v >= hi))
+        {
+            return Err(ForwardError::InputOutsideWindow {
+                index,
+                value,
+                lo,
+                hi,
+                scale_bits,
+                lookup_bits,
+            });
         }
         let s = self.scale_bits;
         let mut trace = Trace {
@@ -173,16 +219,30 @@ impl QuantizedModel {
                 .weights
                 .iter()
                 .zip(&layer.bias)
-                .map(|(row, b)| row.iter().zip(&x).map(|(w, v)| w * v).sum::<i64>() + b)
-                .collect();
+                .enumerate()
+                .map(|(position, (row, b))| {
+                    row.iter()
+                        .zip(&x)
+                        .try_fold(*b, |acc, (w, v)| acc.checked_add(w.checked_mul(*v)?))
+                        .filter(|a| a.checked_add(1i64 << s >> 1).is_some())
+                        .ok_or_else(|| ForwardError::Overflow {
+                            layer: k,
+                            name: layer.name.clone(),
+                            position,
+                        })
+                })
+                .collect::<Result<_, _>>()?;
             let q: Vec<i64> = acc.iter().map(|a| rescale(*a, s)).collect();
-            if let Some(&value) = q.iter().find(|v| **v < lo || **v >= hi) {
+            if let Some((position, &value)) = q.iter().enumerate().find(|(_, v)| window && (**v < lo || **v >= hi)) {
                 return Err(ForwardError::OutsideWindow {
                     layer: k,
                     name: layer.name.clone(),
+                    position,
                     value,
                     lo,
                     hi,
+                    scale_bits,
+                    lookup_bits,
                 });
             }
             let out: Vec<i64> = q
@@ -199,6 +259,10 @@ impl QuantizedModel {
         }
         Ok(trace)
     }
+}
+
+fn real(v: i64, scale_bits: u32) -> f64 {
+    v as f64 / (1u64 << scale_bits) as f64
 }
 
 /// `floor((a + 2^(s-1)) / 2^s)`: division by `2^s` rounding half up.

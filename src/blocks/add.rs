@@ -24,6 +24,27 @@ pub fn accumulator_values(y: &[Fr], bias: &[Fr]) -> Vec<Fr> {
         .collect()
 }
 
+/// Check `acc = y + b` exactly, position by position (the integer statement behind
+/// [`accumulator`]).
+pub fn check(y: &[i64], bias: &[i64], acc: &[i64]) -> Result<(), super::Violation> {
+    if y.len() != bias.len() || acc.len() != bias.len() {
+        return Err(super::Violation {
+            position: 0,
+            reason: format!("lengths differ: y {}, b {}, acc {}", y.len(), bias.len(), acc.len()),
+        });
+    }
+    for (position, ((y, b), a)) in y.iter().zip(bias).zip(acc).enumerate() {
+        let sum = i128::from(*y) + i128::from(*b);
+        if sum != i128::from(*a) {
+            return Err(super::Violation {
+                position,
+                reason: format!("acc = {a} but y + b = {y} + {b} = {sum}"),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +58,14 @@ mod tests {
             accumulator_values(&[Fr::from(1u64), Fr::from(2u64)], &[Fr::from(3u64)]),
             vec![Fr::from(4u64), Fr::from(2u64)]
         );
+    }
+
+    #[test]
+    fn check_accepts_the_sum_and_names_the_first_wrong_position() {
+        assert_eq!(check(&[1, -2], &[3, 4], &[4, 2]), Ok(()));
+        let v = check(&[1, -2], &[3, 4], &[4, 3]).unwrap_err();
+        assert_eq!(v.position, 1);
+        assert!(v.reason.contains("y + b"), "{v}");
+        assert!(check(&[1], &[3, 4], &[4, 2]).is_err());
     }
 }

@@ -71,6 +71,33 @@ pub fn prove_term(
     Ok(ProverTerm { values, poly })
 }
 
+/// Check `y = W·x` exactly over the integers, row by row (the statement the zero-sum term proves
+/// over `Fr`; the integers rule out a product that only holds modulo the field order).
+pub fn check(weights: &[Vec<i64>], x: &[i64], y: &[i64]) -> Result<(), super::Violation> {
+    if y.len() != weights.len() {
+        return Err(super::Violation {
+            position: 0,
+            reason: format!("y has {} values but W has {} rows", y.len(), weights.len()),
+        });
+    }
+    for (position, (row, y)) in weights.iter().zip(y).enumerate() {
+        if row.len() != x.len() {
+            return Err(super::Violation {
+                position,
+                reason: format!("W row has {} columns but x has {} values", row.len(), x.len()),
+            });
+        }
+        let dot: i128 = row.iter().zip(x).map(|(w, v)| i128::from(*w) * i128::from(*v)).sum();
+        if dot != i128::from(*y) {
+            return Err(super::Violation {
+                position,
+                reason: format!("y = {y} but (W·x) = {dot}"),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +126,17 @@ mod tests {
         let delta = random_fr(&mut rng);
         let s = d.interpolate_blinded(&running_values(d, &terms, delta), &mut rng);
         d.divide_by_vanishing(&numerator(d, &s, &terms, delta)).is_some()
+    }
+
+    #[test]
+    fn check_is_the_exact_matrix_product() {
+        let w = vec![vec![2, -1], vec![0, 3]];
+        assert_eq!(check(&w, &[5, 7], &[3, 21]), Ok(()));
+        let v = check(&w, &[5, 7], &[3, 20]).unwrap_err();
+        assert_eq!(v.position, 1);
+        assert!(v.reason.contains("21"), "{v}");
+        assert!(check(&w, &[5], &[3, 21]).is_err());
+        assert!(check(&w, &[5, 7], &[3]).is_err());
     }
 
     #[test]

@@ -50,6 +50,76 @@ pub fn table_index(lookup_bits: u32, kind: u8, v: i64) -> Option<usize> {
         .then(|| (kind as usize) << lookup_bits | (v + half) as usize)
 }
 
+/// The table's value `f_kind(v)` for `(kind, v)`, or `None` when `v` is outside the window (not a
+/// table row).
+pub fn table_value(lookup_bits: u32, kind: u8, v: i64) -> Option<i64> {
+    table_index(lookup_bits, kind, v).map(|_| if kind == 1 { v.max(0) } else { v })
+}
+
+/// Check one layer's lookups on a witness: at every position the tuple `(kind, q, z)` is a table
+/// row (so `q` is in the window and `z = act(q)`), and the remainder tuple `(1, c·r, c·r)` is one
+/// (so `0 ≤ r < 2^s`, i.e. `q = ⌊(acc + 2^(s−1)) / 2^s⌋`).
+pub fn check(
+    scale_bits: u32,
+    lookup_bits: u32,
+    activation: Activation,
+    acc: &[i64],
+    q: &[i64],
+    z: &[i64],
+) -> Result<(), super::Violation> {
+    let fail = |position, reason| Err(super::Violation { position, reason });
+    if acc.len() != q.len() || z.len() != q.len() {
+        return fail(
+            0,
+            format!("lengths differ: acc {}, q {}, z {}", acc.len(), q.len(), z.len()),
+        );
+    }
+    let (kind, c) = (kind(activation), i128::from(remainder_scale(scale_bits, lookup_bits)));
+    let half = 1i64 << (lookup_bits - 1);
+    for (position, ((acc, q), z)) in acc.iter().zip(q).zip(z).enumerate() {
+        match table_value(lookup_bits, kind, *q) {
+            None => {
+                return fail(
+                    position,
+                    format!("rescaled value {q} is outside the lookup window [{}, {half})", -half),
+                )
+            }
+            Some(f) if f != *z => {
+                return fail(position, format!("activation output {z} but the table has {f} for {q}"))
+            }
+            Some(_) => {}
+        }
+        let r = i128::from(*acc) + (1i128 << (scale_bits - 1)) - (i128::from(*q) << scale_bits);
+        let in_table = i64::try_from(c * r)
+            .ok()
+            .and_then(|cr| table_value(lookup_bits, 1, cr).filter(|f| *f == cr));
+        if in_table.is_none() {
+            return fail(
+                position,
+                format!(
+                    "rescale remainder {r} is outside [0, 2^{scale_bits}): q = {q} is not round(acc / 2^{scale_bits}) for acc = {acc}"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Check the private-input range lookup `(0, x, x)`: every input value is in the window.
+pub fn check_range(lookup_bits: u32, x: &[i64]) -> Result<(), super::Violation> {
+    let half = 1i64 << (lookup_bits - 1);
+    match x.iter().position(|v| table_index(lookup_bits, 0, *v).is_none()) {
+        None => Ok(()),
+        Some(position) => Err(super::Violation {
+            position,
+            reason: format!(
+                "input value {} is outside the lookup window [{}, {half})",
+                x[position], -half
+            ),
+        }),
+    }
+}
+
 /// Kind tag of an activation.
 pub fn kind(a: Activation) -> u8 {
     match a {
@@ -220,6 +290,28 @@ mod tests {
         assert_eq!(table_index(4, 1, 7), Some(31));
         assert_eq!(table_index(4, 0, 8), None);
         assert_eq!(table_index(4, 1, -9), None);
+    }
+
+    #[test]
+    fn check_accepts_honest_layers_and_names_each_failure() {
+        // s = 2, B = 5: window [-16, 16), remainders r ∈ [0, 4).
+        let (s, b) = (2, 5);
+        let acc: Vec<i64> = vec![-30, -3, 0, 5, 25];
+        let q: Vec<i64> = acc.iter().map(|a| crate::model::rescale(*a, s)).collect();
+        let relu: Vec<i64> = q.iter().map(|v| (*v).max(0)).collect();
+        assert_eq!(check(s, b, Activation::Relu, &acc, &q, &relu), Ok(()));
+        assert_eq!(check(s, b, Activation::Identity, &acc, &q, &q), Ok(()));
+        let v = check(s, b, Activation::Identity, &acc, &q, &relu).unwrap_err();
+        assert!(v.position == 0 && v.reason.contains("activation output"), "{v}");
+        let mut wrong = q.clone();
+        wrong[3] += 1;
+        let v = check(s, b, Activation::Identity, &acc, &wrong, &wrong).unwrap_err();
+        assert!(v.position == 3 && v.reason.contains("remainder"), "{v}");
+        let big = [100i64];
+        let v = check(s, b, Activation::Identity, &[400], &big, &big).unwrap_err();
+        assert!(v.reason.contains("outside the lookup window [-16, 16)"), "{v}");
+        assert_eq!(check_range(b, &[-16, 15]), Ok(()));
+        assert_eq!(check_range(b, &[-16, 16]).unwrap_err().position, 1);
     }
 
     /// LogUp balances exactly when every witness tuple is a table row.

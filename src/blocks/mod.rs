@@ -10,7 +10,21 @@
 //! | [`lookup`] | `q = round(acc / 2^s)` and `z = act(q)`, by LogUp into the vk table | `[h]`, a share of the LogUp zero-sum term |
 //!
 //! No claimed sum is ever sent: every sum claim has total zero (zero knowledge for the weights).
+//!
+//! Each block also has a `check` function: its statement as an exact integer relation on a witness,
+//! without keys or proofs (`zkt-eth mock`). A witness that passes every check is one the prover
+//! can prove; a failing check names the position and why.
 
 pub mod add;
 pub mod linear;
 pub mod lookup;
+
+/// Where and why a block's statement fails on a witness (see the blocks' `check` functions).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("position {position}: {reason}")]
+pub struct Violation {
+    /// The first failing position (output index of the layer, or input index).
+    pub position: usize,
+    /// What does not hold there.
+    pub reason: String,
+}

@@ -4,7 +4,7 @@ use super::{fmt_duration, print_json, say, Phase, INSECURE};
 use crate::artifacts::{self, BuildDir, ProofFile};
 use crate::keys::{srs_len_for, ProvingKey, Visibility};
 use crate::model::Activation;
-use crate::onnx::{self, QuantizeOptions};
+use crate::onnx::{self, InputRange, QuantizeOptions};
 use crate::srs::Srs;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -20,14 +20,25 @@ pub struct CompileArgs {
     /// Output build directory.
     #[arg(short, long, default_value = "build")]
     pub out: PathBuf,
-    /// Fixed-point scale bits `s` (a real v becomes round(v·2^s)); calibrated when omitted.
+    /// Fixed-point scale bits `s` (a real v becomes round(v·2^s)). Omitted: the largest scale whose
+    /// window stays small, chosen from the input range (or the calibration data).
     #[arg(long)]
     pub scale_bits: Option<u32>,
-    /// Lookup window bits `B` (values must lie in [-2^(B-1), 2^(B-1))); the table has 2^(B+1) rows.
+    /// Lookup window bits `B` (values must lie in [-2^(B-1), 2^(B-1))); the table has 2^(B+1) rows
+    /// and dominates proving time. Omitted: the smallest window the input range (or calibration
+    /// data) needs.
     #[arg(long)]
     pub lookup_bits: Option<u32>,
-    /// Calibration data set (JSON `{"input_data": [[...], ...]}`): chooses the scale and window and
-    /// reports fidelity against tract's float inference on it.
+    /// The range of every input element, `LO,HI` or `LO:HI` (e.g. `--input-range=-1,1`): scale and
+    /// window are chosen by interval analysis through every layer, so that NO input in the range
+    /// can leave the window. Default, when neither this nor --calibrate is given: 0,1 (normalised
+    /// inputs such as pixels); compile prints what it assumed.
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "calibrate", value_name = "LO,HI")]
+    pub input_range: Option<InputRange>,
+    /// Calibration data set (JSON `{"input_data": [[...], ...]}`): chooses the scale and window from
+    /// the values the model reaches on it (with a 2x margin: not a guarantee for other inputs; pass
+    /// the very file you will prove to be sure of it), and reports fidelity against tract's float
+    /// inference on it.
     #[arg(long)]
     pub calibrate: Option<PathBuf>,
     /// Extra data set (with optional `labels`) to report fidelity on, e.g. a test split.
@@ -108,9 +119,11 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         scale_bits: a.scale_bits,
         lookup_bits: a.lookup_bits,
         calibration: calib.as_ref().map(|d| d.inputs.clone()),
+        input_range: a.input_range,
     };
-    let model = onnx::load_model(&a.model, &opts)?;
+    let (model, assumptions) = onnx::load_model_explained(&a.model, &opts)?;
     p.done();
+    eprintln!("{}", assumptions.describe(&model));
     let mut fidelity = vec![];
     for (name, set) in [
         ("calibration", calib),
@@ -146,7 +159,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
     let report = json!({
         "model": a.model, "name": model.name, "scale_bits": model.scale_bits, "lookup_bits": model.lookup_bits,
         "table_rows": 1u64 << (model.lookup_bits + 1), "srs_powers_needed": srs_len_for(&model),
-        "layers": layers, "fidelity": fid, "out": a.out,
+        "layers": layers, "fidelity": fid, "out": a.out, "assumptions": assumptions.to_json(&model),
     });
     artifacts::write_atomic(&dir.report(), serde_json::to_string_pretty(&report)?.as_bytes())?;
     if a.json {
@@ -267,20 +280,32 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
 /// Prove one inference.
 pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
-    let p = Phase::start("load proving key");
-    let pk = artifacts::load_pk(&dir)?;
-    p.done();
     let rows = onnx::read_inputs(&a.input)?;
     let row = rows
         .first()
         .with_context(|| format!("{}: no input rows", a.input.display()))?;
-    let input = onnx::quantize_input(&pk.model, row)?;
+    // Run the witness before loading the (large) proving key: a value outside the lookup window
+    // fails here, with the command that fixes it.
+    let model = artifacts::load_model(&dir.model())?;
+    let input = onnx::quantize_input(&model, row)?;
+    let first = std::slice::from_ref(row);
+    model
+        .forward(&input)
+        .map_err(|e| super::mock::explain_forward_error(e, &a.build, &a.input, &model, first))?;
+    let p = Phase::start("load proving key");
+    let pk = artifacts::load_pk(&dir)?;
+    p.done();
     let p = Phase::start("prove");
     let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
     let spin = crate::progress::task("witness, block proofs, accumulation, decider", 0);
     let out = crate::prover::prove(&pk, &input, &mut rng);
     spin.finish();
-    let out = out?;
+    let out = out.map_err(|e| match e {
+        crate::prover::ProveError::Forward(e) => {
+            super::mock::explain_forward_error(e, &a.build, &a.input, &pk.model, first)
+        }
+        other => other.into(),
+    })?;
     let total = p.done();
     let proof = out.proof.to_bytes();
     crate::verifier::verify(&pk.vk, &out.public, &proof)

@@ -8,6 +8,7 @@
 mod bench;
 mod check_vk;
 mod local;
+mod mock;
 mod onchain;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +51,8 @@ fn quiet() -> bool {
 pub enum Command {
     /// Quantize an ONNX model and lower it to basic blocks; prints a per-layer report.
     Compile(local::CompileArgs),
+    /// Run the witness and check every block's constraints without keys (seconds, before setup).
+    Mock(mock::MockArgs),
     /// Commit the weights and the lookup table: writes pk.bin and vk.bin.
     Setup(local::SetupArgs),
     /// Prove one inference: prints the (dequantized) outputs and timings, writes proof.bin.
@@ -82,6 +85,7 @@ impl Command {
             Command::Prove(a) => a.json,
             Command::Verify(a) => a.json,
             Command::CheckVk(a) => a.json,
+            Command::Mock(a) => a.json,
             Command::CreateVerifier(a) => a.json,
             Command::DeployVerifier(a) => a.json,
             Command::VerifyOnchain(a) => a.json,
@@ -100,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::progress::enable(!json && !cli.quiet);
     match cli.command {
         Command::Compile(a) => local::compile(&a),
+        Command::Mock(a) => mock::mock(&a),
         Command::Setup(a) => local::setup(&a),
         Command::Prove(a) => local::prove(&a),
         Command::Verify(a) => local::verify(&a),

@@ -386,6 +386,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         out: out.clone(),
         scale_bits: None,
         lookup_bits: None,
+        input_range: None,
         calibrate: Some(a.input.clone()),
         eval: None,
         json: false,

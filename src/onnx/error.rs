@@ -130,7 +130,7 @@ pub enum OnnxError {
     },
     /// No scale in the calibrated range fits the calibration data in the largest allowed window.
     #[error(
-        "calibration data needs lookup_bits {needed} at scale_bits {scale_bits} (with a 2x margin), more than the limit {limit}; pass --scale-bits/--lookup-bits explicitly"
+        "calibration data needs lookup_bits {needed} at scale_bits {scale_bits} (with a 2x margin), more than the limit {limit} (the table has 2^(B+1) rows); pass --scale-bits/--lookup-bits explicitly"
     )]
     CalibrationDoesNotFit {
         /// The smallest scale tried.
@@ -139,6 +139,37 @@ pub enum OnnxError {
         needed: u32,
         /// The largest lookup bits allowed.
         limit: u32,
+    },
+    /// Interval analysis over the input range needs a larger window than allowed.
+    #[error(
+        "every input in {range}{} needs lookup_bits {needed} at scale_bits {scale_bits} (sound interval bound), more than the limit {limit} (the table has 2^(B+1) rows); declare the inputs' real range with --input-range LO,HI, or calibrate on data with --calibrate FILE (e.g. the file you will prove), or pass --scale-bits/--lookup-bits explicitly",
+        if *default { " (the default input range)" } else { "" }
+    )]
+    RangeDoesNotFit {
+        /// The range, as `[lo, hi]`.
+        range: String,
+        /// Whether it is the default range (nothing declared).
+        default: bool,
+        /// The (largest) scale tried.
+        scale_bits: u32,
+        /// The lookup bits it would need.
+        needed: u32,
+        /// The largest lookup bits allowed.
+        limit: u32,
+    },
+    /// Explicit `--lookup-bits` cannot hold every input of a declared `--input-range`.
+    #[error(
+        "lookup_bits {lookup_bits} at scale_bits {scale_bits} cannot hold every input in {range}: interval analysis needs lookup_bits {needed}; pass --lookup-bits {needed}, lower --scale-bits, or omit both to let compile choose"
+    )]
+    WindowTooSmallForRange {
+        /// The declared range, as `[lo, hi]`.
+        range: String,
+        /// The given scale bits.
+        scale_bits: u32,
+        /// The given lookup bits.
+        lookup_bits: u32,
+        /// The lookup bits the range needs.
+        needed: u32,
     },
     /// An accumulator `W·x + b` could exceed the 64-bit range for some in-window input.
     #[error(

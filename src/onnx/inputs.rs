@@ -8,6 +8,9 @@
 //! `input_data` holds one row per sample; a row may be nested (`[[[...]]]`, e.g. an image) and is
 //! flattened in row-major order. A flat list of numbers is read as a single row. `labels`, when
 //! present, has one non-negative integer class per row.
+//!
+//! JSON has no NaN or Infinity: a file that writes them (Python's `json.dump` does) is refused with
+//! the row and index of the first one, as is any other non-numeric element.
 
 use std::path::Path;
 
@@ -43,7 +46,14 @@ pub fn read_dataset(path: &Path) -> Result<Dataset, OnnxError> {
 
 /// Parse the JSON text of an input file.
 pub fn parse_dataset(text: &str) -> Result<Dataset, String> {
-    let json: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let json: Value = match serde_json::from_str(text) {
+        Ok(json) => json,
+        // serde_json stops at a bare NaN / Infinity token with a generic message: quote such
+        // tokens and parse again, so that the element check below names the row and index.
+        Err(e) => quote_non_finite(text)
+            .and_then(|quoted| serde_json::from_str(&quoted).ok())
+            .ok_or_else(|| format!("invalid JSON: {e}"))?,
+    };
     let object = json
         .as_object()
         .ok_or("expected a JSON object with an `input_data` field")?;
@@ -52,12 +62,12 @@ pub fn parse_dataset(text: &str) -> Result<Dataset, String> {
     if rows.is_empty() {
         return Err("`input_data` is empty".into());
     }
-    let inputs = if rows.iter().all(Value::is_number) {
-        vec![flatten(data).map_err(|e| format!("input_data: {e}"))?]
+    let inputs = if !rows.iter().any(Value::is_array) {
+        vec![flatten(data, 0)?]
     } else {
         rows.iter()
             .enumerate()
-            .map(|(i, row)| flatten(row).map_err(|e| format!("row {i}: {e}")))
+            .map(|(i, row)| flatten(row, i))
             .collect::<Result<Vec<_>, _>>()?
     };
     let len = inputs[0].len();
@@ -89,22 +99,59 @@ pub fn parse_dataset(text: &str) -> Result<Dataset, String> {
     Ok(Dataset { inputs, labels })
 }
 
-/// Flatten a number or a nested array of numbers, row-major.
-fn flatten(value: &Value) -> Result<Vec<f32>, String> {
+/// The bare tokens JSON lacks but some writers emit for non-finite floats.
+const NON_FINITE: [&str; 6] = ["-Infinity", "Infinity", "NaN", "-inf", "inf", "nan"];
+
+/// `text` with every bare [`NON_FINITE`] token (outside strings) wrapped in quotes, or `None` when
+/// it has none.
+fn quote_non_finite(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 16);
+    let (mut in_string, mut escaped, mut found) = (false, false, false);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if let Some(token) = NON_FINITE.iter().find(|t| rest.starts_with(**t)) {
+            out.push('"');
+            out.push_str(token);
+            out.push('"');
+            rest = &rest[token.len()..];
+            found = true;
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    found.then_some(out)
+}
+
+/// Flatten a number or a nested array of numbers of row `row`, row-major.
+fn flatten(value: &Value, row: usize) -> Result<Vec<f32>, String> {
     let mut out = vec![];
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
+        let at = || format!("row {row}, index {}", out.len());
         match v {
             Value::Array(items) => stack.extend(items.iter().rev()),
             Value::Number(n) => {
-                let f = n.as_f64().ok_or_else(|| format!("{n} is not a number"))?;
+                let f = n.as_f64().ok_or_else(|| format!("{}: {n} is not a number", at()))?;
                 let x = f as f32;
                 if !x.is_finite() {
-                    return Err(format!("{n} does not fit a float32"));
+                    return Err(format!("{}: {n} does not fit a float32", at()));
                 }
                 out.push(x);
             }
-            other => return Err(format!("expected a number, found {other}")),
+            Value::String(t) if NON_FINITE.contains(&t.as_str()) => {
+                return Err(format!("contains {t} at {}: replace it with a number", at()))
+            }
+            other => return Err(format!("{}: expected a number, found {other}", at())),
         }
     }
     Ok(out)
@@ -135,7 +182,29 @@ mod tests {
             (r#"{"input_data": []}"#, "empty"),
             (r#"{"input_data": 3}"#, "array of rows"),
             (r#"{"input_data": [[1, 2], [3]]}"#, "row 1 has 1 values"),
-            (r#"{"input_data": [[1, "a"]]}"#, "row 0: expected a number"),
+            (r#"{"input_data": [[1, "a"]]}"#, "row 0, index 1: expected a number"),
+            (
+                r#"{"input_data": [[1, 2], [3, NaN]]}"#,
+                "contains NaN at row 1, index 1: replace it with a number",
+            ),
+            (
+                r#"{"input_data": [[[1], [-Infinity]]]}"#,
+                "contains -Infinity at row 0, index 1",
+            ),
+            (
+                r#"{"input_data": [1, Infinity]}"#,
+                "contains Infinity at row 0, index 1",
+            ),
+            (r#"{"input_data": [[1, "NaN"]]}"#, "contains NaN at row 0, index 1"),
+            (
+                r#"{"input_data": [[1, null]]}"#,
+                "row 0, index 1: expected a number, found null",
+            ),
+            (r#"{"input_data": [[1, Nope]]}"#, "invalid JSON"),
+            (
+                r#"{"note": "NaN\" x", "input_data": [[1, 2]], "x": Nan}"#,
+                "invalid JSON",
+            ),
             (r#"{"input_data": [[1e300]]}"#, "float32"),
             (r#"{"input_data": [[1], [2]], "labels": [0]}"#, "1 labels for 2 rows"),
             (r#"{"input_data": [[1]], "labels": [-1]}"#, "label 0"),

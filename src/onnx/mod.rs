@@ -31,7 +31,10 @@ pub use error::OnnxError;
 pub use fidelity::{argmax, fidelity, fidelity_with_labels, FidelityReport};
 pub use inputs::{parse_dataset, read_dataset, read_inputs, Dataset};
 pub use lower::{lower, FloatLayer, FloatModel, MIN_OPSET, SUPPORTED_OPS};
-pub use quantize::{dequantize_output, quantize, quantize_input, QuantizeOptions};
+pub use quantize::{
+    dequantize_output, quantize, quantize_explained, quantize_input, Assumptions, Evidence, InputRange,
+    QuantizeOptions, DEFAULT_INPUT_RANGE,
+};
 pub use reference::FloatReference;
 
 use crate::model::QuantizedModel;
@@ -43,4 +46,9 @@ use crate::model::QuantizedModel;
 /// quantization options that cannot be met.
 pub fn load_model(path: &Path, opts: &QuantizeOptions) -> Result<QuantizedModel, OnnxError> {
     quantize(&lower(path)?, opts)
+}
+
+/// [`load_model`], also returning what the choice of scale and window assumed.
+pub fn load_model_explained(path: &Path, opts: &QuantizeOptions) -> Result<(QuantizedModel, Assumptions), OnnxError> {
+    quantize_explained(&lower(path)?, opts)
 }

@@ -2,40 +2,59 @@
 //!
 //! A real `v` becomes `round(v · 2^s)`; weights are stored at scale `2^s`, biases at `2^(2s)` (they
 //! add to products of two scale-`2^s` values). Every rescaled value must lie in the lookup window
-//! `[-2^(B-1), 2^(B-1))`, and the table of size `2^B` is part of the proving cost, so `B` should be
-//! as small as the data allows and `s` as large as `B` allows.
+//! `[-2^(B-1), 2^(B-1))`, and the table of `2^(B+1)` rows is part of the proving cost, so `B` should
+//! be as small as the inputs allow and `s` as large as `B` allows.
 //!
-//! # How `(s, B)` is chosen
+//! # What the choice rests on
+//!
+//! Every choice rests on one piece of evidence about the inputs the model will see, and the compile
+//! report states which ([`Assumptions`]):
+//!
+//! - **an input range** `[lo, hi]` for every input element (`--input-range`; when no calibration
+//!   data is given, [`DEFAULT_INPUT_RANGE`]): interval arithmetic through the integer model
+//!   ([`interval_bounds`]: `W·x + b` per row with the sign of each weight, then the rounding
+//!   rescale and the ReLU, both monotone) bounds the input and every layer's rescaled value. The
+//!   bounds are sound: **no** input whose elements lie in the range can leave a window chosen
+//!   from them. They are worst-case bounds, so the window can be larger than real data needs.
+//! - **calibration data** (`--calibrate FILE`): run the integer model on the rows, take the largest
+//!   `|value|` among the quantized inputs and every layer's rescaled values (before the
+//!   activation), and require twice that to stay inside the window ([`CALIBRATION_MARGIN`]). An
+//!   empirical bound: unseen inputs can be twice as large as the data before a witness fails (with a
+//!   clear error, never a clamp). Calibrating on the very file that will be proven guarantees that
+//!   file.
+//!
+//! The default range is `[0, 1]`, the range of normalised pixels and of min–max scaled features,
+//! the usual input convention for the MLPs this toolkit targets (every example model's data lies
+//! in it). It is an assumption, so `compile` prints it; inputs outside it still prove whenever their
+//! values fit the window, and `zkt-eth mock` checks a given input file in well under a second.
+//!
+//! # How `(s, B)` is chosen from the evidence
 //!
 //! | given | scale_bits `s` | lookup_bits `B` |
 //! |---|---|---|
-//! | `s` and `B` | `s` | `B` (must be `≥ s + 1`) |
-//! | `s`, calibration data | `s` | smallest `B` that holds the data with a 2× margin (≤ 16) |
-//! | `s` only | `s` | `max(12, s + 4)`: reals in `[-8, 8)` or wider |
-//! | calibration data | first tier of [`CALIBRATION_TIERS`] `(B ≤ 8, s ≥ 6)`, `(B ≤ 9, s ≥ 7)`, `(B ≤ 11, s ≥ 6)`, `(B ≤ 13, s ≥ 6)`, `(B ≤ 16, s ≥ 4)` where some `s` fits; the largest such `s` | the smallest `B` that fits at that `s` |
-//! | calibration data and `B` | largest `s` in `4..=12` whose data fits in `B` | `B` |
-//! | `B` only | `clamp(B - 4, 1, 8)` | `B` |
-//! | nothing | 8 | 12: reals in `[-8, 8)` |
+//! | `s` and `B` | `s` | `B` (must be `≥ s + 1`; a declared input range must fit) |
+//! | `s` | `s` | smallest `B ≥ s + 1` the evidence needs (≤ [`MAX_AUTO_LOOKUP_BITS`]) |
+//! | `B` | largest `s` in [`CALIBRATED_SCALE_BITS`] the evidence fits in `B` | `B` |
+//! | neither | first tier of [`CALIBRATION_TIERS`] `(B ≤ 8, s ≥ 6)`, `(B ≤ 9, s ≥ 7)`, `(B ≤ 11, s ≥ 6)`, `(B ≤ 13, s ≥ 6)`, `(B ≤ 14, s ≥ 6)`, `(B ≤ 15, s ≥ 6)`, `(B ≤ 16, s ≥ 4)` where some `s` fits; the largest such `s` | the smallest `B` that fits at that `s` |
 //!
-//! "Fits with a 2× margin" means: run the integer model on the calibration rows, take the largest
-//! `|value|` among the quantized inputs and every layer's rescaled values (before the activation),
-//! and require twice that to stay inside the window. Unseen inputs can then be twice as large as the
-//! calibration data before a witness fails (with a clear error, never a clamp).
+//! When nothing fits, the error says what the evidence needs and how to recompile.
 
+use std::fmt;
 use std::ops::RangeInclusive;
+use std::str::FromStr;
+
+use serde_json::json;
 
 use super::error::OnnxError;
 use super::lower::FloatModel;
 use crate::model::{Activation, DenseLayer, QuantizedModel};
 
-/// Scale bits used when neither a scale nor calibration data is given.
-pub const DEFAULT_SCALE_BITS: u32 = 8;
-/// Lookup bits used when neither lookup bits nor calibration data is given (window `[-8, 8)` at
-/// scale 8).
-pub const DEFAULT_LOOKUP_BITS: u32 = 12;
+/// The input range assumed when neither calibration data nor an input range is given: normalised
+/// inputs (pixels, min–max scaled features). See the module documentation.
+pub const DEFAULT_INPUT_RANGE: InputRange = InputRange { lo: 0.0, hi: 1.0 };
 /// The scales calibration chooses from.
 pub const CALIBRATED_SCALE_BITS: RangeInclusive<u32> = 4..=12;
-/// The largest lookup bits chosen automatically (a table of 65,536 entries).
+/// The largest lookup bits chosen automatically (a table of 2^17 rows).
 pub const MAX_AUTO_LOOKUP_BITS: u32 = 16;
 /// The largest scale accepted.
 pub const MAX_SCALE_BITS: u32 = 20;
@@ -43,20 +62,210 @@ pub const MAX_SCALE_BITS: u32 = 20;
 pub const MAX_LOOKUP_BITS: u32 = 24;
 /// Calibration keeps this factor between the largest observed value and the window edge.
 pub const CALIBRATION_MARGIN: i128 = 2;
+/// The largest `|lo|`, `|hi|` of an input range.
+pub const MAX_INPUT_RANGE_ABS: f64 = 1e6;
 
-/// How to quantize a model. `Default` is "nothing given": scale 8, lookup bits 12.
+/// A declared range `[lo, hi]` of every (real-valued) input element.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InputRange {
+    /// Smallest value of any input element.
+    pub lo: f64,
+    /// Largest value of any input element.
+    pub hi: f64,
+}
+
+impl InputRange {
+    /// A range with finite `lo ≤ hi` inside `±`[`MAX_INPUT_RANGE_ABS`].
+    pub fn new(lo: f64, hi: f64) -> Result<Self, String> {
+        if !lo.is_finite() || !hi.is_finite() {
+            return Err(format!("input range [{lo}, {hi}] must be finite"));
+        }
+        if lo > hi {
+            return Err(format!("input range [{lo}, {hi}]: LO must not exceed HI"));
+        }
+        if lo.abs().max(hi.abs()) > MAX_INPUT_RANGE_ABS {
+            return Err(format!(
+                "input range [{lo}, {hi}] is beyond ±{MAX_INPUT_RANGE_ABS}; rescale the inputs or use --calibrate"
+            ));
+        }
+        Ok(Self { lo, hi })
+    }
+}
+
+impl FromStr for InputRange {
+    type Err = String;
+    /// `LO,HI` or `LO:HI`, e.g. `0,1` or `-1:1`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (lo, hi) = s
+            .split_once(',')
+            .or_else(|| s.split_once(':'))
+            .ok_or_else(|| format!("input range `{s}`: expected LO,HI (e.g. 0,1 or -1:1)"))?;
+        let num = |t: &str| {
+            t.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("input range `{s}`: `{}` is not a number", t.trim()))
+        };
+        Self::new(num(lo)?, num(hi)?)
+    }
+}
+
+impl fmt::Display for InputRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}, {}]", self.lo, self.hi)
+    }
+}
+
+/// How to quantize a model. `Default` is "nothing given": the [`DEFAULT_INPUT_RANGE`] and the
+/// calibration tiers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuantizeOptions {
-    /// The scale `s` (a real `v` becomes `round(v · 2^s)`); chosen by calibration when `None`.
+    /// The scale `s` (a real `v` becomes `round(v · 2^s)`); chosen from the evidence when `None`.
     pub scale_bits: Option<u32>,
-    /// The lookup window bits `B`; chosen from the data (or a default) when `None`.
+    /// The lookup window bits `B`; chosen from the evidence when `None`.
     pub lookup_bits: Option<u32>,
-    /// Representative flattened inputs used to choose `s` and `B`.
+    /// Representative flattened inputs used to choose `s` and `B` (2× margin).
     pub calibration: Option<Vec<Vec<f32>>>,
+    /// The range of every input element, for a sound choice by interval analysis. Exclusive with
+    /// `calibration`; [`DEFAULT_INPUT_RANGE`] when both are `None`.
+    pub input_range: Option<InputRange>,
+}
+
+/// The evidence `(s, B)` was chosen from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Evidence {
+    /// Interval analysis over an input range (sound for every input in it).
+    Range {
+        /// The range.
+        range: InputRange,
+        /// Whether it is [`DEFAULT_INPUT_RANGE`] (nothing was declared).
+        default: bool,
+    },
+    /// The extremes of the integer model on calibration rows, with a 2× margin.
+    Calibration {
+        /// Number of rows.
+        rows: usize,
+    },
+}
+
+/// Integer bounds `[lo, hi]` of one stage (the input, or one layer's rescaled values).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageBounds {
+    /// `"input"` or the layer name.
+    pub stage: String,
+    /// Lower bound (inclusive), at scale `2^s`.
+    pub lo: i128,
+    /// Upper bound (inclusive), at scale `2^s`.
+    pub hi: i128,
+}
+
+/// What `compile` assumed to choose `(s, B)`: printed on stderr and written to the compile report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assumptions {
+    /// The evidence about the inputs.
+    pub evidence: Evidence,
+    /// Whether `--scale-bits` was given (rather than chosen).
+    pub scale_bits_given: bool,
+    /// Whether `--lookup-bits` was given (rather than chosen).
+    pub lookup_bits_given: bool,
+    /// Per stage, the bounds the evidence gives at the chosen scale: interval bounds (range) or the
+    /// observed extremes (calibration, before the margin). `None` when interval arithmetic
+    /// overflows (a range far too wide for the scale).
+    pub bounds: Option<Vec<StageBounds>>,
+    /// Whether the window holds the bounds (with the margin, for calibration). Always true when
+    /// `B` was chosen; with explicit options it says whether they cover the evidence.
+    pub window_holds: bool,
+}
+
+impl Assumptions {
+    /// One paragraph for humans (stderr).
+    pub fn describe(&self, model: &QuantizedModel) -> String {
+        let (s, b) = (model.scale_bits, model.lookup_bits);
+        let half = 1i128 << (b - 1);
+        let chosen = match (self.scale_bits_given, self.lookup_bits_given) {
+            (true, true) => "--scale-bits and --lookup-bits given".to_string(),
+            (true, false) => format!("--scale-bits given; lookup bits {b} chosen"),
+            (false, true) => format!("--lookup-bits given; scale bits {s} chosen"),
+            (false, false) => format!("scale bits {s} and lookup bits {b} chosen"),
+        };
+        let evidence = match &self.evidence {
+            Evidence::Range { range, default: true } => format!(
+                "every input element in {range} (the default range; declare yours with --input-range LO,HI or calibrate with --calibrate FILE)"
+            ),
+            Evidence::Range { range, default: false } => format!("every input element in {range} (--input-range)"),
+            Evidence::Calibration { rows } => format!(
+                "the calibration data ({rows} rows) with a {CALIBRATION_MARGIN}x margin: not a guarantee for other inputs"
+            ),
+        };
+        let peak = self.bounds.as_ref().map(|b| {
+            b.iter()
+                .map(|st| format!("{} [{}, {}]", st.stage, st.lo, st.hi))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let verdict = match (&self.evidence, self.window_holds) {
+            (Evidence::Range { .. }, true) => {
+                format!("interval analysis: no such input can leave the window [-{half}, {half})")
+            }
+            (Evidence::Range { .. }, false) => format!(
+                "WARNING: the window [-{half}, {half}) does NOT hold every such input; check your inputs with `zkt-eth mock`"
+            ),
+            (Evidence::Calibration { .. }, true) => format!("the window [-{half}, {half}) holds twice the peak"),
+            (Evidence::Calibration { .. }, false) => format!(
+                "WARNING: the window [-{half}, {half}) does NOT hold twice the calibration peak; check your inputs with `zkt-eth mock`"
+            ),
+        };
+        let mut text = format!("assumed: {evidence}\n  {chosen}; {verdict}");
+        match peak {
+            Some(p) => text.push_str(&format!("\n  bounds at scale 2^{s}: {p}")),
+            None => text.push_str("\n  bounds overflow 128-bit integers at this scale"),
+        }
+        text
+    }
+
+    /// The `"assumptions"` object of the compile report.
+    pub fn to_json(&self, model: &QuantizedModel) -> serde_json::Value {
+        let bounds = self.bounds.as_ref().map(|b| {
+            b.iter()
+                .map(|st| {
+                    json!({"stage": st.stage, "lo": st.lo as f64, "hi": st.hi as f64,
+                           "lo_real": st.lo as f64 / (1u64 << model.scale_bits) as f64,
+                           "hi_real": st.hi as f64 / (1u64 << model.scale_bits) as f64})
+                })
+                .collect::<Vec<_>>()
+        });
+        let (kind, range, default, rows, margin, sound) = match &self.evidence {
+            Evidence::Range { range, default } => (
+                "input_range",
+                Some([range.lo, range.hi]),
+                *default,
+                None,
+                None,
+                self.window_holds,
+            ),
+            Evidence::Calibration { rows } => {
+                ("calibration", None, false, Some(*rows), Some(CALIBRATION_MARGIN), false)
+            }
+        };
+        json!({
+            "basis": kind, "input_range": range, "input_range_is_default": default,
+            "calibration_rows": rows, "calibration_margin": margin,
+            "scale_bits_given": self.scale_bits_given, "lookup_bits_given": self.lookup_bits_given,
+            "window_holds_bounds": self.window_holds, "sound_for_every_input_in_range": sound,
+            "bounds": bounds, "text": self.describe(model),
+        })
+    }
 }
 
 /// Quantize a lowered model, choosing `(scale_bits, lookup_bits)` as the module documentation says.
 pub fn quantize(float: &FloatModel, opts: &QuantizeOptions) -> Result<QuantizedModel, OnnxError> {
+    Ok(quantize_explained(float, opts)?.0)
+}
+
+/// [`quantize()`], also returning what the choice of `(s, B)` assumed.
+pub fn quantize_explained(
+    float: &FloatModel,
+    opts: &QuantizeOptions,
+) -> Result<(QuantizedModel, Assumptions), OnnxError> {
     let options = |reason: String| OnnxError::Options { reason };
     if let Some(s) = opts.scale_bits {
         if !(1..=MAX_SCALE_BITS).contains(&s) {
@@ -76,56 +285,147 @@ pub fn quantize(float: &FloatModel, opts: &QuantizeOptions) -> Result<QuantizedM
             )));
         }
     }
-    let calibration = match &opts.calibration {
-        Some(rows) if rows.is_empty() => return Err(options("the calibration set is empty".into())),
-        Some(rows) => {
-            check_rows(rows, float.input_len())?;
-            Some(rows.as_slice())
+    let evidence = match (&opts.calibration, opts.input_range) {
+        (Some(_), Some(_)) => {
+            return Err(options(
+                "give either calibration data or an input range, not both".into(),
+            ))
         }
-        None => None,
+        (Some(rows), None) if rows.is_empty() => return Err(options("the calibration set is empty".into())),
+        (Some(rows), None) => {
+            check_rows(rows, float.input_len())?;
+            Evidence::Calibration { rows: rows.len() }
+        }
+        (None, Some(range)) => {
+            InputRange::new(range.lo, range.hi).map_err(options)?;
+            Evidence::Range { range, default: false }
+        }
+        (None, None) => Evidence::Range {
+            range: DEFAULT_INPUT_RANGE,
+            default: true,
+        },
     };
-    let (s, b) = match (opts.scale_bits, opts.lookup_bits, calibration) {
-        (Some(s), Some(b), _) => (s, b),
-        (Some(s), None, Some(rows)) => {
-            let needed = required_lookup_bits(float, s, rows)?;
+    let rows = opts.calibration.as_deref().unwrap_or_default();
+    let need = |s: u32| -> Result<u32, OnnxError> {
+        let layers = quantize_layers(float, s)?;
+        Ok(match &evidence {
+            Evidence::Range { range, .. } => {
+                interval_bounds(&layers, s, *range).map_or(129, |b| window_bits(&b).max(s + 1))
+            }
+            Evidence::Calibration { .. } => required_lookup_bits(&layers, s, rows),
+        })
+    };
+    let does_not_fit = |scale_bits: u32, needed: u32, limit: u32| match &evidence {
+        Evidence::Range { range, default } => OnnxError::RangeDoesNotFit {
+            range: range.to_string(),
+            default: *default,
+            scale_bits,
+            needed,
+            limit,
+        },
+        Evidence::Calibration { .. } => OnnxError::CalibrationDoesNotFit {
+            scale_bits,
+            needed,
+            limit,
+        },
+    };
+    let (s, b) = match (opts.scale_bits, opts.lookup_bits) {
+        (Some(s), Some(b)) => {
+            if let Evidence::Range { range, default: false } = &evidence {
+                let needed = need(s)?;
+                if needed > b {
+                    return Err(OnnxError::WindowTooSmallForRange {
+                        range: range.to_string(),
+                        scale_bits: s,
+                        lookup_bits: b,
+                        needed,
+                    });
+                }
+            }
+            (s, b)
+        }
+        (Some(s), None) => {
+            let needed = need(s)?;
             if needed > MAX_AUTO_LOOKUP_BITS {
-                return Err(OnnxError::CalibrationDoesNotFit {
-                    scale_bits: s,
-                    needed,
-                    limit: MAX_AUTO_LOOKUP_BITS,
-                });
+                return Err(does_not_fit(s, needed, MAX_AUTO_LOOKUP_BITS));
             }
             (s, needed)
         }
-        (Some(s), None, None) => (s, DEFAULT_LOOKUP_BITS.max(s + 4)),
-        (None, lookup, Some(rows)) => calibrate(float, lookup, rows)?,
-        (None, Some(b), None) => (b.saturating_sub(4).clamp(1, DEFAULT_SCALE_BITS), b),
-        (None, None, None) => (DEFAULT_SCALE_BITS, DEFAULT_LOOKUP_BITS),
+        (None, lookup) => {
+            let tiers: Vec<(u32, u32)> = match lookup {
+                Some(b) => vec![(b, *CALIBRATED_SCALE_BITS.start())],
+                None => CALIBRATION_TIERS.to_vec(),
+            };
+            match choose_scale(&tiers, need)? {
+                Ok((s, needed)) => (s, lookup.unwrap_or(needed)),
+                Err((scale_bits, needed, limit)) => return Err(does_not_fit(scale_bits, needed, limit)),
+            }
+        }
     };
     let layers = quantize_layers(float, s)?;
     check_overflow(&layers, s, b)?;
-    Ok(QuantizedModel {
+    let bounds = match &evidence {
+        Evidence::Range { range, .. } => interval_bounds(&layers, s, *range),
+        Evidence::Calibration { .. } => Some(observed_bounds(&layers, s, rows)),
+    };
+    let names: Vec<&str> = std::iter::once("input")
+        .chain(layers.iter().map(|l| l.name.as_str()))
+        .collect();
+    let window_holds = match (&evidence, &bounds) {
+        (_, None) => false,
+        (Evidence::Range { .. }, Some(bd)) => window_bits(bd) <= b,
+        (Evidence::Calibration { .. }, Some(bd)) => margin_bits(bd) <= b,
+    };
+    let assumptions = Assumptions {
+        evidence,
+        scale_bits_given: opts.scale_bits.is_some(),
+        lookup_bits_given: opts.lookup_bits.is_some(),
+        bounds: bounds.map(|bd| {
+            bd.iter()
+                .zip(names)
+                .map(|((lo, hi), stage)| StageBounds {
+                    stage: stage.to_owned(),
+                    lo: *lo,
+                    hi: *hi,
+                })
+                .collect()
+        }),
+        window_holds,
+    };
+    let model = QuantizedModel {
         name: float.name.clone(),
         scale_bits: s,
         lookup_bits: b,
         input_shape: float.input_shape.clone(),
         layers,
-    })
+    };
+    Ok((model, assumptions))
 }
 
-/// Calibration tiers `(max lookup bits, min scale bits)`, tried in order: the lookup table
-/// (`2^(B+1)` rows) dominates proving time, so a small window is preferred as long as the scale stays
-/// high enough for fidelity; larger windows are used only when the data needs them.
-pub const CALIBRATION_TIERS: [(u32, u32); 5] = [(8, 6), (9, 7), (11, 6), (13, 6), (MAX_AUTO_LOOKUP_BITS, 4)];
+/// Tiers `(max lookup bits, min scale bits)`, tried in order: the lookup table (`2^(B+1)` rows)
+/// dominates proving time, so a small window is preferred as long as the scale stays high enough
+/// for fidelity; larger windows are used only when the evidence needs them, one bit at a time
+/// while scale 6 fits (each bit doubles the table, and a higher scale is not worth that).
+pub const CALIBRATION_TIERS: [(u32, u32); 7] = [
+    (8, 6),
+    (9, 7),
+    (11, 6),
+    (13, 6),
+    (14, 6),
+    (15, 6),
+    (MAX_AUTO_LOOKUP_BITS, 4),
+];
 
-/// The first tier (see [`CALIBRATION_TIERS`]) in which some scale fits, and there the largest scale
-/// in [`CALIBRATED_SCALE_BITS`] whose calibration values fit the window. A given `lookup` replaces
-/// the tiers.
-fn calibrate(float: &FloatModel, lookup: Option<u32>, rows: &[Vec<f32>]) -> Result<(u32, u32), OnnxError> {
-    let tiers: Vec<(u32, u32)> = match lookup {
-        Some(b) => vec![(b, *CALIBRATED_SCALE_BITS.start())],
-        None => CALIBRATION_TIERS.to_vec(),
-    };
+/// `Ok((s, B))`, or `Err((s, B needed, limit))` when no tier fits.
+type ScaleChoice = Result<(u32, u32), (u32, u32, u32)>;
+
+/// The first tier in which some scale fits, and there the largest scale in
+/// [`CALIBRATED_SCALE_BITS`] whose needed lookup bits (`need(s)`) fit the tier: `Ok((s, need(s)))`,
+/// or `Err((s, need(s), limit))` for the largest scale tried in the last tier.
+fn choose_scale(
+    tiers: &[(u32, u32)],
+    mut need: impl FnMut(u32) -> Result<u32, OnnxError>,
+) -> Result<ScaleChoice, OnnxError> {
     let mut need_at = std::collections::BTreeMap::new();
     let mut smallest_need = None;
     for (limit, min_scale) in tiers.iter().copied() {
@@ -136,62 +436,241 @@ fn calibrate(float: &FloatModel, lookup: Option<u32>, rows: &[Vec<f32>]) -> Resu
             let needed = match need_at.get(&s) {
                 Some(n) => *n,
                 None => {
-                    let n = required_lookup_bits(float, s, rows)?;
+                    let n = need(s)?;
                     need_at.insert(s, n);
                     n
                 }
             };
             if needed <= limit {
-                return Ok((s, lookup.unwrap_or(needed)));
+                return Ok(Ok((s, needed)));
             }
             smallest_need = Some((s, needed));
         }
     }
     let limit = tiers.last().map_or(MAX_AUTO_LOOKUP_BITS, |t| t.0);
     let (scale_bits, needed) = smallest_need.unwrap_or((*CALIBRATED_SCALE_BITS.start(), limit + 1));
-    Err(OnnxError::CalibrationDoesNotFit {
-        scale_bits,
-        needed,
-        limit,
-    })
+    Ok(Err((scale_bits, needed, limit)))
 }
 
-/// The smallest `B ≥ s + 1` such that twice the largest `|value|` of the integer model on `rows`
-/// stays inside `[-2^(B-1), 2^(B-1))`.
-fn required_lookup_bits(float: &FloatModel, s: u32, rows: &[Vec<f32>]) -> Result<u32, OnnxError> {
-    let layers = quantize_layers(float, s)?;
-    let mut peak: i128 = 0;
-    for row in rows {
-        let x: Vec<i128> = row.iter().map(|v| (f64::from(*v) * pow2(s)).round() as i128).collect();
-        peak = peak.max(peak_abs(&layers, s, x));
-    }
+/// The smallest `B` such that `[-2^(B-1), 2^(B-1))` contains every `[lo, hi]`.
+pub fn window_bits(bounds: &[(i128, i128)]) -> u32 {
+    bounds
+        .iter()
+        .map(|(lo, hi)| {
+            // hi < 2^(B-1) ⇔ B - 1 ≥ bitlen(hi); -2^(B-1) ≤ lo ⇔ B - 1 ≥ bitlen(-lo - 1).
+            let up = 128 - (*hi).max(0).leading_zeros();
+            let down = 128 - ((*lo).min(0).saturating_neg() - 1).max(0).leading_zeros();
+            up.max(down) + 1
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+/// The smallest `B` whose window holds [`CALIBRATION_MARGIN`] times the largest `|value|`.
+fn margin_bits(bounds: &[(i128, i128)]) -> u32 {
+    let peak = bounds
+        .iter()
+        .map(|(lo, hi)| lo.saturating_abs().max(hi.saturating_abs()))
+        .max()
+        .unwrap_or(0);
     // 2^(B-1) > margin · peak  ⇔  B - 1 ≥ bit length of (margin · peak).
-    let bits = 128 - (CALIBRATION_MARGIN * peak).leading_zeros() + 1;
-    Ok(bits.max(s + 1))
+    128 - CALIBRATION_MARGIN.saturating_mul(peak).leading_zeros() + 1
 }
 
-/// The largest `|value|` among the input and every layer's rescaled values, with the same
-/// arithmetic as [`QuantizedModel::forward`] but in `i128` and without a window.
-fn peak_abs(layers: &[DenseLayer], s: u32, mut x: Vec<i128>) -> i128 {
-    let mut peak = x.iter().map(|v| v.abs()).max().unwrap_or(0);
+/// The smallest `B ≥ s + 1` whose window holds twice the largest `|value|` of the integer model on
+/// `rows`.
+fn required_lookup_bits(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> u32 {
+    margin_bits(&observed_bounds(layers, s, rows)).max(s + 1)
+}
+
+/// Per stage (the input, then every layer's rescaled values before the activation), the smallest
+/// and largest value of the integer model on `rows`, with the same arithmetic as
+/// [`QuantizedModel::forward`] but in `i128` and without a window.
+fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i128, i128)> {
+    let mut bounds = vec![(i128::MAX, i128::MIN); layers.len() + 1];
+    let widen = |b: &mut (i128, i128), v: i128| *b = (b.0.min(v), b.1.max(v));
     let half = (1i128 << s) >> 1;
-    for layer in layers {
-        x = layer
-            .weights
-            .iter()
-            .zip(&layer.bias)
-            .map(|(row, b)| {
-                let acc = row.iter().zip(&x).map(|(w, v)| i128::from(*w) * v).sum::<i128>() + i128::from(*b);
-                let q = (acc + half).div_euclid(1i128 << s);
-                peak = peak.max(q.abs());
-                match layer.activation {
-                    Activation::Identity => q,
-                    Activation::Relu => q.max(0),
-                }
-            })
-            .collect();
+    for row in rows {
+        let mut x: Vec<i128> = row.iter().map(|v| (f64::from(*v) * pow2(s)).round() as i128).collect();
+        for v in &x {
+            widen(&mut bounds[0], *v);
+        }
+        for (k, layer) in layers.iter().enumerate() {
+            x = layer
+                .weights
+                .iter()
+                .zip(&layer.bias)
+                .map(|(row, b)| {
+                    // Saturating: absurd inputs then need absurd windows and are refused.
+                    let acc = row.iter().zip(&x).fold(i128::from(*b), |acc, (w, v)| {
+                        acc.saturating_add(i128::from(*w).saturating_mul(*v))
+                    });
+                    let q = acc.saturating_add(half).div_euclid(1i128 << s);
+                    widen(&mut bounds[k + 1], q);
+                    activate(layer.activation, q)
+                })
+                .collect();
+        }
     }
-    peak
+    bounds
+}
+
+fn activate(a: Activation, q: i128) -> i128 {
+    match a {
+        Activation::Identity => q,
+        Activation::Relu => q.max(0),
+    }
+}
+
+/// Sound integer bounds of the quantized model at scale `s` for every input whose elements lie in
+/// `range`: per stage (the quantized input, then every layer's rescaled value `q` before the
+/// activation) the smallest and largest value any element can take. `None` when the arithmetic
+/// overflows `i128`.
+///
+/// Two sound analyses, intersected element by element:
+///
+/// - **Interval arithmetic.** The input rounds into `[round(lo·2^s), round(hi·2^s)]` (rounding is
+///   monotone); `acc_i = Σ_j W_ij·x_j + b_i` is smallest with `x_j` at its lower bound where
+///   `W_ij > 0` and at its upper bound where `W_ij < 0`; the rescale `⌊(acc + 2^(s-1)) / 2^s⌋` and
+///   the ReLU are monotone, so they map bounds to bounds. Exact integers; exact for the first layer,
+///   loose after it (the elements of a hidden layer are treated as independent).
+/// - **Linear bounds by back-substitution** (DeepPoly, Singh et al. 2019), for layers after the
+///   first: each `q_i` is bounded above by a linear function of the layer input using
+///   `(t − 2^s + 1)/2^s ≤ ⌊t/2^s⌋ ≤ t/2^s` for the rescale and, for a ReLU whose input bounds `[l, u]`
+///   straddle 0, `λ·q ≤ relu(q) ≤ u·(q − l)/(u − l)` (`λ ∈ {0, 1}`); substituting layer by layer down
+///   to the input keeps the correlation between hidden units that interval arithmetic loses, and the
+///   resulting linear function of `x` is maximised exactly over the input box. Computed in `f64`
+///   with a margin of `10⁻⁹·Σ|terms| + 10⁻⁶` before rounding outward, far above the rounding error.
+pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Option<Vec<(i128, i128)>> {
+    let lo = (range.lo * pow2(s)).round() as i128;
+    let hi = (range.hi * pow2(s)).round() as i128;
+    let n = layers.first().map_or(0, DenseLayer::in_len);
+    let mut x = vec![(lo, hi); n];
+    let mut out = vec![(lo, hi)];
+    // Per layer, per element: the bounds of q (for the relaxations of later layers).
+    let mut q_bounds: Vec<Vec<(i128, i128)>> = vec![];
+    let half = (1i128 << s) >> 1;
+    for (k, layer) in layers.iter().enumerate() {
+        let mut rows = Vec::with_capacity(layer.out_len());
+        for (row, b) in layer.weights.iter().zip(&layer.bias) {
+            let (mut a_lo, mut a_hi) = (i128::from(*b) + half, i128::from(*b) + half);
+            for (w, (x_lo, x_hi)) in row.iter().zip(&x) {
+                let w = i128::from(*w);
+                let (p, q) = (w.checked_mul(*x_lo)?, w.checked_mul(*x_hi)?);
+                a_lo = a_lo.checked_add(p.min(q))?;
+                a_hi = a_hi.checked_add(p.max(q))?;
+            }
+            let (mut q_lo, mut q_hi) = (a_lo.div_euclid(1i128 << s), a_hi.div_euclid(1i128 << s));
+            if k > 0 {
+                let (l, u) = back_substitute(layers, &q_bounds, k, row, *b, s, (lo, hi));
+                q_lo = q_lo.max(l);
+                q_hi = q_hi.min(u);
+            }
+            rows.push((q_lo, q_hi));
+        }
+        let stage = rows
+            .iter()
+            .fold((i128::MAX, i128::MIN), |st, (l, u)| (st.0.min(*l), st.1.max(*u)));
+        out.push(stage);
+        x = rows
+            .iter()
+            .map(|(l, u)| (activate(layer.activation, *l), activate(layer.activation, *u)))
+            .collect();
+        q_bounds.push(rows);
+    }
+    Some(out)
+}
+
+/// DeepPoly bounds `(lower, upper)` of `q = ⌊(row·z + b + 2^(s-1)) / 2^s⌋` for one row of layer
+/// `k ≥ 1`, whose input `z` is layer `k − 1`'s activation output; `q_bounds[j]` holds the bounds
+/// of layer `j`'s `q`, `input` those of the quantized input. See [`interval_bounds`].
+fn back_substitute(
+    layers: &[DenseLayer],
+    q_bounds: &[Vec<(i128, i128)>],
+    k: usize,
+    row: &[i64],
+    bias: i64,
+    s: u32,
+    input: (i128, i128),
+) -> (i128, i128) {
+    let d = pow2(s);
+    let t = i128::from(bias) + ((1i128 << s) >> 1);
+    // Upper bound of q: row·z/2^s + t/2^s. Lower bound: −(upper bound of −q), with
+    // −q ≤ −row·z/2^s − (t − 2^s + 1)/2^s.
+    let coeffs: Vec<f64> = row.iter().map(|w| *w as f64 / d).collect();
+    let upper = upper_bound(layers, q_bounds, k, coeffs.clone(), t as f64 / d, s, input);
+    let neg: Vec<f64> = coeffs.iter().map(|c| -c).collect();
+    let lower = -upper_bound(layers, q_bounds, k, neg, -((t - (1i128 << s) + 1) as f64) / d, s, input);
+    let clamp = |v: f64| if v.is_finite() { v.clamp(-1e36, 1e36) } else { f64::NAN };
+    match (clamp(lower), clamp(upper)) {
+        (l, u) if l.is_nan() || u.is_nan() => (i128::MIN, i128::MAX),
+        (l, u) => (l.ceil() as i128, u.floor() as i128),
+    }
+}
+
+/// A sound upper bound (margin included) of `c·z + c0` where `z` is layer `k − 1`'s activation
+/// output, by substituting relaxations down to the input box.
+fn upper_bound(
+    layers: &[DenseLayer],
+    q_bounds: &[Vec<(i128, i128)>],
+    k: usize,
+    mut c: Vec<f64>,
+    c0: f64,
+    s: u32,
+    (x_lo, x_hi): (i128, i128),
+) -> f64 {
+    let d = pow2(s);
+    let (mut c0, mut mag0) = (c0, c0.abs());
+    let mut mag: Vec<f64> = c.iter().map(|v| v.abs()).collect();
+    for j in (0..k).rev() {
+        let layer = &layers[j];
+        // z_j = act(q_j) → an expression in q_j.
+        for (i, (ci, mi)) in c.iter_mut().zip(&mut mag).enumerate() {
+            let (l, u) = (q_bounds[j][i].0 as f64, q_bounds[j][i].1 as f64);
+            let (slope, icpt) = match layer.activation {
+                Activation::Identity => (1.0, 0.0),
+                Activation::Relu if l >= 0.0 => (1.0, 0.0),
+                Activation::Relu if u <= 0.0 => (0.0, 0.0),
+                // Upper relaxation for a positive coefficient, lower (λ·q) for a negative one.
+                Activation::Relu if *ci >= 0.0 => (u / (u - l), -u * l / (u - l)),
+                Activation::Relu => (if u > -l { 1.0 } else { 0.0 }, 0.0),
+            };
+            c0 += *ci * icpt;
+            mag0 += (*ci * icpt).abs();
+            *ci *= slope;
+            *mi *= slope.abs();
+        }
+        // q_j = ⌊(W_j·z_{j−1} + b + 2^(s−1)) / 2^s⌋ → an expression in z_{j−1} (the input for j = 0).
+        let mut next = vec![0.0; layer.in_len()];
+        let mut next_mag = vec![0.0; layer.in_len()];
+        for (i, (ci, mi)) in c.iter().zip(&mag).enumerate() {
+            if *ci == 0.0 {
+                continue;
+            }
+            let mut t = (i128::from(layer.bias[i]) + ((1i128 << s) >> 1)) as f64;
+            if *ci < 0.0 {
+                t -= d - 1.0;
+            }
+            c0 += ci * t / d;
+            mag0 += (ci * t / d).abs() + mi * t.abs() / d;
+            for (m, w) in layer.weights[i].iter().enumerate() {
+                let w = *w as f64 / d;
+                next[m] += ci * w;
+                next_mag[m] += mi * w.abs();
+            }
+        }
+        c = next;
+        mag = next_mag;
+    }
+    let (lo, hi) = (x_lo as f64, x_hi as f64);
+    let box_max = lo.abs().max(hi.abs());
+    let value: f64 = c
+        .iter()
+        .map(|ci| if *ci >= 0.0 { ci * hi } else { ci * lo })
+        .sum::<f64>()
+        + c0;
+    let margin = 1e-9 * (mag0 + mag.iter().sum::<f64>() * box_max) + 1e-6;
+    value + margin
 }
 
 fn pow2(bits: u32) -> f64 {
@@ -315,11 +794,28 @@ mod tests {
     }
 
     #[test]
-    fn defaults_without_anything() {
-        let q = quantize(&tiny(), &QuantizeOptions::default()).unwrap();
-        assert_eq!((q.scale_bits, q.lookup_bits), (8, 12));
-        assert_eq!(q.layers[0].weights[0], vec![384, -64]);
-        assert_eq!(q.layers[0].bias, vec![8192, -65536]);
+    fn defaults_use_the_default_input_range() {
+        // Inputs in [0, 1]: fc1 rows in [-0.125, 1.625] and [-1, 1.5]; fc2 in [-1.5, 1.625]. The
+        // first tier (B ≤ 8, s ≥ 6): s = 7 needs 1.625·128 = 208 < 2^8, B = 9; s = 6 fits B = 8.
+        let (q, a) = quantize_explained(&tiny(), &QuantizeOptions::default()).unwrap();
+        assert_eq!((q.scale_bits, q.lookup_bits), (6, 8));
+        assert_eq!(q.layers[0].weights[0], vec![96, -16]);
+        assert_eq!(q.layers[0].bias, vec![512, -4096]);
+        assert_eq!(
+            a.evidence,
+            Evidence::Range {
+                range: DEFAULT_INPUT_RANGE,
+                default: true
+            }
+        );
+        assert!(a.window_holds && !a.scale_bits_given && !a.lookup_bits_given);
+        let b = a.bounds.clone().unwrap();
+        assert_eq!((b[0].lo, b[0].hi), (0, 64));
+        // Interval arithmetic alone gives fc2 ≥ -96; the linear bounds keep the correlation of the
+        // hidden units and come closer to the true minimum -64 (at x = (0, 1)).
+        assert!(b[2].lo > -96 && b[2].lo <= -64 && b[2].hi == 104, "{:?}", b[2]);
+        assert!(a.describe(&q).contains("default range"));
+        assert_eq!(a.to_json(&q)["input_range"], json!([0.0, 1.0]));
     }
 
     #[test]
@@ -327,7 +823,7 @@ mod tests {
         let opts = QuantizeOptions {
             scale_bits: Some(10),
             lookup_bits: Some(10),
-            calibration: None,
+            ..Default::default()
         };
         assert!(matches!(quantize(&tiny(), &opts), Err(OnnxError::Options { .. })));
         let opts = QuantizeOptions {
@@ -335,16 +831,124 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(quantize(&tiny(), &opts), Err(OnnxError::Options { .. })));
+        // Scale 10 only: 1.625·1024 = 1664 < 2^11, so B = 12.
         let opts = QuantizeOptions {
             scale_bits: Some(10),
             ..Default::default()
         };
-        assert_eq!(quantize(&tiny(), &opts).unwrap().lookup_bits, 14);
+        assert_eq!(quantize(&tiny(), &opts).unwrap().lookup_bits, 12);
+        // Lookup bits 9 only: the largest scale whose bounds fit is 7.
         let opts = QuantizeOptions {
             lookup_bits: Some(9),
             ..Default::default()
         };
-        assert_eq!(quantize(&tiny(), &opts).unwrap().scale_bits, 5);
+        assert_eq!(quantize(&tiny(), &opts).unwrap().scale_bits, 7);
+        // Both given: taken as they are, and the report says whether the default range fits.
+        let opts = QuantizeOptions {
+            scale_bits: Some(8),
+            lookup_bits: Some(9),
+            ..Default::default()
+        };
+        let (q, a) = quantize_explained(&tiny(), &opts).unwrap();
+        assert_eq!((q.scale_bits, q.lookup_bits), (8, 9));
+        assert!(!a.window_holds && a.describe(&q).contains("WARNING"));
+        // ... but a declared range must fit.
+        let opts = QuantizeOptions {
+            input_range: Some(InputRange::new(0.0, 1.0).unwrap()),
+            ..opts
+        };
+        let err = quantize(&tiny(), &opts).unwrap_err();
+        assert!(
+            matches!(err, OnnxError::WindowTooSmallForRange { needed: 10, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--lookup-bits 10"), "{err}");
+        let opts = QuantizeOptions {
+            calibration: Some(vec![vec![0.0, 0.0]]),
+            input_range: Some(DEFAULT_INPUT_RANGE),
+            ..Default::default()
+        };
+        assert!(matches!(quantize(&tiny(), &opts), Err(OnnxError::Options { .. })));
+    }
+
+    #[test]
+    fn input_ranges_parse_and_validate() {
+        for (text, lo, hi) in [
+            ("0,1", 0.0, 1.0),
+            ("-1:1", -1.0, 1.0),
+            (" -0.5 , 2.5 ", -0.5, 2.5),
+            ("3,3", 3.0, 3.0),
+        ] {
+            assert_eq!(text.parse::<InputRange>().unwrap(), InputRange { lo, hi }, "{text}");
+        }
+        for (text, needle) in [
+            ("1,0", "must not exceed"),
+            ("a,1", "`a` is not a number"),
+            ("0", "expected LO,HI"),
+            ("nan,1", "finite"),
+            ("0,inf", "finite"),
+            ("-1e9,1", "beyond"),
+        ] {
+            let err = text.parse::<InputRange>().unwrap_err();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+        assert_eq!(InputRange::new(-1.0, 0.5).unwrap().to_string(), "[-1, 0.5]");
+    }
+
+    #[test]
+    fn a_range_too_wide_for_any_table_is_an_error_with_the_fix() {
+        let opts = QuantizeOptions {
+            input_range: Some(InputRange::new(-1e5, 1e5).unwrap()),
+            ..Default::default()
+        };
+        let err = quantize(&tiny(), &opts).unwrap_err();
+        assert!(
+            matches!(err, OnnxError::RangeDoesNotFit { default: false, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--calibrate"), "{err}");
+    }
+
+    #[test]
+    fn window_bits_is_the_smallest_window() {
+        assert_eq!(window_bits(&[(-8, 7)]), 4);
+        assert_eq!(window_bits(&[(-9, 0)]), 5);
+        assert_eq!(window_bits(&[(0, 8)]), 5);
+        assert_eq!(window_bits(&[(0, 0)]), 1);
+        assert_eq!(window_bits(&[(-1, 0), (3, 3)]), 3);
+    }
+
+    /// For one layer interval arithmetic is exact: the bounds are reached at corners of the box.
+    #[test]
+    fn interval_bounds_are_exact_for_one_layer_and_hold_for_two() {
+        let q = quantize(&tiny(), &QuantizeOptions::default()).unwrap();
+        let range = InputRange::new(-0.5, 2.0).unwrap();
+        let s = q.scale_bits;
+        let b = interval_bounds(&q.layers, s, range).unwrap();
+        let (lo, hi) = ((range.lo * pow2(s)).round() as i64, (range.hi * pow2(s)).round() as i64);
+        let mut seen = [(i128::MAX, i128::MIN); 3];
+        for x0 in lo..=hi {
+            for x1 in lo..=hi {
+                let mut x = vec![i128::from(x0), i128::from(x1)];
+                seen[0] = (seen[0].0.min(x[0].min(x[1])), seen[0].1.max(x[0].max(x[1])));
+                for (k, layer) in q.layers.iter().enumerate() {
+                    x = layer
+                        .weights
+                        .iter()
+                        .zip(&layer.bias)
+                        .map(|(row, bias)| {
+                            let acc =
+                                row.iter().zip(&x).map(|(w, v)| i128::from(*w) * v).sum::<i128>() + i128::from(*bias);
+                            let v = (acc + (1i128 << (s - 1))).div_euclid(1i128 << s);
+                            seen[k + 1] = (seen[k + 1].0.min(v), seen[k + 1].1.max(v));
+                            activate(layer.activation, v)
+                        })
+                        .collect();
+                }
+            }
+        }
+        assert_eq!(&b[..2], &seen[..2], "exact for the input and the first layer");
+        assert!(b[2].0 <= seen[2].0 && seen[2].1 <= b[2].1, "{:?} ⊇ {:?}", b[2], seen[2]);
     }
 
     #[test]
@@ -423,7 +1027,7 @@ mod tests {
         let opts = QuantizeOptions {
             scale_bits: Some(20),
             lookup_bits: Some(24),
-            calibration: None,
+            ..Default::default()
         };
         assert!(matches!(
             quantize(&model, &opts),
@@ -439,7 +1043,7 @@ mod tests {
             let q = QuantizedModel {
                 scale_bits: s,
                 lookup_bits: s + 8,
-                ..quantize(&tiny(), &Default::default()).unwrap()
+                ..quantize(&tiny(), &QuantizeOptions::default()).unwrap()
             };
             let bound = (-(f64::from(s) + 1.0)).exp2();
             for i in -1000..=1000 {
