@@ -5,6 +5,7 @@
 
 mod bench;
 mod local;
+mod node;
 mod onchain;
 
 use clap::{Parser, Subcommand};
@@ -31,9 +32,11 @@ pub enum Command {
     Verify(local::VerifyArgs),
     /// Generate the Solidity verifier for a vk (and report its bytecode size).
     CreateVerifier(onchain::CreateVerifierArgs),
-    /// Deploy the verifier to an RPC node (default: an embedded Anvil), printing its address.
+    /// Run a local Anvil dev node in the foreground, recorded in build/node.json until Ctrl-C.
+    Node(node::NodeCommandArgs),
+    /// Deploy the verifier (to --rpc-url, else the `zkt-eth node` running, else a throwaway Anvil).
     DeployVerifier(onchain::DeployArgs),
-    /// Check a proof against a deployed verifier with eth_call; prints valid/invalid and gas.
+    /// Check a proof against a deployed verifier (code, vk digest, eth_call returns true); gas.
     VerifyOnchain(onchain::VerifyOnchainArgs),
     /// Print the exact calldata of `verify(proof, inputs, outputs)` for a proof file.
     EncodeCalldata(onchain::EncodeArgs),
@@ -51,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Prove(a) => local::prove(&a),
         Command::Verify(a) => local::verify(&a),
         Command::CreateVerifier(a) => onchain::create_verifier(&a),
+        Command::Node(a) => runtime()?.block_on(node::node(&a)),
         Command::DeployVerifier(a) => runtime()?.block_on(onchain::deploy(&a)),
         Command::VerifyOnchain(a) => runtime()?.block_on(onchain::verify_onchain(&a)),
         Command::EncodeCalldata(a) => onchain::encode(&a),
