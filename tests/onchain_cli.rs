@@ -435,3 +435,15 @@ async fn zkt_eth_node_keeps_a_node_for_deploy_and_verify() {
     let o = run_in(cwd.path(), &["verify-onchain", p(&proof), "--build", p(b)]);
     fails_with(&o, &["is not reachable", "the node was stopped", "zkt-eth node"]);
 }
+
+#[test]
+fn zkt_eth_node_on_a_busy_port_fails_at_once() {
+    let cwd = tempfile::tempdir().unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let start = Instant::now();
+    let o = run_in(cwd.path(), &["node", "--port", &port]);
+    fails_with(&o, &[&format!("port {port} on 127.0.0.1 is not available"), "--port 0"]);
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    assert!(!cwd.path().join("build/node.json").exists());
+}

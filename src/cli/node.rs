@@ -119,6 +119,16 @@ pub async fn node(a: &NodeCommandArgs) -> anyhow::Result<()> {
     ] {
         signal_hook::flag::register(sig, Arc::clone(&stop)).context("could not install a signal handler")?;
     }
+    // Anvil exits at once on a busy port, but the spawner only notices at its timeout: check first.
+    if a.port != 0 {
+        if let Err(e) = std::net::TcpListener::bind(("127.0.0.1", a.port)) {
+            bail!(
+                "port {} on 127.0.0.1 is not available ({e}): is another node using it? pass --port 0 \
+                 for any free port, or another --port",
+                a.port
+            );
+        }
+    }
     let config = LocalNodeConfig {
         chain_id: a.chain_id,
         port: Some(a.port),
@@ -162,7 +172,7 @@ pub async fn node(a: &NodeCommandArgs) -> anyhow::Result<()> {
         );
         println!("recorded in {NODE_RECORD}: `zkt-eth deploy-verifier` without --rpc-url deploys to it");
         if let (Some(addr), Some(key)) = (local.dev_addresses().first(), local.dev_keys().first()) {
-            println!("dev account {addr} (public key {key}: local testing only)");
+            println!("dev account {addr}, private key {key} (publicly known: local testing only)");
         }
     }
     use std::io::Write as _;
