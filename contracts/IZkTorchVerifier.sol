@@ -32,4 +32,11 @@ interface IZkTorchVerifier {
     ///      against; `zkt-eth` prints the same digest for a verifying key file.
     /// @return The verifying-key digest.
     function vkDigest() external view returns (bytes32);
+
+    /// @notice Whether the verifying key comes from an insecure, publicly seeded setup.
+    /// @dev True for verifiers generated from `zkt-eth setup --dev`: anyone who knows the public
+    ///      seed can forge proofs that this verifier accepts. Such a verifier belongs on a local
+    ///      dev chain only; consumers should refuse it (see `MLOracle`'s constructor).
+    /// @return True when proofs for this verifier can be forged by anyone.
+    function insecureSrs() external view returns (bool);
 }

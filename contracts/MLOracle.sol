@@ -7,7 +7,8 @@ import {IZkTorchVerifier} from "./IZkTorchVerifier.sol";
 /// @notice Example consumer of an `IZkTorchVerifier`: records the class (argmax of the model
 ///         outputs) of inputs whose inference was proven, so other contracts can rely on it.
 /// @dev Anyone may submit; only results the verifier accepts are recorded. The record for an
-///      input is keyed by `keccak256(abi.encodePacked(inputs))` (see `hashInputs`).
+///      input is keyed by `keccak256(abi.encodePacked(inputs))` (see `hashInputs`). A verifier
+///      from an insecure `--dev` setup is refused unless the deployer passes `allowInsecure`.
 contract MLOracle {
     /// @notice A recorded classification.
     /// @param label The argmax index of the proven outputs (first index on ties).
@@ -21,6 +22,9 @@ contract MLOracle {
 
     /// @notice The verifier every submission is checked against.
     IZkTorchVerifier public immutable verifier;
+    /// @notice True when the verifier reported an insecure (`--dev`) setup and the deployer
+    ///         accepted it explicitly: anyone can forge the results this oracle records.
+    bool public immutable insecureVerifier;
 
     mapping(bytes32 inputHash => Classification) private _classifications;
 
@@ -40,13 +44,26 @@ contract MLOracle {
     /// @notice The verifier address given to the constructor holds no code.
     /// @param verifier The rejected address.
     error VerifierNotAContract(address verifier);
+    /// @notice The verifier reports an insecure setup (or cannot say), and `allowInsecure` was
+    ///         false: anyone could forge the proofs it accepts.
+    /// @param verifier The rejected verifier.
+    error InsecureVerifier(address verifier);
 
     /// @param verifier_ The deployed verifier for the model this oracle serves.
-    constructor(IZkTorchVerifier verifier_) {
+    /// @param allowInsecure Accept a verifier whose `insecureSrs()` is true (or that does not
+    ///        answer it). Only for local testing: its results can be forged by anyone.
+    constructor(IZkTorchVerifier verifier_, bool allowInsecure) {
         // A call to an address without code would make the try/catch below revert with empty
         // data instead of `UnverifiedResult`, so reject such verifiers up front.
         if (address(verifier_).code.length == 0) revert VerifierNotAContract(address(verifier_));
+        // A verifier that cannot show a secure setup counts as insecure.
+        bool insecure = true;
+        try verifier_.insecureSrs() returns (bool flag) {
+            insecure = flag;
+        } catch {}
+        if (insecure && !allowInsecure) revert InsecureVerifier(address(verifier_));
         verifier = verifier_;
+        insecureVerifier = insecure;
     }
 
     /// @notice Submits a proven inference; records and emits its class when the proof is valid.

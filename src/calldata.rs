@@ -11,6 +11,7 @@ alloy::sol! {
         function verify(bytes proof, int256[] inputs, int256[] outputs) external view returns (bool);
         function scaleBits() external view returns (uint256);
         function vkDigest() external view returns (bytes32);
+        function insecureSrs() external view returns (bool);
     }
 }
 
@@ -47,4 +48,16 @@ pub fn encode_submit(proof: &[u8], inputs: &[i64], outputs: &[i64]) -> Vec<u8> {
         outputs: ints(outputs),
     }
     .abi_encode()
+}
+
+/// The creation code of `MLOracle(verifier, allowInsecure)`: `bytecode` (the compiled creation
+/// code) followed by the ABI-encoded constructor arguments.
+pub fn oracle_creation_code(bytecode: &[u8], verifier: alloy::primitives::Address, allow_insecure: bool) -> Vec<u8> {
+    let mut code = bytecode.to_vec();
+    code.extend_from_slice(&[0u8; 12]);
+    code.extend_from_slice(verifier.as_slice());
+    let mut flag = [0u8; 32];
+    flag[31] = u8::from(allow_insecure);
+    code.extend_from_slice(&flag);
+    code
 }

@@ -57,10 +57,7 @@ pub enum ChainError {
         reason: String,
     },
     /// Nothing answered at the RPC URL.
-    #[error(
-        "could not reach {url}: is the node running? start one with `anvil` or omit --rpc-url to \
-         use the embedded Anvil ({reason})"
-    )]
+    #[error("could not reach {url}: is the node running? (`zkt-eth node` runs a local one) ({reason})")]
     Unreachable {
         /// The RPC URL.
         url: String,
@@ -277,6 +274,7 @@ const BUILTIN_ERRORS: &[&str] = &[
     "error EmptyOutputs()",
     "error UnknownInput(bytes32 inputHash)",
     "error VerifierNotAContract(address verifier)",
+    "error InsecureVerifier(address verifier)",
 ];
 
 impl ErrorDecoder {
@@ -372,6 +370,8 @@ fn render_value(value: &DynSolValue) -> String {
 pub struct LocalNodeConfig {
     /// Chain id (Anvil's default, [`ANVIL_CHAIN_ID`], when `None`).
     pub chain_id: Option<u64>,
+    /// TCP port on 127.0.0.1 (a free port chosen by the OS when `None`).
+    pub port: Option<u16>,
     /// Lift the EIP-170 contract size limit (large generated verifiers).
     pub disable_code_size_limit: bool,
     /// Block gas limit (Anvil's default when `None`).
@@ -380,7 +380,8 @@ pub struct LocalNodeConfig {
     pub extra_args: Vec<String>,
 }
 
-/// An Anvil node running on `127.0.0.1` at a free port chosen by the OS; killed on drop.
+/// An Anvil node running on `127.0.0.1` (at a free port chosen by the OS unless
+/// [`LocalNodeConfig::port`] is set); killed on drop.
 #[derive(Debug)]
 pub struct LocalNode {
     instance: AnvilInstance,
@@ -395,7 +396,10 @@ impl LocalNode {
     /// Spawns the Anvil found by [`toolchain::anvil_path`], listening on 127.0.0.1 only.
     pub fn spawn_with(config: &LocalNodeConfig) -> Result<Self, ChainError> {
         let path = toolchain::anvil_path()?;
-        let mut anvil = Anvil::at(&path).host("127.0.0.1").port(0u16).timeout(60_000);
+        let mut anvil = Anvil::at(&path)
+            .host("127.0.0.1")
+            .port(config.port.unwrap_or(0))
+            .timeout(60_000);
         if let Some(chain_id) = config.chain_id {
             anvil = anvil.chain_id(chain_id);
         }
@@ -440,11 +444,31 @@ impl LocalNode {
     pub fn dev_addresses(&self) -> &[Address] {
         self.instance.addresses()
     }
+
+    /// The operating-system process id of the Anvil process.
+    pub fn pid(&self) -> u32 {
+        self.instance.child().id()
+    }
+
+    /// The Anvil process's exit status if it has exited (without waiting).
+    pub fn try_wait(&mut self) -> Result<Option<std::process::ExitStatus>, ChainError> {
+        self.instance
+            .child_mut()
+            .try_wait()
+            .map_err(|e| ChainError::Node(format!("could not query the Anvil process: {e}")))
+    }
 }
 
 // ------------------------------------------------------------------------------------------
 // RPC plumbing
 // ------------------------------------------------------------------------------------------
+
+/// Whether `rpc_url` with `chain_id` is a local dev chain: chain id [`ANVIL_CHAIN_ID`] at a
+/// loopback address. Only there is the public dev key used implicitly, and only there may an
+/// insecure (`--dev`) verifier be deployed without an explicit override.
+pub fn is_local_dev_chain(rpc_url: &str, chain_id: u64) -> bool {
+    chain_id == ANVIL_CHAIN_ID && is_loopback_url(rpc_url)
+}
 
 /// Whether `rpc_url` points at this machine (localhost, 127.0.0.0/8 or ::1).
 pub fn is_loopback_url(rpc_url: &str) -> bool {
@@ -577,7 +601,7 @@ pub fn resolve_signer(private_key: Option<&str>, rpc_url: &str, chain_id: u64) -
             }
             Ok(signer)
         }
-        None if chain_id == ANVIL_CHAIN_ID && is_loopback_url(rpc_url) => {
+        None if is_local_dev_chain(rpc_url, chain_id) => {
             eprintln!(
                 "notice: no private key given; using Anvil's public dev account {} on the local \
                  dev node {rpc_url} (chain id {chain_id})",

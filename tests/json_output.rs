@@ -108,7 +108,10 @@ fn quiet_silences_progress_but_not_results() {
     assert!(o.status.success(), "{}", stderr(&o));
     // Phase lines and timings are progress; what compile assumed is a result and stays.
     let err = stderr(&o);
-    assert!(!err.contains('•') && !err.contains("done in"), "--quiet printed progress: {err}");
+    assert!(
+        !err.contains('•') && !err.contains("done in"),
+        "--quiet printed progress: {err}"
+    );
     assert!(err.contains("assumed"), "{err}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("scale 2^"));
 }

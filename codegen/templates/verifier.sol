@@ -133,6 +133,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
 
     /// @inheritdoc IZkTorchVerifier
+    function insecureSrs() external pure returns (bool) {
+        return INSECURE_SRS;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
     function verify(bytes calldata proof, int256[] calldata inputs, int256[] calldata outputs)
         external
         view

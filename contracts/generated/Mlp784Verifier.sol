@@ -137,6 +137,11 @@ contract Mlp784Verifier is IZkTorchVerifier {
     }
 
     /// @inheritdoc IZkTorchVerifier
+    function insecureSrs() external pure returns (bool) {
+        return INSECURE_SRS;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
     function verify(bytes calldata proof, int256[] calldata inputs, int256[] calldata outputs)
         external
         view

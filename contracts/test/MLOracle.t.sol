@@ -15,7 +15,7 @@ contract MLOracleTest is CheatcodeTest {
 
     function setUp() public {
         verifierDouble = new HashCheckVerifierDouble();
-        oracle = new MLOracle(IZkTorchVerifier(address(verifierDouble)));
+        oracle = new MLOracle(IZkTorchVerifier(address(verifierDouble)), true);
     }
 
     function sample() internal pure returns (int256[] memory inputs, int256[] memory outputs) {
@@ -74,7 +74,7 @@ contract MLOracleTest is CheatcodeTest {
 
     function test_RejectsWhenVerifierReturnsFalse() public {
         MLOracle strict =
-            new MLOracle(IZkTorchVerifier(address(new FalseReturningVerifierDouble())));
+            new MLOracle(IZkTorchVerifier(address(new FalseReturningVerifierDouble())), false);
         (int256[] memory inputs, int256[] memory outputs) = sample();
         vm.expectRevert(MLOracle.UnverifiedResult.selector);
         strict.submit(hex"", inputs, outputs);
@@ -100,7 +100,27 @@ contract MLOracleTest is CheatcodeTest {
     function test_ConstructorRejectsAccountWithoutCode() public {
         address eoa = address(0xBEEF);
         vm.expectRevert(abi.encodeWithSelector(MLOracle.VerifierNotAContract.selector, eoa));
-        new MLOracle(IZkTorchVerifier(eoa));
+        new MLOracle(IZkTorchVerifier(eoa), true);
+    }
+
+    function test_ConstructorRefusesInsecureVerifierWithoutFlag() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(MLOracle.InsecureVerifier.selector, address(verifierDouble))
+        );
+        new MLOracle(IZkTorchVerifier(address(verifierDouble)), false);
+        vm.assertTrue(oracle.insecureVerifier(), "accepted with the flag, and says so");
+    }
+
+    function test_ConstructorTreatsSilentVerifierAsInsecure() public {
+        address silent = address(new NoInsecureGetter());
+        vm.expectRevert(abi.encodeWithSelector(MLOracle.InsecureVerifier.selector, silent));
+        new MLOracle(IZkTorchVerifier(silent), false);
+    }
+
+    function test_SecureVerifierNeedsNoFlag() public {
+        MLOracle o =
+            new MLOracle(IZkTorchVerifier(address(new FalseReturningVerifierDouble())), false);
+        vm.assertFalse(o.insecureVerifier(), "secure verifier");
     }
 
     function test_ArgmaxFirstIndexOnTies() public view {
@@ -136,5 +156,12 @@ contract MLOracleTest is CheatcodeTest {
         MLOracle.Classification memory c = oracle.classification(oracle.hashInputs(inputs));
         vm.assertEq(c.submitter, address(0xCAFE), "latest submitter");
         vm.assertEq(c.label, 2, "label");
+    }
+}
+
+/// @dev Has code but no `insecureSrs()` (e.g. a verifier generated before the getter existed).
+contract NoInsecureGetter {
+    function vkDigest() external pure returns (bytes32) {
+        return bytes32(uint256(1));
     }
 }

@@ -17,7 +17,7 @@ contract MLOracleRealTest is FixtureTest {
 
     function setUp() public {
         verifier = new SampleVerifier();
-        oracle = new MLOracle(IZkTorchVerifier(address(verifier)));
+        oracle = new MLOracle(IZkTorchVerifier(address(verifier)), true);
     }
 
     function _sample() internal view returns (Fixture memory) {
@@ -29,6 +29,17 @@ contract MLOracleRealTest is FixtureTest {
         vm.assertFalse(o.isClassified(h), string.concat(what, ": recorded"));
         vm.expectRevert(abi.encodeWithSelector(MLOracle.UnknownInput.selector, h));
         o.labelOf(inputs);
+    }
+
+    /// @dev The fixtures come from a `--dev` setup: the verifier says so and the oracle refuses
+    ///      it unless told to accept an insecure verifier.
+    function test_DevVerifierIsInsecureAndRefusedWithoutFlag() public {
+        vm.assertTrue(verifier.insecureSrs(), "dev SRS verifier reports insecure");
+        vm.assertTrue(oracle.insecureVerifier(), "oracle records it");
+        vm.expectRevert(
+            abi.encodeWithSelector(MLOracle.InsecureVerifier.selector, address(verifier))
+        );
+        new MLOracle(IZkTorchVerifier(address(verifier)), false);
     }
 
     function test_ValidSubmitRecordsArgmaxAndEmits() public {
@@ -129,7 +140,7 @@ contract MLOracleRealTest is FixtureTest {
     /// @dev Private input (mlp784): the record is keyed by the hash of the empty input list.
     function test_PrivateInputModel() public {
         Mlp784Verifier mlp = new Mlp784Verifier();
-        MLOracle o = new MLOracle(IZkTorchVerifier(address(mlp)));
+        MLOracle o = new MLOracle(IZkTorchVerifier(address(mlp)), true);
         Fixture memory f = _fixture(_read("mlp784/fixture.json"));
         vm.assertEq(f.inputs.length, 0, "no public inputs");
 

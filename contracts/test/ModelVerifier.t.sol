@@ -137,6 +137,7 @@ contract ModelVerifierTest is FixtureTest {
         vm.assertEq(v.PUBLIC_INPUTS(), vm.parseJsonUint(fx, ".public_inputs"), "PUBLIC_INPUTS");
         vm.assertEq(v.OUTPUTS(), vm.parseJsonUint(fx, ".output_count"), "OUTPUTS");
         vm.assertEq(v.INSECURE_SRS(), vm.parseJsonBool(fx, ".insecure_dev_srs"), "INSECURE_SRS");
+        vm.assertEq(v.insecureSrs(), vm.parseJsonBool(fx, ".insecure_dev_srs"), "insecureSrs()");
         // forge's compile (foundry.toml) and the CLI's (`create-verifier` runtime_bytes) agree.
         uint256 cliSize = vm.parseJsonUint(fx, ".runtime_bytes");
         vm.assertEq(

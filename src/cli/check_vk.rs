@@ -184,3 +184,34 @@ pub async fn check_vk_cmd(a: &CheckVkArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The check that `create-verifier` and `deploy-verifier` run before generating or deploying: every
+/// recomputable part must match (the ceremony is judged by the commands' insecure policy instead).
+/// Parts that need an SRS are checked with `pk.bin` when it sits beside the vk.
+pub fn gate(vk_path: &std::path::Path) -> anyhow::Result<VkReport> {
+    let (_, report, srs_from) = local_report(vk_path, None)?;
+    if !report.consistent() {
+        let bad: Vec<String> = report
+            .failed()
+            .filter(|c| c.name != "ceremony")
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect();
+        if !bad.is_empty() {
+            bail!(
+                "{} failed check-vk ({}): refusing to build a verifier for it",
+                vk_path.display(),
+                bad.join("; ")
+            );
+        }
+    }
+    if report.checks.iter().any(|c| c.ok.is_none()) {
+        eprintln!(
+            "note: check-vk could not recompute the lookup table (no pk.bin beside {}); run `zkt-eth check-vk {} --srs FILE.ptau`",
+            vk_path.display(),
+            vk_path.display()
+        );
+    } else {
+        eprintln!("check-vk: every public part of the vk recomputed and matched (SRS: {srs_from})");
+    }
+    Ok(report)
+}

@@ -6,9 +6,10 @@
 //! `--quiet` switches progress (bars and phase lines) off as well.
 
 mod bench;
-mod check_vk;
+pub(crate) mod check_vk;
 mod local;
 mod mock;
+mod node;
 mod onchain;
 
 use clap::{Parser, Subcommand};
@@ -64,9 +65,11 @@ pub enum Command {
     CheckVk(check_vk::CheckVkArgs),
     /// Generate the Solidity verifier for a vk (and report its bytecode size).
     CreateVerifier(onchain::CreateVerifierArgs),
-    /// Deploy the verifier to an RPC node (default: an embedded Anvil), printing its address.
+    /// Run a local Anvil dev node in the foreground, recorded in build/node.json until Ctrl-C.
+    Node(node::NodeCommandArgs),
+    /// Deploy the verifier (to --rpc-url, else the `zkt-eth node` running, else a throwaway Anvil).
     DeployVerifier(onchain::DeployArgs),
-    /// Check a proof against a deployed verifier with eth_call; prints valid/invalid and gas.
+    /// Check a proof against a deployed verifier (code, vk digest, eth_call returns true); gas.
     VerifyOnchain(onchain::VerifyOnchainArgs),
     /// Print the exact calldata of `verify(proof, inputs, outputs)` for a proof file.
     EncodeCalldata(onchain::EncodeArgs),
@@ -86,6 +89,7 @@ impl Command {
             Command::Verify(a) => a.json,
             Command::CheckVk(a) => a.json,
             Command::Mock(a) => a.json,
+            Command::Node(a) => a.json,
             Command::CreateVerifier(a) => a.json,
             Command::DeployVerifier(a) => a.json,
             Command::VerifyOnchain(a) => a.json,
@@ -110,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(a) => local::verify(&a),
         Command::CheckVk(a) => runtime()?.block_on(check_vk::check_vk_cmd(&a)),
         Command::CreateVerifier(a) => onchain::create_verifier(&a),
+        Command::Node(a) => runtime()?.block_on(node::node(&a)),
         Command::DeployVerifier(a) => runtime()?.block_on(onchain::deploy(&a)),
         Command::VerifyOnchain(a) => runtime()?.block_on(onchain::verify_onchain(&a)),
         Command::EncodeCalldata(a) => onchain::encode(&a),

@@ -1,11 +1,14 @@
 //! create-verifier, deploy-verifier, verify-onchain, encode-calldata, demo.
 
+use super::node::{live_record, NODE_RECORD};
 use super::{print_json, say, Phase, INSECURE};
 use crate::artifacts::{self, BuildDir, ProofFile};
-use crate::chain::{self, LocalNode};
+use crate::calldata::IZkTorchVerifier;
+use crate::chain::{self, ChainError, LocalNode};
 use crate::keys::{VerifyingKey, Visibility};
 use crate::toolchain::{self, CompiledContract};
 use alloy::primitives::Address;
+use alloy::sol_types::SolCall;
 use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::json;
@@ -42,7 +45,8 @@ pub struct CreateVerifierArgs {
 /// Node options shared by the on-chain commands.
 #[derive(Args, Debug, Clone)]
 pub struct NodeArgs {
-    /// JSON-RPC URL. Omitted: an embedded Anvil is started for this command (and stops with it).
+    /// JSON-RPC URL. Omitted: the node `zkt-eth node` recorded in build/node.json if it is
+    /// running, else a throwaway embedded Anvil that stops when the command ends.
     #[arg(long)]
     pub rpc_url: Option<String>,
     /// Private key (0x-hex). Omitted: Anvil's first dev key, only on a local dev node (chain 31337).
@@ -65,6 +69,10 @@ pub struct DeployArgs {
     /// Also deploy the example MLOracle consumer bound to the verifier.
     #[arg(long)]
     pub with_oracle: bool,
+    /// Deploy a verifier from an insecure --dev setup to a chain other than a local dev chain
+    /// (chain id 31337 on a loopback address). Anyone can forge proofs for it.
+    #[arg(long)]
+    pub allow_insecure: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -73,15 +81,15 @@ pub struct DeployArgs {
 /// `zkt-eth verify-onchain`.
 #[derive(Args, Debug)]
 pub struct VerifyOnchainArgs {
-    /// The deployed verifier (default: the address in build/deployment.json).
+    /// The deployed verifier (default: the address in <BUILD>/deployment.json).
     #[arg(long)]
     pub address: Option<Address>,
     /// The proof file.
     pub proof: PathBuf,
-    /// JSON-RPC URL (default: the URL in build/deployment.json).
+    /// JSON-RPC URL (default: the URL in <BUILD>/deployment.json).
     #[arg(long)]
     pub rpc_url: Option<String>,
-    /// Build directory whose deployment.json supplies defaults.
+    /// Build directory whose deployment.json supplies the defaults.
     #[arg(long, default_value = "build")]
     pub build: PathBuf,
     /// Machine-readable output.
@@ -158,8 +166,14 @@ fn size_note(n: usize) -> String {
 }
 
 /// Generate the Solidity verifier.
+///
+/// A verifier for an insecure (`--dev`) key is still written, with a loud warning on stderr: a
+/// file harms nobody, local tests need such verifiers, and the contract itself says so
+/// (`insecureSrs()`). The strict gate is `deploy-verifier`, which deploys it only to a local dev
+/// chain unless `--allow-insecure` is given.
 pub fn create_verifier(a: &CreateVerifierArgs) -> anyhow::Result<()> {
     let vk = artifacts::load_vk(&a.vk)?;
+    super::check_vk::gate(&a.vk)?;
     let model =
         a.vk.parent()
             .and_then(|p| p.file_name())
@@ -176,6 +190,14 @@ pub fn create_verifier(a: &CreateVerifierArgs) -> anyhow::Result<()> {
         (src, Some(c.deployed_bytecode.len()))
     };
     artifacts::write_atomic(&a.out, src.as_bytes())?;
+    if vk.insecure {
+        eprintln!(
+            "warning: {INSECURE}.\n  {} reports insecureSrs() = true; `zkt-eth deploy-verifier` deploys it only to a \
+             local dev chain (chain id {} on a loopback address) unless --allow-insecure is given",
+            a.out.display(),
+            chain::ANVIL_CHAIN_ID
+        );
+    }
     if a.json {
         return print_json(
             &json!({"out": a.out, "contract": a.name, "runtime_bytes": size, "eip170_ok": size.map(|s| s <= EIP170),
@@ -192,42 +214,101 @@ pub fn create_verifier(a: &CreateVerifierArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where the node of an on-chain command comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeSource {
+    /// `--rpc-url`.
+    RpcUrl,
+    /// The running `zkt-eth node` recorded in [`NODE_RECORD`].
+    Recorded,
+    /// An Anvil started for this command only.
+    Embedded,
+}
+
+impl NodeSource {
+    fn label(self) -> &'static str {
+        match self {
+            Self::RpcUrl => "rpc-url",
+            Self::Recorded => "zkt-eth node",
+            Self::Embedded => "embedded",
+        }
+    }
+}
+
 struct Node {
     url: String,
+    source: NodeSource,
     _local: Option<LocalNode>,
 }
 
-fn node(rpc: &Option<String>) -> anyhow::Result<Node> {
-    match rpc {
-        Some(url) => Ok(Node {
+/// A throwaway Anvil for this command.
+fn embedded_node() -> anyhow::Result<Node> {
+    let p = Phase::start("start embedded Anvil");
+    let local = LocalNode::spawn()?;
+    p.done();
+    Ok(Node {
+        url: local.endpoint(),
+        source: NodeSource::Embedded,
+        _local: Some(local),
+    })
+}
+
+/// `--rpc-url`, else the running `zkt-eth node`, else a throwaway embedded Anvil.
+async fn resolve_node(rpc: &Option<String>) -> anyhow::Result<Node> {
+    if let Some(url) = rpc {
+        return Ok(Node {
             url: url.clone(),
+            source: NodeSource::RpcUrl,
             _local: None,
-        }),
-        None => {
-            let p = Phase::start("start embedded Anvil");
-            let local = LocalNode::spawn()?;
-            p.done();
-            Ok(Node {
-                url: local.endpoint(),
-                _local: Some(local),
-            })
-        }
+        });
     }
+    if let Some(rec) = live_record().await {
+        eprintln!(
+            "using the node recorded in {NODE_RECORD}: {} (chain id {}, anvil pid {})",
+            rec.url, rec.chain_id, rec.pid
+        );
+        return Ok(Node {
+            url: rec.url,
+            source: NodeSource::Recorded,
+            _local: None,
+        });
+    }
+    embedded_node()
 }
 
 /// Deploy the verifier (and optionally the oracle).
 pub async fn deploy(a: &DeployArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
     let vk = artifacts::load_vk(&dir.vk())?;
+    super::check_vk::gate(&dir.vk())?;
     let model = a
         .build
         .file_name()
         .map_or("model".into(), |n| n.to_string_lossy().into_owned());
+    let n = resolve_node(&a.node.rpc_url).await?;
+    let chain_id = chain::chain_id(&n.url).await?;
+    if vk.insecure && !chain::is_local_dev_chain(&n.url, chain_id) {
+        if !a.allow_insecure {
+            bail!(
+                "refusing to deploy an INSECURE verifier to chain id {chain_id} at {}: {} comes from \
+                 `zkt-eth setup --dev` (a public seed), so anyone can forge proofs it accepts. Only a local \
+                 dev chain (chain id {} on a loopback address) takes it; elsewhere run `zkt-eth setup \
+                 --srs <ceremony .ptau>`, or pass --allow-insecure if forgeable proofs are acceptable there",
+                n.url,
+                dir.vk().display(),
+                chain::ANVIL_CHAIN_ID
+            );
+        }
+        eprintln!(
+            "warning: deploying an INSECURE verifier to chain id {chain_id} ({}) because of \
+             --allow-insecure: anyone can forge proofs it accepts",
+            n.url
+        );
+    }
     let p = Phase::start("render and compile the verifier");
     let (src, compiled) = build_verifier(&vk, "ModelVerifier", &model)?;
     p.done();
     artifacts::write_atomic(&dir.verifier(), src.as_bytes())?;
-    let n = node(&a.node.rpc_url)?;
     let p = Phase::start("deploy the verifier");
     let dep = chain::deploy(
         &n.url,
@@ -239,18 +320,27 @@ pub async fn deploy(a: &DeployArgs) -> anyhow::Result<()> {
     p.done();
     let oracle = if a.with_oracle {
         let o = build_oracle()?;
-        let mut code = o.bytecode.clone();
-        code.extend_from_slice(&[0u8; 12]);
-        code.extend_from_slice(dep.address.as_slice());
+        // The insecure gate above already decided whether an insecure verifier belongs here.
+        let code = crate::calldata::oracle_creation_code(&o.bytecode, dep.address, vk.insecure);
         Some(chain::deploy(&n.url, a.node.private_key.as_deref(), &code, a.node.chain_id).await?)
     } else {
         None
     };
-    let record = json!({"verifier": dep.address.to_string(), "oracle": oracle.as_ref().map(|o| o.address.to_string()),
-        "rpc_url": n.url, "chain_id": dep.chain_id, "tx": dep.tx_hash.to_string(), "deploy_gas": dep.gas_used,
-        "runtime_bytes": compiled.deployed_bytecode.len(), "vk_digest": format!("0x{}", hex::encode(vk.digest())),
-        "embedded_node": a.node.rpc_url.is_none(), "insecure": vk.insecure});
+    let ephemeral = n.source == NodeSource::Embedded;
+    let record = json!({"address": dep.address.to_string(), "url": n.url, "chain_id": dep.chain_id,
+        "vk_digest": format!("0x{}", hex::encode(vk.digest())), "node": n.source.label(), "ephemeral": ephemeral,
+        "oracle": oracle.as_ref().map(|o| o.address.to_string()), "tx": dep.tx_hash.to_string(),
+        "deployer": dep.deployer.to_string(), "deploy_gas": dep.gas_used,
+        "runtime_bytes": compiled.deployed_bytecode.len(), "insecure": vk.insecure});
     artifacts::write_atomic(&dir.deployment(), serde_json::to_string_pretty(&record)?.as_bytes())?;
+    if ephemeral {
+        eprintln!(
+            "note: the embedded Anvil at {} stops when this command ends, and the verifier with it: \
+             `verify-onchain` will not reach it. To keep a node running, start `zkt-eth node` (in another \
+             terminal) and deploy again: deploy-verifier then uses it",
+            n.url
+        );
+    }
     if a.json {
         return print_json(&record);
     }
@@ -264,91 +354,272 @@ pub async fn deploy(a: &DeployArgs) -> anyhow::Result<()> {
     if let Some(o) = oracle {
         say!("MLOracle deployed at {}", o.address);
     }
-    say!("recorded in {}", dir.deployment().display());
-    if a.node.rpc_url.is_none() {
-        say!("note: the embedded Anvil stops with this command; pass --rpc-url for a persistent node, or run `zkt-eth demo`");
-    }
+    say!("recorded in {} (node {})", dir.deployment().display(), n.url);
     if vk.insecure {
         say!("{INSECURE}");
     }
     Ok(())
 }
 
-fn deployment_defaults(build: &Path) -> (Option<Address>, Option<String>) {
-    let Ok(bytes) = std::fs::read(BuildDir(build.to_path_buf()).deployment()) else {
-        return (None, None);
-    };
-    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-    let addr = v["verifier"].as_str().and_then(|s| s.parse().ok());
-    let url = v["rpc_url"]
-        .as_str()
-        .map(str::to_string)
-        .filter(|_| !v["embedded_node"].as_bool().unwrap_or(false));
-    (addr, url)
+/// What `deployment.json` says (older files used `verifier`, `rpc_url`, `embedded_node`).
+#[derive(Debug, Default)]
+struct DeploymentRecord {
+    address: Option<Address>,
+    url: Option<String>,
+    ephemeral: bool,
 }
 
-/// The custom errors of every generated verifier (codegen/templates/verifier.sol).
+fn read_deployment(path: &Path) -> anyhow::Result<DeploymentRecord> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Ok(DeploymentRecord::default());
+    };
+    let v: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "{} is not valid JSON: redeploy with `zkt-eth deploy-verifier`, or pass --address and --rpc-url",
+            path.display()
+        )
+    })?;
+    let field = |new: &str, old: &str| v[new].as_str().or_else(|| v[old].as_str()).map(str::to_string);
+    let address = match field("address", "verifier") {
+        Some(s) => Some(
+            s.parse()
+                .with_context(|| format!("{}: `address` {s:?} is not an address", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok(DeploymentRecord {
+        address,
+        url: field("url", "rpc_url"),
+        ephemeral: v["ephemeral"]
+            .as_bool()
+            .or_else(|| v["embedded_node"].as_bool())
+            .unwrap_or(false),
+    })
+}
+
+/// The generated verifier's template, whose `error` declarations name every refusal.
+const VERIFIER_TEMPLATE: &str = include_str!("../../codegen/templates/verifier.sol");
+
+/// The custom errors of every generated verifier, read from the `error` declarations of
+/// codegen/templates/verifier.sol (so the decoder cannot drift from the template).
 pub fn verifier_errors() -> chain::ErrorDecoder {
     let mut d = chain::ErrorDecoder::new();
-    for sig in [
-        "ProofLength(uint256,uint256)",
-        "ScalarNotCanonical(uint256)",
-        "CoordinateNotCanonical(uint256)",
-        "PointNotOnCurve(uint256)",
-        "PublicLength(uint256,uint256)",
-        "InputOutOfWindow(uint256)",
-        "OutputOutOfWindow(uint256)",
-        "DegenerateChallenge()",
-        "PairingFailed()",
-        "PrecompileFailed()",
-    ] {
-        let _ = d.add_signature(sig);
+    for line in VERIFIER_TEMPLATE.lines().map(str::trim) {
+        if let Some(decl) = line.strip_prefix("error ").and_then(|l| l.strip_suffix(';')) {
+            let _ = d.add_signature(decl);
+        }
     }
     d
 }
 
-/// eth_call the verifier.
+/// The result of `verify-onchain`, checks in order; `None` means "not reached".
+#[derive(Debug, Default)]
+struct OnchainReport {
+    address: Option<Address>,
+    url: Option<String>,
+    chain_id: Option<u64>,
+    code: Option<bool>,
+    vk_digest: Option<bool>,
+    returned_true: Option<bool>,
+    failed_check: Option<&'static str>,
+    proof_vk_digest: Option<String>,
+    contract_vk_digest: Option<String>,
+    insecure_srs: Option<bool>,
+    revert: Option<chain::RevertInfo>,
+    return_data: Option<String>,
+    gas: Option<u64>,
+    calldata_bytes: Option<usize>,
+}
+
+impl OnchainReport {
+    fn valid(&self) -> bool {
+        self.code == Some(true) && self.vk_digest == Some(true) && self.returned_true == Some(true)
+    }
+
+    fn json(&self, error: Option<String>) -> serde_json::Value {
+        json!({
+            "valid": self.valid(),
+            "checks": {"code": self.code, "vk_digest": self.vk_digest, "returned_true": self.returned_true},
+            "failed_check": self.failed_check,
+            "error": error,
+            "gas": self.gas,
+            "address": self.address.map(|a| a.to_string()),
+            "url": self.url,
+            "chain_id": self.chain_id,
+            "proof_vk_digest": self.proof_vk_digest,
+            "contract_vk_digest": self.contract_vk_digest,
+            "insecure_srs": self.insecure_srs,
+            "revert": self.revert.as_ref().map(|r| json!({
+                "name": r.name, "signature": r.signature, "decoded": r.decoded,
+                "data": format!("0x{}", hex::encode(&r.data)),
+            })),
+            "return_data": self.return_data,
+            "calldata_bytes": self.calldata_bytes,
+        })
+    }
+}
+
+/// A 32-byte ABI word holding `value` (a `bool` or small `uint`).
+fn is_word(data: &[u8], value: u8) -> bool {
+    data.len() == 32 && data[..31].iter().all(|b| *b == 0) && data[31] == value
+}
+
+/// Check a proof against a deployed verifier: code at the address, `vkDigest()` equal to the
+/// proof's, and `verify(...)` returning ABI-encoded `true` in an `eth_call`.
 pub async fn verify_onchain(a: &VerifyOnchainArgs) -> anyhow::Result<()> {
-    let (d_addr, d_url) = deployment_defaults(&a.build);
-    let address = a
-        .address
-        .or(d_addr)
-        .context("no --address given and no deployment.json with a verifier address")?;
-    let url = a
-        .rpc_url
-        .clone()
-        .or(d_url)
-        .unwrap_or_else(|| "http://127.0.0.1:8545".into());
-    let file = ProofFile::load(&a.proof)?;
-    let data = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
-    let mut res = chain::call(&url, address, &data).await?;
-    let gas = if res.success {
-        chain::estimate_gas(&url, None, address, &data).await.ok()
-    } else {
-        None
-    };
-    let decoder = verifier_errors();
-    let reason = res.revert.as_mut().map(|r| {
-        r.resolve(&decoder);
-        r.decoded
-            .clone()
-            .or_else(|| r.name.clone())
-            .unwrap_or_else(|| format!("0x{}", hex::encode(&r.data)))
-    });
+    let mut report = OnchainReport::default();
+    let result = check_onchain(a, &mut report).await;
     if a.json {
-        print_json(
-            &json!({"valid": res.success, "gas_estimate": gas, "revert": reason, "calldata_bytes": data.len(), "address": address.to_string()}),
-        )?;
-    } else if res.success {
+        print_json(&report.json(result.as_ref().err().map(|e| format!("{e:#}"))))?;
+    } else if result.is_ok() {
         say!(
-            "valid (gas estimate {}, calldata {} bytes)",
-            gas.map_or("?".into(), |g| g.to_string()),
-            data.len()
+            "valid: the verifier at {} (chain {}, {}) accepted the proof (vk digest {}, gas estimate {}, calldata {} bytes)",
+            report.address.map_or("?".into(), |a| a.to_string()),
+            report.chain_id.map_or("?".into(), |c| c.to_string()),
+            report.url.as_deref().unwrap_or("?"),
+            report.proof_vk_digest.as_deref().unwrap_or("?"),
+            report.gas.map_or("?".into(), |g| g.to_string()),
+            report.calldata_bytes.unwrap_or_default(),
         );
     }
-    if !res.success {
-        bail!("invalid: the verifier reverted: {}", reason.unwrap_or_default());
+    if report.insecure_srs == Some(true) {
+        eprintln!("warning: the verifier reports insecureSrs() = true: {INSECURE}");
     }
+    result
+}
+
+async fn check_onchain(a: &VerifyOnchainArgs, r: &mut OnchainReport) -> anyhow::Result<()> {
+    let file = ProofFile::load(&a.proof)?;
+    r.proof_vk_digest = Some(format!("0x{}", hex::encode(file.vk_digest)));
+    let dep_path = BuildDir(a.build.clone()).deployment();
+    let dep = read_deployment(&dep_path)?;
+    let address = a.address.or(dep.address).with_context(|| {
+        format!(
+            "no --address given and {} records no verifier: deploy one with `zkt-eth deploy-verifier {}`, \
+             or pass --address and --rpc-url",
+            dep_path.display(),
+            a.build.display()
+        )
+    })?;
+    r.address = Some(address);
+    let (url, recorded) = match &a.rpc_url {
+        Some(url) => (url.clone(), false),
+        None => (
+            dep.url.clone().with_context(|| {
+                format!(
+                    "no --rpc-url given and {} records no node URL: pass --rpc-url",
+                    dep_path.display()
+                )
+            })?,
+            true,
+        ),
+    };
+    r.url = Some(url.clone());
+    let chain_id = match chain::chain_id(&url).await {
+        Ok(id) => id,
+        Err(ChainError::Unreachable { .. }) if recorded => {
+            r.failed_check = Some("node");
+            let why = if dep.ephemeral {
+                "it was an embedded node that stopped when `deploy-verifier` ended"
+            } else {
+                "the node was stopped"
+            };
+            bail!(
+                "the node at {url} recorded in {} is not reachable ({why}): start one with `zkt-eth node` \
+                 and redeploy with `zkt-eth deploy-verifier`",
+                dep_path.display()
+            );
+        }
+        Err(e) => {
+            r.failed_check = Some("node");
+            return Err(e.into());
+        }
+    };
+    r.chain_id = Some(chain_id);
+
+    // 1. Code at the address: an eth_call to an account without code "succeeds" with no data.
+    let code = chain::code_at(&url, address).await?;
+    r.code = Some(!code.is_empty());
+    if code.is_empty() {
+        r.failed_check = Some("code");
+        let hint = if recorded && a.address.is_none() {
+            format!(
+                " (was the node at {url} restarted since {} was written? redeploy with `zkt-eth deploy-verifier`)",
+                dep_path.display()
+            )
+        } else {
+            " (wrong address or wrong network?)".to_string()
+        };
+        bail!("invalid: no code at {address} on chain {chain_id} ({url}): no contract is deployed there, so nothing verified the proof{hint}");
+    }
+
+    // 2. The contract is a zkt-eth verifier for this proof's verifying key.
+    let digest_call = IZkTorchVerifier::vkDigestCall {}.abi_encode();
+    let res = chain::call(&url, address, &digest_call).await?;
+    if !res.success || res.return_data.len() != 32 {
+        r.vk_digest = Some(false);
+        r.failed_check = Some("vk_digest");
+        let what = if res.success {
+            format!("returned {} bytes instead of 32", res.return_data.len())
+        } else {
+            "reverted".to_string()
+        };
+        bail!(
+            "invalid: {address} is not a zkt-eth verifier: it has code ({} bytes) but vkDigest() {what}",
+            code.len()
+        );
+    }
+    let contract_digest = format!("0x{}", hex::encode(&res.return_data));
+    r.contract_vk_digest = Some(contract_digest.clone());
+    if res.return_data.as_ref() != file.vk_digest.as_slice() {
+        r.vk_digest = Some(false);
+        r.failed_check = Some("vk_digest");
+        bail!(
+            "invalid: {address} is the verifier of another model (or another setup): its vkDigest() is \
+             {contract_digest} but the proof was made for the verifying key with digest 0x{}; point --address \
+             at this model's verifier, or deploy it with `zkt-eth deploy-verifier`",
+            hex::encode(file.vk_digest)
+        );
+    }
+    r.vk_digest = Some(true);
+    // Informational: verifiers generated before `insecureSrs()` existed do not answer it.
+    let insecure_call = IZkTorchVerifier::insecureSrsCall {}.abi_encode();
+    if let Ok(res) = chain::call(&url, address, &insecure_call).await {
+        if res.success && (is_word(&res.return_data, 0) || is_word(&res.return_data, 1)) {
+            r.insecure_srs = Some(is_word(&res.return_data, 1));
+        }
+    }
+
+    // 3. verify(...) returns ABI-encoded true.
+    let data = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
+    r.calldata_bytes = Some(data.len());
+    let res = chain::call(&url, address, &data).await?;
+    if !res.success {
+        r.returned_true = Some(false);
+        r.failed_check = Some("returned_true");
+        let mut revert = res
+            .revert
+            .unwrap_or_else(|| chain::RevertInfo::from_data(res.return_data.clone(), &chain::ErrorDecoder::new()));
+        revert.resolve(&verifier_errors());
+        let shown = revert.to_string();
+        r.revert = Some(revert);
+        bail!("invalid: the verifier at {address} refused the proof: it reverted with {shown}");
+    }
+    r.return_data = Some(format!("0x{}", hex::encode(&res.return_data)));
+    if !is_word(&res.return_data, 1) {
+        r.returned_true = Some(false);
+        r.failed_check = Some("returned_true");
+        if is_word(&res.return_data, 0) {
+            bail!("invalid: the verifier at {address} returned false");
+        }
+        bail!(
+            "invalid: the verifier at {address} returned {} bytes (0x{}) instead of ABI-encoded true",
+            res.return_data.len(),
+            hex::encode(&res.return_data)
+        );
+    }
+    r.returned_true = Some(true);
+    r.gas = chain::estimate_gas(&url, None, address, &data).await.ok();
     Ok(())
 }
 
@@ -421,12 +692,11 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
     artifacts::write_atomic(&BuildDir(out.clone()).verifier(), src.as_bytes())?;
     let oracle = build_oracle()?;
     p.done();
-    let n = node(&None)?;
+    let n = embedded_node()?;
     let p = Phase::start("deploy verifier and oracle");
     let dep = chain::deploy(&n.url, None, &verifier.bytecode, None).await?;
-    let mut code = oracle.bytecode.clone();
-    code.extend_from_slice(&[0u8; 12]);
-    code.extend_from_slice(dep.address.as_slice());
+    // The demo's dev-SRS verifier on its embedded dev chain: the oracle must be told to accept it.
+    let code = crate::calldata::oracle_creation_code(&oracle.bytecode, dep.address, vk.insecure);
     let odep = chain::deploy(&n.url, None, &code, None).await?;
     p.done();
 
@@ -488,4 +758,70 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         bail!("the consumer accepted a tampered output");
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use alloy::primitives::keccak256;
+
+    #[test]
+    fn every_template_error_is_decoded() {
+        let decls = VERIFIER_TEMPLATE
+            .lines()
+            .filter(|l| l.trim().starts_with("error "))
+            .count();
+        assert!(decls >= 10, "the template declares {decls} errors");
+        let d = verifier_errors();
+        let info = chain::RevertInfo::from_data(keccak256("PairingFailed()")[..4].to_vec(), &d);
+        assert_eq!(info.decoded.as_deref(), Some("PairingFailed()"));
+        let mut data = keccak256("ProofLength(uint256,uint256)")[..4].to_vec();
+        data.extend_from_slice(&[[0u8; 31].as_slice(), &[5u8]].concat());
+        data.extend_from_slice(&[[0u8; 31].as_slice(), &[7u8]].concat());
+        let info = chain::RevertInfo::from_data(data, &d);
+        assert_eq!(info.decoded.as_deref(), Some("ProofLength(5, 7)"));
+    }
+
+    #[test]
+    fn deployment_records_old_and_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deployment.json");
+        assert!(read_deployment(&path).unwrap().address.is_none());
+        let addr = "0x1234567890123456789012345678901234567890";
+        std::fs::write(
+            &path,
+            format!(r#"{{"address":"{addr}","url":"http://127.0.0.1:1","ephemeral":true}}"#),
+        )
+        .unwrap();
+        let d = read_deployment(&path).unwrap();
+        assert_eq!(d.address, Some(addr.parse().unwrap()));
+        assert_eq!(d.url.as_deref(), Some("http://127.0.0.1:1"));
+        assert!(d.ephemeral);
+        std::fs::write(
+            &path,
+            format!(r#"{{"verifier":"{addr}","rpc_url":"http://x:2","embedded_node":false}}"#),
+        )
+        .unwrap();
+        let d = read_deployment(&path).unwrap();
+        assert_eq!(d.url.as_deref(), Some("http://x:2"));
+        assert!(!d.ephemeral);
+        std::fs::write(&path, "{").unwrap();
+        let err = read_deployment(&path).unwrap_err().to_string();
+        assert!(err.contains("not valid JSON"), "{err}");
+        std::fs::write(&path, r#"{"address":"nope"}"#).unwrap();
+        assert!(read_deployment(&path).is_err());
+    }
+
+    #[test]
+    fn abi_true_is_exactly_one_word() {
+        let mut t = [0u8; 32];
+        t[31] = 1;
+        assert!(is_word(&t, 1) && !is_word(&t, 0));
+        assert!(!is_word(&t[..31], 1));
+        let mut two = t;
+        two[0] = 1;
+        assert!(!is_word(&two, 1));
+        assert!(!is_word(&[t, t].concat(), 1));
+    }
 }

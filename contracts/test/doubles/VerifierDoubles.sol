@@ -50,11 +50,18 @@ contract HashCheckVerifierDouble is IZkTorchVerifier {
     function vkDigest() external pure returns (bytes32) {
         return keccak256("HashCheckVerifierDouble");
     }
+
+    /// @inheritdoc IZkTorchVerifier
+    /// @dev True: anyone can forge the double's "proofs", like those of a `--dev` verifier.
+    function insecureSrs() external pure returns (bool) {
+        return true;
+    }
 }
 
 /// @title FalseReturningVerifierDouble
 /// @notice TEST DOUBLE ONLY: a misbehaving verifier that returns false instead of reverting,
-///         used to check that consumers treat `false` as a rejection too.
+///         used to check that consumers treat `false` as a rejection too. It claims a secure
+///         setup (`insecureSrs()` is false), so consumers accept it without an insecure flag.
 contract FalseReturningVerifierDouble is IZkTorchVerifier {
     /// @inheritdoc IZkTorchVerifier
     function verify(bytes calldata, int256[] calldata, int256[] calldata)
@@ -72,6 +79,11 @@ contract FalseReturningVerifierDouble is IZkTorchVerifier {
 
     /// @inheritdoc IZkTorchVerifier
     function vkDigest() external pure returns (bytes32) {
-        return bytes32(0);
+        return keccak256("FalseReturningVerifierDouble");
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function insecureSrs() external pure returns (bool) {
+        return false;
     }
 }

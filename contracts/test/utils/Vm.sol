@@ -58,6 +58,7 @@ interface Vm {
     function stopPrank() external;
     function deal(address account, uint256 newBalance) external;
     function roll(uint256 newHeight) external;
+    function chainId(uint256 newChainId) external;
     function etch(address target, bytes calldata newRuntimeBytecode) external;
     function label(address account, string calldata newLabel) external;
     function addr(uint256 privateKey) external pure returns (address keyAddr);
@@ -76,6 +77,8 @@ interface Vm {
         returns (string memory value);
     function envOr(string calldata name, uint256 defaultValue) external view returns (uint256 value);
     function envOr(string calldata name, address defaultValue) external view returns (address value);
+    function envOr(string calldata name, bytes32 defaultValue) external view returns (bytes32 value);
+    function envOr(string calldata name, bool defaultValue) external view returns (bool value);
 
     // ---------------------------------------------------------------- artifacts and files
     function getCode(string calldata artifactPath)
