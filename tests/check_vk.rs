@@ -120,7 +120,7 @@ async fn the_cli_checks_keys_and_deployed_verifiers() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let dep: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let addr = dep["verifier"].as_str().unwrap().to_string();
+    let addr = dep["address"].as_str().unwrap().to_string();
     let o = run(&[
         "check-vk",
         vk,
