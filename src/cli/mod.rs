@@ -6,6 +6,7 @@
 mod bench;
 mod local;
 mod onchain;
+mod toolchain_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,8 @@ pub enum Command {
     Demo(onchain::DemoArgs),
     /// Benchmarks: prove/setup time, memory, proof size, G1/Fr counts, gas, bytecode size.
     Bench(bench::BenchArgs),
+    /// Install or inspect the Ethereum toolchain (forge, anvil, cast, solc) zkt-eth uses.
+    Toolchain(toolchain_cmd::ToolchainArgs),
 }
 
 /// Run the CLI.
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::EncodeCalldata(a) => onchain::encode(&a),
         Command::Demo(a) => runtime()?.block_on(onchain::demo(&a)),
         Command::Bench(a) => runtime()?.block_on(bench::bench(&a)),
+        Command::Toolchain(a) => toolchain_cmd::run(&a),
     }
 }
 
