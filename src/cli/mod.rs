@@ -4,6 +4,8 @@
 //! stdout with one JSON object for scripts.
 
 mod bench;
+mod create_verifier;
+mod fixture;
 mod local;
 mod onchain;
 mod toolchain_cmd;
@@ -31,7 +33,7 @@ pub enum Command {
     /// Verify a proof with the Rust verifier: exit 0 and "valid", or non-zero naming the failed check.
     Verify(local::VerifyArgs),
     /// Generate the Solidity verifier for a vk (and report its bytecode size).
-    CreateVerifier(onchain::CreateVerifierArgs),
+    CreateVerifier(create_verifier::CreateVerifierArgs),
     /// Deploy the verifier to an RPC node (default: an embedded Anvil), printing its address.
     DeployVerifier(onchain::DeployArgs),
     /// Check a proof against a deployed verifier with eth_call; prints valid/invalid and gas.
@@ -42,6 +44,8 @@ pub enum Command {
     Demo(onchain::DemoArgs),
     /// Benchmarks: prove/setup time, memory, proof size, G1/Fr counts, gas, bytecode size.
     Bench(bench::BenchArgs),
+    /// Write a forge test fixture (proof, inputs, outputs, vk digest, calldata) and its Solidity loader.
+    Fixture(fixture::FixtureArgs),
     /// Install or inspect the Ethereum toolchain (forge, anvil, cast, solc) zkt-eth uses.
     Toolchain(toolchain_cmd::ToolchainArgs),
 }
@@ -53,12 +57,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Setup(a) => local::setup(&a),
         Command::Prove(a) => local::prove(&a),
         Command::Verify(a) => local::verify(&a),
-        Command::CreateVerifier(a) => onchain::create_verifier(&a),
+        Command::CreateVerifier(a) => create_verifier::run(&a),
         Command::DeployVerifier(a) => runtime()?.block_on(onchain::deploy(&a)),
         Command::VerifyOnchain(a) => runtime()?.block_on(onchain::verify_onchain(&a)),
         Command::EncodeCalldata(a) => onchain::encode(&a),
         Command::Demo(a) => runtime()?.block_on(onchain::demo(&a)),
         Command::Bench(a) => runtime()?.block_on(bench::bench(&a)),
+        Command::Fixture(a) => fixture::run(&a),
         Command::Toolchain(a) => toolchain_cmd::run(&a),
     }
 }

@@ -1,4 +1,4 @@
-//! create-verifier, deploy-verifier, verify-onchain, encode-calldata, demo.
+//! deploy-verifier, verify-onchain, encode-calldata, demo.
 
 use super::{print_json, Phase, INSECURE};
 use crate::artifacts::{self, BuildDir, ProofFile};
@@ -19,25 +19,6 @@ pub const INTERFACE_SOL: &str = include_str!("../../contracts/IZkTorchVerifier.s
 pub const TRANSCRIPT_SOL: &str = include_str!("../../contracts/ZktTranscript.sol");
 /// The example consumer contract.
 pub const ORACLE_SOL: &str = include_str!("../../contracts/MLOracle.sol");
-
-/// `zkt-eth create-verifier`.
-#[derive(Args, Debug)]
-pub struct CreateVerifierArgs {
-    /// The verifying key (vk.bin).
-    pub vk: PathBuf,
-    /// Output Solidity file.
-    #[arg(short, long, default_value = "contracts/generated/ModelVerifier.sol")]
-    pub out: PathBuf,
-    /// Contract name.
-    #[arg(long, default_value = "ModelVerifier")]
-    pub name: String,
-    /// Skip compiling (no bytecode size report; needs no solc).
-    #[arg(long)]
-    pub no_compile: bool,
-    /// Machine-readable output.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// Node options shared by the on-chain commands.
 #[derive(Args, Debug, Clone)]
@@ -151,41 +132,6 @@ fn size_note(n: usize) -> String {
     } else {
         format!("{n} bytes (EIP-170 limit {EIP170})")
     }
-}
-
-/// Generate the Solidity verifier.
-pub fn create_verifier(a: &CreateVerifierArgs) -> anyhow::Result<()> {
-    let vk = artifacts::load_vk(&a.vk)?;
-    let model =
-        a.vk.parent()
-            .and_then(|p| p.file_name())
-            .map_or("model".into(), |n| n.to_string_lossy().into_owned());
-    let (src, size) = if a.no_compile {
-        (
-            crate::solidity::render(&vk, &a.name, &model, "../IZkTorchVerifier.sol")?,
-            None,
-        )
-    } else {
-        let p = Phase::start("render and compile the verifier");
-        let (src, c) = build_verifier(&vk, &a.name, &model)?;
-        p.done();
-        (src, Some(c.deployed_bytecode.len()))
-    };
-    artifacts::write_atomic(&a.out, src.as_bytes())?;
-    if a.json {
-        return print_json(
-            &json!({"out": a.out, "contract": a.name, "runtime_bytes": size, "eip170_ok": size.map(|s| s <= EIP170),
-            "vk_digest": format!("0x{}", hex::encode(vk.digest())), "insecure": vk.insecure}),
-        );
-    }
-    println!("wrote {} (contract {})", a.out.display(), a.name);
-    if let Some(s) = size {
-        println!("runtime bytecode: {}", size_note(s));
-    }
-    if vk.insecure {
-        println!("{INSECURE}");
-    }
-    Ok(())
 }
 
 struct Node {
