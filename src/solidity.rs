@@ -4,6 +4,7 @@
 use crate::keys::{g2_to_words, VerifyingKey, Visibility};
 use crate::model::Activation;
 use crate::protocol::Layout;
+use crate::toolchain::{self, CompilerSettings};
 use ark_bn254::{G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField};
@@ -29,8 +30,31 @@ fn g2_dec(p: &G2Affine) -> [String; 4] {
 }
 
 /// The spec for `vk`, named `contract_name`; `interface_import` is the import path of
-/// `IZkTorchVerifier.sol` as seen from the generated file.
+/// `IZkTorchVerifier.sol` as seen from the generated file (`ZktTranscript.sol` is imported from the
+/// same directory). The header states [`CompilerSettings::FOUNDRY`].
 pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_import: &str) -> VerifierSpec {
+    spec_with(
+        vk,
+        contract_name,
+        model_name,
+        interface_import,
+        &CompilerSettings::FOUNDRY,
+    )
+}
+
+/// The header line for `settings`: `solc <pinned>, <settings>`.
+pub fn settings_note(settings: &CompilerSettings) -> String {
+    format!("solc {}, {}", toolchain::PINNED_SOLC, settings.describe())
+}
+
+/// [`spec`] whose header states `settings` (the settings `create-verifier` measured under).
+pub fn spec_with(
+    vk: &VerifyingKey,
+    contract_name: &str,
+    model_name: &str,
+    interface_import: &str,
+    settings: &CompilerSettings,
+) -> VerifierSpec {
     let layout = Layout::new(vk);
     let d = layout.domain;
     let w_evals = 2 * layout.n_commits;
@@ -86,6 +110,7 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
         public_inputs,
         outputs: vk.output_len(),
         log_n: d.log_size,
+        domain_size: d.size().to_string(),
         omega: dec(d.omega()),
         max_rows: vk.layers.iter().map(|l| l.out_len).max().unwrap_or(1),
         max_public: public_inputs.max(vk.output_len()),
@@ -112,6 +137,7 @@ pub fn spec(vk: &VerifyingKey, contract_name: &str, model_name: &str, interface_
         tau_g2: g2_dec(&vk.g2.tau),
         one_g2: g2_dec(&vk.g2.one),
         version: env!("CARGO_PKG_VERSION").into(),
+        compiler_settings: settings_note(settings),
     }
 }
 
@@ -123,4 +149,15 @@ pub fn render(
     interface_import: &str,
 ) -> Result<String, zkt_codegen::RenderError> {
     spec(vk, contract_name, model_name, interface_import).render_solidity()
+}
+
+/// [`render`] whose header states `settings`.
+pub fn render_with(
+    vk: &VerifyingKey,
+    contract_name: &str,
+    model_name: &str,
+    interface_import: &str,
+    settings: &CompilerSettings,
+) -> Result<String, zkt_codegen::RenderError> {
+    spec_with(vk, contract_name, model_name, interface_import, settings).render_solidity()
 }

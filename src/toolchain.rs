@@ -1,14 +1,29 @@
-//! Locating and driving the Ethereum toolchain: `solc`, `anvil` and `forge`.
+//! Locating and driving the Ethereum toolchain: `forge`, `anvil`, `cast` and `solc`.
 //!
-//! The toolchain is pinned through npm (`package.json` / `package-lock.json` at the repository
-//! root): `npm ci` installs Foundry (`forge`, `anvil`, `cast`) into `node_modules/.bin` and the
-//! solc-js compiler, which the `tools/solc` shim wraps so that it behaves like a native `solc`.
-//! Tools found on `PATH` take precedence, so a developer's own Foundry or solc installation is
-//! used when present.
+//! The toolchain is pinned through npm (`package.json` / `package-lock.json`, embedded in the
+//! binary as [`PACKAGE_JSON`] / [`PACKAGE_LOCK`]): `npm ci` installs Foundry (`forge`, `anvil`,
+//! `cast`) into `node_modules/.bin` and the solc-js compiler, which the `tools/solc` shim
+//! ([`SOLC_SHIM`]) wraps so that it behaves like a native `solc`.
 //!
-//! Solidity is compiled through [`foundry_compilers`] with the same settings as `foundry.toml`
-//! ([`CompilerSettings::FOUNDRY`]), so bytecode built here matches `forge build` output for the
-//! same compiler version.
+//! Every program is resolved in this order, and the first hit wins ([`locate`], [`solc`]):
+//!
+//! 1. an explicit override: `ZKT_ETH_FORGE` / `ZKT_ETH_ANVIL` / `ZKT_ETH_CAST` / `ZKT_ETH_SOLC`
+//!    (the program itself), else `ZKT_ETH_ROOT` (a directory holding `node_modules/` and
+//!    `tools/solc`, e.g. a zkt-eth checkout). An override that does not hold the program is an
+//!    error, never a silent fall-through;
+//! 2. `PATH` (for `solc`, only a compiler of version >= [`MIN_NATIVE_SOLC`]);
+//! 3. the current project: the nearest directory at or above the working directory with
+//!    `node_modules/.bin/<tool>` (for `solc`: `tools/solc` and `node_modules/solc`);
+//! 4. the zkt-eth home toolchain, `$ZKT_ETH_HOME/toolchain` (default `~/.zkt-eth/toolchain`),
+//!    which `zkt-eth toolchain install` populates with the pinned `npm ci`.
+//!
+//! Nothing depends on the directory the binary was built in, so a `cargo install`ed `zkt-eth`
+//! works from any directory.
+//!
+//! Solidity is compiled through [`foundry_compilers`] with explicit [`CompilerSettings`]: by
+//! default those of the repository's `foundry.toml` ([`CompilerSettings::FOUNDRY`]), so bytecode
+//! built here matches `forge build` output for the same compiler version; a consumer project's
+//! `foundry.toml` can be read with [`CompilerSettings::from_foundry_toml`].
 
 use std::{
     fmt,
@@ -24,46 +39,161 @@ use foundry_compilers::{
     solc::Solc,
 };
 
-/// Environment variable that overrides the repository root (the directory holding
-/// `node_modules/`, `tools/solc` and `foundry.toml`).
+/// Environment variable naming a directory that holds `node_modules/` and `tools/solc` (e.g. a
+/// zkt-eth checkout after `npm ci`); when set, every tool must be found there.
 pub const ROOT_ENV: &str = "ZKT_ETH_ROOT";
 
-/// Lowest native `solc` version that is used instead of the pinned shim.
-pub const MIN_NATIVE_SOLC: (u64, u64, u64) = (0, 8, 20);
+/// Environment variable overriding the zkt-eth home directory (default `~/.zkt-eth`); the
+/// toolchain lives in its `toolchain/` subdirectory.
+pub const HOME_ENV: &str = "ZKT_ETH_HOME";
+
+/// Lowest `solc` version accepted: generated verifiers need `pragma ^0.8.24` and EVM version
+/// `cancun` (`mcopy`), both introduced in 0.8.24.
+pub const MIN_NATIVE_SOLC: (u64, u64, u64) = (0, 8, 24);
+
+/// The solc-js version pinned in [`PACKAGE_JSON`]; generated verifiers state it in their header.
+pub const PINNED_SOLC: &str = "0.8.30";
+
+/// The pinned npm manifest (Foundry, solc-js, snarkjs), written by `zkt-eth toolchain install`.
+pub const PACKAGE_JSON: &str = include_str!("../package.json");
+
+/// The npm lockfile that pins every package of [`PACKAGE_JSON`] with its integrity hash.
+pub const PACKAGE_LOCK: &str = include_str!("../package-lock.json");
+
+/// The `tools/solc` shim (Node.js) that makes the pinned solc-js behave like a native `solc`.
+pub const SOLC_SHIM: &str = include_str!("../tools/solc");
+
+/// A program of the toolchain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Tool {
+    /// Foundry's build and test tool.
+    Forge,
+    /// Foundry's local Ethereum node.
+    Anvil,
+    /// Foundry's RPC command-line client.
+    Cast,
+    /// The Solidity compiler (native, or the solc-js shim).
+    Solc,
+}
+
+impl Tool {
+    /// Every tool, in the order `zkt-eth toolchain status` reports them.
+    pub const ALL: [Self; 4] = [Self::Forge, Self::Anvil, Self::Cast, Self::Solc];
+
+    /// The program name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Forge => "forge",
+            Self::Anvil => "anvil",
+            Self::Cast => "cast",
+            Self::Solc => "solc",
+        }
+    }
+
+    /// The environment variable that names this program explicitly.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Self::Forge => "ZKT_ETH_FORGE",
+            Self::Anvil => "ZKT_ETH_ANVIL",
+            Self::Cast => "ZKT_ETH_CAST",
+            Self::Solc => "ZKT_ETH_SOLC",
+        }
+    }
+
+    /// How to get this program when it is missing.
+    pub fn fix(self) -> String {
+        let path_hint = match self {
+            Self::Solc => format!(
+                "put a native solc >= {}.{}.{} on PATH",
+                MIN_NATIVE_SOLC.0, MIN_NATIVE_SOLC.1, MIN_NATIVE_SOLC.2
+            ),
+            tool => format!("put {} on PATH (e.g. with foundryup)", tool.name()),
+        };
+        format!(
+            "run `zkt-eth toolchain install`, or `npm ci` in your project, or {path_hint}, or set {}",
+            self.env_var()
+        )
+    }
+}
+
+impl fmt::Display for Tool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a program was found (see the module documentation for the order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The tool's own environment variable ([`Tool::env_var`]).
+    Override(&'static str),
+    /// `$ZKT_ETH_ROOT`.
+    Root(PathBuf),
+    /// A directory of `PATH`.
+    Path,
+    /// The current project's `node_modules` (the directory is the project).
+    Project(PathBuf),
+    /// The zkt-eth home toolchain (the directory is the toolchain).
+    Home(PathBuf),
+}
+
+impl Origin {
+    /// A short machine-readable label: `env`, `root`, `path`, `project` or `home`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Override(_) => "env",
+            Self::Root(_) => "root",
+            Self::Path => "path",
+            Self::Project(_) => "project",
+            Self::Home(_) => "home",
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Override(var) => write!(f, "${var}"),
+            Self::Root(dir) => write!(f, "${ROOT_ENV} ({})", dir.display()),
+            Self::Path => f.write_str("PATH"),
+            Self::Project(dir) => write!(f, "project node_modules ({})", dir.display()),
+            Self::Home(dir) => write!(f, "zkt-eth toolchain ({})", dir.display()),
+        }
+    }
+}
+
+/// A located program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolPath {
+    /// Which program.
+    pub tool: Tool,
+    /// The executable.
+    pub path: PathBuf,
+    /// Where it was found.
+    pub origin: Origin,
+}
 
 /// Errors from locating or running toolchain programs.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ToolchainError {
-    /// No repository root could be determined.
-    #[error(
-        "could not locate the zkt-eth repository root (no node_modules/ found above the current \
-         directory); set {ROOT_ENV} to the checkout that holds package.json and run `npm ci` there"
-    )]
-    RootNotFound,
-    /// A program was found neither on `PATH` nor in `node_modules/.bin`.
-    #[error(
-        "`{tool}` not found on PATH nor at {}: run `npm ci` in {}",
-        root.join("node_modules/.bin").join(tool).display(),
-        root.display()
-    )]
+    /// A program was found nowhere.
+    #[error("`{tool}` not found (looked at: {}): {}", searched.join("; "), tool.fix())]
     ToolNotFound {
-        /// The program name.
-        tool: &'static str,
-        /// The repository root that was searched.
-        root: PathBuf,
+        /// The program.
+        tool: Tool,
+        /// Every place that was looked at, in order.
+        searched: Vec<String>,
     },
-    /// The pinned npm packages are not installed.
-    #[error(
-        "npm package `{package}` is missing from {}: run `npm ci` in {}",
-        root.join("node_modules").display(),
-        root.display()
-    )]
-    NpmPackageMissing {
-        /// The package that was looked for.
-        package: &'static str,
-        /// The repository root.
-        root: PathBuf,
+    /// An explicit override (environment variable) does not provide the program.
+    #[error("{var}={}: {reason}", path.display())]
+    BadOverride {
+        /// The environment variable.
+        var: &'static str,
+        /// Its value.
+        path: PathBuf,
+        /// What is wrong with it and what to do.
+        reason: String,
     },
     /// The solc shim needs Node.js, which is not on `PATH`.
     #[error(
@@ -74,14 +204,6 @@ pub enum ToolchainError {
     NodeMissing {
         /// Path of the shim that needs node.
         shim: PathBuf,
-    },
-    /// The shim script is missing from the repository.
-    #[error("solc shim not found at {}: is {} a zkt-eth checkout?", shim.display(), root.display())]
-    ShimMissing {
-        /// Expected shim location.
-        shim: PathBuf,
-        /// The repository root.
-        root: PathBuf,
     },
     /// Running `solc` (native or shim) failed.
     #[error("running solc at {}: {message}", path.display())]
@@ -116,6 +238,14 @@ pub enum ToolchainError {
         /// Why (abstract/interface, unlinked libraries, ...).
         reason: String,
     },
+    /// A `foundry.toml` could not be read or holds an invalid compiler setting.
+    #[error("{}: {reason}", path.display())]
+    FoundryConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The input was rejected before compiling.
     #[error("invalid compiler input: {0}")]
     InvalidInput(String),
@@ -130,16 +260,18 @@ pub struct SolcPath {
     pub version: String,
     /// `(major, minor, patch)` of [`Self::version`].
     pub semver: (u64, u64, u64),
-    /// Whether this is a native binary or the repository's solc-js shim.
+    /// Whether this is a native binary or a solc-js shim.
     pub kind: SolcKind,
+    /// Where it was found.
+    pub origin: Origin,
 }
 
-/// Where a [`SolcPath`] comes from.
+/// What a [`SolcPath`] runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SolcKind {
-    /// A native `solc` found on `PATH`.
+    /// A native `solc` binary.
     Native,
-    /// The `tools/solc` shim around the pinned solc-js (or a native solc of the same version).
+    /// A `tools/solc` shim around the pinned solc-js (or a native solc of the same version).
     Shim,
 }
 
@@ -153,31 +285,132 @@ impl fmt::Display for SolcPath {
     }
 }
 
-/// Compiler settings shared by `foundry.toml` and [`compile_solidity`].
+/// Solidity compiler settings: what `create-verifier` measures bytecode size under, and what the
+/// generated verifier's header states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompilerSettings {
-    /// Optimizer `runs` (the optimizer is always enabled).
+    /// Whether the optimizer is enabled.
+    pub optimizer: bool,
+    /// Optimizer `runs` (ignored when the optimizer is off).
     pub optimizer_runs: usize,
-    /// Target EVM version.
+    /// Target EVM version (lowered to what the compiler supports).
     pub evm_version: EvmVersion,
     /// Whether to compile through the Yul IR pipeline.
     pub via_ir: bool,
+    /// The metadata hash appended to the bytecode.
+    pub bytecode_hash: BytecodeHash,
 }
 
 impl CompilerSettings {
-    /// The settings of `foundry.toml`'s default profile: optimizer on with 200 runs, EVM
-    /// version `cancun`, legacy (non-IR) pipeline, no metadata hash in the bytecode.
+    /// The settings of this repository's `foundry.toml` (`[profile.default]`), which every figure
+    /// in zkt-eth's documentation assumes: optimizer on with 200 runs, EVM version `cancun`,
+    /// legacy (non-IR) pipeline, no metadata hash in the bytecode.
     pub const FOUNDRY: Self = Self {
+        optimizer: true,
         optimizer_runs: 200,
         evm_version: EvmVersion::Cancun,
         via_ir: false,
+        bytecode_hash: BytecodeHash::None,
     };
+
+    /// Foundry's own defaults (forge 1.7), i.e. what a `foundry.toml` that sets nothing gets:
+    /// optimizer OFF, 200 runs, EVM version `osaka` (lowered to what solc supports), no via-ir,
+    /// IPFS metadata hash.
+    pub const FOUNDRY_DEFAULTS: Self = Self {
+        optimizer: false,
+        optimizer_runs: 200,
+        evm_version: EvmVersion::Osaka,
+        via_ir: false,
+        bytecode_hash: BytecodeHash::Ipfs,
+    };
+
+    /// One line for humans, e.g. `optimizer on (200 runs), via-ir off, EVM version cancun`.
+    pub fn describe(&self) -> String {
+        let optimizer = if self.optimizer {
+            format!("optimizer on ({} runs)", self.optimizer_runs)
+        } else {
+            "optimizer OFF".into()
+        };
+        format!(
+            "{optimizer}, via-ir {}, EVM version {}",
+            if self.via_ir { "on" } else { "off" },
+            self.evm_version.as_str()
+        )
+    }
+
+    /// The settings `forge build` uses for the `profile` (e.g. `default`, or `$FOUNDRY_PROFILE`)
+    /// of a `foundry.toml` text: [`Self::FOUNDRY_DEFAULTS`], overridden by `[profile.default]`,
+    /// then by `[profile.<profile>]`. Reads `optimizer`, `optimizer_runs`, `via_ir`,
+    /// `evm_version` and `bytecode_hash`; environment overrides (`FOUNDRY_OPTIMIZER`, …) are not
+    /// applied.
+    pub fn from_foundry_toml(text: &str, profile: &str) -> Result<Self, String> {
+        let doc = toml_edit::Document::parse(text).map_err(|e| format!("not valid TOML: {e}"))?;
+        let mut s = Self::FOUNDRY_DEFAULTS;
+        let profiles = doc.get("profile").and_then(|p| p.as_table_like());
+        let mut names = vec!["default"];
+        if profile != "default" {
+            names.push(profile);
+        }
+        for name in names {
+            let Some(table) = profiles.and_then(|p| p.get(name)).and_then(|t| t.as_table_like()) else {
+                continue;
+            };
+            let key = |k: &str| table.get(k).and_then(|i| i.as_value());
+            let bad = |k: &str, want: &str| format!("[profile.{name}] {k}: expected {want}");
+            if let Some(v) = key("optimizer") {
+                s.optimizer = v.as_bool().ok_or_else(|| bad("optimizer", "true or false"))?;
+            }
+            if let Some(v) = key("optimizer_runs") {
+                s.optimizer_runs = v
+                    .as_integer()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| bad("optimizer_runs", "a non-negative integer"))?;
+            }
+            if let Some(v) = key("via_ir") {
+                s.via_ir = v.as_bool().ok_or_else(|| bad("via_ir", "true or false"))?;
+            }
+            if let Some(v) = key("evm_version") {
+                s.evm_version = v
+                    .as_str()
+                    .and_then(|e| e.parse().ok())
+                    .ok_or_else(|| bad("evm_version", "an EVM version such as \"cancun\""))?;
+            }
+            if let Some(v) = key("bytecode_hash") {
+                s.bytecode_hash = v
+                    .as_str()
+                    .and_then(|e| e.parse().ok())
+                    .ok_or_else(|| bad("bytecode_hash", "\"none\", \"ipfs\" or \"bzzr1\""))?;
+            }
+        }
+        Ok(s)
+    }
+
+    /// [`Self::from_foundry_toml`] for the file at `path` and `$FOUNDRY_PROFILE` (default
+    /// `default`).
+    pub fn from_foundry_toml_file(path: &Path) -> Result<Self, ToolchainError> {
+        let err = |reason: String| ToolchainError::FoundryConfig {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let profile = std::env::var("FOUNDRY_PROFILE")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "default".into());
+        Self::from_foundry_toml(&text, &profile).map_err(err)
+    }
 }
 
 impl Default for CompilerSettings {
     fn default() -> Self {
         Self::FOUNDRY
     }
+}
+
+/// The nearest `foundry.toml` at or above `start` (made absolute against the working directory).
+pub fn find_foundry_toml(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    start.ancestors().map(|d| d.join("foundry.toml")).find(|p| p.is_file())
 }
 
 /// A compiled, deployable contract.
@@ -195,37 +428,45 @@ pub struct CompiledContract {
     pub warnings: Vec<String>,
 }
 
-/// Returns the repository root: `$ZKT_ETH_ROOT`, else the nearest directory at or above the
-/// current directory that contains `node_modules/`, else this crate's source directory.
-pub fn repo_root() -> Result<PathBuf, ToolchainError> {
-    if let Some(root) = std::env::var_os(ROOT_ENV).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(root));
-    }
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Some(dir) = cwd.ancestors().find(|d| d.join("node_modules").is_dir()) {
-            return Ok(dir.to_path_buf());
-        }
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if manifest.is_dir() {
-        return Ok(manifest.to_path_buf());
-    }
-    Err(ToolchainError::RootNotFound)
+fn env_path(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
-/// Finds `name` in the directories of `PATH`, skipping `skip` (compared canonically).
-fn find_on_path(name: &str, skip: Option<&Path>) -> Vec<PathBuf> {
-    let skip = skip.and_then(|p| p.canonicalize().ok());
+/// The zkt-eth home directory: `$ZKT_ETH_HOME`, else `$HOME/.zkt-eth` (`None` without a home).
+pub fn home_dir() -> Option<PathBuf> {
+    env_path(HOME_ENV).or_else(|| env_path("HOME").map(|h| h.join(".zkt-eth")))
+}
+
+/// The home toolchain directory, `<home>/toolchain`, that `zkt-eth toolchain install` populates.
+pub fn toolchain_dir() -> Option<PathBuf> {
+    home_dir().map(|h| h.join("toolchain"))
+}
+
+/// The project root Solidity imports are resolved against: `$ZKT_ETH_ROOT`, else the nearest
+/// directory at or above the working directory that holds `foundry.toml` or `node_modules/`,
+/// else the working directory.
+pub fn repo_root() -> Result<PathBuf, ToolchainError> {
+    if let Some(root) = env_path(ROOT_ENV) {
+        return Ok(root);
+    }
+    let cwd =
+        std::env::current_dir().map_err(|e| ToolchainError::InvalidInput(format!("no working directory: {e}")))?;
+    Ok(cwd
+        .ancestors()
+        .find(|d| d.join("foundry.toml").is_file() || d.join("node_modules").is_dir())
+        .unwrap_or(&cwd)
+        .to_path_buf())
+}
+
+/// Finds `name` in the directories of `PATH`.
+fn find_on_path(name: &str) -> Vec<PathBuf> {
     let Some(paths) = std::env::var_os("PATH") else {
         return Vec::new();
     };
     std::env::split_paths(&paths)
+        .filter(|dir| !dir.as_os_str().is_empty())
         .map(|dir| dir.join(name))
         .filter(|p| is_executable(p))
-        .filter(|p| match (&skip, p.canonicalize()) {
-            (Some(skip), Ok(real)) => &real != skip,
-            _ => true,
-        })
         .collect()
 }
 
@@ -243,33 +484,132 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-/// Finds a Foundry program: `PATH` first, else `<root>/node_modules/.bin/<tool>`.
-fn foundry_tool(tool: &'static str) -> Result<PathBuf, ToolchainError> {
-    if let Some(found) = find_on_path(tool, None).into_iter().next() {
-        return Ok(found);
-    }
-    let root = repo_root()?;
-    let local = root.join("node_modules").join(".bin").join(tool);
-    if is_executable(&local) {
-        Ok(local)
-    } else {
-        Err(ToolchainError::ToolNotFound { tool, root })
-    }
+/// The project directories searched for `node_modules`: the working directory and its parents.
+fn project_dirs() -> Vec<PathBuf> {
+    std::env::current_dir()
+        .map(|cwd| cwd.ancestors().map(Path::to_path_buf).collect())
+        .unwrap_or_default()
 }
 
-/// Path of the `anvil` executable (`PATH` first, else `node_modules/.bin/anvil`).
+fn cwd_display() -> String {
+    std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string())
+}
+
+/// Locates a program (see the module documentation for the order). For [`Tool::Solc`] this is
+/// [`solc`] without the version.
+pub fn locate(tool: Tool) -> Result<ToolPath, ToolchainError> {
+    if tool == Tool::Solc {
+        return solc().map(|s| ToolPath {
+            tool,
+            path: s.path,
+            origin: s.origin,
+        });
+    }
+    let bin = |dir: &Path| dir.join("node_modules").join(".bin").join(tool.name());
+    let found = |path: PathBuf, origin: Origin| Ok(ToolPath { tool, path, origin });
+    if let Some(path) = env_path(tool.env_var()) {
+        if !is_executable(&path) {
+            return Err(ToolchainError::BadOverride {
+                var: tool.env_var(),
+                path,
+                reason: format!("not an executable file; point it at a `{tool}` binary or unset it"),
+            });
+        }
+        return found(path, Origin::Override(tool.env_var()));
+    }
+    if let Some(root) = env_path(ROOT_ENV) {
+        let path = bin(&root);
+        if !is_executable(&path) {
+            return Err(ToolchainError::BadOverride {
+                var: ROOT_ENV,
+                reason: format!(
+                    "{} is missing: run `npm ci` in {}, or unset {ROOT_ENV}",
+                    path.display(),
+                    root.display()
+                ),
+                path: root,
+            });
+        }
+        return found(path, Origin::Root(root));
+    }
+    if let Some(path) = find_on_path(tool.name()).into_iter().next() {
+        return found(path, Origin::Path);
+    }
+    for dir in project_dirs() {
+        if is_executable(&bin(&dir)) {
+            return found(bin(&dir), Origin::Project(dir));
+        }
+    }
+    let home = toolchain_dir();
+    if let Some(home) = &home {
+        if is_executable(&bin(home)) {
+            return found(bin(home), Origin::Home(home.clone()));
+        }
+    }
+    Err(ToolchainError::ToolNotFound {
+        tool,
+        searched: searched(tool, home.as_deref()),
+    })
+}
+
+fn searched(tool: Tool, home: Option<&Path>) -> Vec<String> {
+    let project = match tool {
+        Tool::Solc => "tools/solc + node_modules/solc",
+        _ => "node_modules/.bin",
+    };
+    vec![
+        format!("${} and ${ROOT_ENV} unset", tool.env_var()),
+        match tool {
+            Tool::Solc => format!(
+                "PATH (no solc >= {}.{}.{})",
+                MIN_NATIVE_SOLC.0, MIN_NATIVE_SOLC.1, MIN_NATIVE_SOLC.2
+            ),
+            _ => "PATH".into(),
+        },
+        format!("{project} in {} and its parents", cwd_display()),
+        home.map_or_else(
+            || format!("no home toolchain (${HOME_ENV} and $HOME unset)"),
+            |h| format!("{} (not installed)", h.display()),
+        ),
+    ]
+}
+
+/// Path of the `anvil` executable ([`locate`]).
 pub fn anvil_path() -> Result<PathBuf, ToolchainError> {
-    foundry_tool("anvil")
+    locate(Tool::Anvil).map(|t| t.path)
 }
 
-/// Path of the `forge` executable (`PATH` first, else `node_modules/.bin/forge`).
+/// Path of the `forge` executable ([`locate`]).
 pub fn forge_path() -> Result<PathBuf, ToolchainError> {
-    foundry_tool("forge")
+    locate(Tool::Forge).map(|t| t.path)
 }
 
-/// Path of the `cast` executable (`PATH` first, else `node_modules/.bin/cast`).
+/// Path of the `cast` executable ([`locate`]).
 pub fn cast_path() -> Result<PathBuf, ToolchainError> {
-    foundry_tool("cast")
+    locate(Tool::Cast).map(|t| t.path)
+}
+
+/// The first line of `<program> --version` (e.g. `forge Version: 1.7.1`).
+pub fn tool_version(path: &Path) -> Result<String, String> {
+    let out = Command::new(path)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("could not start {}: {e}", path.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{} --version` failed ({}): {}",
+            path.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// Runs `<solc> --version` and returns the full version string and its numeric triple.
@@ -310,54 +650,126 @@ fn parse_version_triple(version: &str) -> Option<(u64, u64, u64)> {
     parts.next().is_none().then_some(triple)
 }
 
-/// Locates `solc`: a native `solc` on `PATH` with version >= [`MIN_NATIVE_SOLC`] first, else
-/// the repository's `tools/solc` shim (which runs the pinned solc-js under Node.js).
+/// Whether `path` is a Node.js script (a solc-js shim) rather than a native binary.
+fn is_node_script(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    head.starts_with(b"#!")
+        && head
+            .split(|b| *b == b'\n')
+            .next()
+            .is_some_and(|l| l.windows(4).any(|w| w == b"node"))
+}
+
+fn version_ok(semver: (u64, u64, u64)) -> bool {
+    semver >= MIN_NATIVE_SOLC
+}
+
+fn kind_of(path: &Path) -> SolcKind {
+    if is_node_script(path) {
+        SolcKind::Shim
+    } else {
+        SolcKind::Native
+    }
+}
+
+/// Locates `solc` (see the module documentation for the order): `$ZKT_ETH_SOLC`, else the shim
+/// of `$ZKT_ETH_ROOT`, else a solc >= [`MIN_NATIVE_SOLC`] on `PATH`, else the shim of the current
+/// project, else the shim of the home toolchain.
 ///
-/// Note that a native compiler of another version than the pinned one may produce different
-/// bytecode than `forge build` (which always goes through the shim).
+/// A native compiler of another version than the pinned one may produce different bytecode than
+/// the pinned solc-js.
 pub fn solc() -> Result<SolcPath, ToolchainError> {
-    let root = repo_root()?;
-    let shim = root.join("tools").join("solc");
-    for native in find_on_path("solc", Some(&shim)) {
+    let min = format!("{}.{}.{}", MIN_NATIVE_SOLC.0, MIN_NATIVE_SOLC.1, MIN_NATIVE_SOLC.2);
+    if let Some(path) = env_path(Tool::Solc.env_var()) {
+        let bad = |reason: String| ToolchainError::BadOverride {
+            var: Tool::Solc.env_var(),
+            path: path.clone(),
+            reason,
+        };
+        if !is_executable(&path) {
+            return Err(bad(
+                "not an executable file; point it at a solc binary or unset it".into()
+            ));
+        }
+        let (version, semver) = solc_version(&path).map_err(|e| bad(e.to_string()))?;
+        if !version_ok(semver) {
+            return Err(bad(format!("solc {version} is older than {min}, which zkt-eth needs")));
+        }
+        return Ok(SolcPath {
+            kind: kind_of(&path),
+            path,
+            version,
+            semver,
+            origin: Origin::Override(Tool::Solc.env_var()),
+        });
+    }
+    if let Some(root) = env_path(ROOT_ENV) {
+        return match shim_solc(&root, Origin::Root(root.clone()))? {
+            Some(s) => Ok(s),
+            None => Err(ToolchainError::BadOverride {
+                var: ROOT_ENV,
+                reason: format!(
+                    "no tools/solc shim with node_modules/solc there: run `npm ci` in {} (a zkt-eth \
+                     checkout), or unset {ROOT_ENV}",
+                    root.display()
+                ),
+                path: root,
+            }),
+        };
+    }
+    for native in find_on_path("solc") {
         if let Ok((version, semver)) = solc_version(&native) {
-            if semver >= MIN_NATIVE_SOLC {
+            if version_ok(semver) {
                 return Ok(SolcPath {
+                    kind: kind_of(&native),
                     path: native,
                     version,
                     semver,
-                    kind: SolcKind::Native,
+                    origin: Origin::Path,
                 });
             }
         }
     }
-    shim_solc(&root)
+    for dir in project_dirs() {
+        if let Some(s) = shim_solc(&dir, Origin::Project(dir.clone()))? {
+            return Ok(s);
+        }
+    }
+    let home = toolchain_dir();
+    if let Some(home) = &home {
+        if let Some(s) = shim_solc(home, Origin::Home(home.clone()))? {
+            return Ok(s);
+        }
+    }
+    Err(ToolchainError::ToolNotFound {
+        tool: Tool::Solc,
+        searched: searched(Tool::Solc, home.as_deref()),
+    })
 }
 
-/// The `tools/solc` shim of `root`, after checking that node and solc-js are installed.
-fn shim_solc(root: &Path) -> Result<SolcPath, ToolchainError> {
-    let shim = root.join("tools").join("solc");
-    if !shim.is_file() {
-        return Err(ToolchainError::ShimMissing {
-            shim,
-            root: root.to_path_buf(),
-        });
+/// The `tools/solc` shim of the toolchain directory `dir`, when it has one and solc-js is
+/// installed there (`Ok(None)` otherwise); an error when it is there but cannot run.
+fn shim_solc(dir: &Path, origin: Origin) -> Result<Option<SolcPath>, ToolchainError> {
+    let shim = dir.join("tools").join("solc");
+    if !shim.is_file() || !dir.join("node_modules").join("solc").join("package.json").is_file() {
+        return Ok(None);
     }
-    if find_on_path("node", None).is_empty() {
+    if find_on_path("node").is_empty() {
         return Err(ToolchainError::NodeMissing { shim });
     }
-    if !root.join("node_modules").join("solc").join("package.json").is_file() {
-        return Err(ToolchainError::NpmPackageMissing {
-            package: "solc",
-            root: root.to_path_buf(),
-        });
-    }
     let (version, semver) = solc_version(&shim)?;
-    Ok(SolcPath {
+    Ok(Some(SolcPath {
         path: shim,
         version,
         semver,
         kind: SolcKind::Shim,
-    })
+        origin,
+    }))
 }
 
 /// Compiles Solidity `sources` (`(source unit name, source text)` pairs, e.g.
@@ -483,14 +895,14 @@ pub fn compile_solidity_with(
     })
 }
 
-/// Standard-JSON settings equivalent to `foundry.toml`.
+/// Standard-JSON settings for `settings` (what forge passes solc for the same `foundry.toml`).
 fn solc_settings(settings: &CompilerSettings) -> Settings {
     let selection = OutputSelection::common_output_selection(
         ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"].map(String::from),
     );
     let mut out = Settings::new(selection);
     out.optimizer = Optimizer {
-        enabled: Some(true),
+        enabled: Some(settings.optimizer),
         runs: Some(settings.optimizer_runs),
         details: None,
     };
@@ -498,7 +910,7 @@ fn solc_settings(settings: &CompilerSettings) -> Settings {
     out.via_ir = Some(settings.via_ir);
     out.metadata = Some(SettingsMetadata {
         use_literal_content: None,
-        bytecode_hash: Some(BytecodeHash::None),
+        bytecode_hash: Some(settings.bytecode_hash),
         cbor_metadata: Some(true),
     });
     out
@@ -509,28 +921,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn missing_shim_or_packages_say_what_to_do() {
+    fn shim_dirs_without_solc_js_are_skipped_and_errors_name_the_fix() {
         let Ok(tmp) = tempfile::tempdir() else {
             return;
         };
         let root = tmp.path();
-        let err = shim_solc(root).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("solc shim not found"), "{err}");
-
+        let origin = Origin::Project(root.to_path_buf());
+        assert!(matches!(shim_solc(root, origin.clone()), Ok(None)));
         let tools = root.join("tools");
         assert!(std::fs::create_dir_all(&tools).is_ok());
-        assert!(std::fs::write(tools.join("solc"), "#!/bin/sh\n").is_ok());
-        let err = shim_solc(root).err().map(|e| e.to_string()).unwrap_or_default();
-        if !find_on_path("node", None).is_empty() {
-            assert!(err.contains("run `npm ci` in"), "{err}");
-            assert!(err.contains(&root.display().to_string()), "{err}");
-        }
+        assert!(std::fs::write(tools.join("solc"), SOLC_SHIM).is_ok());
+        // The shim alone is not enough: solc-js must be installed beside it.
+        assert!(matches!(shim_solc(root, origin), Ok(None)));
 
         let err = ToolchainError::ToolNotFound {
-            tool: "anvil",
-            root: root.to_path_buf(),
-        };
-        assert!(err.to_string().contains("run `npm ci` in"), "{err}");
+            tool: Tool::Anvil,
+            searched: searched(Tool::Anvil, Some(root)),
+        }
+        .to_string();
+        assert!(err.contains("run `zkt-eth toolchain install`"), "{err}");
+        assert!(err.contains("`npm ci` in your project"), "{err}");
+        assert!(err.contains("put anvil on PATH"), "{err}");
+        assert!(err.contains(&root.display().to_string()), "{err}");
+        let err = Tool::Solc.fix();
+        assert!(err.contains("native solc >= 0.8.24"), "{err}");
     }
 
     #[test]
@@ -546,5 +960,72 @@ mod tests {
         );
         assert_eq!(parse_version_triple("0.8"), None);
         assert_eq!(parse_version_triple("a.b.c"), None);
+    }
+
+    #[test]
+    fn embedded_pins_agree() {
+        let pkg: serde_json::Value = serde_json::from_str(PACKAGE_JSON).unwrap_or_default();
+        assert_eq!(
+            pkg["devDependencies"]["solc"], PINNED_SOLC,
+            "package.json and PINNED_SOLC disagree"
+        );
+        let lock: serde_json::Value = serde_json::from_str(PACKAGE_LOCK).unwrap_or_default();
+        assert_eq!(
+            lock["packages"]["node_modules/solc"]["version"], PINNED_SOLC,
+            "run `npm install`"
+        );
+        assert!(SOLC_SHIM.starts_with("#!/usr/bin/env node"));
+    }
+
+    #[test]
+    fn reads_foundry_toml_like_forge() {
+        let s =
+            CompilerSettings::from_foundry_toml("[profile.default]\nsrc = \"src\"\n", "default").unwrap_or_default();
+        assert_eq!(s, CompilerSettings::FOUNDRY_DEFAULTS);
+        assert!(!s.optimizer, "Foundry's default is optimizer off");
+
+        let repo = include_str!("../foundry.toml");
+        assert_eq!(
+            CompilerSettings::from_foundry_toml(repo, "default"),
+            Ok(CompilerSettings::FOUNDRY),
+            "foundry.toml and CompilerSettings::FOUNDRY disagree"
+        );
+
+        let text = "[profile.default]\noptimizer = true\noptimizer_runs = 1_000\n\
+                    [profile.ci]\nvia_ir = true\nevm_version = \"shanghai\"\n";
+        let ci = CompilerSettings::from_foundry_toml(text, "ci").unwrap_or_default();
+        assert!(ci.optimizer && ci.via_ir);
+        assert_eq!((ci.optimizer_runs, ci.evm_version), (1000, EvmVersion::Shanghai));
+        assert_eq!(
+            ci.describe(),
+            "optimizer on (1000 runs), via-ir on, EVM version shanghai"
+        );
+
+        for bad in [
+            "optimizer = \"yes\"",
+            "optimizer_runs = -1",
+            "evm_version = \"nope\"",
+            "via_ir = 1",
+        ] {
+            let text = format!("[profile.default]\n{bad}\n");
+            let err = CompilerSettings::from_foundry_toml(&text, "default")
+                .err()
+                .unwrap_or_default();
+            assert!(err.contains("[profile.default]"), "{bad}: {err}");
+        }
+        assert!(CompilerSettings::from_foundry_toml("[profile", "default").is_err());
+    }
+
+    #[test]
+    fn node_scripts_are_shims() {
+        let Ok(tmp) = tempfile::tempdir() else {
+            return;
+        };
+        let shim = tmp.path().join("solc");
+        let bin = tmp.path().join("native");
+        assert!(std::fs::write(&shim, SOLC_SHIM).is_ok());
+        assert!(std::fs::write(&bin, [0x7f, b'E', b'L', b'F', 0, 0]).is_ok());
+        assert_eq!(kind_of(&shim), SolcKind::Shim);
+        assert_eq!(kind_of(&bin), SolcKind::Native);
     }
 }

@@ -72,6 +72,8 @@ pub struct VerifierSpec {
     pub outputs: usize,
     /// `log2` of the model's domain size.
     pub log_n: u32,
+    /// The domain size `2^log_n` (decimal).
+    pub domain_size: String,
     /// Its generator (decimal).
     pub omega: String,
     /// The largest layer output length (Lagrange weights `L_i(α)` needed).
@@ -116,6 +118,8 @@ pub struct VerifierSpec {
     pub one_g2: [String; 4],
     /// Generator version string.
     pub version: String,
+    /// The compiler settings the header states, e.g. `solc 0.8.30, optimizer on (200 runs), …`.
+    pub compiler_settings: String,
 }
 
 /// Rendering failed (a template bug).

@@ -7,10 +7,13 @@
 
 mod bench;
 pub(crate) mod check_vk;
+mod create_verifier;
+mod fixture;
 mod local;
 mod mock;
 mod node;
 mod onchain;
+mod toolchain_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -64,7 +67,8 @@ pub enum Command {
     /// check that a deployed contract is this vk's verifier.
     CheckVk(check_vk::CheckVkArgs),
     /// Generate the Solidity verifier for a vk (and report its bytecode size).
-    CreateVerifier(onchain::CreateVerifierArgs),
+    CreateVerifier(create_verifier::CreateVerifierArgs),
+    /// Deploy the verifier to an RPC node (default: an embedded Anvil), printing its address.
     /// Run a local Anvil dev node in the foreground, recorded in build/node.json until Ctrl-C.
     Node(node::NodeCommandArgs),
     /// Deploy the verifier (to --rpc-url, else the `zkt-eth node` running, else a throwaway Anvil).
@@ -77,6 +81,10 @@ pub enum Command {
     Demo(onchain::DemoArgs),
     /// Benchmarks: prove/setup time, memory, proof size, G1/Fr counts, gas, bytecode size.
     Bench(bench::BenchArgs),
+    /// Write a forge test fixture (proof, inputs, outputs, vk digest, calldata) and its Solidity loader.
+    Fixture(fixture::FixtureArgs),
+    /// Install or inspect the Ethereum toolchain (forge, anvil, cast, solc) zkt-eth uses.
+    Toolchain(toolchain_cmd::ToolchainArgs),
 }
 
 impl Command {
@@ -90,6 +98,8 @@ impl Command {
             Command::CheckVk(a) => a.json,
             Command::Mock(a) => a.json,
             Command::Node(a) => a.json,
+            Command::Fixture(a) => a.json,
+            Command::Toolchain(a) => a.json(),
             Command::CreateVerifier(a) => a.json,
             Command::DeployVerifier(a) => a.json,
             Command::VerifyOnchain(a) => a.json,
@@ -113,13 +123,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Prove(a) => local::prove(&a),
         Command::Verify(a) => local::verify(&a),
         Command::CheckVk(a) => runtime()?.block_on(check_vk::check_vk_cmd(&a)),
-        Command::CreateVerifier(a) => onchain::create_verifier(&a),
+        Command::CreateVerifier(a) => create_verifier::run(&a),
         Command::Node(a) => runtime()?.block_on(node::node(&a)),
         Command::DeployVerifier(a) => runtime()?.block_on(onchain::deploy(&a)),
         Command::VerifyOnchain(a) => runtime()?.block_on(onchain::verify_onchain(&a)),
         Command::EncodeCalldata(a) => onchain::encode(&a),
         Command::Demo(a) => runtime()?.block_on(onchain::demo(&a)),
         Command::Bench(a) => runtime()?.block_on(bench::bench(&a)),
+        Command::Fixture(a) => fixture::run(&a),
+        Command::Toolchain(a) => toolchain_cmd::run(&a),
     }
 }
 

@@ -1,4 +1,4 @@
-//! create-verifier, deploy-verifier, verify-onchain, encode-calldata, demo.
+//! deploy-verifier, verify-onchain, encode-calldata, demo.
 
 use super::node::{live_record, NODE_RECORD};
 use super::{print_json, say, Phase, INSECURE};
@@ -22,25 +22,6 @@ pub const INTERFACE_SOL: &str = include_str!("../../contracts/IZkTorchVerifier.s
 pub const TRANSCRIPT_SOL: &str = include_str!("../../contracts/ZktTranscript.sol");
 /// The example consumer contract.
 pub const ORACLE_SOL: &str = include_str!("../../contracts/MLOracle.sol");
-
-/// `zkt-eth create-verifier`.
-#[derive(Args, Debug)]
-pub struct CreateVerifierArgs {
-    /// The verifying key (vk.bin).
-    pub vk: PathBuf,
-    /// Output Solidity file.
-    #[arg(short, long, default_value = "contracts/generated/ModelVerifier.sol")]
-    pub out: PathBuf,
-    /// Contract name.
-    #[arg(long, default_value = "ModelVerifier")]
-    pub name: String,
-    /// Skip compiling (no bytecode size report; needs no solc).
-    #[arg(long)]
-    pub no_compile: bool,
-    /// Machine-readable output.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// Node options shared by the on-chain commands.
 #[derive(Args, Debug, Clone)]
@@ -163,55 +144,6 @@ fn size_note(n: usize) -> String {
     } else {
         format!("{n} bytes (EIP-170 limit {EIP170})")
     }
-}
-
-/// Generate the Solidity verifier.
-///
-/// A verifier for an insecure (`--dev`) key is still written, with a loud warning on stderr: a
-/// file harms nobody, local tests need such verifiers, and the contract itself says so
-/// (`insecureSrs()`). The strict gate is `deploy-verifier`, which deploys it only to a local dev
-/// chain unless `--allow-insecure` is given.
-pub fn create_verifier(a: &CreateVerifierArgs) -> anyhow::Result<()> {
-    let vk = artifacts::load_vk(&a.vk)?;
-    super::check_vk::gate(&a.vk)?;
-    let model =
-        a.vk.parent()
-            .and_then(|p| p.file_name())
-            .map_or("model".into(), |n| n.to_string_lossy().into_owned());
-    let (src, size) = if a.no_compile {
-        (
-            crate::solidity::render(&vk, &a.name, &model, "../IZkTorchVerifier.sol")?,
-            None,
-        )
-    } else {
-        let p = Phase::start("render and compile the verifier");
-        let (src, c) = build_verifier(&vk, &a.name, &model)?;
-        p.done();
-        (src, Some(c.deployed_bytecode.len()))
-    };
-    artifacts::write_atomic(&a.out, src.as_bytes())?;
-    if vk.insecure {
-        eprintln!(
-            "warning: {INSECURE}.\n  {} reports insecureSrs() = true; `zkt-eth deploy-verifier` deploys it only to a \
-             local dev chain (chain id {} on a loopback address) unless --allow-insecure is given",
-            a.out.display(),
-            chain::ANVIL_CHAIN_ID
-        );
-    }
-    if a.json {
-        return print_json(
-            &json!({"out": a.out, "contract": a.name, "runtime_bytes": size, "eip170_ok": size.map(|s| s <= EIP170),
-            "vk_digest": format!("0x{}", hex::encode(vk.digest())), "insecure": vk.insecure}),
-        );
-    }
-    say!("wrote {} (contract {})", a.out.display(), a.name);
-    if let Some(s) = size {
-        say!("runtime bytecode: {}", size_note(s));
-    }
-    if vk.insecure {
-        say!("{INSECURE}");
-    }
-    Ok(())
 }
 
 /// Where the node of an on-chain command comes from.
