@@ -9,7 +9,7 @@
 //!   int256 words (two's complement), then the proof bytes exactly as `verify(bytes, …)` takes them.
 
 use crate::field::{g1_from_words, g1_to_words, Word};
-use crate::keys::{ProvingKey, VerifyingKey};
+use crate::keys::{check_model_against_vk, domain_of, srs_len_for, ProvingKey, VerifyingKey};
 use crate::model::QuantizedModel;
 use crate::protocol::Public;
 use crate::transcript::word_u64;
@@ -132,11 +132,41 @@ pub fn save_model(path: &Path, model: &QuantizedModel) -> Result<(), ArtifactErr
     write_atomic(path, &json)
 }
 
-/// Load the quantized model.
+/// The build directory of a `model.json`/`pk.bin`/`vk.bin` path, for hints (`.` when none).
+fn dir_of(path: &Path) -> String {
+    match path.parent().map(Path::display) {
+        Some(d) if !d.to_string().is_empty() => format!("{d}/"),
+        _ => "./".into(),
+    }
+}
+
+/// Load the quantized model and validate it ([`QuantizedModel::validate`]: ranges, shapes,
+/// accumulator bounds), so that nothing downstream can overflow or allocate without bound.
 pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
-    let bytes =
-        read(path).map_err(|_| malformed(path, "missing: run `zkt-eth compile <model.onnx> -o <dir>` first"))?;
-    serde_json::from_slice(&bytes).map_err(|e| malformed(path, format!("not a zkt-eth model.json: {e}")))
+    let recompile = |what: String| {
+        malformed(
+            path,
+            format!("{what}; re-run `zkt-eth compile MODEL.onnx -o {}`", dir_of(path)),
+        )
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(malformed(
+                path,
+                format!(
+                    "no compiled model in {}: run `zkt-eth compile MODEL.onnx -o {}` first",
+                    dir_of(path),
+                    dir_of(path)
+                ),
+            ))
+        }
+        Err(e) => return Err(io(path)(e)),
+    };
+    let model: QuantizedModel =
+        serde_json::from_slice(&bytes).map_err(|e| recompile(format!("not a zkt-eth model.json ({e})")))?;
+    model.validate().map_err(|e| recompile(e.to_string()))?;
+    Ok(model)
 }
 
 /// Save `pk.bin` and `vk.bin`.
@@ -160,29 +190,67 @@ pub fn load_vk(path: &Path) -> Result<VerifyingKey, ArtifactError> {
     VerifyingKey::from_bytes(&bytes).map_err(|e| malformed(path, e.to_string()))
 }
 
-/// Load the proving key of a build directory, checking that its three files belong together.
+/// The exact size of `pk.bin` for `model`: 4 header words, then `k + n` points of 64 bytes.
+pub fn pk_file_len(model: &QuantizedModel) -> u64 {
+    let (k, n) = (srs_len_for(model) as u64, domain_of(model).size() as u64);
+    32 * 4 + 64 * (k + n)
+}
+
+/// Load the proving key of a build directory, checking that its three files belong together:
+/// `model.json` is validated first, `pk.bin` must have exactly the size the model implies (checked
+/// before it is read), its header must match `vk.bin`, and the model's weights must match the vk's
+/// commitments ([`check_model_against_vk`]).
 pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     let model = load_model(&dir.model())?;
-    let vk = load_vk(&dir.vk())?;
     let path = dir.pk();
-    let bytes = read(&path).map_err(|_| {
+    let resetup = |what: &str| {
         malformed(
             &path,
-            "missing: run `zkt-eth setup <dir> --dev` (or --srs <file.ptau>) first",
+            format!(
+                "{what}: re-run `zkt-eth setup {}` (with --dev or --srs FILE)",
+                dir.0.display()
+            ),
         )
-    })?;
-    let w = words(&path, &bytes)?;
-    if w.len() < 4 || w[0] != magic("zkt-eth.pk.v2") {
+    };
+    let len = match std::fs::metadata(&path) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(malformed(
+                &path,
+                format!(
+                    "no proving key in {}/: run `zkt-eth setup {} --dev` (or --srs FILE) first",
+                    dir.0.display(),
+                    dir.0.display()
+                ),
+            ))
+        }
+        Err(e) => return Err(io(&path)(e)),
+    };
+    let expected = pk_file_len(&model);
+    if len != expected {
+        return Err(resetup(&format!(
+            "is {len} bytes but model.json needs exactly {expected} (another model, another version, or truncated)"
+        )));
+    }
+    let vk_path = dir.vk();
+    if !vk_path.exists() {
         return Err(malformed(
-            &path,
-            "not a zkt-eth proving key (or from another version): re-run `zkt-eth setup`",
+            &vk_path,
+            format!(
+                "missing (pk.bin is there): re-run `zkt-eth setup {}` (with --dev or --srs FILE)",
+                dir.0.display()
+            ),
         ));
     }
+    let vk = load_vk(&vk_path)?;
+    let bytes = read(&path)?;
+    let w = words(&path, &bytes)?;
+    drop(bytes);
+    if w.len() < 4 || w[0] != magic("zkt-eth.pk.v2") {
+        return Err(resetup("not a zkt-eth proving key (or from another version)"));
+    }
     if w[1] != vk.digest() {
-        return Err(malformed(
-            &path,
-            "belongs to a different vk.bin: re-run `zkt-eth setup`",
-        ));
+        return Err(resetup("belongs to a different vk.bin"));
     }
     let (k, n) = small(&w[2])
         .zip(small(&w[3]))
@@ -192,21 +260,23 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
                 .and_then(|t| t.checked_add(4))
                 == Some(w.len())
         })
-        .ok_or_else(|| malformed(&path, "truncated"))?;
+        .ok_or_else(|| resetup("header point counts do not match the file length"))?;
     let points = (0..k + n)
         .map(|i| g1_from_words(&w[4 + 2 * i], &w[5 + 2 * i], 4 + 2 * i))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| malformed(&path, e.to_string()))?;
-    let (g1, lagrange) = (points[..k].to_vec(), points[k..].to_vec());
-    if lagrange.len() != vk.domain.size() {
-        return Err(malformed(
-            &path,
-            "Lagrange basis does not match the model's domain: re-run `zkt-eth setup`",
-        ));
-    }
-    if vk.scale_bits != model.scale_bits || vk.layers.len() != model.layers.len() {
-        return Err(malformed(&dir.model(), "does not match vk.bin: re-run `zkt-eth setup`"));
-    }
+        .map_err(|e| resetup(&e.to_string()))?;
+    drop(w);
+    let mut g1 = points;
+    let lagrange = g1.split_off(k);
+    check_model_against_vk(&model, &vk, &g1, &lagrange).map_err(|e| {
+        malformed(
+            &dir.model(),
+            format!(
+                "{e}: model.json, pk.bin and vk.bin do not belong together; re-run `zkt-eth setup {}`",
+                dir.0.display()
+            ),
+        )
+    })?;
     Ok(ProvingKey {
         model,
         g1,

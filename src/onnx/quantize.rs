@@ -37,10 +37,10 @@ pub const DEFAULT_LOOKUP_BITS: u32 = 12;
 pub const CALIBRATED_SCALE_BITS: RangeInclusive<u32> = 4..=12;
 /// The largest lookup bits chosen automatically (a table of 65,536 entries).
 pub const MAX_AUTO_LOOKUP_BITS: u32 = 16;
-/// The largest scale accepted.
-pub const MAX_SCALE_BITS: u32 = 20;
-/// The largest lookup bits accepted.
-pub const MAX_LOOKUP_BITS: u32 = 24;
+/// The largest scale accepted (the model format's limit).
+pub const MAX_SCALE_BITS: u32 = crate::model::MAX_SCALE_BITS;
+/// The largest lookup bits accepted (the model and vk formats' limit).
+pub const MAX_LOOKUP_BITS: u32 = crate::model::MAX_LOOKUP_BITS;
 /// Calibration keeps this factor between the largest observed value and the window edge.
 pub const CALIBRATION_MARGIN: i128 = 2;
 
@@ -97,20 +97,23 @@ pub fn quantize(float: &FloatModel, opts: &QuantizeOptions) -> Result<QuantizedM
             }
             (s, needed)
         }
-        (Some(s), None, None) => (s, DEFAULT_LOOKUP_BITS.max(s + 4)),
+        (Some(s), None, None) => (s, DEFAULT_LOOKUP_BITS.max(s + 4).min(MAX_LOOKUP_BITS)),
         (None, lookup, Some(rows)) => calibrate(float, lookup, rows)?,
         (None, Some(b), None) => (b.saturating_sub(4).clamp(1, DEFAULT_SCALE_BITS), b),
         (None, None, None) => (DEFAULT_SCALE_BITS, DEFAULT_LOOKUP_BITS),
     };
     let layers = quantize_layers(float, s)?;
     check_overflow(&layers, s, b)?;
-    Ok(QuantizedModel {
+    let model = QuantizedModel {
         name: float.name.clone(),
         scale_bits: s,
         lookup_bits: b,
         input_shape: float.input_shape.clone(),
         layers,
-    })
+    };
+    // The same checks `setup` and `prove` run on model.json: refuse here what they would refuse.
+    model.validate().map_err(|e| options(e.to_string()))?;
+    Ok(model)
 }
 
 /// Calibration tiers `(max lookup bits, min scale bits)`, tried in order: the lookup table
@@ -421,8 +424,8 @@ mod tests {
         let mut model = tiny();
         model.layers[0].weights[0][0] = 1e9;
         let opts = QuantizeOptions {
-            scale_bits: Some(20),
-            lookup_bits: Some(24),
+            scale_bits: Some(19),
+            lookup_bits: Some(20),
             calibration: None,
         };
         assert!(matches!(
