@@ -171,16 +171,23 @@ pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
 
 /// Save `pk.bin` and `vk.bin`.
 pub fn save_keys(dir: &BuildDir, pk: &ProvingKey) -> Result<(), ArtifactError> {
-    let mut w = vec![
+    // Bytes written straight into one buffer of the file's size (no intermediate word vector:
+    // this buffer is setup's peak allocation).
+    let mut out = Vec::with_capacity(32 * 4 + 64 * (pk.g1.len() + pk.lagrange.len()));
+    for w in [
         magic("zkt-eth.pk.v2"),
         pk.vk.digest(),
         word_u64(pk.g1.len() as u64),
         word_u64(pk.lagrange.len() as u64),
-    ];
-    for p in pk.g1.iter().chain(&pk.lagrange) {
-        w.extend(g1_to_words(p));
+    ] {
+        out.extend_from_slice(&w);
     }
-    write_atomic(&dir.pk(), &w.concat())?;
+    for p in pk.g1.iter().chain(&pk.lagrange) {
+        for w in g1_to_words(p) {
+            out.extend_from_slice(&w);
+        }
+    }
+    write_atomic(&dir.pk(), &out)?;
     write_atomic(&dir.vk(), &pk.vk.to_bytes())
 }
 
@@ -244,30 +251,36 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     }
     let vk = load_vk(&vk_path)?;
     let bytes = read(&path)?;
-    let w = words(&path, &bytes)?;
-    drop(bytes);
-    if w.len() < 4 || w[0] != magic("zkt-eth.pk.v2") {
+    if bytes.len() as u64 != expected || !bytes.len().is_multiple_of(32) {
+        return Err(resetup("changed while it was read"));
+    }
+    // Words are read in place from the file's bytes (no copy: the file is most of prove's load).
+    let word = |i: usize| -> Word { bytes[32 * i..32 * i + 32].try_into().unwrap_or([0u8; 32]) };
+    let n_words = bytes.len() / 32;
+    if word(0) != magic("zkt-eth.pk.v2") {
         return Err(resetup("not a zkt-eth proving key (or from another version)"));
     }
-    if w[1] != vk.digest() {
+    if word(1) != vk.digest() {
         return Err(resetup("belongs to a different vk.bin"));
     }
-    let (k, n) = small(&w[2])
-        .zip(small(&w[3]))
+    let (k, n) = small(&word(2))
+        .zip(small(&word(3)))
         .filter(|(k, n)| {
             k.checked_add(*n)
                 .and_then(|t| t.checked_mul(2))
                 .and_then(|t| t.checked_add(4))
-                == Some(w.len())
+                == Some(n_words)
         })
         .ok_or_else(|| resetup("header point counts do not match the file length"))?;
-    let points = (0..k + n)
-        .map(|i| g1_from_words(&w[4 + 2 * i], &w[5 + 2 * i], 4 + 2 * i))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| resetup(&e.to_string()))?;
-    drop(w);
-    let mut g1 = points;
-    let lagrange = g1.split_off(k);
+    let points = |range: std::ops::Range<usize>| {
+        range
+            .map(|i| g1_from_words(&word(4 + 2 * i), &word(5 + 2 * i), 4 + 2 * i))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| resetup(&e.to_string()))
+    };
+    let g1 = points(0..k)?;
+    let lagrange = points(k..k + n)?;
+    drop(bytes);
     check_model_against_vk(&model, &vk, &g1, &lagrange).map_err(|e| {
         malformed(
             &dir.model(),
