@@ -16,6 +16,7 @@ pub mod poly;
 pub mod proof;
 pub mod protocol;
 pub mod prover;
+pub mod resources;
 pub mod solidity;
 pub mod srs;
 pub mod sumcheck;

@@ -5,6 +5,7 @@ use crate::artifacts::{self, BuildDir, ProofFile};
 use crate::keys::{srs_len_for, ProvingKey, Visibility};
 use crate::model::Activation;
 use crate::onnx::{self, QuantizeOptions};
+use crate::resources::{self, LimitArgs};
 use crate::srs::Srs;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -33,6 +34,9 @@ pub struct CompileArgs {
     /// Extra data set (with optional `labels`) to report fidelity on, e.g. a test split.
     #[arg(long)]
     pub eval: Option<PathBuf>,
+    /// Memory limit for the setup and prove this model will need (checked here, before writing).
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -56,6 +60,9 @@ pub struct SetupArgs {
     /// Whether the model input is public or a private witness. Outputs are always public.
     #[arg(long, value_enum, default_value = "public")]
     pub input: Visibility,
+    /// Memory limit, checked before the SRS is loaded or derived.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -73,6 +80,9 @@ pub struct ProveArgs {
     /// Output proof file.
     #[arg(short, long, default_value = "proof.bin")]
     pub out: PathBuf,
+    /// Memory limit, checked before the proving key is read.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -107,6 +117,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         calibration: calib.as_ref().map(|d| d.inputs.clone()),
     };
     let model = onnx::load_model(&a.model, &opts)?;
+    resources::check_compile(&model, a.limits.max_memory)?;
     p.done();
     let mut fidelity = vec![];
     for (name, set) in [
@@ -194,6 +205,8 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
 pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
     let model = artifacts::load_model(&dir.model())?;
+    let est = resources::check_setup(&model, a.input, a.limits.max_memory)?;
+    eprintln!("• setup estimate: {est} (limit {})", a.limits.max_memory);
     let needed = srs_len_for(&model);
     let p = Phase::start(if a.dev {
         "derive dev SRS (INSECURE)"
@@ -201,7 +214,7 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
         "load .ptau SRS"
     });
     let srs = match &a.srs {
-        Some(path) => Srs::from_ptau(path, needed)?,
+        Some(path) => Srs::from_ptau(path, needed).with_context(|| format!("--srs {}", path.display()))?,
         None => Srs::dev(a.seed, needed),
     };
     let t_srs = p.done();
@@ -236,6 +249,8 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
 /// Prove one inference.
 pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
+    let est = resources::check_prove_dir(&dir, a.limits.max_memory)?;
+    eprintln!("• prove estimate: {est} (limit {})", a.limits.max_memory);
     let p = Phase::start("load proving key");
     let pk = artifacts::load_pk(&dir)?;
     p.done();

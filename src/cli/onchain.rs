@@ -370,6 +370,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         lookup_bits: None,
         calibrate: Some(a.input.clone()),
         eval: None,
+        limits: Default::default(),
         json: false,
     })?;
     local::setup(&local::SetupArgs {
@@ -378,6 +379,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         dev: true,
         seed: 1,
         input: a.visibility,
+        limits: Default::default(),
         json: false,
     })?;
     let proof_path = out.join("proof.bin");
@@ -385,6 +387,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         build: out.clone(),
         input: a.input.clone(),
         out: proof_path.clone(),
+        limits: Default::default(),
         json: false,
     })?;
     local::verify(&local::VerifyArgs {
