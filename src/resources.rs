@@ -8,24 +8,44 @@
 //! of one element in memory: `Fr` 32, an affine G1 point 72 (two 32-byte coordinates and the
 //! infinity flag, padded), a projective G1 point 96, a file word 32.
 //!
-//! **setup** (`--dev`): the peak is while `pk.bin` is written: the SRS (`72k`), the proving key's
-//! copy of it plus the Lagrange basis (`72(k + n)`), the file's words and their concatenation
-//! (`2 · 64(k + n)`). Before that, `lagrange_basis` holds `96n` projective points beside the
-//! SRS and its copy, and every rayon thread interpolates one weight row (`~4 · 32n`: values,
-//! coefficients, the MSM's scalars). With `--srs`, the `.ptau` bytes of the prefix (`64k`) are read
-//! before they are parsed (`72k`), which is below the write peak.
+//! **setup** (`--dev`): the largest live set is while `pk.bin` is written: the SRS (`72k`), the
+//! proving key's copy of it plus the Lagrange basis (`72(k + n)`) and the file buffer
+//! (`64(k + n)`). Earlier phases hold less at once (`lagrange_basis`: the SRS twice, `96n`
+//! projective points, `72n` normalized ones and `32n` of inversion scratch; the weight-row
+//! commitments: the SRS twice and, per rayon thread, `~4 · 32n` of values, coefficients and MSM
+//! scalars), but glibc's allocator keeps the freed blocks of those phases resident, so the peak
+//! RSS is [`SETUP_RETENTION`] times the live peak. With `--srs`, reading the `.ptau` prefix
+//! (`64k` bytes, then `72k` parsed) stays below that.
 //!
-//! **prove**: loading `pk.bin` holds the file's words and the parsed points (`64(k+n) + 72(k+n)`);
-//! proving keeps the proving key (`72(k + n)`) and, per committed column, its values, its
-//! (blinded) coefficients, a copy in the layer's polynomials and an identity numerator of degree up
-//! to `3n` (about `8 · 32n` per column), plus the table's three columns, their polynomials and the
-//! folded opening polynomials (`~16 · 32n`), and FFT scratch of the largest product (`4 · 32 · 4n`).
+//! **prove**: loading `pk.bin` holds the file and the parsed points (`64(k+n) + 72(k+n)`), then
+//! the proving key (`72(k + n)`) stays; proving holds, per committed column, its values, its blinded
+//! coefficients, the layer's copies of them, its share of the identity numerators (degree up to
+//! `3n`) and of the running sum: about 8 vectors of `n` field elements (`8 · 32n`), plus the
+//! table's three columns and polynomials and the two folded opening polynomials (`16 · 32n`) and
+//! the FFT scratch of the largest product (`4 · 32 · 4n`).
 //!
-//! Both add the model's weights (8 bytes each as `i64`, 32 as `Fr` in the prover) and a fixed
-//! base for the binary, its libraries and thread stacks. The formulas were checked against the
-//! peak resident set size (`/usr/bin/time -v`) of the dev-profile binary on the example models and
-//! on the sample at larger windows; see the README (Development) for the figures. Time is a rough
-//! guide from per-element rates measured on the 2-core development machine (dev profile).
+//! Both add the model's weights (8 bytes each as `i64`, 32 more as `Fr` in the prover) and
+//! [`BASE`] for the binary, its libraries and thread stacks.
+//!
+//! Checked against the peak RSS (`/usr/bin/time -v`) of the dev-profile binary on the 2-core
+//! development machine, `--dev` SRS (estimate / measured):
+//!
+//! | model | n | setup | prove |
+//! |---|---|---|---|
+//! | sample (B = 8) | 2^9 | 16.7 / 11.9 MiB | 18.0 / 14.0 MiB |
+//! | mlp784 (B = 11) | 2^12 | 22.6 / 19.5 MiB | 34.7 / 34.4 MiB |
+//! | digits (B = 13) | 2^14 | 39.3 / 36.7 MiB | 75.5 / 73.9 MiB |
+//! | sample (B = 14) | 2^15 | 62.6 / 60.1 MiB | 142.8 / 142.9 MiB |
+//! | sample (B = 16) | 2^17 | 202.3 / 193.8 MiB | 523.0 / 512.8 MiB |
+//!
+//! Extrapolated, the largest window (`B = 20`, `n = 2^21`) needs about 3 GiB for setup and 8.5–9 GiB
+//! for prove, above the default limit: `compile` refuses it unless `--max-memory` is raised.
+//!
+//! Time is CPU time from per-element rates measured there (dev profile), divided by rayon's
+//! threads: a guide for an idle machine, longer when the cores are shared. setup: the G1 inverse
+//! FFT of the Lagrange basis costs one scalar multiplication (~150 µs) per butterfly,
+//! `(n/2)·log n` of them, and each weight row and table column one MSM of `n` points (~15 µs per
+//! point); prove: ~1.6 µs per column element and `log n` (FFT-based products and commitments).
 
 use crate::artifacts::{self, ArtifactError, BuildDir};
 use crate::keys::{domain_of, srs_len_for, VerifyingKey, Visibility};
@@ -46,15 +66,20 @@ const G1_PROJECTIVE: u64 = 96;
 /// Bytes of a field element.
 const FR: u64 = 32;
 /// The process before any model-sized allocation: binary, libraries, allocator arenas, thread
-/// stacks (measured: `zkt-eth verify` on the sample peaks at about 20 MB).
-const BASE: u64 = 48 << 20;
+/// stacks (the sample's setup and prove peak at 12–14 MiB in all).
+pub const BASE: u64 = 16 << 20;
+/// Peak RSS over the live peak of `setup` (glibc keeps freed blocks of earlier phases resident):
+/// measured 2.6–2.8 at `n = 2^15 … 2^17`, as tenths.
+pub const SETUP_RETENTION_TENTHS: u64 = 27;
+/// [`SETUP_RETENTION_TENTHS`] as a factor, for the docs.
+pub const SETUP_RETENTION: f64 = SETUP_RETENTION_TENTHS as f64 / 10.0;
 
 /// An estimate of one command's peak memory and running time.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
     /// Peak resident memory, bytes.
     pub bytes: u64,
-    /// Wall-clock time, seconds (a rough guide).
+    /// Wall-clock time on an idle machine, seconds (a rough guide).
     pub seconds: f64,
 }
 
@@ -121,30 +146,34 @@ impl Sizes {
 /// `setup`'s peak memory and time (see the module docs for the derivation).
 pub fn setup_estimate(s: &Sizes) -> Estimate {
     let (n, k) = (s.domain, s.srs_powers);
-    let threads = rayon::current_num_threads() as u64;
-    let write_peak = G1_AFFINE * k + G1_AFFINE * (k + n) + 2 * G1_FILE * (k + n);
-    let lagrange_peak = 2 * G1_AFFINE * k + G1_PROJECTIVE * n + G1_AFFINE * n;
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let write_peak = G1_AFFINE * k + G1_AFFINE * (k + n) + G1_FILE * (k + n);
+    let lagrange_peak = 2 * G1_AFFINE * k + G1_PROJECTIVE * n + G1_AFFINE * n + FR * n;
     let rows_peak = 2 * G1_AFFINE * k + threads * 4 * FR * n;
-    let bytes = BASE + 8 * s.weights + write_peak.max(lagrange_peak).max(rows_peak);
-    // Rates (dev profile, 2 cores): fixed-base SRS ~12 µs/power, one MSM of n points per weight
-    // row and per table column ~4 µs/point, the Lagrange FFT over G1 ~1.5 µs·log n per point.
+    let live = write_peak.max(lagrange_peak).max(rows_peak);
+    let bytes = BASE + 8 * s.weights + live * SETUP_RETENTION_TENTHS / 10;
     let log_n = (n.max(2) as f64).log2();
-    let seconds = 12e-6 * k as f64 + 4e-6 * (n * (s.rows + 4)) as f64 + 1.5e-6 * n as f64 * log_n;
-    Estimate { bytes, seconds }
+    let cpu = 150e-6 * (n / 2) as f64 * log_n + 15e-6 * (n * (s.rows + 3)) as f64;
+    Estimate {
+        bytes,
+        seconds: cpu / threads as f64,
+    }
 }
 
 /// `prove`'s peak memory and time (see the module docs for the derivation).
 pub fn prove_estimate(s: &Sizes) -> Estimate {
     let (n, k) = (s.domain, s.srs_powers);
+    let threads = rayon::current_num_threads().max(1) as u64;
     let pk = G1_AFFINE * (k + n);
     let load_peak = G1_FILE * (k + n) + pk;
     let prove_peak = pk + FR * n * (8 * s.columns + 16) + 4 * FR * 4 * n;
     let bytes = BASE + 40 * s.weights + load_peak.max(prove_peak);
-    // Rates (dev profile, 2 cores): ~1 µs per point parsed from pk.bin (on-curve checks), and
-    // ~3 µs·log n per column element (FFT-based products and commitments).
     let log_n = (n.max(2) as f64).log2();
-    let seconds = 1e-6 * (k + n) as f64 + 3e-6 * (n * s.columns) as f64 * log_n;
-    Estimate { bytes, seconds }
+    let cpu = 1.6e-6 * (n * s.columns) as f64 * log_n;
+    Estimate {
+        bytes,
+        seconds: cpu / threads as f64,
+    }
 }
 
 /// A memory size given on the command line: `8GiB`, `512MiB`, `2G`, `1.5GiB`, `1000000` (bytes).
