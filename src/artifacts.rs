@@ -194,7 +194,12 @@ pub fn save_keys(dir: &BuildDir, pk: &ProvingKey) -> Result<(), ArtifactError> {
 /// Load a vk file.
 pub fn load_vk(path: &Path) -> Result<VerifyingKey, ArtifactError> {
     let bytes = read(path)?;
-    VerifyingKey::from_bytes(&bytes).map_err(|e| malformed(path, e.to_string()))
+    VerifyingKey::from_bytes(&bytes).map_err(|e| {
+        malformed(
+            path,
+            format!("{e}; the file is damaged or not a zkt-eth vk.bin: take it again from `zkt-eth setup`"),
+        )
+    })
 }
 
 /// The exact size of `pk.bin` for `model`: 4 header words, then `k + n` points of 64 bytes.
@@ -353,12 +358,34 @@ impl ProofFile {
                     .and_then(|s| s.checked_add(4))
                     .is_some_and(|s| s <= w.len())
             })
-            .ok_or_else(|| malformed(path, "truncated header"))?;
+            .ok_or_else(|| {
+                malformed(
+                    path,
+                    format!(
+                        "header words 2 and 3 (input and output counts) are 0x{} and 0x{}, allowed at most {} together (the words after the header): truncated or damaged; make it again with `zkt-eth prove`",
+                        hex::encode(w[2]),
+                        hex::encode(w[3]),
+                        w.len() - 4
+                    ),
+                )
+            })?;
         let ints = |r: std::ops::Range<usize>| {
+            let start = r.start;
             w[r].iter()
-                .map(word_int)
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| malformed(path, "public value out of range"))
+                .enumerate()
+                .map(|(i, x)| {
+                    word_int(x).ok_or_else(|| {
+                        malformed(
+                            path,
+                            format!(
+                                "public value word {} is 0x{}, allowed a signed 64-bit integer (sign-extended): damaged; make it again with `zkt-eth prove`",
+                                start + i,
+                                hex::encode(x)
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
         };
         Ok(Self {
             vk_digest: w[1],

@@ -382,43 +382,54 @@ impl VerifyingKey {
             .map(|c| c.try_into().unwrap_or([0u8; 32]))
             .collect();
         let mut r = Reader { words: &words, pos: 0 };
-        let small = |r: &mut Reader, max: u64, what: &str| -> Result<u64, KeyError> {
+        let small = |r: &mut Reader, min: u64, max: u64, what: &str| -> Result<u64, KeyError> {
+            let word = r.pos;
             let w = r.next()?;
             let v = u64::from_be_bytes(w[24..].try_into().unwrap_or([0xff; 8]));
-            if w[..24].iter().any(|b| *b != 0) || v > max {
-                return Err(KeyError::Malformed(format!("{what} out of range")));
+            if w[..24].iter().any(|b| *b != 0) || v < min || v > max {
+                let hex = hex::encode(w);
+                let digits = hex.trim_start_matches('0');
+                return Err(KeyError::Malformed(format!(
+                    "{what} (word {word}) is 0x{}, allowed {min}..={max}",
+                    if digits.is_empty() { "0" } else { digits }
+                )));
             }
             Ok(v)
         };
-        if small(&mut r, u64::MAX, "version")? != VK_VERSION {
-            return Err(KeyError::Malformed("unknown version (not a zkt-eth vk.bin?)".into()));
+        if small(&mut r, 0, u64::MAX, "version")? != VK_VERSION {
+            return Err(KeyError::Malformed(format!(
+                "unknown version, this build reads version {VK_VERSION} (not a zkt-eth vk.bin?)"
+            )));
         }
-        let scale_bits = small(&mut r, 30, "scale_bits")? as u32;
-        let lookup_bits = small(&mut r, 20, "lookup_bits")? as u32;
-        if lookup_bits < scale_bits + 1 || scale_bits == 0 {
-            return Err(KeyError::Malformed("lookup_bits must exceed scale_bits".into()));
-        }
-        let input = if small(&mut r, 1, "input visibility")? == 1 {
+        let scale_bits = small(&mut r, 1, crate::model::MAX_SCALE_BITS.into(), "scale_bits")? as u32;
+        let lookup_bits = small(
+            &mut r,
+            u64::from(scale_bits) + 1,
+            crate::model::MAX_LOOKUP_BITS.into(),
+            "lookup_bits",
+        )? as u32;
+        let input = if small(&mut r, 0, 1, "input visibility")? == 1 {
             Visibility::Public
         } else {
             Visibility::Private
         };
-        let insecure = small(&mut r, 1, "insecure flag")? == 1;
-        let n_layers = small(&mut r, 64, "layer count")? as usize;
-        if n_layers == 0 {
-            return Err(KeyError::Malformed("no layers".into()));
-        }
+        let insecure = small(&mut r, 0, 1, "insecure flag")? == 1;
+        let n_layers = small(&mut r, 1, crate::model::MAX_LAYERS as u64, "layer count")? as usize;
         let mut layers = Vec::with_capacity(n_layers);
         for k in 0..n_layers {
-            let in_len = small(&mut r, 1 << 20, "input length")? as usize;
-            let out_len = small(&mut r, 1 << 20, "output length")? as usize;
-            let activation = if small(&mut r, 1, "activation")? == 1 {
+            let width = crate::model::MAX_WIDTH as u64;
+            let in_len = small(&mut r, 1, width, &format!("layer {k} input length"))? as usize;
+            let out_len = small(&mut r, 1, width, &format!("layer {k} output length"))? as usize;
+            let activation = if small(&mut r, 0, 1, &format!("layer {k} activation"))? == 1 {
                 Activation::Relu
             } else {
                 Activation::Identity
             };
-            if in_len == 0 || out_len == 0 || (k > 0 && layers.last().map(|l: &LayerVk| l.out_len) != Some(in_len)) {
-                return Err(KeyError::Malformed(format!("layer {k} shapes are inconsistent")));
+            if let Some(prev) = layers.last().map(|l: &LayerVk| l.out_len).filter(|p| *p != in_len) {
+                return Err(KeyError::Malformed(format!(
+                    "layer {k} input length {in_len} differs from layer {} output length {prev}",
+                    k - 1
+                )));
             }
             let rows = (0..out_len).map(|_| r.point()).collect::<Result<Vec<_>, _>>()?;
             let bias = r.point()?;
