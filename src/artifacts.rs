@@ -9,7 +9,7 @@
 //!   int256 words (two's complement), then the proof bytes exactly as `verify(bytes, …)` takes them.
 
 use crate::field::{g1_from_words, g1_to_words, Word};
-use crate::keys::{ProvingKey, VerifyingKey};
+use crate::keys::{check_model_against_vk, domain_of, srs_len_for, ProvingKey, VerifyingKey};
 use crate::model::QuantizedModel;
 use crate::protocol::Public;
 use crate::transcript::word_u64;
@@ -132,81 +132,169 @@ pub fn save_model(path: &Path, model: &QuantizedModel) -> Result<(), ArtifactErr
     write_atomic(path, &json)
 }
 
-/// Load the quantized model.
+/// The build directory of a `model.json`/`pk.bin`/`vk.bin` path, for hints (`.` when none).
+fn dir_of(path: &Path) -> String {
+    match path.parent().map(Path::display) {
+        Some(d) if !d.to_string().is_empty() => format!("{d}/"),
+        _ => "./".into(),
+    }
+}
+
+/// Load the quantized model and validate it ([`QuantizedModel::validate`]: ranges, shapes,
+/// accumulator bounds), so that nothing downstream can overflow or allocate without bound.
 pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
-    let bytes =
-        read(path).map_err(|_| malformed(path, "missing: run `zkt-eth compile <model.onnx> -o <dir>` first"))?;
-    serde_json::from_slice(&bytes).map_err(|e| malformed(path, format!("not a zkt-eth model.json: {e}")))
+    let recompile = |what: String| {
+        malformed(
+            path,
+            format!("{what}; re-run `zkt-eth compile MODEL.onnx -o {}`", dir_of(path)),
+        )
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(malformed(
+                path,
+                format!(
+                    "no compiled model in {}: run `zkt-eth compile MODEL.onnx -o {}` first",
+                    dir_of(path),
+                    dir_of(path)
+                ),
+            ))
+        }
+        Err(e) => return Err(io(path)(e)),
+    };
+    let model: QuantizedModel =
+        serde_json::from_slice(&bytes).map_err(|e| recompile(format!("not a zkt-eth model.json ({e})")))?;
+    model.validate().map_err(|e| recompile(e.to_string()))?;
+    Ok(model)
 }
 
 /// Save `pk.bin` and `vk.bin`.
 pub fn save_keys(dir: &BuildDir, pk: &ProvingKey) -> Result<(), ArtifactError> {
-    let mut w = vec![
+    // Bytes written straight into one buffer of the file's size (no intermediate word vector:
+    // this buffer is setup's peak allocation).
+    let mut out = Vec::with_capacity(32 * 4 + 64 * (pk.g1.len() + pk.lagrange.len()));
+    for w in [
         magic("zkt-eth.pk.v2"),
         pk.vk.digest(),
         word_u64(pk.g1.len() as u64),
         word_u64(pk.lagrange.len() as u64),
-    ];
-    for p in pk.g1.iter().chain(&pk.lagrange) {
-        w.extend(g1_to_words(p));
+    ] {
+        out.extend_from_slice(&w);
     }
-    write_atomic(&dir.pk(), &w.concat())?;
+    for p in pk.g1.iter().chain(&pk.lagrange) {
+        for w in g1_to_words(p) {
+            out.extend_from_slice(&w);
+        }
+    }
+    write_atomic(&dir.pk(), &out)?;
     write_atomic(&dir.vk(), &pk.vk.to_bytes())
 }
 
 /// Load a vk file.
 pub fn load_vk(path: &Path) -> Result<VerifyingKey, ArtifactError> {
     let bytes = read(path)?;
-    VerifyingKey::from_bytes(&bytes).map_err(|e| malformed(path, e.to_string()))
+    VerifyingKey::from_bytes(&bytes).map_err(|e| {
+        malformed(
+            path,
+            format!("{e}; the file is damaged or not a zkt-eth vk.bin: take it again from `zkt-eth setup`"),
+        )
+    })
 }
 
-/// Load the proving key of a build directory, checking that its three files belong together.
+/// The exact size of `pk.bin` for `model`: 4 header words, then `k + n` points of 64 bytes.
+pub fn pk_file_len(model: &QuantizedModel) -> u64 {
+    let (k, n) = (srs_len_for(model) as u64, domain_of(model).size() as u64);
+    32 * 4 + 64 * (k + n)
+}
+
+/// Load the proving key of a build directory, checking that its three files belong together:
+/// `model.json` is validated first, `pk.bin` must have exactly the size the model implies (checked
+/// before it is read), its header must match `vk.bin`, and the model's weights must match the vk's
+/// commitments ([`check_model_against_vk`]).
 pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     let model = load_model(&dir.model())?;
-    let vk = load_vk(&dir.vk())?;
     let path = dir.pk();
-    let bytes = read(&path).map_err(|_| {
+    let resetup = |what: &str| {
         malformed(
             &path,
-            "missing: run `zkt-eth setup <dir> --dev` (or --srs <file.ptau>) first",
+            format!(
+                "{what}: re-run `zkt-eth setup {}` (with --dev or --srs FILE)",
+                dir.0.display()
+            ),
         )
-    })?;
-    let w = words(&path, &bytes)?;
-    if w.len() < 4 || w[0] != magic("zkt-eth.pk.v2") {
+    };
+    let len = match std::fs::metadata(&path) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(malformed(
+                &path,
+                format!(
+                    "no proving key in {}/: run `zkt-eth setup {} --dev` (or --srs FILE) first",
+                    dir.0.display(),
+                    dir.0.display()
+                ),
+            ))
+        }
+        Err(e) => return Err(io(&path)(e)),
+    };
+    let expected = pk_file_len(&model);
+    if len != expected {
+        return Err(resetup(&format!(
+            "is {len} bytes but model.json needs exactly {expected} (another model, another version, or truncated)"
+        )));
+    }
+    let vk_path = dir.vk();
+    if !vk_path.exists() {
         return Err(malformed(
-            &path,
-            "not a zkt-eth proving key (or from another version): re-run `zkt-eth setup`",
+            &vk_path,
+            format!(
+                "missing (pk.bin is there): re-run `zkt-eth setup {}` (with --dev or --srs FILE)",
+                dir.0.display()
+            ),
         ));
     }
-    if w[1] != vk.digest() {
-        return Err(malformed(
-            &path,
-            "belongs to a different vk.bin: re-run `zkt-eth setup`",
-        ));
+    let vk = load_vk(&vk_path)?;
+    let bytes = read(&path)?;
+    if bytes.len() as u64 != expected || !bytes.len().is_multiple_of(32) {
+        return Err(resetup("changed while it was read"));
     }
-    let (k, n) = small(&w[2])
-        .zip(small(&w[3]))
+    // Words are read in place from the file's bytes (no copy: the file is most of prove's load).
+    let word = |i: usize| -> Word { bytes[32 * i..32 * i + 32].try_into().unwrap_or([0u8; 32]) };
+    let n_words = bytes.len() / 32;
+    if word(0) != magic("zkt-eth.pk.v2") {
+        return Err(resetup("not a zkt-eth proving key (or from another version)"));
+    }
+    if word(1) != vk.digest() {
+        return Err(resetup("belongs to a different vk.bin"));
+    }
+    let (k, n) = small(&word(2))
+        .zip(small(&word(3)))
         .filter(|(k, n)| {
             k.checked_add(*n)
                 .and_then(|t| t.checked_mul(2))
                 .and_then(|t| t.checked_add(4))
-                == Some(w.len())
+                == Some(n_words)
         })
-        .ok_or_else(|| malformed(&path, "truncated"))?;
-    let points = (0..k + n)
-        .map(|i| g1_from_words(&w[4 + 2 * i], &w[5 + 2 * i], 4 + 2 * i))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| malformed(&path, e.to_string()))?;
-    let (g1, lagrange) = (points[..k].to_vec(), points[k..].to_vec());
-    if lagrange.len() != vk.domain.size() {
-        return Err(malformed(
-            &path,
-            "Lagrange basis does not match the model's domain: re-run `zkt-eth setup`",
-        ));
-    }
-    if vk.scale_bits != model.scale_bits || vk.layers.len() != model.layers.len() {
-        return Err(malformed(&dir.model(), "does not match vk.bin: re-run `zkt-eth setup`"));
-    }
+        .ok_or_else(|| resetup("header point counts do not match the file length"))?;
+    let points = |range: std::ops::Range<usize>| {
+        range
+            .map(|i| g1_from_words(&word(4 + 2 * i), &word(5 + 2 * i), 4 + 2 * i))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| resetup(&e.to_string()))
+    };
+    let g1 = points(0..k)?;
+    let lagrange = points(k..k + n)?;
+    drop(bytes);
+    check_model_against_vk(&model, &vk, &g1, &lagrange).map_err(|e| {
+        malformed(
+            &dir.model(),
+            format!(
+                "{e}: model.json, pk.bin and vk.bin do not belong together; re-run `zkt-eth setup {}`",
+                dir.0.display()
+            ),
+        )
+    })?;
     Ok(ProvingKey {
         model,
         g1,
@@ -270,12 +358,34 @@ impl ProofFile {
                     .and_then(|s| s.checked_add(4))
                     .is_some_and(|s| s <= w.len())
             })
-            .ok_or_else(|| malformed(path, "truncated header"))?;
+            .ok_or_else(|| {
+                malformed(
+                    path,
+                    format!(
+                        "header words 2 and 3 (input and output counts) are 0x{} and 0x{}, allowed at most {} together (the words after the header): truncated or damaged; make it again with `zkt-eth prove`",
+                        hex::encode(w[2]),
+                        hex::encode(w[3]),
+                        w.len() - 4
+                    ),
+                )
+            })?;
         let ints = |r: std::ops::Range<usize>| {
+            let start = r.start;
             w[r].iter()
-                .map(word_int)
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| malformed(path, "public value out of range"))
+                .enumerate()
+                .map(|(i, x)| {
+                    word_int(x).ok_or_else(|| {
+                        malformed(
+                            path,
+                            format!(
+                                "public value word {} is 0x{}, allowed a signed 64-bit integer (sign-extended): damaged; make it again with `zkt-eth prove`",
+                                start + i,
+                                hex::encode(x)
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
         };
         Ok(Self {
             vk_digest: w[1],

@@ -85,9 +85,12 @@ pub struct ProvingKey {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
-    /// The model has no layers or inconsistent shapes.
-    #[error("model is not a chain of dense layers: {0}")]
+    /// The model fails [`QuantizedModel::validate`].
+    #[error("invalid model: {0}")]
     BadModel(String),
+    /// The model, the proving key and the vk do not belong together.
+    #[error("{0}")]
+    Mismatch(String),
     /// The SRS is too short.
     #[error(transparent)]
     Srs(#[from] KzgError),
@@ -164,7 +167,7 @@ pub fn srs_len_for(model: &QuantizedModel) -> usize {
 impl ProvingKey {
     /// Commit the model's weights and the lookup table.
     pub fn setup(model: &QuantizedModel, srs: &Srs, input: Visibility) -> Result<Self, KeyError> {
-        validate_model(model)?;
+        model.validate().map_err(|e| KeyError::BadModel(e.to_string()))?;
         let needed = srs_len_for(model);
         if srs.g1.len() < needed {
             let power = needed.next_power_of_two().trailing_zeros();
@@ -245,36 +248,86 @@ impl ProvingKey {
     }
 }
 
-/// The bias polynomial over the output domain.
-pub fn bias_poly(bias: &[i64], domain: Domain) -> DensePolynomial<Fr> {
-    domain.interpolate(&bias.iter().map(|b| fr_from_i64(*b)).collect::<Vec<_>>())
-}
-
-fn validate_model(model: &QuantizedModel) -> Result<(), KeyError> {
-    if model.layers.is_empty() {
-        return Err(KeyError::BadModel("no layers".into()));
-    }
-    if model.lookup_bits < model.scale_bits + 1 || model.lookup_bits > 20 || model.scale_bits == 0 {
-        return Err(KeyError::BadModel(format!(
-            "need 1 ≤ scale_bits < lookup_bits ≤ 20, got scale_bits {} lookup_bits {}",
+/// Check that `model` is the model `vk` was made for and that `g1`/`lagrange` are an SRS prefix
+/// and Lagrange basis of the right sizes, before any proving work.
+///
+/// Shapes, scale, window and activations are compared directly. The weights and biases are
+/// compared with the vk's commitments by one random linear combination per layer: with fresh
+/// 128-bit `r_i`, `s` (thread-local CSPRNG),
+/// `Σ_i r_i·[W_i] + s·[b] = Σ_j (Σ_i r_i·W_ij + s·b_j)·[L_j(τ)]₁`, since `[W_i] = Σ_j W_ij·[L_j]`
+/// and `[b] = Σ_j b_j·[L_j]`. Cost: one pass over the weights and two MSMs of the layer's width
+/// (milliseconds), against a commitment per row at `setup`. A model edited after `setup` (or a
+/// damaged Lagrange basis) fails with probability `1 − 2^-128`.
+pub fn check_model_against_vk(
+    model: &QuantizedModel,
+    vk: &VerifyingKey,
+    g1: &[G1Affine],
+    lagrange: &[G1Affine],
+) -> Result<(), KeyError> {
+    use rand::Rng;
+    model.validate().map_err(|e| KeyError::BadModel(e.to_string()))?;
+    let differs = |what: String| Err(KeyError::Mismatch(format!("{what} differs from vk.bin")));
+    if (model.scale_bits, model.lookup_bits) != (vk.scale_bits, vk.lookup_bits) {
+        return differs(format!(
+            "(scale_bits, lookup_bits) = ({}, {})",
             model.scale_bits, model.lookup_bits
+        ));
+    }
+    if model.layers.len() != vk.layers.len() {
+        return differs(format!("the number of layers ({})", model.layers.len()));
+    }
+    for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
+        if (l.in_len(), l.out_len(), l.activation) != (lv.in_len, lv.out_len, lv.activation) {
+            return differs(format!(
+                "layers[{k}] ({} inputs, {} outputs, {:?})",
+                l.in_len(),
+                l.out_len(),
+                l.activation
+            ));
+        }
+    }
+    let n = vk.domain.size();
+    if lagrange.len() != n || g1.len() != srs_len_for(model) {
+        return Err(KeyError::Mismatch(format!(
+            "the proving key has {} SRS powers and {} Lagrange points; this model needs {} and {n}",
+            g1.len(),
+            lagrange.len(),
+            srs_len_for(model)
         )));
     }
-    for (k, l) in model.layers.iter().enumerate() {
-        if l.weights.iter().any(|r| r.len() != l.in_len()) || l.bias.len() != l.out_len() || l.out_len() == 0 {
-            return Err(KeyError::BadModel(format!(
-                "layer {k} ({}) has ragged weights or bias",
-                l.name
-            )));
+    if g1.first() != Some(&G1Affine::generator()) {
+        return Err(KeyError::Mismatch(
+            "the proving key's SRS does not start with [1]₁".into(),
+        ));
+    }
+    let mut rng = rand::thread_rng();
+    for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
+        let width = l.in_len().max(l.out_len());
+        let mut coeffs = vec![Fr::zero(); width];
+        let mut lhs: Vec<(Fr, G1Affine)> = Vec::with_capacity(l.out_len() + 1);
+        for (row, point) in l.weights.iter().zip(&lv.rows) {
+            let r = Fr::from(rng.gen::<u128>());
+            for (c, w) in coeffs.iter_mut().zip(row) {
+                *c += r * fr_from_i64(*w);
+            }
+            lhs.push((r, *point));
         }
-        if k > 0 && model.layers[k - 1].out_len() != l.in_len() {
-            return Err(KeyError::BadModel(format!(
-                "layer {k} ({}) input length does not match the previous output",
-                l.name
-            )));
+        let s = Fr::from(rng.gen::<u128>());
+        for (c, b) in coeffs.iter_mut().zip(&l.bias) {
+            *c += s * fr_from_i64(*b);
+        }
+        lhs.push((s, lv.bias));
+        let rhs: Vec<(Fr, G1Affine)> = coeffs.into_iter().zip(lagrange.iter().copied()).collect();
+        if crate::kzg::lincomb(&lhs) != crate::kzg::lincomb(&rhs) {
+            return differs(format!("the weights or bias of layers[{k}] ({})", l.name));
         }
     }
     Ok(())
+}
+
+/// The bias polynomial over the output domain.
+pub fn bias_poly(bias: &[i64], domain: Domain) -> DensePolynomial<Fr> {
+    domain.interpolate(&bias.iter().map(|b| fr_from_i64(*b)).collect::<Vec<_>>())
 }
 
 fn fq_word(x: &Fq) -> Word {
@@ -355,43 +408,54 @@ impl VerifyingKey {
             .map(|c| c.try_into().unwrap_or([0u8; 32]))
             .collect();
         let mut r = Reader { words: &words, pos: 0 };
-        let small = |r: &mut Reader, max: u64, what: &str| -> Result<u64, KeyError> {
+        let small = |r: &mut Reader, min: u64, max: u64, what: &str| -> Result<u64, KeyError> {
+            let word = r.pos;
             let w = r.next()?;
             let v = u64::from_be_bytes(w[24..].try_into().unwrap_or([0xff; 8]));
-            if w[..24].iter().any(|b| *b != 0) || v > max {
-                return Err(KeyError::Malformed(format!("{what} out of range")));
+            if w[..24].iter().any(|b| *b != 0) || v < min || v > max {
+                let hex = hex::encode(w);
+                let digits = hex.trim_start_matches('0');
+                return Err(KeyError::Malformed(format!(
+                    "{what} (word {word}) is 0x{}, allowed {min}..={max}",
+                    if digits.is_empty() { "0" } else { digits }
+                )));
             }
             Ok(v)
         };
-        if small(&mut r, u64::MAX, "version")? != VK_VERSION {
-            return Err(KeyError::Malformed("unknown version (not a zkt-eth vk.bin?)".into()));
+        if small(&mut r, 0, u64::MAX, "version")? != VK_VERSION {
+            return Err(KeyError::Malformed(format!(
+                "unknown version, this build reads version {VK_VERSION} (not a zkt-eth vk.bin?)"
+            )));
         }
-        let scale_bits = small(&mut r, 30, "scale_bits")? as u32;
-        let lookup_bits = small(&mut r, 20, "lookup_bits")? as u32;
-        if lookup_bits < scale_bits + 1 || scale_bits == 0 {
-            return Err(KeyError::Malformed("lookup_bits must exceed scale_bits".into()));
-        }
-        let input = if small(&mut r, 1, "input visibility")? == 1 {
+        let scale_bits = small(&mut r, 1, crate::model::MAX_SCALE_BITS.into(), "scale_bits")? as u32;
+        let lookup_bits = small(
+            &mut r,
+            u64::from(scale_bits) + 1,
+            crate::model::MAX_LOOKUP_BITS.into(),
+            "lookup_bits",
+        )? as u32;
+        let input = if small(&mut r, 0, 1, "input visibility")? == 1 {
             Visibility::Public
         } else {
             Visibility::Private
         };
-        let insecure = small(&mut r, 1, "insecure flag")? == 1;
-        let n_layers = small(&mut r, 64, "layer count")? as usize;
-        if n_layers == 0 {
-            return Err(KeyError::Malformed("no layers".into()));
-        }
+        let insecure = small(&mut r, 0, 1, "insecure flag")? == 1;
+        let n_layers = small(&mut r, 1, crate::model::MAX_LAYERS as u64, "layer count")? as usize;
         let mut layers = Vec::with_capacity(n_layers);
         for k in 0..n_layers {
-            let in_len = small(&mut r, 1 << 20, "input length")? as usize;
-            let out_len = small(&mut r, 1 << 20, "output length")? as usize;
-            let activation = if small(&mut r, 1, "activation")? == 1 {
+            let width = crate::model::MAX_WIDTH as u64;
+            let in_len = small(&mut r, 1, width, &format!("layer {k} input length"))? as usize;
+            let out_len = small(&mut r, 1, width, &format!("layer {k} output length"))? as usize;
+            let activation = if small(&mut r, 0, 1, &format!("layer {k} activation"))? == 1 {
                 Activation::Relu
             } else {
                 Activation::Identity
             };
-            if in_len == 0 || out_len == 0 || (k > 0 && layers.last().map(|l: &LayerVk| l.out_len) != Some(in_len)) {
-                return Err(KeyError::Malformed(format!("layer {k} shapes are inconsistent")));
+            if let Some(prev) = layers.last().map(|l: &LayerVk| l.out_len).filter(|p| *p != in_len) {
+                return Err(KeyError::Malformed(format!(
+                    "layer {k} input length {in_len} differs from layer {} output length {prev}",
+                    k - 1
+                )));
             }
             let rows = (0..out_len).map(|_| r.point()).collect::<Result<Vec<_>, _>>()?;
             let bias = r.point()?;

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod proof;
 pub mod protocol;
 pub mod prover;
+pub mod resources;
 pub mod solidity;
 pub mod srs;
 pub mod sumcheck;

@@ -13,6 +13,63 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The largest `lookup_bits` a model may use: the table has `2^(B+1)` rows and the domain at least
+/// as many, so `B = 20` already means a 2^21-point domain (the vk format refuses more).
+pub const MAX_LOOKUP_BITS: u32 = 20;
+/// The largest `scale_bits` (`B ≥ s + 1` must still leave room in the window).
+pub const MAX_SCALE_BITS: u32 = MAX_LOOKUP_BITS - 1;
+/// The most layers a model (and a vk) may have.
+pub const MAX_LAYERS: usize = 64;
+/// The widest layer input or output (a vk refuses wider layers).
+pub const MAX_WIDTH: usize = 1 << 20;
+/// Every accumulator `|W·x + b| + 2^s` must stay below this for any in-window input: one bit of
+/// margin below `i64::MAX`, and far inside the field (`r ≈ 2^254`), so the integer and the field
+/// arithmetic agree.
+pub const ACC_LIMIT: i128 = 1 << 62;
+
+/// Why a quantized model is not acceptable. Each variant names the field (a JSON path such as
+/// `layers[1].bias`), the bad value and what is allowed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// A number is outside its allowed range.
+    #[error("{field} is {value}, allowed {allowed}")]
+    OutOfRange {
+        /// The field (JSON path).
+        field: String,
+        /// The bad value.
+        value: String,
+        /// The allowed range.
+        allowed: String,
+    },
+    /// Shapes do not chain (ragged rows, bias length, layer `k` input ≠ layer `k−1` output).
+    #[error("{field} has length {len}, expected {expected} ({why})")]
+    Shape {
+        /// The field (JSON path).
+        field: String,
+        /// Its length.
+        len: usize,
+        /// The length it must have.
+        expected: usize,
+        /// Where the expectation comes from.
+        why: String,
+    },
+    /// A row's accumulator could leave the 62-bit range for some in-window input.
+    #[error(
+        "layers[{layer}] row {row}: |W·x + b| + 2^s can reach {bound} for inputs in the window, allowed < 2^62 (weights or bias too large for lookup_bits {lookup_bits})"
+    )]
+    Overflow {
+        /// Layer index.
+        layer: usize,
+        /// Output row.
+        row: usize,
+        /// The bound `Σ|W_j|·2^(B−1) + |b| + 2^s` (saturated at `i128::MAX`).
+        bound: i128,
+        /// The model's `B`.
+        lookup_bits: u32,
+    },
+}
+
 /// The non-linearity applied after rescaling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activation {
@@ -96,6 +153,9 @@ pub enum ForwardError {
         /// The model's lookup bits.
         lookup_bits: u32,
     },
+    /// The model itself is invalid (see [`QuantizedModel::validate`]).
+    #[error("invalid model: {0}")]
+    Model(#[from] ModelError),
     /// An input value itself is outside the window.
     #[error(
         "input value {value} at index {index} outside the lookup window [{lo}, {hi}) (lookup bits {lookup_bits}, scale 2^{scale_bits}: the reals [{}, {})); lower --scale-bits or raise --lookup-bits",
@@ -157,17 +217,113 @@ impl QuantizedModel {
         self.layers.last().map_or(0, DenseLayer::out_len)
     }
     /// The lookup window `[lo, hi)`.
+    /// (`lookup_bits` is clamped to `1..=63` so that an unvalidated model cannot make it panic.)
     pub fn window(&self) -> (i64, i64) {
-        let half = 1i64 << (self.lookup_bits - 1);
+        let half = 1i64 << (self.lookup_bits.clamp(1, 63) - 1);
         (-half, half)
     }
     /// Quantize a real value at this model's scale.
     pub fn quantize(&self, v: f64) -> i64 {
-        (v * (1u64 << self.scale_bits) as f64).round() as i64
+        (v * f64::from(self.scale_bits).exp2()).round() as i64
     }
     /// Dequantize a value at this model's scale.
     pub fn dequantize(&self, q: i64) -> f64 {
-        q as f64 / (1u64 << self.scale_bits) as f64
+        q as f64 / f64::from(self.scale_bits).exp2()
+    }
+
+    /// Check everything the prover and `setup` rely on, before any heavy work: `1 ≤ s ≤`
+    /// [`MAX_SCALE_BITS`], `s + 1 ≤ B ≤` [`MAX_LOOKUP_BITS`], `1..=`[`MAX_LAYERS`] layers, widths in
+    /// `1..=`[`MAX_WIDTH`], rectangular weights, one bias per output, layer `k` reads layer `k−1`'s
+    /// output, and no accumulator can reach [`ACC_LIMIT`] for an input inside the window (so the
+    /// `i64` arithmetic of [`QuantizedModel::forward`] cannot overflow). Cost: one pass over the
+    /// weights.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let range = |field: &str, value: u64, lo: u64, hi: u64, why: &str| {
+            if (lo..=hi).contains(&value) {
+                Ok(())
+            } else {
+                Err(ModelError::OutOfRange {
+                    field: field.into(),
+                    value: value.to_string(),
+                    allowed: format!("{lo}..={hi}{why}"),
+                })
+            }
+        };
+        range("scale_bits", self.scale_bits.into(), 1, MAX_SCALE_BITS.into(), "")?;
+        range(
+            "lookup_bits",
+            self.lookup_bits.into(),
+            u64::from(self.scale_bits) + 1,
+            MAX_LOOKUP_BITS.into(),
+            " (scale_bits + 1 up to the table limit)",
+        )?;
+        range("number of layers", self.layers.len() as u64, 1, MAX_LAYERS as u64, "")?;
+        let x_max = 1i128 << (self.lookup_bits - 1);
+        for (k, layer) in self.layers.iter().enumerate() {
+            let field = |f: &str| format!("layers[{k}].{f}");
+            range(
+                &field("weights (rows)"),
+                layer.out_len() as u64,
+                1,
+                MAX_WIDTH as u64,
+                "",
+            )?;
+            range(
+                &field("weights[0] (columns)"),
+                layer.in_len() as u64,
+                1,
+                MAX_WIDTH as u64,
+                "",
+            )?;
+            if k > 0 && layer.in_len() != self.layers[k - 1].out_len() {
+                return Err(ModelError::Shape {
+                    field: field("weights[0]"),
+                    len: layer.in_len(),
+                    expected: self.layers[k - 1].out_len(),
+                    why: format!("the output length of layers[{}]", k - 1),
+                });
+            }
+            if let Some((i, row)) = layer
+                .weights
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.len() != layer.in_len())
+            {
+                return Err(ModelError::Shape {
+                    field: field(&format!("weights[{i}]")),
+                    len: row.len(),
+                    expected: layer.in_len(),
+                    why: "every row has the same length".into(),
+                });
+            }
+            if layer.bias.len() != layer.out_len() {
+                return Err(ModelError::Shape {
+                    field: field("bias"),
+                    len: layer.bias.len(),
+                    expected: layer.out_len(),
+                    why: "one bias per weight row".into(),
+                });
+            }
+            for (row, (w, b)) in layer.weights.iter().zip(&layer.bias).enumerate() {
+                // |W·x + b| + 2^s ≤ Σ|W_j|·2^(B−1) + |b| + 2^s; each term < 2^64·2^20 and the sum of
+                // ≤ 2^20 of them stays far inside i128 (saturating anyway).
+                let bound = w
+                    .iter()
+                    .fold(0i128, |acc, w| acc.saturating_add(i128::from(*w).abs()))
+                    .saturating_mul(x_max)
+                    .saturating_add(i128::from(*b).abs())
+                    .saturating_add(1i128 << self.scale_bits);
+                if bound >= ACC_LIMIT {
+                    return Err(ModelError::Overflow {
+                        layer: k,
+                        row,
+                        bound,
+                        lookup_bits: self.lookup_bits,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Integer inference, exactly as the proof will attest it: fails at the first value outside the
@@ -184,6 +340,8 @@ impl QuantizedModel {
     }
 
     fn run(&self, input: &[i64], window: bool) -> Result<Trace, ForwardError> {
+        // Validated first, so the i64 arithmetic below cannot overflow.
+        self.validate()?;
         if input.len() != self.input_len() {
             return Err(ForwardError::InputLength {
                 expected: self.input_len(),

@@ -5,6 +5,7 @@ use crate::artifacts::{self, BuildDir, ProofFile};
 use crate::keys::{srs_len_for, ProvingKey, Visibility};
 use crate::model::Activation;
 use crate::onnx::{self, InputRange, QuantizeOptions};
+use crate::resources::{self, LimitArgs};
 use crate::srs::Srs;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -44,6 +45,9 @@ pub struct CompileArgs {
     /// Extra data set (with optional `labels`) to report fidelity on, e.g. a test split.
     #[arg(long)]
     pub eval: Option<PathBuf>,
+    /// Memory limit for the setup and prove this model will need (checked here, before writing).
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -70,6 +74,9 @@ pub struct SetupArgs {
     /// Deprecated spelling of --visibility (kept so old scripts work; prints a note).
     #[arg(long = "input", value_enum, hide = true, conflicts_with = "visibility")]
     pub input_deprecated: Option<Visibility>,
+    /// Memory limit, checked before the SRS is loaded or derived.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -87,6 +94,9 @@ pub struct ProveArgs {
     /// Output proof file.
     #[arg(short, long, default_value = "proof.bin")]
     pub out: PathBuf,
+    /// Memory limit, checked before the proving key is read.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -122,6 +132,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         input_range: a.input_range,
     };
     let (model, assumptions) = onnx::load_model_explained(&a.model, &opts)?;
+    resources::check_compile(&model, a.limits.max_memory)?;
     p.done();
     eprintln!("{}", assumptions.describe(&model));
     let mut fidelity = vec![];
@@ -212,19 +223,6 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
 pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
     let model = artifacts::load_model(&dir.model())?;
-    let needed = srs_len_for(&model);
-    let p = Phase::start(if a.dev {
-        "derive dev SRS (INSECURE)"
-    } else {
-        "load .ptau SRS"
-    });
-    let spin = crate::progress::task(&format!("{needed} G1 powers"), 0);
-    let srs = match &a.srs {
-        Some(path) => Srs::from_ptau(path, needed)?,
-        None => Srs::dev(a.seed, needed),
-    };
-    spin.finish();
-    let t_srs = p.done();
     let visibility = match a.input_deprecated {
         Some(v) => {
             eprintln!(
@@ -234,6 +232,21 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
         }
         None => a.visibility,
     };
+    let est = resources::check_setup(&model, visibility, a.limits.max_memory)?;
+    super::progress_line(&format!("• setup estimate: {est} (limit {})", a.limits.max_memory));
+    let needed = srs_len_for(&model);
+    let p = Phase::start(if a.dev {
+        "derive dev SRS (INSECURE)"
+    } else {
+        "load .ptau SRS"
+    });
+    let spin = crate::progress::task(&format!("{needed} G1 powers"), 0);
+    let srs = match &a.srs {
+        Some(path) => Srs::from_ptau(path, needed).with_context(|| format!("--srs {}", path.display()))?,
+        None => Srs::dev(a.seed, needed),
+    };
+    spin.finish();
+    let t_srs = p.done();
     let p = Phase::start("commit weights and lookup table");
     let pk = ProvingKey::setup(&model, &srs, visibility)?;
     let t_commit = p.done();
@@ -280,6 +293,8 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<()> {
 /// Prove one inference.
 pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
+    let est = resources::check_prove_dir(&dir, a.limits.max_memory)?;
+    super::progress_line(&format!("• prove estimate: {est} (limit {})", a.limits.max_memory));
     let rows = onnx::read_inputs(&a.input)?;
     let row = rows
         .first()

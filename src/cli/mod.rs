@@ -50,6 +50,13 @@ fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// A progress line on stderr (silenced by `--quiet`).
+pub(crate) fn progress_line(line: &str) {
+    if !quiet() {
+        eprintln!("{line}");
+    }
+}
+
 /// Subcommands, in pipeline order.
 #[derive(Subcommand, Debug)]
 pub enum Command {

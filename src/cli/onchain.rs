@@ -592,6 +592,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         input_range: None,
         calibrate: Some(a.input.clone()),
         eval: None,
+        limits: Default::default(),
         json: false,
     })?;
     local::setup(&local::SetupArgs {
@@ -601,6 +602,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         seed: 1,
         visibility: a.visibility,
         input_deprecated: None,
+        limits: Default::default(),
         json: false,
     })?;
     let proof_path = out.join("proof.bin");
@@ -608,6 +610,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         build: out.clone(),
         input: a.input.clone(),
         out: proof_path.clone(),
+        limits: Default::default(),
         json: false,
     })?;
     local::verify(&local::VerifyArgs {

@@ -56,10 +56,10 @@ pub const DEFAULT_INPUT_RANGE: InputRange = InputRange { lo: 0.0, hi: 1.0 };
 pub const CALIBRATED_SCALE_BITS: RangeInclusive<u32> = 4..=12;
 /// The largest lookup bits chosen automatically (a table of 2^17 rows).
 pub const MAX_AUTO_LOOKUP_BITS: u32 = 16;
-/// The largest scale accepted.
-pub const MAX_SCALE_BITS: u32 = 20;
-/// The largest lookup bits accepted.
-pub const MAX_LOOKUP_BITS: u32 = 24;
+/// The largest scale accepted (the model format's limit).
+pub const MAX_SCALE_BITS: u32 = crate::model::MAX_SCALE_BITS;
+/// The largest lookup bits accepted (the model and vk formats' limit).
+pub const MAX_LOOKUP_BITS: u32 = crate::model::MAX_LOOKUP_BITS;
 /// Calibration keeps this factor between the largest observed value and the window edge.
 pub const CALIBRATION_MARGIN: i128 = 2;
 /// The largest `|lo|`, `|hi|` of an input range.
@@ -399,6 +399,8 @@ pub fn quantize_explained(
         input_shape: float.input_shape.clone(),
         layers,
     };
+    // The same checks `setup` and `prove` run on model.json: refuse here what they would refuse.
+    model.validate().map_err(|e| options(e.to_string()))?;
     Ok((model, assumptions))
 }
 
@@ -1025,8 +1027,8 @@ mod tests {
         let mut model = tiny();
         model.layers[0].weights[0][0] = 1e9;
         let opts = QuantizeOptions {
-            scale_bits: Some(20),
-            lookup_bits: Some(24),
+            scale_bits: Some(19),
+            lookup_bits: Some(20),
             ..Default::default()
         };
         assert!(matches!(
