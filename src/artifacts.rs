@@ -2,14 +2,15 @@
 //! renamed into place, so nothing half-written is ever left on disk; every read validates.
 //!
 //! - `model.json`: the [`QuantizedModel`] (weights: keep it private).
-//! - `pk.bin`: `"zkt-eth.pk.v2"` word, vk digest, monomial point count `k`, Lagrange point count `n`,
+//! - `pk.bin`: `"zkt-eth.pk.v3"` word, vk digest, monomial point count `k`, Lagrange point count `n`,
+//!   the 32-byte seed of the weight-commitment blinding ([`crate::keys::WeightBlinds`]: secret),
 //!   then `k` G1 points `[τ^i]₁` and `n` points `[L_j(τ)]₁`, each `x ‖ y`.
 //! - `vk.bin`: [`VerifyingKey::to_bytes`].
 //! - `proof.bin`: `"zkt-eth.proof.v1"` word, vk digest, `n_in`, `n_out`, inputs and outputs as
 //!   int256 words (two's complement), then the proof bytes exactly as `verify(bytes, …)` takes them.
 
 use crate::field::{g1_from_words, g1_to_words, Word};
-use crate::keys::{check_model_against_vk, domain_of, srs_len_for, ProvingKey, VerifyingKey};
+use crate::keys::{check_model_against_vk, domain_of, srs_len_for, ProvingKey, VerifyingKey, WeightBlinds};
 use crate::model::QuantizedModel;
 use crate::protocol::Public;
 use crate::transcript::word_u64;
@@ -169,16 +170,22 @@ pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
     Ok(model)
 }
 
+/// The first word of `pk.bin` (v3: with the weight-blinding seed).
+const PK_MAGIC: &str = "zkt-eth.pk.v3";
+/// Header words of `pk.bin`: magic, vk digest, `k`, `n`, blinding seed.
+const HEADER_WORDS: usize = 5;
+
 /// Save `pk.bin` and `vk.bin`.
 pub fn save_keys(dir: &BuildDir, pk: &ProvingKey) -> Result<(), ArtifactError> {
     // Bytes written straight into one buffer of the file's size (no intermediate word vector:
     // this buffer is setup's peak allocation).
-    let mut out = Vec::with_capacity(32 * 4 + 64 * (pk.g1.len() + pk.lagrange.len()));
+    let mut out = Vec::with_capacity(32 * HEADER_WORDS + 64 * (pk.g1.len() + pk.lagrange.len()));
     for w in [
-        magic("zkt-eth.pk.v2"),
+        magic(PK_MAGIC),
         pk.vk.digest(),
         word_u64(pk.g1.len() as u64),
         word_u64(pk.lagrange.len() as u64),
+        pk.blinds.seed,
     ] {
         out.extend_from_slice(&w);
     }
@@ -202,10 +209,10 @@ pub fn load_vk(path: &Path) -> Result<VerifyingKey, ArtifactError> {
     })
 }
 
-/// The exact size of `pk.bin` for `model`: 4 header words, then `k + n` points of 64 bytes.
+/// The exact size of `pk.bin` for `model`: 5 header words, then `k + n` points of 64 bytes.
 pub fn pk_file_len(model: &QuantizedModel) -> u64 {
     let (k, n) = (srs_len_for(model) as u64, domain_of(model).size() as u64);
-    32 * 4 + 64 * (k + n)
+    32 * HEADER_WORDS as u64 + 64 * (k + n)
 }
 
 /// Load the proving key of a build directory, checking that its three files belong together:
@@ -262,7 +269,7 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     // Words are read in place from the file's bytes (no copy: the file is most of prove's load).
     let word = |i: usize| -> Word { bytes[32 * i..32 * i + 32].try_into().unwrap_or([0u8; 32]) };
     let n_words = bytes.len() / 32;
-    if word(0) != magic("zkt-eth.pk.v2") {
+    if word(0) != magic(PK_MAGIC) {
         return Err(resetup("not a zkt-eth proving key (or from another version)"));
     }
     if word(1) != vk.digest() {
@@ -273,20 +280,24 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
         .filter(|(k, n)| {
             k.checked_add(*n)
                 .and_then(|t| t.checked_mul(2))
-                .and_then(|t| t.checked_add(4))
+                .and_then(|t| t.checked_add(HEADER_WORDS))
                 == Some(n_words)
         })
         .ok_or_else(|| resetup("header point counts do not match the file length"))?;
     let points = |range: std::ops::Range<usize>| {
         range
-            .map(|i| g1_from_words(&word(4 + 2 * i), &word(5 + 2 * i), 4 + 2 * i))
+            .map(|i| {
+                let at = HEADER_WORDS + 2 * i;
+                g1_from_words(&word(at), &word(at + 1), at)
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| resetup(&e.to_string()))
     };
     let g1 = points(0..k)?;
     let lagrange = points(k..k + n)?;
+    let blinds = WeightBlinds::derive(word(4), &model);
     drop(bytes);
-    check_model_against_vk(&model, &vk, &g1, &lagrange).map_err(|e| {
+    check_model_against_vk(&model, &vk, &g1, &lagrange, &blinds).map_err(|e| {
         malformed(
             &dir.model(),
             format!(
@@ -299,6 +310,7 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
         model,
         g1,
         lagrange,
+        blinds,
         vk,
     })
 }

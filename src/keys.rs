@@ -77,8 +77,68 @@ pub struct ProvingKey {
     pub g1: Vec<G1Affine>,
     /// `[L_j(τ)]₁` for the model's domain (commitments of sparse vectors cost their support only).
     pub lagrange: Vec<G1Affine>,
+    /// The blinding of the vk's weight and bias commitments (secret, like the weights).
+    pub blinds: WeightBlinds,
     /// The verifying key.
     pub vk: VerifyingKey,
+}
+
+/// The secret blinding scalars that make the vk's weight-row and bias commitments **hiding**:
+/// the vk commits `Ŵ_i = W_i + ρ_i·Z_H` and `b̂ = b + ρ_b·Z_H` instead of `W_i` and `b`.
+///
+/// A plain commitment `Σ_j W_ij·[L_j(τ)]₁` can be recomputed by anyone from the public SRS (the
+/// Lagrange basis is an inverse FFT of the powers), so a guessed row could be confirmed, and small
+/// weights recovered, from `vk.bin` alone. With `ρ` uniform and `Z_H(τ) ≠ 0` (setup refuses a `τ` in
+/// `H`), `[Ŵ_i]₁ = [W_i]₁ + ρ_i·[Z_H(τ)]₁` is a uniformly random point, whatever `W_i`.
+///
+/// Nothing changes on `H` (`Z_H` vanishes there), so every identity and running sum reads the same
+/// weights; `Ŵ` and `b̂` are never evaluated on their own (they only enter linearised quotient
+/// claims), so one blinding scalar each suffices: they are revealed at `τ` only. The prover adds
+/// the multiples of `Z_H` into its quotient, so the verifier and the Solidity code are unchanged.
+///
+/// Derived from a 32-byte seed stored in `pk.bin` (ChaCha20, rows of layer 0, its bias, layer 1, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeightBlinds {
+    /// The seed the scalars are derived from.
+    pub seed: [u8; 32],
+    /// `ρ_i` per layer and row.
+    pub rows: Vec<Vec<Fr>>,
+    /// `ρ_b` per layer.
+    pub bias: Vec<Fr>,
+}
+
+impl WeightBlinds {
+    /// The blinding scalars of `model` from `seed`.
+    pub fn derive(seed: [u8; 32], model: &QuantizedModel) -> Self {
+        use ark_ff::UniformRand;
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+        let mut rows = vec![];
+        let mut bias = vec![];
+        for l in &model.layers {
+            rows.push((0..l.out_len()).map(|_| Fr::rand(&mut rng)).collect());
+            bias.push(Fr::rand(&mut rng));
+        }
+        Self { seed, rows, bias }
+    }
+
+    /// `ρ·Z_H(X)` as a polynomial: `ρ·X^n − ρ`.
+    pub fn vanishing_multiple(rho: Fr, d: Domain) -> DensePolynomial<Fr> {
+        let mut c = vec![Fr::zero(); d.size() + 1];
+        c[0] = -rho;
+        c[d.size()] = rho;
+        DensePolynomial { coeffs: c }
+    }
+}
+
+/// Where setup takes the blinding seed of the weight commitments from.
+#[derive(Clone, Copy, Debug)]
+pub enum BlindSeed {
+    /// Fresh OS randomness (every real setup).
+    Random,
+    /// A fixed seed: reproducible keys for `--dev` setups (whose τ is public anyway), so committed
+    /// test verifiers and fixtures stay stable.
+    Fixed([u8; 32]),
 }
 
 /// Errors of setup and key decoding.
@@ -167,6 +227,29 @@ pub fn srs_len_for(model: &QuantizedModel) -> usize {
 impl ProvingKey {
     /// Commit the model's weights and the lookup table.
     pub fn setup(model: &QuantizedModel, srs: &Srs, input: Visibility) -> Result<Self, KeyError> {
+        let seed = match srs.source {
+            crate::srs::SrsSource::Dev { seed } => {
+                let mut s = [0u8; 32];
+                s[..8].copy_from_slice(&seed.to_le_bytes());
+                s[8..].copy_from_slice(&b"zkt-eth.dev-weight-blinds\0\0\0\0\0\0\0"[..24]);
+                BlindSeed::Fixed(s)
+            }
+            crate::srs::SrsSource::Ptau { .. } => BlindSeed::Random,
+        };
+        Self::setup_with(model, srs, input, seed)
+    }
+
+    /// [`ProvingKey::setup`] with an explicit source for the weight-commitment blinding.
+    pub fn setup_with(model: &QuantizedModel, srs: &Srs, input: Visibility, seed: BlindSeed) -> Result<Self, KeyError> {
+        let seed = match seed {
+            BlindSeed::Fixed(s) => s,
+            BlindSeed::Random => {
+                use rand::RngCore;
+                let mut s = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut s);
+                s
+            }
+        };
         model.validate().map_err(|e| KeyError::BadModel(e.to_string()))?;
         let needed = srs_len_for(model);
         if srs.g1.len() < needed {
@@ -184,25 +267,25 @@ impl ProvingKey {
         if g1.get(domain.size()) == Some(&g1[0]) {
             return Err(KeyError::SmallOrderTau { n: domain.size() });
         }
+        let blinds = WeightBlinds::derive(seed, model);
         let rows: usize = model.layers.iter().map(|l| l.weights.len()).sum();
-        let bar = crate::progress::task("commit weight rows", rows as u64);
+        let bar = crate::progress::task("commit weight rows (hiding)", rows as u64);
         let layers = model
             .layers
             .iter()
-            .map(|layer| {
+            .zip(blinds.rows.iter().zip(&blinds.bias))
+            .map(|(layer, (row_blinds, bias_blind))| {
                 let rows = layer
                     .weights
                     .par_iter()
-                    .map(|row| {
-                        let c = commit(
-                            &g1,
-                            &domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>()),
-                        );
+                    .zip(row_blinds)
+                    .map(|(row, rho)| {
+                        let c = commit(&g1, &weight_row_poly(row, *rho, domain));
                         bar.inc(1);
                         c
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                let bias = commit(&g1, &bias_poly(&layer.bias, domain))?;
+                let bias = commit(&g1, &hiding_bias_poly(&layer.bias, *bias_blind, domain))?;
                 Ok(LayerVk {
                     in_len: layer.in_len(),
                     out_len: layer.out_len(),
@@ -241,6 +324,7 @@ impl ProvingKey {
         spin.finish();
         Ok(Self {
             model: model.clone(),
+            blinds,
             g1,
             lagrange,
             vk,
@@ -263,6 +347,7 @@ pub fn check_model_against_vk(
     vk: &VerifyingKey,
     g1: &[G1Affine],
     lagrange: &[G1Affine],
+    blinds: &WeightBlinds,
 ) -> Result<(), KeyError> {
     use rand::Rng;
     model.validate().map_err(|e| KeyError::BadModel(e.to_string()))?;
@@ -305,19 +390,24 @@ pub fn check_model_against_vk(
         let width = l.in_len().max(l.out_len());
         let mut coeffs = vec![Fr::zero(); width];
         let mut lhs: Vec<(Fr, G1Affine)> = Vec::with_capacity(l.out_len() + 1);
-        for (row, point) in l.weights.iter().zip(&lv.rows) {
+        // The hiding terms: Σ r_i·ρ_i + s·ρ_b times [Z_H(τ)]₁ = [τ^n]₁ − [1]₁.
+        let mut z = Fr::zero();
+        for ((row, point), rho) in l.weights.iter().zip(&lv.rows).zip(&blinds.rows[k]) {
             let r = Fr::from(rng.gen::<u128>());
             for (c, w) in coeffs.iter_mut().zip(row) {
                 *c += r * fr_from_i64(*w);
             }
+            z += r * rho;
             lhs.push((r, *point));
         }
         let s = Fr::from(rng.gen::<u128>());
         for (c, b) in coeffs.iter_mut().zip(&l.bias) {
             *c += s * fr_from_i64(*b);
         }
+        z += s * blinds.bias[k];
         lhs.push((s, lv.bias));
-        let rhs: Vec<(Fr, G1Affine)> = coeffs.into_iter().zip(lagrange.iter().copied()).collect();
+        let mut rhs: Vec<(Fr, G1Affine)> = coeffs.into_iter().zip(lagrange.iter().copied()).collect();
+        rhs.extend([(z, g1[n]), (-z, g1[0])]);
         if crate::kzg::lincomb(&lhs) != crate::kzg::lincomb(&rhs) {
             return differs(format!("the weights or bias of layers[{k}] ({})", l.name));
         }
@@ -325,9 +415,20 @@ pub fn check_model_against_vk(
     Ok(())
 }
 
-/// The bias polynomial over the output domain.
+/// The bias polynomial over the output domain (unblinded: its values on `H`).
 pub fn bias_poly(bias: &[i64], domain: Domain) -> DensePolynomial<Fr> {
     domain.interpolate(&bias.iter().map(|b| fr_from_i64(*b)).collect::<Vec<_>>())
+}
+
+/// The committed bias polynomial `b̂ = b + ρ_b·Z_H` ([`WeightBlinds`]).
+pub fn hiding_bias_poly(bias: &[i64], rho: Fr, domain: Domain) -> DensePolynomial<Fr> {
+    &bias_poly(bias, domain) + &WeightBlinds::vanishing_multiple(rho, domain)
+}
+
+/// The committed weight-row polynomial `Ŵ_i = W_i + ρ_i·Z_H` ([`WeightBlinds`]).
+pub fn weight_row_poly(row: &[i64], rho: Fr, domain: Domain) -> DensePolynomial<Fr> {
+    &domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>())
+        + &WeightBlinds::vanishing_multiple(rho, domain)
 }
 
 fn fq_word(x: &Fq) -> Word {

@@ -9,7 +9,7 @@
 use crate::accumulate::fold_polynomials;
 use crate::blocks::{add, linear, lookup};
 use crate::field::{fr_from_i64, Word};
-use crate::keys::{bias_poly, table_columns, ProvingKey, Visibility};
+use crate::keys::{hiding_bias_poly, table_columns, ProvingKey, Visibility, WeightBlinds};
 use crate::kzg::{commit, commit_evaluations, KzgError};
 use crate::model::{Activation, ForwardError, Trace};
 use crate::poly::{divide_by_linear, Blinded, Domain};
@@ -222,7 +222,13 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     for (k, (idx, w)) in layout.layers.iter().zip(&lw).enumerate() {
         let p = &lp[k];
         let x_vals = if k == 0 { &x0 } else { &lw[k - 1].z };
-        terms.push(linear::prove_term(&w.weights, d, (x_vals, &p.x), (&w.y, &p.y), alpha)?);
+        terms.push(linear::prove_term(
+            (&w.weights, &pk.blinds.rows[k]),
+            d,
+            (x_vals, &p.x),
+            (&w.y, &p.y),
+            alpha,
+        )?);
         let kind = Fr::from(lookup::kind(vk.layers[k].activation));
         let acc = add::accumulator_values(&w.y, &w.bias);
         let a: Vec<Fr> =
@@ -236,7 +242,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
             .map(|(a, q)| Fr::one() + kappa * (*a + half - two_s * q))
             .collect();
         let a_poly = &(&(&p.q * theta) + &(&p.z * th2)) + &constant(kind);
-        let acc_poly = &p.y + &bias_poly(&model.layers[k].bias, d);
+        let acc_poly = &p.y + &hiding_bias_poly(&model.layers[k].bias, pk.blinds.bias[k], d);
         let b_poly = &(&(&acc_poly - &(&p.q * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
         let col = lookup::prove_layer(d, &a, &b, &ab_poly, beta, rng);
@@ -322,10 +328,16 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         rho: Fr::zero(),
     };
     let claims = build_claims(vk, &layout, &public, &evals, &ch)?;
-    let bias_polys: Vec<DensePolynomial<Fr>> = model.layers.iter().map(|l| bias_poly(&l.bias, d)).collect();
+    let bias_polys: Vec<DensePolynomial<Fr>> = model
+        .layers
+        .iter()
+        .zip(&pk.blinds.bias)
+        .map(|(l, rho)| hiding_bias_poly(&l.bias, *rho, d))
+        .collect();
     let poly_of = |terms: &[(Fr, Base)]| -> DensePolynomial<Fr> {
         let mut out = DensePolynomial::zero();
         let mut rows: Option<Vec<Fr>> = None;
+        let mut row_blind = Fr::zero();
         for (sc, b) in terms {
             match *b {
                 Base::Commit(i) => out = &out + &(&polys[i] * *sc),
@@ -336,11 +348,13 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
                     for (a, w) in acc.iter_mut().zip(&lw[layer].weights[row]) {
                         *a += *sc * w;
                     }
+                    row_blind += *sc * pk.blinds.rows[layer][row];
                 }
             }
         }
         if let Some(v) = rows {
             out = &out + &d.interpolate(&v);
+            out = &out + &WeightBlinds::vanishing_multiple(row_blind, d);
         }
         out
     };

@@ -6,7 +6,7 @@ mod common;
 use ark_bn254::{Fr, G1Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{Field, One};
-use zkt_eth::keys::{domain_of, srs_len_for, KeyError, ProvingKey, VerifyingKey, Visibility};
+use zkt_eth::keys::{domain_of, srs_len_for, BlindSeed, KeyError, ProvingKey, VerifyingKey, Visibility};
 use zkt_eth::srs::{Srs, SrsSource};
 
 #[test]
@@ -73,4 +73,64 @@ fn small_order_tau_is_rejected_at_setup() {
         Err(KeyError::SmallOrderTau { n: m }) => assert_eq!(m, n),
         other => panic!("expected SmallOrderTau, got {:?}", other.map(|_| ())),
     }
+}
+
+/// The weight-confirmation attack: anyone can compute the Lagrange basis `[L_j(τ)]₁` from the public
+/// SRS, hence the plain commitment `Σ_j W_ij·[L_j(τ)]₁` of a guessed row. With hiding vk
+/// commitments (`W_i + ρ_i·Z_H`), the true rows and biases match no vk point.
+#[test]
+fn true_weights_cannot_be_confirmed_against_the_vk() {
+    use zkt_eth::kzg::{commit, lagrange_basis, lincomb};
+    let model = common::model();
+    let srs = Srs::dev(1, srs_len_for(&model));
+    let d = domain_of(&model);
+    let basis = lagrange_basis(&srs.g1, d).unwrap();
+    let plain = |vals: &[i64]| {
+        lincomb(
+            &vals
+                .iter()
+                .zip(&basis)
+                .map(|(v, p)| (zkt_eth::field::fr_from_i64(*v), *p))
+                .collect::<Vec<_>>(),
+        )
+        .into_affine()
+    };
+    // The attacker's computation is right: it equals a plain KZG commitment of the row.
+    let row0 = &model.layers[0].weights[0];
+    let direct = commit(
+        &srs.g1,
+        &d.interpolate(&row0.iter().map(|w| zkt_eth::field::fr_from_i64(*w)).collect::<Vec<_>>()),
+    )
+    .unwrap();
+    assert_eq!(plain(row0), direct);
+
+    for seed in [BlindSeed::Random, BlindSeed::Fixed([7; 32])] {
+        let pk = ProvingKey::setup_with(&model, &srs, Visibility::Public, seed).unwrap();
+        let vk_points: Vec<G1Affine> = pk
+            .vk
+            .layers
+            .iter()
+            .flat_map(|l| l.rows.iter().copied().chain([l.bias]))
+            .collect();
+        for layer in &model.layers {
+            for row in &layer.weights {
+                assert!(
+                    !vk_points.contains(&plain(row)),
+                    "a weight row is confirmable from the vk"
+                );
+            }
+            assert!(
+                !vk_points.contains(&plain(&layer.bias)),
+                "a bias is confirmable from the vk"
+            );
+        }
+        // Still a working key: prove and verify one inference.
+        let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(3);
+        let out = zkt_eth::prover::prove(&pk, &[16, -8, 4], &mut rng).unwrap();
+        zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
+    }
+    // Two random-seeded setups of the same model give unrelated weight commitments.
+    let a = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
+    let b = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
+    assert_ne!(a.vk.layers[0].rows[0], b.vk.layers[0].rows[0]);
 }

@@ -44,9 +44,12 @@ pub fn sum_term(vk: &VerifyingKey, layer: usize, x: Fr, y: Fr, ch: &Challenges) 
 }
 
 /// Prover: the zero-sum term from the weights, `x` and `y` on `H` (values padded to the domain,
-/// with their committed polynomials).
+/// with their committed polynomials). `row_blinds` are the `ρ_i` of the hiding vk rows
+/// `Ŵ_i = W_i + ρ_i·Z_H` ([`crate::keys::WeightBlinds`]): the term's polynomial uses
+/// `f̂ = Σ r_i·Ŵ_i`, equal to `f` on `H`, so its values (and the running sum) are unchanged and the
+/// extra `Z_H·(Σ r_i ρ_i)·x` lands in the quotient.
 pub fn prove_term(
-    weights: &[Vec<Fr>],
+    (weights, row_blinds): (&[Vec<Fr>], &[Fr]),
     d: Domain,
     (x, x_poly): (&[Fr], &DensePolynomial<Fr>),
     (y, y_poly): (&[Fr], &DensePolynomial<Fr>),
@@ -67,7 +70,9 @@ pub fn prove_term(
         .zip(r.iter().zip(y))
         .map(|((f, x), (r, y))| *f * x - *r * y)
         .collect();
-    let poly = &(&d.interpolate(&f) * x_poly) - &(&d.interpolate(&r) * y_poly);
+    let rho: Fr = r.iter().zip(row_blinds).map(|(ri, b)| *ri * b).sum();
+    let f_hat = &d.interpolate(&f) + &crate::keys::WeightBlinds::vanishing_multiple(rho, d);
+    let poly = &(&f_hat * x_poly) - &(&d.interpolate(&r) * y_poly);
     Ok(ProverTerm { values, poly })
 }
 
@@ -122,7 +127,9 @@ mod tests {
         }
         let xp = d.interpolate_blinded(&x, &mut rng);
         let yp = d.interpolate_blinded(&y, &mut rng);
-        let terms = [prove_term(&w, d, (&x, &xp), (&y, &yp), random_fr(&mut rng)).unwrap()];
+        // Hiding rows (W_i + ρ_i·Z_H) leave the identity vanishing on H.
+        let blinds: Vec<Fr> = (0..3).map(|_| random_fr(&mut rng)).collect();
+        let terms = [prove_term((&w, &blinds), d, (&x, &xp), (&y, &yp), random_fr(&mut rng)).unwrap()];
         let delta = random_fr(&mut rng);
         let s = d.interpolate_blinded(&running_values(d, &terms, delta), &mut rng);
         d.divide_by_vanishing(&numerator(d, &s, &terms, delta)).is_some()
