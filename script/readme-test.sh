@@ -26,14 +26,20 @@ ln -s "$CARGO_TARGET_DIR/debug/zkt-eth" "$bin/zkt-eth"
 work="$(mktemp -d)"
 trap 'rm -rf "$bin" "$work"' EXIT
 cp -r "$ROOT/models" "$work/models"
-# The user's machine: the binary on PATH, the pinned toolchain in the project's node_modules (what
-# `zkt-eth toolchain install` or `npm ci` provides), nothing pointing back into the checkout.
-ln -s "$ROOT/node_modules" "$work/node_modules"
-unset ZKT_ETH_ROOT
-export PATH="$bin:$PATH"
+# The user's machine: the binary on PATH (what `cargo install --path .` gives), a fresh HOME whose
+# toolchain comes from the README's Install step (`zkt-eth toolchain install`: the pinned npm
+# packages, from npm's cache when warm), and nothing pointing back into the checkout.
+unset ZKT_ETH_ROOT ZKT_ETH_HOME ZKT_ETH_FORGE ZKT_ETH_ANVIL ZKT_ETH_CAST ZKT_ETH_SOLC
+export npm_config_cache="${npm_config_cache:-$HOME/.npm}"
+export HOME="$work/home"
+mkdir -p "$HOME"
+export PATH="$bin:$(echo "$PATH" | tr ':' '\n' | grep -v "^$ROOT" | paste -sd:)"
+cd "$work"
+echo "• zkt-eth toolchain install (README, Install)" >&2
+zkt-eth toolchain install
 
 echo "• README walkthrough in $work" >&2
-cd "$work"
-printf '%s\n' "$block" >walkthrough.sh
+# A failing line must not leave the walkthrough's background node running.
+{ echo "trap 'kill \$(jobs -p) 2>/dev/null || true' EXIT"; printf '%s\n' "$block"; } >walkthrough.sh
 bash -euo pipefail -x walkthrough.sh
 echo "• README walkthrough passed" >&2
