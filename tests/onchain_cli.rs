@@ -17,13 +17,17 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `zkt-eth` in `cwd`, with this checkout's pinned toolchain (`npm ci`) named through
+/// `ZKT_ETH_ROOT`: the temporary directories the tests run in have no `node_modules` of their own.
+fn zkt(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_zkt-eth"));
+    c.current_dir(cwd).env("ZKT_ETH_ROOT", root());
+    c
+}
+
 /// Runs `zkt-eth args…` in `cwd`.
 fn run_in(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkt-eth"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
+    zkt(cwd).args(args).output().unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -372,9 +376,8 @@ fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
 #[tokio::test(flavor = "multi_thread")]
 async fn zkt_eth_node_keeps_a_node_for_deploy_and_verify() {
     let cwd = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkt-eth"))
+    let mut child = zkt(cwd.path())
         .args(["node", "--port", "0", "--json"])
-        .current_dir(cwd.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
