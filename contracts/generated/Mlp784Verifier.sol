@@ -551,7 +551,11 @@ contract Mlp784Verifier is IZkTorchVerifier {
         uint256[1] memory out;
         bool ok;
         assembly ("memory-safe") {
+            // A chain without the precompile answers a call to its address with success and no
+            // data: the return size is checked too, never assumed.
+            // (Yul evaluates arguments right to left: the size is read in its own statement.)
             ok := staticcall(gas(), 0x08, input, 0x180, out, 0x20)
+            ok := and(ok, eq(returndatasize(), 0x20))
         }
         if (!ok) revert PrecompileFailed();
         if (out[0] != 1) revert PairingFailed();
@@ -569,10 +573,12 @@ contract Mlp784Verifier is IZkTorchVerifier {
             if iszero(eq(s, 1)) {
                 mstore(add(m, 0x40), s)
                 ok := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+                ok := and(ok, eq(returndatasize(), 0x40))
             }
             mstore(add(m, 0x40), mload(acc))
             mstore(add(m, 0x60), mload(add(acc, 0x20)))
-            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, acc, 0x40))
+            let added := staticcall(gas(), 0x06, m, 0x80, acc, 0x40)
+            ok := and(ok, and(added, eq(returndatasize(), 0x40)))
         }
         if (!ok) revert PrecompileFailed();
     }
@@ -590,9 +596,11 @@ contract Mlp784Verifier is IZkTorchVerifier {
             mstore(add(m, 0x80), sub(R, 2))
             mstore(add(m, 0xa0), R)
             ok := staticcall(gas(), 0x05, m, 0xc0, m, 0x20)
+            ok := and(ok, eq(returndatasize(), 0x20))
             out := mload(m)
         }
-        if (!ok) revert PrecompileFailed();
+        // Checked, not trusted: a missing or wrong modexp must not yield a silent garbage inverse.
+        if (!ok || mulmod(a, out, R) != 1) revert PrecompileFailed();
     }
 
     /// x^(2^k) mod r.
