@@ -231,7 +231,7 @@ impl ProvingKey {
             crate::srs::SrsSource::Dev { seed } => {
                 let mut s = [0u8; 32];
                 s[..8].copy_from_slice(&seed.to_le_bytes());
-                s[8..].copy_from_slice(&b"zkt-eth.dev-weight-blinds\0\0\0\0\0\0\0"[..24]);
+                s[8..].copy_from_slice(b"zkt-eth.dev-weight-blind");
                 BlindSeed::Fixed(s)
             }
             crate::srs::SrsSource::Ptau { .. } => BlindSeed::Random,

@@ -71,10 +71,16 @@ fn check(name: &'static str, ok: bool, detail: impl Into<String>) -> Check {
 /// belongs to (from a `.ptau`, a dev seed, or a proving key); without it the table cannot be
 /// recomputed and that check is reported as not run.
 pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Affine)>) -> VkReport {
+    let canonical = vk.to_bytes() == bytes;
     let mut checks = vec![check(
         "encoding",
-        vk.to_bytes() == bytes,
-        "the file re-encodes to the same bytes",
+        canonical,
+        if canonical {
+            "the file re-encodes to the same bytes"
+        } else {
+            "the file does not re-encode to the same bytes: non-canonical, or its insecure flag is \
+             cleared although [τ]₂ is no pinned ceremony"
+        },
     )];
 
     let mut layout = vec![];

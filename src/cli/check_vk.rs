@@ -105,11 +105,8 @@ pub fn local_report(
     let bytes = std::fs::read(vk_path).with_context(|| format!("cannot read {}", vk_path.display()))?;
     let vk = artifacts::load_vk(vk_path)?;
     if let Some(s) = srs {
-        return Ok((
-            vk.clone(),
-            check_vk(&vk, &bytes, Some((&s.g1, &s.g2[1]))),
-            "the given SRS".into(),
-        ));
+        let report = check_vk(&vk, &bytes, Some((&s.g1, &s.g2[1])));
+        return Ok((vk, report, "the given SRS".into()));
     }
     // The author's own check: the powers in pk.bin beside the vk.
     let dir = BuildDir(vk_path.parent().map(|p| p.to_path_buf()).unwrap_or_default());
@@ -206,7 +203,7 @@ pub fn gate(vk_path: &std::path::Path) -> anyhow::Result<VkReport> {
     }
     if report.checks.iter().any(|c| c.ok.is_none()) {
         eprintln!(
-            "note: check-vk could not recompute the lookup table (no pk.bin beside {}); run `zkt-eth check-vk {} --srs FILE.ptau`",
+            "note: check-vk could not recompute the lookup table (no pk.bin of this vk beside {}); run `zkt-eth check-vk {} --srs FILE.ptau`",
             vk_path.display(),
             vk_path.display()
         );
