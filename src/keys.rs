@@ -10,17 +10,17 @@ use crate::field::{fr_from_i64, g1_from_words, g1_to_words, Word};
 use crate::kzg::{commit, G2Points, KzgError};
 use crate::model::{Activation, QuantizedModel};
 use crate::poly::Domain;
+use crate::protocol::tensor_domain;
 use crate::srs::Srs;
 use crate::transcript::{keccak256, word_u64};
 use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
-use ark_ec::AffineRepr;
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_poly::univariate::DensePolynomial;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Format version written as the first vk word.
-pub const VK_VERSION: u64 = 1;
+pub const VK_VERSION: u64 = 2;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -40,9 +40,10 @@ pub struct LayerVk {
     pub out_len: usize,
     /// Activation after rescaling.
     pub activation: Activation,
-    /// `[W_i(τ)]₁` for each output row `i` (row `i` interpolated over the input domain).
-    pub rows: Vec<G1Affine>,
-    /// `[b(τ)]₁` (bias interpolated over the output domain).
+    /// `[Ŵ(τ)]₁`: the whole weight matrix on the matrix domain `H_K` (`K = M·N`), hiding
+    /// ([`WeightBlinds`], `docs/protocols/rowsum.md`).
+    pub weights: G1Affine,
+    /// `[B̂(τ)]₁`: the bias at the row starts of `H_K`, hiding.
     pub bias: G1Affine,
 }
 
@@ -83,27 +84,28 @@ pub struct ProvingKey {
     pub vk: VerifyingKey,
 }
 
-/// The secret blinding scalars that make the vk's weight-row and bias commitments **hiding**:
-/// the vk commits `Ŵ_i = W_i + ρ_i·Z_H` and `b̂ = b + ρ_b·Z_H` instead of `W_i` and `b`.
+/// The secret blinding scalars that make the vk's weight and bias commitments **hiding**: the vk
+/// commits `Ŵ = W + ρ_W·Z_K` and `B̂ = B + ρ_B·Z_K` instead of `W` and `B` (both on the layer's
+/// matrix domain `H_K`).
 ///
-/// A plain commitment `Σ_j W_ij·[L_j(τ)]₁` can be recomputed by anyone from the public SRS (the
-/// Lagrange basis is an inverse FFT of the powers), so a guessed row could be confirmed, and small
-/// weights recovered, from `vk.bin` alone. With `ρ` uniform and `Z_H(τ) ≠ 0` (setup refuses a `τ` in
-/// `H`), `[Ŵ_i]₁ = [W_i]₁ + ρ_i·[Z_H(τ)]₁` is a uniformly random point, whatever `W_i`.
+/// A plain commitment `Σ_k W_k·[L_k(τ)]₁` can be recomputed by anyone from the public SRS (the
+/// Lagrange basis is an inverse FFT of the powers), so guessed weights could be confirmed, and
+/// small weights recovered, from `vk.bin` alone. With `ρ` uniform and `Z_K(τ) ≠ 0` (setup refuses
+/// a `τ` in any domain), `[Ŵ]₁ = [W]₁ + ρ_W·[Z_K(τ)]₁` is a uniformly random point, whatever `W`.
 ///
-/// Nothing changes on `H` (`Z_H` vanishes there), so every identity and running sum reads the same
-/// weights; `Ŵ` and `b̂` are never evaluated on their own (they only enter linearised quotient
-/// claims), so one blinding scalar each suffices: they are revealed at `τ` only. The prover adds
-/// the multiples of `Z_H` into its quotient, so the verifier and the Solidity code are unchanged.
+/// Nothing changes on `H_K` (`Z_K` vanishes there), so the RowSum identities read the same
+/// weights; `Ŵ` and `B̂` are never evaluated on their own (they only enter the linearised quotient
+/// claim), so one blinding scalar each suffices: they are revealed at `τ` only. The prover adds
+/// the multiples of `Z_K` into its quotient, so the verifiers never see `ρ`.
 ///
-/// Derived from a 32-byte seed stored in `pk.bin` (ChaCha20, rows of layer 0, its bias, layer 1, …).
+/// Derived from a 32-byte seed stored in `pk.bin` (ChaCha20: layer 0's `ρ_W`, its `ρ_B`, layer 1, …).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WeightBlinds {
     /// The seed the scalars are derived from.
     pub seed: [u8; 32],
-    /// `ρ_i` per layer and row.
-    pub rows: Vec<Vec<Fr>>,
-    /// `ρ_b` per layer.
+    /// `ρ_W` per layer.
+    pub weights: Vec<Fr>,
+    /// `ρ_B` per layer.
     pub bias: Vec<Fr>,
 }
 
@@ -113,16 +115,16 @@ impl WeightBlinds {
         use ark_ff::UniformRand;
         use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
-        let mut rows = vec![];
+        let mut weights = vec![];
         let mut bias = vec![];
-        for l in &model.layers {
-            rows.push((0..l.out_len()).map(|_| Fr::rand(&mut rng)).collect());
+        for _ in &model.layers {
+            weights.push(Fr::rand(&mut rng));
             bias.push(Fr::rand(&mut rng));
         }
-        Self { seed, rows, bias }
+        Self { seed, weights, bias }
     }
 
-    /// `ρ·Z_H(X)` as a polynomial: `ρ·X^n − ρ`.
+    /// `ρ·Z_D(X)` as a polynomial: `ρ·X^n − ρ` for `n = |D|`.
     pub fn vanishing_multiple(rho: Fr, d: Domain) -> DensePolynomial<Fr> {
         let mut c = vec![Fr::zero(); d.size() + 1];
         c[0] = -rho;
@@ -183,7 +185,7 @@ pub enum KeyError {
 /// `docs/protocols/README.md`). Its size is the larger of the widest tensor and the table's
 /// `2^(B+1)` rows.
 pub fn model_domain(widest: usize, lookup_bits: u32) -> Domain {
-    Domain::for_len(widest.max(1usize << (lookup_bits + 1)))
+    Domain::for_len(widest.max(8).max(1usize << (lookup_bits + 1)))
 }
 
 /// The domain of `model`.
@@ -218,10 +220,45 @@ pub fn table_columns(lookup_bits: u32, d: Domain) -> [Vec<Fr>; 3] {
     cols
 }
 
-/// The G1 powers a model needs: blinded witnesses have degree `n+2`; the largest identity,
-/// `h·(β+a)·(β+b) − 1`, has degree `3n+6`, so the quotient has degree `2n+6`.
+/// The G1 powers a model needs: one more than the largest degree of any committed polynomial
+/// ([`crate::protocol::Layout::max_degree`]: `K + 2M` for a RowSum quotient, below `3n` for the
+/// lookup domain's identities).
 pub fn srs_len_for(model: &QuantizedModel) -> usize {
-    2 * domain_of(model).size() + 16
+    let n = domain_of(model).size();
+    model
+        .layers
+        .iter()
+        .map(|l| {
+            let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
+            nd.size() * md.size() + 2 * md.size() + 8
+        })
+        .chain([3 * n + 8])
+        .max()
+        .unwrap_or(3 * n + 8)
+        + 1
+}
+
+/// The largest domain of a model (the lookup domain or a matrix domain): `τ` must lie outside it.
+pub fn max_domain_of(model: &QuantizedModel) -> Domain {
+    let n = domain_of(model);
+    model.layers.iter().fold(n, |d, l| {
+        let k = tensor_domain(l.in_len()).log_size + tensor_domain(l.out_len()).log_size;
+        Domain::new(d.log_size.max(k))
+    })
+}
+
+/// The hiding weight polynomial `Ŵ = W + ρ_W·Z_K` of a layer on its matrix domain.
+pub fn weight_poly(weights: &[Vec<i64>], rho: Fr, in_len: usize, out_len: usize) -> DensePolynomial<Fr> {
+    let (nd, md) = (tensor_domain(in_len), tensor_domain(out_len));
+    let kd = Domain::new(nd.log_size + md.log_size);
+    &kd.interpolate(&crate::blocks::rowsum::matrix_values(weights, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
+}
+
+/// The hiding bias polynomial `B̂ = B + ρ_B·Z_K` (bias at the row starts of `H_K`).
+pub fn bias_poly(bias: &[i64], rho: Fr, in_len: usize, out_len: usize) -> DensePolynomial<Fr> {
+    let (nd, md) = (tensor_domain(in_len), tensor_domain(out_len));
+    let kd = Domain::new(nd.log_size + md.log_size);
+    &kd.interpolate(&crate::blocks::rowsum::bias_values(bias, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
 }
 
 impl ProvingKey {
@@ -262,35 +299,28 @@ impl ProvingKey {
         }
         let g1 = srs.g1[..needed].to_vec();
         let domain = domain_of(model);
-        // τ in H (τ^n = 1) makes Z_H(τ) = 0: every blinding term Z_H·b commits to nothing. H is the
-        // largest domain; its subgroups H_{2^k} ⊂ H are covered, since τ^{2^k} = 1 ⇒ τ^n = 1.
-        if g1.get(domain.size()) == Some(&g1[0]) {
-            return Err(KeyError::SmallOrderTau { n: domain.size() });
+        // τ in a domain (τ^K = 1) makes Z_K(τ) = 0: every blinding term Z_K·b commits to nothing.
+        // Every domain is a subgroup of the largest one, so τ^{2^k} = 1 ⇒ τ^{max} = 1.
+        let max = max_domain_of(model);
+        if g1.get(max.size()) == Some(&g1[0]) {
+            return Err(KeyError::SmallOrderTau { n: max.size() });
         }
         let blinds = WeightBlinds::derive(seed, model);
-        let rows: usize = model.layers.iter().map(|l| l.weights.len()).sum();
-        let bar = crate::progress::task("commit weight rows (hiding)", rows as u64);
+        let bar = crate::progress::task("commit weight matrices (hiding)", model.layers.len() as u64);
         let layers = model
             .layers
             .iter()
-            .zip(blinds.rows.iter().zip(&blinds.bias))
-            .map(|(layer, (row_blinds, bias_blind))| {
-                let rows = layer
-                    .weights
-                    .par_iter()
-                    .zip(row_blinds)
-                    .map(|(row, rho)| {
-                        let c = commit(&g1, &weight_row_poly(row, *rho, domain));
-                        bar.inc(1);
-                        c
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let bias = commit(&g1, &hiding_bias_poly(&layer.bias, *bias_blind, domain))?;
+            .zip(blinds.weights.iter().zip(&blinds.bias))
+            .map(|(layer, (rho_w, rho_b))| {
+                let (i, o) = (layer.in_len(), layer.out_len());
+                let weights = commit(&g1, &weight_poly(&layer.weights, *rho_w, i, o))?;
+                let bias = commit(&g1, &bias_poly(&layer.bias, *rho_b, i, o))?;
+                bar.inc(1);
                 Ok(LayerVk {
-                    in_len: layer.in_len(),
-                    out_len: layer.out_len(),
+                    in_len: i,
+                    out_len: o,
                     activation: layer.activation,
-                    rows,
+                    weights,
                     bias,
                 })
             })
@@ -385,50 +415,23 @@ pub fn check_model_against_vk(
             "the proving key's SRS does not start with [1]₁".into(),
         ));
     }
+    // One random combination of every layer's hiding weight and bias polynomials against the
+    // same combination of the vk points: one MSM of the largest matrix domain.
     let mut rng = rand::thread_rng();
+    let mut lhs: Vec<(Fr, G1Affine)> = vec![];
+    let mut combined = DensePolynomial::<Fr>::zero();
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
-        let width = l.in_len().max(l.out_len());
-        let mut coeffs = vec![Fr::zero(); width];
-        let mut lhs: Vec<(Fr, G1Affine)> = Vec::with_capacity(l.out_len() + 1);
-        // The hiding terms: Σ r_i·ρ_i + s·ρ_b times [Z_H(τ)]₁ = [τ^n]₁ − [1]₁.
-        let mut z = Fr::zero();
-        for ((row, point), rho) in l.weights.iter().zip(&lv.rows).zip(&blinds.rows[k]) {
-            let r = Fr::from(rng.gen::<u128>());
-            for (c, w) in coeffs.iter_mut().zip(row) {
-                *c += r * fr_from_i64(*w);
-            }
-            z += r * rho;
-            lhs.push((r, *point));
-        }
-        let s = Fr::from(rng.gen::<u128>());
-        for (c, b) in coeffs.iter_mut().zip(&l.bias) {
-            *c += s * fr_from_i64(*b);
-        }
-        z += s * blinds.bias[k];
-        lhs.push((s, lv.bias));
-        let mut rhs: Vec<(Fr, G1Affine)> = coeffs.into_iter().zip(lagrange.iter().copied()).collect();
-        rhs.extend([(z, g1[n]), (-z, g1[0])]);
-        if crate::kzg::lincomb(&lhs) != crate::kzg::lincomb(&rhs) {
-            return differs(format!("the weights or bias of layers[{k}] ({})", l.name));
-        }
+        let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
+        let (i, o) = (l.in_len(), l.out_len());
+        combined = &combined + &(&weight_poly(&l.weights, blinds.weights[k], i, o) * r);
+        combined = &combined + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t);
+        lhs.extend([(r, lv.weights), (t, lv.bias)]);
+    }
+    let rhs = commit(g1, &combined)?;
+    if crate::kzg::lincomb(&lhs).into_affine() != rhs {
+        return differs("the weights or biases".into());
     }
     Ok(())
-}
-
-/// The bias polynomial over the output domain (unblinded: its values on `H`).
-pub fn bias_poly(bias: &[i64], domain: Domain) -> DensePolynomial<Fr> {
-    domain.interpolate(&bias.iter().map(|b| fr_from_i64(*b)).collect::<Vec<_>>())
-}
-
-/// The committed bias polynomial `b̂ = b + ρ_b·Z_H` ([`WeightBlinds`]).
-pub fn hiding_bias_poly(bias: &[i64], rho: Fr, domain: Domain) -> DensePolynomial<Fr> {
-    &bias_poly(bias, domain) + &WeightBlinds::vanishing_multiple(rho, domain)
-}
-
-/// The committed weight-row polynomial `Ŵ_i = W_i + ρ_i·Z_H` ([`WeightBlinds`]).
-pub fn weight_row_poly(row: &[i64], rho: Fr, domain: Domain) -> DensePolynomial<Fr> {
-    &domain.interpolate(&row.iter().map(|w| fr_from_i64(*w)).collect::<Vec<_>>())
-        + &WeightBlinds::vanishing_multiple(rho, domain)
 }
 
 fn fq_word(x: &Fq) -> Word {
@@ -474,9 +477,7 @@ impl VerifyingKey {
                 word_u64(l.out_len as u64),
                 word_u64(matches!(l.activation, Activation::Relu).into()),
             ]);
-            for r in &l.rows {
-                w.extend(g1_to_words(r));
-            }
+            w.extend(g1_to_words(&l.weights));
             w.extend(g1_to_words(&l.bias));
         }
         for t in &self.table {
@@ -558,13 +559,20 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
-            let rows = (0..out_len).map(|_| r.point()).collect::<Result<Vec<_>, _>>()?;
+            let k_log = tensor_domain(in_len).log_size + tensor_domain(out_len).log_size;
+            if k_log > crate::model::MAX_MATRIX_LOG {
+                return Err(KeyError::Malformed(format!(
+                    "layer {k} is {out_len}×{in_len}: its matrix domain 2^{k_log} exceeds 2^{}",
+                    crate::model::MAX_MATRIX_LOG
+                )));
+            }
+            let weights = r.point()?;
             let bias = r.point()?;
             layers.push(LayerVk {
                 in_len,
                 out_len,
                 activation,
-                rows,
+                weights,
                 bias,
             });
         }

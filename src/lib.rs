@@ -19,6 +19,7 @@ pub mod proof;
 pub mod protocol;
 pub mod prover;
 pub mod resources;
+pub mod shplonk;
 pub mod solidity;
 pub mod srs;
 pub mod sumcheck;

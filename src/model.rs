@@ -20,6 +20,9 @@ pub const MAX_LOOKUP_BITS: u32 = 20;
 pub const MAX_SCALE_BITS: u32 = MAX_LOOKUP_BITS - 1;
 /// The most layers a model (and a vk) may have.
 pub const MAX_LAYERS: usize = 64;
+/// The largest RowSum matrix domain, `log2(M·N)` with `M`, `N` the padded output and input
+/// lengths (a vk refuses larger: 2^24 points is ~0.5 GiB per committed column).
+pub const MAX_MATRIX_LOG: u32 = 24;
 /// The widest layer input or output (a vk refuses wider layers).
 pub const MAX_WIDTH: usize = 1 << 20;
 /// Every accumulator `|W·x + b| + 2^s` must stay below this for any in-window input: one bit of
@@ -274,6 +277,15 @@ impl QuantizedModel {
                 1,
                 MAX_WIDTH as u64,
                 "",
+            )?;
+            let k_log = crate::protocol::tensor_domain(layer.in_len()).log_size
+                + crate::protocol::tensor_domain(layer.out_len()).log_size;
+            range(
+                &field("weights (padded rows × columns, log2)"),
+                k_log.into(),
+                0,
+                MAX_MATRIX_LOG.into(),
+                " (split the layer: its matrix domain would exceed 2^24 points)",
             )?;
             if k > 0 && layer.in_len() != self.layers[k - 1].out_len() {
                 return Err(ModelError::Shape {

@@ -1,19 +1,19 @@
 //! The proof and its byte encoding (`docs/proof-format.md`): 32-byte big-endian words in the order
-//! commitments (rounds 1–4), evaluations, opening proofs. The vk fixes every count, so the length is
+//! commitments (rounds 1–3), evaluations, the two Shplonk points. The vk fixes every count, so the length is
 //! exact and nothing is self-described. There are no other scalars: every sum claim has total zero.
 
 use crate::field::{fr_from_word, fr_to_word, g1_from_words, g1_to_words, EncodingError, Word};
-use crate::protocol::{Layout, POINTS};
+use crate::protocol::{Layout, OPENINGS};
 use ark_bn254::{Fr, G1Affine};
 
 /// A proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Proof {
-    /// All commitments (rounds 1–4), in `Layout` order.
+    /// All commitments (rounds 1–3), in `Layout` order.
     pub commits: Vec<G1Affine>,
     /// Evaluations.
     pub evals: Vec<Fr>,
-    /// One opening proof per evaluation point.
+    /// The decider's Shplonk opening `[W]`, `[W']` (all points at once).
     pub openings: Vec<G1Affine>,
 }
 
@@ -79,7 +79,7 @@ impl Proof {
             .map(|i| fr_from_word(&w[pos + i], pos + i))
             .collect::<Result<Vec<_>, _>>()?;
         pos += layout.n_evals;
-        let openings = points(POINTS, &mut pos)?;
+        let openings = points(OPENINGS, &mut pos)?;
         Ok(Self {
             commits,
             evals,

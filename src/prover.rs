@@ -1,26 +1,30 @@
-//! The prover: witness → four rounds of commitments → evaluations → accumulation → decider.
+//! The prover: witness → three rounds of commitments → evaluations → accumulation → decider.
 //!
-//! Round 1 commits every hidden tensor (blinded) and the lookup multiplicities; round 2 the lookup
-//! inverse columns; round 3 the running sum of all zero-sum terms ([`crate::sumcheck`]); round 4 the
-//! quotient of all identities. Everything lives on the model's one domain. The opening claims come
+//! Round 1 commits every hidden tensor on its own tight domain (blinded), each layer's RowSum
+//! column on its matrix domain, and the lookup multiplicities on the lookup domain; round 2 the
+//! lookup inverse columns, the table side and the running sum ([`crate::sumcheck`]); round 3 ONE
+//! quotient of all identities, each divided by its own vanishing polynomial. The opening claims come
 //! from [`build_claims`], the very function the verifier runs; the prover folds them per point in a
-//! parallel tree ([`crate::accumulate`]) and sends one KZG opening per point (`ζ`, `ζω`).
+//! parallel tree ([`crate::accumulate`]) and opens every point at once with Shplonk
+//! ([`crate::shplonk`]). Block instances (each layer's RowSum quotient, its lookups) are computed in
+//! parallel (rayon).
 
-use crate::accumulate::fold_polynomials;
-use crate::blocks::{add, linear, lookup};
+use crate::blocks::lookup;
+use crate::blocks::rowsum::{self, compose_power, RowSumPolys};
 use crate::field::{fr_from_i64, Word};
-use crate::keys::{hiding_bias_poly, table_columns, ProvingKey, Visibility, WeightBlinds};
+use crate::keys::{bias_poly, table_columns, weight_poly, ProvingKey, Visibility};
 use crate::kzg::{commit, commit_evaluations, KzgError};
 use crate::model::{Activation, ForwardError, Trace};
-use crate::poly::{divide_by_linear, Blinded, Domain};
+use crate::poly::{Blinded, Domain};
 use crate::proof::Proof;
-use crate::protocol::{build_claims, point_values, AlgebraError, Base, Challenges, Layout, Public, POINTS};
+use crate::protocol::{build_claims, check_zeta, tensor_domain, AlgebraError, Base, Challenges, Layout, Public};
+use crate::shplonk;
 use crate::sumcheck::{self, ProverTerm};
 use crate::transcript::{Tag, Transcript, Words};
 use crate::verifier::absorb_public;
 use ark_bn254::{Fr, G1Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{One, Zero};
+use ark_ff::{Field, One, Zero};
 use ark_poly::{univariate::DensePolynomial, Polynomial};
 use rand::RngCore;
 use rayon::prelude::*;
@@ -68,9 +72,9 @@ pub struct ProveOutput {
     pub timings: Timings,
 }
 
-fn pad(v: &[Fr], d: Domain) -> Vec<Fr> {
+fn pad(v: &[Fr], len: usize) -> Vec<Fr> {
     let mut v = v.to_vec();
-    v.resize(d.size(), Fr::zero());
+    v.resize(len, Fr::zero());
     v
 }
 
@@ -82,21 +86,8 @@ fn constant(c: Fr) -> DensePolynomial<Fr> {
     DensePolynomial { coeffs: vec![c] }
 }
 
-/// One layer's witness vectors, padded to their domains.
-struct LayerWitness {
-    y: Vec<Fr>,
-    q: Vec<Fr>,
-    z: Vec<Fr>,
-    bias: Vec<Fr>,
-    weights: Vec<Vec<Fr>>,
-}
-
-/// The polynomials of the tensors a layer's blocks read (committed and blinded, or public).
-struct LayerPolys {
-    x: DensePolynomial<Fr>,
-    y: DensePolynomial<Fr>,
-    q: DensePolynomial<Fr>,
-    z: DensePolynomial<Fr>,
+fn internal(what: &str) -> ProveError {
+    ProveError::Internal(format!("{what} (the witness does not satisfy the blocks)"))
 }
 
 /// Prove one inference on the quantized `input`.
@@ -105,30 +96,31 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let vk = &pk.vk;
     let model = &pk.model;
     let layout = Layout::new(vk);
-    let d = layout.domain;
+    let n = layout.domain;
     let trace = model.forward(input)?;
     let (s, b_bits) = (model.scale_bits, model.lookup_bits);
     let c = lookup::remainder_scale(s, b_bits);
-    let cols = table_columns(b_bits, d);
+    let cols = table_columns(b_bits, n);
+    let last = model.layers.len() - 1;
 
-    // Witness vectors and lookup multiplicities (padding positions look up (kind, 0, 0) and the
-    // remainder 2^(s−1), both table rows).
-    let mut m = vec![0u64; d.size()];
+    // Lookup multiplicities over every position of every tensor domain (padding positions look up
+    // (kind, 0, 0) and the remainder 2^(s−1), both table rows).
+    let mut m = vec![0u64; n.size()];
     let mut bump = |kind: u8, v: i64| -> Result<(), ProveError> {
         let i = lookup::table_index(b_bits, kind, v)
             .ok_or_else(|| ProveError::Internal(format!("lookup value {v} outside the table")))?;
         m[i] += 1;
         Ok(())
     };
-    let x0 = pad(&ints(&trace.input), d);
+    let n0 = tensor_domain(vk.input_len());
+    let x0 = pad(&ints(&trace.input), n0.size());
     if vk.input == Visibility::Private {
-        for j in 0..d.size() {
+        for j in 0..n0.size() {
             bump(0, trace.input.get(j).copied().unwrap_or(0))?;
         }
     }
-    let mut lw = vec![];
-    for (k, layer) in model.layers.iter().enumerate() {
-        for j in 0..d.size() {
+    for (k, (layer, idx)) in model.layers.iter().zip(&layout.layers).enumerate() {
+        for j in 0..idx.m_dom.size() {
             let (a, q) = (
                 trace.acc[k].get(j).copied().unwrap_or(0),
                 trace.rescaled[k].get(j).copied().unwrap_or(0),
@@ -136,14 +128,6 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
             bump(lookup::kind(layer.activation), q)?;
             bump(1, c * (a + (1i64 << (s - 1)) - (q << s)))?;
         }
-        let y: Vec<i64> = trace.acc[k].iter().zip(&layer.bias).map(|(a, b)| a - b).collect();
-        lw.push(LayerWitness {
-            y: pad(&ints(&y), d),
-            q: pad(&ints(&trace.rescaled[k]), d),
-            z: pad(&ints(&trace.out[k]), d),
-            bias: pad(&ints(&layer.bias), d),
-            weights: layer.weights.iter().map(|r| ints(r)).collect(),
-        });
     }
     let m: Vec<Fr> = m.into_iter().map(Fr::from).collect();
     let public = Public {
@@ -157,153 +141,189 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let t_witness = t0.elapsed();
     let t1 = Instant::now();
 
-    // Round 1: witness tensors and multiplicities (committed in the Lagrange basis: mostly padding).
+    // Round 1: tensors on their own domains, RowSum columns, multiplicities.
     let mut polys: Vec<DensePolynomial<Fr>> = vec![DensePolynomial::zero(); layout.n_commits];
-    let mut blinded: Vec<Option<Blinded>> = vec![None; layout.n_commits];
+    let mut on_n: Vec<Option<Blinded>> = vec![None; layout.n_commits];
     if let Some(r) = &layout.input {
-        put(&mut polys, &mut blinded, r.x, d.blinded(&x0, rng));
+        polys[r.x] = n0.blinded(&x0, rng).poly;
     }
-    for (idx, w) in layout.layers.iter().zip(&lw) {
-        put(&mut polys, &mut blinded, idx.y, d.blinded(&w.y, rng));
-        for (slot, vals) in [(idx.q, &w.q), (idx.z, &w.z)] {
-            if let Some(slot) = slot {
-                put(&mut polys, &mut blinded, slot, d.blinded(vals, rng));
-            }
+    let mut prev_x: Vec<i64> = trace.input.clone();
+    for (k, (idx, layer)) in layout.layers.iter().zip(&model.layers).enumerate() {
+        let md = idx.m_dom.size();
+        polys[idx.y] = idx.m_dom.blinded(&pad(&ints(&trace.acc[k]), md), rng).poly;
+        if let Some(q) = idx.q {
+            polys[q] = idx.m_dom.blinded(&pad(&ints(&trace.rescaled[k]), md), rng).poly;
         }
+        if let Some(z) = idx.z {
+            polys[z] = idx.m_dom.blinded(&pad(&ints(&trace.out[k]), md), rng).poly;
+        }
+        let r = rowsum::prefix_sums(&layer.weights, &layer.bias, &prev_x, idx.n_dom, idx.k_dom);
+        // Four coefficients: R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q].
+        polys[idx.r] = idx.k_dom.blinded_with(&r, 4, rng).poly;
+        prev_x.clone_from(&trace.out[k]);
     }
-    put(&mut polys, &mut blinded, layout.m, d.blinded(&m, rng));
+    put(&mut polys, &mut on_n, layout.m, n.blinded(&m, rng));
     let mut commits = vec![G1Affine::zero(); layout.n_commits];
-    commit_range(pk, &polys, &blinded, &mut commits, 0..layout.r1_end)?;
+    commit_range(pk, &polys, &on_n, &mut commits, 0..layout.r1_end)?;
     let mut tr = Transcript::new();
     tr.absorb(Tag::VkDigest, &[vk.digest()]);
     absorb_public(&mut tr, &public);
     tr.absorb(Tag::Witness, &point_words(&commits[..layout.r1_end]));
-    let (alpha, theta, beta) = (tr.squeeze(), tr.squeeze(), tr.squeeze());
+    let (theta, beta) = (tr.squeeze(), tr.squeeze());
 
-    // The tensors each layer's blocks read: committed (blinded) or public (interpolated).
-    let committed_or =
-        |slot: Option<usize>, vals: &[Fr]| slot.map_or_else(|| d.interpolate(vals), |i| polys[i].clone());
-    let mut lp: Vec<LayerPolys> = vec![];
-    for (k, (idx, w)) in layout.layers.iter().zip(&lw).enumerate() {
-        let q = committed_or(idx.q, &w.q);
-        let z = match (idx.z, vk.layers[k].activation) {
+    // The tensors each layer reads: committed (blinded) or public (interpolated, unblinded).
+    let public_out = |d: Domain| d.interpolate(&public.outputs);
+    let mut xs: Vec<DensePolynomial<Fr>> = vec![];
+    let mut qz: Vec<(DensePolynomial<Fr>, DensePolynomial<Fr>)> = vec![];
+    for (k, idx) in layout.layers.iter().enumerate() {
+        xs.push(match k {
+            0 => layout
+                .input
+                .as_ref()
+                .map_or_else(|| n0.interpolate(&x0), |r| polys[r.x].clone()),
+            _ => qz[k - 1].1.clone(),
+        });
+        let q = idx.q.map_or_else(|| public_out(idx.m_dom), |i| polys[i].clone());
+        let z = match (idx.z, model.layers[k].activation) {
             (Some(i), _) => polys[i].clone(),
             (None, Activation::Identity) => q.clone(),
-            (None, Activation::Relu) => d.interpolate(&w.z),
+            (None, Activation::Relu) => public_out(idx.m_dom),
         };
-        let x = match k {
-            0 => committed_or(layout.input.as_ref().map(|r| r.x), &x0),
-            _ => lp[k - 1].z.clone(),
-        };
-        lp.push(LayerPolys {
-            x,
-            y: polys[idx.y].clone(),
-            q,
-            z,
-        });
+        debug_assert!(k == last || idx.z.is_some() || model.layers[k].activation == Activation::Identity);
+        qz.push((q, z));
     }
 
-    // Round 2: lookup inverse columns; zero-sum terms and identity numerators in build_claims order.
-    let mut terms: Vec<ProverTerm> = vec![];
-    let mut numer: Vec<DensePolynomial<Fr>> = vec![];
-    let mut logup = ProverTerm {
-        values: vec![Fr::zero(); d.size()],
-        poly: DensePolynomial::zero(),
-    };
-    let mut add_share = |share: ProverTerm| {
-        for (a, b) in logup.values.iter_mut().zip(&share.values) {
-            *a += b;
-        }
-        logup.poly = &logup.poly + &share.poly;
-    };
+    // Round 2: lookup inverse columns (per layer, on H_M), the input range, the table side, and the
+    // running sum of the LogUp balance on H_n. Identity quotients are kept in build_claims order.
     let th2 = theta * theta;
     let kappa = (theta + th2) * fr_from_i64(c);
     let (half, two_s) = (fr_from_i64(1 << (s - 1)), fr_from_i64(1 << s));
-    for (k, (idx, w)) in layout.layers.iter().zip(&lw).enumerate() {
-        let p = &lp[k];
-        let x_vals = if k == 0 { &x0 } else { &lw[k - 1].z };
-        terms.push(linear::prove_term(
-            (&w.weights, &pk.blinds.rows[k]),
-            d,
-            (x_vals, &p.x),
-            (&w.y, &p.y),
-            alpha,
-        )?);
+    let nn = n.size();
+    let n_inv = Fr::from(nn as u64).inverse().unwrap_or_else(Fr::zero);
+    let mut term = ProverTerm {
+        values: vec![Fr::zero(); nn],
+        poly: DensePolynomial::zero(),
+    };
+    // Lift a share on H_d to H_n: value tiled n/d times, weighted d/n.
+    let mut add_lifted = |share: &ProverTerm, d: Domain| {
+        let w = Fr::from(d.size() as u64) * n_inv;
+        for (p, v) in term.values.iter_mut().enumerate() {
+            *v += w * share.values[p % d.size()];
+        }
+        term.poly = &term.poly + &(&compose_power(&share.poly, nn / d.size()) * w);
+    };
+    let mut lookup_q: Vec<DensePolynomial<Fr>> = vec![];
+    for (k, idx) in layout.layers.iter().enumerate() {
+        let (md, ms) = (idx.m_dom, idx.m_dom.size());
         let kind = Fr::from(lookup::kind(vk.layers[k].activation));
-        let acc = add::accumulator_values(&w.y, &w.bias);
-        let a: Vec<Fr> =
-            w.q.iter()
-                .zip(&w.z)
-                .map(|(q, z)| lookup::compress(theta, kind, *q, *z))
-                .collect();
-        let b: Vec<Fr> = acc
+        let (qv, zv) = (pad(&ints(&trace.rescaled[k]), ms), pad(&ints(&trace.out[k]), ms));
+        let yv = pad(&ints(&trace.acc[k]), ms);
+        let a: Vec<Fr> = qv
             .iter()
-            .zip(&w.q)
-            .map(|(a, q)| Fr::one() + kappa * (*a + half - two_s * q))
+            .zip(&zv)
+            .map(|(q, z)| lookup::compress(theta, kind, *q, *z))
             .collect();
-        let a_poly = &(&(&p.q * theta) + &(&p.z * th2)) + &constant(kind);
-        let acc_poly = &p.y + &hiding_bias_poly(&model.layers[k].bias, pk.blinds.bias[k], d);
-        let b_poly = &(&(&acc_poly - &(&p.q * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
+        let b: Vec<Fr> = yv
+            .iter()
+            .zip(&qv)
+            .map(|(y, q)| Fr::one() + kappa * (*y + half - two_s * q))
+            .collect();
+        let (q_poly, z_poly) = &qz[k];
+        let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &constant(kind);
+        let b_poly = &(&(&polys[idx.y] - &(q_poly * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
-        let col = lookup::prove_layer(d, &a, &b, &ab_poly, beta, rng);
-        numer.push(lookup::numerator(
-            &col.poly,
-            &a_poly,
-            Some(&b_poly),
-            &constant(Fr::one()),
-            beta,
-        ));
+        let col = lookup::prove_layer(md, &a, &b, &ab_poly, beta, rng);
+        let e = lookup::numerator(&col.poly, &a_poly, Some(&b_poly), &constant(Fr::one()), beta);
+        let qm = md
+            .divide_by_vanishing(&e)
+            .ok_or_else(|| internal("a lookup identity does not vanish"))?;
+        lookup_q.push(compose_power(&qm, nn / ms));
         polys[idx.h] = col.poly;
-        add_share(col.share);
+        add_lifted(&col.share, md);
     }
+    let mut range_q = None;
     if let Some(r) = &layout.input {
         let a: Vec<Fr> = x0.iter().map(|x| (theta + th2) * x).collect();
-        let col = lookup::prove_range(d, &a, beta, rng);
+        let col = lookup::prove_range(n0, &a, beta, rng);
         let a_poly = &polys[r.x] * (theta + th2);
-        numer.push(lookup::numerator(&col.poly, &a_poly, None, &constant(Fr::one()), beta));
-        put(&mut polys, &mut blinded, r.h, col.blinded);
-        add_share(col.share);
+        let e = lookup::numerator(&col.poly, &a_poly, None, &constant(Fr::one()), beta);
+        let q = n0
+            .divide_by_vanishing(&e)
+            .ok_or_else(|| internal("the input range identity does not vanish"))?;
+        range_q = Some(compose_power(&q, nn / n0.size()));
+        polys[r.h] = col.poly;
+        add_lifted(&col.share, n0);
     }
-    let table_polys: Vec<DensePolynomial<Fr>> = cols.iter().map(|c| d.interpolate(c)).collect();
-    let table_vals: Vec<Fr> = (0..d.size())
+    let table_polys: Vec<DensePolynomial<Fr>> = cols.iter().map(|c| n.interpolate(c)).collect();
+    let table_vals: Vec<Fr> = (0..nn)
         .map(|i| lookup::compress(theta, cols[0][i], cols[1][i], cols[2][i]))
         .collect();
-    let col = lookup::prove_table(d, &table_vals, &m, beta, rng);
+    let col = lookup::prove_table(n, &table_vals, &m, beta, rng);
     let t_poly = &(&table_polys[0] + &(&table_polys[1] * theta)) + &(&table_polys[2] * th2);
-    numer.push(lookup::numerator(&col.poly, &t_poly, None, &polys[layout.m], beta));
-    put(&mut polys, &mut blinded, layout.g, col.blinded);
-    add_share(col.share);
-    terms.push(logup);
-    commit_range(pk, &polys, &blinded, &mut commits, layout.r1_end..layout.r2_end)?;
+    let table_q = n
+        .divide_by_vanishing(&lookup::numerator(&col.poly, &t_poly, None, &polys[layout.m], beta))
+        .ok_or_else(|| internal("the table identity does not vanish"))?;
+    put(&mut polys, &mut on_n, layout.g, col.blinded);
+    for (v, g) in term.values.iter_mut().zip(&col.share.values) {
+        *v += g;
+    }
+    term.poly = &term.poly + &col.share.poly;
+    // Four coefficients: s is revealed at τ, ζ, ω_nζ, and at ω_nτ inside [Q].
+    put(
+        &mut polys,
+        &mut on_n,
+        layout.s,
+        n.blinded_with(&sumcheck::running_values(&term), 4, rng),
+    );
+    let sum_q = n
+        .divide_by_vanishing(&sumcheck::numerator(n, &polys[layout.s], &term))
+        .ok_or_else(|| internal("the LogUp balance is not zero"))?;
+    commit_range(pk, &polys, &on_n, &mut commits, layout.r1_end..layout.r2_end)?;
     tr.absorb(Tag::Inverses, &point_words(&commits[layout.r1_end..layout.r2_end]));
-    let delta = tr.squeeze();
-
-    // Round 3: the running sum of all zero-sum terms, batched with δ.
-    // Four blinding coefficients: s is revealed at τ (its commitment), ζ, ζω, and at ωτ inside [Q].
-    polys[layout.s] = d.blinded_with(&sumcheck::running_values(d, &terms, delta), 4, rng).poly;
-    numer.push(sumcheck::numerator(d, &polys[layout.s], &terms, delta));
-    commit_range(pk, &polys, &blinded, &mut commits, layout.s..layout.s + 1)?;
-    tr.absorb(Tag::RunningSum, &point_words(&commits[layout.s..=layout.s]));
     let gamma = tr.squeeze();
 
-    // Round 4: the quotient of all identities folded with powers of γ (build_claims order).
-    let mut combined = DensePolynomial::zero();
+    // Round 3: every RowSum quotient (block instances in parallel), then ONE quotient of all
+    // identities folded with powers of γ in build_claims order.
+    let rs_q = layout
+        .layers
+        .par_iter()
+        .zip(&model.layers)
+        .enumerate()
+        .map(|(k, (idx, layer))| {
+            rowsum::quotients(&RowSumPolys {
+                idx,
+                w_values: &rowsum::matrix_values(&layer.weights, idx.n_dom, idx.k_dom),
+                b_values: &rowsum::bias_values(&layer.bias, idx.n_dom, idx.k_dom),
+                blinds: (pk.blinds.weights[k], pk.blinds.bias[k]),
+                r: &polys[idx.r],
+                x: &xs[k],
+                y: &polys[idx.y],
+            })
+            .ok_or_else(|| internal("a RowSum domain is unsupported"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut parts: Vec<DensePolynomial<Fr>> = vec![];
+    for ([q1, q2], lk) in rs_q.into_iter().zip(lookup_q) {
+        parts.extend([q1, q2, lk]);
+    }
+    parts.extend(range_q);
+    parts.extend([table_q, sum_q]);
+    let mut quotient = DensePolynomial::zero();
     let mut g = Fr::one();
-    for e in numer {
-        combined = &combined + &(&e * g);
+    for part in parts {
+        quotient = &quotient + &(&part * g);
         g *= gamma;
     }
-    polys[layout.quotient] = d
-        .divide_by_vanishing(&combined)
-        .ok_or_else(|| ProveError::Internal("the block identities do not vanish on the domain".into()))?;
-    commit_range(pk, &polys, &blinded, &mut commits, layout.quotient..layout.quotient + 1)?;
+    polys[layout.quotient] = quotient;
+    commit_range(pk, &polys, &on_n, &mut commits, layout.quotient..layout.quotient + 1)?;
     tr.absorb(Tag::Quotient, &point_words(&commits[layout.quotient..=layout.quotient]));
     let zeta = tr.squeeze();
+    check_zeta(&layout, zeta)?;
     let t_blocks = t1.elapsed();
     let t2 = Instant::now();
 
     // Evaluations, in Layout order.
-    let pts = point_values(&layout, zeta);
+    let pts = layout.point_values(zeta);
     let evals: Vec<Fr> = layout
         .eval_sources
         .par_iter()
@@ -316,63 +336,46 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     tr.absorb(Tag::Evaluations, &w.0);
     let nu = tr.squeeze();
 
-    // Accumulation and decider: the verifier's claims, folded per point, one opening each.
-    let ch = Challenges {
-        alpha,
+    // Accumulation and decider: the verifier's claims, folded per point, one Shplonk opening.
+    let mut ch = Challenges {
         theta,
         beta,
-        delta,
         gamma,
         zeta,
         nu,
-        rho: Fr::zero(),
+        xi: Fr::zero(),
     };
     let claims = build_claims(vk, &layout, &public, &evals, &ch)?;
-    let bias_polys: Vec<DensePolynomial<Fr>> = model
-        .layers
-        .iter()
-        .zip(&pk.blinds.bias)
-        .map(|(l, rho)| hiding_bias_poly(&l.bias, *rho, d))
-        .collect();
     let poly_of = |terms: &[(Fr, Base)]| -> DensePolynomial<Fr> {
         let mut out = DensePolynomial::zero();
-        let mut rows: Option<Vec<Fr>> = None;
-        let mut row_blind = Fr::zero();
         for (sc, b) in terms {
-            match *b {
-                Base::Commit(i) => out = &out + &(&polys[i] * *sc),
-                Base::Bias(l) => out = &out + &(&bias_polys[l] * *sc),
-                Base::Table(c) => out = &out + &(&table_polys[c] * *sc),
-                Base::Row { layer, row } => {
-                    let acc = rows.get_or_insert_with(|| vec![Fr::zero(); d.size()]);
-                    for (a, w) in acc.iter_mut().zip(&lw[layer].weights[row]) {
-                        *a += *sc * w;
-                    }
-                    row_blind += *sc * pk.blinds.rows[layer][row];
+            let p = match *b {
+                Base::Commit(i) => &polys[i] * *sc,
+                Base::Table(c) => &table_polys[c] * *sc,
+                Base::Weights(l) => {
+                    let ml = &model.layers[l];
+                    &weight_poly(&ml.weights, pk.blinds.weights[l], ml.in_len(), ml.out_len()) * *sc
                 }
-            }
-        }
-        if let Some(v) = rows {
-            out = &out + &d.interpolate(&v);
-            out = &out + &WeightBlinds::vanishing_multiple(row_blind, d);
+                Base::Bias(l) => {
+                    let ml = &model.layers[l];
+                    &bias_poly(&ml.bias, pk.blinds.bias[l], ml.in_len(), ml.out_len()) * *sc
+                }
+            };
+            out = &out + &p;
         }
         out
     };
-    let folded = fold_polynomials(&claims, nu, POINTS, poly_of);
-    let openings = folded
-        .par_iter()
-        .zip(&pts)
-        .map(|((p, v), z)| {
-            debug_assert_eq!(p.evaluate(z), *v, "accumulated claim must hold for an honest prover");
-            commit(&pk.g1, &divide_by_linear(p, *z))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let (folded, w_poly) = shplonk::prove_w(&claims, &pts, nu, poly_of);
+    let w_commit = commit(&pk.g1, &w_poly)?;
+    tr.absorb(Tag::Openings, &point_words(&[w_commit]));
+    ch.xi = tr.squeeze();
+    let w_prime = commit(&pk.g1, &shplonk::prove_w_prime(&folded, &w_poly, &pts, ch.xi))?;
     let t_acc = t2.elapsed();
     Ok(ProveOutput {
         proof: Proof {
             commits,
             evals,
-            openings,
+            openings: vec![w_commit, w_prime],
         },
         public,
         trace,
@@ -389,8 +392,8 @@ fn put(polys: &mut [DensePolynomial<Fr>], blinded: &mut [Option<Blinded>], slot:
     blinded[slot] = Some(b);
 }
 
-/// Commit `polys[range]`: through the Lagrange basis when the values are known (cost: the entries
-/// that differ from the padding value), otherwise through the monomial SRS.
+/// Commit `polys[range]`: columns of the lookup domain through its Lagrange basis (cost: the
+/// entries that differ from the padding value), everything else through the monomial SRS.
 fn commit_range(
     pk: &ProvingKey,
     polys: &[DensePolynomial<Fr>],

@@ -3,11 +3,11 @@
 
 use crate::keys::{g2_to_words, VerifyingKey, Visibility};
 use crate::model::Activation;
-use crate::protocol::Layout;
+use crate::protocol::{tensor_domain, Layout};
 use crate::toolchain::{self, CompilerSettings};
-use ark_bn254::{G1Affine, G2Affine};
+use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{Field, PrimeField};
 use zkt_codegen::{LayerSpec, RangeSpec, VerifierSpec};
 
 fn dec<F: PrimeField>(x: F) -> String {
@@ -16,13 +16,6 @@ fn dec<F: PrimeField>(x: F) -> String {
 
 fn point_dec(p: &G1Affine) -> (String, String) {
     p.xy().map_or(("0".into(), "0".into()), |(x, y)| (dec(x), dec(y)))
-}
-
-fn point_hex(p: &G1Affine) -> String {
-    p.xy().map_or_else(
-        || "00".repeat(64),
-        |(x, y)| hex::encode([x.into_bigint().to_bytes_be(), y.into_bigint().to_bytes_be()].concat()),
-    )
 }
 
 fn g2_dec(p: &G2Affine) -> [String; 4] {
@@ -56,39 +49,53 @@ pub fn spec_with(
     settings: &CompilerSettings,
 ) -> VerifierSpec {
     let layout = Layout::new(vk);
-    let d = layout.domain;
+    let n = layout.domain;
     let w_evals = 2 * layout.n_commits;
     let w_openings = w_evals + layout.n_evals;
-    let ev = |e: usize| format!("_ev(proof, {e})");
-    let layers = vk
+    let none = "NONE".to_string();
+    let opt = |e: Option<usize>| e.map_or_else(|| none.clone(), |e| e.to_string());
+    let last = vk.layers.len() - 1;
+    let n_inv_field = Fr::from(n.size() as u64).inverse().unwrap_or_default();
+    let layers: Vec<LayerSpec> = vk
         .layers
         .iter()
         .zip(&layout.layers)
         .enumerate()
         .map(|(k, (l, idx))| {
-            let x_expr = match (k, &layout.input) {
-                (0, Some(r)) => ev(r.e_x),
-                (0, None) => "st.inZeta".into(),
-                _ => "st.zPrev".into(),
-            };
-            let (bias_x, bias_y) = point_dec(&l.bias);
+            let inv_base = 1 + 3 * k;
+            let consts = [
+                k.to_string(),
+                idx.e_r.to_string(),
+                opt(idx.e_x),
+                idx.e_y_end.to_string(),
+                idx.e_y.to_string(),
+                opt(idx.e_q),
+                opt(idx.e_z),
+                idx.e_h.to_string(),
+                idx.p_x.to_string(),
+                idx.p_lift.to_string(),
+                u8::from(l.activation == Activation::Relu).to_string(),
+                dec(Fr::from(idx.m_dom.size() as u64) * n_inv_field),
+                inv_base.to_string(),
+                idx.k_dom.log_size.to_string(),
+                u8::from(k == last && l.activation == Activation::Relu).to_string(),
+            ]
+            .join(", ");
+            let (w_x, w_y) = point_dec(&l.weights);
+            let (b_x, b_y) = point_dec(&l.bias);
             LayerSpec {
                 k,
                 name: format!("{}x{} {:?}", l.out_len, l.in_len, l.activation),
-                out_len: l.out_len,
-                kind: u8::from(l.activation == Activation::Relu),
-                rows_hex: l.rows.iter().map(point_hex).collect(),
-                bias_x,
-                bias_y,
-                x_expr,
-                q_expr: idx.e_q.map_or_else(|| "st.outZeta".into(), ev),
-                z_expr: match (idx.e_z, l.activation) {
-                    (Some(e), _) => ev(e),
-                    (None, Activation::Identity) => "q".into(),
-                    (None, Activation::Relu) => "st.outZeta".into(),
-                },
-                e_y: idx.e_y,
-                e_h: idx.e_h,
+                consts,
+                inv_base,
+                log_k: idx.k_dom.log_size,
+                p_x: idx.p_x,
+                n_size: idx.n_dom.size().to_string(),
+                omega_n: dec(idx.n_dom.omega()),
+                w_x,
+                w_y,
+                b_x,
+                b_y,
             }
         })
         .collect();
@@ -97,6 +104,22 @@ pub fn spec_with(
     } else {
         0
     };
+    let (first, last_idx) = (&layout.layers[0], &layout.layers[last]);
+    let in_inv = 1 + 3 * vk.layers.len();
+    let out_inv = in_inv + public_inputs;
+    let points = layout
+        .points
+        .iter()
+        .map(|p| {
+            let log = p.exp.trailing_zeros();
+            let f = p.factor();
+            if f == Fr::from(1u64) {
+                format!("zp[{log}]")
+            } else {
+                format!("mulmod(zp[{log}], {}, R)", dec(f))
+            }
+        })
+        .collect();
     let (s, b) = (vk.scale_bits, vk.lookup_bits);
     VerifierSpec {
         contract_name: contract_name.into(),
@@ -109,11 +132,18 @@ pub fn spec_with(
         lookup_bits: b,
         public_inputs,
         outputs: vk.output_len(),
-        log_n: d.log_size,
-        domain_size: d.size().to_string(),
-        omega: dec(d.omega()),
-        max_rows: vk.layers.iter().map(|l| l.out_len).max().unwrap_or(1),
-        max_public: public_inputs.max(vk.output_len()),
+        log_n: n.log_size,
+        max_log: layout.max_domain.log_size,
+        points,
+        n_inv: out_inv + vk.output_len(),
+        in_point: first.p_x,
+        in_log: first.n_dom.log_size,
+        in_omega: dec(first.n_dom.omega()),
+        in_inv,
+        out_point: last_idx.p_lift,
+        out_log: last_idx.m_dom.log_size,
+        out_omega: dec(last_idx.m_dom.omega()),
+        out_inv,
         proof_words: layout.proof_words(),
         n_commits: layout.n_commits,
         r1_end: layout.r1_end,
@@ -127,7 +157,11 @@ pub fn spec_with(
             .map(|(c, p)| format!("{c:04x}{p:02x}"))
             .collect(),
         layers,
-        range: layout.input.as_ref().map(|r| RangeSpec { e_x: r.e_x, e_h: r.e_h }),
+        range: layout.input.as_ref().map(|r| RangeSpec {
+            e_x: r.e_x,
+            e_h: r.e_h,
+            weight: dec(Fr::from(tensor_domain(vk.input_len()).size() as u64) * n_inv_field),
+        }),
         e_m: layout.e_m,
         table_points: vk.table.iter().map(point_dec).collect(),
         half: (1u64 << (s - 1)).to_string(),

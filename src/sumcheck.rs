@@ -1,38 +1,32 @@
 //! Zero-sum running-sum argument: every "Σ_H term = 0" claim of every block is proven by ONE
 //! running-sum polynomial on the model's domain `H` (size `n`).
 //!
-//! Blocks declare terms `term_k(X)` whose sums over `H` must vanish; after all of them are fixed by
-//! absorbed commitments the verifier draws `δ`, and the prover commits
+//! The one claim today is the LogUp balance (lookups lifted from their tensor domains, minus the
+//! table side); the prover commits
 //!
 //! ```text
-//! s(ω^(j+1)) = s(ω^j) + Σ_k δᵏ·term_k(ω^j),   s(1) = 0
-//! identity:  s(ωX) − s(X) − Σ_k δᵏ·term_k(X) = 0   on H
+//! s(ω^(j+1)) = s(ω^j) + term(ω^j),   s(1) = 0
+//! identity:  s(ωX) − s(X) − term(X) = 0   on H
 //! ```
 //!
-//! Summing the identity over `H` telescopes `s` away, so it holds only if `Σ_k δᵏ·Σ_H term_k = 0`,
-//! which for `δ` drawn after the terms means every claim holds (Schwartz–Zippel in `δ`).
+//! Summing the identity over `H` telescopes `s` away, so it holds only if `Σ_H term = 0`.
 //!
 //! Two properties matter. No degree bound on any polynomial is needed (a degree check against the
 //! top of the SRS would be unsound with truncated `.ptau` files). And every total is zero, so no
 //! sum is ever sent: a claimed total such as `Σ_j f_j·x_j = rᵀ·W·x` would be a public linear equation
-//! in the weights, and enough proofs would reveal them. Blocks therefore state their claims as
-//! differences that vanish (the linear block: `Σ f·x − Σ K·y = 0`; LogUp: `Σ 1/(β+a) − Σ m/(β+T) =
-//! 0`), which is why every tensor lives on one domain. `s` is blinded and opened at `ζ` and `ζω`.
+//! in the weights, and enough proofs would reveal them. LogUp states its claim as a
+//! difference that vanishes (`Σ 1/(β+a) − Σ m/(β+T) = 0`); tensors on smaller domains `H_M ⊂ H_n`
+//! enter through the power map `X ↦ X^{n/M}` (each value repeated `n/M` times, weighted `M/n`), so
+//! no per-domain total is ever revealed. `s` is blinded and opened at `ζ` and `ω_n·ζ`.
 
-use crate::field::powers;
 use crate::poly::Domain;
-use crate::protocol::Lin;
 use ark_bn254::Fr;
 use ark_ff::Zero;
 use ark_poly::univariate::DensePolynomial;
 
-/// Verifier: `s(ζω) − s(ζ) − Σ δᵏ·term_k(ζ)` (terms may be linear in fixed commitments).
-pub fn identity(s: Fr, s_next: Fr, terms: &[Lin], delta: Fr) -> Lin {
-    let mut out = Lin::scalar(s_next - s);
-    for (t, dp) in terms.iter().zip(powers(delta, terms.len())) {
-        out = out.sum(&t.clone().scale(-dp));
-    }
-    out
+/// Verifier: `s(ω_nζ) − s(ζ) − term(ζ)`.
+pub fn identity(s: Fr, s_next: Fr, term: Fr) -> Fr {
+    s_next - s - term
 }
 
 /// Prover: one zero-sum term with its values on `H` and its polynomial.
@@ -43,16 +37,11 @@ pub struct ProverTerm {
     pub poly: DensePolynomial<Fr>,
 }
 
-/// Prover: the running-sum values (before blinding).
-pub fn running_values(d: Domain, terms: &[ProverTerm], delta: Fr) -> Vec<Fr> {
-    let mut step = vec![Fr::zero(); d.size()];
-    for (t, dp) in terms.iter().zip(powers(delta, terms.len())) {
-        for (s, v) in step.iter_mut().zip(&t.values) {
-            *s += dp * v;
-        }
-    }
+/// Prover: the running-sum values (before blinding): `s(ω^j) = Σ_{i<j} term(ω^i)`.
+pub fn running_values(term: &ProverTerm) -> Vec<Fr> {
     let mut acc = Fr::zero();
-    step.iter()
+    term.values
+        .iter()
         .map(|d| {
             let out = acc;
             acc += d;
@@ -61,13 +50,9 @@ pub fn running_values(d: Domain, terms: &[ProverTerm], delta: Fr) -> Vec<Fr> {
         .collect()
 }
 
-/// Prover: the numerator `s(ωX) − s(X) − Σ δᵏ·term_k(X)`.
-pub fn numerator(d: Domain, s: &DensePolynomial<Fr>, terms: &[ProverTerm], delta: Fr) -> DensePolynomial<Fr> {
-    let mut out = &crate::poly::shift(s, d.omega()) - s;
-    for (t, dp) in terms.iter().zip(powers(delta, terms.len())) {
-        out = &out - &(&t.poly * dp);
-    }
-    out
+/// Prover: the numerator `s(ωX) − s(X) − term(X)`.
+pub fn numerator(d: Domain, s: &DensePolynomial<Fr>, term: &ProverTerm) -> DensePolynomial<Fr> {
+    &(&crate::poly::shift(s, d.omega()) - s) - &term.poly
 }
 
 #[cfg(test)]
@@ -77,31 +62,23 @@ mod tests {
     use ark_ff::One;
     use rand::SeedableRng;
 
-    /// The batched identity vanishes on H exactly when every term sums to zero.
+    /// The identity vanishes on H exactly when the term sums to zero.
     #[test]
-    fn batched_sums_vanish_only_when_every_term_sums_to_zero() {
+    fn running_sum_vanishes_only_for_a_zero_total() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
         let d = Domain::new(3);
-        let zero_sum = |rng: &mut rand_chacha::ChaCha20Rng| {
-            let mut v: Vec<Fr> = (0..8).map(|_| random_fr(rng)).collect();
-            let s: Fr = v.iter().sum();
-            v[7] -= s;
-            v
-        };
-        let (a, b) = (zero_sum(&mut rng), zero_sum(&mut rng));
-        let delta = random_fr(&mut rng);
+        let mut v: Vec<Fr> = (0..8).map(|_| random_fr(&mut rng)).collect();
+        let total: Fr = v.iter().sum();
+        v[7] -= total;
         for (bump, ok) in [(Fr::zero(), true), (Fr::one(), false)] {
-            let mut b = b.clone();
-            b[2] += bump;
-            let terms: Vec<ProverTerm> = [&a, &b]
-                .iter()
-                .map(|v| ProverTerm {
-                    poly: d.interpolate(v),
-                    values: v.to_vec(),
-                })
-                .collect();
-            let s = d.interpolate_blinded(&running_values(d, &terms, delta), &mut rng);
-            assert_eq!(d.divide_by_vanishing(&numerator(d, &s, &terms, delta)).is_some(), ok);
+            let mut v = v.clone();
+            v[2] += bump;
+            let term = ProverTerm {
+                poly: d.interpolate(&v),
+                values: v,
+            };
+            let s = d.interpolate_blinded(&running_values(&term), &mut rng);
+            assert_eq!(d.divide_by_vanishing(&numerator(d, &s, &term)).is_some(), ok);
         }
     }
 }

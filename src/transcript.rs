@@ -37,17 +37,15 @@ pub enum Tag {
     VkDigest = 1,
     /// Public inputs then public outputs (each list preceded by its length).
     PublicValues = 2,
-    /// Round 1: witness tensors and lookup multiplicities.
+    /// Round 1: witness tensors, RowSum columns and lookup multiplicities.
     Witness = 3,
-    /// Round 2: the lookup inverse columns.
+    /// Round 2: the lookup inverse columns, the table side and the running sum.
     Inverses = 4,
-    /// Round 3: the running sum of the zero-sum terms.
-    RunningSum = 5,
-    /// Round 4: the quotient.
+    /// Round 3: the quotient.
     Quotient = 6,
-    /// Evaluations at `ζ` and `ζω`.
+    /// Evaluations at every point.
     Evaluations = 7,
-    /// The decider's opening proofs.
+    /// The decider's first Shplonk point `[W]`.
     Openings = 8,
 }
 

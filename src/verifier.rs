@@ -1,13 +1,11 @@
-//! The Rust verifier: decode, replay the transcript, run each block's algebra, accumulate, and one
-//! pairing-product check. It reads only the vk, the public values and the proof bytes; the Solidity
+//! The Rust verifier: decode, replay the transcript, run each block's algebra, accumulate with
+//! Shplonk, and one pairing-product check. It reads only the vk, the public values and the proof bytes; the Solidity
 //! verifier (`codegen/`) is a line-by-line translation of [`verify`].
 
-use crate::accumulate::fold_commitments;
 use crate::field::fr_to_i64;
 use crate::keys::{VerifyingKey, Visibility};
-use crate::kzg::{check_openings, PointClaim};
 use crate::proof::{DecodeError, Proof};
-use crate::protocol::{build_claims, point_values, resolve, AlgebraError, Challenges, Layout, Public, POINTS};
+use crate::protocol::{build_claims, resolve, AlgebraError, Challenges, Layout, Public};
 use crate::transcript::{Tag, Transcript, Words};
 use ark_bn254::Fr;
 
@@ -63,10 +61,8 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
         w
     };
     t.absorb(Tag::Witness, &points(&proof.commits[..layout.r1_end]).0);
-    let (alpha, theta, beta) = (t.squeeze(), t.squeeze(), t.squeeze());
+    let (theta, beta) = (t.squeeze(), t.squeeze());
     t.absorb(Tag::Inverses, &points(&proof.commits[layout.r1_end..layout.r2_end]).0);
-    let delta = t.squeeze();
-    t.absorb(Tag::RunningSum, &points(&proof.commits[layout.s..=layout.s]).0);
     let gamma = t.squeeze();
     t.absorb(
         Tag::Quotient,
@@ -79,17 +75,15 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
     });
     t.absorb(Tag::Evaluations, &w.0);
     let nu = t.squeeze();
-    t.absorb(Tag::Openings, &points(&proof.openings).0);
-    let rho = t.squeeze();
+    t.absorb(Tag::Openings, &points(&proof.openings[..1]).0);
+    let xi = t.squeeze();
     Challenges {
-        alpha,
         theta,
         beta,
-        delta,
         gamma,
         zeta,
         nu,
-        rho,
+        xi,
     }
 }
 
@@ -148,20 +142,17 @@ pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<
     check_public(vk, public)?;
     let ch = replay(vk, &layout, public, &proof);
     let claims = build_claims(vk, &layout, public, &proof.evals, &ch)?;
-    let folded = fold_commitments(&claims, ch.nu, POINTS, |b| resolve(vk, &proof.commits, b));
-    let points = point_values(&layout, ch.zeta);
-    let per_point: Vec<PointClaim> = folded
-        .into_iter()
-        .zip(points)
-        .zip(&proof.openings)
-        .map(|(((commitment, value), point), proof)| PointClaim {
-            point,
-            commitment,
-            value,
-            proof: *proof,
-        })
-        .collect();
-    if !check_openings(&per_point, ch.rho, &vk.g2) {
+    let points = layout.point_values(ch.zeta);
+    let ok = crate::shplonk::verify(
+        &claims,
+        &points,
+        ch.nu,
+        ch.xi,
+        (proof.openings[0], proof.openings[1]),
+        |b| resolve(vk, &proof.commits, b),
+        &vk.g2,
+    );
+    if !ok {
         return Err(VerifyError::PairingFailed);
     }
     Ok(())

@@ -91,11 +91,12 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
         ));
     }
     for (k, l) in vk.layers.iter().enumerate() {
-        if l.rows.len() != l.out_len {
+        let k_log =
+            crate::protocol::tensor_domain(l.in_len).log_size + crate::protocol::tensor_domain(l.out_len).log_size;
+        if k_log > crate::model::MAX_MATRIX_LOG {
             layout.push(format!(
-                "layer {k}: {} row commitments for {} outputs",
-                l.rows.len(),
-                l.out_len
+                "layer {k}: matrix domain 2^{k_log} exceeds 2^{}",
+                crate::model::MAX_MATRIX_LOG
             ));
         }
         if k > 0 && vk.layers[k - 1].out_len != l.in_len {

@@ -281,7 +281,7 @@ fn mock_fails_clearly_on_a_too_small_window() {
     let m = json(&o);
     assert_eq!(m["ok"], false);
     assert_eq!(m["layers"][1]["blocks"]["lookup"]["ok"], false);
-    assert_eq!(m["layers"][1]["blocks"]["linear"]["ok"], true);
+    assert_eq!(m["layers"][1]["blocks"]["rowsum"]["ok"], true);
     assert!(m["hint"].as_str().unwrap().contains("--calibrate"));
     // No keys needed, but a build directory is.
     let empty = tempfile::tempdir().unwrap();

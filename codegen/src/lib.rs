@@ -8,42 +8,44 @@
 
 use askama::Template;
 
-/// One layer, with finished Solidity expressions for its inputs.
+/// One layer: its constants for the generic `_layer` function and its vk points.
 #[derive(Clone, Debug)]
 pub struct LayerSpec {
     /// Layer index.
     pub k: usize,
-    /// Human-readable name.
+    /// Human-readable name (comment only).
     pub name: String,
-    /// Real output length (number of row commitments).
-    pub out_len: usize,
-    /// `1` for ReLU, `0` for identity.
-    pub kind: u8,
-    /// Row commitments, `x ‖ y` per row, hex without `0x`.
-    pub rows_hex: String,
-    /// Bias commitment x (decimal).
-    pub bias_x: String,
-    /// Bias commitment y (decimal).
-    pub bias_y: String,
-    /// Solidity expression for `x(ζ)`.
-    pub x_expr: String,
-    /// Solidity expression for `q(ζ)`.
-    pub q_expr: String,
-    /// Solidity expression for `z(ζ)` (may use `q`).
-    pub z_expr: String,
-    /// Evaluation index of `y(ζ)`.
-    pub e_y: usize,
-    /// Evaluation index of `h(ζ)`.
-    pub e_h: usize,
+    /// The comma-separated constants of `_layer` (see the template's doc comment).
+    pub consts: String,
+    /// Index of the layer's first denominator in the batched inversion.
+    pub inv_base: usize,
+    /// `log2 K` (matrix domain).
+    pub log_k: u32,
+    /// Point index of `ζ^M`.
+    pub p_x: usize,
+    /// `N` (input domain size).
+    pub n_size: String,
+    /// `ω_N` (decimal).
+    pub omega_n: String,
+    /// `[Ŵ]` x, y (decimal).
+    pub w_x: String,
+    /// See `w_x`.
+    pub w_y: String,
+    /// `[B̂]` x, y (decimal).
+    pub b_x: String,
+    /// See `b_x`.
+    pub b_y: String,
 }
 
 /// The private-input range lookup.
 #[derive(Clone, Debug)]
 pub struct RangeSpec {
-    /// Evaluation index of `x₀(ζ)`.
+    /// Evaluation index of `x₀(ζ^{n/N₀})`.
     pub e_x: usize,
-    /// Evaluation index of `h_in(ζ)`.
+    /// Evaluation index of `h_in(ζ^{n/N₀})`.
     pub e_h: usize,
+    /// `N₀/n` as a field element (decimal).
+    pub weight: String,
 }
 
 /// Everything the template needs.
@@ -70,29 +72,43 @@ pub struct VerifierSpec {
     pub public_inputs: usize,
     /// Output count.
     pub outputs: usize,
-    /// `log2` of the model's domain size.
+    /// `log2` of the lookup domain's size.
     pub log_n: u32,
-    /// The domain size `2^log_n` (decimal).
-    pub domain_size: String,
-    /// Its generator (decimal).
-    pub omega: String,
-    /// The largest layer output length (Lagrange weights `L_i(α)` needed).
-    pub max_rows: usize,
-    /// `max(public inputs, outputs)` (Lagrange weights `L_j(ζ)` needed).
-    pub max_public: usize,
+    /// `log2` of the largest domain.
+    pub max_log: u32,
+    /// Per point: its Solidity expression from `zp` (`ζ^(2^k)`).
+    pub points: Vec<String>,
+    /// Number of batched inversions.
+    pub n_inv: usize,
+    /// Public input: point index, `log2 N₀`, `ω_{N₀}`, first inverse index.
+    pub in_point: usize,
+    /// See `in_point`.
+    pub in_log: u32,
+    /// See `in_point`.
+    pub in_omega: String,
+    /// See `in_point`.
+    pub in_inv: usize,
+    /// Public output: point index, `log2 M`, `ω_M`, first inverse index.
+    pub out_point: usize,
+    /// See `out_point`.
+    pub out_log: u32,
+    /// See `out_point`.
+    pub out_omega: String,
+    /// See `out_point`.
+    pub out_inv: usize,
     /// Total proof words.
     pub proof_words: usize,
     /// Commitments.
     pub n_commits: usize,
     /// Round-1 commitments.
     pub r1_end: usize,
-    /// Round-1+2 commitments (the running sum follows, then the quotient).
+    /// Round-1+2 commitments (the quotient follows).
     pub r2_end: usize,
     /// Evaluations.
     pub n_evals: usize,
     /// Word offset of the evaluations.
     pub w_evals: usize,
-    /// Word offset of the openings.
+    /// Word offset of `[W]`, `[W']`.
     pub w_openings: usize,
     /// Per evaluation: 2-byte commitment index and 1-byte point index, hex.
     pub eval_src_hex: String,
@@ -100,7 +116,7 @@ pub struct VerifierSpec {
     pub layers: Vec<LayerSpec>,
     /// Private-input range lookup.
     pub range: Option<RangeSpec>,
-    /// Evaluation index of `m(ζ)` (`g(ζ)`, `s(ζ)`, `s(ζω)` follow).
+    /// Evaluation index of `m(ζ)` (`g(ζ)`, `s(ζ)`, `s(ω_nζ)` follow).
     pub e_m: usize,
     /// Table column commitments `(x, y)` decimal.
     pub table_points: Vec<(String, String)>,

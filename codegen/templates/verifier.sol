@@ -14,9 +14,10 @@ import {ZktTranscript} from "{{ transcript_import }}";
 /// @notice Verifies zkt-eth proofs that model `{{ model_name }}` produced `outputs` from `inputs`.
 /// @dev A line-by-line port of `zkt_eth::verifier::verify` (src/verifier.rs): decode and validate the
 ///      proof, replay the Keccak transcript (docs/transcript.md), evaluate every basic block's
-///      identities and sum claims at ζ (src/protocol.rs `build_claims`, src/blocks/*.rs,
-///      src/sumcheck.rs), fold all opening claims with ν and ρ (src/accumulate.rs) and run one
-///      pairing-product check against the fixed points [1]₂ and [τ]₂ (src/kzg.rs).
+///      identities (src/protocol.rs `build_claims`, src/blocks/*.rs, src/sumcheck.rs) with ONE
+///      batched inversion, fold all opening claims with ν into one Shplonk check (src/shplonk.rs)
+///      and run one pairing-product call against the fixed points [1]₂ and [τ]₂. The cost per
+///      layer is constant: two vk points, one commitment, a few field operations.
 ///      Invalid proofs revert with a custom error naming the failed check; valid proofs return true.
 {%- if insecure %}
 /// @custom:security INSECURE: the SRS behind this verifier was generated with `--dev` from a public
@@ -67,65 +68,52 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant HALF = {{ half }};
     uint256 internal constant TWO_S = {{ two_s }};
     uint256 internal constant REM_SCALE = {{ rem_scale }};
+    uint256 internal constant NONE = type(uint256).max;
 
-    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, 2 openings.
+    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
     uint256 internal constant PROOF_WORDS = {{ proof_words }};
     uint256 internal constant N_COMMITS = {{ n_commits }};
     uint256 internal constant N_EVALS = {{ n_evals }};
     uint256 internal constant W_EVALS = {{ w_evals }};
     uint256 internal constant W_OPENINGS = {{ w_openings }};
-    // The model's one domain H (every tensor and the table): |H| = DOMAIN_SIZE = 2^LOG_N, generator OMEGA.
+    uint256 internal constant N_LAYERS = {{ layers.len() }};
+    // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = {{ log_n }};
-    uint256 internal constant DOMAIN_SIZE = {{ domain_size }};
-    uint256 internal constant OMEGA = {{ omega }};
+    // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
+    uint256 internal constant MAX_LOG = {{ max_log }};
+    // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
+    uint256 internal constant N_POINTS = {{ points.len() }};
+    // Inversions, batched into one modexp: 1/Z_n(ζ), three per layer, then the public values'
+    // Lagrange denominators.
+    uint256 internal constant N_INV = {{ n_inv }};
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, 1 = ζ·ω).
-    /// Mirrors `Layout::eval_sources`.
+    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
+    /// `Layout::eval_sources`.
     bytes internal constant EVAL_SRC = hex"{{ eval_src_hex }}";
-
-    {%- for l in layers %}
-    /// Layer {{ l.k }} ({{ l.name }}): weight row commitments [W_i]₁, x ‖ y each.
-    bytes internal constant ROWS_{{ l.k }} = hex"{{ l.rows_hex }}";
-    {%- endfor %}
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
         // Challenges, in transcript order.
-        uint256 alpha;
         uint256 theta;
         uint256 beta;
-        uint256 delta;
         uint256 gamma;
         uint256 zeta;
         uint256 nu;
-        uint256 rho;
-        // Public tensors at ζ, the previous layer's output, K(α, ζ).
-        uint256 inZeta;
-        uint256 outZeta;
-        uint256 zPrev;
-        uint256 kernel;
-        // Lookup tuples of the current layer: a, b without the bias, κ.
-        uint256 a;
-        uint256 bc;
-        uint256 kappa;
-        // γᵏ for the next identity; δᵏ for the next zero-sum term.
+        uint256 xi;
+        // zp[k] = ζ^(2^k); the points; the batch-inverted denominators.
+        uint256[] zp;
+        uint256[] pts;
+        uint256[] inv;
+        // The public input at layer 0's ζ^M and the public output at the last layer's ζ^(n/M).
+        uint256 inAt;
+        uint256 outAt;
+        // γᵉ for the next identity; Σ γᵉ·c_e; the LogUp term; vk coefficients (γ-weighted).
         uint256 gammaPow;
-        uint256 deltaPow;
-        // Σ γᵏ·c_k of the block identities; the running-sum identity's scalar part; the LogUp term.
         uint256 idC;
-        uint256 sumC;
-        uint256 logupC;
-        // Per layer: coefficient of Σ L_i(α)·[W_i] in the running-sum identity; coefficient of [bias]
-        // in the lookup identity (γ-weighted) and inside the LogUp term.
-        uint256[] rowF;
-        uint256[] biasE;
-        uint256[] biasL;
+        uint256 logup;
+        uint256[] wCoef;
+        uint256[] bCoef;
         uint256[3] tableCoef;
-        uint256[2] rhoPow;
-        // Σ over claims of ρ^pt·νⁱ·vᵢ, and the two pairing arguments.
-        uint256 gAcc;
-        uint256[2] lhs;
-        uint256[2] rhs;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -166,38 +154,28 @@ contract {{ contract_name }} is IZkTorchVerifier {
         State memory st;
         _replay(st, proof, pubIn, pubOut);
 
-        // Step 4 — public tensors at ζ (zero-padded on H), K(α, ζ), ρ powers.
-        {
-            uint256[] memory lz = _lagrange(st.zeta, {{ max_public }});
-            for (uint256 j = 0; j < OUTPUTS; ++j) {
-                st.outZeta = addmod(st.outZeta, mulmod(pubOut[j], lz[j], R), R);
-            }
-            for (uint256 j = 0; j < PUBLIC_INPUTS; ++j) {
-                st.inZeta = addmod(st.inZeta, mulmod(pubIn[j], lz[j], R), R);
-            }
-        }
-        st.kernel = _kernel(st.alpha, st.zeta);
-        st.rhoPow[0] = 1;
-        st.rhoPow[1] = st.rho;
+        // Step 4 — points, one batched inversion, the public tensors at their points.
+        _points(st);
+        _inversions(st);
+        st.inAt = _evalPublic(st, pubIn, {{ in_point }}, {{ in_log }}, {{ in_omega }}, {{ in_inv }});
+        st.outAt = _evalPublic(st, pubOut, {{ out_point }}, {{ out_log }}, {{ out_omega }}, {{ out_inv }});
 
-        // Step 5 — block identities and zero-sum terms at ζ (protocol::build_claims).
-        st.rowF = new uint256[]({{ layers.len() }});
-        st.biasE = new uint256[]({{ layers.len() }});
-        st.biasL = new uint256[]({{ layers.len() }});
+        // Step 5 — block identities (protocol::build_claims), each divided by its vanishing polynomial.
+        st.wCoef = new uint256[](N_LAYERS);
+        st.bCoef = new uint256[](N_LAYERS);
         st.gammaPow = 1;
-        st.deltaPow = 1;
         {%- for l in layers %}
-        _layer{{ l.k }}(st, proof);
+        // Layer {{ l.k }}: {{ l.name }}.
+        _layer(st, proof, [uint256({{ l.consts }})]);
         {%- endfor %}
-        {%- if range.is_some() %}
+        {%- match range %}{% when Some with (r) %}
         _inputRange(st, proof);
-        {%- endif %}
+        {%- when None %}{% endmatch %}
         _table(st, proof);
         _runningSum(st, proof);
 
-        // Step 6 — accumulation (accumulate::fold_commitments) and the decider's pairing (kzg::check_openings).
-        _accumulate(st, proof);
-        _pairing(st);
+        // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
+        _decider(st, proof);
         return true;
     }
 
@@ -284,191 +262,264 @@ contract {{ contract_name }} is IZkTorchVerifier {
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
         s = ZktTranscript.absorb(s, 3, proof[0:{{ r1_end * 64 }}]);
-        st.alpha = ZktTranscript.squeeze(s, 1);
-        st.theta = ZktTranscript.squeeze(s, 2);
-        st.beta = ZktTranscript.squeeze(s, 3);
+        st.theta = ZktTranscript.squeeze(s, 1);
+        st.beta = ZktTranscript.squeeze(s, 2);
         s = ZktTranscript.absorb(s, 4, proof[{{ r1_end * 64 }}:{{ r2_end * 64 }}]);
-        st.delta = ZktTranscript.squeeze(s, 4);
-        s = ZktTranscript.absorb(s, 5, proof[{{ r2_end * 64 }}:{{ r2_end * 64 + 64 }}]);
-        st.gamma = ZktTranscript.squeeze(s, 5);
-        s = ZktTranscript.absorb(s, 6, proof[{{ r2_end * 64 + 64 }}:W_EVALS * 32]);
-        st.zeta = ZktTranscript.squeeze(s, 6);
+        st.gamma = ZktTranscript.squeeze(s, 3);
+        s = ZktTranscript.absorb(s, 6, proof[{{ r2_end * 64 }}:W_EVALS * 32]);
+        st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorb(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
-        st.nu = ZktTranscript.squeeze(s, 7);
-        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:PROOF_WORDS * 32]);
-        st.rho = ZktTranscript.squeeze(s, 8);
+        st.nu = ZktTranscript.squeeze(s, 5);
+        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
+        st.xi = ZktTranscript.squeeze(s, 6);
+    }
+
+    // ─────────────────────────────────────────────── step 4: points, inverses ──
+    /// ζ^(2^k) for k ≤ MAX_LOG (rejecting ζ^(2^MAX_LOG) = 1) and the evaluation points.
+    function _points(State memory st) internal pure {
+        uint256[] memory zp = new uint256[](MAX_LOG + 1);
+        uint256 z = st.zeta;
+        for (uint256 k = 0; k <= MAX_LOG; ++k) {
+            zp[k] = z;
+            z = mulmod(z, z, R);
+        }
+        if (zp[MAX_LOG] == 1) revert DegenerateChallenge();
+        st.zp = zp;
+        st.pts = new uint256[](N_POINTS);
+        {%- for p in points %}
+        st.pts[{{ loop.index0 }}] = {{ p }};
+        {%- endfor %}
+    }
+
+    /// Every denominator of the algebra, inverted with one modexp (Montgomery's trick).
+    function _inversions(State memory st) internal view {
+        uint256[] memory d = new uint256[](N_INV);
+        uint256[] memory zp = st.zp;
+        d[0] = addmod(zp[LOG_N], R - 1, R);
+        {%- for l in layers %}
+        _layerDenominators(d, {{ l.inv_base }}, zp[{{ l.log_k }}], st.pts[{{ l.p_x }}], {{ l.n_size }}, {{ l.omega_n }});
+        {%- endfor %}
+        _lagrangeDenominators(d, {{ in_inv }}, PUBLIC_INPUTS, st.pts[{{ in_point }}], {{ in_log }}, {{ in_omega }});
+        _lagrangeDenominators(d, {{ out_inv }}, OUTPUTS, st.pts[{{ out_point }}], {{ out_log }}, {{ out_omega }});
+        st.inv = _batchInverse(d);
+    }
+
+    /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) (blocks/rowsum.rs `identities`).
+    function _layerDenominators(uint256[] memory d, uint256 at, uint256 zk, uint256 zm, uint256 n, uint256 omegaN)
+        internal
+        pure
+    {
+        d[at] = addmod(zk, R - 1, R);
+        d[at + 1] = mulmod(n, addmod(zm, R - 1, R), R);
+        d[at + 2] = mulmod(n, addmod(mulmod(omegaN, zm, R), R - 1, R), R);
+    }
+
+    /// D·(pt − ω_D^j) for j < count (poly::Domain::lagrange_at).
+    function _lagrangeDenominators(uint256[] memory d, uint256 at, uint256 count, uint256 pt, uint256 logD, uint256 omega)
+        internal
+        pure
+    {
+        uint256 w = 1;
+        uint256 size = 1 << logD;
+        for (uint256 j = 0; j < count; ++j) {
+            d[at + j] = mulmod(size, addmod(pt, R - w, R), R);
+            w = mulmod(w, omega, R);
+        }
+    }
+
+    /// Σ_j v_j·L_j(pt) over a tensor domain of size 2^logD: L_j(pt) = ω^j·(pt^D − 1)/(D·(pt − ω^j)).
+    function _evalPublic(State memory st, uint256[] memory v, uint256 p, uint256 logD, uint256 omega, uint256 at)
+        internal
+        pure
+        returns (uint256 acc)
+    {
+        if (v.length == 0) return 0;
+        uint256 pt = st.pts[p];
+        for (uint256 k = 0; k < logD; ++k) {
+            pt = mulmod(pt, pt, R);
+        }
+        uint256 zd = addmod(pt, R - 1, R);
+        uint256 w = 1;
+        uint256[] memory inv = st.inv;
+        for (uint256 j = 0; j < v.length; ++j) {
+            acc = addmod(acc, mulmod(v[j], mulmod(w, inv[at + j], R), R), R);
+            w = mulmod(w, omega, R);
+        }
+        acc = mulmod(acc, zd, R);
+    }
+
+    /// All d_i⁻¹ with one modexp (reverts DegenerateChallenge if any d_i = 0).
+    function _batchInverse(uint256[] memory d) internal view returns (uint256[] memory out) {
+        uint256 n = d.length;
+        out = new uint256[](n);
+        uint256 acc = 1;
+        for (uint256 i = 0; i < n; ++i) {
+            out[i] = acc;
+            acc = mulmod(acc, d[i], R);
+        }
+        uint256 inv = _inv(acc);
+        for (uint256 i = n; i > 0; --i) {
+            uint256 t = mulmod(inv, out[i - 1], R);
+            inv = mulmod(inv, d[i - 1], R);
+            out[i - 1] = t;
+        }
     }
 
     // ─────────────────────────────────────────────── step 5: block identities ──
-    /// Adds γᵏ·c to the block identities and returns γᵏ (the identity combination of build_claims).
+    /// Adds γᵉ·c to the identities and returns γᵉ (the identity combination of build_claims).
     function _identity(State memory st, uint256 c) internal pure returns (uint256 g) {
         g = st.gammaPow;
         st.idC = addmod(st.idC, mulmod(g, c, R), R);
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
-    /// The compressed lookup tuples without the bias (blocks/lookup.rs `tuples`):
-    /// a = kind + θ·q + θ²·z and b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s); the bias
-    /// enters b as κ·[bias].
-    function _tuples(State memory st, uint256 kind, uint256 y, uint256 q, uint256 z) internal pure {
+    /// One layer: RowSum (blocks/rowsum.rs `identities`) and its lifted lookup (blocks/lookup.rs).
+    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, relu-last]
+    function _layer(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
+        uint256 k = c[0];
+        // RowSum: (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed.
+        {
+            uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
+            uint256 r = _ev(proof, c[1]);
+            uint256 zkInv = st.inv[c[12]];
+            uint256 start = st.inv[c[12] + 1];
+            uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
+            uint256 rs1 = mulmod(addmod(r, R - mulmod(addmod(1, R - iZeta, R), _ev(proof, c[1] + 1), R), R), zkInv, R);
+            uint256 g = _identity(st, rs1);
+            st.wCoef[k] = mulmod(g, R - mulmod(x, zkInv, R), R);
+            st.bCoef[k] = mulmod(g, R - start, R);
+            _identity(st, mulmod(st.inv[c[12] + 2], addmod(r, R - _ev(proof, c[3]), R), R));
+        }
+        // Lookup at ζ^(n/M): h·(β+a)·(β+b) − 1 divided by Z_n(ζ); share (M/n)·(2β + a + b)·h.
+        uint256 q = c[5] == NONE ? st.outAt : _ev(proof, c[5]);
+        uint256 z = c[6] != NONE ? _ev(proof, c[6]) : (c[14] == 1 ? st.outAt : q);
         uint256 th2 = mulmod(st.theta, st.theta, R);
-        st.a = addmod(kind, addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
-        st.kappa = mulmod(addmod(st.theta, th2, R), REM_SCALE, R);
-        st.bc = addmod(1, mulmod(st.kappa, addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R), R), R);
+        uint256 a = addmod(c[10], addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
+        uint256 kappa = mulmod(addmod(st.theta, th2, R), REM_SCALE, R);
+        uint256 b = addmod(
+            1, mulmod(kappa, addmod(addmod(_ev(proof, c[4]), HALF, R), R - mulmod(TWO_S, q, R), R), R), R
+        );
+        uint256 h = _ev(proof, c[7]);
+        uint256 e = addmod(mulmod(mulmod(h, addmod(st.beta, a, R), R), addmod(st.beta, b, R), R), R - 1, R);
+        _identity(st, mulmod(e, st.inv[0], R));
+        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), h, R);
+        st.logup = addmod(st.logup, mulmod(c[11], share, R), R);
     }
-    {% for l in layers %}
-    /// Layer {{ l.k }} ({{ l.name }}): linear (blocks/linear.rs sum_term), add (blocks/add.rs) and lookup
-    /// (blocks/lookup.rs).
-    function _layer{{ l.k }}(State memory st, bytes calldata proof) internal pure {
-        uint256 x = {{ l.x_expr }};
-        uint256 y = _ev(proof, {{ l.e_y }});
-        // Zero-sum term δᵏ·(f·x − K·y): the running-sum identity gets +δᵏ·K·y, rows get −δᵏ·x.
-        uint256 dp = st.deltaPow;
-        st.sumC = addmod(st.sumC, mulmod(dp, mulmod(st.kernel, y, R), R), R);
-        st.rowF[{{ l.k }}] = mulmod(R - dp, x, R);
-        st.deltaPow = mulmod(dp, st.delta, R);
-        uint256 q = {{ l.q_expr }};
-        uint256 z = {{ l.z_expr }};
-        _tuples(st, {{ l.kind }}, y, q, z);
-        _lookup{{ l.k }}(st, proof);
-        st.zPrev = z;
-    }
-
-    /// Layer {{ l.k }}: lookup identity h·(β+a)·(β+b) − 1 and the share (2β + a + b)·h of the LogUp term.
-    function _lookup{{ l.k }}(State memory st, bytes calldata proof) internal pure {
-        uint256 h = _ev(proof, {{ l.e_h }});
-        uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        uint256 g = _identity(st, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
-        st.biasE[{{ l.k }}] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
-        st.logupC = addmod(st.logupC, share, R);
-        st.biasL[{{ l.k }}] = mulmod(h, st.kappa, R);
-    }
-    {% endfor %}
     {%- match range %}{% when Some with (r) %}
-    /// Private input: range lookup (0, x, x) (blocks/lookup.rs range_identity); its LogUp share is h.
+
+    /// Private input: range lookup (0, x, x) at ζ^(n/N₀) (blocks/lookup.rs range_identity); its share
+    /// of the LogUp term is (N₀/n)·h.
     function _inputRange(State memory st, bytes calldata proof) internal pure {
         uint256 h = _ev(proof, {{ r.e_h }});
         uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), _ev(proof, {{ r.e_x }}), R);
-        _identity(st, addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R));
-        st.logupC = addmod(st.logupC, h, R);
+        _identity(st, mulmod(addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R));
+        st.logup = addmod(st.logup, mulmod({{ r.weight }}, h, R), R);
     }
     {%- when None %}{% endmatch %}
 
-    /// Table side (blocks/lookup.rs table_identity): g·(β + T) − m with T's columns left committed;
-    /// its LogUp share is −g.
+    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with T's columns left
+    /// committed; its LogUp share is −g.
     function _table(State memory st, bytes calldata proof) internal pure {
         uint256 m = _ev(proof, {{ e_m }});
         uint256 g = _ev(proof, {{ e_m + 1 }});
-        uint256 k = _identity(st, addmod(mulmod(g, st.beta, R), R - m, R));
-        uint256 kg = mulmod(k, g, R);
+        uint256 zn = st.inv[0];
+        uint256 k = _identity(st, mulmod(addmod(mulmod(g, st.beta, R), R - m, R), zn, R));
+        uint256 kg = mulmod(mulmod(k, g, R), zn, R);
         st.tableCoef[0] = kg;
         st.tableCoef[1] = mulmod(kg, st.theta, R);
         st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
-        st.logupC = addmod(st.logupC, R - g, R);
+        st.logup = addmod(st.logup, R - g, R);
     }
 
-    /// The running-sum identity (sumcheck::identity), last: s(ζω) − s(ζ) − Σ δᵏ·term_k with the LogUp
-    /// term last. Its γ power then scales the rows' and the LogUp term's bias coefficients.
+    /// The running-sum identity (sumcheck::identity), last: (s(ω_nζ) − s(ζ) − logup)/Z_n(ζ).
     function _runningSum(State memory st, bytes calldata proof) internal pure {
-        uint256 dl = st.deltaPow;
         uint256 c = addmod(_ev(proof, {{ e_m + 3 }}), R - _ev(proof, {{ e_m + 2 }}), R);
-        c = addmod(addmod(c, st.sumC, R), R - mulmod(dl, st.logupC, R), R);
-        uint256 g = _identity(st, c);
-        uint256 gdl = mulmod(g, R - dl, R);
-        for (uint256 k = 0; k < {{ layers.len() }}; ++k) {
-            st.rowF[k] = mulmod(st.rowF[k], g, R);
-            st.biasE[k] = addmod(st.biasE[k], mulmod(gdl, st.biasL[k], R), R);
-        }
+        _identity(st, mulmod(addmod(c, R - st.logup, R), st.inv[0], R));
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Folds every opening claim: claim e < N_EVALS opens evaluation e, then the quotient claim; claim
-    /// i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k) and
-    /// LHS = Σ ρᵏ·π_k, one ecMul per base point.
-    function _accumulate(State memory st, bytes calldata proof) internal view {
+    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
+    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    function _decider(State memory st, bytes calldata proof) internal view {
+        // Z_{T∖p}(ξ) by prefix and suffix products, Z_T(ξ) ≠ 0.
+        uint256[] memory ex = new uint256[](N_POINTS);
+        uint256 all = 1;
+        for (uint256 p = 0; p < N_POINTS; ++p) {
+            ex[p] = all;
+            all = mulmod(all, addmod(st.xi, R - st.pts[p], R), R);
+        }
+        if (all == 0) revert DegenerateChallenge();
+        uint256 suffix = 1;
+        for (uint256 p = N_POINTS; p > 0; --p) {
+            ex[p - 1] = mulmod(ex[p - 1], suffix, R);
+            suffix = mulmod(suffix, addmod(st.xi, R - st.pts[p - 1], R), R);
+        }
         uint256[] memory coef = new uint256[](N_COMMITS);
-        uint256 nuQ = _evalClaims(st, proof, coef);
-        // The quotient claim at ζ: [Σ γᵏ lin_k] − Z_H(ζ)·[Q] opens to −Σ γᵏ c_k.
-        coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], mulmod(nuQ, addmod(1, R - _pow2(st.zeta, LOG_N), R), R), R);
-        st.gAcc = addmod(st.gAcc, mulmod(nuQ, R - st.idC, R), R);
+        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
+        // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
+        uint256 kq = mulmod(nuPow, ex[0], R);
+        coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
+        g = addmod(g, mulmod(kq, st.idC, R), R);
+        uint256[2] memory acc;
         for (uint256 b = 0; b < N_COMMITS; ++b) {
-            _mulAdd(st.rhs, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
+            _mulAdd(acc, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
         }
-        // Table columns, weight rows and biases appear only inside the quotient claim.
+        // Table columns, weight matrices and biases appear only inside the quotient claim.
         {%- for t in table_points %}
-        _mulAdd(st.rhs, {{ t.0 }}, {{ t.1 }}, mulmod(nuQ, st.tableCoef[{{ loop.index0 }}], R));
+        _mulAdd(acc, {{ t.0 }}, {{ t.1 }}, mulmod(kq, st.tableCoef[{{ loop.index0 }}], R));
         {%- endfor %}
-        uint256[] memory la = _lagrange(st.alpha, {{ max_rows }});
         {%- for l in layers %}
-        _msmRows(st, ROWS_{{ l.k }}, la, {{ l.out_len }}, mulmod(nuQ, st.rowF[{{ l.k }}], R));
-        _mulAdd(st.rhs, {{ l.bias_x }}, {{ l.bias_y }}, mulmod(nuQ, st.biasE[{{ l.k }}], R));
+        _mulAdd(acc, {{ l.w_x }}, {{ l.w_y }}, mulmod(kq, st.wCoef[{{ l.k }}], R));
+        _mulAdd(acc, {{ l.b_x }}, {{ l.b_y }}, mulmod(kq, st.bCoef[{{ l.k }}], R));
         {%- endfor %}
-        // −v·G.
-        _mulAdd(st.rhs, 1, 2, R - st.gAcc);
-        // Openings at ζ and ζω: LHS = π₀ + ρ·π₁, RHS += ζ·π₀ + ρ·ζω·π₁.
-        uint256[2] memory pts = [st.zeta, mulmod(st.zeta, OMEGA, R)];
-        for (uint256 k = 0; k < 2; ++k) {
-            uint256 px = _w(proof, W_OPENINGS + 2 * k);
-            uint256 py = _w(proof, W_OPENINGS + 2 * k + 1);
-            _mulAdd(st.lhs, px, py, st.rhoPow[k]);
-            _mulAdd(st.rhs, px, py, mulmod(st.rhoPow[k], pts[k], R));
-        }
+        _mulAdd(acc, 1, 2, g);
+        uint256 wx = _w(proof, W_OPENINGS);
+        uint256 wy = _w(proof, W_OPENINGS + 1);
+        _mulAdd(acc, wx, wy, R - all);
+        uint256 px = _w(proof, W_OPENINGS + 2);
+        uint256 py = _w(proof, W_OPENINGS + 3);
+        _mulAdd(acc, px, py, st.xi);
+        _pairing([px, py], acc);
     }
 
-    /// The evaluation claims: coef[commitment] += ρ^pt·νᵉ and gAcc += ρ^pt·νᵉ·vₑ. Returns ν^N_EVALS.
-    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
+    /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
+    /// Returns ν^N_EVALS and g.
+    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef, uint256[] memory ex)
         internal
         pure
-        returns (uint256 nuPow)
+        returns (uint256 nuPow, uint256 g)
     {
         bytes memory src = EVAL_SRC;
-        uint256 rho = st.rho;
         uint256 nu = st.nu;
-        uint256 gAcc;
         nuPow = 1;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
+            let exPtr := add(ex, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
                 let word := mload(add(srcPtr, mul(e, 3)))
                 let base := shr(240, word)
                 let pt := and(shr(232, word), 0xff)
-                let c := nuPow
-                if pt { c := mulmod(rho, nuPow, R) }
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, pt))), R)
                 let slot := add(coef, shl(5, add(base, 1)))
                 mstore(slot, addmod(mload(slot), c, R))
-                gAcc := addmod(gAcc, mulmod(c, calldataload(add(evals, shl(5, e))), R), R)
+                g := addmod(g, sub(R, mulmod(c, calldataload(add(evals, shl(5, e))), R)), R)
                 nuPow := mulmod(nuPow, nu, R)
             }
         }
-        st.gAcc = gAcc;
     }
 
-    /// RHS += f·Σ_i L_i(α)·[W_i] over a layer's rows (f = ν·γ·(−δᵏ)·x(ζ) from the linear zero-sum term).
-    function _msmRows(State memory st, bytes memory rows, uint256[] memory la, uint256 count, uint256 f) internal view {
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 px;
-            uint256 py;
-            assembly ("memory-safe") {
-                px := mload(add(rows, add(0x20, shl(6, i))))
-                py := mload(add(rows, add(0x40, shl(6, i))))
-            }
-            _mulAdd(st.rhs, px, py, mulmod(f, la[i], R));
-        }
-    }
-
-    /// e(LHS, [τ]₂) · e(−RHS, [1]₂) = 1 with one call to the pairing precompile (0x08).
-    function _pairing(State memory st) internal view {
+    /// e(W', [τ]₂) · e(−F, [1]₂) = 1 with one call to the pairing precompile (0x08).
+    function _pairing(uint256[2] memory wp, uint256[2] memory f) internal view {
         uint256[12] memory input;
-        input[0] = st.lhs[0];
-        input[1] = st.lhs[1];
+        input[0] = wp[0];
+        input[1] = wp[1];
         input[2] = {{ tau_g2[0] }};
         input[3] = {{ tau_g2[1] }};
         input[4] = {{ tau_g2[2] }};
         input[5] = {{ tau_g2[3] }};
-        input[6] = st.rhs[0];
-        input[7] = st.rhs[1] == 0 ? 0 : P - st.rhs[1];
+        input[6] = f[0];
+        input[7] = f[1] == 0 ? 0 : P - f[1];
         input[8] = {{ one_g2[0] }};
         input[9] = {{ one_g2[1] }};
         input[10] = {{ one_g2[2] }};
@@ -528,44 +579,4 @@ contract {{ contract_name }} is IZkTorchVerifier {
         if (!ok || mulmod(a, out, R) != 1) revert PrecompileFailed();
     }
 
-    /// x^(2^k) mod r.
-    function _pow2(uint256 x, uint256 k) internal pure returns (uint256) {
-        for (uint256 i = 0; i < k; ++i) {
-            x = mulmod(x, x, R);
-        }
-        return x;
-    }
-
-    /// L_j(z) for j < count over H (poly::Domain::lagrange_at), with one inversion.
-    function _lagrange(uint256 z, uint256 count) internal view returns (uint256[] memory l) {
-        uint256 zh = addmod(_pow2(z, LOG_N), R - 1, R);
-        if (zh == 0) revert DegenerateChallenge();
-        uint256 n = DOMAIN_SIZE;
-        l = new uint256[](count);
-        uint256[] memory d = new uint256[](count);
-        uint256[] memory w = new uint256[](count);
-        uint256 acc = 1;
-        uint256 pw = 1;
-        for (uint256 j = 0; j < count; ++j) {
-            w[j] = pw;
-            d[j] = mulmod(n, addmod(z, R - pw, R), R);
-            l[j] = acc;
-            acc = mulmod(acc, d[j], R);
-            pw = mulmod(pw, OMEGA, R);
-        }
-        uint256 inv = _inv(acc);
-        for (uint256 j = count; j > 0; --j) {
-            uint256 dInv = mulmod(inv, l[j - 1], R);
-            inv = mulmod(inv, d[j - 1], R);
-            l[j - 1] = mulmod(mulmod(w[j - 1], zh, R), dInv, R);
-        }
-    }
-
-    /// K(α, ζ) = (ζ·Z_H(α) − α·Z_H(ζ)) / (n·(α − ζ)) (protocol::lagrange_kernel).
-    function _kernel(uint256 alpha, uint256 zeta) internal view returns (uint256) {
-        uint256 za = addmod(_pow2(alpha, LOG_N), R - 1, R);
-        uint256 zz = addmod(_pow2(zeta, LOG_N), R - 1, R);
-        uint256 num = addmod(mulmod(zeta, za, R), R - mulmod(alpha, zz, R), R);
-        return mulmod(num, _inv(mulmod(DOMAIN_SIZE, addmod(alpha, R - zeta, R), R)), R);
-    }
 }

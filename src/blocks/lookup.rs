@@ -133,48 +133,48 @@ pub fn compress(theta: Fr, kind: Fr, v: Fr, f: Fr) -> Fr {
     kind + theta * v + theta.square() * f
 }
 
-/// Evaluations the lookup verifier reads.
+/// Evaluations the lookup verifier reads (all at the layer's lifted point `ζ^{n/M}`).
 #[derive(Clone, Debug)]
 pub struct LookupEvals {
-    /// `acc(ζ) = y(ζ) + [b]`.
-    pub acc: Lin,
-    /// `q(ζ)`.
+    /// `y(ζ_M)`: the affine output `W·x + b` (committed by the layer's RowSum).
+    pub y: Fr,
+    /// `q(ζ_M)`.
     pub q: Fr,
-    /// `z(ζ)`.
+    /// `z(ζ_M)`.
     pub z: Fr,
-    /// `h(ζ)`.
+    /// `h(ζ_M)`.
     pub h: Fr,
 }
 
-/// `a(ζ)` and `b(ζ)` (the latter linear in the bias commitment).
-fn tuples(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> (Fr, Lin) {
+/// `a(ζ_M)` and `b(ζ_M)`.
+fn tuples(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> (Fr, Fr) {
     let theta = ch.theta;
     let a = compress(theta, Fr::from(kind(vk.layers[layer].activation)), e.q, e.z);
     let kappa = (theta + theta.square()) * fr_from_i64(remainder_scale(vk.scale_bits, vk.lookup_bits));
     let half = fr_from_i64(1i64 << (vk.scale_bits - 1));
     let two_s = fr_from_i64(1i64 << vk.scale_bits);
-    // b = 1 + κ·(acc + 2^(s−1) − 2^s·q)
-    let b = e.acc.clone().plus(half - two_s * e.q).scale(kappa).plus(Fr::one());
+    // b = 1 + κ·(y + 2^(s−1) − 2^s·q)
+    let b = Fr::one() + kappa * (e.y + half - two_s * e.q);
     (a, b)
 }
 
-/// Verifier: `h·(β+a)·(β+b) − 1` at `ζ`.
-pub fn identity(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> Lin {
+/// Verifier: `h·(β+a)·(β+b) − 1` at `ζ_M`.
+pub fn identity(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> Fr {
     let (a, b) = tuples(vk, layer, e, ch);
-    b.plus(ch.beta).scale(e.h * (ch.beta + a)).plus(-Fr::one())
+    e.h * (ch.beta + a) * (ch.beta + b) - Fr::one()
 }
 
-/// Verifier: this layer's share `(2β + a + b)·h` of the LogUp zero-sum term.
-pub fn sum_share(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> Lin {
+/// Verifier: this layer's share `(2β + a + b)·h` of the LogUp sum, at `ζ_M`.
+pub fn sum_share(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> Fr {
     let (a, b) = tuples(vk, layer, e, ch);
-    b.plus(ch.beta.double() + a).scale(e.h)
+    (ch.beta.double() + a + b) * e.h
 }
 
 /// Verifier: the private-input range lookup `(0, x, x)`: `h·(β + a) − 1`; its share of the LogUp
 /// term is `h`.
-pub fn range_identity(x: Fr, h: Fr, ch: &Challenges) -> Lin {
+pub fn range_identity(x: Fr, h: Fr, ch: &Challenges) -> Fr {
     let a = (ch.theta + ch.theta.square()) * x;
-    Lin::scalar(h * (ch.beta + a) - Fr::one())
+    h * (ch.beta + a) - Fr::one()
 }
 
 /// Verifier: the table side `g·(β + T) − m` with `T = T_kind + θ·T_v + θ²·T_f` left committed; its

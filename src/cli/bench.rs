@@ -137,7 +137,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             last = Some((out, bytes));
         }
         let Some((out, bytes)) = last else { continue };
-        let g1 = layout.n_commits + crate::protocol::POINTS;
+        let g1 = layout.n_commits + crate::protocol::OPENINGS;
         let fr = layout.n_evals;
         let mut row = json!({
             "model": case.name, "input": format!("{:?}", case.visibility).to_lowercase(),
@@ -146,7 +146,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             "setup_cold_s": t_setup.as_secs_f64(), "setup_srs_s": t_srs.as_secs_f64(),
             "prove_median_s": median(prove_t.clone()).as_secs_f64(), "verify_median_s": median(verify_t.clone()).as_secs_f64(),
             "runs": prove_t.len(), "proof_bytes": bytes.len(), "g1_points": g1, "field_elements": fr,
-            "distinct_g2_points": 2, "vk_g1_points": pk.vk.layers.iter().map(|l| l.rows.len() + 1).sum::<usize>() + 3,
+            "distinct_g2_points": 2, "vk_g1_points": 2 * pk.vk.layers.len() + 3, "evaluation_points": layout.points.len(),
             "peak_rss_mib": peak_rss_mib(), "reference": case.reference,
         });
         if let Some(n) = &node {

@@ -157,7 +157,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .enumerate()
         .map(|(k, l)| {
             json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
-                   "blocks": ["linear", "add", "lookup"]})
+                   "blocks": ["rowsum", "lookup"]})
         })
         .collect();
     let fid: Vec<_> = fidelity

@@ -2,8 +2,8 @@
 //!
 //! For each input row: quantize it, run the integer model without the window check
 //! ([`QuantizedModel::forward_unchecked`]), and check what each block will prove as exact integer
-//! relations ([`crate::blocks`]): the input range lookup, then per layer `linear` (`y = W·x`), `add`
-//! (`acc = y + b`) and `lookup` (`(kind, q, act(q))` and the rescale remainder are table rows). A
+//! relations ([`crate::blocks`]): the input range lookup, then per layer `rowsum` (`y = W·x + b`)
+//! and `lookup` (`(kind, q, act(q))` and the rescale remainder are table rows). A
 //! failure names the row, the layer, the block, the first failing position and the `compile`
 //! command that fixes it. Only `model.json` is read (and `compile.json`, when present, for the
 //! model path and the compile assumptions), so a bad window shows up in milliseconds, before setup.
@@ -12,7 +12,7 @@
 
 use super::{fmt_duration, print_json, say};
 use crate::artifacts::{self, BuildDir};
-use crate::blocks::{add, linear, lookup, Violation};
+use crate::blocks::{lookup, rowsum, Violation};
 use crate::model::{ForwardError, QuantizedModel, Trace};
 use crate::onnx::{self, quantize::window_bits};
 use anyhow::bail;
@@ -39,7 +39,7 @@ pub struct MockArgs {
 }
 
 /// The blocks of one stage, in order.
-const BLOCKS: [&str; 3] = ["linear", "add", "lookup"];
+const BLOCKS: [&str; 2] = ["rowsum", "lookup"];
 
 /// The first failure of one block over all rows.
 #[derive(Clone, Debug)]
@@ -97,27 +97,11 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
     for (k, layer) in model.layers.iter().enumerate() {
         let stage = &mut stages[k + 1];
         let x = if k == 0 { &trace.input } else { &trace.out[k - 1] };
-        // The linear block's output, as the prover derives it: y = acc − b.
-        let y: Result<Vec<i64>, Violation> = trace.acc[k]
-            .iter()
-            .zip(&layer.bias)
-            .enumerate()
-            .map(|(position, (a, bias))| {
-                a.checked_sub(*bias).ok_or_else(|| Violation {
-                    position,
-                    reason: format!("y = acc − b = {a} − {bias} overflows 64 bits"),
-                })
-            })
-            .collect();
-        let y = match y {
-            Ok(y) => y,
-            Err(v) => {
-                stage.record("linear", row, Err(v));
-                return false;
-            }
-        };
-        ok &= stage.record("linear", row, linear::check(&layer.weights, x, &y));
-        ok &= stage.record("add", row, add::check(&y, &layer.bias, &trace.acc[k]));
+        ok &= stage.record(
+            "rowsum",
+            row,
+            rowsum::check(&layer.weights, &layer.bias, x, &trace.acc[k]),
+        );
         ok &= stage.record(
             "lookup",
             row,
@@ -240,7 +224,7 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
             Ok(trace) => check_row(&model, index, &trace, &mut stages),
             Err(ForwardError::Overflow { layer, position, .. }) => {
                 stages[layer + 1].record(
-                    "linear",
+                    "rowsum",
                     index,
                     Err(Violation {
                         position,
@@ -319,11 +303,10 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
             model.lookup_bits
         );
         say!(
-            "{:<6} {:<36} {:<7} {:<7} {:<7} {:>24}",
+            "{:<6} {:<36} {:<7} {:<7} {:>24}",
             "#",
             "stage",
-            "linear",
-            "add",
+            "rowsum",
             "lookup",
             "values (min..max)"
         );
@@ -334,11 +317,10 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
                 Some((_, Some(_))) => "FAIL",
             };
             say!(
-                "{:<6} {:<36} {:<7} {:<7} {:<7} {:>24}",
+                "{:<6} {:<36} {:<7} {:<7} {:>24}",
                 if k == 0 { "in".to_owned() } else { (k - 1).to_string() },
                 st.name,
-                cell("linear"),
-                cell("add"),
+                cell("rowsum"),
                 cell("lookup"),
                 format!("{}..{}", st.min, st.max)
             );

@@ -1,0 +1,215 @@
+//! The decider: one Shplonk opening (Boneh–Drake–Fisch–Gabizon 2020, ePrint 2020/081) for every
+//! claim at every point, checked with ONE two-pair pairing against the fixed `[1]₂`, `[τ]₂`
+//! (`docs/protocols/accumulation.md`).
+//!
+//! Claims `i` say `f_i(x_{p(i)}) = v_i` (`f_i` a linear combination of commitments, `T` the set of
+//! distinct points). After `ν` (drawn once every commitment and evaluation is absorbed):
+//!
+//! ```text
+//! prover:   W  = Σ_i νⁱ·(f_i − v_i)/(X − x_{p(i)})                       sends [W]      → ξ
+//!           L  = Σ_i νⁱ·Z_{T∖p(i)}(ξ)·(f_i − v_i) − Z_T(ξ)·W          (L(ξ) = 0)
+//!           W' = L/(X − ξ)                                               sends [W']
+//! verifier: F  = Σ_i νⁱ·Z_{T∖p(i)}(ξ)·([f_i] − v_i·[1]₁) − Z_T(ξ)·[W]
+//!           e(F + ξ·[W'], [1]₂) · e(−[W'], [τ]₂) = 1
+//! ```
+//!
+//! Soundness: the pairing gives `L(ξ) = 0`; dividing by `Z_T(ξ) ≠ 0` (checked),
+//! `Σ_i νⁱ (f_i(ξ) − v_i)/(ξ − x_{p(i)}) = W(ξ)` with everything fixed before `ξ`, so the rational
+//! functions agree; their partial fractions then vanish one by one (the `f_i, v_i` are fixed before
+//! `ν`), i.e. `(X − x_{p(i)}) | f_i − v_i`. No degree bound is used anywhere.
+//!
+//! Zero knowledge: given `τ` (the simulator's trapdoor), `[W]` and `[W']` are determined by the
+//! commitments, the evaluations and the challenges: they reveal nothing else.
+
+use crate::accumulate::fold_polynomials;
+use crate::field::powers;
+use crate::kzg::{lincomb, G2Points};
+use crate::poly::divide_by_linear;
+use crate::protocol::{Base, Claim};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
+use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup};
+use ark_ff::{One, Zero};
+use ark_poly::univariate::DensePolynomial;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// `Z_{T∖p}(ξ) = Π_{q ≠ p} (ξ − x_q)` for every point `p`, and `Z_T(ξ)`.
+pub fn vanishing_except(points: &[Fr], xi: Fr) -> (Vec<Fr>, Fr) {
+    let diffs: Vec<Fr> = points.iter().map(|x| xi - x).collect();
+    let all = diffs.iter().product();
+    let except = (0..points.len())
+        .map(|p| {
+            diffs
+                .iter()
+                .enumerate()
+                .filter(|(q, _)| *q != p)
+                .map(|(_, d)| *d)
+                .product()
+        })
+        .collect();
+    (except, all)
+}
+
+/// Prover, first message: per point the folded claim `(F_p, V_p) = (Σ_{i∈p} νⁱ f_i, Σ νⁱ v_i)` and
+/// `W = Σ_p (F_p − V_p)/(X − x_p)`.
+pub fn prove_w(
+    claims: &[Claim],
+    points: &[Fr],
+    nu: Fr,
+    poly_of: impl Fn(&[(Fr, Base)]) -> DensePolynomial<Fr> + Sync,
+) -> (Vec<(DensePolynomial<Fr>, Fr)>, DensePolynomial<Fr>) {
+    let folded = fold_polynomials(claims, nu, points.len(), poly_of);
+    let w = folded
+        .par_iter()
+        .zip(points)
+        .map(|((f, v), x)| {
+            debug_assert_eq!(
+                ark_poly::Polynomial::evaluate(f, x),
+                *v,
+                "an honest prover's claims hold"
+            );
+            divide_by_linear(&(f - &DensePolynomial { coeffs: vec![*v] }), *x)
+        })
+        .reduce(DensePolynomial::zero, |a, b| &a + &b);
+    (folded, w)
+}
+
+/// Prover, second message: `W' = L/(X − ξ)`.
+pub fn prove_w_prime(
+    folded: &[(DensePolynomial<Fr>, Fr)],
+    w: &DensePolynomial<Fr>,
+    points: &[Fr],
+    xi: Fr,
+) -> DensePolynomial<Fr> {
+    let (except, all) = vanishing_except(points, xi);
+    let l = folded
+        .par_iter()
+        .zip(&except)
+        .map(|((f, v), c)| &(f - &DensePolynomial { coeffs: vec![*v] }) * *c)
+        .reduce(DensePolynomial::zero, |a, b| &a + &b);
+    divide_by_linear(&(&l - &(w * all)), xi)
+}
+
+/// Verifier: the scalar coefficient of every base in `F` and the coefficient of `[1]₁`, or `None`
+/// when `ξ` hits a point (`Z_T(ξ) = 0`, probability ≈ 2⁻²⁵⁰).
+pub fn fold_coefficients(claims: &[Claim], points: &[Fr], nu: Fr, xi: Fr) -> Option<(Vec<(Fr, Base)>, Fr, Fr)> {
+    let (except, all) = vanishing_except(points, xi);
+    if all.is_zero() {
+        return None;
+    }
+    let mut coef: HashMap<Base, Fr> = HashMap::new();
+    let mut order: Vec<Base> = vec![];
+    let mut g = Fr::zero();
+    for (c, nu_i) in claims.iter().zip(powers(nu, claims.len())) {
+        let k = nu_i * except[c.point];
+        g -= k * c.value;
+        for (s, b) in &c.terms {
+            let e = coef.entry(*b).or_insert_with(|| {
+                order.push(*b);
+                Fr::zero()
+            });
+            *e += k * s;
+        }
+    }
+    let terms = order.into_iter().map(|b| (coef[&b], b)).collect();
+    Some((terms, g, all))
+}
+
+/// Verifier: the one pairing-product check.
+#[allow(clippy::too_many_arguments)]
+pub fn verify(
+    claims: &[Claim],
+    points: &[Fr],
+    nu: Fr,
+    xi: Fr,
+    (w, w_prime): (G1Affine, G1Affine),
+    resolve: impl Fn(Base) -> G1Affine,
+    g2: &G2Points,
+) -> bool {
+    let Some((terms, g, all)) = fold_coefficients(claims, points, nu, xi) else {
+        return false;
+    };
+    let mut msm: Vec<(Fr, G1Affine)> = terms.into_iter().map(|(s, b)| (s, resolve(b))).collect();
+    msm.push((g, G1Affine::generator()));
+    msm.push((-all, w));
+    msm.push((xi, w_prime));
+    let lhs: G1Projective = lincomb(&msm);
+    let out = Bn254::multi_pairing([w_prime, (-lhs).into_affine()], [g2.tau, g2.one]);
+    out.0.is_one()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kzg::commit;
+    use crate::poly::random_fr;
+    use ark_bn254::G2Affine;
+    use ark_poly::{DenseUVPolynomial, Polynomial};
+    use rand::SeedableRng;
+
+    fn toy_srs(len: usize) -> (Vec<G1Affine>, G2Points) {
+        let tau = Fr::from(123456789u64);
+        let mut pows = vec![];
+        let mut t = Fr::one();
+        for _ in 0..len {
+            pows.push((G1Affine::generator() * t).into_affine());
+            t *= tau;
+        }
+        let g2 = G2Affine::generator();
+        (
+            pows,
+            G2Points {
+                one: g2,
+                tau: (g2 * tau).into_affine(),
+            },
+        )
+    }
+
+    /// Honest claims at three points (two at the same point) verify; a wrong value, a wrong point
+    /// or a swapped opening fails.
+    #[test]
+    fn shplonk_accepts_honest_claims_and_rejects_each_tamper() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        let (g1, g2) = toy_srs(16);
+        let polys: Vec<DensePolynomial<Fr>> = (0..4)
+            .map(|_| DensePolynomial::from_coefficients_vec((0..10).map(|_| random_fr(&mut rng)).collect()))
+            .collect();
+        let commits: Vec<G1Affine> = polys.iter().map(|p| commit(&g1, p).unwrap()).collect();
+        let points: Vec<Fr> = (0..3).map(|_| random_fr(&mut rng)).collect();
+        let at = [0usize, 1, 1, 2];
+        let claims: Vec<Claim> = polys
+            .iter()
+            .zip(at)
+            .enumerate()
+            .map(|(i, (p, pt))| Claim {
+                terms: vec![(Fr::one(), Base::Commit(i))],
+                point: pt,
+                value: p.evaluate(&points[pt]),
+            })
+            .collect();
+        let (nu, xi) = (random_fr(&mut rng), random_fr(&mut rng));
+        let poly_of = |t: &[(Fr, Base)]| match t[0].1 {
+            Base::Commit(i) => &polys[i] * t[0].0,
+            _ => DensePolynomial::zero(),
+        };
+        let (folded, w) = prove_w(&claims, &points, nu, poly_of);
+        let wp = prove_w_prime(&folded, &w, &points, xi);
+        let ws = (commit(&g1, &w).unwrap(), commit(&g1, &wp).unwrap());
+        let resolve = |b: Base| match b {
+            Base::Commit(i) => commits[i],
+            _ => G1Affine::zero(),
+        };
+        let run = |claims: &[Claim], points: &[Fr], ws| verify(claims, points, nu, xi, ws, resolve, &g2);
+        assert!(run(&claims, &points, ws));
+        let mut bad = claims.clone();
+        bad[2].value += Fr::one();
+        assert!(!run(&bad, &points, ws), "wrong value");
+        let mut moved = points.clone();
+        moved[1] += Fr::one();
+        assert!(!run(&claims, &moved, ws), "wrong point");
+        assert!(!run(&claims, &points, (ws.1, ws.0)), "swapped openings");
+        let mut at_point = points.clone();
+        at_point[0] = xi;
+        assert!(!run(&claims, &at_point, ws), "ξ on a point is refused");
+    }
+}
