@@ -11,9 +11,8 @@
 //!
 //! so only the two fixed G2 points `[1]₂`, `[τ]₂` are ever paired against (DESIGN §4).
 
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
-use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{One, Zero};
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_poly::univariate::DensePolynomial;
 
 /// Errors of the commitment layer.
@@ -108,19 +107,6 @@ pub fn lincomb(terms: &[(Fr, G1Affine)]) -> G1Projective {
     G1Projective::msm_unchecked(&bases, &scalars)
 }
 
-/// The verifier's side of one evaluation point after accumulation.
-#[derive(Clone, Debug)]
-pub struct PointClaim {
-    /// The evaluation point `z_k`.
-    pub point: Fr,
-    /// The accumulated commitment `C_k`.
-    pub commitment: G1Projective,
-    /// The accumulated value `v_k`.
-    pub value: Fr,
-    /// The opening proof `π_k` from the decider.
-    pub proof: G1Affine,
-}
-
 /// The fixed G2 points of the verifying key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct G2Points {
@@ -130,26 +116,12 @@ pub struct G2Points {
     pub tau: G2Affine,
 }
 
-/// The single pairing-product check over all evaluation points, batched with `rho`.
-pub fn check_openings(claims: &[PointClaim], rho: Fr, g2: &G2Points) -> bool {
-    let g = G1Affine::generator();
-    let mut lhs = G1Projective::zero();
-    let mut rhs = G1Projective::zero();
-    let mut r = Fr::one();
-    for c in claims {
-        lhs += c.proof * r;
-        rhs += (c.commitment - g * c.value + c.proof * c.point) * r;
-        r *= rho;
-    }
-    let out = Bn254::multi_pairing([lhs.into_affine(), (-rhs).into_affine()], [g2.tau, g2.one]);
-    out.0.is_one()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::poly::{divide_by_linear, random_fr};
-    use ark_poly::{DenseUVPolynomial, Polynomial};
+    use crate::poly::random_fr;
+    use ark_ff::One;
+    use ark_poly::DenseUVPolynomial;
     use rand::SeedableRng;
 
     fn toy_srs(len: usize) -> (Vec<G1Affine>, G2Points) {
@@ -168,29 +140,6 @@ mod tests {
                 tau: (g2 * tau).into_affine(),
             },
         )
-    }
-
-    #[test]
-    fn honest_openings_verify_and_wrong_values_fail() {
-        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
-        let (g1, g2) = toy_srs(16);
-        let mut claims = vec![];
-        for _ in 0..3 {
-            let p = DensePolynomial::from_coefficients_vec((0..10).map(|_| random_fr(&mut rng)).collect());
-            let z = random_fr(&mut rng);
-            let c = commit(&g1, &p).unwrap();
-            let pi = commit(&g1, &divide_by_linear(&p, z)).unwrap();
-            claims.push(PointClaim {
-                point: z,
-                commitment: c.into(),
-                value: p.evaluate(&z),
-                proof: pi,
-            });
-        }
-        let rho = random_fr(&mut rng);
-        assert!(check_openings(&claims, rho, &g2));
-        claims[1].value += Fr::one();
-        assert!(!check_openings(&claims, rho, &g2));
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn spec_with(
         .map(|(k, (l, idx))| {
             let inv_base = 1 + 3 * k;
             let consts = [
-                k.to_string(),
+                format!("uint256({k})"),
                 idx.e_r.to_string(),
                 opt(idx.e_x),
                 idx.e_y_end.to_string(),

@@ -41,6 +41,9 @@ pub enum Tag {
     Witness = 3,
     /// Round 2: the lookup inverse columns, the table side and the running sum.
     Inverses = 4,
+    /// Retired: v1's running-sum round (v2 commits the running sum in round 2). Kept so that tag
+    /// numbers stay stable.
+    RunningSum = 5,
     /// Round 3: the quotient.
     Quotient = 6,
     /// Evaluations at every point.

@@ -282,7 +282,7 @@ impl Sections {
         let n_points = kinds.iter().filter(|k| **k == Kind::X).count();
         assert_eq!(
             n_points,
-            layout.n_commits + zkt_eth::protocol::POINTS,
+            layout.n_commits + zkt_eth::protocol::OPENINGS,
             "G1 points in the proof: commitments + one opening per point"
         );
         let point_section = |i: usize| -> String {

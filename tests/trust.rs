@@ -77,51 +77,38 @@ fn small_order_tau_is_rejected_at_setup() {
 
 /// The weight-confirmation attack: anyone can compute the Lagrange basis `[L_j(τ)]₁` from the public
 /// SRS, hence the plain commitment `Σ_j W_ij·[L_j(τ)]₁` of a guessed row. With hiding vk
-/// commitments (`W_i + ρ_i·Z_H`), the true rows and biases match no vk point.
+/// commitments (`W + ρ_W·Z_K`, `B + ρ_B·Z_K`), the true matrices and biases match no vk point.
 #[test]
 fn true_weights_cannot_be_confirmed_against_the_vk() {
+    use zkt_eth::blocks::rowsum::{bias_values, matrix_values};
     use zkt_eth::kzg::{commit, lagrange_basis, lincomb};
+    use zkt_eth::protocol::tensor_domain;
     let model = common::model();
     let srs = Srs::dev(1, srs_len_for(&model));
-    let d = domain_of(&model);
-    let basis = lagrange_basis(&srs.g1, d).unwrap();
-    let plain = |vals: &[i64]| {
-        lincomb(
-            &vals
-                .iter()
-                .zip(&basis)
-                .map(|(v, p)| (zkt_eth::field::fr_from_i64(*v), *p))
-                .collect::<Vec<_>>(),
-        )
-        .into_affine()
-    };
-    // The attacker's computation is right: it equals a plain KZG commitment of the row.
-    let row0 = &model.layers[0].weights[0];
-    let direct = commit(
-        &srs.g1,
-        &d.interpolate(&row0.iter().map(|w| zkt_eth::field::fr_from_i64(*w)).collect::<Vec<_>>()),
-    )
-    .unwrap();
-    assert_eq!(plain(row0), direct);
+    // The attacker's guesses: each layer's true matrix and bias, laid out exactly as the vk's
+    // RowSum polynomials (W_ij at j + N·i of H_K, b_i at the row starts), committed from the
+    // public SRS through the Lagrange basis of H_K.
+    let mut guesses: Vec<G1Affine> = vec![];
+    for l in &model.layers {
+        let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
+        let kd = zkt_eth::poly::Domain::new(nd.log_size + md.log_size);
+        let basis = lagrange_basis(&srs.g1, kd).unwrap();
+        let plain = |vals: &[ark_bn254::Fr]| {
+            lincomb(&vals.iter().copied().zip(basis.iter().copied()).collect::<Vec<_>>()).into_affine()
+        };
+        let (w, b) = (matrix_values(&l.weights, nd, kd), bias_values(&l.bias, nd, kd));
+        // The attacker's computation is right: it equals a plain KZG commitment of the matrix.
+        assert_eq!(plain(&w), commit(&srs.g1, &kd.interpolate(&w)).unwrap());
+        guesses.extend([plain(&w), plain(&b)]);
+    }
 
     for seed in [BlindSeed::Random, BlindSeed::Fixed([7; 32])] {
         let pk = ProvingKey::setup_with(&model, &srs, Visibility::Public, seed).unwrap();
-        let vk_points: Vec<G1Affine> = pk
-            .vk
-            .layers
-            .iter()
-            .flat_map(|l| l.rows.iter().copied().chain([l.bias]))
-            .collect();
-        for layer in &model.layers {
-            for row in &layer.weights {
-                assert!(
-                    !vk_points.contains(&plain(row)),
-                    "a weight row is confirmable from the vk"
-                );
-            }
+        let vk_points: Vec<G1Affine> = pk.vk.layers.iter().flat_map(|l| [l.weights, l.bias]).collect();
+        for g in &guesses {
             assert!(
-                !vk_points.contains(&plain(&layer.bias)),
-                "a bias is confirmable from the vk"
+                !vk_points.contains(g),
+                "a weight matrix or bias is confirmable from the vk"
             );
         }
         // Still a working key: prove and verify one inference.
@@ -132,5 +119,6 @@ fn true_weights_cannot_be_confirmed_against_the_vk() {
     // Two random-seeded setups of the same model give unrelated weight commitments.
     let a = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
     let b = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
-    assert_ne!(a.vk.layers[0].rows[0], b.vk.layers[0].rows[0]);
+    assert_ne!(a.vk.layers[0].weights, b.vk.layers[0].weights);
+    assert_ne!(a.vk.layers[0].bias, b.vk.layers[0].bias);
 }

@@ -166,7 +166,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.gammaPow = 1;
         {%- for l in layers %}
         // Layer {{ l.k }}: {{ l.name }}.
-        _layer(st, proof, [uint256({{ l.consts }})]);
+        _layer(st, proof, [{{ l.consts }}]);
         {%- endfor %}
         {%- match range %}{% when Some with (r) %}
         _inputRange(st, proof);
@@ -390,20 +390,38 @@ contract {{ contract_name }} is IZkTorchVerifier {
             st.bCoef[k] = mulmod(g, R - start, R);
             _identity(st, mulmod(st.inv[c[12] + 2], addmod(r, R - _ev(proof, c[3]), R), R));
         }
-        // Lookup at ζ^(n/M): h·(β+a)·(β+b) − 1 divided by Z_n(ζ); share (M/n)·(2β + a + b)·h.
+        _lookup(st, proof, c);
+    }
+
+    /// A layer's lookup at ζ^(n/M): (h·(β+a)·(β+b) − 1)/Z_n(ζ), and its share (M/n)·(2β + a + b)·h
+    /// of the LogUp term (a = kind + θ·q + θ²·z, b = 1 + κ·(y + 2^(s−1) − 2^s·q)).
+    function _lookup(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
         uint256 q = c[5] == NONE ? st.outAt : _ev(proof, c[5]);
-        uint256 z = c[6] != NONE ? _ev(proof, c[6]) : (c[14] == 1 ? st.outAt : q);
-        uint256 th2 = mulmod(st.theta, st.theta, R);
-        uint256 a = addmod(c[10], addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
-        uint256 kappa = mulmod(addmod(st.theta, th2, R), REM_SCALE, R);
-        uint256 b = addmod(
-            1, mulmod(kappa, addmod(addmod(_ev(proof, c[4]), HALF, R), R - mulmod(TWO_S, q, R), R), R), R
-        );
+        uint256 a = _tupleA(st, proof, c, q);
+        uint256 b = _tupleB(st, _ev(proof, c[4]), q);
         uint256 h = _ev(proof, c[7]);
-        uint256 e = addmod(mulmod(mulmod(h, addmod(st.beta, a, R), R), addmod(st.beta, b, R), R), R - 1, R);
-        _identity(st, mulmod(e, st.inv[0], R));
+        uint256 e = mulmod(mulmod(h, addmod(st.beta, a, R), R), addmod(st.beta, b, R), R);
+        _identity(st, mulmod(addmod(e, R - 1, R), st.inv[0], R));
         uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), h, R);
         st.logup = addmod(st.logup, mulmod(c[11], share, R), R);
+    }
+
+    /// a = kind + θ·q + θ²·z (z = q for the identity, the public output for a final ReLU).
+    function _tupleA(State memory st, bytes calldata proof, uint256[15] memory c, uint256 q)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 z = c[6] != NONE ? _ev(proof, c[6]) : (c[14] == 1 ? st.outAt : q);
+        uint256 th2 = mulmod(st.theta, st.theta, R);
+        return addmod(c[10], addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
+    }
+
+    /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
+    function _tupleB(State memory st, uint256 y, uint256 q) internal pure returns (uint256) {
+        uint256 kappa = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), REM_SCALE, R);
+        uint256 r = addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R);
+        return addmod(1, mulmod(kappa, r, R), R);
     }
     {%- match range %}{% when Some with (r) %}
 
@@ -441,9 +459,18 @@ contract {{ contract_name }} is IZkTorchVerifier {
     /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
     /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
-        // Z_{T∖p}(ξ) by prefix and suffix products, Z_T(ξ) ≠ 0.
-        uint256[] memory ex = new uint256[](N_POINTS);
-        uint256 all = 1;
+        (uint256[] memory ex, uint256 all) = _vanishingExcept(st);
+        uint256[2] memory acc = _fold(st, proof, ex);
+        _mulAdd(acc, _w(proof, W_OPENINGS), _w(proof, W_OPENINGS + 1), R - all);
+        uint256[2] memory wp = [_w(proof, W_OPENINGS + 2), _w(proof, W_OPENINGS + 3)];
+        _mulAdd(acc, wp[0], wp[1], st.xi);
+        _pairing(wp, acc);
+    }
+
+    /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
+    function _vanishingExcept(State memory st) internal pure returns (uint256[] memory ex, uint256 all) {
+        ex = new uint256[](N_POINTS);
+        all = 1;
         for (uint256 p = 0; p < N_POINTS; ++p) {
             ex[p] = all;
             all = mulmod(all, addmod(st.xi, R - st.pts[p], R), R);
@@ -454,13 +481,20 @@ contract {{ contract_name }} is IZkTorchVerifier {
             ex[p - 1] = mulmod(ex[p - 1], suffix, R);
             suffix = mulmod(suffix, addmod(st.xi, R - st.pts[p - 1], R), R);
         }
+    }
+
+    /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
+    function _fold(State memory st, bytes calldata proof, uint256[] memory ex)
+        internal
+        view
+        returns (uint256[2] memory acc)
+    {
         uint256[] memory coef = new uint256[](N_COMMITS);
         (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
         // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
         uint256 kq = mulmod(nuPow, ex[0], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
-        uint256[2] memory acc;
         for (uint256 b = 0; b < N_COMMITS; ++b) {
             _mulAdd(acc, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
         }
@@ -473,13 +507,6 @@ contract {{ contract_name }} is IZkTorchVerifier {
         _mulAdd(acc, {{ l.b_x }}, {{ l.b_y }}, mulmod(kq, st.bCoef[{{ l.k }}], R));
         {%- endfor %}
         _mulAdd(acc, 1, 2, g);
-        uint256 wx = _w(proof, W_OPENINGS);
-        uint256 wy = _w(proof, W_OPENINGS + 1);
-        _mulAdd(acc, wx, wy, R - all);
-        uint256 px = _w(proof, W_OPENINGS + 2);
-        uint256 py = _w(proof, W_OPENINGS + 3);
-        _mulAdd(acc, px, py, st.xi);
-        _pairing([px, py], acc);
     }
 
     /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.

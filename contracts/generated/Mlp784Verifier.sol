@@ -14,9 +14,10 @@ import {ZktTranscript} from "../ZktTranscript.sol";
 /// @notice Verifies zkt-eth proofs that model `mlp784` produced `outputs` from `inputs`.
 /// @dev A line-by-line port of `zkt_eth::verifier::verify` (src/verifier.rs): decode and validate the
 ///      proof, replay the Keccak transcript (docs/transcript.md), evaluate every basic block's
-///      identities and sum claims at ζ (src/protocol.rs `build_claims`, src/blocks/*.rs,
-///      src/sumcheck.rs), fold all opening claims with ν and ρ (src/accumulate.rs) and run one
-///      pairing-product check against the fixed points [1]₂ and [τ]₂ (src/kzg.rs).
+///      identities (src/protocol.rs `build_claims`, src/blocks/*.rs, src/sumcheck.rs) with ONE
+///      batched inversion, fold all opening claims with ν into one Shplonk check (src/shplonk.rs)
+///      and run one pairing-product call against the fixed points [1]₂ and [τ]₂. The cost per
+///      layer is constant: two vk points, one commitment, a few field operations.
 ///      Invalid proofs revert with a custom error naming the failed check; valid proofs return true.
 /// @custom:security INSECURE: the SRS behind this verifier was generated with `--dev` from a public
 ///      seed. Anyone can forge proofs. Never deploy it where value is at stake.
@@ -51,7 +52,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x22a0d7d57fb1139b82c2691e00723c49c115ddd829e9a7e8c2ecb85f4951265f;
+        0x6024db4f2b3a378ff448701bec1e206cab53cbe328a5765ac7b58bbaec28af76;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -68,68 +69,53 @@ contract Mlp784Verifier is IZkTorchVerifier {
     uint256 internal constant HALF = 64;
     uint256 internal constant TWO_S = 128;
     uint256 internal constant REM_SCALE = 8;
+    uint256 internal constant NONE = type(uint256).max;
 
-    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, 2 openings.
-    uint256 internal constant PROOF_WORDS = 40;
-    uint256 internal constant N_COMMITS = 12;
-    uint256 internal constant N_EVALS = 12;
-    uint256 internal constant W_EVALS = 24;
-    uint256 internal constant W_OPENINGS = 36;
-    // The model's one domain H (every tensor and the table): |H| = DOMAIN_SIZE = 2^LOG_N, generator OMEGA.
+    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
+    uint256 internal constant PROOF_WORDS = 52;
+    uint256 internal constant N_COMMITS = 14;
+    uint256 internal constant N_EVALS = 20;
+    uint256 internal constant W_EVALS = 28;
+    uint256 internal constant W_OPENINGS = 48;
+    uint256 internal constant N_LAYERS = 2;
+    // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 12;
-    uint256 internal constant DOMAIN_SIZE = 4096;
-    uint256 internal constant OMEGA =
-        4_158_865_282_786_404_163_413_953_114_870_269_622_875_596_290_766_033_564_087_307_867_933_865_333_818;
+    // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
+    uint256 internal constant MAX_LOG = 17;
+    // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
+    uint256 internal constant N_POINTS = 11;
+    // Inversions, batched into one modexp: 1/Z_n(ζ), three per layer, then the public values'
+    // Lagrange denominators.
+    uint256 internal constant N_INV = 17;
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, 1 = ζ·ω).
-    /// Mirrors `Layout::eval_sources`.
+    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
+    /// `Layout::eval_sources`.
     bytes internal constant EVAL_SRC =
-        hex"000000000100000200000300000600000400000700000800000500000900000a00000a01";
-    /// Layer 0 (128x784 Relu): weight row commitments [W_i]₁, x ‖ y each.
-    bytes internal constant ROWS_0 =
-        hex"1b59e9678736e49983e45bc8eb24d88212c206fe59cd73006948ea54a6ef46fe2854b08111436d98063912fbcb1b2e5ed08b1fdebbc88d8dda1817af7294ded522b3ef9b68dc79fc607ec114c43615a5be6c2ed10d3c549639da534ed259266721c63d52e4251525cd7869d3dd37acbe5eece86ea613f95854a00a0ee6c0a064069ea58668396c5a36db7d2d9da2d77dec9d5f8c6f9f9bfcfbfd7876a2515ea80728c022f08d7135bdd968ef2b9d29f88baabf38996dbb17e2178b287c239c45238aa5e5f67382cae33790675571e2b5517cbfe780f69e01dc1d59233f6e5c94292acccb3522d9022a6b9c3a20ddb747f7b9ba6fd1c01cd423ee720de5c86e0a1d97d5335e02059a4e27ec3e2a49225850359b9333745668d20b3f8068bab5b32e9a8bca416471fab312d25cdf31562cf2beda696be6ee0f7c5ea80565e2791e02664cb8179242909c988ecf52ccacb25cc3ba979b9010ad323ee349442b7a2027ce3ade00fce58ab66aff819c7c667363b7a59d56f012de20082bb8e082761b2bf2473bbfd9fc0c184bf29950c59896758fd90ada862095ceaa3bf2c0fb010f2f47bed67dd769b8d3a8b1149c771556512594ea5aa9ca673afbef9dde3b09af08b67c64946986f41104922449cad48af269ba07c04668d21b5aedb35800319d176e3bfae9dd5b2596eed6678930fbe6d86634a4a9e9e404f410c85137fc14ea0271d7ad1ddad91cf1d3a3e4d6895f5424c0d460129cd0815dbd699417774782083d9365010595a100a58ec8b91695ec6b02b9a0c6f07e533f52f3ea1be2f80a0f3b3a602bc6cdb6fb586882f7ba9feb679e216d554a8fefa60f878073448c3e1375cd5fc2060b246342e756bea36d2fe64be141a58e854940ba03dcf08a8f372b2b82d048a67cff2521ccd72b59eb6ac3858fc781befe4f97c0e0d706a0b111304d87eba8c96442ed60dfa8480aab86cb80557272a43de061d26833b66a124511a8a0314c5bdcbc5223f287707e1e887f7313c407182a09c5d34388f9d7475f03a969a14db280e1e84c274914f50da4eb84ac8d732da1171308ec48697840412fa44caa6faba36aa26bd566cf635cb719232eb499d4573fce2650f4e17f93700ff05190fa13d96d4473853483711abf0f625d5c258b3ea4dae156bb65aba60613355b3a82e824aa5c30848d423d91cfdb91070bae19904fbf7271d5f803ed94291c91f82bcb865c221f085ca5cbdd416f01e04fa47d0347a17fdcd40d7466031f8bf4131a71c4c2d10af584f0ff439d8ae1613242eacde44aca5a425292c661289352025242b99f6eabff9900f173cef20262ca74c8f5f67fc9177478c784a32ccd823546deb0bc40686ffaf1f0675772e7b219239b84c9cfb6863baa8dfee6116f81ec3953a3fdc400ff4b7da4d9efb5079efbb99e9f5a0088474fd258b0ff2518605409a408a2594218dbfe33634da1f5adead56a8c2f6f74637bf9fedf222575887184fcc063194bdbbe8ea0db88148a40f7878e60bb2e826e3d82fd106c0793128be6e11561f78b646e71ee73a865eb10e376e83a32fe8f6333e79986e01bc8c72a39ebdf8c289afb22a290fdddffb649045c82d13b1e8d3102cc1ed9782c1eccfc7a3934857c4e3a7a87bd92906b7bb18380fce3fb9730e96500e0530d1e8fe2dc0d05a3a40edcabb4344c433837cd9790ef2eda49c951c91fbe5976a102db592a07075a2a823f6b428ae7df3ad49c2f91b3095b6b3db75ea21734a944043b244e9ceea8ca109660d36fa4f28771686ab1adcc24bed47e52c82734a1f726dc9d0f08bf8a803780209a9b29b171609ad62adf2508b695ff8ad97a21e6aa1b26002c8d5d34387e27ac4f7182b94bcd16bb2e19c74db22a8fab85a332196509b6a833b1bcd343e6c594f9b75329381f081c38e10530e316ad044e1315ca15258741357351a55c1b09ed93c8d95635f86e2781450dcc1a19b1036d8f7fef8402be4e2667e70616b895dee977f1ddc251fb5d23a2747d6557ce0758f3e92a970e509f9907cccd8e4d43477fd4d570dfc02e8f98b7fd64c65e4268a6a6284562090037a10073bfa52a68b9854c3ee44b172621b2362fd54a2ce2805c4c1fd6652c0516fa7567f3a0c1951bf692382112ece157af9e16355d9e9d03f8c228f3781a5927f1d558bb750ef2a51bf599b63559ab61858035b1fb87ee4906f4022ce90077c41bfc3a01b391d40832d3968d7a3c5ab25292df2a40f1288347fa72f510163ff31d0a832949b4f4df8696ebb59daf81b1bb09a2996530c8e220439620891fb64565bc5fb772976c8715db0e9024128628a55e3f7908e32fcad54c09fe0e07d2e3faf49d25bb69b144139776d8756ab891a99fcc61c64e42eddd3bbc74451b00b2d938842f7ab78cab21842f9cdd4c909742079b32fe1d1b3b5666e3ab3524d86a4f6a99fe51a4df97f522a0455c6dcdc61109c58ca69cd76cd7965e34620d41943cc3d4819b515a006a7f824fc0e34a5079ffdf14609dd6990a71b9bae70dfc4dcf30d60b7e6919e2c189ffb564358f4a27839f930ee72d1a94a0f92b00087539fdf1af91c941aab0ab3a0af4ca336545af924530d99bfa0f1e455d8c0006ffccdfdb2eba13b75f2ac6abbdd79cb9561abaf83f36891b39520aff38260b29f3e37ae826eb8437be4cad728d521100a1660754c27abe40137cf4f071693f10288fd088fc316ceb7bd7a717af09b1a196df70e345f20a4a2ff77a75d1aed310d62f121e0c852f9cd289c642b5ad43e9744c10f493ace6e32951d1908e50f714254c1121a73a4c32f570a7da106e50785066a303c8c3f550e5985bbde3ab0b179e39cde6782695d919de22d334d97fb1eb29616c33a49f9adeaec9751772461e0f1f672fd859d7c3dedb9c15e51673d4f59d86f9e80c00537f25a882efef791db416a9621b80391214a535cdea1f09f2f77e94ebd12a48a37bbc40fb65e8b02d543cb94bb940c8a710aaac5603ce0f9181ec2c386bd3b0dce0a4a3e5bc2c162187441dfed39aeefccc75a2a1aedb2b279c5b61030f8a0d0fb8b8ba86c4d0081aae2682f669c4e4769b665864e02603602cf9041bc6aaa9e372968c8edca9a52ea418f18a3e84138e12516a355db0add4533123e6fabe2625ba8adc0a5dfd5626106f8f01c77f390b7df79f871f9b3cbd9f2b6946ae53e7c3fea4ae0c9c5ab915d1b93ac26a603679d7c302e7ec35982f9999e358805bbde05e86795dae98620901fbac09f82c21fc72e87c5eb27229a03324ab9376a8a35dbaf9e32baa863e09c44336ebb8c33c93271aec6617397ca162a965cf7b21eb925da48119f6eb850459c91b8959896dc975d0f5bf5b56048c6d2236d51e09993427859b9bf7a38127031255502ac480fc67a382dfb04e7abe1ab638097e1b25c75df673bedf333e120cc0321e42d5da9e80d5dd52b1476664d95e1f5064ba747f6f158c23ca0b52210b336ea6f71af33c2b477b9426300e47a9281be6095a0a4943151efa194c74267489b64d6089cb15ccfb9d186cf979b16806a4cc6932dbc2a00b1b2b95306b058604571ccc556341127cfde97c5e21ebde0877dac414135bfcd9016cca52f3190a73bbae40e147579231839a871a3a14a4c25fd33356d4c44112915330e19f2c144bcc61b6ceeb0b66f2a3a9e6c8b26c8fd6bfe22e493caf033eab52ce069e2c3fbccf5c6b307223bc8880213e39f0d208474024f06789460767f4d5074fc01996fd4739dbc0314bbf988aaccd6abc9b525776dfed0ea485aee7429d82e3b018b076b3a7fab5fd30d77a38dd26d023872337f9144a0986acb1721fb352d0c00582ce673cca83c89d1a10b2d7b08b2039f05666215f7a6302e2d502d25e4e9910ff1cebec2cd0d4c2a5cda270810af460d4eec0709f0bcd9aa229ed3e9691b41b6bd43ea3bc23a68bed29867fb28efe9c1d524a9d3ca94cecf2da64fdc60d0c1cfa57961cdce427a4dbe31bf97c6bd7c300a91c3c290617fe77f601ac1dcdcc01384205b5113177532444d8fd404abe049ad96d307931f558e137257a08725222228af0f2d6e02962df44f212b02373816c831e7b3175a5c95485dd4fac132c0bd295a5edcb7090686237d1a2ef3dddc7ce41b379d8bb29d7ef2064b929cfd8272f0e871ecf3b5e9490eb6d3de6121bca10ff44c75eb1be347630cfa424c06201241409184ea4ba40003a0ea6a2b9f62f16256fe934875df6273faeb535658a19bf146c3106e3fab0b8ee8e3cdcccd8fe64b63e885dd176467027e659865e651490788c4d6b9601b2a169fe0ff2c0afadb23a418894a4c64bc88b69c3cd8c9c26d6ffd99f34f7ae9c93da4f2c8e764a95442fb109d62652d90b66429e720ed319636f92bae0b0dc139d8f1b06181ba4cec5fd98af2a5bfdf4f9922c4dbaff1f1b8ad7b4adc0795e10d812c4c1dd1379e0cd94c4b6446d7f0461cf9f059629e9060bee2ec0285604e864ef92fea2c55645a54f91b80e12b83c1ba64a14699b6a14a23aedc623b70e1a5897871720086019da47e22222f4570ddf554075046c9e080399ee9e65e1bc488160a58d81341b7fe272b967685f3e3739d335484f4a6d2fefc5744c0cbb871968ea2e7df3db179b5dd516c9d82050b0d160fec0a648cb26dc387590e312afb4d91d8bf4a1d06d8ac2937916e16610cdff5dd9e1a15adb2255d465d356cb5bff81ce784321c4b06975ac4f53d591785792e75e49cfb8cf108cfba6f2ed3751e2cfe0b490ed5b39216e8a0127e53ae317e30c7501a5471821f9ea375784353b4d3377b47cd5f2d64f0650ccc237e54f60cd1d5f5931ef6010f005d08c2b6f9406be661a9b9c12dadca6e3a200fc32258262bc993be96cd00b6f67f1da8033a613c505058ff052ee8a6d4d1b762b337d5f44f25ee1d22f2a1a010eb0b102370eec9a09cb301a23f315977f8587c673ad30d9a23b0f3d90042b9e911f7e0c8a7b55470c5a44879f913d3e0cf8c9d9d3359273d3d928a7c60701b331155fd7fe9c0ffc790d18e6412349a6ce2b647a5e426ff8febd9e6698e614b81c671ca32fb4d7bfdb6efab3aec2c641b20ce29835bed5f4e97b4bd0478f2711d6c03766cc9bfa67139741e78e1d4552e4aac6fb545549ae9882f2eedd632b2c02b647afe321ea5a11d998c6a272d07413ff50c5ca881bd49006b4eace3b041e0f5b85c1526ff36336bad1885beda561408d740103674262d35dabdf65e50dd89de5dabc241223c8809c93eea7bba418f76f86e932c2bf851c6ec6acfb731faf85cb6cea9c6e9ad6075ae62db1028194962419e5f3cea75529dabf049c92015512d19e84fc450fc0b4f6a3ded9075177c37903b2d92422c674f39d0668c20e5102892c6fced9e174d66ee6dbf80c44054bdc18c96330b6885b370053d64e21a020fb8c78773a990215273d8dd44a93d236047884e9d3b5f0854777d27bd4279af7e439fee1619837e492987c036bfc7beb8a3df50b14575cd5542b2b98f024aa7db5d1b356a7c18acd4d056436f6d2faddda36b0aed57c507ba1681a352d0c4d0a342d3ba079bf597e67da6fc3e9f29b60c7265141efbcbd234b90d4e32405e5c886d812ec8cbe2e182701e0441f2c4b7af4083721fa21f231f3f3a1f64e0326f9d1b30ffaa5c9b18eb282c402cb410235f86c5174808e6df959d7b06e9f13aee624db527e12dfc4facc34bd94e4e6c13a888f258cbaf910d364777b6b930002fd81dbc38eeb47863f4e871e8a81e8dda9b26d6084aa9315f92c6379257a24876eb8d1f51b6f13980e90d10f59bf66b8db04ffc5a886ade015d94b4cb1c61e796d8f5a76c21e6d6b6e9264f9800b838c9fcd525b1da2fa543e813ba7bf381ae2609caa7ddd3c29133c0bfdb931a1c0781a29a82a166ce70a18a489d9751826bcfa5379a99f5e6112f549379d53c5b48634d6d119d55b41d498f8c735367a2a5a4dd21bbacbe88f3ae60a1a2245aab7d03baf04ae19a0e11ab8197680293221515ebd08df1f3c0085c43c4ed4071034a9eda2a97727d5c6e190fa1279561a24657b81d5459f393694294bcc0eb6ec576f7607ba564a477bb73193367736c100012a2a25703c14c283056e894596626f45af401ad49941101602f7639854af0dc9c43c31bf80aa7d5d8bf83b1b7ae6cc821d5379382b94cad86de7006131f41cf84db7bcb8f52fd528c57785630b05cd68d0cf765625fc6337248ad4309947225600f1afede356108eaae03d0019280f9ff654ef22cf4c2fb827bbb2cf355b2001255383ec1d320dc1b190894a18881e1430975af6d6cc214209cf7f611c7d20f4ec74d99191eb7cad20a18b44b3b01dc7823e0c690fc1b31a7719c406ddec052f14f2f295ccfaf0f347b1cb7f53179e93614aaaebbd94bee97fdd134e283e1ae3974d417c84876d594f5e45af2340656013b269f6a54a2f151d0554c70c6c17454f84fdc3de2b894bb6548921149cd6fc316504617676cb1baedea5d1bbdb2ecae88acdb466c2f9f94f0e6322a007031540fd204a956d088958ca0e1fe4302e46fe9596bb17d8abba8e8a9b5ac08a64d23ebb137be0b4dbed280160ddc55b0a77564ed04fac6525fb12c2cadb1bb48414d8a3d03c20c5866dcbbe03d213380e257a9430955fae1b6d8dfc4cc609fad57d400f0c6d8cb5ac9af6c7ba75de881e300f69ce47ee2bf0deaf964e9fdc730e6ff6df52d34543f9bc1c51cfe3da3b149e5a76a6d55088f63328c363a3fef8e8e10e2f05faf96343d77fc34993543f1b34cbcd09297869e0c362b022e1998a8f9b8715c0e59ab28c2e3a6e7fc098c82026c2bd44b044628766bba56b80e0c88d33af3dbb670e4e91f4f4fe3fb0c3291c7922514ce4c9bcb5237127ae29c558f5f91521810b79171b2e7d5b9a20d98a021bb99b10220a3489e1d101deecd24ed210493318166393d9deb6cec971925c2a7607c244fb1ef0d7990bb37ad5bc9d2f1bba1e201da9e50663499936dfa9aa1fb4b91f47bff1310c1458d3833bac6a901fe0045301f51356424a5013b81bb52ef0a19220443def282dda7b007ddfa3631124faff945f90a3b5cac7e664f3922ee0eb82e2d9a1911935273ee079564080f69cf931341d15ca95a44b491651ba16c4d3c047ced22f8e2a5cfe1d065f2a2b71343af3194c02a3b2cdd0a3dac71a1daf408849b95fe853c21df7fc9a7160c65cfe95fa2ecb1bf9669da315304c6d1c53fa9d00963009971ad26d18b9b733455cf2c28888ccf38f2565fa8c8738b20c33cf96b40f529d7ac1ad7f03ba948de0d593a47d2f84f2b73c5671490bb41e20c9a42a5f67dc44fa5280ec6d2a438a8de23b8a0e12c94c8227cc420fd92c802075c287429b6673d5791dbd3e3999d6189f1f6d3830f6b626d2f8a06181fb9e042a34b114764a2f550347288b84010147debabf6405a6b89ec1f7ea91de8ea018d7af997a868b70a28f3f2025f1db6e367df0e339dd65ed87ee7347497aab7c1ec64cefacfecc1ae188d3b633d0c3fa0c632a766a79e07531b120e18e4274020a3eb3d39dae0659f26ba2492b6982e7f63fe1f4c4a3d7d9b032ec2af60554592da2bed0fb0955df8d71e9797fac62b64b8292eec8c07e13fe46bb815bf7242513aa22999d3af73a0adedc398361090ca8c6b851489c684e30d8354913dcf9f524bee4fa5c3de3c5f904344221d11f6929a705aac10a361d6df7e21e02e5a9c5072428f35901bcb89650eae364d8607ad65663569babbf108d3c07678a13158a2816bdea2d3d6efa200cc3782645be8172786bc31409db72bc5f663af057d0ef2b01d8dcad962b4afefe872b749e8c1f28eada8c9bc1681fbc48fa827317c8da0186cc8fcb0cdfe434552e0bd0c9861f4bf7b630f6cf7adbfcb095f820a270c02262977aac32dc36b8e216d86dfded02ac07f0488df202db382ea49af0e91be705bb442bbfc7a06ca7dcd53249bc51c0a68127191c01bbcf6f509e7700ad427d20a7c7898c34755197c8dc1ba953241244c485129aad39ff2870de99adb5ead81a5a644ed011a87781af9fc2423b6adaa1b97c7bde3a9683ede091a8d81cb79e10547194b0cc889f253f814f11d99575a6d7f9366de03bcd62a7a55c597036c60dbd7a42e831b580748ac4ce5a886c490c00904ed66f7f9d1921a25af6bc0bc4086cc20048262980a4bf98f1f8d064544eac28f722a91162109772396eb483b90bf234d15ba7ff9eb00bac1cbbccb9f6dda22a1138b5f626d88b0715c201a6e9075b9494de6979674f1d018b4abedb1391248e37be9b5873168280105edc8dc017a84d2cd9f9c5fb7ab3352882bee79f05b52ebbde4d0959d41e2952a3fc2d370fd128bea6ce24a81bf5c8e3cca6687dda3eddc29398932fba67278462ba278a300620dc34789833983a49e8457aa79cba1947df4b9a33017767aee5a67c3694117dafd6b2fc6b1d0b4bcae0e38325fecc0ea246815720f585b027363a7bb4d50924c9f94ef3d9dde1eef13882e9f833f00e4b048682c2d9b7cf5f4dbb36044610bd830f96df618b65be55477ffbd2d8a177a930d5049d8153204f53d6f3bfde0a8d61519dde3c151cf86aaa1e4e1ce5a0be032dc06c44acd22a9cb117885c491ea8b365aed4697426090d1514cbb1daa5dad0e46de93f4045d95957a532150d16833e58f3a6b0bc7ecc646d988cb75584e1f8fd9c18a8feca93bbd2a639c08000cd0f11948f2115d387da311f413f35ce1c806768d48695660a5e165167adf20f30ff22008f7d1fe3f179f90726c3fcd08d9fdc591a097d71d766bb4b1b7d2d01b59707730be141c078f694743e48ea75fd2644ca4d064e29a8425fac2a11c30483892710d4a7b15cab6dc73cb87f22432f12d67f17306c0606e8d44bbc193e093d6a15be054668259e8c15d2658f76afb9f11904e43cbe31e5376df7b06a111fb6f928fcbdfd27a15b44a594d7dff17ab270c73501c88478cf21b944361f6a07b3aa5c2a92e423f9f9e82931cd52a6840acf838921f09bae6ca363b65657d62c04c1d8e0173b6697d606df2fdc9826c72f58f7038c192224f74cc44933a75223d4901265a3b25ba85977ffbda89f00acbe9a64fae7f8571b48de1f384b189024f2d7e7e10fb47a40d2af08abaae7bcb823659b5301366440e1cb5d084eb666152bc7f92cad68b1d0fffd77a37e3a5f63a114e0e9a5bb4383edcdf102cedfa02c3a899ba18701eed4fb678a9458e0d387f0d0fcd0ff52ff13f53161bf4565d82d92d608bb6cc71616b59ff220358c7c08d780c3b0f99d3e5fda62f101741c062bf09010560bfb55546b15582668e601b5d4f2ae1a4f7b18e1a8fd45ab00b21a1324ce259a22705ad326dfbf50e400d18aa1b12119f72a8a1f07de8d583a1da72ada0c73da74513cdeb042c996c0c68c3aa7edc8bae5bdba7231ccaaf0e337a705108a4d4997c89ac4e48e8032c75b680c95961c0881116b9363a8c2beb775481e6bcb15a76348449a459c907fb1dd7989719250d28f10cb84e1ed04d65d7a061f8aed750b4dfe9b961a8b8713b2c320de61571a6c05006a0b391ce072271c052bc6bc1a09c60c898da1523955b0c5c0cbdfe170cdd1ccc36d4c267ca396a1d322f7b17e9fa460bf9b626c31eb5a9cdf2e85c96107bf14246c0fbbbafc5b9bf72ecafe08da1b1a90b7dce6b54e617de52b0d2585c660cde8073cb2b6906fdcca2b98e8fea924cd9d4b040d94be1fd664a1707c613e1cbab4358b323acd0c4fc916400d7c4c8f43756bc46e8934ffef42ad72d626b3854341c4c5f6d7ece4d9690799d1ffbaf41ba27b3622f58f9094ed58e83a267c095890f78263da6037ca2812e0a1eb8a0efdaca0ed91c07aec729e2ca0d0a263e226369517332d6c0823e926898f41dab959c9eb41c86af6dfb534b569add6a007802928267c1b0adc21ff0bb1c207e307a33584da36caefe289153a3f11ddb4e1aaa71fd188193a45af361bc8aa60e920585b83abde4afd8e79874e8b45a5ef6eea22f5aec6b6dd4ceccf1064a2c41681c6678f0c6511a3d0569b5a3c08339a7eac8839147426d113954b1dc98edc803b2730c4cfc07e909f493b011f93b46cfcae994e2103d45c44ca2018d1a7565d245fe3b67a420aedeb56366aaff81e465b21f62eea2f6acb3827a02e2efc68d638bc69606dc3128f98705bdbddb5e1d19fb23af2891761b11274de238d6299b448f1ff53d6808a65a92e0827c4ba925c511cd881bcdf6546eb5d4b1522157f72fb14d24231e0a9b1d73294090e6ee3d3cb74db46389020c006b3491421d4d18a176a36b56801533edff03f1faa8d0f41c7948cabec075499d08c4d2e657fe355f19cb5cb9f61f8213981afd13dcf5b6e74607a8cf70b384fc44f19166e3aecfd69b925c8f396c57265e52d40eb5b90b87cccd66d37e442e0a87f911f5248dcb1df5337f8b0b067853f929a35498c21674e34cba946618a0a305e3b129e9fe5ca29e61ff9163f3372e7758941bb300736dab1078319344f6835f98f0b6ea788688c9be114fbee0aad8bc52babc4aa21009aa3b9bc697643b3c91c66297ce043558ce0d79fae70c1fd873e2c46b3f0b505e783caa90a6c57f0aa0eca040d0d861d043746811123ec6d2dab7589219632da086b60212ef014910a0f7b2e33d45752731fa014518ad15985faff66e9f9c4f18cf2ca97fb1ce3a30c1f2d278b31116d78cf4caee9e68f0300318261bc15273611c4cb7c6e7f0a9087294a066be8b7c4640a34c1680b9443c131245f8071217f3641c3354d961054ff0fec28af74fc8cee05e1dad06f25dd2339ee079f751571f287ddb097696131474d5513a1600c4ae71312ab192d13221dada77e0aab652bc8062ca510a7cf4e0f81570fe59f681521377385608bf019f5851a19aec89d2bc1a6f3382f72040702604f0b442519aba1d703cc9e91301b44b6bb336bbbbcb61487c9c539697e7fe1b0f21fbacd6027e8279552ac2de8cd45caa6198c8a35d8a7a256ca393d0a4050f6b72145e20e38a86181a329ecf54dd7e3346f69f9570bea779722aea64c18fb7a1a12ae946444b4e12e19f253cc06891b5a2a3b896af1ec5127c84b464da97c8e2814cff2f26fa3b7c7fb364e602fe0e0a41e1c5ef7454fe35ec2bbae1571a949590dbc3920f60ae21dbfbc3da43f33c6aeaf53d1a7996841d74a2a44580e14e3ec107b4e5f89bcf59beab5f932615d482067a0641c892a2fca402b46fc70956b311434d74ca758966b0ab4802704f686f1424a2820c85c53d5a95fea8ac70700d506840dfee2cd26e4051adc7df9a23fd8180df0c4fe5447e5fbaa5677ca252e57081802a01493dd4b8a1136d407ade3cd21770008ee26233e576e36f5110c0e411608b2df90df204ec26f536f917aad44dc470a65568ba175c9f9856b33c1ea332d29e77df4156747bc85eb5a02815c62629ed700031637d8dd00e9a92d45947a1709c78aaac6093d4deb3881976dff9db97ade352c20966c33b7d1230f9b7e3d03ed79bdfdc8469a6b5b11c52b33440cc6607df02cc7f931461a1eae43a87bd5";
-    /// Layer 1 (10x128 Identity): weight row commitments [W_i]₁, x ‖ y each.
-    bytes internal constant ROWS_1 =
-        hex"08d547991a7dd672aea7ad18a39f7595a0bf3ac993c088a89ca56a584f58593c104f16684b5e2bd66264a639125647e2d36d9fb1b19bf5adc5575d60859c3cd704b2bd4abcd03ebc9dca36a8e9973e46dddea801218cab4503e40aac60b075bd0ad518dafca177da7be7c45de915ac3a074929a179b08093768c85bf16d0ae8a109a931916ae6ea7512d6b2c5389d39d6e3d39b128a83796d199c0e54d10c52a1624014472b706e4e74fa910f80755c2a1f593486972d5a999b96d799648afcb0d4748239ddd425b3be7a6db98afdd4e9ba15fd69413766635d4cb2e0844965317984db911349a561b1f3261d686300b1756a72bef3c1914056a709ecb2623f3252ef15a9418990b93714a90706c1d1782ec049e308995352f95cb7e9904195e2469f2c3586b2bc18176ca39160511b462029b773443e166bc690fc3808db46918ba80e14c85cdaa244214a4a80136d7c11ac560abe3c7b857b3832e5cb8512e2dc26fd7684d62a6a6d5aa871a791de306e7ddf3c6b13f6b315c44aa515eb5e123d751b6239199c5dfa592a7cdc1ea0fa1a7162e6963fd3b996c0b1ecdb102091b0ef2ba245b6a1ba8437407506bd6566ac96f32ea2b8963b5bf24cb1295b8a82f3b56496786d9c687e0f33277308de4d63aa9b35a65a1f8ea040746268b3673122f8d41f3cf9835a9a8f098775b0d5d22b952eb20d026324c7f14e937fe88ec095fdcb13015d44aa0be2eab87e08da7a4ebbd1eaef60ba1af40f7eaecc300e52e6645bfb30007851f13410b326246231a26452dda4d8ae5e0f0ba166a278cd221d63b00c92dc36aff710dd78ca7701abcba215efb36c010ee18888065e1a25a183c3243de0cb71bb1a574a7cef0404ba8f463902d5f28342640d3f298ca5c37";
+        hex"00040000040200000300010400010500020500030500080500060000060600030700050800050900090900000a000a0a000700000b00000c00000c01";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
         // Challenges, in transcript order.
-        uint256 alpha;
         uint256 theta;
         uint256 beta;
-        uint256 delta;
         uint256 gamma;
         uint256 zeta;
         uint256 nu;
-        uint256 rho;
-        // Public tensors at ζ, the previous layer's output, K(α, ζ).
-        uint256 inZeta;
-        uint256 outZeta;
-        uint256 zPrev;
-        uint256 kernel;
-        // Lookup tuples of the current layer: a, b without the bias, κ.
-        uint256 a;
-        uint256 bc;
-        uint256 kappa;
-        // γᵏ for the next identity; δᵏ for the next zero-sum term.
+        uint256 xi;
+        // zp[k] = ζ^(2^k); the points; the batch-inverted denominators.
+        uint256[] zp;
+        uint256[] pts;
+        uint256[] inv;
+        // The public input at layer 0's ζ^M and the public output at the last layer's ζ^(n/M).
+        uint256 inAt;
+        uint256 outAt;
+        // γᵉ for the next identity; Σ γᵉ·c_e; the LogUp term; vk coefficients (γ-weighted).
         uint256 gammaPow;
-        uint256 deltaPow;
-        // Σ γᵏ·c_k of the block identities; the running-sum identity's scalar part; the LogUp term.
         uint256 idC;
-        uint256 sumC;
-        uint256 logupC;
-        // Per layer: coefficient of Σ L_i(α)·[W_i] in the running-sum identity; coefficient of [bias]
-        // in the lookup identity (γ-weighted) and inside the LogUp term.
-        uint256[] rowF;
-        uint256[] biasE;
-        uint256[] biasL;
+        uint256 logup;
+        uint256[] wCoef;
+        uint256[] bCoef;
         uint256[3] tableCoef;
-        uint256[2] rhoPow;
-        // Σ over claims of ρ^pt·νⁱ·vᵢ, and the two pairing arguments.
-        uint256 gAcc;
-        uint256[2] lhs;
-        uint256[2] rhs;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -170,35 +156,80 @@ contract Mlp784Verifier is IZkTorchVerifier {
         State memory st;
         _replay(st, proof, pubIn, pubOut);
 
-        // Step 4 — public tensors at ζ (zero-padded on H), K(α, ζ), ρ powers.
-        {
-            uint256[] memory lz = _lagrange(st.zeta, 10);
-            for (uint256 j = 0; j < OUTPUTS; ++j) {
-                st.outZeta = addmod(st.outZeta, mulmod(pubOut[j], lz[j], R), R);
-            }
-            for (uint256 j = 0; j < PUBLIC_INPUTS; ++j) {
-                st.inZeta = addmod(st.inZeta, mulmod(pubIn[j], lz[j], R), R);
-            }
-        }
-        st.kernel = _kernel(st.alpha, st.zeta);
-        st.rhoPow[0] = 1;
-        st.rhoPow[1] = st.rho;
+        // Step 4 — points, one batched inversion, the public tensors at their points.
+        _points(st);
+        _inversions(st);
+        st.inAt = _evalPublic(
+            st,
+            pubIn,
+            3,
+            10,
+            3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266,
+            7
+        );
+        st.outAt = _evalPublic(
+            st,
+            pubOut,
+            9,
+            4,
+            14_940_766_826_517_323_942_636_479_241_147_756_311_199_852_622_225_275_649_687_664_389_641_784_935_947,
+            7
+        );
 
-        // Step 5 — block identities and zero-sum terms at ζ (protocol::build_claims).
-        st.rowF = new uint256[](2);
-        st.biasE = new uint256[](2);
-        st.biasL = new uint256[](2);
+        // Step 5 — block identities (protocol::build_claims), each divided by its vanishing polynomial.
+        st.wCoef = new uint256[](N_LAYERS);
+        st.bCoef = new uint256[](N_LAYERS);
         st.gammaPow = 1;
-        st.deltaPow = 1;
-        _layer0(st, proof);
-        _layer1(st, proof);
+        // Layer 0: 128x784 Relu.
+        _layer(
+            st,
+            proof,
+            [
+                uint256(0),
+                0,
+                2,
+                3,
+                4,
+                5,
+                6,
+                7,
+                3,
+                5,
+                1,
+                21_204_235_282_094_297_871_551_205_565_717_985_242_031_228_012_903_033_270_457_635_305_745_314_480_129,
+                1,
+                17,
+                0
+            ]
+        );
+        // Layer 1: 10x128 Identity.
+        _layer(
+            st,
+            proof,
+            [
+                uint256(1),
+                8,
+                10,
+                11,
+                12,
+                NONE,
+                NONE,
+                13,
+                7,
+                9,
+                0,
+                21_802_741_923_121_153_053_409_505_722_814_863_857_733_722_351_976_909_209_543_133_076_471_996_743_681,
+                4,
+                11,
+                0
+            ]
+        );
         _inputRange(st, proof);
         _table(st, proof);
         _runningSum(st, proof);
 
-        // Step 6 — accumulation (accumulate::fold_commitments) and the decider's pairing (kzg::check_openings).
-        _accumulate(st, proof);
-        _pairing(st);
+        // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
+        _decider(st, proof);
         return true;
     }
 
@@ -290,246 +321,400 @@ contract Mlp784Verifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorb(s, 3, proof[0:384]);
-        st.alpha = ZktTranscript.squeeze(s, 1);
-        st.theta = ZktTranscript.squeeze(s, 2);
-        st.beta = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorb(s, 4, proof[384:640]);
-        st.delta = ZktTranscript.squeeze(s, 4);
-        s = ZktTranscript.absorb(s, 5, proof[640:704]);
-        st.gamma = ZktTranscript.squeeze(s, 5);
-        s = ZktTranscript.absorb(s, 6, proof[704:W_EVALS * 32]);
-        st.zeta = ZktTranscript.squeeze(s, 6);
+        s = ZktTranscript.absorb(s, 3, proof[0:512]);
+        st.theta = ZktTranscript.squeeze(s, 1);
+        st.beta = ZktTranscript.squeeze(s, 2);
+        s = ZktTranscript.absorb(s, 4, proof[512:832]);
+        st.gamma = ZktTranscript.squeeze(s, 3);
+        s = ZktTranscript.absorb(s, 6, proof[832:W_EVALS * 32]);
+        st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorb(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
-        st.nu = ZktTranscript.squeeze(s, 7);
-        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:PROOF_WORDS * 32]);
-        st.rho = ZktTranscript.squeeze(s, 8);
+        st.nu = ZktTranscript.squeeze(s, 5);
+        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
+        st.xi = ZktTranscript.squeeze(s, 6);
+    }
+
+    // ─────────────────────────────────────────────── step 4: points, inverses ──
+    /// ζ^(2^k) for k ≤ MAX_LOG (rejecting ζ^(2^MAX_LOG) = 1) and the evaluation points.
+    function _points(State memory st) internal pure {
+        uint256[] memory zp = new uint256[](MAX_LOG + 1);
+        uint256 z = st.zeta;
+        for (uint256 k = 0; k <= MAX_LOG; ++k) {
+            zp[k] = z;
+            z = mulmod(z, z, R);
+        }
+        if (zp[MAX_LOG] == 1) revert DegenerateChallenge();
+        st.zp = zp;
+        st.pts = new uint256[](N_POINTS);
+        st.pts[0] = zp[0];
+        st.pts[1] = mulmod(
+            zp[0],
+            4_158_865_282_786_404_163_413_953_114_870_269_622_875_596_290_766_033_564_087_307_867_933_865_333_818,
+            R
+        );
+        st.pts[2] = mulmod(
+            zp[0],
+            16_419_199_797_069_286_018_154_632_093_538_978_307_443_519_224_016_378_057_156_716_264_399_020_428_578,
+            R
+        );
+        st.pts[3] = zp[7];
+        st.pts[4] = mulmod(
+            zp[0],
+            2_637_364_652_628_551_923_655_156_779_417_679_371_186_323_381_253_629_535_677_513_783_143_739_933_844,
+            R
+        );
+        st.pts[5] = zp[5];
+        st.pts[6] = mulmod(
+            zp[0],
+            7_084_581_418_787_986_735_071_448_854_094_763_219_295_258_029_926_711_144_825_058_774_682_183_758_254,
+            R
+        );
+        st.pts[7] = zp[4];
+        st.pts[8] = mulmod(
+            zp[0],
+            10_570_793_415_350_207_149_541_476_671_434_285_184_958_930_502_108_817_679_615_473_933_918_163_107_770,
+            R
+        );
+        st.pts[9] = zp[8];
+        st.pts[10] = zp[2];
+    }
+
+    /// Every denominator of the algebra, inverted with one modexp (Montgomery's trick).
+    function _inversions(State memory st) internal view {
+        uint256[] memory d = new uint256[](N_INV);
+        uint256[] memory zp = st.zp;
+        d[0] = addmod(zp[LOG_N], R - 1, R);
+        _layerDenominators(
+            d,
+            1,
+            zp[17],
+            st.pts[3],
+            1024,
+            3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266
+        );
+        _layerDenominators(
+            d,
+            4,
+            zp[11],
+            st.pts[7],
+            128,
+            10_359_452_186_428_527_605_436_343_203_440_067_497_552_205_259_388_878_191_021_578_220_384_701_716_497
+        );
+        _lagrangeDenominators(
+            d,
+            7,
+            PUBLIC_INPUTS,
+            st.pts[3],
+            10,
+            3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266
+        );
+        _lagrangeDenominators(
+            d,
+            7,
+            OUTPUTS,
+            st.pts[9],
+            4,
+            14_940_766_826_517_323_942_636_479_241_147_756_311_199_852_622_225_275_649_687_664_389_641_784_935_947
+        );
+        st.inv = _batchInverse(d);
+    }
+
+    /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) (blocks/rowsum.rs `identities`).
+    function _layerDenominators(
+        uint256[] memory d,
+        uint256 at,
+        uint256 zk,
+        uint256 zm,
+        uint256 n,
+        uint256 omegaN
+    ) internal pure {
+        d[at] = addmod(zk, R - 1, R);
+        d[at + 1] = mulmod(n, addmod(zm, R - 1, R), R);
+        d[at + 2] = mulmod(n, addmod(mulmod(omegaN, zm, R), R - 1, R), R);
+    }
+
+    /// D·(pt − ω_D^j) for j < count (poly::Domain::lagrange_at).
+    function _lagrangeDenominators(
+        uint256[] memory d,
+        uint256 at,
+        uint256 count,
+        uint256 pt,
+        uint256 logD,
+        uint256 omega
+    ) internal pure {
+        uint256 w = 1;
+        uint256 size = 1 << logD;
+        for (uint256 j = 0; j < count; ++j) {
+            d[at + j] = mulmod(size, addmod(pt, R - w, R), R);
+            w = mulmod(w, omega, R);
+        }
+    }
+
+    /// Σ_j v_j·L_j(pt) over a tensor domain of size 2^logD: L_j(pt) = ω^j·(pt^D − 1)/(D·(pt − ω^j)).
+    function _evalPublic(
+        State memory st,
+        uint256[] memory v,
+        uint256 p,
+        uint256 logD,
+        uint256 omega,
+        uint256 at
+    ) internal pure returns (uint256 acc) {
+        if (v.length == 0) return 0;
+        uint256 pt = st.pts[p];
+        for (uint256 k = 0; k < logD; ++k) {
+            pt = mulmod(pt, pt, R);
+        }
+        uint256 zd = addmod(pt, R - 1, R);
+        uint256 w = 1;
+        uint256[] memory inv = st.inv;
+        for (uint256 j = 0; j < v.length; ++j) {
+            acc = addmod(acc, mulmod(v[j], mulmod(w, inv[at + j], R), R), R);
+            w = mulmod(w, omega, R);
+        }
+        acc = mulmod(acc, zd, R);
+    }
+
+    /// All d_i⁻¹ with one modexp (reverts DegenerateChallenge if any d_i = 0).
+    function _batchInverse(uint256[] memory d) internal view returns (uint256[] memory out) {
+        uint256 n = d.length;
+        out = new uint256[](n);
+        uint256 acc = 1;
+        for (uint256 i = 0; i < n; ++i) {
+            out[i] = acc;
+            acc = mulmod(acc, d[i], R);
+        }
+        uint256 inv = _inv(acc);
+        for (uint256 i = n; i > 0; --i) {
+            uint256 t = mulmod(inv, out[i - 1], R);
+            inv = mulmod(inv, d[i - 1], R);
+            out[i - 1] = t;
+        }
     }
 
     // ─────────────────────────────────────────────── step 5: block identities ──
-    /// Adds γᵏ·c to the block identities and returns γᵏ (the identity combination of build_claims).
+    /// Adds γᵉ·c to the identities and returns γᵉ (the identity combination of build_claims).
     function _identity(State memory st, uint256 c) internal pure returns (uint256 g) {
         g = st.gammaPow;
         st.idC = addmod(st.idC, mulmod(g, c, R), R);
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
-    /// The compressed lookup tuples without the bias (blocks/lookup.rs `tuples`):
-    /// a = kind + θ·q + θ²·z and b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s); the bias
-    /// enters b as κ·[bias].
-    function _tuples(State memory st, uint256 kind, uint256 y, uint256 q, uint256 z) internal pure {
+    /// One layer: RowSum (blocks/rowsum.rs `identities`) and its lifted lookup (blocks/lookup.rs).
+    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, relu-last]
+    function _layer(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
+        uint256 k = c[0];
+        // RowSum: (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed.
+        {
+            uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
+            uint256 r = _ev(proof, c[1]);
+            uint256 zkInv = st.inv[c[12]];
+            uint256 start = st.inv[c[12] + 1];
+            uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
+            uint256 rs1 = mulmod(
+                addmod(r, R - mulmod(addmod(1, R - iZeta, R), _ev(proof, c[1] + 1), R), R), zkInv, R
+            );
+            uint256 g = _identity(st, rs1);
+            st.wCoef[k] = mulmod(g, R - mulmod(x, zkInv, R), R);
+            st.bCoef[k] = mulmod(g, R - start, R);
+            _identity(st, mulmod(st.inv[c[12] + 2], addmod(r, R - _ev(proof, c[3]), R), R));
+        }
+        _lookup(st, proof, c);
+    }
+
+    /// A layer's lookup at ζ^(n/M): (h·(β+a)·(β+b) − 1)/Z_n(ζ), and its share (M/n)·(2β + a + b)·h
+    /// of the LogUp term (a = kind + θ·q + θ²·z, b = 1 + κ·(y + 2^(s−1) − 2^s·q)).
+    function _lookup(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
+        uint256 q = c[5] == NONE ? st.outAt : _ev(proof, c[5]);
+        uint256 a = _tupleA(st, proof, c, q);
+        uint256 b = _tupleB(st, _ev(proof, c[4]), q);
+        uint256 h = _ev(proof, c[7]);
+        uint256 e = mulmod(mulmod(h, addmod(st.beta, a, R), R), addmod(st.beta, b, R), R);
+        _identity(st, mulmod(addmod(e, R - 1, R), st.inv[0], R));
+        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), h, R);
+        st.logup = addmod(st.logup, mulmod(c[11], share, R), R);
+    }
+
+    /// a = kind + θ·q + θ²·z (z = q for the identity, the public output for a final ReLU).
+    function _tupleA(State memory st, bytes calldata proof, uint256[15] memory c, uint256 q)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 z = c[6] != NONE ? _ev(proof, c[6]) : (c[14] == 1 ? st.outAt : q);
         uint256 th2 = mulmod(st.theta, st.theta, R);
-        st.a = addmod(kind, addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
-        st.kappa = mulmod(addmod(st.theta, th2, R), REM_SCALE, R);
-        st.bc = addmod(
-            1, mulmod(st.kappa, addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R), R), R
+        return addmod(c[10], addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
+    }
+
+    /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
+    function _tupleB(State memory st, uint256 y, uint256 q) internal pure returns (uint256) {
+        uint256 kappa = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), REM_SCALE, R);
+        uint256 r = addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R);
+        return addmod(1, mulmod(kappa, r, R), R);
+    }
+
+    /// Private input: range lookup (0, x, x) at ζ^(n/N₀) (blocks/lookup.rs range_identity); its share
+    /// of the LogUp term is (N₀/n)·h.
+    function _inputRange(State memory st, bytes calldata proof) internal pure {
+        uint256 h = _ev(proof, 15);
+        uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), _ev(proof, 14), R);
+        _identity(st, mulmod(addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R));
+        st.logup = addmod(
+            st.logup,
+            mulmod(
+                16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713,
+                h,
+                R
+            ),
+            R
         );
     }
 
-    /// Layer 0 (128x784 Relu): linear (blocks/linear.rs sum_term), add (blocks/add.rs) and lookup
-    /// (blocks/lookup.rs).
-    function _layer0(State memory st, bytes calldata proof) internal pure {
-        uint256 x = _ev(proof, 0);
-        uint256 y = _ev(proof, 1);
-        // Zero-sum term δᵏ·(f·x − K·y): the running-sum identity gets +δᵏ·K·y, rows get −δᵏ·x.
-        uint256 dp = st.deltaPow;
-        st.sumC = addmod(st.sumC, mulmod(dp, mulmod(st.kernel, y, R), R), R);
-        st.rowF[0] = mulmod(R - dp, x, R);
-        st.deltaPow = mulmod(dp, st.delta, R);
-        uint256 q = _ev(proof, 2);
-        uint256 z = _ev(proof, 3);
-        _tuples(st, 1, y, q, z);
-        _lookup0(st, proof);
-        st.zPrev = z;
-    }
-
-    /// Layer 0: lookup identity h·(β+a)·(β+b) − 1 and the share (2β + a + b)·h of the LogUp term.
-    function _lookup0(State memory st, bytes calldata proof) internal pure {
-        uint256 h = _ev(proof, 4);
-        uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        uint256 g = _identity(st, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
-        st.biasE[0] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
-        st.logupC = addmod(st.logupC, share, R);
-        st.biasL[0] = mulmod(h, st.kappa, R);
-    }
-
-    /// Layer 1 (10x128 Identity): linear (blocks/linear.rs sum_term), add (blocks/add.rs) and lookup
-    /// (blocks/lookup.rs).
-    function _layer1(State memory st, bytes calldata proof) internal pure {
-        uint256 x = st.zPrev;
-        uint256 y = _ev(proof, 5);
-        // Zero-sum term δᵏ·(f·x − K·y): the running-sum identity gets +δᵏ·K·y, rows get −δᵏ·x.
-        uint256 dp = st.deltaPow;
-        st.sumC = addmod(st.sumC, mulmod(dp, mulmod(st.kernel, y, R), R), R);
-        st.rowF[1] = mulmod(R - dp, x, R);
-        st.deltaPow = mulmod(dp, st.delta, R);
-        uint256 q = st.outZeta;
-        uint256 z = q;
-        _tuples(st, 0, y, q, z);
-        _lookup1(st, proof);
-        st.zPrev = z;
-    }
-
-    /// Layer 1: lookup identity h·(β+a)·(β+b) − 1 and the share (2β + a + b)·h of the LogUp term.
-    function _lookup1(State memory st, bytes calldata proof) internal pure {
-        uint256 h = _ev(proof, 6);
-        uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        uint256 g = _identity(st, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
-        st.biasE[1] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
-        st.logupC = addmod(st.logupC, share, R);
-        st.biasL[1] = mulmod(h, st.kappa, R);
-    }
-
-    /// Private input: range lookup (0, x, x) (blocks/lookup.rs range_identity); its LogUp share is h.
-    function _inputRange(State memory st, bytes calldata proof) internal pure {
-        uint256 h = _ev(proof, 7);
-        uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), _ev(proof, 0), R);
-        _identity(st, addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R));
-        st.logupC = addmod(st.logupC, h, R);
-    }
-
-    /// Table side (blocks/lookup.rs table_identity): g·(β + T) − m with T's columns left committed;
-    /// its LogUp share is −g.
+    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with T's columns left
+    /// committed; its LogUp share is −g.
     function _table(State memory st, bytes calldata proof) internal pure {
-        uint256 m = _ev(proof, 8);
-        uint256 g = _ev(proof, 9);
-        uint256 k = _identity(st, addmod(mulmod(g, st.beta, R), R - m, R));
-        uint256 kg = mulmod(k, g, R);
+        uint256 m = _ev(proof, 16);
+        uint256 g = _ev(proof, 17);
+        uint256 zn = st.inv[0];
+        uint256 k = _identity(st, mulmod(addmod(mulmod(g, st.beta, R), R - m, R), zn, R));
+        uint256 kg = mulmod(mulmod(k, g, R), zn, R);
         st.tableCoef[0] = kg;
         st.tableCoef[1] = mulmod(kg, st.theta, R);
         st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
-        st.logupC = addmod(st.logupC, R - g, R);
+        st.logup = addmod(st.logup, R - g, R);
     }
 
-    /// The running-sum identity (sumcheck::identity), last: s(ζω) − s(ζ) − Σ δᵏ·term_k with the LogUp
-    /// term last. Its γ power then scales the rows' and the LogUp term's bias coefficients.
+    /// The running-sum identity (sumcheck::identity), last: (s(ω_nζ) − s(ζ) − logup)/Z_n(ζ).
     function _runningSum(State memory st, bytes calldata proof) internal pure {
-        uint256 dl = st.deltaPow;
-        uint256 c = addmod(_ev(proof, 11), R - _ev(proof, 10), R);
-        c = addmod(addmod(c, st.sumC, R), R - mulmod(dl, st.logupC, R), R);
-        uint256 g = _identity(st, c);
-        uint256 gdl = mulmod(g, R - dl, R);
-        for (uint256 k = 0; k < 2; ++k) {
-            st.rowF[k] = mulmod(st.rowF[k], g, R);
-            st.biasE[k] = addmod(st.biasE[k], mulmod(gdl, st.biasL[k], R), R);
-        }
+        uint256 c = addmod(_ev(proof, 19), R - _ev(proof, 18), R);
+        _identity(st, mulmod(addmod(c, R - st.logup, R), st.inv[0], R));
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Folds every opening claim: claim e < N_EVALS opens evaluation e, then the quotient claim; claim
-    /// i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k) and
-    /// LHS = Σ ρᵏ·π_k, one ecMul per base point.
-    function _accumulate(State memory st, bytes calldata proof) internal view {
-        uint256[] memory coef = new uint256[](N_COMMITS);
-        uint256 nuQ = _evalClaims(st, proof, coef);
-        // The quotient claim at ζ: [Σ γᵏ lin_k] − Z_H(ζ)·[Q] opens to −Σ γᵏ c_k.
-        coef[N_COMMITS - 1] =
-            addmod(coef[N_COMMITS - 1], mulmod(nuQ, addmod(1, R - _pow2(st.zeta, LOG_N), R), R), R);
-        st.gAcc = addmod(st.gAcc, mulmod(nuQ, R - st.idC, R), R);
-        for (uint256 b = 0; b < N_COMMITS; ++b) {
-            _mulAdd(st.rhs, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
+    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
+    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    function _decider(State memory st, bytes calldata proof) internal view {
+        (uint256[] memory ex, uint256 all) = _vanishingExcept(st);
+        uint256[2] memory acc = _fold(st, proof, ex);
+        _mulAdd(acc, _w(proof, W_OPENINGS), _w(proof, W_OPENINGS + 1), R - all);
+        uint256[2] memory wp = [_w(proof, W_OPENINGS + 2), _w(proof, W_OPENINGS + 3)];
+        _mulAdd(acc, wp[0], wp[1], st.xi);
+        _pairing(wp, acc);
+    }
+
+    /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
+    function _vanishingExcept(State memory st)
+        internal
+        pure
+        returns (uint256[] memory ex, uint256 all)
+    {
+        ex = new uint256[](N_POINTS);
+        all = 1;
+        for (uint256 p = 0; p < N_POINTS; ++p) {
+            ex[p] = all;
+            all = mulmod(all, addmod(st.xi, R - st.pts[p], R), R);
         }
-        // Table columns, weight rows and biases appear only inside the quotient claim.
-        _mulAdd(
-            st.rhs,
-            21_182_955_258_956_757_767_358_398_521_446_797_270_718_862_426_397_605_630_171_059_660_310_212_693_924,
-            14_600_250_310_729_258_463_377_472_064_341_662_082_734_492_492_212_074_724_088_031_321_790_557_074_867,
-            mulmod(nuQ, st.tableCoef[0], R)
-        );
-        _mulAdd(
-            st.rhs,
-            8_488_166_447_202_657_746_399_350_087_160_240_205_960_795_416_023_213_160_959_877_749_489_215_151_619,
-            4_854_528_359_499_413_980_309_352_936_112_170_190_227_193_268_986_137_912_523_717_980_883_602_612_577,
-            mulmod(nuQ, st.tableCoef[1], R)
-        );
-        _mulAdd(
-            st.rhs,
-            17_352_354_876_217_538_354_705_612_534_378_796_770_283_735_403_081_030_968_836_737_770_144_010_936_195,
-            5_264_643_061_843_703_336_802_868_012_893_333_401_313_389_203_438_026_237_870_772_398_366_001_165_064,
-            mulmod(nuQ, st.tableCoef[2], R)
-        );
-        uint256[] memory la = _lagrange(st.alpha, 128);
-        _msmRows(st, ROWS_0, la, 128, mulmod(nuQ, st.rowF[0], R));
-        _mulAdd(
-            st.rhs,
-            17_871_247_088_675_844_200_918_464_728_922_574_291_252_603_564_680_691_505_358_492_631_646_805_456_314,
-            2_492_438_504_583_829_918_261_545_843_056_205_507_048_994_069_331_919_543_025_173_571_320_760_079_008,
-            mulmod(nuQ, st.biasE[0], R)
-        );
-        _msmRows(st, ROWS_1, la, 10, mulmod(nuQ, st.rowF[1], R));
-        _mulAdd(
-            st.rhs,
-            14_595_457_959_441_165_761_543_585_288_883_135_570_094_517_171_758_716_970_787_123_467_408_328_311_421,
-            18_465_093_953_226_377_113_931_347_347_150_231_547_780_436_339_860_501_268_625_483_322_357_595_046,
-            mulmod(nuQ, st.biasE[1], R)
-        );
-        // −v·G.
-        _mulAdd(st.rhs, 1, 2, R - st.gAcc);
-        // Openings at ζ and ζω: LHS = π₀ + ρ·π₁, RHS += ζ·π₀ + ρ·ζω·π₁.
-        uint256[2] memory pts = [st.zeta, mulmod(st.zeta, OMEGA, R)];
-        for (uint256 k = 0; k < 2; ++k) {
-            uint256 px = _w(proof, W_OPENINGS + 2 * k);
-            uint256 py = _w(proof, W_OPENINGS + 2 * k + 1);
-            _mulAdd(st.lhs, px, py, st.rhoPow[k]);
-            _mulAdd(st.rhs, px, py, mulmod(st.rhoPow[k], pts[k], R));
+        if (all == 0) revert DegenerateChallenge();
+        uint256 suffix = 1;
+        for (uint256 p = N_POINTS; p > 0; --p) {
+            ex[p - 1] = mulmod(ex[p - 1], suffix, R);
+            suffix = mulmod(suffix, addmod(st.xi, R - st.pts[p - 1], R), R);
         }
     }
 
-    /// The evaluation claims: coef[commitment] += ρ^pt·νᵉ and gAcc += ρ^pt·νᵉ·vₑ. Returns ν^N_EVALS.
-    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
+    /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
+    function _fold(State memory st, bytes calldata proof, uint256[] memory ex)
         internal
-        pure
-        returns (uint256 nuPow)
+        view
+        returns (uint256[2] memory acc)
     {
+        uint256[] memory coef = new uint256[](N_COMMITS);
+        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
+        // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
+        uint256 kq = mulmod(nuPow, ex[0], R);
+        coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
+        g = addmod(g, mulmod(kq, st.idC, R), R);
+        for (uint256 b = 0; b < N_COMMITS; ++b) {
+            _mulAdd(acc, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
+        }
+        // Table columns, weight matrices and biases appear only inside the quotient claim.
+        _mulAdd(
+            acc,
+            21_182_955_258_956_757_767_358_398_521_446_797_270_718_862_426_397_605_630_171_059_660_310_212_693_924,
+            14_600_250_310_729_258_463_377_472_064_341_662_082_734_492_492_212_074_724_088_031_321_790_557_074_867,
+            mulmod(kq, st.tableCoef[0], R)
+        );
+        _mulAdd(
+            acc,
+            8_488_166_447_202_657_746_399_350_087_160_240_205_960_795_416_023_213_160_959_877_749_489_215_151_619,
+            4_854_528_359_499_413_980_309_352_936_112_170_190_227_193_268_986_137_912_523_717_980_883_602_612_577,
+            mulmod(kq, st.tableCoef[1], R)
+        );
+        _mulAdd(
+            acc,
+            17_352_354_876_217_538_354_705_612_534_378_796_770_283_735_403_081_030_968_836_737_770_144_010_936_195,
+            5_264_643_061_843_703_336_802_868_012_893_333_401_313_389_203_438_026_237_870_772_398_366_001_165_064,
+            mulmod(kq, st.tableCoef[2], R)
+        );
+        _mulAdd(
+            acc,
+            7_627_014_238_414_645_460_710_188_560_699_343_233_098_835_760_284_911_225_823_086_001_849_015_028_772,
+            1_905_536_219_931_910_610_048_076_168_423_094_306_670_645_618_267_284_958_729_726_393_027_751_174_891,
+            mulmod(kq, st.wCoef[0], R)
+        );
+        _mulAdd(
+            acc,
+            16_771_261_817_184_282_299_916_560_793_035_890_410_699_546_434_637_265_975_769_497_395_262_825_461_776,
+            7_375_473_633_873_090_133_899_743_079_208_081_352_741_184_079_852_232_393_556_052_652_069_042_195_134,
+            mulmod(kq, st.bCoef[0], R)
+        );
+        _mulAdd(
+            acc,
+            15_687_766_433_162_903_327_722_360_830_524_548_731_462_338_835_190_593_747_186_277_385_783_316_354_499,
+            7_536_469_364_049_684_967_383_750_253_052_068_368_186_805_276_805_491_592_376_817_802_728_678_250_674,
+            mulmod(kq, st.wCoef[1], R)
+        );
+        _mulAdd(
+            acc,
+            20_521_027_666_030_731_095_246_519_614_732_745_464_959_229_034_133_475_722_166_119_651_692_423_056_104,
+            8_064_467_907_225_636_846_739_746_755_850_387_814_861_180_040_354_646_223_239_566_342_185_436_685_613,
+            mulmod(kq, st.bCoef[1], R)
+        );
+        _mulAdd(acc, 1, 2, g);
+    }
+
+    /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
+    /// Returns ν^N_EVALS and g.
+    function _evalClaims(
+        State memory st,
+        bytes calldata proof,
+        uint256[] memory coef,
+        uint256[] memory ex
+    ) internal pure returns (uint256 nuPow, uint256 g) {
         bytes memory src = EVAL_SRC;
-        uint256 rho = st.rho;
         uint256 nu = st.nu;
-        uint256 gAcc;
         nuPow = 1;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
+            let exPtr := add(ex, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
                 let word := mload(add(srcPtr, mul(e, 3)))
                 let base := shr(240, word)
                 let pt := and(shr(232, word), 0xff)
-                let c := nuPow
-                if pt { c := mulmod(rho, nuPow, R) }
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, pt))), R)
                 let slot := add(coef, shl(5, add(base, 1)))
                 mstore(slot, addmod(mload(slot), c, R))
-                gAcc := addmod(gAcc, mulmod(c, calldataload(add(evals, shl(5, e))), R), R)
+                g := addmod(g, sub(R, mulmod(c, calldataload(add(evals, shl(5, e))), R)), R)
                 nuPow := mulmod(nuPow, nu, R)
             }
         }
-        st.gAcc = gAcc;
     }
 
-    /// RHS += f·Σ_i L_i(α)·[W_i] over a layer's rows (f = ν·γ·(−δᵏ)·x(ζ) from the linear zero-sum term).
-    function _msmRows(
-        State memory st,
-        bytes memory rows,
-        uint256[] memory la,
-        uint256 count,
-        uint256 f
-    ) internal view {
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 px;
-            uint256 py;
-            assembly ("memory-safe") {
-                px := mload(add(rows, add(0x20, shl(6, i))))
-                py := mload(add(rows, add(0x40, shl(6, i))))
-            }
-            _mulAdd(st.rhs, px, py, mulmod(f, la[i], R));
-        }
-    }
-
-    /// e(LHS, [τ]₂) · e(−RHS, [1]₂) = 1 with one call to the pairing precompile (0x08).
-    function _pairing(State memory st) internal view {
+    /// e(W', [τ]₂) · e(−F, [1]₂) = 1 with one call to the pairing precompile (0x08).
+    function _pairing(uint256[2] memory wp, uint256[2] memory f) internal view {
         uint256[12] memory input;
-        input[0] = st.lhs[0];
-        input[1] = st.lhs[1];
+        input[0] = wp[0];
+        input[1] = wp[1];
         input[2] =
             1_342_150_934_929_268_120_184_159_646_364_383_738_631_657_311_754_990_408_237_178_899_569_901_077_440;
         input[3] =
@@ -538,8 +723,8 @@ contract Mlp784Verifier is IZkTorchVerifier {
             16_954_822_624_379_367_577_219_357_059_392_392_088_640_186_179_413_642_507_954_799_469_714_161_719_739;
         input[5] =
             2_083_596_952_166_092_939_629_951_185_246_633_962_629_800_100_352_314_947_777_411_601_420_763_826_637;
-        input[6] = st.rhs[0];
-        input[7] = st.rhs[1] == 0 ? 0 : P - st.rhs[1];
+        input[6] = f[0];
+        input[7] = f[1] == 0 ? 0 : P - f[1];
         input[8] =
             11_559_732_032_986_387_107_991_004_021_392_285_783_925_812_861_821_192_530_917_403_151_452_391_805_634;
         input[9] =
@@ -601,46 +786,5 @@ contract Mlp784Verifier is IZkTorchVerifier {
         }
         // Checked, not trusted: a missing or wrong modexp must not yield a silent garbage inverse.
         if (!ok || mulmod(a, out, R) != 1) revert PrecompileFailed();
-    }
-
-    /// x^(2^k) mod r.
-    function _pow2(uint256 x, uint256 k) internal pure returns (uint256) {
-        for (uint256 i = 0; i < k; ++i) {
-            x = mulmod(x, x, R);
-        }
-        return x;
-    }
-
-    /// L_j(z) for j < count over H (poly::Domain::lagrange_at), with one inversion.
-    function _lagrange(uint256 z, uint256 count) internal view returns (uint256[] memory l) {
-        uint256 zh = addmod(_pow2(z, LOG_N), R - 1, R);
-        if (zh == 0) revert DegenerateChallenge();
-        uint256 n = DOMAIN_SIZE;
-        l = new uint256[](count);
-        uint256[] memory d = new uint256[](count);
-        uint256[] memory w = new uint256[](count);
-        uint256 acc = 1;
-        uint256 pw = 1;
-        for (uint256 j = 0; j < count; ++j) {
-            w[j] = pw;
-            d[j] = mulmod(n, addmod(z, R - pw, R), R);
-            l[j] = acc;
-            acc = mulmod(acc, d[j], R);
-            pw = mulmod(pw, OMEGA, R);
-        }
-        uint256 inv = _inv(acc);
-        for (uint256 j = count; j > 0; --j) {
-            uint256 dInv = mulmod(inv, l[j - 1], R);
-            inv = mulmod(inv, d[j - 1], R);
-            l[j - 1] = mulmod(mulmod(w[j - 1], zh, R), dInv, R);
-        }
-    }
-
-    /// K(α, ζ) = (ζ·Z_H(α) − α·Z_H(ζ)) / (n·(α − ζ)) (protocol::lagrange_kernel).
-    function _kernel(uint256 alpha, uint256 zeta) internal view returns (uint256) {
-        uint256 za = addmod(_pow2(alpha, LOG_N), R - 1, R);
-        uint256 zz = addmod(_pow2(zeta, LOG_N), R - 1, R);
-        uint256 num = addmod(mulmod(zeta, za, R), R - mulmod(alpha, zz, R), R);
-        return mulmod(num, _inv(mulmod(DOMAIN_SIZE, addmod(alpha, R - zeta, R), R)), R);
     }
 }

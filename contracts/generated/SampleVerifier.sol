@@ -14,9 +14,10 @@ import {ZktTranscript} from "../ZktTranscript.sol";
 /// @notice Verifies zkt-eth proofs that model `sample` produced `outputs` from `inputs`.
 /// @dev A line-by-line port of `zkt_eth::verifier::verify` (src/verifier.rs): decode and validate the
 ///      proof, replay the Keccak transcript (docs/transcript.md), evaluate every basic block's
-///      identities and sum claims at ζ (src/protocol.rs `build_claims`, src/blocks/*.rs,
-///      src/sumcheck.rs), fold all opening claims with ν and ρ (src/accumulate.rs) and run one
-///      pairing-product check against the fixed points [1]₂ and [τ]₂ (src/kzg.rs).
+///      identities (src/protocol.rs `build_claims`, src/blocks/*.rs, src/sumcheck.rs) with ONE
+///      batched inversion, fold all opening claims with ν into one Shplonk check (src/shplonk.rs)
+///      and run one pairing-product call against the fixed points [1]₂ and [τ]₂. The cost per
+///      layer is constant: two vk points, one commitment, a few field operations.
 ///      Invalid proofs revert with a custom error naming the failed check; valid proofs return true.
 /// @custom:security INSECURE: the SRS behind this verifier was generated with `--dev` from a public
 ///      seed. Anyone can forge proofs. Never deploy it where value is at stake.
@@ -51,7 +52,7 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x213f2fb3d983cd41a70417b65bf2dd350f6b18598db92befd69caeb6e4f3742d;
+        0x2129f650f0e3d661dc7094c324c1f574ddfb1585c161c89a297273ef9c6422bd;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -68,68 +69,53 @@ contract SampleVerifier is IZkTorchVerifier {
     uint256 internal constant HALF = 32;
     uint256 internal constant TWO_S = 64;
     uint256 internal constant REM_SCALE = 2;
+    uint256 internal constant NONE = type(uint256).max;
 
-    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, 2 openings.
-    uint256 internal constant PROOF_WORDS = 37;
-    uint256 internal constant N_COMMITS = 11;
-    uint256 internal constant N_EVALS = 11;
-    uint256 internal constant W_EVALS = 22;
-    uint256 internal constant W_OPENINGS = 33;
-    // The model's one domain H (every tensor and the table): |H| = DOMAIN_SIZE = 2^LOG_N, generator OMEGA.
+    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
+    uint256 internal constant PROOF_WORDS = 48;
+    uint256 internal constant N_COMMITS = 13;
+    uint256 internal constant N_EVALS = 18;
+    uint256 internal constant W_EVALS = 26;
+    uint256 internal constant W_OPENINGS = 44;
+    uint256 internal constant N_LAYERS = 2;
+    // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 9;
-    uint256 internal constant DOMAIN_SIZE = 512;
-    uint256 internal constant OMEGA =
-        6_837_567_842_312_086_091_520_287_814_181_175_430_087_169_027_974_246_751_610_506_942_214_842_701_774;
+    // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
+    uint256 internal constant MAX_LOG = 9;
+    // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
+    uint256 internal constant N_POINTS = 6;
+    // Inversions, batched into one modexp: 1/Z_n(ζ), three per layer, then the public values'
+    // Lagrange denominators.
+    uint256 internal constant N_INV = 15;
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte: 0 = ζ, 1 = ζ·ω).
-    /// Mirrors `Layout::eval_sources`.
+    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
+    /// `Layout::eval_sources`.
     bytes internal constant EVAL_SRC =
-        hex"000000000100000200000600000300000400000700000500000800000900000901";
-    /// Layer 0 (4x4 Relu): weight row commitments [W_i]₁, x ‖ y each.
-    bytes internal constant ROWS_0 =
-        hex"1620854d5159223ac617faa8b5327026d083c7021531964752030ecf374df22c02ee7c10076a44f325f50dfc7cfb72e8db25e17e68160748185ee0356a89eeae0543045a5a92cacdbbd0d52d92350de074ffa919406aa891eaa4962f90967ab51eb40c816a963fd6bddcb2d3e60639e5bbce4820c3877ad415782f00770b1f731fb7d8bb565f13842bf3481dba04d9b03ee92dd0e8bcc5dc798e8148bfdce8c52502110453589ab82ff950eb52763169b112457ef664f7e26e8480afc9b81f2f1320cd18f4bbe1c6cef48f4bebcb6646de163b3f1845795a57bb4d853e7182ec104b6bc86c2b64ec7c450e5a38e2e96a1bfbb8805547d9b9f29f1b17e46a3626";
-    /// Layer 1 (4x4 Relu): weight row commitments [W_i]₁, x ‖ y each.
-    bytes internal constant ROWS_1 =
-        hex"01418a05dc54f70e662bbdd9897b039029eb6d70a5c5cf9177930e56c2d5e8720550ad204f99c947261b69d0b79a3eca75f4773c2c4c0c6449e02b8d61a6f8a30159b688f9b135204dc1ca0e76d85c88f7f1a55aab1b03ec6b12184df6b1c8d520ef3786b3d5722ae9bd4c8f5d9e52b7c696ff9828686d8ef0f842fde2684a9607dcd955ad4a0be237dfa7a4758d306fd765528a30393c7e45f439d2b07d94892df18ee0606b0971d87aa8ae947f89dd806630c1f60ae6061b69dbf6c62073912e49dbe1de3412e2112e093b89b94812b07f95c31876badc6e41c771591569932f1c8002c05881ba8dbcaec9693e297efa34bd728d5fed19d12c6fdab2692bae";
+        hex"000300000302000004000005000105000205000805000600000602000203000404000405000505000905000700000a00000b00000b01";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
         // Challenges, in transcript order.
-        uint256 alpha;
         uint256 theta;
         uint256 beta;
-        uint256 delta;
         uint256 gamma;
         uint256 zeta;
         uint256 nu;
-        uint256 rho;
-        // Public tensors at ζ, the previous layer's output, K(α, ζ).
-        uint256 inZeta;
-        uint256 outZeta;
-        uint256 zPrev;
-        uint256 kernel;
-        // Lookup tuples of the current layer: a, b without the bias, κ.
-        uint256 a;
-        uint256 bc;
-        uint256 kappa;
-        // γᵏ for the next identity; δᵏ for the next zero-sum term.
+        uint256 xi;
+        // zp[k] = ζ^(2^k); the points; the batch-inverted denominators.
+        uint256[] zp;
+        uint256[] pts;
+        uint256[] inv;
+        // The public input at layer 0's ζ^M and the public output at the last layer's ζ^(n/M).
+        uint256 inAt;
+        uint256 outAt;
+        // γᵉ for the next identity; Σ γᵉ·c_e; the LogUp term; vk coefficients (γ-weighted).
         uint256 gammaPow;
-        uint256 deltaPow;
-        // Σ γᵏ·c_k of the block identities; the running-sum identity's scalar part; the LogUp term.
         uint256 idC;
-        uint256 sumC;
-        uint256 logupC;
-        // Per layer: coefficient of Σ L_i(α)·[W_i] in the running-sum identity; coefficient of [bias]
-        // in the lookup identity (γ-weighted) and inside the LogUp term.
-        uint256[] rowF;
-        uint256[] biasE;
-        uint256[] biasL;
+        uint256 logup;
+        uint256[] wCoef;
+        uint256[] bCoef;
         uint256[3] tableCoef;
-        uint256[2] rhoPow;
-        // Σ over claims of ρ^pt·νⁱ·vᵢ, and the two pairing arguments.
-        uint256 gAcc;
-        uint256[2] lhs;
-        uint256[2] rhs;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -170,34 +156,79 @@ contract SampleVerifier is IZkTorchVerifier {
         State memory st;
         _replay(st, proof, pubIn, pubOut);
 
-        // Step 4 — public tensors at ζ (zero-padded on H), K(α, ζ), ρ powers.
-        {
-            uint256[] memory lz = _lagrange(st.zeta, 4);
-            for (uint256 j = 0; j < OUTPUTS; ++j) {
-                st.outZeta = addmod(st.outZeta, mulmod(pubOut[j], lz[j], R), R);
-            }
-            for (uint256 j = 0; j < PUBLIC_INPUTS; ++j) {
-                st.inZeta = addmod(st.inZeta, mulmod(pubIn[j], lz[j], R), R);
-            }
-        }
-        st.kernel = _kernel(st.alpha, st.zeta);
-        st.rhoPow[0] = 1;
-        st.rhoPow[1] = st.rho;
+        // Step 4 — points, one batched inversion, the public tensors at their points.
+        _points(st);
+        _inversions(st);
+        st.inAt = _evalPublic(
+            st,
+            pubIn,
+            3,
+            3,
+            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
+            7
+        );
+        st.outAt = _evalPublic(
+            st,
+            pubOut,
+            5,
+            3,
+            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
+            11
+        );
 
-        // Step 5 — block identities and zero-sum terms at ζ (protocol::build_claims).
-        st.rowF = new uint256[](2);
-        st.biasE = new uint256[](2);
-        st.biasL = new uint256[](2);
+        // Step 5 — block identities (protocol::build_claims), each divided by its vanishing polynomial.
+        st.wCoef = new uint256[](N_LAYERS);
+        st.bCoef = new uint256[](N_LAYERS);
         st.gammaPow = 1;
-        st.deltaPow = 1;
-        _layer0(st, proof);
-        _layer1(st, proof);
+        // Layer 0: 4x4 Relu.
+        _layer(
+            st,
+            proof,
+            [
+                uint256(0),
+                0,
+                NONE,
+                2,
+                3,
+                4,
+                5,
+                6,
+                3,
+                5,
+                1,
+                21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873,
+                1,
+                6,
+                0
+            ]
+        );
+        // Layer 1: 4x4 Relu.
+        _layer(
+            st,
+            proof,
+            [
+                uint256(1),
+                7,
+                9,
+                10,
+                11,
+                12,
+                NONE,
+                13,
+                3,
+                5,
+                1,
+                21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873,
+                4,
+                6,
+                1
+            ]
+        );
         _table(st, proof);
         _runningSum(st, proof);
 
-        // Step 6 — accumulation (accumulate::fold_commitments) and the decider's pairing (kzg::check_openings).
-        _accumulate(st, proof);
-        _pairing(st);
+        // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
+        _decider(st, proof);
         return true;
     }
 
@@ -289,238 +320,370 @@ contract SampleVerifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorb(s, 3, proof[0:384]);
-        st.alpha = ZktTranscript.squeeze(s, 1);
-        st.theta = ZktTranscript.squeeze(s, 2);
-        st.beta = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorb(s, 4, proof[384:576]);
-        st.delta = ZktTranscript.squeeze(s, 4);
-        s = ZktTranscript.absorb(s, 5, proof[576:640]);
-        st.gamma = ZktTranscript.squeeze(s, 5);
-        s = ZktTranscript.absorb(s, 6, proof[640:W_EVALS * 32]);
-        st.zeta = ZktTranscript.squeeze(s, 6);
+        s = ZktTranscript.absorb(s, 3, proof[0:512]);
+        st.theta = ZktTranscript.squeeze(s, 1);
+        st.beta = ZktTranscript.squeeze(s, 2);
+        s = ZktTranscript.absorb(s, 4, proof[512:768]);
+        st.gamma = ZktTranscript.squeeze(s, 3);
+        s = ZktTranscript.absorb(s, 6, proof[768:W_EVALS * 32]);
+        st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorb(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
-        st.nu = ZktTranscript.squeeze(s, 7);
-        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:PROOF_WORDS * 32]);
-        st.rho = ZktTranscript.squeeze(s, 8);
+        st.nu = ZktTranscript.squeeze(s, 5);
+        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
+        st.xi = ZktTranscript.squeeze(s, 6);
+    }
+
+    // ─────────────────────────────────────────────── step 4: points, inverses ──
+    /// ζ^(2^k) for k ≤ MAX_LOG (rejecting ζ^(2^MAX_LOG) = 1) and the evaluation points.
+    function _points(State memory st) internal pure {
+        uint256[] memory zp = new uint256[](MAX_LOG + 1);
+        uint256 z = st.zeta;
+        for (uint256 k = 0; k <= MAX_LOG; ++k) {
+            zp[k] = z;
+            z = mulmod(z, z, R);
+        }
+        if (zp[MAX_LOG] == 1) revert DegenerateChallenge();
+        st.zp = zp;
+        st.pts = new uint256[](N_POINTS);
+        st.pts[0] = zp[0];
+        st.pts[1] = mulmod(
+            zp[0],
+            6_837_567_842_312_086_091_520_287_814_181_175_430_087_169_027_974_246_751_610_506_942_214_842_701_774,
+            R
+        );
+        st.pts[2] = mulmod(
+            zp[0],
+            17_229_388_088_320_038_940_941_618_493_830_445_303_168_092_387_362_094_847_263_546_333_820_121_606_543,
+            R
+        );
+        st.pts[3] = zp[3];
+        st.pts[4] = mulmod(
+            zp[0],
+            13_206_209_208_182_142_987_954_639_175_443_464_806_715_294_469_271_507_701_722_013_401_994_456_132_658,
+            R
+        );
+        st.pts[5] = zp[6];
+    }
+
+    /// Every denominator of the algebra, inverted with one modexp (Montgomery's trick).
+    function _inversions(State memory st) internal view {
+        uint256[] memory d = new uint256[](N_INV);
+        uint256[] memory zp = st.zp;
+        d[0] = addmod(zp[LOG_N], R - 1, R);
+        _layerDenominators(
+            d,
+            1,
+            zp[6],
+            st.pts[3],
+            8,
+            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
+        );
+        _layerDenominators(
+            d,
+            4,
+            zp[6],
+            st.pts[3],
+            8,
+            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
+        );
+        _lagrangeDenominators(
+            d,
+            7,
+            PUBLIC_INPUTS,
+            st.pts[3],
+            3,
+            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
+        );
+        _lagrangeDenominators(
+            d,
+            11,
+            OUTPUTS,
+            st.pts[5],
+            3,
+            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
+        );
+        st.inv = _batchInverse(d);
+    }
+
+    /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) (blocks/rowsum.rs `identities`).
+    function _layerDenominators(
+        uint256[] memory d,
+        uint256 at,
+        uint256 zk,
+        uint256 zm,
+        uint256 n,
+        uint256 omegaN
+    ) internal pure {
+        d[at] = addmod(zk, R - 1, R);
+        d[at + 1] = mulmod(n, addmod(zm, R - 1, R), R);
+        d[at + 2] = mulmod(n, addmod(mulmod(omegaN, zm, R), R - 1, R), R);
+    }
+
+    /// D·(pt − ω_D^j) for j < count (poly::Domain::lagrange_at).
+    function _lagrangeDenominators(
+        uint256[] memory d,
+        uint256 at,
+        uint256 count,
+        uint256 pt,
+        uint256 logD,
+        uint256 omega
+    ) internal pure {
+        uint256 w = 1;
+        uint256 size = 1 << logD;
+        for (uint256 j = 0; j < count; ++j) {
+            d[at + j] = mulmod(size, addmod(pt, R - w, R), R);
+            w = mulmod(w, omega, R);
+        }
+    }
+
+    /// Σ_j v_j·L_j(pt) over a tensor domain of size 2^logD: L_j(pt) = ω^j·(pt^D − 1)/(D·(pt − ω^j)).
+    function _evalPublic(
+        State memory st,
+        uint256[] memory v,
+        uint256 p,
+        uint256 logD,
+        uint256 omega,
+        uint256 at
+    ) internal pure returns (uint256 acc) {
+        if (v.length == 0) return 0;
+        uint256 pt = st.pts[p];
+        for (uint256 k = 0; k < logD; ++k) {
+            pt = mulmod(pt, pt, R);
+        }
+        uint256 zd = addmod(pt, R - 1, R);
+        uint256 w = 1;
+        uint256[] memory inv = st.inv;
+        for (uint256 j = 0; j < v.length; ++j) {
+            acc = addmod(acc, mulmod(v[j], mulmod(w, inv[at + j], R), R), R);
+            w = mulmod(w, omega, R);
+        }
+        acc = mulmod(acc, zd, R);
+    }
+
+    /// All d_i⁻¹ with one modexp (reverts DegenerateChallenge if any d_i = 0).
+    function _batchInverse(uint256[] memory d) internal view returns (uint256[] memory out) {
+        uint256 n = d.length;
+        out = new uint256[](n);
+        uint256 acc = 1;
+        for (uint256 i = 0; i < n; ++i) {
+            out[i] = acc;
+            acc = mulmod(acc, d[i], R);
+        }
+        uint256 inv = _inv(acc);
+        for (uint256 i = n; i > 0; --i) {
+            uint256 t = mulmod(inv, out[i - 1], R);
+            inv = mulmod(inv, d[i - 1], R);
+            out[i - 1] = t;
+        }
     }
 
     // ─────────────────────────────────────────────── step 5: block identities ──
-    /// Adds γᵏ·c to the block identities and returns γᵏ (the identity combination of build_claims).
+    /// Adds γᵉ·c to the identities and returns γᵉ (the identity combination of build_claims).
     function _identity(State memory st, uint256 c) internal pure returns (uint256 g) {
         g = st.gammaPow;
         st.idC = addmod(st.idC, mulmod(g, c, R), R);
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
-    /// The compressed lookup tuples without the bias (blocks/lookup.rs `tuples`):
-    /// a = kind + θ·q + θ²·z and b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s); the bias
-    /// enters b as κ·[bias].
-    function _tuples(State memory st, uint256 kind, uint256 y, uint256 q, uint256 z) internal pure {
+    /// One layer: RowSum (blocks/rowsum.rs `identities`) and its lifted lookup (blocks/lookup.rs).
+    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, relu-last]
+    function _layer(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
+        uint256 k = c[0];
+        // RowSum: (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed.
+        {
+            uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
+            uint256 r = _ev(proof, c[1]);
+            uint256 zkInv = st.inv[c[12]];
+            uint256 start = st.inv[c[12] + 1];
+            uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
+            uint256 rs1 = mulmod(
+                addmod(r, R - mulmod(addmod(1, R - iZeta, R), _ev(proof, c[1] + 1), R), R), zkInv, R
+            );
+            uint256 g = _identity(st, rs1);
+            st.wCoef[k] = mulmod(g, R - mulmod(x, zkInv, R), R);
+            st.bCoef[k] = mulmod(g, R - start, R);
+            _identity(st, mulmod(st.inv[c[12] + 2], addmod(r, R - _ev(proof, c[3]), R), R));
+        }
+        _lookup(st, proof, c);
+    }
+
+    /// A layer's lookup at ζ^(n/M): (h·(β+a)·(β+b) − 1)/Z_n(ζ), and its share (M/n)·(2β + a + b)·h
+    /// of the LogUp term (a = kind + θ·q + θ²·z, b = 1 + κ·(y + 2^(s−1) − 2^s·q)).
+    function _lookup(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
+        uint256 q = c[5] == NONE ? st.outAt : _ev(proof, c[5]);
+        uint256 a = _tupleA(st, proof, c, q);
+        uint256 b = _tupleB(st, _ev(proof, c[4]), q);
+        uint256 h = _ev(proof, c[7]);
+        uint256 e = mulmod(mulmod(h, addmod(st.beta, a, R), R), addmod(st.beta, b, R), R);
+        _identity(st, mulmod(addmod(e, R - 1, R), st.inv[0], R));
+        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), h, R);
+        st.logup = addmod(st.logup, mulmod(c[11], share, R), R);
+    }
+
+    /// a = kind + θ·q + θ²·z (z = q for the identity, the public output for a final ReLU).
+    function _tupleA(State memory st, bytes calldata proof, uint256[15] memory c, uint256 q)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 z = c[6] != NONE ? _ev(proof, c[6]) : (c[14] == 1 ? st.outAt : q);
         uint256 th2 = mulmod(st.theta, st.theta, R);
-        st.a = addmod(kind, addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
-        st.kappa = mulmod(addmod(st.theta, th2, R), REM_SCALE, R);
-        st.bc = addmod(
-            1, mulmod(st.kappa, addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R), R), R
-        );
+        return addmod(c[10], addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
     }
 
-    /// Layer 0 (4x4 Relu): linear (blocks/linear.rs sum_term), add (blocks/add.rs) and lookup
-    /// (blocks/lookup.rs).
-    function _layer0(State memory st, bytes calldata proof) internal pure {
-        uint256 x = st.inZeta;
-        uint256 y = _ev(proof, 0);
-        // Zero-sum term δᵏ·(f·x − K·y): the running-sum identity gets +δᵏ·K·y, rows get −δᵏ·x.
-        uint256 dp = st.deltaPow;
-        st.sumC = addmod(st.sumC, mulmod(dp, mulmod(st.kernel, y, R), R), R);
-        st.rowF[0] = mulmod(R - dp, x, R);
-        st.deltaPow = mulmod(dp, st.delta, R);
-        uint256 q = _ev(proof, 1);
-        uint256 z = _ev(proof, 2);
-        _tuples(st, 1, y, q, z);
-        _lookup0(st, proof);
-        st.zPrev = z;
+    /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
+    function _tupleB(State memory st, uint256 y, uint256 q) internal pure returns (uint256) {
+        uint256 kappa = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), REM_SCALE, R);
+        uint256 r = addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R);
+        return addmod(1, mulmod(kappa, r, R), R);
     }
 
-    /// Layer 0: lookup identity h·(β+a)·(β+b) − 1 and the share (2β + a + b)·h of the LogUp term.
-    function _lookup0(State memory st, bytes calldata proof) internal pure {
-        uint256 h = _ev(proof, 3);
-        uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        uint256 g = _identity(st, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
-        st.biasE[0] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
-        st.logupC = addmod(st.logupC, share, R);
-        st.biasL[0] = mulmod(h, st.kappa, R);
-    }
-
-    /// Layer 1 (4x4 Relu): linear (blocks/linear.rs sum_term), add (blocks/add.rs) and lookup
-    /// (blocks/lookup.rs).
-    function _layer1(State memory st, bytes calldata proof) internal pure {
-        uint256 x = st.zPrev;
-        uint256 y = _ev(proof, 4);
-        // Zero-sum term δᵏ·(f·x − K·y): the running-sum identity gets +δᵏ·K·y, rows get −δᵏ·x.
-        uint256 dp = st.deltaPow;
-        st.sumC = addmod(st.sumC, mulmod(dp, mulmod(st.kernel, y, R), R), R);
-        st.rowF[1] = mulmod(R - dp, x, R);
-        st.deltaPow = mulmod(dp, st.delta, R);
-        uint256 q = _ev(proof, 5);
-        uint256 z = st.outZeta;
-        _tuples(st, 1, y, q, z);
-        _lookup1(st, proof);
-        st.zPrev = z;
-    }
-
-    /// Layer 1: lookup identity h·(β+a)·(β+b) − 1 and the share (2β + a + b)·h of the LogUp term.
-    function _lookup1(State memory st, bytes calldata proof) internal pure {
-        uint256 h = _ev(proof, 6);
-        uint256 hba = mulmod(h, addmod(st.beta, st.a, R), R);
-        uint256 g = _identity(st, addmod(mulmod(hba, addmod(st.beta, st.bc, R), R), R - 1, R));
-        st.biasE[1] = mulmod(g, mulmod(hba, st.kappa, R), R);
-        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(st.a, st.bc, R), R), h, R);
-        st.logupC = addmod(st.logupC, share, R);
-        st.biasL[1] = mulmod(h, st.kappa, R);
-    }
-
-    /// Table side (blocks/lookup.rs table_identity): g·(β + T) − m with T's columns left committed;
-    /// its LogUp share is −g.
+    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with T's columns left
+    /// committed; its LogUp share is −g.
     function _table(State memory st, bytes calldata proof) internal pure {
-        uint256 m = _ev(proof, 7);
-        uint256 g = _ev(proof, 8);
-        uint256 k = _identity(st, addmod(mulmod(g, st.beta, R), R - m, R));
-        uint256 kg = mulmod(k, g, R);
+        uint256 m = _ev(proof, 14);
+        uint256 g = _ev(proof, 15);
+        uint256 zn = st.inv[0];
+        uint256 k = _identity(st, mulmod(addmod(mulmod(g, st.beta, R), R - m, R), zn, R));
+        uint256 kg = mulmod(mulmod(k, g, R), zn, R);
         st.tableCoef[0] = kg;
         st.tableCoef[1] = mulmod(kg, st.theta, R);
         st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
-        st.logupC = addmod(st.logupC, R - g, R);
+        st.logup = addmod(st.logup, R - g, R);
     }
 
-    /// The running-sum identity (sumcheck::identity), last: s(ζω) − s(ζ) − Σ δᵏ·term_k with the LogUp
-    /// term last. Its γ power then scales the rows' and the LogUp term's bias coefficients.
+    /// The running-sum identity (sumcheck::identity), last: (s(ω_nζ) − s(ζ) − logup)/Z_n(ζ).
     function _runningSum(State memory st, bytes calldata proof) internal pure {
-        uint256 dl = st.deltaPow;
-        uint256 c = addmod(_ev(proof, 10), R - _ev(proof, 9), R);
-        c = addmod(addmod(c, st.sumC, R), R - mulmod(dl, st.logupC, R), R);
-        uint256 g = _identity(st, c);
-        uint256 gdl = mulmod(g, R - dl, R);
-        for (uint256 k = 0; k < 2; ++k) {
-            st.rowF[k] = mulmod(st.rowF[k], g, R);
-            st.biasE[k] = addmod(st.biasE[k], mulmod(gdl, st.biasL[k], R), R);
-        }
+        uint256 c = addmod(_ev(proof, 17), R - _ev(proof, 16), R);
+        _identity(st, mulmod(addmod(c, R - st.logup, R), st.inv[0], R));
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Folds every opening claim: claim e < N_EVALS opens evaluation e, then the quotient claim; claim
-    /// i at point k is weighted ρᵏ·νⁱ. Accumulates RHS = Σ ρᵏ(C_k − v_k·G + z_k·π_k) and
-    /// LHS = Σ ρᵏ·π_k, one ecMul per base point.
-    function _accumulate(State memory st, bytes calldata proof) internal view {
-        uint256[] memory coef = new uint256[](N_COMMITS);
-        uint256 nuQ = _evalClaims(st, proof, coef);
-        // The quotient claim at ζ: [Σ γᵏ lin_k] − Z_H(ζ)·[Q] opens to −Σ γᵏ c_k.
-        coef[N_COMMITS - 1] =
-            addmod(coef[N_COMMITS - 1], mulmod(nuQ, addmod(1, R - _pow2(st.zeta, LOG_N), R), R), R);
-        st.gAcc = addmod(st.gAcc, mulmod(nuQ, R - st.idC, R), R);
-        for (uint256 b = 0; b < N_COMMITS; ++b) {
-            _mulAdd(st.rhs, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
+    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
+    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    function _decider(State memory st, bytes calldata proof) internal view {
+        (uint256[] memory ex, uint256 all) = _vanishingExcept(st);
+        uint256[2] memory acc = _fold(st, proof, ex);
+        _mulAdd(acc, _w(proof, W_OPENINGS), _w(proof, W_OPENINGS + 1), R - all);
+        uint256[2] memory wp = [_w(proof, W_OPENINGS + 2), _w(proof, W_OPENINGS + 3)];
+        _mulAdd(acc, wp[0], wp[1], st.xi);
+        _pairing(wp, acc);
+    }
+
+    /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
+    function _vanishingExcept(State memory st)
+        internal
+        pure
+        returns (uint256[] memory ex, uint256 all)
+    {
+        ex = new uint256[](N_POINTS);
+        all = 1;
+        for (uint256 p = 0; p < N_POINTS; ++p) {
+            ex[p] = all;
+            all = mulmod(all, addmod(st.xi, R - st.pts[p], R), R);
         }
-        // Table columns, weight rows and biases appear only inside the quotient claim.
-        _mulAdd(
-            st.rhs,
-            19_563_510_532_928_621_954_321_500_015_042_222_694_678_564_354_471_650_011_296_696_576_383_258_691_092,
-            8_942_583_191_379_153_051_659_977_625_175_757_334_417_033_746_763_593_338_405_947_880_135_768_025_829,
-            mulmod(nuQ, st.tableCoef[0], R)
-        );
-        _mulAdd(
-            st.rhs,
-            21_191_493_710_082_333_391_856_187_967_797_291_103_846_742_658_855_808_221_683_076_301_483_676_583_290,
-            17_302_934_436_009_649_338_330_722_142_735_268_841_395_215_404_321_960_418_032_239_722_484_217_182_921,
-            mulmod(nuQ, st.tableCoef[1], R)
-        );
-        _mulAdd(
-            st.rhs,
-            8_538_040_178_661_389_928_586_676_831_671_821_594_059_371_327_236_201_488_717_239_538_590_380_523_290,
-            12_915_229_559_095_791_009_808_989_284_557_030_647_680_345_674_881_420_757_530_384_497_033_063_137_835,
-            mulmod(nuQ, st.tableCoef[2], R)
-        );
-        uint256[] memory la = _lagrange(st.alpha, 4);
-        _msmRows(st, ROWS_0, la, 4, mulmod(nuQ, st.rowF[0], R));
-        _mulAdd(
-            st.rhs,
-            17_537_882_478_181_014_931_767_771_778_466_626_549_162_178_037_530_878_865_556_024_090_480_807_253_282,
-            5_301_993_832_312_608_671_904_160_261_473_249_582_166_861_121_307_713_555_365_491_451_769_256_719_538,
-            mulmod(nuQ, st.biasE[0], R)
-        );
-        _msmRows(st, ROWS_1, la, 4, mulmod(nuQ, st.rowF[1], R));
-        _mulAdd(
-            st.rhs,
-            1_183_015_257_881_364_704_467_423_434_166_020_880_890_952_283_060_561_354_032_433_324_404_037_850_663,
-            69_337_183_872_460_616_500_414_644_607_581_672_980_743_869_143_733_188_088_736_377_010_807_663_733,
-            mulmod(nuQ, st.biasE[1], R)
-        );
-        // −v·G.
-        _mulAdd(st.rhs, 1, 2, R - st.gAcc);
-        // Openings at ζ and ζω: LHS = π₀ + ρ·π₁, RHS += ζ·π₀ + ρ·ζω·π₁.
-        uint256[2] memory pts = [st.zeta, mulmod(st.zeta, OMEGA, R)];
-        for (uint256 k = 0; k < 2; ++k) {
-            uint256 px = _w(proof, W_OPENINGS + 2 * k);
-            uint256 py = _w(proof, W_OPENINGS + 2 * k + 1);
-            _mulAdd(st.lhs, px, py, st.rhoPow[k]);
-            _mulAdd(st.rhs, px, py, mulmod(st.rhoPow[k], pts[k], R));
+        if (all == 0) revert DegenerateChallenge();
+        uint256 suffix = 1;
+        for (uint256 p = N_POINTS; p > 0; --p) {
+            ex[p - 1] = mulmod(ex[p - 1], suffix, R);
+            suffix = mulmod(suffix, addmod(st.xi, R - st.pts[p - 1], R), R);
         }
     }
 
-    /// The evaluation claims: coef[commitment] += ρ^pt·νᵉ and gAcc += ρ^pt·νᵉ·vₑ. Returns ν^N_EVALS.
-    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
+    /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
+    function _fold(State memory st, bytes calldata proof, uint256[] memory ex)
         internal
-        pure
-        returns (uint256 nuPow)
+        view
+        returns (uint256[2] memory acc)
     {
+        uint256[] memory coef = new uint256[](N_COMMITS);
+        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
+        // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
+        uint256 kq = mulmod(nuPow, ex[0], R);
+        coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
+        g = addmod(g, mulmod(kq, st.idC, R), R);
+        for (uint256 b = 0; b < N_COMMITS; ++b) {
+            _mulAdd(acc, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
+        }
+        // Table columns, weight matrices and biases appear only inside the quotient claim.
+        _mulAdd(
+            acc,
+            19_563_510_532_928_621_954_321_500_015_042_222_694_678_564_354_471_650_011_296_696_576_383_258_691_092,
+            8_942_583_191_379_153_051_659_977_625_175_757_334_417_033_746_763_593_338_405_947_880_135_768_025_829,
+            mulmod(kq, st.tableCoef[0], R)
+        );
+        _mulAdd(
+            acc,
+            21_191_493_710_082_333_391_856_187_967_797_291_103_846_742_658_855_808_221_683_076_301_483_676_583_290,
+            17_302_934_436_009_649_338_330_722_142_735_268_841_395_215_404_321_960_418_032_239_722_484_217_182_921,
+            mulmod(kq, st.tableCoef[1], R)
+        );
+        _mulAdd(
+            acc,
+            8_538_040_178_661_389_928_586_676_831_671_821_594_059_371_327_236_201_488_717_239_538_590_380_523_290,
+            12_915_229_559_095_791_009_808_989_284_557_030_647_680_345_674_881_420_757_530_384_497_033_063_137_835,
+            mulmod(kq, st.tableCoef[2], R)
+        );
+        _mulAdd(
+            acc,
+            6_096_871_365_540_016_410_200_670_451_343_466_973_539_732_189_021_900_820_774_398_443_731_114_475_157,
+            18_888_106_282_682_701_818_355_402_939_978_431_616_874_037_499_857_350_928_242_174_111_181_257_587_023,
+            mulmod(kq, st.wCoef[0], R)
+        );
+        _mulAdd(
+            acc,
+            934_290_209_562_619_304_640_810_369_622_632_681_069_284_861_647_031_464_074_787_866_012_872_261_849,
+            6_617_201_894_181_436_200_602_985_895_786_128_545_722_133_879_302_694_846_760_067_342_241_855_609_178,
+            mulmod(kq, st.bCoef[0], R)
+        );
+        _mulAdd(
+            acc,
+            21_684_528_368_463_168_062_938_977_746_984_221_330_310_263_039_390_909_186_016_015_910_542_525_660_643,
+            3_542_956_397_123_942_122_982_921_588_544_299_831_125_062_066_953_073_950_603_931_900_469_576_602_979,
+            mulmod(kq, st.wCoef[1], R)
+        );
+        _mulAdd(
+            acc,
+            3_228_478_678_426_072_001_445_698_088_443_994_188_004_735_519_150_932_039_577_512_173_020_235_494_011,
+            21_574_019_087_036_294_912_818_811_225_825_202_762_304_950_751_301_208_466_219_316_110_013_701_063_968,
+            mulmod(kq, st.bCoef[1], R)
+        );
+        _mulAdd(acc, 1, 2, g);
+    }
+
+    /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
+    /// Returns ν^N_EVALS and g.
+    function _evalClaims(
+        State memory st,
+        bytes calldata proof,
+        uint256[] memory coef,
+        uint256[] memory ex
+    ) internal pure returns (uint256 nuPow, uint256 g) {
         bytes memory src = EVAL_SRC;
-        uint256 rho = st.rho;
         uint256 nu = st.nu;
-        uint256 gAcc;
         nuPow = 1;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
+            let exPtr := add(ex, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
                 let word := mload(add(srcPtr, mul(e, 3)))
                 let base := shr(240, word)
                 let pt := and(shr(232, word), 0xff)
-                let c := nuPow
-                if pt { c := mulmod(rho, nuPow, R) }
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, pt))), R)
                 let slot := add(coef, shl(5, add(base, 1)))
                 mstore(slot, addmod(mload(slot), c, R))
-                gAcc := addmod(gAcc, mulmod(c, calldataload(add(evals, shl(5, e))), R), R)
+                g := addmod(g, sub(R, mulmod(c, calldataload(add(evals, shl(5, e))), R)), R)
                 nuPow := mulmod(nuPow, nu, R)
             }
         }
-        st.gAcc = gAcc;
     }
 
-    /// RHS += f·Σ_i L_i(α)·[W_i] over a layer's rows (f = ν·γ·(−δᵏ)·x(ζ) from the linear zero-sum term).
-    function _msmRows(
-        State memory st,
-        bytes memory rows,
-        uint256[] memory la,
-        uint256 count,
-        uint256 f
-    ) internal view {
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 px;
-            uint256 py;
-            assembly ("memory-safe") {
-                px := mload(add(rows, add(0x20, shl(6, i))))
-                py := mload(add(rows, add(0x40, shl(6, i))))
-            }
-            _mulAdd(st.rhs, px, py, mulmod(f, la[i], R));
-        }
-    }
-
-    /// e(LHS, [τ]₂) · e(−RHS, [1]₂) = 1 with one call to the pairing precompile (0x08).
-    function _pairing(State memory st) internal view {
+    /// e(W', [τ]₂) · e(−F, [1]₂) = 1 with one call to the pairing precompile (0x08).
+    function _pairing(uint256[2] memory wp, uint256[2] memory f) internal view {
         uint256[12] memory input;
-        input[0] = st.lhs[0];
-        input[1] = st.lhs[1];
+        input[0] = wp[0];
+        input[1] = wp[1];
         input[2] =
             1_342_150_934_929_268_120_184_159_646_364_383_738_631_657_311_754_990_408_237_178_899_569_901_077_440;
         input[3] =
@@ -529,8 +692,8 @@ contract SampleVerifier is IZkTorchVerifier {
             16_954_822_624_379_367_577_219_357_059_392_392_088_640_186_179_413_642_507_954_799_469_714_161_719_739;
         input[5] =
             2_083_596_952_166_092_939_629_951_185_246_633_962_629_800_100_352_314_947_777_411_601_420_763_826_637;
-        input[6] = st.rhs[0];
-        input[7] = st.rhs[1] == 0 ? 0 : P - st.rhs[1];
+        input[6] = f[0];
+        input[7] = f[1] == 0 ? 0 : P - f[1];
         input[8] =
             11_559_732_032_986_387_107_991_004_021_392_285_783_925_812_861_821_192_530_917_403_151_452_391_805_634;
         input[9] =
@@ -592,46 +755,5 @@ contract SampleVerifier is IZkTorchVerifier {
         }
         // Checked, not trusted: a missing or wrong modexp must not yield a silent garbage inverse.
         if (!ok || mulmod(a, out, R) != 1) revert PrecompileFailed();
-    }
-
-    /// x^(2^k) mod r.
-    function _pow2(uint256 x, uint256 k) internal pure returns (uint256) {
-        for (uint256 i = 0; i < k; ++i) {
-            x = mulmod(x, x, R);
-        }
-        return x;
-    }
-
-    /// L_j(z) for j < count over H (poly::Domain::lagrange_at), with one inversion.
-    function _lagrange(uint256 z, uint256 count) internal view returns (uint256[] memory l) {
-        uint256 zh = addmod(_pow2(z, LOG_N), R - 1, R);
-        if (zh == 0) revert DegenerateChallenge();
-        uint256 n = DOMAIN_SIZE;
-        l = new uint256[](count);
-        uint256[] memory d = new uint256[](count);
-        uint256[] memory w = new uint256[](count);
-        uint256 acc = 1;
-        uint256 pw = 1;
-        for (uint256 j = 0; j < count; ++j) {
-            w[j] = pw;
-            d[j] = mulmod(n, addmod(z, R - pw, R), R);
-            l[j] = acc;
-            acc = mulmod(acc, d[j], R);
-            pw = mulmod(pw, OMEGA, R);
-        }
-        uint256 inv = _inv(acc);
-        for (uint256 j = count; j > 0; --j) {
-            uint256 dInv = mulmod(inv, l[j - 1], R);
-            inv = mulmod(inv, d[j - 1], R);
-            l[j - 1] = mulmod(mulmod(w[j - 1], zh, R), dInv, R);
-        }
-    }
-
-    /// K(α, ζ) = (ζ·Z_H(α) − α·Z_H(ζ)) / (n·(α − ζ)) (protocol::lagrange_kernel).
-    function _kernel(uint256 alpha, uint256 zeta) internal view returns (uint256) {
-        uint256 za = addmod(_pow2(alpha, LOG_N), R - 1, R);
-        uint256 zz = addmod(_pow2(zeta, LOG_N), R - 1, R);
-        uint256 num = addmod(mulmod(zeta, za, R), R - mulmod(alpha, zz, R), R);
-        return mulmod(num, _inv(mulmod(DOMAIN_SIZE, addmod(alpha, R - zeta, R), R)), R);
     }
 }
