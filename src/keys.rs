@@ -367,11 +367,10 @@ impl ProvingKey {
 ///
 /// Shapes, scale, window and activations are compared directly. The weights and biases are
 /// compared with the vk's commitments by one random linear combination per layer: with fresh
-/// 128-bit `r_i`, `s` (thread-local CSPRNG),
-/// `Σ_i r_i·[W_i] + s·[b] = Σ_j (Σ_i r_i·W_ij + s·b_j)·[L_j(τ)]₁`, since `[W_i] = Σ_j W_ij·[L_j]`
-/// and `[b] = Σ_j b_j·[L_j]`. Cost: one pass over the weights and two MSMs of the layer's width
-/// (milliseconds), against a commitment per row at `setup`. A model edited after `setup` (or a
-/// damaged Lagrange basis) fails with probability `1 − 2^-128`.
+/// 128-bit `r`, `t` (thread-local CSPRNG), `r·[Ŵ] + t·[B̂] = [r·Ŵ + t·B̂]`, recomputed from the
+/// weights, the bias and the blinding seed. Cost: one MSM of the layer's matrix domain `K` (the
+/// same as one RowSum column at proving time). A model edited after `setup` fails with probability
+/// `1 − 2^-128`.
 pub fn check_model_against_vk(
     model: &QuantizedModel,
     vk: &VerifyingKey,
@@ -415,21 +414,18 @@ pub fn check_model_against_vk(
             "the proving key's SRS does not start with [1]₁".into(),
         ));
     }
-    // One random combination of every layer's hiding weight and bias polynomials against the
-    // same combination of the vk points: one MSM of the largest matrix domain.
+    // Per layer, one random combination of the hiding weight and bias polynomials against the
+    // same combination of the vk points: one MSM of the layer's matrix domain.
     let mut rng = rand::thread_rng();
-    let mut lhs: Vec<(Fr, G1Affine)> = vec![];
-    let mut combined = DensePolynomial::<Fr>::zero();
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
         let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
         let (i, o) = (l.in_len(), l.out_len());
-        combined = &combined + &(&weight_poly(&l.weights, blinds.weights[k], i, o) * r);
-        combined = &combined + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t);
-        lhs.extend([(r, lv.weights), (t, lv.bias)]);
-    }
-    let rhs = commit(g1, &combined)?;
-    if crate::kzg::lincomb(&lhs).into_affine() != rhs {
-        return differs("the weights or biases".into());
+        let combined = &(&weight_poly(&l.weights, blinds.weights[k], i, o) * r)
+            + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t);
+        let lhs = crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine();
+        if lhs != commit(g1, &combined)? {
+            return differs(format!("the weights or bias of layers[{k}] ({})", l.name));
+        }
     }
     Ok(())
 }
