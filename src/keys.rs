@@ -420,8 +420,8 @@ pub fn check_model_against_vk(
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
         let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
         let (i, o) = (l.in_len(), l.out_len());
-        let combined = &(&weight_poly(&l.weights, blinds.weights[k], i, o) * r)
-            + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t);
+        let combined =
+            &(&weight_poly(&l.weights, blinds.weights[k], i, o) * r) + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t);
         let lhs = crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine();
         if lhs != commit(g1, &combined)? {
             return differs(format!("the weights or bias of layers[{k}] ({})", l.name));

@@ -7,7 +7,7 @@ use crate::protocol::{tensor_domain, Layout};
 use crate::toolchain::{self, CompilerSettings};
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{Field, PrimeField};
+use ark_ff::{BigInteger, Field, PrimeField};
 use zkt_codegen::{LayerSpec, RangeSpec, VerifierSpec};
 
 fn dec<F: PrimeField>(x: F) -> String {
@@ -16,6 +16,13 @@ fn dec<F: PrimeField>(x: F) -> String {
 
 fn point_dec(p: &G1Affine) -> (String, String) {
     p.xy().map_or(("0".into(), "0".into()), |(x, y)| (dec(x), dec(y)))
+}
+
+fn point_hex(p: &G1Affine) -> String {
+    p.xy().map_or_else(
+        || "00".repeat(64),
+        |(x, y)| hex::encode([x.into_bigint().to_bytes_be(), y.into_bigint().to_bytes_be()].concat()),
+    )
 }
 
 fn g2_dec(p: &G2Affine) -> [String; 4] {
@@ -162,6 +169,13 @@ pub fn spec_with(
             e_h: r.e_h,
             weight: dec(Fr::from(tensor_domain(vk.input_len()).size() as u64) * n_inv_field),
         }),
+        vk_points_hex: vk
+            .table
+            .iter()
+            .chain(vk.layers.iter().flat_map(|l| [&l.weights, &l.bias]))
+            .chain([&G1Affine::generator()])
+            .map(point_hex)
+            .collect(),
         e_m: layout.e_m,
         table_points: vk.table.iter().map(point_dec).collect(),
         half: (1u64 << (s - 1)).to_string(),

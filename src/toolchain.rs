@@ -303,12 +303,12 @@ pub struct CompilerSettings {
 
 impl CompilerSettings {
     /// The settings of this repository's `foundry.toml` (`[profile.default]`), which every figure
-    /// in zkt-eth's documentation assumes: optimizer on with 200 runs, EVM version `cancun`,
+    /// in zkt-eth's documentation assumes: optimizer on with 200 runs, EVM version `osaka` (mainnet's),
     /// legacy (non-IR) pipeline, no metadata hash in the bytecode.
     pub const FOUNDRY: Self = Self {
         optimizer: true,
         optimizer_runs: 200,
-        evm_version: EvmVersion::Cancun,
+        evm_version: EvmVersion::Osaka,
         via_ir: false,
         bytecode_hash: BytecodeHash::None,
     };
@@ -324,7 +324,7 @@ impl CompilerSettings {
         bytecode_hash: BytecodeHash::Ipfs,
     };
 
-    /// One line for humans, e.g. `optimizer on (200 runs), via-ir off, EVM version cancun`.
+    /// One line for humans, e.g. `optimizer on (200 runs), via-ir off, EVM version osaka`.
     pub fn describe(&self) -> String {
         let optimizer = if self.optimizer {
             format!("optimizer on ({} runs)", self.optimizer_runs)

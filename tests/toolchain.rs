@@ -297,7 +297,7 @@ fn create_verifier_out_dir_and_legacy_file() {
     let src = std::fs::read_to_string(dir.join("SampleVerifier.sol")).unwrap();
     assert!(src.contains(r#"import {IZkTorchVerifier} from "./IZkTorchVerifier.sol";"#));
     assert!(src.contains(r#"import {ZktTranscript} from "./ZktTranscript.sol";"#));
-    assert!(src.contains("solc 0.8.30, optimizer on (200 runs), via-ir off, EVM version cancun"));
+    assert!(src.contains("solc 0.8.30, optimizer on (200 runs), via-ir off, EVM version osaka"));
     for (f, repo_file) in [
         ("IZkTorchVerifier.sol", "contracts/IZkTorchVerifier.sol"),
         ("ZktTranscript.sol", "contracts/ZktTranscript.sol"),
@@ -408,22 +408,28 @@ fn eip170_warning_follows_the_projects_foundry_toml() {
             .ends_with("app/foundry.toml"),
         "{v:#}"
     );
+    // v2's verifier has constant code per layer: mlp784 fits EIP-170 even with Foundry's default
+    // optimizer-off settings (v1: 26,524 bytes). The warning itself is unit-tested
+    // (create_verifier::tests) and shows whenever a size is near or over the limit.
     let n = v["runtime_bytes"].as_u64().unwrap();
-    assert!(n > 24_576 * 9 / 10, "mlp784 without the optimizer: {n} bytes");
+    assert!(n < 24_576, "mlp784 without the optimizer: {n} bytes");
+    assert_eq!(v["eip170_ok"], true);
     let status = v["eip170"]["status"].as_str().unwrap();
-    assert!(status == "over" || status == "near", "{v:#}");
-    assert_eq!(v["eip170_ok"], n <= 24_576);
-    let warning = v["eip170"]["warning"].as_str().unwrap();
-    for needle in [
-        "EIP-170",
-        "optimizer is OFF",
-        "Foundry's default",
-        "`optimizer = true`",
-        "foundry.toml",
-    ] {
-        assert!(warning.contains(needle), "warning lacks {needle:?}: {warning}");
+    if status == "ok" {
+        assert!(v["eip170"]["warning"].is_null(), "{v:#}");
+    } else {
+        let warning = v["eip170"]["warning"].as_str().unwrap();
+        for needle in [
+            "EIP-170",
+            "optimizer is OFF",
+            "Foundry's default",
+            "`optimizer = true`",
+            "foundry.toml",
+        ] {
+            assert!(warning.contains(needle), "warning lacks {needle:?}: {warning}");
+        }
+        assert!(err.contains(warning), "the warning goes to stderr too:\n{err}");
     }
-    assert!(err.contains(warning), "the warning goes to stderr too:\n{err}");
     let src = std::fs::read_to_string(project.join("src/zkt/ModelVerifier.sol")).unwrap();
     assert!(
         src.contains("solc 0.8.30, optimizer OFF, via-ir off"),

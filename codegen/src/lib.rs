@@ -116,6 +116,8 @@ pub struct VerifierSpec {
     pub layers: Vec<LayerSpec>,
     /// Private-input range lookup.
     pub range: Option<RangeSpec>,
+    /// The vk's G1 points in MSM order (table, `[Ŵ_k] [B̂_k]` per layer, `G`), hex `x ‖ y`.
+    pub vk_points_hex: String,
     /// Evaluation index of `m(ζ)` (`g(ζ)`, `s(ζ)`, `s(ω_nζ)` follow).
     pub e_m: usize,
     /// Table column commitments `(x, y)` decimal.

@@ -87,6 +87,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
     // Lagrange denominators.
     uint256 internal constant N_INV = {{ n_inv }};
 
+    /// The vk's G1 points in MSM order, x ‖ y each: [T_kind], [T_v], [T_f], then [Ŵ_k], [B̂_k] per
+    /// layer, then the generator G = (1, 2).
+    uint256 internal constant N_VK = {{ 4 + 2 * layers.len() }};
+    bytes internal constant VK_POINTS = hex"{{ vk_points_hex }}";
+
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
     bytes internal constant EVAL_SRC = hex"{{ eval_src_hex }}";
@@ -279,9 +284,12 @@ contract {{ contract_name }} is IZkTorchVerifier {
     function _points(State memory st) internal pure {
         uint256[] memory zp = new uint256[](MAX_LOG + 1);
         uint256 z = st.zeta;
-        for (uint256 k = 0; k <= MAX_LOG; ++k) {
-            zp[k] = z;
-            z = mulmod(z, z, R);
+        assembly ("memory-safe") {
+            let p := add(zp, 0x20)
+            for { let k := 0 } lt(k, add(MAX_LOG, 1)) { k := add(k, 1) } {
+                mstore(add(p, shl(5, k)), z)
+                z := mulmod(z, z, R)
+            }
         }
         if (zp[MAX_LOG] == 1) revert DegenerateChallenge();
         st.zp = zp;
@@ -319,11 +327,14 @@ contract {{ contract_name }} is IZkTorchVerifier {
         internal
         pure
     {
-        uint256 w = 1;
-        uint256 size = 1 << logD;
-        for (uint256 j = 0; j < count; ++j) {
-            d[at + j] = mulmod(size, addmod(pt, R - w, R), R);
-            w = mulmod(w, omega, R);
+        assembly ("memory-safe") {
+            let w := 1
+            let size := shl(logD, 1)
+            let p := add(add(d, 0x20), shl(5, at))
+            for { let j := 0 } lt(j, count) { j := add(j, 1) } {
+                mstore(add(p, shl(5, j)), mulmod(size, addmod(pt, sub(R, w), R), R))
+                w := mulmod(w, omega, R)
+            }
         }
     }
 
@@ -335,33 +346,45 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {
         if (v.length == 0) return 0;
         uint256 pt = st.pts[p];
-        for (uint256 k = 0; k < logD; ++k) {
-            pt = mulmod(pt, pt, R);
-        }
-        uint256 zd = addmod(pt, R - 1, R);
-        uint256 w = 1;
         uint256[] memory inv = st.inv;
-        for (uint256 j = 0; j < v.length; ++j) {
-            acc = addmod(acc, mulmod(v[j], mulmod(w, inv[at + j], R), R), R);
-            w = mulmod(w, omega, R);
+        assembly ("memory-safe") {
+            for { let k := 0 } lt(k, logD) { k := add(k, 1) } { pt := mulmod(pt, pt, R) }
+            let w := 1
+            let vp := add(v, 0x20)
+            let ip := add(add(inv, 0x20), shl(5, at))
+            for { let j := 0 } lt(j, mload(v)) { j := add(j, 1) } {
+                let term := mulmod(mload(add(vp, shl(5, j))), mulmod(w, mload(add(ip, shl(5, j))), R), R)
+                acc := addmod(acc, term, R)
+                w := mulmod(w, omega, R)
+            }
+            acc := mulmod(acc, addmod(pt, sub(R, 1), R), R)
         }
-        acc = mulmod(acc, zd, R);
     }
 
-    /// All d_i⁻¹ with one modexp (reverts DegenerateChallenge if any d_i = 0).
+    /// All d_i⁻¹ with one modexp (reverts DegenerateChallenge if any d_i = 0): Montgomery's trick,
+    /// both passes in Yul.
     function _batchInverse(uint256[] memory d) internal view returns (uint256[] memory out) {
         uint256 n = d.length;
         out = new uint256[](n);
         uint256 acc = 1;
-        for (uint256 i = 0; i < n; ++i) {
-            out[i] = acc;
-            acc = mulmod(acc, d[i], R);
+        assembly ("memory-safe") {
+            let dp := add(d, 0x20)
+            let op := add(out, 0x20)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                mstore(add(op, shl(5, i)), acc)
+                acc := mulmod(acc, mload(add(dp, shl(5, i))), R)
+            }
         }
         uint256 inv = _inv(acc);
-        for (uint256 i = n; i > 0; --i) {
-            uint256 t = mulmod(inv, out[i - 1], R);
-            inv = mulmod(inv, d[i - 1], R);
-            out[i - 1] = t;
+        assembly ("memory-safe") {
+            let dp := add(d, 0x20)
+            let op := add(out, 0x20)
+            for { let i := n } gt(i, 0) { i := sub(i, 1) } {
+                let slot := add(op, shl(5, sub(i, 1)))
+                let t := mulmod(inv, mload(slot), R)
+                inv := mulmod(inv, mload(add(dp, shl(5, sub(i, 1)))), R)
+                mstore(slot, t)
+            }
         }
     }
 
@@ -495,18 +518,77 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 kq = mulmod(nuPow, ex[0], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
-        for (uint256 b = 0; b < N_COMMITS; ++b) {
-            _mulAdd(acc, _w(proof, 2 * b), _w(proof, 2 * b + 1), coef[b]);
+        _msm(acc, proof, coef);
+        // Table columns, weight matrices and biases appear only inside the quotient claim, then G.
+        uint256[] memory vc = new uint256[](N_VK);
+        vc[0] = mulmod(kq, st.tableCoef[0], R);
+        vc[1] = mulmod(kq, st.tableCoef[1], R);
+        vc[2] = mulmod(kq, st.tableCoef[2], R);
+        for (uint256 k = 0; k < N_LAYERS; ++k) {
+            vc[3 + 2 * k] = mulmod(kq, st.wCoef[k], R);
+            vc[4 + 2 * k] = mulmod(kq, st.bCoef[k], R);
         }
-        // Table columns, weight matrices and biases appear only inside the quotient claim.
-        {%- for t in table_points %}
-        _mulAdd(acc, {{ t.0 }}, {{ t.1 }}, mulmod(kq, st.tableCoef[{{ loop.index0 }}], R));
-        {%- endfor %}
-        {%- for l in layers %}
-        _mulAdd(acc, {{ l.w_x }}, {{ l.w_y }}, mulmod(kq, st.wCoef[{{ l.k }}], R));
-        _mulAdd(acc, {{ l.b_x }}, {{ l.b_y }}, mulmod(kq, st.bCoef[{{ l.k }}], R));
-        {%- endfor %}
-        _mulAdd(acc, 1, 2, g);
+        vc[N_VK - 1] = g;
+        _msmVk(acc, vc);
+    }
+
+    /// acc += Σ_b coef[b]·C_b over the proof's commitments: ecMul (0x07) and ecAdd (0x06) in one
+    /// Yul loop, every call's success and return size checked.
+    function _msm(uint256[2] memory acc, bytes calldata proof, uint256[] memory coef) internal view {
+        bool ok = true;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let ax := mload(acc)
+            let ay := mload(add(acc, 0x20))
+            for { let b := 0 } lt(b, N_COMMITS) { b := add(b, 1) } {
+                let sc := mload(add(coef, shl(5, add(b, 1))))
+                if sc {
+                    calldatacopy(m, add(proof.offset, shl(6, b)), 0x40)
+                    mstore(add(m, 0x40), sc)
+                    ok := and(ok, staticcall(gas(), 0x07, m, 0x60, m, 0x40))
+                    ok := and(ok, eq(returndatasize(), 0x40))
+                    mstore(add(m, 0x40), ax)
+                    mstore(add(m, 0x60), ay)
+                    ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+                    ok := and(ok, eq(returndatasize(), 0x40))
+                    ax := mload(m)
+                    ay := mload(add(m, 0x20))
+                }
+            }
+            mstore(acc, ax)
+            mstore(add(acc, 0x20), ay)
+        }
+        if (!ok) revert PrecompileFailed();
+    }
+
+    /// acc += Σ_i vc[i]·VK_POINTS[i] (table columns, [Ŵ_k], [B̂_k] per layer, then G = (1, 2)).
+    function _msmVk(uint256[2] memory acc, uint256[] memory vc) internal view {
+        bytes memory pts = VK_POINTS;
+        bool ok = true;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let ax := mload(acc)
+            let ay := mload(add(acc, 0x20))
+            for { let i := 0 } lt(i, N_VK) { i := add(i, 1) } {
+                let sc := mload(add(vc, shl(5, add(i, 1))))
+                if sc {
+                    mstore(m, mload(add(pts, add(0x20, shl(6, i)))))
+                    mstore(add(m, 0x20), mload(add(pts, add(0x40, shl(6, i)))))
+                    mstore(add(m, 0x40), sc)
+                    ok := and(ok, staticcall(gas(), 0x07, m, 0x60, m, 0x40))
+                    ok := and(ok, eq(returndatasize(), 0x40))
+                    mstore(add(m, 0x40), ax)
+                    mstore(add(m, 0x60), ay)
+                    ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+                    ok := and(ok, eq(returndatasize(), 0x40))
+                    ax := mload(m)
+                    ay := mload(add(m, 0x20))
+                }
+            }
+            mstore(acc, ax)
+            mstore(add(acc, 0x20), ay)
+        }
+        if (!ok) revert PrecompileFailed();
     }
 
     /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 /// `zkt-eth bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Models to run (sample, digits, mlp784).
-    #[arg(long, value_delimiter = ',', default_value = "sample,digits,mlp784")]
+    /// Models to run: the examples (sample, digits, mlp784) and synthetic MLPs of 256-wide layers
+    /// with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
+    #[arg(long, value_delimiter = ',', default_value = "sample,digits,mlp784,mlp256x8")]
     pub models: Vec<String>,
     /// Prove/verify repetitions (the median is reported).
     #[arg(long, default_value_t = 5)]
@@ -34,11 +35,57 @@ pub struct BenchArgs {
 
 struct Case {
     name: &'static str,
+    /// ONNX file, input and calibration data under `models/`; empty for a synthetic model.
     onnx: &'static str,
     input: &'static str,
     calibrate: &'static str,
+    /// Synthetic: this many 256×256 layers.
+    depth: usize,
     visibility: Visibility,
     reference: &'static str,
+}
+
+const fn synthetic(name: &'static str, depth: usize) -> Case {
+    Case {
+        name,
+        onnx: "",
+        input: "",
+        calibrate: "",
+        depth,
+        visibility: Visibility::Public,
+        reference: "synthetic: 256-wide layers, seeded random weights, ReLU then identity",
+    }
+}
+
+/// A synthetic MLP of `depth` 256×256 layers (seeded weights in [−10, 10] (gain ≈ 1 per layer) at scale 2^6, ReLU on the
+/// hidden layers) and its input: the held-out 8×256 size of the issue, without an ONNX file.
+fn synthetic_model(depth: usize) -> (crate::model::QuantizedModel, Vec<i64>) {
+    use crate::model::{Activation, DenseLayer, QuantizedModel};
+    use rand::Rng;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(256 + depth as u64);
+    let layers = (0..depth)
+        .map(|k| DenseLayer {
+            name: format!("dense{k}"),
+            weights: (0..256)
+                .map(|_| (0..256).map(|_| rng.gen_range(-10i64..=10)).collect())
+                .collect(),
+            bias: (0..256).map(|_| rng.gen_range(-1024i64..=1024)).collect(),
+            activation: if k + 1 < depth {
+                Activation::Relu
+            } else {
+                Activation::Identity
+            },
+        })
+        .collect();
+    let model = QuantizedModel {
+        name: format!("mlp256x{depth}"),
+        scale_bits: 6,
+        lookup_bits: 13,
+        input_shape: vec![1, 256],
+        layers,
+    };
+    let input = (0..256).map(|_| rng.gen_range(0i64..64)).collect();
+    (model, input)
 }
 
 const CASES: &[Case] = &[
@@ -47,6 +94,7 @@ const CASES: &[Case] = &[
         onnx: "sample/sample.onnx",
         input: "sample/input.json",
         calibrate: "sample/input.json",
+        depth: 0,
         visibility: Visibility::Public,
         reference: "ZKTorch reference: prove 0.137 s, setup 1.40 s; EZKL 23.0.5: prove 10.9 s, 544,345 gas",
     },
@@ -55,6 +103,7 @@ const CASES: &[Case] = &[
         onnx: "digits/digits.onnx",
         input: "digits/input.json",
         calibrate: "digits/train.json",
+        depth: 0,
         visibility: Visibility::Public,
         reference: "",
     },
@@ -63,9 +112,13 @@ const CASES: &[Case] = &[
         onnx: "mlp784/mlp784.onnx",
         input: "mlp784/input.json",
         calibrate: "mlp784/input.json",
+        depth: 0,
         visibility: Visibility::Private,
         reference: "EZKL 23.0.5 (private input): 546,107 gas",
     },
+    synthetic("mlp256x2", 2),
+    synthetic("mlp256x4", 4),
+    synthetic("mlp256x8", 8),
 ];
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -93,7 +146,10 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     if a.runs == 0 {
         anyhow::bail!("--runs must be at least 1");
     }
-    for c in CASES.iter().filter(|c| a.models.iter().any(|m| m == c.name)) {
+    for c in CASES
+        .iter()
+        .filter(|c| a.models.iter().any(|m| m == c.name) && c.depth == 0)
+    {
         let p = a.models_dir.join(c.onnx);
         if !p.exists() {
             anyhow::bail!(
@@ -106,16 +162,21 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     let mut rows = vec![];
     for case in CASES.iter().filter(|c| a.models.iter().any(|m| m == c.name)) {
         eprintln!("• {}", case.name);
-        let path = a.models_dir.join(case.onnx);
-        let calib = onnx::read_inputs(&a.models_dir.join(case.calibrate))?;
-        let model = onnx::load_model(
-            &path,
-            &QuantizeOptions {
-                calibration: Some(calib),
-                ..Default::default()
-            },
-        )?;
-        let input = onnx::quantize_input(&model, &onnx::read_inputs(&a.models_dir.join(case.input))?[0])?;
+        let (model, input) = if case.depth > 0 {
+            synthetic_model(case.depth)
+        } else {
+            let path = a.models_dir.join(case.onnx);
+            let calib = onnx::read_inputs(&a.models_dir.join(case.calibrate))?;
+            let model = onnx::load_model(
+                &path,
+                &QuantizeOptions {
+                    calibration: Some(calib),
+                    ..Default::default()
+                },
+            )?;
+            let input = onnx::quantize_input(&model, &onnx::read_inputs(&a.models_dir.join(case.input))?[0])?;
+            (model, input)
+        };
         let t = Instant::now();
         let srs = Srs::dev(1, srs_len_for(&model));
         let t_srs = t.elapsed();
@@ -200,6 +261,14 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             r["calldata_bytes"],
             r["runtime_bytes"]
         );
+    }
+    let prove_of = |m: &str| {
+        rows.iter()
+            .find(|r| r["model"] == m)
+            .and_then(|r| r["prove_median_s"].as_f64())
+    };
+    if let (Some(d), Some(s)) = (prove_of("digits"), prove_of("sample")) {
+        say!("digits prove ÷ sample prove: {:.1}×", d / s);
     }
     for r in &rows {
         if let Some(refs) = r["reference"].as_str().filter(|s| !s.is_empty()) {

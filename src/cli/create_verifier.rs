@@ -59,7 +59,7 @@ pub struct CreateVerifierArgs {
     /// Measure for this EVM version, e.g. cancun (overrides foundry.toml).
     #[arg(long, value_parser = parse_evm_version)]
     pub evm_version: Option<EvmVersion>,
-    /// Ignore foundry.toml: start from zkt-eth's settings (optimizer on, 200 runs, cancun).
+    /// Ignore foundry.toml: start from zkt-eth's settings (optimizer on, 200 runs, osaka).
     #[arg(long)]
     pub no_foundry_toml: bool,
     /// Machine-readable output.
@@ -297,4 +297,32 @@ pub fn run(a: &CreateVerifierArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_warning_names_the_limit_and_the_fix() {
+        let off = CompilerSettings {
+            optimizer: false,
+            ..CompilerSettings::FOUNDRY
+        };
+        assert_eq!(size_warning(20_000, &off, "foundry.toml"), None);
+        let near = size_warning(23_000, &off, "app/foundry.toml").unwrap();
+        for needle in [
+            "EIP-170",
+            "within 10%",
+            "optimizer is OFF",
+            "Foundry's default",
+            "`optimizer = true`",
+            "app/foundry.toml",
+        ] {
+            assert!(near.contains(needle), "{needle:?} missing: {near}");
+        }
+        let over = size_warning(30_000, &CompilerSettings::FOUNDRY, "zkt-eth's defaults").unwrap();
+        assert!(over.contains("OVER") && over.contains("optimizer_runs"), "{over}");
+        assert_eq!(SizeStatus::of(24_577).label(), "over");
+    }
 }
