@@ -230,7 +230,7 @@ pub fn srs_len_for(model: &QuantizedModel) -> usize {
         .iter()
         .map(|l| {
             let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
-            nd.size() * md.size() + 2 * md.size() + 8
+            nd.size() * md.size() + 2 * md.size() + 16
         })
         .chain([3 * n + 8])
         .max()

@@ -115,7 +115,7 @@ impl PointSpec {
     /// `ζ^exp · ω_{2^log}^{pow}`, normalised so that equal points compare equal.
     pub fn new(exp: u64, mut root_log: u32, mut root_pow: u64) -> Self {
         root_pow %= 1u64 << root_log;
-        while root_log > 0 && root_pow % 2 == 0 {
+        while root_log > 0 && root_pow.is_multiple_of(2) {
             root_pow /= 2;
             root_log -= 1;
         }
@@ -374,6 +374,27 @@ impl Layout {
         2 * self.n_commits + self.n_evals + 2 * OPENINGS
     }
 
+    /// The number of random blinding coefficients commitment `c` carries: one per point at which it
+    /// is revealed — `τ` (the commitment itself) and each distinct evaluation point — plus one when
+    /// it is evaluated at a rotated point (`ω·ζ`-type), whose `τ`-counterpart enters `[Q]`
+    /// (`docs/protocols/accumulation.md` "Zero knowledge"). The prover blinds with exactly this
+    /// count; the quotient is not blinded (0).
+    pub fn blinding(&self, c: usize) -> usize {
+        if c == self.quotient {
+            return 0;
+        }
+        let mut pts: Vec<usize> = self
+            .eval_sources
+            .iter()
+            .filter(|(commit, _)| *commit == c)
+            .map(|(_, p)| *p)
+            .collect();
+        pts.sort_unstable();
+        pts.dedup();
+        let rotated = pts.iter().any(|p| self.points[*p].root_log > 0);
+        1 + pts.len() + usize::from(rotated)
+    }
+
     /// The concrete points for `ζ`.
     pub fn point_values(&self, zeta: Fr) -> Vec<Fr> {
         self.points.iter().map(|p| p.at(zeta)).collect()
@@ -386,7 +407,7 @@ impl Layout {
         let n = self.domain.size();
         self.layers
             .iter()
-            .map(|l| l.k_dom.size() + 2 * l.m_dom.size() + 8)
+            .map(|l| l.k_dom.size() + 2 * l.m_dom.size() + 16)
             .chain([3 * n + 8])
             .max()
             .unwrap_or(3 * n + 8)

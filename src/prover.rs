@@ -145,24 +145,38 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let mut polys: Vec<DensePolynomial<Fr>> = vec![DensePolynomial::zero(); layout.n_commits];
     let mut on_n: Vec<Option<Blinded>> = vec![None; layout.n_commits];
     if let Some(r) = &layout.input {
-        polys[r.x] = n0.blinded(&x0, rng).poly;
+        polys[r.x] = n0.blinded_with(&x0, layout.blinding(r.x), rng).poly;
     }
     let mut prev_x: Vec<i64> = trace.input.clone();
     for (k, (idx, layer)) in layout.layers.iter().zip(&model.layers).enumerate() {
         let md = idx.m_dom.size();
-        polys[idx.y] = idx.m_dom.blinded(&pad(&ints(&trace.acc[k]), md), rng).poly;
+        polys[idx.y] = idx
+            .m_dom
+            .blinded_with(&pad(&ints(&trace.acc[k]), md), layout.blinding(idx.y), rng)
+            .poly;
         if let Some(q) = idx.q {
-            polys[q] = idx.m_dom.blinded(&pad(&ints(&trace.rescaled[k]), md), rng).poly;
+            polys[q] = idx
+                .m_dom
+                .blinded_with(&pad(&ints(&trace.rescaled[k]), md), layout.blinding(q), rng)
+                .poly;
         }
         if let Some(z) = idx.z {
-            polys[z] = idx.m_dom.blinded(&pad(&ints(&trace.out[k]), md), rng).poly;
+            polys[z] = idx
+                .m_dom
+                .blinded_with(&pad(&ints(&trace.out[k]), md), layout.blinding(z), rng)
+                .poly;
         }
         let r = rowsum::prefix_sums(&layer.weights, &layer.bias, &prev_x, idx.n_dom, idx.k_dom);
-        // Four coefficients: R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q].
-        polys[idx.r] = idx.k_dom.blinded_with(&r, 4, rng).poly;
+        // R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q]: four coefficients.
+        polys[idx.r] = idx.k_dom.blinded_with(&r, layout.blinding(idx.r), rng).poly;
         prev_x.clone_from(&trace.out[k]);
     }
-    put(&mut polys, &mut on_n, layout.m, n.blinded(&m, rng));
+    put(
+        &mut polys,
+        &mut on_n,
+        layout.m,
+        n.blinded_with(&m, layout.blinding(layout.m), rng),
+    );
     let mut commits = vec![G1Affine::zero(); layout.n_commits];
     commit_range(pk, &polys, &on_n, &mut commits, 0..layout.r1_end)?;
     let mut tr = Transcript::new();
@@ -232,7 +246,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &constant(kind);
         let b_poly = &(&(&polys[idx.y] - &(q_poly * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
-        let col = lookup::prove_layer(md, &a, &b, &ab_poly, beta, rng);
+        let col = lookup::prove_layer(md, (&a, &b), &ab_poly, beta, layout.blinding(idx.h), rng);
         let e = lookup::numerator(&col.poly, &a_poly, Some(&b_poly), &constant(Fr::one()), beta);
         let qm = md
             .divide_by_vanishing(&e)
@@ -244,7 +258,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let mut range_q = None;
     if let Some(r) = &layout.input {
         let a: Vec<Fr> = x0.iter().map(|x| (theta + th2) * x).collect();
-        let col = lookup::prove_range(n0, &a, beta, rng);
+        let col = lookup::prove_range(n0, &a, beta, layout.blinding(r.h), rng);
         let a_poly = &polys[r.x] * (theta + th2);
         let e = lookup::numerator(&col.poly, &a_poly, None, &constant(Fr::one()), beta);
         let q = n0
@@ -258,7 +272,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let table_vals: Vec<Fr> = (0..nn)
         .map(|i| lookup::compress(theta, cols[0][i], cols[1][i], cols[2][i]))
         .collect();
-    let col = lookup::prove_table(n, &table_vals, &m, beta, rng);
+    let col = lookup::prove_table(n, (&table_vals, &m), beta, layout.blinding(layout.g), rng);
     let t_poly = &(&table_polys[0] + &(&table_polys[1] * theta)) + &(&table_polys[2] * th2);
     let table_q = n
         .divide_by_vanishing(&lookup::numerator(&col.poly, &t_poly, None, &polys[layout.m], beta))
@@ -268,12 +282,13 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         *v += g;
     }
     term.poly = &term.poly + &col.share.poly;
-    // Four coefficients: s is revealed at τ, ζ, ω_nζ, and at ω_nτ inside [Q].
+    // s is revealed at τ, ζ, ω_nζ, and at ω_nτ inside [Q]: four coefficients.
+    let s_blind = layout.blinding(layout.s);
     put(
         &mut polys,
         &mut on_n,
         layout.s,
-        n.blinded_with(&sumcheck::running_values(&term), 4, rng),
+        n.blinded_with(&sumcheck::running_values(&term), s_blind, rng),
     );
     let sum_q = n
         .divide_by_vanishing(&sumcheck::numerator(n, &polys[layout.s], &term))
@@ -283,34 +298,38 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let gamma = tr.squeeze();
 
     // Round 3: every RowSum quotient (block instances in parallel), then ONE quotient of all
-    // identities folded with powers of γ in build_claims order.
+    // identities folded with powers of γ in build_claims order (per layer RS1, RS2, lookup; then
+    // the input range, the table, the running sum).
+    let per_layer = 3;
     let rs_q = layout
         .layers
         .par_iter()
         .zip(&model.layers)
         .enumerate()
         .map(|(k, (idx, layer))| {
-            rowsum::quotients(&RowSumPolys {
-                idx,
-                w_values: &rowsum::matrix_values(&layer.weights, idx.n_dom, idx.k_dom),
-                b_values: &rowsum::bias_values(&layer.bias, idx.n_dom, idx.k_dom),
-                blinds: (pk.blinds.weights[k], pk.blinds.bias[k]),
-                r: &polys[idx.r],
-                x: &xs[k],
-                y: &polys[idx.y],
-            })
+            let g1 = gamma.pow([(per_layer * k) as u64]);
+            rowsum::quotient(
+                &RowSumPolys {
+                    idx,
+                    w_values: &rowsum::matrix_values(&layer.weights, idx.n_dom, idx.k_dom),
+                    b_values: &rowsum::bias_values(&layer.bias, idx.n_dom, idx.k_dom),
+                    blinds: (pk.blinds.weights[k], pk.blinds.bias[k]),
+                    r: &polys[idx.r],
+                    x: &xs[k],
+                    y: &polys[idx.y],
+                },
+                (g1, g1 * gamma),
+            )
             .ok_or_else(|| internal("a RowSum domain is unsupported"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut parts: Vec<DensePolynomial<Fr>> = vec![];
-    for ([q1, q2], lk) in rs_q.into_iter().zip(lookup_q) {
-        parts.extend([q1, q2, lk]);
-    }
-    parts.extend(range_q);
-    parts.extend([table_q, sum_q]);
     let mut quotient = DensePolynomial::zero();
-    let mut g = Fr::one();
-    for part in parts {
+    for (k, (rs, lk)) in rs_q.into_iter().zip(lookup_q).enumerate() {
+        quotient = &quotient + &rs;
+        quotient = &quotient + &(&lk * gamma.pow([(per_layer * k + 2) as u64]));
+    }
+    let mut g = gamma.pow([(per_layer * layout.layers.len()) as u64]);
+    for part in range_q.into_iter().chain([table_q, sum_q]) {
         quotient = &quotient + &(&part * g);
         g *= gamma;
     }

@@ -90,9 +90,19 @@ pub fn prove_w_prime(
     divide_by_linear(&(&l - &(w * all)), xi)
 }
 
+/// The verifier's fold: the coefficient of every base in `F`, of `[1]₁`, and `Z_T(ξ)`.
+pub struct Fold {
+    /// `(coefficient, base)` for every commitment and vk point, in first-use order.
+    pub terms: Vec<(Fr, Base)>,
+    /// The coefficient of `[1]₁`: `−Σ weights·v_i`.
+    pub generator: Fr,
+    /// `Z_T(ξ)`, the coefficient of `−[W]`.
+    pub vanishing: Fr,
+}
+
 /// Verifier: the scalar coefficient of every base in `F` and the coefficient of `[1]₁`, or `None`
 /// when `ξ` hits a point (`Z_T(ξ) = 0`, probability ≈ 2⁻²⁵⁰).
-pub fn fold_coefficients(claims: &[Claim], points: &[Fr], nu: Fr, xi: Fr) -> Option<(Vec<(Fr, Base)>, Fr, Fr)> {
+pub fn fold_coefficients(claims: &[Claim], points: &[Fr], nu: Fr, xi: Fr) -> Option<Fold> {
     let (except, all) = vanishing_except(points, xi);
     if all.is_zero() {
         return None;
@@ -112,7 +122,11 @@ pub fn fold_coefficients(claims: &[Claim], points: &[Fr], nu: Fr, xi: Fr) -> Opt
         }
     }
     let terms = order.into_iter().map(|b| (coef[&b], b)).collect();
-    Some((terms, g, all))
+    Some(Fold {
+        terms,
+        generator: g,
+        vanishing: all,
+    })
 }
 
 /// Verifier: the one pairing-product check.
@@ -126,7 +140,12 @@ pub fn verify(
     resolve: impl Fn(Base) -> G1Affine,
     g2: &G2Points,
 ) -> bool {
-    let Some((terms, g, all)) = fold_coefficients(claims, points, nu, xi) else {
+    let Some(Fold {
+        terms,
+        generator: g,
+        vanishing: all,
+    }) = fold_coefficients(claims, points, nu, xi)
+    else {
         return false;
     };
     let mut msm: Vec<(Fr, G1Affine)> = terms.into_iter().map(|(s, b)| (s, resolve(b))).collect();

@@ -14,10 +14,6 @@ fn dec<F: PrimeField>(x: F) -> String {
     x.into_bigint().to_string()
 }
 
-fn point_dec(p: &G1Affine) -> (String, String) {
-    p.xy().map_or(("0".into(), "0".into()), |(x, y)| (dec(x), dec(y)))
-}
-
 fn point_hex(p: &G1Affine) -> String {
     p.xy().map_or_else(
         || "00".repeat(64),
@@ -88,8 +84,6 @@ pub fn spec_with(
                 u8::from(k == last && l.activation == Activation::Relu).to_string(),
             ]
             .join(", ");
-            let (w_x, w_y) = point_dec(&l.weights);
-            let (b_x, b_y) = point_dec(&l.bias);
             LayerSpec {
                 k,
                 name: format!("{}x{} {:?}", l.out_len, l.in_len, l.activation),
@@ -99,10 +93,6 @@ pub fn spec_with(
                 p_x: idx.p_x,
                 n_size: idx.n_dom.size().to_string(),
                 omega_n: dec(idx.n_dom.omega()),
-                w_x,
-                w_y,
-                b_x,
-                b_y,
             }
         })
         .collect();
@@ -177,7 +167,6 @@ pub fn spec_with(
             .map(point_hex)
             .collect(),
         e_m: layout.e_m,
-        table_points: vk.table.iter().map(point_dec).collect(),
         half: (1u64 << (s - 1)).to_string(),
         two_s: (1u64 << s).to_string(),
         rem_scale: (1u64 << (b - 1 - s)).to_string(),

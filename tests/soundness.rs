@@ -172,3 +172,77 @@ fn out_of_window_public_values_are_rejected() {
         Err(VerifyError::OutputOutOfWindow { index: 1 })
     );
 }
+
+/// ζ on any domain of the proof (the lookup domain, a tensor domain, a RowSum matrix domain) is
+/// refused before any claim is formed; a random ζ is accepted.
+#[test]
+fn zeta_on_any_domain_is_rejected() {
+    use ark_ff::Field;
+    use zkt_eth::protocol::{build_claims, check_zeta, AlgebraError, Challenges};
+    for vis in [Visibility::Public, Visibility::Private] {
+        let (pk, public, bytes) = sample(vis);
+        let layout = Layout::new(&pk.vk);
+        let proof = zkt_eth::proof::Proof::from_bytes(&bytes, &layout).unwrap();
+        let mut domains = vec![layout.domain, layout.max_domain];
+        for l in &layout.layers {
+            domains.extend([l.n_dom, l.m_dom, l.k_dom]);
+        }
+        for d in domains {
+            let zeta = d.omega().pow([3u64]);
+            assert_eq!(check_zeta(&layout, zeta), Err(AlgebraError::DegenerateChallenge));
+            let ch = Challenges {
+                zeta,
+                ..zkt_eth::verifier::replay(&pk.vk, &layout, &public, &proof)
+            };
+            assert_eq!(
+                build_claims(&pk.vk, &layout, &public, &proof.evals, &ch),
+                Err(AlgebraError::DegenerateChallenge),
+                "ζ in a domain of size {}",
+                d.size()
+            );
+        }
+        let ch = zkt_eth::verifier::replay(&pk.vk, &layout, &public, &proof);
+        assert!(check_zeta(&layout, ch.zeta).is_ok());
+    }
+}
+
+/// Zero knowledge bookkeeping: every committed polynomial carries at least as many blinding
+/// coefficients as points at which it is revealed (τ and each distinct evaluation point), one
+/// more when one of them is rotated (its τ-counterpart enters [Q]); `R` and `s` have four.
+#[test]
+fn blinding_covers_every_revealed_point() {
+    for (model, calib, input) in [
+        ("sample/sample.onnx", "sample/input.json", "sample/input.json"),
+        ("mlp784/mlp784.onnx", "mlp784/input.json", "mlp784/input.json"),
+    ] {
+        for vis in [Visibility::Public, Visibility::Private] {
+            let (pk, _, _) = prove(model, calib, input, vis);
+            let layout = Layout::new(&pk.vk);
+            for c in 0..layout.n_commits {
+                let mut pts: Vec<usize> = layout
+                    .eval_sources
+                    .iter()
+                    .filter(|(k, _)| *k == c)
+                    .map(|(_, p)| *p)
+                    .collect();
+                pts.sort_unstable();
+                pts.dedup();
+                if c == layout.quotient {
+                    assert!(pts.is_empty(), "[Q] is never evaluated");
+                    continue;
+                }
+                let rotated = pts.iter().any(|p| layout.points[*p].root_log > 0);
+                assert!(!pts.is_empty(), "{model}: commitment {c} is never opened");
+                assert!(
+                    layout.blinding(c) > pts.len() + usize::from(rotated),
+                    "{model} {vis:?}: commitment {c} is revealed at {} points",
+                    1 + pts.len()
+                );
+            }
+            for l in &layout.layers {
+                assert_eq!(layout.blinding(l.r), 4);
+            }
+            assert_eq!(layout.blinding(layout.s), 4);
+        }
+    }
+}

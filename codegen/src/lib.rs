@@ -27,14 +27,6 @@ pub struct LayerSpec {
     pub n_size: String,
     /// `ω_N` (decimal).
     pub omega_n: String,
-    /// `[Ŵ]` x, y (decimal).
-    pub w_x: String,
-    /// See `w_x`.
-    pub w_y: String,
-    /// `[B̂]` x, y (decimal).
-    pub b_x: String,
-    /// See `b_x`.
-    pub b_y: String,
 }
 
 /// The private-input range lookup.
@@ -120,8 +112,6 @@ pub struct VerifierSpec {
     pub vk_points_hex: String,
     /// Evaluation index of `m(ζ)` (`g(ζ)`, `s(ζ)`, `s(ω_nζ)` follow).
     pub e_m: usize,
-    /// Table column commitments `(x, y)` decimal.
-    pub table_points: Vec<(String, String)>,
     /// `2^(s−1)`.
     pub half: String,
     /// `2^s`.

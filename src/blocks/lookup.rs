@@ -203,12 +203,12 @@ pub struct InverseColumn {
 
 fn inverse_column(
     d: Domain,
-    inv: Vec<Fr>,
+    (inv, blinding): (Vec<Fr>, usize),
     share_values: Vec<Fr>,
     share_factor: Option<&DensePolynomial<Fr>>,
     rng: &mut impl RngCore,
 ) -> InverseColumn {
-    let blinded = d.blinded(&inv, rng);
+    let blinded = d.blinded_with(&inv, blinding, rng);
     let poly = blinded.poly.clone();
     let share_poly = share_factor.map_or_else(|| poly.clone(), |f| f * &poly);
     InverseColumn {
@@ -222,13 +222,14 @@ fn inverse_column(
 }
 
 /// Prover: `h = 1/((β+a)(β+b))` for a layer; `a`, `b` are the compressed tuples on `H` and
-/// `ab_poly` the polynomial `2β + a(X) + b(X)`.
+/// `ab_poly` the polynomial `2β + a(X) + b(X)`; `blinding` coefficients
+/// ([`crate::protocol::Layout::blinding`]).
 pub fn prove_layer(
     d: Domain,
-    a: &[Fr],
-    b: &[Fr],
+    (a, b): (&[Fr], &[Fr]),
     ab_poly: &DensePolynomial<Fr>,
     beta: Fr,
+    blinding: usize,
     rng: &mut impl RngCore,
 ) -> InverseColumn {
     let mut h: Vec<Fr> = a.iter().zip(b).map(|(a, b)| (beta + a) * (beta + b)).collect();
@@ -239,24 +240,30 @@ pub fn prove_layer(
         .zip(&h)
         .map(|((a, b), h)| (beta.double() + a + b) * h)
         .collect();
-    inverse_column(d, h, share, Some(ab_poly), rng)
+    inverse_column(d, (h, blinding), share, Some(ab_poly), rng)
 }
 
 /// Prover: `h = 1/(β + a)` for the private-input range lookup.
-pub fn prove_range(d: Domain, a: &[Fr], beta: Fr, rng: &mut impl RngCore) -> InverseColumn {
+pub fn prove_range(d: Domain, a: &[Fr], beta: Fr, blinding: usize, rng: &mut impl RngCore) -> InverseColumn {
     let mut h: Vec<Fr> = a.iter().map(|a| beta + a).collect();
     ark_ff::batch_inversion(&mut h);
-    inverse_column(d, h.clone(), h, None, rng)
+    inverse_column(d, (h.clone(), blinding), h, None, rng)
 }
 
 /// Prover: the table side `g = m/(β+T)`; its share of the LogUp term is `−g`.
-pub fn prove_table(d: Domain, table: &[Fr], m: &[Fr], beta: Fr, rng: &mut impl RngCore) -> InverseColumn {
+pub fn prove_table(
+    d: Domain,
+    (table, m): (&[Fr], &[Fr]),
+    beta: Fr,
+    blinding: usize,
+    rng: &mut impl RngCore,
+) -> InverseColumn {
     let mut g: Vec<Fr> = table.iter().map(|t| beta + t).collect();
     ark_ff::batch_inversion(&mut g);
     for (g, m) in g.iter_mut().zip(m) {
         *g *= m;
     }
-    let mut col = inverse_column(d, g.clone(), g.iter().map(|v| -*v).collect(), None, rng);
+    let mut col = inverse_column(d, (g.clone(), blinding), g.iter().map(|v| -*v).collect(), None, rng);
     col.share.poly = -col.share.poly.clone();
     col
 }
@@ -335,8 +342,8 @@ mod tests {
             m[table_index(3, 1, q).unwrap_or(0)] += Fr::from(4u64);
             m[table_index(3, 1, 1).unwrap()] += Fr::from(4u64);
             let ab = d.interpolate(&a.iter().zip(&b).map(|(x, y)| beta.double() + x + y).collect::<Vec<_>>());
-            let w = prove_layer(d, &a, &b, &ab, beta, &mut rng);
-            let t = prove_table(Domain::new(4), &table, &m, beta, &mut rng);
+            let w = prove_layer(d, (&a, &b), &ab, beta, 3, &mut rng);
+            let t = prove_table(Domain::new(4), (&table, &m), beta, 3, &mut rng);
             w.share.values.iter().chain(&t.share.values).sum::<Fr>() == Fr::from(0u64)
         };
         assert!(run(-3, 0));

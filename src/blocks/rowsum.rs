@@ -23,7 +23,7 @@
 //! verifier's cost is two vk points, `[R]` and five field values per layer, whatever `m` and `n'`.
 
 use crate::field::fr_from_i64;
-use crate::poly::{shift, Domain};
+use crate::poly::Domain;
 use crate::protocol::{AlgebraError, Base, LayerIdx, Lin};
 use ark_bn254::Fr;
 use ark_ff::{batch_inversion, FftField, Field, One, Zero};
@@ -140,13 +140,20 @@ pub struct RowSumPolys<'a> {
     pub y: &'a DensePolynomial<Fr>,
 }
 
-/// Prover: `(RS1)/Z_K` and `(RS2)/Z_K` for the hiding `Ŵ`, `B̂`, computed on a coset of size `4K`
-/// (the numerators have degree `≤ 2K + 2M < 4K`).
-pub fn quotients(p: &RowSumPolys<'_>) -> Option<[DensePolynomial<Fr>; 2]> {
+/// Prover: `g₁·(RS1)/Z_K + g₂·(RS2)/Z_K` for the hiding `Ŵ`, `B̂` (`g₁`, `g₂` the identities'
+/// powers of γ), computed on the coset `u_t = g·ω_{4K}^t` of size `4K` (the numerators have degree
+/// `≤ 2K + 2M < 4K`).
+///
+/// Structure keeps the work at five FFTs of size `4K` and one inverse: `R(ω_K^{-1}·u_t) = R(u_{t−4})`
+/// and `y(c·u_t) = y(u_{t+4(1−N)})` are rotations of `R`'s and `y`'s evaluations; `x(u_t^M)` is
+/// `x` on the coset `g^M·H_{4N}`, tiled; `Z_K(u_t)` takes 4 values and the two other denominators
+/// have period `4N`, so only `8N + 4` inversions are needed.
+pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomial<Fr>> {
     let (kd, nd, md) = (p.idx.k_dom, p.idx.n_dom, p.idx.m_dom);
     let (kk, nn, mm) = (kd.size(), nd.size(), md.size());
     let big = Radix2EvaluationDomain::<Fr>::new(4 * kk)?;
-    let coset = big.get_coset(Fr::GENERATOR)?;
+    let shift_g = Fr::GENERATOR;
+    let coset = big.get_coset(shift_g)?;
     let small = Radix2EvaluationDomain::<Fr>::new(kk)?;
     let on_coset = |coeffs: &[Fr]| {
         let mut c = coeffs.to_vec();
@@ -157,43 +164,65 @@ pub fn quotients(p: &RowSumPolys<'_>) -> Option<[DensePolynomial<Fr>; 2]> {
     let w = on_coset(&small.ifft(p.w_values));
     let b = on_coset(&small.ifft(p.b_values));
     let r = on_coset(&p.r.coeffs);
-    let r_prev = on_coset(&shift(p.r, kd.omega().inverse()?).coeffs);
-    let x = on_coset(&compose_power(p.x, mm).coeffs);
-    let c = kd.omega().pow([(kk + 1 - nn) as u64]);
-    let y_end = on_coset(&shift(p.y, c).coeffs);
-    // Z_K, N·Z_M(u) and N·(ω_N·u^M − 1) on the coset, inverted in one batch.
+    let y = on_coset(&p.y.coeffs);
+    // x(u_t^M): u_t^M = g^M·ω_{4N}^t, so x on the coset g^M·H_{4N}, indexed t mod 4N.
+    let x_small = {
+        let d4n = Radix2EvaluationDomain::<Fr>::new(4 * nn)?.get_coset(shift_g.pow([mm as u64]))?;
+        let mut c = p.x.coeffs.clone();
+        if c.len() > 4 * nn {
+            return None;
+        }
+        c.resize(4 * nn, Fr::zero());
+        d4n.fft_in_place(&mut c);
+        c
+    };
+    // Denominators: Z_K(u_t) = g^K·ω_4^t − 1 (period 4); N·(u_t^M − 1) and N·(ω_N·u_t^M − 1)
+    // (period 4N).
     let n_fr = Fr::from(nn as u64);
     let omega_n = nd.omega();
-    let mut zk = Vec::with_capacity(4 * kk);
-    let mut den_start = Vec::with_capacity(4 * kk);
-    let mut den_end = Vec::with_capacity(4 * kk);
-    for u in coset.elements() {
-        let um = u.pow([mm as u64]);
-        zk.push(um.pow([nn as u64]) - Fr::one());
-        den_start.push(n_fr * (um - Fr::one()));
-        den_end.push(n_fr * (omega_n * um - Fr::one()));
+    let (gm, w4n) = (
+        shift_g.pow([mm as u64]),
+        Radix2EvaluationDomain::<Fr>::new(4 * nn)?.group_gen(),
+    );
+    let mut um = Vec::with_capacity(4 * nn);
+    let mut acc = gm;
+    for _ in 0..4 * nn {
+        um.push(acc);
+        acc *= w4n;
     }
+    let zk: Vec<Fr> = (0..4)
+        .map(|t| {
+            shift_g.pow([kk as u64])
+                * Radix2EvaluationDomain::<Fr>::new(4)
+                    .map_or(Fr::one(), |d| d.group_gen())
+                    .pow([t as u64])
+                - Fr::one()
+        })
+        .collect();
     let mut zk_inv = zk.clone();
     batch_inversion(&mut zk_inv);
+    let mut den_start: Vec<Fr> = um.iter().map(|v| n_fr * (*v - Fr::one())).collect();
+    let mut den_end: Vec<Fr> = um.iter().map(|v| n_fr * (omega_n * v - Fr::one())).collect();
     batch_inversion(&mut den_start);
     batch_inversion(&mut den_end);
-    let mut q1 = vec![Fr::zero(); 4 * kk];
-    let mut q2 = vec![Fr::zero(); 4 * kk];
-    for t in 0..4 * kk {
-        let i_start = zk[t] * den_start[t];
-        let e1 = r[t] - w[t] * x[t] - i_start * b[t] - (Fr::one() - i_start) * r_prev[t];
-        q1[t] = e1 * zk_inv[t];
+    let four_k = 4 * kk;
+    let end_shift = (four_k + 4 - (4 * nn) % four_k) % four_k; // 4·(1 − N) mod 4K
+    let mut q = vec![Fr::zero(); four_k];
+    for (t, out) in q.iter_mut().enumerate() {
+        let (t4, tn) = (t % 4, t % (4 * nn));
+        let i_start = zk[t4] * den_start[tn];
+        let r_prev = r[(t + four_k - 4) % four_k];
+        let y_end = y[(t + end_shift) % four_k];
+        let e1 = r[t] - w[t] * x_small[tn] - i_start * b[t] - (Fr::one() - i_start) * r_prev;
         // I(ω_K·u)/Z_K(u) = 1/(N·(ω_N·u^M − 1)).
-        q2[t] = (r[t] - y_end[t]) * den_end[t];
+        *out = g1 * e1 * zk_inv[t4] + g2 * (r[t] - y_end) * den_end[tn];
     }
-    coset.ifft_in_place(&mut q1);
-    coset.ifft_in_place(&mut q2);
-    let q1 = DensePolynomial::from_coefficients_vec(q1);
-    let q2 = DensePolynomial::from_coefficients_vec(q2);
+    coset.ifft_in_place(&mut q);
+    let q = DensePolynomial::from_coefficients_vec(q);
     // Hiding: Ŵ = W + ρ_W·Z_K and B̂ = B + ρ_B·Z_K add −ρ_W·x(X^M) − ρ_B·I(X) to (RS1)/Z_K.
     let (rho_w, rho_b) = p.blinds;
-    let q1 = &(&q1 - &(&compose_power(p.x, mm) * rho_w)) - &(&row_start_indicator(nd, md) * rho_b);
-    Some([q1, q2])
+    let hiding = &(&compose_power(p.x, mm) * rho_w) + &(&row_start_indicator(nd, md) * rho_b);
+    Some(&q - &(&hiding * g1))
 }
 
 /// Check `y = W·x + b` exactly over the integers, row by row (the statement RowSum proves over
@@ -290,15 +319,19 @@ mod tests {
         let rp = l.k_dom.blinded_with(&rv, 4, &mut rng).poly;
         let (wv, bv) = (matrix_values(&w, l.n_dom, l.k_dom), bias_values(&b, l.n_dom, l.k_dom));
         let blinds = (random_fr(&mut rng), random_fr(&mut rng));
-        let [q1, q2] = quotients(&RowSumPolys {
-            idx: &l,
-            w_values: &wv,
-            b_values: &bv,
-            blinds,
-            r: &rp,
-            x: &xp,
-            y: &yp,
-        })
+        let (g1, g2) = (random_fr(&mut rng), random_fr(&mut rng));
+        let q = quotient(
+            &RowSumPolys {
+                idx: &l,
+                w_values: &wv,
+                b_values: &bv,
+                blinds,
+                r: &rp,
+                x: &xp,
+                y: &yp,
+            },
+            (g1, g2),
+        )
         .unwrap();
         // Check against the verifier's formula with the hiding polynomials evaluated in the clear.
         let zeta = random_fr(&mut rng);
@@ -320,7 +353,7 @@ mod tests {
                     }
             })
         };
-        resolve(&a) == q1.evaluate(&zeta) && resolve(&c) == q2.evaluate(&zeta)
+        g1 * resolve(&a) + g2 * resolve(&c) == q.evaluate(&zeta)
     }
 
     #[test]

@@ -52,29 +52,33 @@ const fn synthetic(name: &'static str, depth: usize) -> Case {
         input: "",
         calibrate: "",
         depth,
-        visibility: Visibility::Public,
-        reference: "synthetic: 256-wide layers, seeded random weights, ReLU then identity",
+        visibility: Visibility::Private,
+        reference: "synthetic: 256-wide hidden layers, seeded random weights, 10 outputs, private input",
     }
 }
 
-/// A synthetic MLP of `depth` 256×256 layers (seeded weights in [−10, 10] (gain ≈ 1 per layer) at scale 2^6, ReLU on the
-/// hidden layers) and its input: the held-out 8×256 size of the issue, without an ONNX file.
+/// A synthetic MLP of `depth` layers, 256 wide: `depth − 1` hidden 256×256 ReLU layers and a 10×256
+/// head (seeded weights in [−10, 10] at scale 2^6, gain ≈ 1 per layer), and its input: the
+/// held-out 8×256 size of the issue, without an ONNX file.
 fn synthetic_model(depth: usize) -> (crate::model::QuantizedModel, Vec<i64>) {
     use crate::model::{Activation, DenseLayer, QuantizedModel};
     use rand::Rng;
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(256 + depth as u64);
     let layers = (0..depth)
-        .map(|k| DenseLayer {
-            name: format!("dense{k}"),
-            weights: (0..256)
-                .map(|_| (0..256).map(|_| rng.gen_range(-10i64..=10)).collect())
-                .collect(),
-            bias: (0..256).map(|_| rng.gen_range(-1024i64..=1024)).collect(),
-            activation: if k + 1 < depth {
-                Activation::Relu
-            } else {
-                Activation::Identity
-            },
+        .map(|k| {
+            let rows = if k + 1 < depth { 256 } else { 10 };
+            DenseLayer {
+                name: format!("dense{k}"),
+                weights: (0..rows)
+                    .map(|_| (0..256).map(|_| rng.gen_range(-10i64..=10)).collect())
+                    .collect(),
+                bias: (0..rows).map(|_| rng.gen_range(-1024i64..=1024)).collect(),
+                activation: if k + 1 < depth {
+                    Activation::Relu
+                } else {
+                    Activation::Identity
+                },
+            }
         })
         .collect();
     let model = QuantizedModel {
