@@ -27,6 +27,23 @@ library ZktTranscript {
         return keccak256(abi.encodePacked(state, tag, words.length / 32, words));
     }
 
+    /// @notice `absorb` for words read straight from calldata (a verifier's proof slice), without
+    ///         copying them through `abi.encodePacked`: the same bytes are hashed.
+    function absorbCalldata(bytes32 state, uint256 tag, bytes calldata words)
+        internal
+        pure
+        returns (bytes32 out)
+    {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, state)
+            mstore(add(m, 0x20), tag)
+            mstore(add(m, 0x40), shr(5, words.length))
+            calldatacopy(add(m, 0x60), words.offset, words.length)
+            out := keccak256(m, add(0x60, words.length))
+        }
+    }
+
     /// @notice The challenge for `counter` (the transcript's global squeeze count, from 1).
     function squeeze(bytes32 state, uint256 counter) internal pure returns (uint256) {
         return uint256(keccak256(abi.encodePacked(state, counter))) % R;

@@ -61,8 +61,9 @@ pub struct VerifyingKey {
     /// The model's one domain: every tensor lives on it and the lookup table (`2^(B+1)` rows:
     /// identity half, ReLU half) is padded to it.
     pub domain: Domain,
-    /// `[kind]₁`, `[v]₁`, `[f(v)]₁` of the table columns.
-    pub table: [G1Affine; 3],
+    /// `[v]₁`, `[f(v)]₁` of the table columns (the kind column is public in closed form,
+    /// [`table_kind_at`]).
+    pub table: [G1Affine; 2],
     /// `[1]₂`, `[τ]₂`.
     pub g2: G2Points,
     /// The SRS was generated with `--dev` (INSECURE).
@@ -200,24 +201,34 @@ pub fn domain_of(model: &QuantizedModel) -> Domain {
 }
 
 /// The table rows on domain `d`: `(kind, v, f(v))` for `kind ∈ {0: identity, 1: relu}` and
-/// `v ∈ [-2^(B-1), 2^(B-1))`, then copies of row 0 up to the domain size (a repeated row changes
-/// nothing in LogUp: its multiplicity is simply zero).
+/// `v ∈ [-2^(B-1), 2^(B-1))`, the two kinds interleaved (row `2·(v + 2^(B−1)) + kind`,
+/// [`crate::blocks::lookup::table_index`]), then copies of rows 0 and 1, alternating, up to the
+/// domain size (a repeated row changes nothing in LogUp: its multiplicity is simply zero).
+///
+/// Interleaving makes the kind column `i mod 2` on `H_n`, i.e. the public polynomial
+/// `(1 − X^{n/2})/2` ([`table_kind_at`]): the verifier evaluates it itself and the vk commits only
+/// the value and function columns.
 pub fn table_columns(lookup_bits: u32, d: Domain) -> [Vec<Fr>; 3] {
     let half = 1i64 << (lookup_bits - 1);
     let mut cols = [vec![], vec![], vec![]];
-    for kind in 0..2i64 {
-        for v in -half..half {
-            let f = if kind == 1 { v.max(0) } else { v };
-            cols[0].push(fr_from_i64(kind));
-            cols[1].push(fr_from_i64(v));
-            cols[2].push(fr_from_i64(f));
-        }
-    }
-    for c in &mut cols {
-        let first = c[0];
-        c.resize(d.size(), first);
+    for i in 0..d.size() as i64 {
+        let (kind, v) = if i < 4 * half {
+            (i % 2, i / 2 - half)
+        } else {
+            (i % 2, -half)
+        };
+        let f = if kind == 1 { v.max(0) } else { v };
+        cols[0].push(fr_from_i64(kind));
+        cols[1].push(fr_from_i64(v));
+        cols[2].push(fr_from_i64(f));
     }
     cols
+}
+
+/// The table's kind column at `z`: `(1 − z^{n/2})/2` (1 on the odd rows of `H_n`, 0 on the even).
+pub fn table_kind_at(d: Domain, z: Fr) -> Fr {
+    use ark_ff::Field;
+    (Fr::from(1u64) - z.pow([(d.size() / 2) as u64])) * Fr::from(2u64).inverse().unwrap_or_default()
 }
 
 /// The G1 powers a model needs: one more than the largest degree of any committed polynomial
@@ -326,10 +337,10 @@ impl ProvingKey {
             })
             .collect::<Result<Vec<_>, KeyError>>()?;
         bar.finish();
-        let bar = crate::progress::task("commit the lookup table", 3);
+        let bar = crate::progress::task("commit the lookup table", 2);
         let cols = table_columns(model.lookup_bits, domain);
-        let mut table = [G1Affine::zero(); 3];
-        for (t, c) in table.iter_mut().zip(&cols) {
+        let mut table = [G1Affine::zero(); 2];
+        for (t, c) in table.iter_mut().zip(&cols[1..]) {
             *t = commit(&g1, &domain.interpolate(c))?;
             bar.inc(1);
         }
@@ -574,7 +585,7 @@ impl VerifyingKey {
         }
         let widest = layers.iter().flat_map(|l| [l.in_len, l.out_len]).max().unwrap_or(1);
         let domain = model_domain(widest, lookup_bits);
-        let table = [r.point()?, r.point()?, r.point()?];
+        let table = [r.point()?, r.point()?];
         let tau = g2_from_words(r.take(4)?)?;
         if r.pos != words.len() {
             return Err(KeyError::Malformed(format!("{} trailing words", words.len() - r.pos)));

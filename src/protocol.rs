@@ -33,7 +33,7 @@ pub enum Base {
     Weights(usize),
     /// Layer `l`'s hiding bias commitment `[B̂]` (on the matrix domain, at row starts).
     Bias(usize),
-    /// Lookup table column (0 = kind, 1 = value, 2 = function value).
+    /// Lookup table column (0 = value, 1 = function value; the kind column is public, closed form).
     Table(usize),
 }
 
@@ -528,7 +528,8 @@ pub fn build_claims(
         logup += Fr::from(n0 as u64) * inv(Fr::from(n.size() as u64))? * ev(r.e_h);
     }
     let (m, g) = (ev(layout.e_m), ev(layout.e_m + 1));
-    identities.push(lookup::table_identity(m, g, ch).scale(zn_inv));
+    let kind_at = crate::keys::table_kind_at(n, ch.zeta);
+    identities.push(lookup::table_identity(m, g, kind_at, ch).scale(zn_inv));
     identities.push(Lin::scalar(
         sumcheck::identity(ev(layout.e_m + 2), ev(layout.e_m + 3), logup - g) * zn_inv,
     ));

@@ -370,7 +370,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         for (sc, b) in terms {
             let p = match *b {
                 Base::Commit(i) => &polys[i] * *sc,
-                Base::Table(c) => &table_polys[c] * *sc,
+                Base::Table(c) => &table_polys[c + 1] * *sc,
                 Base::Weights(l) => {
                     let ml = &model.layers[l];
                     &weight_poly(&ml.weights, pk.blinds.weights[l], ml.in_len(), ml.out_len()) * *sc

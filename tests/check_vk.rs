@@ -37,11 +37,11 @@ fn a_tampered_table_is_rejected() {
     // output the model can never produce.
     let mut cols = table_columns(pk.vk.lookup_bits, pk.vk.domain);
     let half = 1usize << (pk.vk.lookup_bits - 1);
-    let relu_minus_one = 2 * half - 1 + half; // kind 1, v = -1
+    let relu_minus_one = 2 * (half - 1) + 1; // kind 1, v = -1
     assert_eq!(cols[1][relu_minus_one], -Fr::from(1u64));
     cols[2][relu_minus_one] = Fr::from(1u64);
     let mut vk: VerifyingKey = pk.vk.clone();
-    vk.table[2] = commit(&srs.g1, &vk.domain.interpolate(&cols[2])).unwrap();
+    vk.table[1] = commit(&srs.g1, &vk.domain.interpolate(&cols[2])).unwrap();
     let bytes = vk.to_bytes();
     let r = check_vk(&vk, &bytes, Some((&srs.g1, &srs.g2[1])));
     assert_eq!(status(&r, "table"), Some(false), "{:?}", r.checks);

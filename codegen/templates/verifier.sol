@@ -87,9 +87,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
     // Lagrange denominators.
     uint256 internal constant N_INV = {{ n_inv }};
 
-    /// The vk's G1 points in MSM order, x ‖ y each: [T_kind], [T_v], [T_f], then [Ŵ_k], [B̂_k] per
-    /// layer, then the generator G = (1, 2).
-    uint256 internal constant N_VK = {{ 4 + 2 * layers.len() }};
+    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per layer, then
+    /// the generator G = (1, 2).
+    uint256 internal constant N_VK = {{ 3 + 2 * layers.len() }};
+    /// 1/2 mod r.
+    uint256 internal constant INV_TWO = 10944121435919637611123202872628637544274182200208017171849102093287904247809;
     bytes internal constant VK_POINTS = hex"{{ vk_points_hex }}";
 
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
@@ -118,7 +120,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 logup;
         uint256[] wCoef;
         uint256[] bCoef;
-        uint256[3] tableCoef;
+        uint256[2] tableCoef;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -266,16 +268,16 @@ contract {{ contract_name }} is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorb(s, 3, proof[0:{{ r1_end * 64 }}]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:{{ r1_end * 64 }}]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorb(s, 4, proof[{{ r1_end * 64 }}:{{ r2_end * 64 }}]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[{{ r1_end * 64 }}:{{ r2_end * 64 }}]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorb(s, 6, proof[{{ r2_end * 64 }}:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[{{ r2_end * 64 }}:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
-        s = ZktTranscript.absorb(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
-        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
+        s = ZktTranscript.absorbCalldata(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
         st.xi = ZktTranscript.squeeze(s, 6);
     }
 
@@ -396,23 +398,32 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
-    /// One layer: RowSum (blocks/rowsum.rs `identities`) and its lifted lookup (blocks/lookup.rs).
-    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, relu-last]
+    /// One layer: RowSum's (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed
+    /// (blocks/rowsum.rs `identities`; the evaluations read in Yul), then its lifted lookup.
+    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, reluLast];
+    /// e_x = NONE reads the public input, e_q = NONE the public output, e_z = NONE means z = q
+    /// (identity) or the public output (a final ReLU).
     function _layer(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
-        uint256 k = c[0];
-        // RowSum: (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed.
-        {
-            uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
-            uint256 r = _ev(proof, c[1]);
-            uint256 zkInv = st.inv[c[12]];
-            uint256 start = st.inv[c[12] + 1];
-            uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
-            uint256 rs1 = mulmod(addmod(r, R - mulmod(addmod(1, R - iZeta, R), _ev(proof, c[1] + 1), R), R), zkInv, R);
-            uint256 g = _identity(st, rs1);
-            st.wCoef[k] = mulmod(g, R - mulmod(x, zkInv, R), R);
-            st.bCoef[k] = mulmod(g, R - start, R);
-            _identity(st, mulmod(st.inv[c[12] + 2], addmod(r, R - _ev(proof, c[3]), R), R));
+        uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
+        uint256 zkInv = st.inv[c[12]];
+        uint256 start = st.inv[c[12] + 1];
+        uint256 endInv = st.inv[c[12] + 2];
+        uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
+        uint256 rs1;
+        uint256 rs2;
+        assembly ("memory-safe") {
+            let ev := add(proof.offset, shl(5, W_EVALS))
+            let e1 := mload(add(c, 0x20))
+            let r := calldataload(add(ev, shl(5, e1)))
+            let rPrev := calldataload(add(ev, shl(5, add(e1, 1))))
+            rs1 := mulmod(addmod(r, sub(R, mulmod(addmod(1, sub(R, iZeta), R), rPrev, R)), R), zkInv, R)
+            let yEnd := calldataload(add(ev, shl(5, mload(add(c, 0x60)))))
+            rs2 := mulmod(endInv, addmod(r, sub(R, yEnd), R), R)
         }
+        uint256 g = _identity(st, rs1);
+        st.wCoef[c[0]] = mulmod(g, R - mulmod(x, zkInv, R), R);
+        st.bCoef[c[0]] = mulmod(g, R - start, R);
+        _identity(st, rs2);
         _lookup(st, proof, c);
     }
 
@@ -458,17 +469,19 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
     {%- when None %}{% endmatch %}
 
-    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with T's columns left
+    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with the kind column in
+    /// closed form, T_kind(ζ) = (1 − ζ^(n/2))/2 (keys::table_kind_at), and [T_v], [T_f] left
     /// committed; its LogUp share is −g.
     function _table(State memory st, bytes calldata proof) internal pure {
         uint256 m = _ev(proof, {{ e_m }});
         uint256 g = _ev(proof, {{ e_m + 1 }});
         uint256 zn = st.inv[0];
-        uint256 k = _identity(st, mulmod(addmod(mulmod(g, st.beta, R), R - m, R), zn, R));
+        uint256 kindAt = mulmod(addmod(1, R - st.zp[LOG_N - 1], R), INV_TWO, R);
+        uint256 c = addmod(mulmod(g, addmod(st.beta, kindAt, R), R), R - m, R);
+        uint256 k = _identity(st, mulmod(c, zn, R));
         uint256 kg = mulmod(mulmod(k, g, R), zn, R);
-        st.tableCoef[0] = kg;
-        st.tableCoef[1] = mulmod(kg, st.theta, R);
-        st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
+        st.tableCoef[0] = mulmod(kg, st.theta, R);
+        st.tableCoef[1] = mulmod(st.tableCoef[0], st.theta, R);
         st.logup = addmod(st.logup, R - g, R);
     }
 
@@ -493,17 +506,24 @@ contract {{ contract_name }} is IZkTorchVerifier {
     /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
     function _vanishingExcept(State memory st) internal pure returns (uint256[] memory ex, uint256 all) {
         ex = new uint256[](N_POINTS);
-        all = 1;
-        for (uint256 p = 0; p < N_POINTS; ++p) {
-            ex[p] = all;
-            all = mulmod(all, addmod(st.xi, R - st.pts[p], R), R);
+        uint256[] memory pts = st.pts;
+        uint256 xi = st.xi;
+        assembly ("memory-safe") {
+            let e := add(ex, 0x20)
+            let p := add(pts, 0x20)
+            all := 1
+            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
+                mstore(add(e, shl(5, i)), all)
+                all := mulmod(all, addmod(xi, sub(R, mload(add(p, shl(5, i)))), R), R)
+            }
+            let suffix := 1
+            for { let i := N_POINTS } gt(i, 0) { i := sub(i, 1) } {
+                let slot := add(e, shl(5, sub(i, 1)))
+                mstore(slot, mulmod(mload(slot), suffix, R))
+                suffix := mulmod(suffix, addmod(xi, sub(R, mload(add(p, shl(5, sub(i, 1))))), R), R)
+            }
         }
         if (all == 0) revert DegenerateChallenge();
-        uint256 suffix = 1;
-        for (uint256 p = N_POINTS; p > 0; --p) {
-            ex[p - 1] = mulmod(ex[p - 1], suffix, R);
-            suffix = mulmod(suffix, addmod(st.xi, R - st.pts[p - 1], R), R);
-        }
     }
 
     /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
@@ -523,10 +543,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256[] memory vc = new uint256[](N_VK);
         vc[0] = mulmod(kq, st.tableCoef[0], R);
         vc[1] = mulmod(kq, st.tableCoef[1], R);
-        vc[2] = mulmod(kq, st.tableCoef[2], R);
         for (uint256 k = 0; k < N_LAYERS; ++k) {
-            vc[3 + 2 * k] = mulmod(kq, st.wCoef[k], R);
-            vc[4 + 2 * k] = mulmod(kq, st.bCoef[k], R);
+            vc[2 + 2 * k] = mulmod(kq, st.wCoef[k], R);
+            vc[3 + 2 * k] = mulmod(kq, st.bCoef[k], R);
         }
         vc[N_VK - 1] = g;
         _msmVk(acc, vc);
@@ -561,7 +580,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// acc += Σ_i vc[i]·VK_POINTS[i] (table columns, [Ŵ_k], [B̂_k] per layer, then G = (1, 2)).
+    /// acc += Σ_i vc[i]·VK_POINTS[i] ([T_v], [T_f], [Ŵ_k], [B̂_k] per layer, then G = (1, 2)).
     function _msmVk(uint256[2] memory acc, uint256[] memory vc) internal view {
         bytes memory pts = VK_POINTS;
         bool ok = true;

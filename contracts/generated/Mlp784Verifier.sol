@@ -52,7 +52,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x6024db4f2b3a378ff448701bec1e206cab53cbe328a5765ac7b58bbaec28af76;
+        0xf93553f274061fab294236bc8bfca061437c3c86afd851bcd30b3c67a6b0e773;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -88,11 +88,14 @@ contract Mlp784Verifier is IZkTorchVerifier {
     // Lagrange denominators.
     uint256 internal constant N_INV = 17;
 
-    /// The vk's G1 points in MSM order, x ‖ y each: [T_kind], [T_v], [T_f], then [Ŵ_k], [B̂_k] per
-    /// layer, then the generator G = (1, 2).
-    uint256 internal constant N_VK = 8;
+    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per layer, then
+    /// the generator G = (1, 2).
+    uint256 internal constant N_VK = 7;
+    /// 1/2 mod r.
+    uint256 internal constant INV_TWO =
+        10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_809;
     bytes internal constant VK_POINTS =
-        hex"2ed520b75cd29c179f1956c12cadb263aa77600843ada4b420153112dff6cfa4204772e68a9489b0c9cbbb0e50484d7e959444a510d79b06f8eda9c778c235b312c421c7f0b2b6b8b8e4e7542e0381dcb3673904a8e518be0df747938b0f1e030abb90d07f56bfcfa38928626acf086f137ca04b101e83c0f47309750ef3a161265d15b65b96ca2a702dac41cc6d8fc5b7346c8f6ed8061583948130f5391f830ba3aeb042fb2e8957cde25e58d7253176489ebc284ab8c9f7f2c74cb88f730810dcbcb13ebda7e7051e99699e81f7cdd70f0b5b7b9273e62fa0618ef8ad4c2404367ecaac5cccd57e4d2f4a18b1fa18a9f64155ee7ef4606fd2d2600cf1e2eb251432a2def2ac4a7794b05349a95aa80139329e96fbcd337b68de4d59707810104e5ec1ab81d340fc7b3403e16fadc79130cc612eced8d5613b7b9138c30abe22aef60d71c141ae39526bac5ade35f175081781743d8c4c25b2fc1794d895c310a97d91322d53392a9a0b5d5c9e3b87d16e4573548426f1d255a898b31658b22d5e7d745f67e8a2a8c02a9dc344820214fed1e5cfef6cf5ff8035adbcbe8ae811d453bba29118a4f865992b5b13aace70c71980d3ef12dc0e25919cda01a52d00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
+        hex"0e34413d9861e6d9ecf32624d2533cf7d700cf596ea5ae2242d1bf9389c3a6bf0d74f7ea64fbbc2de584d89fe4535e4e9c956f822c481f297fd3d99ee4a72d1c239aa14c904cbc1804bd6707af6b3ee2340e42e8f4d0a9b338bbcd34a8beb9792ac81e5f5c9df98c052d99283b9a6800d50cef05bb860d42ae811669f4e5c8fc10dcbcb13ebda7e7051e99699e81f7cdd70f0b5b7b9273e62fa0618ef8ad4c2404367ecaac5cccd57e4d2f4a18b1fa18a9f64155ee7ef4606fd2d2600cf1e2eb251432a2def2ac4a7794b05349a95aa80139329e96fbcd337b68de4d59707810104e5ec1ab81d340fc7b3403e16fadc79130cc612eced8d5613b7b9138c30abe22aef60d71c141ae39526bac5ade35f175081781743d8c4c25b2fc1794d895c310a97d91322d53392a9a0b5d5c9e3b87d16e4573548426f1d255a898b31658b22d5e7d745f67e8a2a8c02a9dc344820214fed1e5cfef6cf5ff8035adbcbe8ae811d453bba29118a4f865992b5b13aace70c71980d3ef12dc0e25919cda01a52d00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
@@ -121,7 +124,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
         uint256 logup;
         uint256[] wCoef;
         uint256[] bCoef;
-        uint256[3] tableCoef;
+        uint256[2] tableCoef;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -327,16 +330,16 @@ contract Mlp784Verifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorb(s, 3, proof[0:512]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:512]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorb(s, 4, proof[512:832]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[512:832]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorb(s, 6, proof[832:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[832:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
-        s = ZktTranscript.absorb(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
-        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
+        s = ZktTranscript.absorbCalldata(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
         st.xi = ZktTranscript.squeeze(s, 6);
     }
 
@@ -524,25 +527,36 @@ contract Mlp784Verifier is IZkTorchVerifier {
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
-    /// One layer: RowSum (blocks/rowsum.rs `identities`) and its lifted lookup (blocks/lookup.rs).
-    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, relu-last]
+    /// One layer: RowSum's (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed
+    /// (blocks/rowsum.rs `identities`; the evaluations read in Yul), then its lifted lookup.
+    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, reluLast];
+    /// e_x = NONE reads the public input, e_q = NONE the public output, e_z = NONE means z = q
+    /// (identity) or the public output (a final ReLU).
     function _layer(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
-        uint256 k = c[0];
-        // RowSum: (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed.
-        {
-            uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
-            uint256 r = _ev(proof, c[1]);
-            uint256 zkInv = st.inv[c[12]];
-            uint256 start = st.inv[c[12] + 1];
-            uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
-            uint256 rs1 = mulmod(
-                addmod(r, R - mulmod(addmod(1, R - iZeta, R), _ev(proof, c[1] + 1), R), R), zkInv, R
-            );
-            uint256 g = _identity(st, rs1);
-            st.wCoef[k] = mulmod(g, R - mulmod(x, zkInv, R), R);
-            st.bCoef[k] = mulmod(g, R - start, R);
-            _identity(st, mulmod(st.inv[c[12] + 2], addmod(r, R - _ev(proof, c[3]), R), R));
+        uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
+        uint256 zkInv = st.inv[c[12]];
+        uint256 start = st.inv[c[12] + 1];
+        uint256 endInv = st.inv[c[12] + 2];
+        uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
+        uint256 rs1;
+        uint256 rs2;
+        assembly ("memory-safe") {
+            let ev := add(proof.offset, shl(5, W_EVALS))
+            let e1 := mload(add(c, 0x20))
+            let r := calldataload(add(ev, shl(5, e1)))
+            let rPrev := calldataload(add(ev, shl(5, add(e1, 1))))
+            rs1 := mulmod(
+                addmod(r, sub(R, mulmod(addmod(1, sub(R, iZeta), R), rPrev, R)), R),
+                zkInv,
+                R
+            )
+            let yEnd := calldataload(add(ev, shl(5, mload(add(c, 0x60)))))
+            rs2 := mulmod(endInv, addmod(r, sub(R, yEnd), R), R)
         }
+        uint256 g = _identity(st, rs1);
+        st.wCoef[c[0]] = mulmod(g, R - mulmod(x, zkInv, R), R);
+        st.bCoef[c[0]] = mulmod(g, R - start, R);
+        _identity(st, rs2);
         _lookup(st, proof, c);
     }
 
@@ -594,17 +608,19 @@ contract Mlp784Verifier is IZkTorchVerifier {
         );
     }
 
-    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with T's columns left
+    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with the kind column in
+    /// closed form, T_kind(ζ) = (1 − ζ^(n/2))/2 (keys::table_kind_at), and [T_v], [T_f] left
     /// committed; its LogUp share is −g.
     function _table(State memory st, bytes calldata proof) internal pure {
         uint256 m = _ev(proof, 16);
         uint256 g = _ev(proof, 17);
         uint256 zn = st.inv[0];
-        uint256 k = _identity(st, mulmod(addmod(mulmod(g, st.beta, R), R - m, R), zn, R));
+        uint256 kindAt = mulmod(addmod(1, R - st.zp[LOG_N - 1], R), INV_TWO, R);
+        uint256 c = addmod(mulmod(g, addmod(st.beta, kindAt, R), R), R - m, R);
+        uint256 k = _identity(st, mulmod(c, zn, R));
         uint256 kg = mulmod(mulmod(k, g, R), zn, R);
-        st.tableCoef[0] = kg;
-        st.tableCoef[1] = mulmod(kg, st.theta, R);
-        st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
+        st.tableCoef[0] = mulmod(kg, st.theta, R);
+        st.tableCoef[1] = mulmod(st.tableCoef[0], st.theta, R);
         st.logup = addmod(st.logup, R - g, R);
     }
 
@@ -633,17 +649,24 @@ contract Mlp784Verifier is IZkTorchVerifier {
         returns (uint256[] memory ex, uint256 all)
     {
         ex = new uint256[](N_POINTS);
-        all = 1;
-        for (uint256 p = 0; p < N_POINTS; ++p) {
-            ex[p] = all;
-            all = mulmod(all, addmod(st.xi, R - st.pts[p], R), R);
+        uint256[] memory pts = st.pts;
+        uint256 xi = st.xi;
+        assembly ("memory-safe") {
+            let e := add(ex, 0x20)
+            let p := add(pts, 0x20)
+            all := 1
+            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
+                mstore(add(e, shl(5, i)), all)
+                all := mulmod(all, addmod(xi, sub(R, mload(add(p, shl(5, i)))), R), R)
+            }
+            let suffix := 1
+            for { let i := N_POINTS } gt(i, 0) { i := sub(i, 1) } {
+                let slot := add(e, shl(5, sub(i, 1)))
+                mstore(slot, mulmod(mload(slot), suffix, R))
+                suffix := mulmod(suffix, addmod(xi, sub(R, mload(add(p, shl(5, sub(i, 1))))), R), R)
+            }
         }
         if (all == 0) revert DegenerateChallenge();
-        uint256 suffix = 1;
-        for (uint256 p = N_POINTS; p > 0; --p) {
-            ex[p - 1] = mulmod(ex[p - 1], suffix, R);
-            suffix = mulmod(suffix, addmod(st.xi, R - st.pts[p - 1], R), R);
-        }
     }
 
     /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
@@ -663,10 +686,9 @@ contract Mlp784Verifier is IZkTorchVerifier {
         uint256[] memory vc = new uint256[](N_VK);
         vc[0] = mulmod(kq, st.tableCoef[0], R);
         vc[1] = mulmod(kq, st.tableCoef[1], R);
-        vc[2] = mulmod(kq, st.tableCoef[2], R);
         for (uint256 k = 0; k < N_LAYERS; ++k) {
-            vc[3 + 2 * k] = mulmod(kq, st.wCoef[k], R);
-            vc[4 + 2 * k] = mulmod(kq, st.bCoef[k], R);
+            vc[2 + 2 * k] = mulmod(kq, st.wCoef[k], R);
+            vc[3 + 2 * k] = mulmod(kq, st.bCoef[k], R);
         }
         vc[N_VK - 1] = g;
         _msmVk(acc, vc);
@@ -704,7 +726,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// acc += Σ_i vc[i]·VK_POINTS[i] (table columns, [Ŵ_k], [B̂_k] per layer, then G = (1, 2)).
+    /// acc += Σ_i vc[i]·VK_POINTS[i] ([T_v], [T_f], [Ŵ_k], [B̂_k] per layer, then G = (1, 2)).
     function _msmVk(uint256[2] memory acc, uint256[] memory vc) internal view {
         bytes memory pts = VK_POINTS;
         bool ok = true;

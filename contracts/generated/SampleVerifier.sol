@@ -52,7 +52,7 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x2129f650f0e3d661dc7094c324c1f574ddfb1585c161c89a297273ef9c6422bd;
+        0xb0f2e5932819d7518b7b269c5ca32aae61e06ccf4d0d5524fd03223fac2cbd57;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -88,11 +88,14 @@ contract SampleVerifier is IZkTorchVerifier {
     // Lagrange denominators.
     uint256 internal constant N_INV = 15;
 
-    /// The vk's G1 points in MSM order, x ‖ y each: [T_kind], [T_v], [T_f], then [Ŵ_k], [B̂_k] per
-    /// layer, then the generator G = (1, 2).
-    uint256 internal constant N_VK = 8;
+    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per layer, then
+    /// the generator G = (1, 2).
+    uint256 internal constant N_VK = 7;
+    /// 1/2 mod r.
+    uint256 internal constant INV_TWO =
+        10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_809;
     bytes internal constant VK_POINTS =
-        hex"2b408df7fa4f221541d46a767b222d6c0d5aaf44af647a4c1657027fe98f861413c5529dc3d5678caf5488cfb8df6ff5d6e4d82c81c8d3fc99497e5fc78e2ae52ed9f5dc1dedf0de9c8a87b20497e6bd55c321918007a72ef1e4c5cfd64cc57a26411d245991da866ace25030b35b3ff14b327e2710760a54c8e189c62307ac912e05c07747f9224a0aade465292e5d4d35420a657f27714eb86df8f6ab4ff1a1c8dc2c92e6efc7588598ac3643c553470c539a71ccc8c3b1f6daebc9913822b0d7ab4f7b0ab145e806834b701b2d2634cc68fc6421b6dbdfe619191dce73e9529c24a0ffc532b013c34d140499bf47789b3ba9996796df9fa22e1c12cd0394f0210ca1deb1a1ac4c92ab41760aeb51bdfd11192334d83a353f486fedfc2c0d90ea1341ba991e4579946a4c05180b3366a4f0468c63026e2cebdf1d80fce995a2ff10213fd979b2a1ec4ed6bcf6dceb2fb871c2f8ad950a3c0e8f06feeecfde307d53e049929d7d246e54db74a433d96f44e5000ab996fb11b2cf19ca66e156307234111b6bc5f66ee2b0fca903a78e4a4534b4b3a8957a0fc44f562fd70f27b2fb2764aed44a25a2d2c5f20d32849e8c4acbd0bd8dc76883405a03ebe64852000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
+        hex"2b313e4bd29c776b236e5ca39e6c6f6740a245c2c17df49d67a21443f73233dd20ecb469d247426f47de39e40e2e3866d8e488c092df19aa22c674134cb325e202f63c7a8d1a2fbf83dae5ce3ad27b00e8e5f0e3fa4843c35af0c991e673c83c2711d75a2e08173dc6b79399c30c1aa29243a672862a36b6a90d35c25fea34090d7ab4f7b0ab145e806834b701b2d2634cc68fc6421b6dbdfe619191dce73e9529c24a0ffc532b013c34d140499bf47789b3ba9996796df9fa22e1c12cd0394f0210ca1deb1a1ac4c92ab41760aeb51bdfd11192334d83a353f486fedfc2c0d90ea1341ba991e4579946a4c05180b3366a4f0468c63026e2cebdf1d80fce995a2ff10213fd979b2a1ec4ed6bcf6dceb2fb871c2f8ad950a3c0e8f06feeecfde307d53e049929d7d246e54db74a433d96f44e5000ab996fb11b2cf19ca66e156307234111b6bc5f66ee2b0fca903a78e4a4534b4b3a8957a0fc44f562fd70f27b2fb2764aed44a25a2d2c5f20d32849e8c4acbd0bd8dc76883405a03ebe64852000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
@@ -121,7 +124,7 @@ contract SampleVerifier is IZkTorchVerifier {
         uint256 logup;
         uint256[] wCoef;
         uint256[] bCoef;
-        uint256[3] tableCoef;
+        uint256[2] tableCoef;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -326,16 +329,16 @@ contract SampleVerifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorb(s, 3, proof[0:512]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:512]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorb(s, 4, proof[512:768]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[512:768]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorb(s, 6, proof[768:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[768:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
-        s = ZktTranscript.absorb(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
-        s = ZktTranscript.absorb(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
+        s = ZktTranscript.absorbCalldata(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
         st.xi = ZktTranscript.squeeze(s, 6);
     }
 
@@ -510,25 +513,36 @@ contract SampleVerifier is IZkTorchVerifier {
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
-    /// One layer: RowSum (blocks/rowsum.rs `identities`) and its lifted lookup (blocks/lookup.rs).
-    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, relu-last]
+    /// One layer: RowSum's (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed
+    /// (blocks/rowsum.rs `identities`; the evaluations read in Yul), then its lifted lookup.
+    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, reluLast];
+    /// e_x = NONE reads the public input, e_q = NONE the public output, e_z = NONE means z = q
+    /// (identity) or the public output (a final ReLU).
     function _layer(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
-        uint256 k = c[0];
-        // RowSum: (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed.
-        {
-            uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
-            uint256 r = _ev(proof, c[1]);
-            uint256 zkInv = st.inv[c[12]];
-            uint256 start = st.inv[c[12] + 1];
-            uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
-            uint256 rs1 = mulmod(
-                addmod(r, R - mulmod(addmod(1, R - iZeta, R), _ev(proof, c[1] + 1), R), R), zkInv, R
-            );
-            uint256 g = _identity(st, rs1);
-            st.wCoef[k] = mulmod(g, R - mulmod(x, zkInv, R), R);
-            st.bCoef[k] = mulmod(g, R - start, R);
-            _identity(st, mulmod(st.inv[c[12] + 2], addmod(r, R - _ev(proof, c[3]), R), R));
+        uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
+        uint256 zkInv = st.inv[c[12]];
+        uint256 start = st.inv[c[12] + 1];
+        uint256 endInv = st.inv[c[12] + 2];
+        uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
+        uint256 rs1;
+        uint256 rs2;
+        assembly ("memory-safe") {
+            let ev := add(proof.offset, shl(5, W_EVALS))
+            let e1 := mload(add(c, 0x20))
+            let r := calldataload(add(ev, shl(5, e1)))
+            let rPrev := calldataload(add(ev, shl(5, add(e1, 1))))
+            rs1 := mulmod(
+                addmod(r, sub(R, mulmod(addmod(1, sub(R, iZeta), R), rPrev, R)), R),
+                zkInv,
+                R
+            )
+            let yEnd := calldataload(add(ev, shl(5, mload(add(c, 0x60)))))
+            rs2 := mulmod(endInv, addmod(r, sub(R, yEnd), R), R)
         }
+        uint256 g = _identity(st, rs1);
+        st.wCoef[c[0]] = mulmod(g, R - mulmod(x, zkInv, R), R);
+        st.bCoef[c[0]] = mulmod(g, R - start, R);
+        _identity(st, rs2);
         _lookup(st, proof, c);
     }
 
@@ -563,17 +577,19 @@ contract SampleVerifier is IZkTorchVerifier {
         return addmod(1, mulmod(kappa, r, R), R);
     }
 
-    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with T's columns left
+    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with the kind column in
+    /// closed form, T_kind(ζ) = (1 − ζ^(n/2))/2 (keys::table_kind_at), and [T_v], [T_f] left
     /// committed; its LogUp share is −g.
     function _table(State memory st, bytes calldata proof) internal pure {
         uint256 m = _ev(proof, 14);
         uint256 g = _ev(proof, 15);
         uint256 zn = st.inv[0];
-        uint256 k = _identity(st, mulmod(addmod(mulmod(g, st.beta, R), R - m, R), zn, R));
+        uint256 kindAt = mulmod(addmod(1, R - st.zp[LOG_N - 1], R), INV_TWO, R);
+        uint256 c = addmod(mulmod(g, addmod(st.beta, kindAt, R), R), R - m, R);
+        uint256 k = _identity(st, mulmod(c, zn, R));
         uint256 kg = mulmod(mulmod(k, g, R), zn, R);
-        st.tableCoef[0] = kg;
-        st.tableCoef[1] = mulmod(kg, st.theta, R);
-        st.tableCoef[2] = mulmod(st.tableCoef[1], st.theta, R);
+        st.tableCoef[0] = mulmod(kg, st.theta, R);
+        st.tableCoef[1] = mulmod(st.tableCoef[0], st.theta, R);
         st.logup = addmod(st.logup, R - g, R);
     }
 
@@ -602,17 +618,24 @@ contract SampleVerifier is IZkTorchVerifier {
         returns (uint256[] memory ex, uint256 all)
     {
         ex = new uint256[](N_POINTS);
-        all = 1;
-        for (uint256 p = 0; p < N_POINTS; ++p) {
-            ex[p] = all;
-            all = mulmod(all, addmod(st.xi, R - st.pts[p], R), R);
+        uint256[] memory pts = st.pts;
+        uint256 xi = st.xi;
+        assembly ("memory-safe") {
+            let e := add(ex, 0x20)
+            let p := add(pts, 0x20)
+            all := 1
+            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
+                mstore(add(e, shl(5, i)), all)
+                all := mulmod(all, addmod(xi, sub(R, mload(add(p, shl(5, i)))), R), R)
+            }
+            let suffix := 1
+            for { let i := N_POINTS } gt(i, 0) { i := sub(i, 1) } {
+                let slot := add(e, shl(5, sub(i, 1)))
+                mstore(slot, mulmod(mload(slot), suffix, R))
+                suffix := mulmod(suffix, addmod(xi, sub(R, mload(add(p, shl(5, sub(i, 1))))), R), R)
+            }
         }
         if (all == 0) revert DegenerateChallenge();
-        uint256 suffix = 1;
-        for (uint256 p = N_POINTS; p > 0; --p) {
-            ex[p - 1] = mulmod(ex[p - 1], suffix, R);
-            suffix = mulmod(suffix, addmod(st.xi, R - st.pts[p - 1], R), R);
-        }
     }
 
     /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
@@ -632,10 +655,9 @@ contract SampleVerifier is IZkTorchVerifier {
         uint256[] memory vc = new uint256[](N_VK);
         vc[0] = mulmod(kq, st.tableCoef[0], R);
         vc[1] = mulmod(kq, st.tableCoef[1], R);
-        vc[2] = mulmod(kq, st.tableCoef[2], R);
         for (uint256 k = 0; k < N_LAYERS; ++k) {
-            vc[3 + 2 * k] = mulmod(kq, st.wCoef[k], R);
-            vc[4 + 2 * k] = mulmod(kq, st.bCoef[k], R);
+            vc[2 + 2 * k] = mulmod(kq, st.wCoef[k], R);
+            vc[3 + 2 * k] = mulmod(kq, st.bCoef[k], R);
         }
         vc[N_VK - 1] = g;
         _msmVk(acc, vc);
@@ -673,7 +695,7 @@ contract SampleVerifier is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// acc += Σ_i vc[i]·VK_POINTS[i] (table columns, [Ŵ_k], [B̂_k] per layer, then G = (1, 2)).
+    /// acc += Σ_i vc[i]·VK_POINTS[i] ([T_v], [T_f], [Ŵ_k], [B̂_k] per layer, then G = (1, 2)).
     function _msmVk(uint256[2] memory acc, uint256[] memory vc) internal view {
         bytes memory pts = VK_POINTS;
         bool ok = true;

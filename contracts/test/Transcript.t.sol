@@ -46,7 +46,9 @@ contract TranscriptTest is CheatcodeTest {
                     vm.parseJsonBytes32(json, string.concat(step, ".state_before")),
                     "state before"
                 );
+                bytes32 viaCalldata = this.absorbFromCalldata(state, tag, abi.encodePacked(words));
                 state = ZktTranscript.absorb(state, tag, abi.encodePacked(words));
+                vm.assertEq(viaCalldata, state, "absorbCalldata = absorb");
                 vm.assertEq(
                     state, vm.parseJsonBytes32(json, string.concat(step, ".state_after")), step
                 );
@@ -60,6 +62,15 @@ contract TranscriptTest is CheatcodeTest {
         vm.assertEq(
             state, vm.parseJsonBytes32(json, string.concat(prefix, ".final_state")), "final state"
         );
+    }
+
+    /// The calldata path of the generated verifiers (`absorbCalldata`), on the same words.
+    function absorbFromCalldata(bytes32 state, uint256 tag, bytes calldata words)
+        external
+        pure
+        returns (bytes32)
+    {
+        return ZktTranscript.absorbCalldata(state, tag, words);
     }
 
     /// An absorb of no words never equals a squeeze: 96 vs 64 hashed bytes.

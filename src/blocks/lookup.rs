@@ -42,12 +42,13 @@ pub fn remainder_scale(scale_bits: u32, lookup_bits: u32) -> i64 {
     1i64 << (lookup_bits - 1 - scale_bits)
 }
 
-/// Row index of `(kind, v)` in the table, or `None` outside the window.
+/// Row index of `(kind, v)` in the table (kinds interleaved: `2·(v + 2^(B−1)) + kind`), or `None`
+/// outside the window.
 pub fn table_index(lookup_bits: u32, kind: u8, v: i64) -> Option<usize> {
     let half = 1i64 << (lookup_bits - 1);
     (-half..half)
         .contains(&v)
-        .then(|| (kind as usize) << lookup_bits | (v + half) as usize)
+        .then(|| 2 * (v + half) as usize + kind as usize)
 }
 
 /// The table's value `f_kind(v)` for `(kind, v)`, or `None` when `v` is outside the window (not a
@@ -177,17 +178,14 @@ pub fn range_identity(x: Fr, h: Fr, ch: &Challenges) -> Fr {
     h * (ch.beta + a) - Fr::one()
 }
 
-/// Verifier: the table side `g·(β + T) − m` with `T = T_kind + θ·T_v + θ²·T_f` left committed; its
-/// share of the LogUp term is `−g`.
-pub fn table_identity(m: Fr, g: Fr, ch: &Challenges) -> Lin {
+/// Verifier: the table side `g·(β + T) − m` with `T = T_kind + θ·T_v + θ²·T_f`: `T_kind(ζ)`
+/// (`kind_at`, closed form, [`crate::keys::table_kind_at`]) is a scalar, `T_v`, `T_f` stay
+/// committed; its share of the LogUp term is `−g`.
+pub fn table_identity(m: Fr, g: Fr, kind_at: Fr, ch: &Challenges) -> Lin {
     let th = ch.theta;
     Lin {
-        c: g * ch.beta - m,
-        terms: vec![
-            (g, Base::Table(0)),
-            (g * th, Base::Table(1)),
-            (g * th.square(), Base::Table(2)),
-        ],
+        c: g * (ch.beta + kind_at) - m,
+        terms: vec![(g * th, Base::Table(0)), (g * th.square(), Base::Table(1))],
     }
 }
 
@@ -294,7 +292,22 @@ mod tests {
     #[test]
     fn table_index_is_the_window_and_rejects_outside() {
         assert_eq!(table_index(4, 0, -8), Some(0));
+        assert_eq!(table_index(4, 1, -8), Some(1));
         assert_eq!(table_index(4, 1, 7), Some(31));
+        let cols = crate::keys::table_columns(4, Domain::new(6));
+        for i in 0..64 {
+            let kind = if i % 2 == 1 { Fr::one() } else { Fr::from(0u64) };
+            assert_eq!(
+                cols[0][i], kind,
+                "row {i}: the kind column is i mod 2, padding included"
+            );
+        }
+        let z = crate::poly::random_fr(&mut rand_chacha::ChaCha20Rng::seed_from_u64(1));
+        use ark_poly::Polynomial;
+        assert_eq!(
+            crate::keys::table_kind_at(Domain::new(6), z),
+            Domain::new(6).interpolate(&cols[0]).evaluate(&z)
+        );
         assert_eq!(table_index(4, 0, 8), None);
         assert_eq!(table_index(4, 1, -9), None);
     }
