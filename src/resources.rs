@@ -24,11 +24,18 @@
 //! table's three columns and polynomials and the two folded opening polynomials (`16 · 32n`) and
 //! the FFT scratch of the largest product (`4 · 32 · 4n`).
 //!
+//! **RowSum (v2)** adds, per layer, its matrix domain `K = M·N`: at setup two MSMs of `K` points
+//! (`[Ŵ]`, `[B̂]`); at proving the column `R` (values and coefficients), seven coset vectors of `4K`
+//! per concurrently proven layer, and the quotient and Shplonk polynomials of the largest `K`; the
+//! time is dominated by four MSMs of `≈ K` points (≈ 16 µs per point and thread here) and seven
+//! coset FFTs of `4K` per layer. These terms are derived from the code and the measured MSM speed
+//! (mlp784, `K = 2^17`: ≈ 1 s per MSM on 2 threads), not re-fitted to RSS measurements.
+//!
 //! Both add the model's weights (8 bytes each as `i64`, 32 more as `Fr` in the prover) and
 //! [`BASE`] for the binary, its libraries and thread stacks.
 //!
 //! Checked against the peak RSS (`/usr/bin/time -v`) of the dev-profile binary on the 2-core
-//! development machine, `--dev` SRS (estimate / measured):
+//! development machine, `--dev` SRS (estimate / measured; v1, before RowSum):
 //!
 //! | model | n | setup | prove |
 //! |---|---|---|---|
@@ -105,8 +112,14 @@ pub struct Sizes {
     pub columns: u64,
     /// Weights in all layers.
     pub weights: u64,
-    /// Weight rows in all layers (one commitment each at setup).
-    pub rows: u64,
+    /// The largest RowSum matrix domain `K = M·N` (padded rows × columns).
+    pub matrix_max: u64,
+    /// `Σ K` over the layers.
+    pub matrix_total: u64,
+}
+
+fn matrix_of(l: &crate::model::DenseLayer) -> u64 {
+    (crate::protocol::tensor_domain(l.in_len()).size() * crate::protocol::tensor_domain(l.out_len()).size()) as u64
 }
 
 impl Sizes {
@@ -130,7 +143,8 @@ impl Sizes {
             srs_powers: srs_len_for(model) as u64,
             columns: per_layer + 4 + private,
             weights: model.layers.iter().map(|l| (l.in_len() * l.out_len()) as u64).sum(),
-            rows: model.layers.iter().map(|l| l.out_len() as u64).sum(),
+            matrix_max: model.layers.iter().map(matrix_of).max().unwrap_or(0),
+            matrix_total: model.layers.iter().map(matrix_of).sum(),
         }
     }
 
@@ -149,11 +163,13 @@ pub fn setup_estimate(s: &Sizes) -> Estimate {
     let threads = rayon::current_num_threads().max(1) as u64;
     let write_peak = G1_AFFINE * k + G1_AFFINE * (k + n) + G1_FILE * (k + n);
     let lagrange_peak = 2 * G1_AFFINE * k + G1_PROJECTIVE * n + G1_AFFINE * n + FR * n;
-    let rows_peak = 2 * G1_AFFINE * k + threads * 4 * FR * n;
-    let live = write_peak.max(lagrange_peak).max(rows_peak);
+    // Each matrix and bias commitment: values, coefficients and MSM scalars of its matrix domain.
+    let matrix_peak = 2 * G1_AFFINE * k + threads.min(2) * 4 * FR * s.matrix_max;
+    let live = write_peak.max(lagrange_peak).max(matrix_peak);
     let bytes = BASE + 8 * s.weights + live * SETUP_RETENTION_TENTHS / 10;
     let log_n = (n.max(2) as f64).log2();
-    let cpu = 150e-6 * (n / 2) as f64 * log_n + 15e-6 * (n * (s.rows + 3)) as f64;
+    // Two MSMs of K points per layer (≈ 16 µs per point and thread on the development machine).
+    let cpu = 150e-6 * (n / 2) as f64 * log_n + 2.0 * 16e-6 * s.matrix_total as f64;
     Estimate {
         bytes,
         seconds: cpu / threads as f64,
@@ -166,10 +182,17 @@ pub fn prove_estimate(s: &Sizes) -> Estimate {
     let threads = rayon::current_num_threads().max(1) as u64;
     let pk = G1_AFFINE * (k + n);
     let load_peak = G1_FILE * (k + n) + pk;
-    let prove_peak = pk + FR * n * (8 * s.columns + 16) + 4 * FR * 4 * n;
+    // RowSum: every layer's R (values and coefficients), the quotient, W and W' on the largest
+    // matrix domain, and per concurrent layer seven coset vectors of 4K (blocks/rowsum.rs).
+    let rowsum = FR * (2 * s.matrix_total + 3 * s.matrix_max) + threads.min(2) * 7 * FR * 4 * s.matrix_max;
+    let prove_peak = pk + FR * n * (8 * s.columns + 16) + 4 * FR * 4 * n + rowsum;
     let bytes = BASE + 40 * s.weights + load_peak.max(prove_peak);
     let log_n = (n.max(2) as f64).log2();
-    let cpu = 1.6e-6 * (n * s.columns) as f64 * log_n;
+    let log_4k = ((4 * s.matrix_max).max(2) as f64).log2();
+    // The MSMs of [R] per layer and of [Q], [W], [W'], and seven coset FFTs of 4K per layer.
+    let cpu = 1.6e-6 * (n * s.columns) as f64 * log_n
+        + 16e-6 * (s.matrix_total + 3 * s.matrix_max) as f64
+        + 1.6e-6 * 7.0 * (4 * s.matrix_total) as f64 * log_4k;
     Estimate {
         bytes,
         seconds: cpu / threads as f64,
@@ -253,13 +276,14 @@ impl Default for LimitArgs {
 /// An estimate above the limit.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "{what} would need about {} of memory (estimated from domain 2^{} = {} rows, {} SRS powers, {} committed columns, {} weights) and take about {}, more than --max-memory {}; lower the lookup window (re-run `zkt-eth compile` with a smaller --lookup-bits) or raise the limit with --max-memory / ZKT_ETH_MAX_MEMORY",
+    "{what} would need about {} of memory (estimated from domain 2^{} = {} rows, {} SRS powers, {} committed columns, {} weights, largest matrix domain {}) and take about {}, more than --max-memory {}; lower the lookup window (re-run `zkt-eth compile` with a smaller --lookup-bits), use narrower layers, or raise the limit with --max-memory / ZKT_ETH_MAX_MEMORY",
     MemorySize(self.estimate.bytes),
     self.sizes.domain.trailing_zeros(),
     self.sizes.domain,
     self.sizes.srs_powers,
     self.sizes.columns,
     self.sizes.weights,
+    self.sizes.matrix_max,
     fmt_seconds(self.estimate.seconds),
     self.limit
 )]
@@ -357,7 +381,8 @@ mod tests {
             srs_powers: 2 * domain + 16,
             columns: 8,
             weights: 16,
-            rows: 4,
+            matrix_max: 64,
+            matrix_total: 128,
         };
         let (small, big) = (s(1 << 10), s(1 << 21));
         assert!(setup_estimate(&small).bytes < setup_estimate(&big).bytes);
