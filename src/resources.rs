@@ -192,7 +192,7 @@ pub fn prove_estimate(s: &Sizes) -> Estimate {
     // The MSMs of [R] per layer and of [Q], [W], [W'], and seven coset FFTs of 4K per layer.
     let cpu = 1.6e-6 * (n * s.columns) as f64 * log_n
         + 16e-6 * (s.matrix_total + 3 * s.matrix_max) as f64
-        + 1.6e-6 * 7.0 * (4 * s.matrix_total) as f64 * log_4k;
+        + 6e-8 * 7.0 * (4 * s.matrix_total) as f64 * log_4k;
     Estimate {
         bytes,
         seconds: cpu / threads as f64,
