@@ -4,7 +4,7 @@
 //! | part of the vk | how it is checked |
 //! |---|---|
 //! | encoding | the key re-encodes to the same bytes (canonical: no trailing data, no alias) |
-//! | layout | `0 < s < B ≤ 20`, layers chain (`out_len` of one = `in_len` of the next), one row commitment per output |
+//! | layout | `0 < s < B ≤ 20`, layers chain (`out_len` of one = `in_len` of the next), every matrix domain `M·N ≤ 2^24` |
 //! | domain | recomputed from the layer widths and `B` ([`crate::keys::model_domain`]) |
 //! | `[1]₂` | the BN254 G2 generator |
 //! | `[τ]₂` | one of the pinned public ceremonies ([`crate::ceremony`]), else the key is insecure |
