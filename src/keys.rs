@@ -1,8 +1,9 @@
 //! Proving and verifying keys, and `setup`.
 //!
 //! The verifying key (vk) holds everything the verifier needs and nothing it must read from a proof:
-//! shapes and domain sizes, per-row weight commitments `[W_i]₁`, bias commitments `[b]₁`, the lookup
-//! table's column commitments, `[τ]₂`, the scale, and the input visibility. Its canonical encoding
+//! shapes (from which every domain is derived), one hiding commitment per weight matrix `[Ŵ]₁` and
+//! per bias `[B̂]₁` (RowSum), the lookup table's value and function columns, `[τ]₂`, the scale, and
+//! the input visibility. Its canonical encoding
 //! (`VerifyingKey::to_words`, 32-byte words) is the `vk.bin` file; `keccak256` of it is the digest
 //! absorbed first by the transcript and embedded in the Solidity verifier.
 
@@ -58,8 +59,9 @@ pub struct VerifyingKey {
     pub input: Visibility,
     /// Layers in order.
     pub layers: Vec<LayerVk>,
-    /// The model's one domain: every tensor lives on it and the lookup table (`2^(B+1)` rows:
-    /// identity half, ReLU half) is padded to it.
+    /// The lookup domain `H_n`: the table (`2^(B+1)` rows, kinds interleaved, padded by repeating
+    /// rows 0 and 1), its multiplicities and the running sum live on it; every tensor domain divides
+    /// it ([`model_domain`]).
     pub domain: Domain,
     /// `[v]₁`, `[f(v)]₁` of the table columns (the kind column is public in closed form,
     /// [`table_kind_at`]).

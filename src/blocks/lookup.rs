@@ -18,8 +18,9 @@
 //! `g = m/(β+T)`, `g·(β+T) − m = 0` on `H`. The LogUp equation is one zero-sum term of the
 //! running-sum argument ([`crate::sumcheck`]): `Σ_H (Σ_layers (2β + a + b)·h + h_in − g) = 0`, so no
 //! lookup total (a function of the activations' histogram) is ever revealed. `m, h, g` are blinded.
-//! The table columns are public but stay linearised (three vk points, no evaluations in the proof);
-//! the bias inside `acc` is a weight and is never opened.
+//! The table's value and function columns are public but stay linearised (two vk points, no
+//! evaluations in the proof); its kind column is the closed form `(1 − X^{n/2})/2`. The bias is
+//! inside `y`, proven by RowSum.
 //!
 //! LogUp rather than cq: cq needs `[T(τ)]₂` and `[Z_V(τ)]₂` pairings (68k gas on chain) while LogUp
 //! on the model's domain needs only `[1]₂, [τ]₂`; its prover cost grows with `|T|`, which stays small
