@@ -231,4 +231,43 @@ mod tests {
         at_point[0] = xi;
         assert!(!run(&claims, &at_point, ws), "ξ on a point is refused");
     }
+
+    /// Two entries of the point list with the same value (a power-map collision such as
+    /// `ζ^M = ω·ζ`) keep the decider sound: honest claims verify, a wrong value is refused.
+    #[test]
+    fn colliding_points_stay_sound() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(8);
+        let (g1, g2) = toy_srs(16);
+        let polys: Vec<DensePolynomial<Fr>> = (0..3)
+            .map(|_| DensePolynomial::from_coefficients_vec((0..9).map(|_| random_fr(&mut rng)).collect()))
+            .collect();
+        let commits: Vec<G1Affine> = polys.iter().map(|p| commit(&g1, p).unwrap()).collect();
+        let x = random_fr(&mut rng);
+        let points = vec![random_fr(&mut rng), x, x];
+        let claims: Vec<Claim> = polys
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Claim {
+                terms: vec![(Fr::one(), Base::Commit(i))],
+                point: i,
+                value: p.evaluate(&points[i]),
+            })
+            .collect();
+        let (nu, xi) = (random_fr(&mut rng), random_fr(&mut rng));
+        let poly_of = |t: &[(Fr, Base)]| match t[0].1 {
+            Base::Commit(i) => &polys[i] * t[0].0,
+            _ => DensePolynomial::zero(),
+        };
+        let (folded, w) = prove_w(&claims, &points, nu, poly_of);
+        let wp = prove_w_prime(&folded, &w, &points, xi);
+        let ws = (commit(&g1, &w).unwrap(), commit(&g1, &wp).unwrap());
+        let resolve = |b: Base| match b {
+            Base::Commit(i) => commits[i],
+            _ => G1Affine::zero(),
+        };
+        assert!(verify(&claims, &points, nu, xi, ws, resolve, &g2));
+        let mut bad = claims.clone();
+        bad[2].value += Fr::one();
+        assert!(!verify(&bad, &points, nu, xi, ws, resolve, &g2));
+    }
 }
