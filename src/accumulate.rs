@@ -19,7 +19,8 @@ pub fn fold_polynomials(
     n_points: usize,
     poly_of: impl Fn(&[(Fr, Base)]) -> DensePolynomial<Fr> + Sync,
 ) -> Vec<(DensePolynomial<Fr>, Fr)> {
-    let pw = powers(nu, claims.len());
+    // Powers of ν start at ν itself: no claim has a coefficient fixed to 1 (DESIGN §9.1).
+    let pw: Vec<Fr> = powers(nu, claims.len() + 1).into_iter().skip(1).collect();
     (0..n_points)
         .map(|k| {
             claims

@@ -117,14 +117,15 @@ pub struct G2Points {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::poly::random_fr;
     use ark_ff::One;
     use ark_poly::DenseUVPolynomial;
     use rand::SeedableRng;
 
-    fn toy_srs(len: usize) -> (Vec<G1Affine>, G2Points) {
+    /// A toy SRS with a known τ, for unit tests.
+    pub(crate) fn toy_srs(len: usize) -> (Vec<G1Affine>, G2Points) {
         let tau = Fr::from(123456789u64);
         let mut pows = vec![];
         let mut t = Fr::one();

@@ -536,7 +536,8 @@ pub fn build_claims(
 
     // 3. Σ γᵉ E_e(ζ)/Z_e(ζ) = Q(ζ), so [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
     let mut combined = Lin::default();
-    let mut gamma_pow = Fr::one();
+    // Powers of γ start at γ itself: no identity has a coefficient fixed to 1 (DESIGN §9.1).
+    let mut gamma_pow = ch.gamma;
     for e in identities {
         combined = combined.sum(&e.scale(gamma_pow));
         gamma_pow *= ch.gamma;

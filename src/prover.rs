@@ -307,7 +307,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
         .zip(&model.layers)
         .enumerate()
         .map(|(k, (idx, layer))| {
-            let g1 = gamma.pow([(per_layer * k) as u64]);
+            let g1 = gamma.pow([(per_layer * k + 1) as u64]);
             rowsum::quotient(
                 &RowSumPolys {
                     idx,
@@ -326,9 +326,9 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     let mut quotient = DensePolynomial::zero();
     for (k, (rs, lk)) in rs_q.into_iter().zip(lookup_q).enumerate() {
         quotient = &quotient + &rs;
-        quotient = &quotient + &(&lk * gamma.pow([(per_layer * k + 2) as u64]));
+        quotient = &quotient + &(&lk * gamma.pow([(per_layer * k + 3) as u64]));
     }
-    let mut g = gamma.pow([(per_layer * layout.layers.len()) as u64]);
+    let mut g = gamma.pow([(per_layer * layout.layers.len() + 1) as u64]);
     for part in range_q.into_iter().chain([table_q, sum_q]) {
         quotient = &quotient + &(&part * g);
         g *= gamma;

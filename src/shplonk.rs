@@ -110,7 +110,7 @@ pub fn fold_coefficients(claims: &[Claim], points: &[Fr], nu: Fr, xi: Fr) -> Opt
     let mut coef: HashMap<Base, Fr> = HashMap::new();
     let mut order: Vec<Base> = vec![];
     let mut g = Fr::zero();
-    for (c, nu_i) in claims.iter().zip(powers(nu, claims.len())) {
+    for (c, nu_i) in claims.iter().zip(powers(nu, claims.len() + 1).into_iter().skip(1)) {
         let k = nu_i * except[c.point];
         g -= k * c.value;
         for (s, b) in &c.terms {
@@ -161,27 +161,45 @@ pub fn verify(
 mod tests {
     use super::*;
     use crate::kzg::commit;
+    use crate::kzg::tests::toy_srs;
     use crate::poly::random_fr;
-    use ark_bn254::G2Affine;
     use ark_poly::{DenseUVPolynomial, Polynomial};
     use rand::SeedableRng;
 
-    fn toy_srs(len: usize) -> (Vec<G1Affine>, G2Points) {
-        let tau = Fr::from(123456789u64);
-        let mut pows = vec![];
-        let mut t = Fr::one();
-        for _ in 0..len {
-            pows.push((G1Affine::generator() * t).into_affine());
-            t *= tau;
-        }
-        let g2 = G2Affine::generator();
-        (
-            pows,
-            G2Points {
-                one: g2,
-                tau: (g2 * tau).into_affine(),
-            },
-        )
+    /// Prove claims `f_i(points[at[i]])` with Shplonk; returns the claims, `([W], [W'])` and the
+    /// commitments.
+    #[allow(clippy::type_complexity)]
+    fn prove_claims(
+        g1: &[G1Affine],
+        polys: &[DensePolynomial<Fr>],
+        points: &[Fr],
+        at: &[usize],
+        (nu, xi): (Fr, Fr),
+    ) -> (Vec<Claim>, (G1Affine, G1Affine), Vec<G1Affine>) {
+        let commits: Vec<G1Affine> = polys.iter().map(|p| commit(g1, p).unwrap()).collect();
+        let claims: Vec<Claim> = polys
+            .iter()
+            .zip(at)
+            .enumerate()
+            .map(|(i, (p, pt))| Claim {
+                terms: vec![(Fr::one(), Base::Commit(i))],
+                point: *pt,
+                value: p.evaluate(&points[*pt]),
+            })
+            .collect();
+        let poly_of = |t: &[(Fr, Base)]| match t[0].1 {
+            Base::Commit(i) => &polys[i] * t[0].0,
+            _ => DensePolynomial::zero(),
+        };
+        let (folded, w) = prove_w(&claims, points, nu, poly_of);
+        let wp = prove_w_prime(&folded, &w, points, xi);
+        (claims, (commit(g1, &w).unwrap(), commit(g1, &wp).unwrap()), commits)
+    }
+
+    fn random_polys(rng: &mut rand_chacha::ChaCha20Rng, n: usize) -> Vec<DensePolynomial<Fr>> {
+        (0..n)
+            .map(|_| DensePolynomial::from_coefficients_vec((0..10).map(|_| random_fr(rng)).collect()))
+            .collect()
     }
 
     /// Honest claims at three points (two at the same point) verify; a wrong value, a wrong point
@@ -190,30 +208,10 @@ mod tests {
     fn shplonk_accepts_honest_claims_and_rejects_each_tamper() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
         let (g1, g2) = toy_srs(16);
-        let polys: Vec<DensePolynomial<Fr>> = (0..4)
-            .map(|_| DensePolynomial::from_coefficients_vec((0..10).map(|_| random_fr(&mut rng)).collect()))
-            .collect();
-        let commits: Vec<G1Affine> = polys.iter().map(|p| commit(&g1, p).unwrap()).collect();
+        let polys = random_polys(&mut rng, 4);
         let points: Vec<Fr> = (0..3).map(|_| random_fr(&mut rng)).collect();
-        let at = [0usize, 1, 1, 2];
-        let claims: Vec<Claim> = polys
-            .iter()
-            .zip(at)
-            .enumerate()
-            .map(|(i, (p, pt))| Claim {
-                terms: vec![(Fr::one(), Base::Commit(i))],
-                point: pt,
-                value: p.evaluate(&points[pt]),
-            })
-            .collect();
         let (nu, xi) = (random_fr(&mut rng), random_fr(&mut rng));
-        let poly_of = |t: &[(Fr, Base)]| match t[0].1 {
-            Base::Commit(i) => &polys[i] * t[0].0,
-            _ => DensePolynomial::zero(),
-        };
-        let (folded, w) = prove_w(&claims, &points, nu, poly_of);
-        let wp = prove_w_prime(&folded, &w, &points, xi);
-        let ws = (commit(&g1, &w).unwrap(), commit(&g1, &wp).unwrap());
+        let (claims, ws, commits) = prove_claims(&g1, &polys, &points, &[0, 1, 1, 2], (nu, xi));
         let resolve = |b: Base| match b {
             Base::Commit(i) => commits[i],
             _ => G1Affine::zero(),
@@ -238,29 +236,11 @@ mod tests {
     fn colliding_points_stay_sound() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(8);
         let (g1, g2) = toy_srs(16);
-        let polys: Vec<DensePolynomial<Fr>> = (0..3)
-            .map(|_| DensePolynomial::from_coefficients_vec((0..9).map(|_| random_fr(&mut rng)).collect()))
-            .collect();
-        let commits: Vec<G1Affine> = polys.iter().map(|p| commit(&g1, p).unwrap()).collect();
+        let polys = random_polys(&mut rng, 3);
         let x = random_fr(&mut rng);
         let points = vec![random_fr(&mut rng), x, x];
-        let claims: Vec<Claim> = polys
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Claim {
-                terms: vec![(Fr::one(), Base::Commit(i))],
-                point: i,
-                value: p.evaluate(&points[i]),
-            })
-            .collect();
         let (nu, xi) = (random_fr(&mut rng), random_fr(&mut rng));
-        let poly_of = |t: &[(Fr, Base)]| match t[0].1 {
-            Base::Commit(i) => &polys[i] * t[0].0,
-            _ => DensePolynomial::zero(),
-        };
-        let (folded, w) = prove_w(&claims, &points, nu, poly_of);
-        let wp = prove_w_prime(&folded, &w, &points, xi);
-        let ws = (commit(&g1, &w).unwrap(), commit(&g1, &wp).unwrap());
+        let (claims, ws, commits) = prove_claims(&g1, &polys, &points, &[0, 1, 2], (nu, xi));
         let resolve = |b: Base| match b {
             Base::Commit(i) => commits[i],
             _ => G1Affine::zero(),

@@ -170,7 +170,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         // Step 5 — block identities (protocol::build_claims), each divided by its vanishing polynomial.
         st.wCoef = new uint256[](N_LAYERS);
         st.bCoef = new uint256[](N_LAYERS);
-        st.gammaPow = 1;
+        st.gammaPow = st.gamma;
         {%- for l in layers %}
         // Layer {{ l.k }}: {{ l.name }}.
         _layer(st, proof, [{{ l.consts }}]);
@@ -538,7 +538,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 kq = mulmod(nuPow, ex[0], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
-        _msm(acc, proof, coef);
+        _msm(acc, proof[0:N_COMMITS * 64], coef);
         // Table columns, weight matrices and biases appear only inside the quotient claim, then G.
         uint256[] memory vc = new uint256[](N_VK);
         vc[0] = mulmod(kq, st.tableCoef[0], R);
@@ -548,52 +548,24 @@ contract {{ contract_name }} is IZkTorchVerifier {
             vc[3 + 2 * k] = mulmod(kq, st.bCoef[k], R);
         }
         vc[N_VK - 1] = g;
-        _msmVk(acc, vc);
+        _msm(acc, VK_POINTS, vc);
     }
 
-    /// acc += Σ_b coef[b]·C_b over the proof's commitments: ecMul (0x07) and ecAdd (0x06) in one
-    /// Yul loop, every call's success and return size checked.
-    function _msm(uint256[2] memory acc, bytes calldata proof, uint256[] memory coef) internal view {
+    /// acc += Σ_i sc[i]·P_i for the points `pts` (x ‖ y each): the proof's commitments, then the vk's
+    /// ([T_v], [T_f], [Ŵ_k], [B̂_k] per layer, G = (1, 2)). ecMul (0x07) and ecAdd (0x06) in one Yul
+    /// loop, every call's success and return size checked; zero scalars are skipped.
+    function _msm(uint256[2] memory acc, bytes memory pts, uint256[] memory sc) internal view {
         bool ok = true;
         assembly ("memory-safe") {
             let m := mload(0x40)
             let ax := mload(acc)
             let ay := mload(add(acc, 0x20))
-            for { let b := 0 } lt(b, N_COMMITS) { b := add(b, 1) } {
-                let sc := mload(add(coef, shl(5, add(b, 1))))
-                if sc {
-                    calldatacopy(m, add(proof.offset, shl(6, b)), 0x40)
-                    mstore(add(m, 0x40), sc)
-                    ok := and(ok, staticcall(gas(), 0x07, m, 0x60, m, 0x40))
-                    ok := and(ok, eq(returndatasize(), 0x40))
-                    mstore(add(m, 0x40), ax)
-                    mstore(add(m, 0x60), ay)
-                    ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-                    ok := and(ok, eq(returndatasize(), 0x40))
-                    ax := mload(m)
-                    ay := mload(add(m, 0x20))
-                }
-            }
-            mstore(acc, ax)
-            mstore(add(acc, 0x20), ay)
-        }
-        if (!ok) revert PrecompileFailed();
-    }
-
-    /// acc += Σ_i vc[i]·VK_POINTS[i] ([T_v], [T_f], [Ŵ_k], [B̂_k] per layer, then G = (1, 2)).
-    function _msmVk(uint256[2] memory acc, uint256[] memory vc) internal view {
-        bytes memory pts = VK_POINTS;
-        bool ok = true;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            let ax := mload(acc)
-            let ay := mload(add(acc, 0x20))
-            for { let i := 0 } lt(i, N_VK) { i := add(i, 1) } {
-                let sc := mload(add(vc, shl(5, add(i, 1))))
-                if sc {
+            for { let i := 0 } lt(i, mload(sc)) { i := add(i, 1) } {
+                let s := mload(add(sc, shl(5, add(i, 1))))
+                if s {
                     mstore(m, mload(add(pts, add(0x20, shl(6, i)))))
                     mstore(add(m, 0x20), mload(add(pts, add(0x40, shl(6, i)))))
-                    mstore(add(m, 0x40), sc)
+                    mstore(add(m, 0x40), s)
                     ok := and(ok, staticcall(gas(), 0x07, m, 0x60, m, 0x40))
                     ok := and(ok, eq(returndatasize(), 0x40))
                     mstore(add(m, 0x40), ax)
@@ -611,7 +583,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
 
     /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
-    /// Returns ν^N_EVALS and g.
+    /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
     function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef, uint256[] memory ex)
         internal
         pure
@@ -619,7 +591,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {
         bytes memory src = EVAL_SRC;
         uint256 nu = st.nu;
-        nuPow = 1;
+        nuPow = nu;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
             let exPtr := add(ex, 0x20)
