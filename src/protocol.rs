@@ -16,11 +16,9 @@
 //! whose opening value the verifier computes. `build_claims` turns a proof into KZG opening claims;
 //! the prover calls the same function, so both sides agree by construction.
 
-use crate::blocks::{lookup, rowsum};
-use crate::keys::{VerifyingKey, Visibility};
-use crate::model::Activation;
+use crate::blocks::{At, Col, Instance, Tensor};
+use crate::keys::VerifyingKey;
 use crate::poly::Domain;
-use crate::sumcheck;
 use ark_bn254::{Fr, G1Affine};
 use ark_ff::{Field, One, Zero};
 
@@ -144,84 +142,73 @@ pub fn tensor_domain(len: usize) -> Domain {
     Domain::for_len(len.max(8))
 }
 
-/// Indices of one layer's proof items. Layer `l` reads `x` (the previous output, or the model input)
-/// on `H_N`, writes `y = W·x + b` on `H_M` through RowSum on `H_K` (`K = M·N`), and rescales and
-/// activates `y` by lookups lifted to the lookup domain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LayerIdx {
-    /// Input domain `H_N`.
-    pub n_dom: Domain,
-    /// Output domain `H_M`.
-    pub m_dom: Domain,
-    /// Matrix domain `H_K`.
-    pub k_dom: Domain,
-    /// Commitment `[y]` (`y = W·x + b`).
-    pub y: usize,
-    /// Commitment `[q]` (rescaled), absent when it is the public output.
-    pub q: Option<usize>,
-    /// Commitment `[z]` (activation output), absent when it equals `q` or is the public output.
-    pub z: Option<usize>,
-    /// RowSum running column `[R]` (round 1).
-    pub r: usize,
-    /// Lookup inverse column `[h]` (round 2).
-    pub h: usize,
-    /// `R(ζ)`; `R(ω_K^{-1}ζ)` is `e_r + 1`.
-    pub e_r: usize,
-    /// `x(ζ^M)`, absent for a public model input.
-    pub e_x: Option<usize>,
-    /// `y(c·ζ)`, the row ends.
-    pub e_y_end: usize,
-    /// `y(ζ^{n/M})`.
-    pub e_y: usize,
-    /// `q(ζ^{n/M})`.
-    pub e_q: Option<usize>,
-    /// `z(ζ^{n/M})`.
-    pub e_z: Option<usize>,
-    /// `h(ζ^{n/M})`.
-    pub e_h: usize,
-    /// Point index of `ζ^M`.
-    pub p_x: usize,
-    /// Point index of `ζ^{n/M}`.
-    pub p_lift: usize,
+/// Allocates commitments, points and evaluations while [`Layout::new`] walks the block instances.
+#[derive(Debug)]
+pub struct LayoutBuilder {
+    n_commits: usize,
+    points: Vec<PointSpec>,
+    eval_sources: Vec<(usize, usize)>,
+    public_evals: Vec<(usize, usize)>,
+    /// The lowered model's tensors (commitment indices assigned).
+    pub tensors: Vec<Tensor>,
+    /// The lookup domain `H_n`.
+    pub domain: Domain,
 }
 
-/// Indices of the private-input range lookup.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RangeIdx {
-    /// Commitment `[x₀]`.
-    pub x: usize,
-    /// Inverse column.
-    pub h: usize,
-    /// `x₀(ζ^{n/N₀})`.
-    pub e_x: usize,
-    /// `h(ζ^{n/N₀})`.
-    pub e_h: usize,
-    /// Point index of `ζ^{n/N₀}`.
-    pub p_lift: usize,
+impl LayoutBuilder {
+    /// The next commitment index.
+    pub fn commit(&mut self) -> usize {
+        self.n_commits += 1;
+        self.n_commits - 1
+    }
+    /// The index of point `p` (registered once).
+    pub fn point(&mut self, p: PointSpec) -> usize {
+        match self.points.iter().position(|q| *q == p) {
+            Some(i) => i,
+            None => {
+                self.points.push(p);
+                self.points.len() - 1
+            }
+        }
+    }
+    /// A new evaluation of commitment `commit` at point `point`.
+    pub fn open(&mut self, commit: usize, point: usize) -> usize {
+        self.eval_sources.push((commit, point));
+        self.eval_sources.len() - 1
+    }
+    /// Read tensor `t` at `point`: an evaluation of its commitment, or a public evaluation the
+    /// verifier computes (registered once per tensor and point).
+    pub fn read(&mut self, t: usize, point: usize) -> At {
+        match self.tensors[t].col {
+            Col::Commit(c) => At::Eval(self.open(c, point)),
+            Col::PublicInput | Col::PublicOutput => {
+                let key = (t, point);
+                At::Public(match self.public_evals.iter().position(|k| *k == key) {
+                    Some(j) => j,
+                    None => {
+                        self.public_evals.push(key);
+                        self.public_evals.len() - 1
+                    }
+                })
+            }
+        }
+    }
 }
 
-/// The shape of a proof for a given vk: commitment, point and evaluation indices, in protocol order.
+/// The shape of a proof for a given vk: its tensors and block instances with every commitment,
+/// point and evaluation index, in protocol order.
 ///
-/// Commitments: round 1 `[x₀]?`, per layer `[y], [q]?, [z]?, [R]`, then `[m]`; round 2 per layer
-/// `[h]`, then `[h_in]?`, `[g]`, `[s]`; round 3 the quotient `[Q]`. Evaluations: per layer
-/// `R(ζ), R(ω_K^{-1}ζ), x(ζ^M)?, y(cζ), y(ζ_M), q(ζ_M)?, z(ζ_M)?, h(ζ_M)`; then `x₀, h_in` at
-/// `ζ^{n/N₀}`; then `m(ζ), g(ζ), s(ζ), s(ω_nζ)`. The decider adds `[W]`, `[W']`.
+/// Commitments: round 1 the committed tensors (in lowering order), then every instance's round-1
+/// columns; round 2 every instance's round-2 columns; round 3 the quotient `[Q]`. Evaluations: every
+/// instance's, in instance order. The decider adds `[W]`, `[W']`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
-    /// Per-layer indices.
-    pub layers: Vec<LayerIdx>,
-    /// Private-input range lookup.
-    pub input: Option<RangeIdx>,
-    /// Multiplicities `[m]`.
-    pub m: usize,
-    /// Table-side inverse column `[g] = m/(β+T)`.
-    pub g: usize,
-    /// Running sum `[s]`.
-    pub s: usize,
+    /// The lowered model's tensors.
+    pub tensors: Vec<Tensor>,
+    /// The block instances, in protocol order.
+    pub instances: Vec<Instance>,
     /// Quotient `[Q]`.
     pub quotient: usize,
-    /// Evaluation index of `m(ζ)`; `g(ζ)`, `s(ζ)`, `s(ω_nζ)` follow.
-    pub e_m: usize,
     /// The lookup domain `H_n` (table, multiplicities, running sum).
     pub domain: Domain,
     /// The largest domain: `ζ^{max} ≠ 1` keeps `ζ` off every domain (all are nested in it).
@@ -239,133 +226,56 @@ pub struct Layout {
     /// For evaluation `e`: the commitment it opens and its point index. Claim `e` of
     /// [`build_claims`] is evaluation `e`; the quotient claim (at `ζ`) follows.
     pub eval_sources: Vec<(usize, usize)>,
-}
-
-fn next(n: &mut usize) -> usize {
-    *n += 1;
-    *n - 1
+    /// Public tensors the verifier evaluates itself: `(tensor, point)`.
+    pub public_evals: Vec<(usize, usize)>,
 }
 
 /// Number of G1 points the decider sends (`[W]`, `[W']`).
 pub const OPENINGS: usize = 2;
 
 impl Layout {
-    /// The layout for `vk`.
+    /// The layout for `vk`: lower it ([`crate::blocks::lower`]) and let every instance allocate.
     pub fn new(vk: &VerifyingKey) -> Self {
-        let last = vk.layers.len() - 1;
+        let (tensors, mut instances) = crate::blocks::lower(vk);
         let n_dom = vk.domain;
-        let mut c = 0usize;
-        let x0 = (vk.input == Visibility::Private).then(|| next(&mut c));
-        let r1: Vec<_> = vk
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(k, l)| {
-                let y = next(&mut c);
-                let q = (!(k == last && l.activation == Activation::Identity)).then(|| next(&mut c));
-                let z = (k < last && l.activation == Activation::Relu).then(|| next(&mut c));
-                let r = next(&mut c);
-                (y, q, z, r)
-            })
-            .collect();
-        let m = next(&mut c);
-        let r1_end = c;
-        let hs: Vec<usize> = vk.layers.iter().map(|_| next(&mut c)).collect();
-        let h_in = x0.map(|_| next(&mut c));
-        let g = next(&mut c);
-        let s = next(&mut c);
-        let r2_end = c;
-        let quotient = next(&mut c);
-
-        let mut points = vec![PointSpec::new(1, 0, 0), PointSpec::new(1, n_dom.log_size, 1)];
-        let mut point = |p: PointSpec| match points.iter().position(|q| *q == p) {
-            Some(i) => i,
-            None => {
-                points.push(p);
-                points.len() - 1
-            }
-        };
-        let mut src: Vec<(usize, usize)> = vec![];
-        let mut open = |commit: usize, point: usize| {
-            src.push((commit, point));
-            src.len() - 1
-        };
-        let mut layers = vec![];
-        let mut max_domain = n_dom;
-        // The committed polynomial holding the previous layer's output (the next layer's x).
-        let mut prev_out: Option<usize> = x0;
-        for (k, ((l, (y, q, z, r)), h)) in vk.layers.iter().zip(r1).zip(hs).enumerate() {
-            let (nd, md) = (tensor_domain(l.in_len), tensor_domain(l.out_len));
-            let kd = Domain::new(nd.log_size + md.log_size);
-            max_domain = Domain::new(max_domain.log_size.max(kd.log_size));
-            let (m_sz, n_sz) = (md.size() as u64, nd.size() as u64);
-            let p_prev = point(PointSpec::new(1, kd.log_size, kd.size() as u64 - 1));
-            let p_x = point(PointSpec::new(m_sz, 0, 0));
-            let p_end = point(PointSpec::new(1, kd.log_size, kd.size() as u64 + 1 - n_sz));
-            let p_lift = point(PointSpec::new(n_dom.size() as u64 / m_sz, 0, 0));
-            let e_r = open(r, 0);
-            open(r, p_prev);
-            let e_x = prev_out.map(|x| open(x, p_x));
-            let e_y_end = open(y, p_end);
-            let e_y = open(y, p_lift);
-            let e_q = q.map(|q| open(q, p_lift));
-            let e_z = z.map(|z| open(z, p_lift));
-            let e_h = open(h, p_lift);
-            prev_out = if k < last { z.or(q) } else { None };
-            layers.push(LayerIdx {
-                n_dom: nd,
-                m_dom: md,
-                k_dom: kd,
-                y,
-                q,
-                z,
-                r,
-                h,
-                e_r,
-                e_x,
-                e_y_end,
-                e_y,
-                e_q,
-                e_z,
-                e_h,
-                p_x,
-                p_lift,
-            });
-        }
-        let input = match (x0, h_in) {
-            (Some(x), Some(h)) => {
-                let nd = tensor_domain(vk.layers[0].in_len);
-                let p_lift = point(PointSpec::new((n_dom.size() / nd.size()) as u64, 0, 0));
-                Some(RangeIdx {
-                    x,
-                    h,
-                    e_x: open(x, p_lift),
-                    e_h: open(h, p_lift),
-                    p_lift,
-                })
-            }
-            _ => None,
-        };
-        let e_m = open(m, 0);
-        open(g, 0);
-        open(s, 0);
-        open(s, 1);
-        Self {
-            layers,
-            input,
-            m,
-            g,
-            s,
-            quotient,
-            e_m,
+        let mut b = LayoutBuilder {
+            n_commits: 0,
+            points: vec![PointSpec::new(1, 0, 0), PointSpec::new(1, n_dom.log_size, 1)],
+            eval_sources: vec![],
+            public_evals: vec![],
+            tensors,
             domain: n_dom,
-            max_domain,
+        };
+        for t in 0..b.tensors.len() {
+            if let Col::Commit(_) = b.tensors[t].col {
+                b.tensors[t].col = Col::Commit(b.commit());
+            }
+        }
+        instances.iter_mut().for_each(|i| i.block_mut().alloc_round1(&mut b));
+        let r1_end = b.n_commits;
+        instances.iter_mut().for_each(|i| i.block_mut().alloc_round2(&mut b));
+        let r2_end = b.n_commits;
+        let quotient = b.commit();
+        instances.iter_mut().for_each(|i| i.block_mut().alloc_openings(&mut b));
+        let max_log = instances
+            .iter()
+            .flat_map(|i| i.block().domains())
+            .chain(b.tensors.iter().map(|t| t.dom))
+            .map(|d| d.log_size)
+            .fold(n_dom.log_size, u32::max);
+        Self {
+            tensors: b.tensors,
+            instances,
+            quotient,
+            domain: n_dom,
+            max_domain: Domain::new(max_log),
             r1_end,
             r2_end,
-            n_commits: c,
-            n_evals: src.len(),
-            points,
-            eval_sources: src,
+            n_commits: b.n_commits,
+            n_evals: b.eval_sources.len(),
+            points: b.points,
+            eval_sources: b.eval_sources,
+            public_evals: b.public_evals,
         }
     }
 
@@ -400,17 +310,43 @@ impl Layout {
         self.points.iter().map(|p| p.at(zeta)).collect()
     }
 
-    /// The largest degree of any committed polynomial (the quotient's bound, see
+    /// Every domain of the proof (tensors, block instances, the lookup domain).
+    pub fn domains(&self) -> Vec<Domain> {
+        let mut d: Vec<Domain> = self
+            .instances
+            .iter()
+            .flat_map(|i| i.block().domains())
+            .chain(self.tensors.iter().map(|t| t.dom))
+            .chain([self.domain])
+            .collect();
+        d.sort_by_key(|d| d.log_size);
+        d.dedup();
+        d
+    }
+
+    /// The largest degree of any polynomial the prover forms (the quotient's bound, see
     /// `docs/protocols/README.md` "Degrees"): `K + 2M` for RowSum, below `3n` for the lifted
     /// lookups and the running sum.
     pub fn max_degree(&self) -> usize {
-        let n = self.domain.size();
-        self.layers
+        self.instances
             .iter()
-            .map(|l| l.k_dom.size() + 2 * l.m_dom.size() + 16)
-            .chain([3 * n + 8])
-            .max()
-            .unwrap_or(3 * n + 8)
+            .map(|i| i.block().max_degree())
+            .fold(3 * self.domain.size() + 8, usize::max)
+    }
+
+    /// The first identity index (power of `γ` minus one) of each instance, and the total.
+    pub fn identity_offsets(&self) -> (Vec<usize>, usize) {
+        let mut at = 0;
+        let offs = self
+            .instances
+            .iter()
+            .map(|i| {
+                let o = at;
+                at += i.block().identity_count();
+                o
+            })
+            .collect();
+        (offs, at)
     }
 }
 
@@ -440,12 +376,53 @@ pub fn check_zeta(layout: &Layout, zeta: Fr) -> Result<(), AlgebraError> {
     Ok(())
 }
 
+/// What a block's verifier reads: the challenges, the points, the evaluations and the public
+/// evaluations at `ζ`.
+pub struct ClaimCx<'a> {
+    /// The verifying key.
+    pub vk: &'a VerifyingKey,
+    /// The proof's layout.
+    pub layout: &'a Layout,
+    /// The challenges.
+    pub ch: &'a Challenges,
+    /// The point values ([`Layout::points`] at `ζ`).
+    pub pts: Vec<Fr>,
+    /// `1/Z_n(ζ)` (the lookup domain's vanishing polynomial).
+    pub zn_inv: Fr,
+    evals: &'a [Fr],
+    public: Vec<Fr>,
+}
+
+impl ClaimCx<'_> {
+    /// The value behind `a`.
+    pub fn val(&self, a: At) -> Fr {
+        match a {
+            At::Eval(e) => self.evals[e],
+            At::Public(j) => self.public[j],
+        }
+    }
+}
+
+/// `x⁻¹`, or a degenerate challenge.
+pub fn inverse(x: Fr) -> Result<Fr, AlgebraError> {
+    x.inverse().ok_or(AlgebraError::DegenerateChallenge)
+}
+
+/// What the blocks' verifiers produce: identities (each divided by its vanishing polynomial at `ζ`)
+/// and the LogUp sum of their shares at `ζ`.
+#[derive(Debug, Default)]
+pub struct Identities {
+    /// In instance order.
+    pub list: Vec<Lin>,
+    /// `Σ` of the LogUp shares so far (the running-sum block reads it, last).
+    pub logup: Fr,
+}
+
 /// The verifier's algebra: all opening claims for a proof.
 ///
 /// Order (mirrored by the Solidity verifier): one claim per evaluation, then the quotient claim
-/// `[Σ_e γ^e·lin_e/Z_e(ζ)] − [Q]` opening to `−Σ_e γ^e·c_e/Z_e(ζ)` at `ζ`. The identities `e` are,
-/// in order: per layer RowSum's (RS1), (RS2) on `H_K` and the lifted lookup identity on `H_n`; the
-/// input range identity; the table identity; and last the running-sum identity.
+/// `[Σ_e γ^e·lin_e/Z_e(ζ)] − [Q]` opening to `−Σ_e γ^e·c_e/Z_e(ζ)` at `ζ`, the identities `e` taken
+/// from the block instances in order.
 pub fn build_claims(
     vk: &VerifyingKey,
     layout: &Layout,
@@ -453,12 +430,23 @@ pub fn build_claims(
     evals: &[Fr],
     ch: &Challenges,
 ) -> Result<Vec<Claim>, AlgebraError> {
-    let ev = |i: usize| evals[i];
-    let n = layout.domain;
     check_zeta(layout, ch.zeta)?;
     let pts = layout.point_values(ch.zeta);
-    let inv = |x: Fr| x.inverse().ok_or(AlgebraError::DegenerateChallenge);
-    let zn_inv = inv(n.vanishing_at(ch.zeta))?;
+    let zn_inv = inverse(layout.domain.vanishing_at(ch.zeta))?;
+    let public_vals = layout
+        .public_evals
+        .iter()
+        .map(|(t, p)| {
+            let t = &layout.tensors[*t];
+            let values = match t.col {
+                Col::PublicInput => &public.inputs,
+                _ => &public.outputs,
+            };
+            t.dom
+                .evaluate_public(values, pts[*p])
+                .ok_or(AlgebraError::DegenerateChallenge)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
 
     // 1. Evaluation `e` is an opening claim of one commitment (claim index = evaluation index).
     let mut claims: Vec<Claim> = layout
@@ -472,73 +460,26 @@ pub fn build_claims(
         })
         .collect();
 
-    // 2. Block identities (each already divided by its vanishing polynomial at ζ).
-    let mut identities: Vec<Lin> = vec![];
-    let mut logup = Fr::zero();
-    let last = vk.layers.len() - 1;
-    for (k, (l, idx)) in vk.layers.iter().zip(&layout.layers).enumerate() {
-        let x = match idx.e_x {
-            Some(e) => ev(e),
-            None => idx
-                .n_dom
-                .evaluate_public(&public.inputs, pts[idx.p_x])
-                .ok_or(AlgebraError::DegenerateChallenge)?,
-        };
-        let rs = rowsum::identities(
-            k,
-            idx,
-            rowsum::RowSumEvals {
-                r: ev(idx.e_r),
-                r_prev: ev(idx.e_r + 1),
-                x,
-                y_end: ev(idx.e_y_end),
-            },
-            ch.zeta,
-        )?;
-        identities.extend(rs);
-        let out_at = || {
-            idx.m_dom
-                .evaluate_public(&public.outputs, pts[idx.p_lift])
-                .ok_or(AlgebraError::DegenerateChallenge)
-        };
-        let q = match idx.e_q {
-            Some(e) => ev(e),
-            None => out_at()?,
-        };
-        let z = match (idx.e_z, l.activation) {
-            (Some(e), _) => ev(e),
-            (None, Activation::Identity) => q,
-            (None, Activation::Relu) if k == last => out_at()?,
-            (None, Activation::Relu) => return Err(AlgebraError::DegenerateChallenge),
-        };
-        let e = lookup::LookupEvals {
-            y: ev(idx.e_y),
-            q,
-            z,
-            h: ev(idx.e_h),
-        };
-        identities.push(Lin::scalar(lookup::identity(vk, k, &e, ch) * zn_inv));
-        // Lifted to H_n the share is tiled n/M times: weight M/n keeps the total.
-        let w = Fr::from(idx.m_dom.size() as u64) * inv(Fr::from(n.size() as u64))?;
-        logup += w * lookup::sum_share(vk, k, &e, ch);
+    // 2. Block identities, instance by instance.
+    let cx = ClaimCx {
+        vk,
+        layout,
+        ch,
+        pts,
+        zn_inv,
+        evals,
+        public: public_vals,
+    };
+    let mut ids = Identities::default();
+    for inst in &layout.instances {
+        inst.block().identities(&cx, &mut ids)?;
     }
-    if let Some(r) = &layout.input {
-        identities.push(Lin::scalar(lookup::range_identity(ev(r.e_x), ev(r.e_h), ch) * zn_inv));
-        let n0 = tensor_domain(vk.layers[0].in_len).size();
-        logup += Fr::from(n0 as u64) * inv(Fr::from(n.size() as u64))? * ev(r.e_h);
-    }
-    let (m, g) = (ev(layout.e_m), ev(layout.e_m + 1));
-    let kind_at = crate::keys::table_kind_at(n, ch.zeta);
-    identities.push(lookup::table_identity(m, g, kind_at, ch).scale(zn_inv));
-    identities.push(Lin::scalar(
-        sumcheck::identity(ev(layout.e_m + 2), ev(layout.e_m + 3), logup - g) * zn_inv,
-    ));
 
     // 3. Σ γᵉ E_e(ζ)/Z_e(ζ) = Q(ζ), so [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
     let mut combined = Lin::default();
     // Powers of γ start at γ itself: no identity has a coefficient fixed to 1 (DESIGN §9.1).
     let mut gamma_pow = ch.gamma;
-    for e in identities {
+    for e in ids.list {
         combined = combined.sum(&e.scale(gamma_pow));
         gamma_pow *= ch.gamma;
     }

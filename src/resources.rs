@@ -134,7 +134,7 @@ impl Sizes {
             .map(|(k, l)| {
                 let q = !(k == last && l.activation == Activation::Identity);
                 let z = k < last && l.activation == Activation::Relu;
-                2 + u64::from(q) + u64::from(z)
+                3 + u64::from(q) + u64::from(z) // y, R, h, q?, z?
             })
             .sum();
         let private = 2 * u64::from(input == Visibility::Private);

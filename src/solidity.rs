@@ -1,14 +1,16 @@
 //! Builds the Solidity verifier's [`VerifierSpec`] from a verifying key: every index, constant and
-//! per-layer expression is computed here, so the template only lays out finished lines.
+//! expression is computed here, so the template only lays out finished lines. Each block instance
+//! writes its own call and denominators ([`crate::blocks::Block::solidity`], through [`SolCx`]); the
+//! functions it calls live in `codegen/templates/blocks/<block>.sol`.
 
+use crate::blocks::{At, Col};
 use crate::keys::{g2_to_words, VerifyingKey, Visibility};
-use crate::model::Activation;
-use crate::protocol::{tensor_domain, Layout};
+use crate::protocol::{Base, Layout};
 use crate::toolchain::{self, CompilerSettings};
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{BigInteger, Field, PrimeField};
-use zkt_codegen::{LayerSpec, RangeSpec, VerifierSpec};
+use ark_ff::{BigInteger, PrimeField};
+use zkt_codegen::{PublicEvalSpec, VerifierSpec};
 
 fn dec<F: PrimeField>(x: F) -> String {
     x.into_bigint().to_string()
@@ -43,7 +45,63 @@ pub fn settings_note(settings: &CompilerSettings) -> String {
     format!("solc {}, {}", toolchain::PINNED_SOLC, settings.describe())
 }
 
-/// [`spec`] whose header states `settings` (the settings `create-verifier` measured under).
+/// What a block instance contributes to the Solidity verifier (see [`crate::blocks::Block::solidity`]).
+pub use zkt_codegen::BlockCall as SolBlock;
+
+/// What a block's Solidity generator reads and allocates.
+pub struct SolCx<'a> {
+    /// The verifying key.
+    pub vk: &'a VerifyingKey,
+    /// The proof's layout.
+    pub layout: &'a Layout,
+    n_inv: usize,
+}
+
+impl SolCx<'_> {
+    /// The Solidity expression of a value: a proof evaluation, or a public evaluation that
+    /// `verify()` computed before the blocks run.
+    pub fn val(&self, a: At) -> String {
+        match a {
+            At::Eval(e) => format!("_ev(proof, {e})"),
+            At::Public(j) => format!("st.pubAt[{j}]"),
+        }
+    }
+    /// Reserve `count` slots of the batched inversion; returns the first.
+    pub fn inverses(&mut self, count: usize) -> usize {
+        self.n_inv += count;
+        self.n_inv - count
+    }
+    /// The index of a vk point in `VK_POINTS` (the MSM order): `[T_v]`, `[T_f]`, then `[Ŵ_k]`, `[B̂_k]`
+    /// per layer, then `G`.
+    pub fn vk_point(&self, b: Base) -> usize {
+        match b {
+            Base::Table(c) => c,
+            Base::Weights(l) => 2 + 2 * l,
+            Base::Bias(l) => 3 + 2 * l,
+            Base::Commit(_) => usize::MAX,
+        }
+    }
+    /// A `uint256[k]` memory array literal of `items`.
+    pub fn args<S: AsRef<str>>(items: &[S]) -> String {
+        let mut out = String::from("[");
+        for (i, s) in items.iter().enumerate() {
+            if i == 0 {
+                out.push_str(&format!("uint256({})", s.as_ref()));
+            } else {
+                out.push_str(", ");
+                out.push_str(s.as_ref());
+            }
+        }
+        out.push(']');
+        out
+    }
+    /// A field element in decimal.
+    pub fn dec(x: Fr) -> String {
+        dec(x)
+    }
+}
+
+/// [`spec`] whose header states `settings`.
 pub fn spec_with(
     vk: &VerifyingKey,
     contract_name: &str,
@@ -55,44 +113,27 @@ pub fn spec_with(
     let n = layout.domain;
     let w_evals = 2 * layout.n_commits;
     let w_openings = w_evals + layout.n_evals;
-    let none = "NONE".to_string();
-    let opt = |e: Option<usize>| e.map_or_else(|| none.clone(), |e| e.to_string());
-    let last = vk.layers.len() - 1;
-    let n_inv_field = Fr::from(n.size() as u64).inverse().unwrap_or_default();
-    let layers: Vec<LayerSpec> = vk
-        .layers
+    // Inversion slot 0 is Z_n(ζ); the blocks' denominators follow, then the public evaluations'.
+    let mut sx = SolCx {
+        vk,
+        layout: &layout,
+        n_inv: 1,
+    };
+    let blocks: Vec<SolBlock> = layout.instances.iter().map(|i| i.block().solidity(&mut sx)).collect();
+    let public_evals: Vec<PublicEvalSpec> = layout
+        .public_evals
         .iter()
-        .zip(&layout.layers)
-        .enumerate()
-        .map(|(k, (l, idx))| {
-            let inv_base = 1 + 3 * k;
-            let consts = [
-                format!("uint256({k})"),
-                idx.e_r.to_string(),
-                opt(idx.e_x),
-                idx.e_y_end.to_string(),
-                idx.e_y.to_string(),
-                opt(idx.e_q),
-                opt(idx.e_z),
-                idx.e_h.to_string(),
-                idx.p_x.to_string(),
-                idx.p_lift.to_string(),
-                u8::from(l.activation == Activation::Relu).to_string(),
-                dec(Fr::from(idx.m_dom.size() as u64) * n_inv_field),
-                inv_base.to_string(),
-                idx.k_dom.log_size.to_string(),
-                u8::from(k == last && l.activation == Activation::Relu).to_string(),
-            ]
-            .join(", ");
-            LayerSpec {
-                k,
-                name: format!("{}x{} {:?}", l.out_len, l.in_len, l.activation),
-                consts,
-                inv_base,
-                log_k: idx.k_dom.log_size,
-                p_x: idx.p_x,
-                n_size: idx.n_dom.size().to_string(),
-                omega_n: dec(idx.n_dom.omega()),
+        .map(|(t, p)| {
+            let t = &layout.tensors[*t];
+            let input = t.col == Col::PublicInput;
+            let count = if input { t.len } else { vk.output_len() };
+            PublicEvalSpec {
+                vector: if input { "pubIn" } else { "pubOut" }.into(),
+                count: if input { "PUBLIC_INPUTS" } else { "OUTPUTS" }.into(),
+                point: *p,
+                log: t.dom.log_size,
+                omega: dec(t.dom.omega()),
+                inv_at: sx.inverses(count),
             }
         })
         .collect();
@@ -101,9 +142,6 @@ pub fn spec_with(
     } else {
         0
     };
-    let (first, last_idx) = (&layout.layers[0], &layout.layers[last]);
-    let in_inv = 1 + 3 * vk.layers.len();
-    let out_inv = in_inv + public_inputs;
     let points = layout
         .points
         .iter()
@@ -118,6 +156,11 @@ pub fn spec_with(
         })
         .collect();
     let (s, b) = (vk.scale_bits, vk.lookup_bits);
+    let vk_points: Vec<&G1Affine> = vk
+        .table
+        .iter()
+        .chain(vk.layers.iter().flat_map(|l| [&l.weights, &l.bias]))
+        .collect();
     VerifierSpec {
         contract_name: contract_name.into(),
         model_name: model_name.into(),
@@ -132,15 +175,7 @@ pub fn spec_with(
         log_n: n.log_size,
         max_log: layout.max_domain.log_size,
         points,
-        n_inv: out_inv + vk.output_len(),
-        in_point: first.p_x,
-        in_log: first.n_dom.log_size,
-        in_omega: dec(first.n_dom.omega()),
-        in_inv,
-        out_point: last_idx.p_lift,
-        out_log: last_idx.m_dom.log_size,
-        out_omega: dec(last_idx.m_dom.omega()),
-        out_inv,
+        n_inv: sx.n_inv,
         proof_words: layout.proof_words(),
         n_commits: layout.n_commits,
         r1_end: layout.r1_end,
@@ -153,20 +188,14 @@ pub fn spec_with(
             .iter()
             .map(|(c, p)| format!("{c:04x}{p:02x}"))
             .collect(),
-        layers,
-        range: layout.input.as_ref().map(|r| RangeSpec {
-            e_x: r.e_x,
-            e_h: r.e_h,
-            weight: dec(Fr::from(tensor_domain(vk.input_len()).size() as u64) * n_inv_field),
-        }),
-        vk_points_hex: vk
-            .table
-            .iter()
-            .chain(vk.layers.iter().flat_map(|l| [&l.weights, &l.bias]))
+        blocks,
+        public_evals,
+        n_vk: vk_points.len() + 1,
+        vk_points_hex: vk_points
+            .into_iter()
             .chain([&G1Affine::generator()])
             .map(point_hex)
             .collect(),
-        e_m: layout.e_m,
         half: (1u64 << (s - 1)).to_string(),
         two_s: (1u64 << s).to_string(),
         rem_scale: (1u64 << (b - 1 - s)).to_string(),

@@ -3,6 +3,7 @@
 
 use rand::SeedableRng;
 use std::path::Path;
+use zkt_eth::blocks::Instance;
 use zkt_eth::keys::{srs_len_for, ProvingKey, Visibility};
 use zkt_eth::onnx::{self, QuantizeOptions};
 use zkt_eth::proof::DecodeError;
@@ -183,10 +184,8 @@ fn zeta_on_any_domain_is_rejected() {
         let (pk, public, bytes) = sample(vis);
         let layout = Layout::new(&pk.vk);
         let proof = zkt_eth::proof::Proof::from_bytes(&bytes, &layout).unwrap();
-        let mut domains = vec![layout.domain, layout.max_domain];
-        for l in &layout.layers {
-            domains.extend([l.n_dom, l.m_dom, l.k_dom]);
-        }
+        let mut domains = layout.domains();
+        domains.push(layout.max_domain);
         for d in domains {
             let zeta = d.omega().pow([3u64]);
             assert_eq!(check_zeta(&layout, zeta), Err(AlgebraError::DegenerateChallenge));
@@ -239,10 +238,13 @@ fn blinding_covers_every_revealed_point() {
                     1 + pts.len()
                 );
             }
-            for l in &layout.layers {
-                assert_eq!(layout.blinding(l.r), 4);
+            for inst in &layout.instances {
+                match inst {
+                    Instance::RowSum(r) => assert_eq!(layout.blinding(r.r), 4),
+                    Instance::RunningSum(s) => assert_eq!(layout.blinding(s.s), 4),
+                    _ => {}
+                }
             }
-            assert_eq!(layout.blinding(layout.s), 4);
         }
     }
 }

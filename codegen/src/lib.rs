@@ -1,43 +1,39 @@
 //! Renders the zkt-eth Solidity verifier.
 //!
 //! The root crate builds a [`VerifierSpec`] from its verifying key (every index, constant and
-//! per-layer expression precomputed in Rust) and this crate renders `templates/verifier.sol`, whose
+//! expression and every block instance's call precomputed in Rust) and this crate renders `templates/verifier.sol`, whose
 //! sections follow `zkt_eth::verifier::verify` step by step. The crate has no cryptography of its own
 //! and no dependency on the prover.
 #![forbid(unsafe_code)]
 
 use askama::Template;
 
-/// One layer: its constants for the generic `_layer` function and its vk points.
+/// One block instance's part of the verifier.
 #[derive(Clone, Debug)]
-pub struct LayerSpec {
-    /// Layer index.
-    pub k: usize,
-    /// Human-readable name (comment only).
-    pub name: String,
-    /// The comma-separated constants of `_layer` (see the template's doc comment).
-    pub consts: String,
-    /// Index of the layer's first denominator in the batched inversion.
-    pub inv_base: usize,
-    /// `log2 K` (matrix domain).
-    pub log_k: u32,
-    /// Point index of `ζ^M`.
-    pub p_x: usize,
-    /// `N` (input domain size).
-    pub n_size: String,
-    /// `ω_N` (decimal).
-    pub omega_n: String,
+pub struct BlockCall {
+    /// What the instance proves (a comment above its call).
+    pub comment: String,
+    /// Its call in `verify()`, e.g. `_rowsum(st, [uint256(_ev(proof, 3)), …]);`.
+    pub call: String,
+    /// Its lines in `_inversions` (denominators of the batched inversion).
+    pub denominators: Vec<String>,
 }
 
-/// The private-input range lookup.
+/// A public tensor evaluated by the verifier at one point.
 #[derive(Clone, Debug)]
-pub struct RangeSpec {
-    /// Evaluation index of `x₀(ζ^{n/N₀})`.
-    pub e_x: usize,
-    /// Evaluation index of `h_in(ζ^{n/N₀})`.
-    pub e_h: usize,
-    /// `N₀/n` as a field element (decimal).
-    pub weight: String,
+pub struct PublicEvalSpec {
+    /// `pubIn` or `pubOut`.
+    pub vector: String,
+    /// Its length constant, `PUBLIC_INPUTS` or `OUTPUTS`.
+    pub count: String,
+    /// Point index.
+    pub point: usize,
+    /// `log2` of the tensor's domain.
+    pub log: u32,
+    /// The domain's generator (decimal).
+    pub omega: String,
+    /// First slot of its Lagrange denominators in the batched inversion.
+    pub inv_at: usize,
 }
 
 /// Everything the template needs.
@@ -72,22 +68,6 @@ pub struct VerifierSpec {
     pub points: Vec<String>,
     /// Number of batched inversions.
     pub n_inv: usize,
-    /// Public input: point index, `log2 N₀`, `ω_{N₀}`, first inverse index.
-    pub in_point: usize,
-    /// See `in_point`.
-    pub in_log: u32,
-    /// See `in_point`.
-    pub in_omega: String,
-    /// See `in_point`.
-    pub in_inv: usize,
-    /// Public output: point index, `log2 M`, `ω_M`, first inverse index.
-    pub out_point: usize,
-    /// See `out_point`.
-    pub out_log: u32,
-    /// See `out_point`.
-    pub out_omega: String,
-    /// See `out_point`.
-    pub out_inv: usize,
     /// Total proof words.
     pub proof_words: usize,
     /// Commitments.
@@ -104,14 +84,14 @@ pub struct VerifierSpec {
     pub w_openings: usize,
     /// Per evaluation: 2-byte commitment index and 1-byte point index, hex.
     pub eval_src_hex: String,
-    /// Layers.
-    pub layers: Vec<LayerSpec>,
-    /// Private-input range lookup.
-    pub range: Option<RangeSpec>,
+    /// Block instances, in protocol order.
+    pub blocks: Vec<BlockCall>,
+    /// Public evaluations, in `Layout::public_evals` order.
+    pub public_evals: Vec<PublicEvalSpec>,
+    /// Number of vk G1 points (with `G`).
+    pub n_vk: usize,
     /// The vk's G1 points in MSM order (table, `[Ŵ_k] [B̂_k]` per layer, `G`), hex `x ‖ y`.
     pub vk_points_hex: String,
-    /// Evaluation index of `m(ζ)` (`g(ζ)`, `s(ζ)`, `s(ω_nζ)` follow).
-    pub e_m: usize,
     /// `2^(s−1)`.
     pub half: String,
     /// `2^s`.

@@ -68,7 +68,6 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant HALF = {{ half }};
     uint256 internal constant TWO_S = {{ two_s }};
     uint256 internal constant REM_SCALE = {{ rem_scale }};
-    uint256 internal constant NONE = type(uint256).max;
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
     uint256 internal constant PROOF_WORDS = {{ proof_words }};
@@ -76,20 +75,19 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant N_EVALS = {{ n_evals }};
     uint256 internal constant W_EVALS = {{ w_evals }};
     uint256 internal constant W_OPENINGS = {{ w_openings }};
-    uint256 internal constant N_LAYERS = {{ layers.len() }};
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = {{ log_n }};
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
     uint256 internal constant MAX_LOG = {{ max_log }};
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = {{ points.len() }};
-    // Inversions, batched into one modexp: 1/Z_n(ζ), three per layer, then the public values'
-    // Lagrange denominators.
+    // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
+    // order, then the public evaluations' Lagrange denominators.
     uint256 internal constant N_INV = {{ n_inv }};
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per layer, then
     /// the generator G = (1, 2).
-    uint256 internal constant N_VK = {{ 3 + 2 * layers.len() }};
+    uint256 internal constant N_VK = {{ n_vk }};
     /// 1/2 mod r.
     uint256 internal constant INV_TWO = 10944121435919637611123202872628637544274182200208017171849102093287904247809;
     bytes internal constant VK_POINTS = hex"{{ vk_points_hex }}";
@@ -111,16 +109,13 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256[] zp;
         uint256[] pts;
         uint256[] inv;
-        // The public input at layer 0's ζ^M and the public output at the last layer's ζ^(n/M).
-        uint256 inAt;
-        uint256 outAt;
-        // γᵉ for the next identity; Σ γᵉ·c_e; the LogUp term; vk coefficients (γ-weighted).
+        // The public tensors at the points blocks read them (Layout::public_evals).
+        uint256[] pubAt;
+        // γᵉ for the next identity; Σ γᵉ·c_e; the LogUp sum; the vk points' coefficients (γ-weighted).
         uint256 gammaPow;
         uint256 idC;
         uint256 logup;
-        uint256[] wCoef;
-        uint256[] bCoef;
-        uint256[2] tableCoef;
+        uint256[] vkCoef;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -164,22 +159,19 @@ contract {{ contract_name }} is IZkTorchVerifier {
         // Step 4 — points, one batched inversion, the public tensors at their points.
         _points(st);
         _inversions(st);
-        st.inAt = _evalPublic(st, pubIn, {{ in_point }}, {{ in_log }}, {{ in_omega }}, {{ in_inv }});
-        st.outAt = _evalPublic(st, pubOut, {{ out_point }}, {{ out_log }}, {{ out_omega }}, {{ out_inv }});
-
-        // Step 5 — block identities (protocol::build_claims), each divided by its vanishing polynomial.
-        st.wCoef = new uint256[](N_LAYERS);
-        st.bCoef = new uint256[](N_LAYERS);
-        st.gammaPow = st.gamma;
-        {%- for l in layers %}
-        // Layer {{ l.k }}: {{ l.name }}.
-        _layer(st, proof, [{{ l.consts }}]);
+        st.pubAt = new uint256[]({{ public_evals.len() }});
+        {%- for p in public_evals %}
+        st.pubAt[{{ loop.index0 }}] = _evalPublic(st, {{ p.vector }}, {{ p.point }}, {{ p.log }}, {{ p.omega }}, {{ p.inv_at }});
         {%- endfor %}
-        {%- match range %}{% when Some with (r) %}
-        _inputRange(st, proof);
-        {%- when None %}{% endmatch %}
-        _table(st, proof);
-        _runningSum(st, proof);
+
+        // Step 5 — block instances in protocol order (protocol::build_claims), each identity divided
+        // by its vanishing polynomial.
+        st.vkCoef = new uint256[](N_VK - 1);
+        st.gammaPow = st.gamma;
+        {%- for b in blocks %}
+        // {{ b.comment }}
+        {{ b.call }}
+        {%- endfor %}
 
         // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
         _decider(st, proof);
@@ -306,22 +298,13 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256[] memory d = new uint256[](N_INV);
         uint256[] memory zp = st.zp;
         d[0] = addmod(zp[LOG_N], R - 1, R);
-        {%- for l in layers %}
-        _layerDenominators(d, {{ l.inv_base }}, zp[{{ l.log_k }}], st.pts[{{ l.p_x }}], {{ l.n_size }}, {{ l.omega_n }});
+        {%- for b in blocks %}{% for line in b.denominators %}
+        {{ line }}
+        {%- endfor %}{% endfor %}
+        {%- for p in public_evals %}
+        _lagrangeDenominators(d, {{ p.inv_at }}, {{ p.count }}, st.pts[{{ p.point }}], {{ p.log }}, {{ p.omega }});
         {%- endfor %}
-        _lagrangeDenominators(d, {{ in_inv }}, PUBLIC_INPUTS, st.pts[{{ in_point }}], {{ in_log }}, {{ in_omega }});
-        _lagrangeDenominators(d, {{ out_inv }}, OUTPUTS, st.pts[{{ out_point }}], {{ out_log }}, {{ out_omega }});
         st.inv = _batchInverse(d);
-    }
-
-    /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) (blocks/rowsum.rs `identities`).
-    function _layerDenominators(uint256[] memory d, uint256 at, uint256 zk, uint256 zm, uint256 n, uint256 omegaN)
-        internal
-        pure
-    {
-        d[at] = addmod(zk, R - 1, R);
-        d[at + 1] = mulmod(n, addmod(zm, R - 1, R), R);
-        d[at + 2] = mulmod(n, addmod(mulmod(omegaN, zm, R), R - 1, R), R);
     }
 
     /// D·(pt − ω_D^j) for j < count (poly::Domain::lagrange_at).
@@ -397,99 +380,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.idC = addmod(st.idC, mulmod(g, c, R), R);
         st.gammaPow = mulmod(g, st.gamma, R);
     }
-
-    /// One layer: RowSum's (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed
-    /// (blocks/rowsum.rs `identities`; the evaluations read in Yul), then its lifted lookup.
-    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, reluLast];
-    /// e_x = NONE reads the public input, e_q = NONE the public output, e_z = NONE means z = q
-    /// (identity) or the public output (a final ReLU).
-    function _layer(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
-        uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
-        uint256 zkInv = st.inv[c[12]];
-        uint256 start = st.inv[c[12] + 1];
-        uint256 endInv = st.inv[c[12] + 2];
-        uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
-        uint256 rs1;
-        uint256 rs2;
-        assembly ("memory-safe") {
-            let ev := add(proof.offset, shl(5, W_EVALS))
-            let e1 := mload(add(c, 0x20))
-            let r := calldataload(add(ev, shl(5, e1)))
-            let rPrev := calldataload(add(ev, shl(5, add(e1, 1))))
-            rs1 := mulmod(addmod(r, sub(R, mulmod(addmod(1, sub(R, iZeta), R), rPrev, R)), R), zkInv, R)
-            let yEnd := calldataload(add(ev, shl(5, mload(add(c, 0x60)))))
-            rs2 := mulmod(endInv, addmod(r, sub(R, yEnd), R), R)
-        }
-        uint256 g = _identity(st, rs1);
-        st.wCoef[c[0]] = mulmod(g, R - mulmod(x, zkInv, R), R);
-        st.bCoef[c[0]] = mulmod(g, R - start, R);
-        _identity(st, rs2);
-        _lookup(st, proof, c);
-    }
-
-    /// A layer's lookup at ζ^(n/M): (h·(β+a)·(β+b) − 1)/Z_n(ζ), and its share (M/n)·(2β + a + b)·h
-    /// of the LogUp term (a = kind + θ·q + θ²·z, b = 1 + κ·(y + 2^(s−1) − 2^s·q)).
-    function _lookup(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
-        uint256 q = c[5] == NONE ? st.outAt : _ev(proof, c[5]);
-        uint256 a = _tupleA(st, proof, c, q);
-        uint256 b = _tupleB(st, _ev(proof, c[4]), q);
-        uint256 h = _ev(proof, c[7]);
-        uint256 e = mulmod(mulmod(h, addmod(st.beta, a, R), R), addmod(st.beta, b, R), R);
-        _identity(st, mulmod(addmod(e, R - 1, R), st.inv[0], R));
-        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), h, R);
-        st.logup = addmod(st.logup, mulmod(c[11], share, R), R);
-    }
-
-    /// a = kind + θ·q + θ²·z (z = q for the identity, the public output for a final ReLU).
-    function _tupleA(State memory st, bytes calldata proof, uint256[15] memory c, uint256 q)
-        internal
-        pure
-        returns (uint256)
-    {
-        uint256 z = c[6] != NONE ? _ev(proof, c[6]) : (c[14] == 1 ? st.outAt : q);
-        uint256 th2 = mulmod(st.theta, st.theta, R);
-        return addmod(c[10], addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
-    }
-
-    /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
-    function _tupleB(State memory st, uint256 y, uint256 q) internal pure returns (uint256) {
-        uint256 kappa = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), REM_SCALE, R);
-        uint256 r = addmod(addmod(y, HALF, R), R - mulmod(TWO_S, q, R), R);
-        return addmod(1, mulmod(kappa, r, R), R);
-    }
-    {%- match range %}{% when Some with (r) %}
-
-    /// Private input: range lookup (0, x, x) at ζ^(n/N₀) (blocks/lookup.rs range_identity); its share
-    /// of the LogUp term is (N₀/n)·h.
-    function _inputRange(State memory st, bytes calldata proof) internal pure {
-        uint256 h = _ev(proof, {{ r.e_h }});
-        uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), _ev(proof, {{ r.e_x }}), R);
-        _identity(st, mulmod(addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R));
-        st.logup = addmod(st.logup, mulmod({{ r.weight }}, h, R), R);
-    }
-    {%- when None %}{% endmatch %}
-
-    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with the kind column in
-    /// closed form, T_kind(ζ) = (1 − ζ^(n/2))/2 (keys::table_kind_at), and [T_v], [T_f] left
-    /// committed; its LogUp share is −g.
-    function _table(State memory st, bytes calldata proof) internal pure {
-        uint256 m = _ev(proof, {{ e_m }});
-        uint256 g = _ev(proof, {{ e_m + 1 }});
-        uint256 zn = st.inv[0];
-        uint256 kindAt = mulmod(addmod(1, R - st.zp[LOG_N - 1], R), INV_TWO, R);
-        uint256 c = addmod(mulmod(g, addmod(st.beta, kindAt, R), R), R - m, R);
-        uint256 k = _identity(st, mulmod(c, zn, R));
-        uint256 kg = mulmod(mulmod(k, g, R), zn, R);
-        st.tableCoef[0] = mulmod(kg, st.theta, R);
-        st.tableCoef[1] = mulmod(st.tableCoef[0], st.theta, R);
-        st.logup = addmod(st.logup, R - g, R);
-    }
-
-    /// The running-sum identity (sumcheck::identity), last: (s(ω_nζ) − s(ζ) − logup)/Z_n(ζ).
-    function _runningSum(State memory st, bytes calldata proof) internal pure {
-        uint256 c = addmod(_ev(proof, {{ e_m + 3 }}), R - _ev(proof, {{ e_m + 2 }}), R);
-        _identity(st, mulmod(addmod(c, R - st.logup, R), st.inv[0], R));
-    }
+    {%- include "blocks/rowsum.sol" %}
+    {%- include "blocks/activation.sol" %}
+    {%- include "blocks/input_range.sol" %}
+    {%- include "blocks/table.sol" %}
+    {%- include "blocks/running_sum.sol" %}
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
     /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
@@ -541,11 +436,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
         _msm(acc, proof[0:N_COMMITS * 64], coef);
         // Table columns, weight matrices and biases appear only inside the quotient claim, then G.
         uint256[] memory vc = new uint256[](N_VK);
-        vc[0] = mulmod(kq, st.tableCoef[0], R);
-        vc[1] = mulmod(kq, st.tableCoef[1], R);
-        for (uint256 k = 0; k < N_LAYERS; ++k) {
-            vc[2 + 2 * k] = mulmod(kq, st.wCoef[k], R);
-            vc[3 + 2 * k] = mulmod(kq, st.bCoef[k], R);
+        uint256[] memory vk = st.vkCoef;
+        for (uint256 i = 0; i + 1 < N_VK; ++i) {
+            vc[i] = mulmod(kq, vk[i], R);
         }
         vc[N_VK - 1] = g;
         _msm(acc, VK_POINTS, vc);

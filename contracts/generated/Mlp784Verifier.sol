@@ -69,7 +69,6 @@ contract Mlp784Verifier is IZkTorchVerifier {
     uint256 internal constant HALF = 64;
     uint256 internal constant TWO_S = 128;
     uint256 internal constant REM_SCALE = 8;
-    uint256 internal constant NONE = type(uint256).max;
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
     uint256 internal constant PROOF_WORDS = 52;
@@ -77,15 +76,14 @@ contract Mlp784Verifier is IZkTorchVerifier {
     uint256 internal constant N_EVALS = 20;
     uint256 internal constant W_EVALS = 28;
     uint256 internal constant W_OPENINGS = 48;
-    uint256 internal constant N_LAYERS = 2;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 12;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
     uint256 internal constant MAX_LOG = 17;
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = 11;
-    // Inversions, batched into one modexp: 1/Z_n(ζ), three per layer, then the public values'
-    // Lagrange denominators.
+    // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
+    // order, then the public evaluations' Lagrange denominators.
     uint256 internal constant N_INV = 17;
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per layer, then
@@ -100,7 +98,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
     bytes internal constant EVAL_SRC =
-        hex"00040000040200000300010400010500020500030500080500060000060600030700050800050900090900000a000a0a000700000b00000c00000c01";
+        hex"00050000050200000300010400010500020500030500080500060000060600030700040800040900090900000a000a0a000700000b00000c00000c01";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -115,16 +113,13 @@ contract Mlp784Verifier is IZkTorchVerifier {
         uint256[] zp;
         uint256[] pts;
         uint256[] inv;
-        // The public input at layer 0's ζ^M and the public output at the last layer's ζ^(n/M).
-        uint256 inAt;
-        uint256 outAt;
-        // γᵉ for the next identity; Σ γᵉ·c_e; the LogUp term; vk coefficients (γ-weighted).
+        // The public tensors at the points blocks read them (Layout::public_evals).
+        uint256[] pubAt;
+        // γᵉ for the next identity; Σ γᵉ·c_e; the LogUp sum; the vk points' coefficients (γ-weighted).
         uint256 gammaPow;
         uint256 idC;
         uint256 logup;
-        uint256[] wCoef;
-        uint256[] bCoef;
-        uint256[2] tableCoef;
+        uint256[] vkCoef;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -168,15 +163,8 @@ contract Mlp784Verifier is IZkTorchVerifier {
         // Step 4 — points, one batched inversion, the public tensors at their points.
         _points(st);
         _inversions(st);
-        st.inAt = _evalPublic(
-            st,
-            pubIn,
-            3,
-            10,
-            3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266,
-            7
-        );
-        st.outAt = _evalPublic(
+        st.pubAt = new uint256[](1);
+        st.pubAt[0] = _evalPublic(
             st,
             pubOut,
             9,
@@ -185,57 +173,53 @@ contract Mlp784Verifier is IZkTorchVerifier {
             7
         );
 
-        // Step 5 — block identities (protocol::build_claims), each divided by its vanishing polynomial.
-        st.wCoef = new uint256[](N_LAYERS);
-        st.bCoef = new uint256[](N_LAYERS);
+        // Step 5 — block instances in protocol order (protocol::build_claims), each identity divided
+        // by its vanishing polynomial.
+        st.vkCoef = new uint256[](N_VK - 1);
         st.gammaPow = st.gamma;
-        // Layer 0: 128x784 Relu.
-        _layer(
+        // RowSum, layer 0: y = W·x + b on H_K, K = 131072
+        _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), _ev(proof, 2), _ev(proof, 3), 1, 17, 2]);
+        // Activation, layer 0: rescale and ReLU by lookup on H_128
+        _activation(
             st,
-            proof,
             [
-                uint256(0),
-                0,
-                2,
-                3,
-                4,
-                5,
-                6,
-                7,
-                3,
-                5,
+                uint256(_ev(proof, 4)),
+                _ev(proof, 5),
+                _ev(proof, 6),
+                _ev(proof, 7),
                 1,
-                21_204_235_282_094_297_871_551_205_565_717_985_242_031_228_012_903_033_270_457_635_305_745_314_480_129,
-                1,
-                17,
-                0
+                21_204_235_282_094_297_871_551_205_565_717_985_242_031_228_012_903_033_270_457_635_305_745_314_480_129
             ]
         );
-        // Layer 1: 10x128 Identity.
-        _layer(
+        // RowSum, layer 1: y = W·x + b on H_K, K = 2048
+        _rowsum(
+            st, [uint256(_ev(proof, 8)), _ev(proof, 9), _ev(proof, 10), _ev(proof, 11), 4, 11, 4]
+        );
+        // Activation, layer 1: rescale and identity by lookup on H_16
+        _activation(
             st,
-            proof,
             [
-                uint256(1),
-                8,
-                10,
-                11,
-                12,
-                NONE,
-                NONE,
-                13,
-                7,
-                9,
+                uint256(_ev(proof, 12)),
+                st.pubAt[0],
+                st.pubAt[0],
+                _ev(proof, 13),
                 0,
-                21_802_741_923_121_153_053_409_505_722_814_863_857_733_722_351_976_909_209_543_133_076_471_996_743_681,
-                4,
-                11,
-                0
+                21_802_741_923_121_153_053_409_505_722_814_863_857_733_722_351_976_909_209_543_133_076_471_996_743_681
             ]
         );
-        _inputRange(st, proof);
-        _table(st, proof);
-        _runningSum(st, proof);
+        // InputRange: the private input lies in the window, on H_1024
+        _inputRange(
+            st,
+            [
+                uint256(_ev(proof, 14)),
+                _ev(proof, 15),
+                16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713
+            ]
+        );
+        // Table: the LogUp table side on H_n
+        _table(st, [uint256(_ev(proof, 16)), _ev(proof, 17)], 0);
+        // RunningSum: the LogUp sum is zero, on H_n
+        _runningSum(st, [uint256(_ev(proof, 18)), _ev(proof, 19)]);
 
         // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
         _decider(st, proof);
@@ -396,7 +380,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
         uint256[] memory d = new uint256[](N_INV);
         uint256[] memory zp = st.zp;
         d[0] = addmod(zp[LOG_N], R - 1, R);
-        _layerDenominators(
+        _rowsumDenominators(
             d,
             1,
             zp[17],
@@ -404,7 +388,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
             1024,
             3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266
         );
-        _layerDenominators(
+        _rowsumDenominators(
             d,
             4,
             zp[11],
@@ -415,34 +399,12 @@ contract Mlp784Verifier is IZkTorchVerifier {
         _lagrangeDenominators(
             d,
             7,
-            PUBLIC_INPUTS,
-            st.pts[3],
-            10,
-            3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266
-        );
-        _lagrangeDenominators(
-            d,
-            7,
             OUTPUTS,
             st.pts[9],
             4,
             14_940_766_826_517_323_942_636_479_241_147_756_311_199_852_622_225_275_649_687_664_389_641_784_935_947
         );
         st.inv = _batchInverse(d);
-    }
-
-    /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) (blocks/rowsum.rs `identities`).
-    function _layerDenominators(
-        uint256[] memory d,
-        uint256 at,
-        uint256 zk,
-        uint256 zm,
-        uint256 n,
-        uint256 omegaN
-    ) internal pure {
-        d[at] = addmod(zk, R - 1, R);
-        d[at + 1] = mulmod(n, addmod(zm, R - 1, R), R);
-        d[at + 2] = mulmod(n, addmod(mulmod(omegaN, zm, R), R - 1, R), R);
     }
 
     /// D·(pt − ω_D^j) for j < count (poly::Domain::lagrange_at).
@@ -527,61 +489,48 @@ contract Mlp784Verifier is IZkTorchVerifier {
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
-    /// One layer: RowSum's (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed
-    /// (blocks/rowsum.rs `identities`; the evaluations read in Yul), then its lifted lookup.
-    /// c = [k, e_r, e_x, e_yEnd, e_y, e_q, e_z, e_h, p_x, p_lift, kind, M/n, invBase, logK, reluLast];
-    /// e_x = NONE reads the public input, e_q = NONE the public output, e_z = NONE means z = q
-    /// (identity) or the public output (a final ReLU).
-    function _layer(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
-        uint256 x = c[2] == NONE ? st.inAt : _ev(proof, c[2]);
-        uint256 zkInv = st.inv[c[12]];
-        uint256 start = st.inv[c[12] + 1];
-        uint256 endInv = st.inv[c[12] + 2];
-        uint256 iZeta = mulmod(start, addmod(st.zp[c[13]], R - 1, R), R);
-        uint256 rs1;
-        uint256 rs2;
-        assembly ("memory-safe") {
-            let ev := add(proof.offset, shl(5, W_EVALS))
-            let e1 := mload(add(c, 0x20))
-            let r := calldataload(add(ev, shl(5, e1)))
-            let rPrev := calldataload(add(ev, shl(5, add(e1, 1))))
-            rs1 := mulmod(
-                addmod(r, sub(R, mulmod(addmod(1, sub(R, iZeta), R), rPrev, R)), R),
-                zkInv,
-                R
-            )
-            let yEnd := calldataload(add(ev, shl(5, mload(add(c, 0x60)))))
-            rs2 := mulmod(endInv, addmod(r, sub(R, yEnd), R), R)
-        }
+    // ── block: RowSum (src/blocks/rowsum.rs, docs/protocols/rowsum.md) ──
+    /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) into slots at, at + 1, at + 2 of the batched inversion.
+    function _rowsumDenominators(
+        uint256[] memory d,
+        uint256 at,
+        uint256 zk,
+        uint256 zm,
+        uint256 n,
+        uint256 omegaN
+    ) internal pure {
+        d[at] = addmod(zk, R - 1, R);
+        d[at + 1] = mulmod(n, addmod(zm, R - 1, R), R);
+        d[at + 2] = mulmod(n, addmod(mulmod(omegaN, zm, R), R - 1, R), R);
+    }
+
+    /// (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed (RowSum::identities).
+    /// c = [R(ζ), R(ω_K⁻¹ζ), x(ζ^M), y(c·ζ), first inversion slot, log2 K, vk index of [Ŵ]];
+    /// [B̂] is the next vk point.
+    function _rowsum(State memory st, uint256[7] memory c) internal pure {
+        uint256 zkInv = st.inv[c[4]];
+        uint256 start = st.inv[c[4] + 1];
+        uint256 iZeta = mulmod(start, addmod(st.zp[c[5]], R - 1, R), R);
+        uint256 rs1 =
+            mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
         uint256 g = _identity(st, rs1);
-        st.wCoef[c[0]] = mulmod(g, R - mulmod(x, zkInv, R), R);
-        st.bCoef[c[0]] = mulmod(g, R - start, R);
-        _identity(st, rs2);
-        _lookup(st, proof, c);
+        st.vkCoef[c[6]] = mulmod(g, R - mulmod(c[2], zkInv, R), R);
+        st.vkCoef[c[6] + 1] = mulmod(g, R - start, R);
+        _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
-    /// A layer's lookup at ζ^(n/M): (h·(β+a)·(β+b) − 1)/Z_n(ζ), and its share (M/n)·(2β + a + b)·h
-    /// of the LogUp term (a = kind + θ·q + θ²·z, b = 1 + κ·(y + 2^(s−1) − 2^s·q)).
-    function _lookup(State memory st, bytes calldata proof, uint256[15] memory c) internal pure {
-        uint256 q = c[5] == NONE ? st.outAt : _ev(proof, c[5]);
-        uint256 a = _tupleA(st, proof, c, q);
-        uint256 b = _tupleB(st, _ev(proof, c[4]), q);
-        uint256 h = _ev(proof, c[7]);
-        uint256 e = mulmod(mulmod(h, addmod(st.beta, a, R), R), addmod(st.beta, b, R), R);
-        _identity(st, mulmod(addmod(e, R - 1, R), st.inv[0], R));
-        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), h, R);
-        st.logup = addmod(st.logup, mulmod(c[11], share, R), R);
-    }
-
-    /// a = kind + θ·q + θ²·z (z = q for the identity, the public output for a final ReLU).
-    function _tupleA(State memory st, bytes calldata proof, uint256[15] memory c, uint256 q)
-        internal
-        pure
-        returns (uint256)
-    {
-        uint256 z = c[6] != NONE ? _ev(proof, c[6]) : (c[14] == 1 ? st.outAt : q);
+    // ── block: Activation (src/blocks/activation.rs, docs/protocols/lookup.md) ──
+    /// The lifted lookup at ζ^(n/M): (h·(β+a)·(β+b) − 1)/Z_n(ζ), and the share (M/n)·(2β + a + b)·h
+    /// of the LogUp sum, with a = kind + θ·q + θ²·z and b = 1 + κ·(y + 2^(s−1) − 2^s·q).
+    /// c = [y, q, z, h (at ζ^(n/M)), kind, M/n].
+    function _activation(State memory st, uint256[6] memory c) internal pure {
         uint256 th2 = mulmod(st.theta, st.theta, R);
-        return addmod(c[10], addmod(mulmod(st.theta, q, R), mulmod(th2, z, R), R), R);
+        uint256 a = addmod(c[4], addmod(mulmod(st.theta, c[1], R), mulmod(th2, c[2], R), R), R);
+        uint256 b = _tupleB(st, c[0], c[1]);
+        uint256 e = mulmod(mulmod(c[3], addmod(st.beta, a, R), R), addmod(st.beta, b, R), R);
+        _identity(st, mulmod(addmod(e, R - 1, R), st.inv[0], R));
+        uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), c[3], R);
+        st.logup = addmod(st.logup, mulmod(c[5], share, R), R);
     }
 
     /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
@@ -591,43 +540,37 @@ contract Mlp784Verifier is IZkTorchVerifier {
         return addmod(1, mulmod(kappa, r, R), R);
     }
 
-    /// Private input: range lookup (0, x, x) at ζ^(n/N₀) (blocks/lookup.rs range_identity); its share
-    /// of the LogUp term is (N₀/n)·h.
-    function _inputRange(State memory st, bytes calldata proof) internal pure {
-        uint256 h = _ev(proof, 15);
-        uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), _ev(proof, 14), R);
-        _identity(st, mulmod(addmod(mulmod(h, addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R));
-        st.logup = addmod(
-            st.logup,
-            mulmod(
-                16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713,
-                h,
-                R
-            ),
-            R
+    // ── block: InputRange (src/blocks/input_range.rs, docs/protocols/lookup.md) ──
+    /// The range lookup (0, x, x) at ζ^(n/N₀): (h·(β + (θ + θ²)·x) − 1)/Z_n(ζ); its share of the
+    /// LogUp sum is (N₀/n)·h. c = [x, h, N₀/n].
+    function _inputRange(State memory st, uint256[3] memory c) internal pure {
+        uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), c[0], R);
+        _identity(
+            st, mulmod(addmod(mulmod(c[1], addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R)
         );
+        st.logup = addmod(st.logup, mulmod(c[2], c[1], R), R);
     }
 
-    /// Table side (blocks/lookup.rs table_identity): (g·(β + T) − m)/Z_n(ζ) with the kind column in
-    /// closed form, T_kind(ζ) = (1 − ζ^(n/2))/2 (keys::table_kind_at), and [T_v], [T_f] left
-    /// committed; its LogUp share is −g.
-    function _table(State memory st, bytes calldata proof) internal pure {
-        uint256 m = _ev(proof, 16);
-        uint256 g = _ev(proof, 17);
+    // ── block: Table (src/blocks/table.rs, docs/protocols/lookup.md) ──
+    /// (g·(β + T) − m)/Z_n(ζ) with the kind column in closed form, T_kind(ζ) = (1 − ζ^(n/2))/2
+    /// (keys::table_kind_at), and [T_v], [T_f] (vk points vkAt, vkAt + 1) left committed; its LogUp
+    /// share is −g. c = [m(ζ), g(ζ)].
+    function _table(State memory st, uint256[2] memory c, uint256 vkAt) internal pure {
         uint256 zn = st.inv[0];
         uint256 kindAt = mulmod(addmod(1, R - st.zp[LOG_N - 1], R), INV_TWO, R);
-        uint256 c = addmod(mulmod(g, addmod(st.beta, kindAt, R), R), R - m, R);
-        uint256 k = _identity(st, mulmod(c, zn, R));
-        uint256 kg = mulmod(mulmod(k, g, R), zn, R);
-        st.tableCoef[0] = mulmod(kg, st.theta, R);
-        st.tableCoef[1] = mulmod(st.tableCoef[0], st.theta, R);
-        st.logup = addmod(st.logup, R - g, R);
+        uint256 id = addmod(mulmod(c[1], addmod(st.beta, kindAt, R), R), R - c[0], R);
+        uint256 k = _identity(st, mulmod(id, zn, R));
+        uint256 kg = mulmod(mulmod(k, c[1], R), zn, R);
+        st.vkCoef[vkAt] = mulmod(kg, st.theta, R);
+        st.vkCoef[vkAt + 1] = mulmod(st.vkCoef[vkAt], st.theta, R);
+        st.logup = addmod(st.logup, R - c[1], R);
     }
 
-    /// The running-sum identity (sumcheck::identity), last: (s(ω_nζ) − s(ζ) − logup)/Z_n(ζ).
-    function _runningSum(State memory st, bytes calldata proof) internal pure {
-        uint256 c = addmod(_ev(proof, 19), R - _ev(proof, 18), R);
-        _identity(st, mulmod(addmod(c, R - st.logup, R), st.inv[0], R));
+    // ── block: RunningSum (src/blocks/running_sum.rs, src/sumcheck.rs) ──
+    /// (s(ω_nζ) − s(ζ) − logup)/Z_n(ζ), last: logup is the sum of every earlier share.
+    /// c = [s(ζ), s(ω_nζ)].
+    function _runningSum(State memory st, uint256[2] memory c) internal pure {
+        _identity(st, mulmod(addmod(addmod(c[1], R - c[0], R), R - st.logup, R), st.inv[0], R));
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
@@ -684,11 +627,9 @@ contract Mlp784Verifier is IZkTorchVerifier {
         _msm(acc, proof[0:N_COMMITS * 64], coef);
         // Table columns, weight matrices and biases appear only inside the quotient claim, then G.
         uint256[] memory vc = new uint256[](N_VK);
-        vc[0] = mulmod(kq, st.tableCoef[0], R);
-        vc[1] = mulmod(kq, st.tableCoef[1], R);
-        for (uint256 k = 0; k < N_LAYERS; ++k) {
-            vc[2 + 2 * k] = mulmod(kq, st.wCoef[k], R);
-            vc[3 + 2 * k] = mulmod(kq, st.bCoef[k], R);
+        uint256[] memory vk = st.vkCoef;
+        for (uint256 i = 0; i + 1 < N_VK; ++i) {
+            vc[i] = mulmod(kq, vk[i], R);
         }
         vc[N_VK - 1] = g;
         _msm(acc, VK_POINTS, vc);

@@ -149,9 +149,9 @@ pub struct LookupEvals {
 }
 
 /// `a(ζ_M)` and `b(ζ_M)`.
-fn tuples(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> (Fr, Fr) {
+fn tuples(vk: &VerifyingKey, kind: u8, e: &LookupEvals, ch: &Challenges) -> (Fr, Fr) {
     let theta = ch.theta;
-    let a = compress(theta, Fr::from(kind(vk.layers[layer].activation)), e.q, e.z);
+    let a = compress(theta, Fr::from(kind), e.q, e.z);
     let kappa = (theta + theta.square()) * fr_from_i64(remainder_scale(vk.scale_bits, vk.lookup_bits));
     let half = fr_from_i64(1i64 << (vk.scale_bits - 1));
     let two_s = fr_from_i64(1i64 << vk.scale_bits);
@@ -161,14 +161,14 @@ fn tuples(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> 
 }
 
 /// Verifier: `h·(β+a)·(β+b) − 1` at `ζ_M`.
-pub fn identity(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> Fr {
-    let (a, b) = tuples(vk, layer, e, ch);
+pub fn identity(vk: &VerifyingKey, kind: u8, e: &LookupEvals, ch: &Challenges) -> Fr {
+    let (a, b) = tuples(vk, kind, e, ch);
     e.h * (ch.beta + a) * (ch.beta + b) - Fr::one()
 }
 
 /// Verifier: this layer's share `(2β + a + b)·h` of the LogUp sum, at `ζ_M`.
-pub fn sum_share(vk: &VerifyingKey, layer: usize, e: &LookupEvals, ch: &Challenges) -> Fr {
-    let (a, b) = tuples(vk, layer, e, ch);
+pub fn sum_share(vk: &VerifyingKey, kind: u8, e: &LookupEvals, ch: &Challenges) -> Fr {
+    let (a, b) = tuples(vk, kind, e, ch);
     (ch.beta.double() + a + b) * e.h
 }
 

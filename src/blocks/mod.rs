@@ -1,13 +1,21 @@
-//! Basic blocks (ZKTorch §4): each file holds one block's prover polynomials, its verifier identities
-//! at `ζ`, its integer `check`, and its tests. Every identity declares the domain it vanishes on; the
-//! prover folds all of them (and the running-sum identity of [`crate::sumcheck`]) with powers of `γ`
-//! into ONE quotient `Q = Σ γᵉ·E_e / Z_{d(e)}` ([`crate::protocol`]). Adding a block: see
-//! `docs/protocols/README.md` "Adding a block".
+//! Basic blocks (ZKTorch §4) and the block-instance architecture.
+//!
+//! A model is lowered ([`lower`]) to **tensors** (each on its own tight power-of-two domain,
+//! committed in round 1 or public) and a list of **block instances**. Every block is one module that
+//! implements [`Block`]: the columns it commits and in which round, its evaluation points, its
+//! identities (each with its vanishing domain) and its share of the one cross-domain LogUp sum, its
+//! prover polynomials, and its Solidity call. [`crate::protocol::Layout`], the prover, the Rust
+//! verifier ([`crate::protocol::build_claims`]) and the Solidity generator ([`crate::solidity`])
+//! only iterate over instances. Adding an operator means adding a block file, an [`Instance`]
+//! variant and a lowering rule (`docs/protocols/README.md` "Adding a block").
 //!
 //! | block | statement | domain | prover messages | verifier per instance |
 //! |---|---|---|---|---|
 //! | [`rowsum`] | `y = W·x + b`, `W`, `b` fixed in the vk as ONE hiding point each | `H_K`, `K = M·N` | `[R]`, 2 evaluations | 2 vk points, 3 inversions |
-//! | [`lookup`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp balance | field work only |
+//! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
+//! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |
+//! | [`table`] | the table side of LogUp: `g = m/(β + T)` | `H_n` | `[m]`, `[g]`, a share | the 2 table vk points |
+//! | [`running_sum`] | the LogUp sum of every share is zero | `H_n` | `[s]` | field work only |
 //!
 //! No claimed sum is ever sent: the one sum claim (LogUp) has total zero (zero knowledge for the
 //! activations), and tensors on smaller domains enter it through power maps, so no per-domain total
@@ -17,8 +25,25 @@
 //! without keys or proofs (`zkt-eth mock`). A witness that passes every check is one the prover
 //! can prove; a failing check names the position and why.
 
+pub mod activation;
+pub mod input_range;
 pub mod lookup;
 pub mod rowsum;
+pub mod running_sum;
+pub mod table;
+
+use crate::keys::{VerifyingKey, Visibility};
+use crate::model::{Activation, Trace};
+use crate::poly::Domain;
+use crate::protocol::{tensor_domain, AlgebraError, LayoutBuilder};
+use crate::prover::{ProveError, ProverState};
+use crate::solidity::{SolBlock, SolCx};
+use ark_bn254::Fr;
+use ark_poly::univariate::DensePolynomial;
+use rand::RngCore;
+
+pub use crate::protocol::{ClaimCx, Identities};
+
 /// Where and why a block's statement fails on a witness (see the blocks' `check` functions).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("position {position}: {reason}")]
@@ -27,4 +52,207 @@ pub struct Violation {
     pub position: usize,
     /// What does not hold there.
     pub reason: String,
+}
+
+/// How a tensor reaches the verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Col {
+    /// Committed in round 1: the proof's commitment with this index.
+    Commit(usize),
+    /// The public input vector (interpolated by the verifier).
+    PublicInput,
+    /// The public output vector (interpolated by the verifier).
+    PublicOutput,
+}
+
+/// Which vector of the integer [`Trace`] holds a tensor's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceRef {
+    /// The model input.
+    Input,
+    /// Layer `k`'s accumulator `W·x + b`.
+    Acc(usize),
+    /// Layer `k`'s rescaled value.
+    Rescaled(usize),
+    /// Layer `k`'s activation output.
+    Out(usize),
+}
+
+impl TraceRef {
+    /// The values in `trace`.
+    pub fn values<'a>(&self, trace: &'a Trace) -> &'a [i64] {
+        match *self {
+            TraceRef::Input => &trace.input,
+            TraceRef::Acc(k) => &trace.acc[k],
+            TraceRef::Rescaled(k) => &trace.rescaled[k],
+            TraceRef::Out(k) => &trace.out[k],
+        }
+    }
+}
+
+/// A tensor of the lowered model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tensor {
+    /// Number of values (the rest of the domain is zero padding).
+    pub len: usize,
+    /// Its domain ([`tensor_domain`]).
+    pub dom: Domain,
+    /// Committed or public.
+    pub col: Col,
+    /// Its values in the trace.
+    pub source: TraceRef,
+}
+
+/// Where a value a block reads at a point comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    /// Evaluation `e` of the proof.
+    Eval(usize),
+    /// Public evaluation `j` of [`crate::protocol::Layout::public_evals`] (the verifier computes it).
+    Public(usize),
+}
+
+/// A polynomial.
+pub type Poly = DensePolynomial<Fr>;
+
+/// One basic block. The protocol calls the layout hooks in phases (round-1 columns of every
+/// instance, then round-2 columns, then openings), so that commitments are numbered by round and
+/// evaluations by instance.
+pub trait Block: std::fmt::Debug + Send + Sync {
+    /// A one-line description (Solidity comments, `Layout` dumps).
+    fn describe(&self) -> String;
+    /// Every domain this instance's columns and identities live on (`ζ` must avoid them all).
+    fn domains(&self) -> Vec<Domain>;
+    /// The largest degree of a polynomial its prover forms (sets the SRS length).
+    fn max_degree(&self) -> usize;
+    /// Allocate round-1 commitments (after the tensors).
+    fn alloc_round1(&mut self, _b: &mut LayoutBuilder) {}
+    /// Allocate round-2 commitments (after θ, β).
+    fn alloc_round2(&mut self, _b: &mut LayoutBuilder) {}
+    /// Register the points and evaluations it reads.
+    fn alloc_openings(&mut self, b: &mut LayoutBuilder);
+    /// How many identities [`Block::identities`] pushes.
+    fn identity_count(&self) -> usize;
+    /// Verifier: push its identities at `ζ`, each divided by its vanishing polynomial, and add its
+    /// share to the LogUp sum.
+    fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError>;
+    /// Prover, before round 1: count its lookups into the table's multiplicities.
+    fn witness(&self, _st: &mut ProverState<'_>) -> Result<(), ProveError> {
+        Ok(())
+    }
+    /// Prover, round 1: its round-1 columns.
+    fn prove_round1(&self, _st: &mut ProverState<'_>, _rng: &mut dyn RngCore) -> Result<(), ProveError> {
+        Ok(())
+    }
+    /// Prover, round 2: its round-2 columns; returns the quotients `E_i/Z_i` it can already form
+    /// (in identity order), which [`Block::quotient`] then combines.
+    fn prove_round2(&self, _st: &mut ProverState<'_>, _rng: &mut dyn RngCore) -> Result<Vec<Poly>, ProveError> {
+        Ok(vec![])
+    }
+    /// Prover, round 3: `Σ_i gammas[i]·E_i/Z_i` over its identities. The default combines the
+    /// quotients returned by [`Block::prove_round2`].
+    fn quotient(&self, _st: &ProverState<'_>, round2: &[Poly], gammas: &[Fr]) -> Result<Poly, ProveError> {
+        let mut out = Poly::default();
+        for (q, g) in round2.iter().zip(gammas) {
+            out = &out + &(q * *g);
+        }
+        Ok(out)
+    }
+    /// Solidity: its call in `verify()` and its denominators for the batched inversion.
+    fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock;
+}
+
+/// The block instances of a proof, in protocol order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Instance {
+    /// See [`rowsum`].
+    RowSum(rowsum::RowSum),
+    /// See [`activation`].
+    Activation(activation::ActivationLookup),
+    /// See [`input_range`].
+    InputRange(input_range::InputRange),
+    /// See [`table`].
+    Table(table::TableSide),
+    /// See [`running_sum`].
+    RunningSum(running_sum::RunningSum),
+}
+
+impl Instance {
+    /// The block behind this instance.
+    pub fn block(&self) -> &dyn Block {
+        match self {
+            Instance::RowSum(b) => b,
+            Instance::Activation(b) => b,
+            Instance::InputRange(b) => b,
+            Instance::Table(b) => b,
+            Instance::RunningSum(b) => b,
+        }
+    }
+    /// Mutable access (layout allocation).
+    pub fn block_mut(&mut self) -> &mut dyn Block {
+        match self {
+            Instance::RowSum(b) => b,
+            Instance::Activation(b) => b,
+            Instance::InputRange(b) => b,
+            Instance::Table(b) => b,
+            Instance::RunningSum(b) => b,
+        }
+    }
+}
+
+/// The lowering of a vk's layer list: tensors (commitment indices still unassigned: committed tensors
+/// carry `Col::Commit(0)`) and block instances.
+///
+/// Per dense layer `k`: tensor `y_k = W·x + b` (committed), `q_k` (rescaled; public if it is the
+/// model output), `z_k` (activation output; the same tensor as `q_k` for the identity, public for a
+/// final ReLU); instances RowSum(`x → y_k`) and Activation(`y_k → q_k, z_k`). Then the private
+/// input's range check, the table side and the running sum (last: it sums every share).
+pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
+    let last = vk.layers.len() - 1;
+    let committed = Col::Commit(0);
+    let tensor = |len: usize, col: Col, source: TraceRef| Tensor {
+        len,
+        dom: tensor_domain(len),
+        col,
+        source,
+    };
+    let input_col = match vk.input {
+        Visibility::Private => committed,
+        Visibility::Public => Col::PublicInput,
+    };
+    let mut tensors = vec![tensor(vk.input_len(), input_col, TraceRef::Input)];
+    let mut instances = vec![];
+    let mut x = 0usize;
+    for (k, l) in vk.layers.iter().enumerate() {
+        let out = |t: &mut Vec<Tensor>, col: Col, source: TraceRef| {
+            t.push(tensor(l.out_len, col, source));
+            t.len() - 1
+        };
+        let y = out(&mut tensors, committed, TraceRef::Acc(k));
+        let q_public = k == last && l.activation == Activation::Identity;
+        let q = out(
+            &mut tensors,
+            if q_public { Col::PublicOutput } else { committed },
+            TraceRef::Rescaled(k),
+        );
+        let z = match l.activation {
+            Activation::Identity => q,
+            Activation::Relu if k == last => out(&mut tensors, Col::PublicOutput, TraceRef::Out(k)),
+            Activation::Relu => out(&mut tensors, committed, TraceRef::Out(k)),
+        };
+        instances.push(Instance::RowSum(rowsum::RowSum::new(k, x, y, &tensors)));
+        instances.push(Instance::Activation(activation::ActivationLookup::new(
+            k,
+            lookup::kind(l.activation),
+            [y, q, z],
+            &tensors,
+        )));
+        x = z;
+    }
+    if vk.input == Visibility::Private {
+        instances.push(Instance::InputRange(input_range::InputRange::new(0, &tensors)));
+    }
+    instances.push(Instance::Table(table::TableSide::default()));
+    instances.push(Instance::RunningSum(running_sum::RunningSum::default()));
+    (tensors, instances)
 }

@@ -22,12 +22,166 @@
 //! row's last point. `Ŵ` and `B̂` are never opened: they stay linearised in the quotient claim. The
 //! verifier's cost is two vk points, `[R]` and five field values per layer, whatever `m` and `n'`.
 
+use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
 use crate::field::fr_from_i64;
 use crate::poly::Domain;
-use crate::protocol::{AlgebraError, Base, LayerIdx, Lin};
+use crate::protocol::{AlgebraError, Base, LayoutBuilder, Lin, PointSpec};
+use crate::prover::{ProveError, ProverState};
+use crate::solidity::{SolBlock, SolCx};
 use ark_bn254::Fr;
 use ark_ff::{batch_inversion, FftField, Field, One, Zero};
 use ark_poly::{univariate::DensePolynomial, DenseUVPolynomial, EvaluationDomain, Radix2EvaluationDomain};
+use rand::RngCore;
+
+/// The three domains of a RowSum instance: `x` on `H_N`, `y` on `H_M`, the matrix on `H_K`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatrixDomains {
+    /// Input domain `H_N`.
+    pub n_dom: Domain,
+    /// Output domain `H_M`.
+    pub m_dom: Domain,
+    /// Matrix domain `H_K`, `K = M·N`.
+    pub k_dom: Domain,
+}
+
+impl MatrixDomains {
+    /// The domains for `x` on `n_dom` and `y` on `m_dom`.
+    pub fn new(n_dom: Domain, m_dom: Domain) -> Self {
+        Self {
+            n_dom,
+            m_dom,
+            k_dom: Domain::new(n_dom.log_size + m_dom.log_size),
+        }
+    }
+}
+
+/// One RowSum instance: layer `layer`'s `y = W·x + b` between tensors `x` and `y`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowSum {
+    /// The dense layer (its vk points `[Ŵ]`, `[B̂]` and, for the prover, its weights).
+    pub layer: usize,
+    /// Input tensor.
+    pub x: usize,
+    /// Output tensor (committed).
+    pub y: usize,
+    /// Its domains.
+    pub doms: MatrixDomains,
+    /// Commitment `[R]` (round 1).
+    pub r: usize,
+    /// `R(ζ)`, `R(ω_K^{-1}ζ)`, `x(ζ^M)`, `y(c·ζ)`.
+    pub at: [At; 4],
+    /// Point index of `ζ^M`.
+    pub p_x: usize,
+}
+
+impl RowSum {
+    /// Layer `layer` from tensor `x` to tensor `y`.
+    pub fn new(layer: usize, x: usize, y: usize, tensors: &[Tensor]) -> Self {
+        Self {
+            layer,
+            x,
+            y,
+            doms: MatrixDomains::new(tensors[x].dom, tensors[y].dom),
+            r: 0,
+            at: [At::Eval(0); 4],
+            p_x: 0,
+        }
+    }
+}
+
+impl Block for RowSum {
+    fn describe(&self) -> String {
+        format!(
+            "RowSum, layer {}: y = W·x + b on H_K, K = {}",
+            self.layer,
+            self.doms.k_dom.size()
+        )
+    }
+    fn domains(&self) -> Vec<Domain> {
+        vec![self.doms.n_dom, self.doms.m_dom, self.doms.k_dom]
+    }
+    fn max_degree(&self) -> usize {
+        self.doms.k_dom.size() + 2 * self.doms.m_dom.size() + 16
+    }
+    fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
+        self.r = b.commit();
+    }
+    fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
+        let MatrixDomains { n_dom, m_dom, k_dom } = self.doms;
+        let kk = k_dom.size() as u64;
+        let p_prev = b.point(PointSpec::new(1, k_dom.log_size, kk - 1));
+        self.p_x = b.point(PointSpec::new(m_dom.size() as u64, 0, 0));
+        let p_end = b.point(PointSpec::new(1, k_dom.log_size, kk + 1 - n_dom.size() as u64));
+        let r_at = At::Eval(b.open(self.r, 0));
+        let r_prev = At::Eval(b.open(self.r, p_prev));
+        let x_at = b.read(self.x, self.p_x);
+        self.at = [r_at, r_prev, x_at, b.read(self.y, p_end)];
+    }
+    fn identity_count(&self) -> usize {
+        2
+    }
+    fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
+        let [r, r_prev, x, y_end] = self.at.map(|a| cx.val(a));
+        let e = RowSumEvals { r, r_prev, x, y_end };
+        out.list.extend(identities(self.layer, &self.doms, e, cx.ch.zeta)?);
+        Ok(())
+    }
+    fn prove_round1(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<(), ProveError> {
+        let layer = &st.pk.model.layers[self.layer];
+        let r = prefix_sums(
+            &layer.weights,
+            &layer.bias,
+            st.ints(self.x),
+            self.doms.n_dom,
+            self.doms.k_dom,
+        );
+        // R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q]: four coefficients.
+        st.polys[self.r] = self
+            .doms
+            .k_dom
+            .blinded_with(&r, st.layout.blinding(self.r), &mut rng)
+            .poly;
+        Ok(())
+    }
+    fn quotient(&self, st: &ProverState<'_>, _: &[Poly], gammas: &[Fr]) -> Result<Poly, ProveError> {
+        let layer = &st.pk.model.layers[self.layer];
+        let d = &self.doms;
+        quotient(
+            &RowSumPolys {
+                doms: d,
+                w_values: &matrix_values(&layer.weights, d.n_dom, d.k_dom),
+                b_values: &bias_values(&layer.bias, d.n_dom, d.k_dom),
+                blinds: (st.pk.blinds.weights[self.layer], st.pk.blinds.bias[self.layer]),
+                r: &st.polys[self.r],
+                x: &st.tensor_polys[self.x],
+                y: &st.tensor_polys[self.y],
+            },
+            (gammas[0], gammas[1]),
+        )
+        .ok_or_else(|| ProveError::Internal("a RowSum domain is unsupported".into()))
+    }
+    fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
+        let at = sx.inverses(3);
+        let d = &self.doms;
+        let mut args: Vec<String> = self.at.iter().map(|a| sx.val(*a)).collect();
+        args.extend([
+            at.to_string(),
+            d.k_dom.log_size.to_string(),
+            sx.vk_point(Base::Weights(self.layer)).to_string(),
+        ]);
+        SolBlock {
+            comment: self.describe(),
+            call: format!("_rowsum(st, {});", SolCx::args(&args)),
+            denominators: vec![format!(
+                "_rowsumDenominators(d, {at}, zp[{}], st.pts[{}], {}, {});",
+                d.k_dom.log_size,
+                self.p_x,
+                d.n_dom.size(),
+                SolCx::dec(d.n_dom.omega())
+            )],
+        }
+    }
+}
 
 /// The evaluations RowSum reads.
 #[derive(Clone, Copy, Debug)]
@@ -46,7 +200,7 @@ pub struct RowSumEvals {
 ///
 /// `I(ζ)/Z_K(ζ) = 1/(N·Z_M(ζ))` and `I(ω_Kζ)/Z_K(ζ) = 1/(N·(ω_N·ζ^M − 1))`, so three inversions
 /// per layer: `Z_K(ζ)`, `N·(ζ^M − 1)`, `N·(ω_N·ζ^M − 1)`.
-pub fn identities(layer: usize, idx: &LayerIdx, e: RowSumEvals, zeta: Fr) -> Result<[Lin; 2], AlgebraError> {
+pub fn identities(layer: usize, idx: &MatrixDomains, e: RowSumEvals, zeta: Fr) -> Result<[Lin; 2], AlgebraError> {
     let n = Fr::from(idx.n_dom.size() as u64);
     let zm = zeta.pow([idx.m_dom.size() as u64]);
     let inv = |x: Fr| x.inverse().ok_or(AlgebraError::DegenerateChallenge);
@@ -125,7 +279,7 @@ pub fn row_start_indicator(n_dom: Domain, m_dom: Domain) -> DensePolynomial<Fr> 
 /// The prover's inputs for one RowSum quotient.
 pub struct RowSumPolys<'a> {
     /// The layer's domains.
-    pub idx: &'a LayerIdx,
+    pub doms: &'a MatrixDomains,
     /// `W` on `H_K` (unblinded values).
     pub w_values: &'a [Fr],
     /// `B` on `H_K` (unblinded values).
@@ -149,7 +303,7 @@ pub struct RowSumPolys<'a> {
 /// `x` on the coset `g^M·H_{4N}`, tiled; `Z_K(u_t)` takes 4 values and the two other denominators
 /// have period `4N`, so only `8N + 4` inversions are needed.
 pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomial<Fr>> {
-    let (kd, nd, md) = (p.idx.k_dom, p.idx.n_dom, p.idx.m_dom);
+    let (kd, nd, md) = (p.doms.k_dom, p.doms.n_dom, p.doms.m_dom);
     let (kk, nn, mm) = (kd.size(), nd.size(), md.size());
     let big = Radix2EvaluationDomain::<Fr>::new(4 * kk)?;
     let shift_g = Fr::GENERATOR;
@@ -270,27 +424,8 @@ mod tests {
     use ark_poly::Polynomial;
     use rand::SeedableRng;
 
-    fn idx(in_len: usize, out_len: usize) -> LayerIdx {
-        let (nd, md) = (tensor_domain(in_len), tensor_domain(out_len));
-        LayerIdx {
-            n_dom: nd,
-            m_dom: md,
-            k_dom: Domain::new(nd.log_size + md.log_size),
-            y: 0,
-            q: None,
-            z: None,
-            r: 0,
-            h: 0,
-            e_r: 0,
-            e_x: None,
-            e_y_end: 0,
-            e_y: 0,
-            e_q: None,
-            e_z: None,
-            e_h: 0,
-            p_x: 0,
-            p_lift: 0,
-        }
+    fn idx(in_len: usize, out_len: usize) -> MatrixDomains {
+        MatrixDomains::new(tensor_domain(in_len), tensor_domain(out_len))
     }
 
     /// Honest `y` gives polynomial quotients that satisfy the verifier's identities at a random
@@ -322,7 +457,7 @@ mod tests {
         let (g1, g2) = (random_fr(&mut rng), random_fr(&mut rng));
         let q = quotient(
             &RowSumPolys {
-                idx: &l,
+                doms: &l,
                 w_values: &wv,
                 b_values: &bv,
                 blinds,

@@ -1,0 +1,25 @@
+
+    // ── block: RowSum (src/blocks/rowsum.rs, docs/protocols/rowsum.md) ──
+    /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) into slots at, at + 1, at + 2 of the batched inversion.
+    function _rowsumDenominators(uint256[] memory d, uint256 at, uint256 zk, uint256 zm, uint256 n, uint256 omegaN)
+        internal
+        pure
+    {
+        d[at] = addmod(zk, R - 1, R);
+        d[at + 1] = mulmod(n, addmod(zm, R - 1, R), R);
+        d[at + 2] = mulmod(n, addmod(mulmod(omegaN, zm, R), R - 1, R), R);
+    }
+
+    /// (RS1)/Z_K and (RS2)/Z_K with [Ŵ], [B̂] left committed (RowSum::identities).
+    /// c = [R(ζ), R(ω_K⁻¹ζ), x(ζ^M), y(c·ζ), first inversion slot, log2 K, vk index of [Ŵ]];
+    /// [B̂] is the next vk point.
+    function _rowsum(State memory st, uint256[7] memory c) internal pure {
+        uint256 zkInv = st.inv[c[4]];
+        uint256 start = st.inv[c[4] + 1];
+        uint256 iZeta = mulmod(start, addmod(st.zp[c[5]], R - 1, R), R);
+        uint256 rs1 = mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
+        uint256 g = _identity(st, rs1);
+        st.vkCoef[c[6]] = mulmod(g, R - mulmod(c[2], zkInv, R), R);
+        st.vkCoef[c[6] + 1] = mulmod(g, R - start, R);
+        _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }

@@ -1,0 +1,155 @@
+//! Activation block: rescale `y` to `q = round(y / 2^s)` and apply the activation `z = act(q)`, by
+//! LogUp into the vk's table (`docs/protocols/lookup.md`; the shared LogUp algebra is in
+//! [`super::lookup`]).
+//!
+//! Every position `j` of the output domain `H_M` looks up two tuples, `a_j = (kind, q_j, z_j)` and
+//! `b_j = (1, c·r_j, c·r_j)` with `r = y + 2^(s−1) − 2^s·q` and `c = 2^(B−1−s)`. With the inverse
+//! column `h = 1/((β+a)(β+b))` (round 2) the block proves `h·(β+a)·(β+b) − 1 = 0` on `H_M`, lifted to
+//! the lookup domain `H_n` by `X ↦ X^{n/M}` (so it is checked at `ζ^{n/M}` and divided by
+//! `Z_n(ζ)`), and adds `(M/n)·(2β + a + b)·h` to the LogUp sum ([`super::running_sum`]).
+
+use super::lookup::{self, LookupEvals};
+use super::rowsum::compose_power;
+use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
+use crate::field::fr_from_i64;
+use crate::poly::Domain;
+use crate::protocol::{inverse, AlgebraError, LayoutBuilder, Lin, PointSpec};
+use crate::prover::{internal, ProveError, ProverState};
+use crate::solidity::{SolBlock, SolCx};
+use ark_bn254::Fr;
+use ark_ff::{Field, One};
+use rand::RngCore;
+
+/// One activation instance: tensors `y → q, z` of layer `layer` on `H_M`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivationLookup {
+    /// The dense layer (comments only).
+    pub layer: usize,
+    /// The table kind of the activation ([`lookup::kind`]).
+    pub kind: u8,
+    /// Tensors `y` (the affine output), `q` (rescaled), `z` (activation output; `z = q` for the
+    /// identity).
+    pub tensors: [usize; 3],
+    /// `H_M`.
+    pub dom: Domain,
+    /// Inverse column `[h]` (round 2).
+    pub h: usize,
+    /// `y`, `q`, `z`, `h` at `ζ^{n/M}`.
+    pub at: [At; 4],
+}
+
+impl ActivationLookup {
+    /// The instance for layer `layer` with tensors `[y, q, z]`.
+    pub fn new(layer: usize, kind: u8, tensors: [usize; 3], all: &[Tensor]) -> Self {
+        Self {
+            layer,
+            kind,
+            tensors,
+            dom: all[tensors[0]].dom,
+            h: 0,
+            at: [At::Eval(0); 4],
+        }
+    }
+    /// `M/n`: the weight of a share tiled `n/M` times on `H_n`.
+    fn weight(&self, n: Domain) -> Fr {
+        Fr::from(self.dom.size() as u64) * Fr::from(n.size() as u64).inverse().unwrap_or_default()
+    }
+}
+
+impl Block for ActivationLookup {
+    fn describe(&self) -> String {
+        format!(
+            "Activation, layer {}: rescale and {} by lookup on H_{}",
+            self.layer,
+            if self.kind == 1 { "ReLU" } else { "identity" },
+            self.dom.size()
+        )
+    }
+    fn domains(&self) -> Vec<Domain> {
+        vec![self.dom]
+    }
+    fn max_degree(&self) -> usize {
+        0 // lifted: below 3n, the lookup domain's bound
+    }
+    fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
+        self.h = b.commit();
+    }
+    fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
+        let p = b.point(PointSpec::new((b.domain.size() / self.dom.size()) as u64, 0, 0));
+        let [y, q, z] = self.tensors;
+        let (y_at, q_at) = (b.read(y, p), b.read(q, p));
+        let z_at = if z == q { q_at } else { b.read(z, p) };
+        self.at = [y_at, q_at, z_at, At::Eval(b.open(self.h, p))];
+    }
+    fn identity_count(&self) -> usize {
+        1
+    }
+    fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
+        let [y, q, z, h] = self.at.map(|a| cx.val(a));
+        let e = LookupEvals { y, q, z, h };
+        out.list
+            .push(Lin::scalar(lookup::identity(cx.vk, self.kind, &e, cx.ch) * cx.zn_inv));
+        let n = Fr::from(cx.layout.domain.size() as u64);
+        out.logup += Fr::from(self.dom.size() as u64) * inverse(n)? * lookup::sum_share(cx.vk, self.kind, &e, cx.ch);
+        Ok(())
+    }
+    fn witness(&self, st: &mut ProverState<'_>) -> Result<(), ProveError> {
+        let (s, b_bits) = (st.pk.model.scale_bits, st.pk.model.lookup_bits);
+        let c = lookup::remainder_scale(s, b_bits);
+        let [y, q, _] = self.tensors;
+        // Padding positions look up (kind, 0, 0) and the remainder 2^(s−1), both table rows.
+        for j in 0..self.dom.size() {
+            let (a, qj) = (
+                st.ints(y).get(j).copied().unwrap_or(0),
+                st.ints(q).get(j).copied().unwrap_or(0),
+            );
+            st.bump(self.kind, qj)?;
+            st.bump(1, c * (a + (1i64 << (s - 1)) - (qj << s)))?;
+        }
+        Ok(())
+    }
+    fn prove_round2(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<Vec<Poly>, ProveError> {
+        let (s, b_bits) = (st.pk.model.scale_bits, st.pk.model.lookup_bits);
+        let (theta, beta) = (st.theta, st.beta);
+        let th2 = theta * theta;
+        let kappa = (theta + th2) * fr_from_i64(lookup::remainder_scale(s, b_bits));
+        let (half, two_s) = (fr_from_i64(1 << (s - 1)), fr_from_i64(1 << s));
+        let kind = Fr::from(self.kind);
+        let [y, q, z] = self.tensors;
+        let (yv, qv, zv) = (st.values(y), st.values(q), st.values(z));
+        let a: Vec<Fr> = qv
+            .iter()
+            .zip(&zv)
+            .map(|(q, z)| lookup::compress(theta, kind, *q, *z))
+            .collect();
+        let b: Vec<Fr> = yv
+            .iter()
+            .zip(&qv)
+            .map(|(y, q)| Fr::one() + kappa * (*y + half - two_s * q))
+            .collect();
+        let (y_poly, q_poly, z_poly) = (&st.tensor_polys[y], &st.tensor_polys[q], &st.tensor_polys[z]);
+        let constant = |c: Fr| Poly { coeffs: vec![c] };
+        let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &constant(kind);
+        let b_poly = &(&(y_poly - &(q_poly * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
+        let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
+        let blinding = st.layout.blinding(self.h);
+        let col = lookup::prove_layer(self.dom, (&a, &b), &ab_poly, beta, blinding, &mut rng);
+        let e = lookup::numerator(&col.poly, &a_poly, Some(&b_poly), &constant(Fr::one()), beta);
+        let qm = self
+            .dom
+            .divide_by_vanishing(&e)
+            .ok_or_else(|| internal("a lookup identity does not vanish"))?;
+        st.polys[self.h] = col.poly;
+        st.add_lifted(&col.share, self.dom);
+        Ok(vec![compose_power(&qm, st.layout.domain.size() / self.dom.size())])
+    }
+    fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
+        let mut args: Vec<String> = self.at.iter().map(|a| sx.val(*a)).collect();
+        args.extend([self.kind.to_string(), SolCx::dec(self.weight(sx.layout.domain))]);
+        SolBlock {
+            comment: self.describe(),
+            call: format!("_activation(st, {});", SolCx::args(&args)),
+            denominators: vec![],
+        }
+    }
+}
