@@ -14,7 +14,8 @@ pragma solidity ^0.8.20;
 interface IZkTorchVerifier {
     /// @notice Verifies a proof of `outputs = model(inputs)`.
     /// @param proof The serialized proof, as produced by `zkt-eth prove`.
-    /// @param inputs The model inputs, fixed-point with `scaleBits()` fractional bits.
+    /// @param inputs The model inputs, fixed-point with `scaleBits()` fractional bits; empty for a
+    ///        private input; the commitment's x, y for a committed input (see `inputVisibility`).
     /// @param outputs The claimed model outputs, fixed-point with `scaleBits()` fractional bits.
     /// @return True when the proof is valid. Invalid proofs revert with a custom error naming
     ///         the failed check; this function never returns false for an invalid proof.
@@ -39,4 +40,21 @@ interface IZkTorchVerifier {
     ///      dev chain only; consumers should refuse it (see `MLOracle`'s constructor).
     /// @return True when proofs for this verifier can be forged by anyone.
     function insecureSrs() external view returns (bool);
+
+    /// @notice How the model input enters the statement.
+    /// @dev 0: private, bound to nothing (a proof says "some input gives these outputs": a consumer
+    ///      cannot tell which input, and should not key anything by it); 1: public (`inputs` are the
+    ///      model inputs); 2: committed (`inputs` are the two words x, y of a hiding commitment to
+    ///      the input that its owner published, `zkt-eth commit-input`: the proof says "the input
+    ///      behind this commitment gives these outputs").
+    /// @return The visibility code.
+    function inputVisibility() external view returns (uint8);
+
+    /// @notice Number of words `verify` expects in `inputs` (model inputs, 0, or 2).
+    /// @return The input count.
+    function inputCount() external view returns (uint256);
+
+    /// @notice Number of words `verify` expects in `outputs`.
+    /// @return The output count.
+    function outputCount() external view returns (uint256);
 }

@@ -45,7 +45,7 @@ library ZktFixture {
     struct Fixture {
         /// The proof bytes, exactly as `verify(bytes, …)` takes them.
         bytes proof;
-        /// Public inputs (empty when the input is private).
+        /// Public inputs (empty when the input is private; the commitment's x, y when committed).
         int256[] inputs;
         /// Public outputs.
         int256[] outputs;

@@ -3,7 +3,8 @@
 #
 #   script/gen-fixtures.sh            # from the repository root
 #
-# For each model (sample: public input; mlp784: private input) it runs the zkt-eth CLI:
+# For each model (sample: public input; mlp784: private input; sample-committed: the sample with a
+# committed input, `commit-input` first) it runs the zkt-eth CLI:
 # compile (calibrated on the model's input.json) → setup --dev --seed 1 → prove → verify →
 # create-verifier (written to contracts/generated/<Contract>.sol after `forge fmt`, so that
 # `forge fmt --check` passes; formatting does not change the bytecode), then copies proof.bin /
@@ -37,18 +38,25 @@ echo "==> building the zkt-eth CLI"
 cargo build --quiet --bin zkt-eth
 BIN="$CARGO_TARGET_DIR/debug/zkt-eth"
 
-# gen <model> <Contract> <public|private>
+# gen <model> <Contract> <public|private|committed> [fixture name, default <model>]
 gen() {
-    local model=$1 contract=$2 visibility=$3
-    local build="build/fixtures/$model" out="$FIXTURES/$model"
+    local model=$1 contract=$2 visibility=$3 name=${4:-$1}
+    local build="build/fixtures/$name" out="$FIXTURES/$name"
     echo "==> $model ($visibility input) → $GENERATED/$contract.sol, $out/"
     rm -rf "$build"
     mkdir -p "$build" "$out" "$GENERATED"
     "$BIN" compile "models/$model/$model.onnx" -o "$build" \
         --calibrate "models/$model/input.json" --json >"$build/compile.stdout.json"
     "$BIN" setup "$build" --dev --seed 1 --visibility "$visibility" --json >"$build/setup.json"
-    "$BIN" prove "$build" --input "models/$model/input.json" -o "$build/proof.bin" --json \
-        >"$build/prove.json"
+    local opening=()
+    if [[ "$visibility" == committed ]]; then
+        # The data owner's step: commit to the input (the opening stays with the prover).
+        "$BIN" commit-input "$build" --input "models/$model/input.json" \
+            -o "$build/input.opening.json" --json >"$build/commit-input.json"
+        opening=(--opening "$build/input.opening.json")
+    fi
+    "$BIN" prove "$build" --input "models/$model/input.json" -o "$build/proof.bin" \
+        "${opening[@]}" --json >"$build/prove.json"
     "$BIN" verify "$build/vk.bin" "$build/proof.bin" --json >"$build/verify.json"
     "$BIN" create-verifier "$build/vk.bin" -o "$build/$contract.sol" --name "$contract" \
         --json >"$build/create-verifier.json"
@@ -66,10 +74,20 @@ gen() {
     cp "$build/proof.bin" "$out/proof.bin"
     cp "$build/vk.bin" "$out/vk.bin"
     "$BIN" encode-calldata "$build/proof.bin" >"$out/calldata.hex"
+    if [[ "$visibility" == committed ]]; then
+        # Two proofs under one commitment (first-proven semantics of MLOracle), as forge fixtures.
+        "$BIN" prove "$build" --input "models/$model/input.json" -o "$build/proof2.bin" \
+            "${opening[@]}" --json >"$build/prove2.json"
+        cp "$build/proof2.bin" "$out/proof2.bin"
+        "$BIN" fixture "$out/proof.bin" --vk "$out/vk.bin" -o "$out" --no-helper --json >/dev/null
+        "$BIN" fixture "$out/proof2.bin" --vk "$out/vk.bin" -o "$out" --name fixture2 --no-helper \
+            --json >/dev/null
+    fi
 }
 
 gen sample SampleVerifier public
 gen mlp784 Mlp784Verifier private
+gen sample SampleCommittedVerifier committed sample-committed
 
 echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"
 cargo test --quiet --test fixtures -- --ignored regenerate --nocapture

@@ -320,13 +320,20 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
 pub struct ProofFile {
     /// Digest of the vk the proof was made for.
     pub vk_digest: Word,
-    /// Public inputs (empty when private).
+    /// Public inputs (empty when private or committed).
     pub inputs: Vec<i64>,
     /// Public outputs (fixed point, scale `2^s`).
     pub outputs: Vec<i64>,
+    /// The input commitment (committed input only).
+    pub commitment: Option<ark_bn254::G1Affine>,
     /// The proof bytes.
     pub proof: Vec<u8>,
 }
+
+/// Magic of a proof file whose input is public or private.
+pub const PROOF_MAGIC: &str = "zkt-eth.proof.v1";
+/// Magic of a proof file whose input is committed: the two input words are the commitment's `x`, `y`.
+pub const PROOF_MAGIC_COMMITTED: &str = "zkt-eth.proof.c1";
 
 fn int_word(v: i64) -> Word {
     let mut w = if v < 0 { [0xffu8; 32] } else { [0u8; 32] };
@@ -343,13 +350,20 @@ fn word_int(w: &Word) -> Option<i64> {
 impl ProofFile {
     /// Encode.
     pub fn to_bytes(&self) -> Vec<u8> {
+        let (tag, n_in) = match self.commitment {
+            Some(_) => (PROOF_MAGIC_COMMITTED, 2),
+            None => (PROOF_MAGIC, self.inputs.len()),
+        };
         let mut w = vec![
-            magic("zkt-eth.proof.v1"),
+            magic(tag),
             self.vk_digest,
-            word_u64(self.inputs.len() as u64),
+            word_u64(n_in as u64),
             word_u64(self.outputs.len() as u64),
         ];
-        w.extend(self.inputs.iter().map(|v| int_word(*v)));
+        match &self.commitment {
+            Some(c) => w.extend(crate::field::g1_to_words(c)),
+            None => w.extend(self.inputs.iter().map(|v| int_word(*v))),
+        }
         w.extend(self.outputs.iter().map(|v| int_word(*v)));
         let mut out = w.concat();
         out.extend_from_slice(&self.proof);
@@ -359,7 +373,8 @@ impl ProofFile {
     /// Decode (the proof bytes themselves are validated by the verifier).
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, ArtifactError> {
         let w = words(path, bytes)?;
-        if w.len() < 4 || w[0] != magic("zkt-eth.proof.v1") {
+        let committed = w.first() == Some(&magic(PROOF_MAGIC_COMMITTED));
+        if w.len() < 4 || !(committed || w[0] == magic(PROOF_MAGIC)) {
             return Err(malformed(path, "not a zkt-eth proof file (made by `zkt-eth prove`)"));
         }
         let (ni, no) = (small(&w[2]), small(&w[3]));
@@ -399,10 +414,25 @@ impl ProofFile {
                 })
                 .collect::<Result<Vec<_>, _>>()
         };
+        let (inputs, commitment) = if committed {
+            if ni != 2 {
+                return Err(malformed(path, format!("a committed-input proof file has 2 commitment words, the header says {ni}: damaged; make it again with `zkt-eth prove`")));
+            }
+            let c = crate::field::g1_from_words(&w[4], &w[5], 4).map_err(|e| {
+                malformed(
+                    path,
+                    format!("input commitment: {e}; make it again with `zkt-eth prove`"),
+                )
+            })?;
+            (vec![], Some(c))
+        } else {
+            (ints(4..4 + ni)?, None)
+        };
         Ok(Self {
             vk_digest: w[1],
-            inputs: ints(4..4 + ni)?,
+            inputs,
             outputs: ints(4 + ni..4 + ni + no)?,
+            commitment,
             proof: bytes[32 * (4 + ni + no)..].to_vec(),
         })
     }
@@ -414,7 +444,15 @@ impl ProofFile {
 
     /// The public values as field elements.
     pub fn public(&self) -> Public {
-        crate::verifier::public_from_ints(&self.inputs, &self.outputs)
+        Public {
+            commitment: self.commitment,
+            ..crate::verifier::public_from_ints(&self.inputs, &self.outputs)
+        }
+    }
+
+    /// The `int256[] inputs` argument of `verify` ([`crate::calldata::abi_inputs`]).
+    pub fn abi_inputs(&self) -> Vec<alloy::primitives::I256> {
+        crate::calldata::abi_inputs(&self.public())
     }
 }
 
@@ -428,6 +466,7 @@ mod tests {
             vk_digest: [7u8; 32],
             inputs: vec![-3, 5],
             outputs: vec![1, -1, 0],
+            commitment: None,
             proof: vec![9u8; 64],
         };
         let p = Path::new("p.bin");
@@ -436,5 +475,19 @@ mod tests {
         assert!(ProofFile::from_bytes(p, &b[..b.len() - 1]).is_err());
         assert!(ProofFile::from_bytes(p, &b[..96]).is_err());
         assert!(ProofFile::from_bytes(p, &[0u8; 128]).is_err());
+
+        // A committed input: the two input words are the commitment, checked on the curve.
+        use ark_ec::AffineRepr;
+        let c = ProofFile {
+            inputs: vec![],
+            commitment: Some(ark_bn254::G1Affine::generator()),
+            ..f
+        };
+        let b = c.to_bytes();
+        assert_eq!(ProofFile::from_bytes(p, &b).unwrap(), c);
+        assert_eq!(c.abi_inputs().len(), 2);
+        let mut bad = b.clone();
+        bad[32 * 5 + 31] ^= 1;
+        assert!(ProofFile::from_bytes(p, &bad).is_err(), "a commitment off the curve");
     }
 }

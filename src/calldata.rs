@@ -21,13 +21,38 @@ pub fn public_ints(public: &Public) -> (Vec<i64>, Vec<i64>) {
     (f(&public.inputs), f(&public.outputs))
 }
 
+/// The `int256[] inputs` argument of `verify` for a statement: the public inputs, or for a
+/// committed input the commitment's `x`, `y` (both below the base-field modulus, so positive).
+pub fn abi_inputs(public: &Public) -> Vec<I256> {
+    match &public.commitment {
+        Some(c) => commitment_words(c),
+        None => public_ints(public).0.into_iter().map(int).collect(),
+    }
+}
+
+/// `x`, `y` of a commitment as `int256` words.
+pub fn commitment_words(c: &ark_bn254::G1Affine) -> Vec<I256> {
+    crate::field::g1_to_words(c)
+        .iter()
+        .map(|w| I256::from_raw(alloy::primitives::U256::from_be_bytes(*w)))
+        .collect()
+}
+
+fn int(x: i64) -> I256 {
+    I256::try_from(x).unwrap_or_default()
+}
+
 /// The calldata of `verify(proof, inputs, outputs)`.
 pub fn encode_verify(proof: &[u8], inputs: &[i64], outputs: &[i64]) -> Vec<u8> {
-    let ints = |v: &[i64]| v.iter().map(|x| I256::try_from(*x).unwrap_or_default()).collect();
+    encode_verify_abi(proof, &inputs.iter().map(|x| int(*x)).collect::<Vec<_>>(), outputs)
+}
+
+/// [`encode_verify`] with the `inputs` words as given ([`abi_inputs`]).
+pub fn encode_verify_abi(proof: &[u8], inputs: &[I256], outputs: &[i64]) -> Vec<u8> {
     IZkTorchVerifier::verifyCall {
         proof: proof.to_vec().into(),
-        inputs: ints(inputs),
-        outputs: ints(outputs),
+        inputs: inputs.to_vec(),
+        outputs: outputs.iter().map(|x| int(*x)).collect(),
     }
     .abi_encode()
 }
@@ -39,13 +64,12 @@ alloy::sol! {
     }
 }
 
-/// The calldata of `MLOracle.submit(proof, inputs, outputs)`.
-pub fn encode_submit(proof: &[u8], inputs: &[i64], outputs: &[i64]) -> Vec<u8> {
-    let ints = |v: &[i64]| v.iter().map(|x| I256::try_from(*x).unwrap_or_default()).collect();
+/// The calldata of `MLOracle.submit(proof, inputs, outputs)` (`inputs` as [`abi_inputs`]).
+pub fn encode_submit(proof: &[u8], inputs: &[I256], outputs: &[i64]) -> Vec<u8> {
     IMLOracle::submitCall {
         proof: proof.to_vec().into(),
-        inputs: ints(inputs),
-        outputs: ints(outputs),
+        inputs: inputs.to_vec(),
+        outputs: outputs.iter().map(|x| int(*x)).collect(),
     }
     .abi_encode()
 }

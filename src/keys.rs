@@ -28,8 +28,36 @@ pub const VK_VERSION: u64 = 2;
 pub enum Visibility {
     /// The verifier sees the input.
     Public,
-    /// The input is a hidden witness (range-checked to the lookup window).
+    /// The input is a hidden witness (range-checked to the lookup window), bound to nothing: the
+    /// proof says "some input gives these outputs".
     Private,
+    /// The input stays hidden but is bound to a public hiding commitment that its owner published
+    /// (`zkt-eth commit-input`, `docs/protocols/input_binding.md`): the proof says "the input
+    /// behind this commitment gives these outputs".
+    Committed,
+}
+
+impl Visibility {
+    /// The vk word and the Solidity `inputVisibility()` code: 0 private, 1 public, 2 committed.
+    pub fn code(self) -> u64 {
+        match self {
+            Visibility::Private => 0,
+            Visibility::Public => 1,
+            Visibility::Committed => 2,
+        }
+    }
+    /// The input is a hidden witness (private or committed).
+    pub fn hidden(self) -> bool {
+        self != Visibility::Public
+    }
+    /// Lower-case name, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Visibility::Private => "private",
+            Visibility::Public => "public",
+            Visibility::Committed => "committed",
+        }
+    }
 }
 
 /// One layer of the vk.
@@ -234,8 +262,9 @@ pub fn table_kind_at(d: Domain, z: Fr) -> Fr {
 }
 
 /// The G1 powers a model needs: one more than the largest degree of any committed polynomial
-/// ([`crate::protocol::Layout::max_degree`]: `K + 2M` for a RowSum quotient, below `3n` for the
-/// lookup domain's identities).
+/// ([`crate::protocol::Layout::max_degree`]: `K + 3M` for a RowSum quotient, whose `x(X^M)` has
+/// degree `K + (b − 1)·M` for an input with `b ≤ 4` blinding coefficients; below `3n` for the lookup
+/// domain's identities).
 pub fn srs_len_for(model: &QuantizedModel) -> usize {
     let n = domain_of(model).size();
     model
@@ -243,7 +272,7 @@ pub fn srs_len_for(model: &QuantizedModel) -> usize {
         .iter()
         .map(|l| {
             let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
-            nd.size() * md.size() + 2 * md.size() + 16
+            nd.size() * md.size() + 3 * md.size() + 16
         })
         .chain([3 * n + 8])
         .max()
@@ -261,10 +290,19 @@ pub fn max_domain_of(model: &QuantizedModel) -> Domain {
 }
 
 /// The hiding weight polynomial `Ŵ = W + ρ_W·Z_K` of a layer on its matrix domain.
-pub fn weight_poly(weights: &[Vec<i64>], rho: Fr, in_len: usize, out_len: usize) -> DensePolynomial<Fr> {
+///
+/// `bitrev`: the layer reads the hidden model input, whose value `j` sits at position `bitrev(j)`
+/// (`blocks::Tensor::bitrev`), so column `j` of `W` is placed there too.
+pub fn weight_poly(
+    weights: &[Vec<i64>],
+    rho: Fr,
+    (in_len, out_len): (usize, usize),
+    bitrev: bool,
+) -> DensePolynomial<Fr> {
     let (nd, md) = (tensor_domain(in_len), tensor_domain(out_len));
     let kd = Domain::new(nd.log_size + md.log_size);
-    &kd.interpolate(&crate::blocks::rowsum::matrix_values(weights, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
+    let w = crate::blocks::rowsum::positioned_weights(weights, nd, bitrev);
+    &kd.interpolate(&crate::blocks::rowsum::matrix_values(&w, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
 }
 
 /// The hiding bias polynomial `B̂ = B + ρ_B·Z_K` (bias at the row starts of `H_K`).
@@ -324,9 +362,11 @@ impl ProvingKey {
             .layers
             .iter()
             .zip(blinds.weights.iter().zip(&blinds.bias))
-            .map(|(layer, (rho_w, rho_b))| {
+            .enumerate()
+            .map(|(k, (layer, (rho_w, rho_b)))| {
                 let (i, o) = (layer.in_len(), layer.out_len());
-                let weights = commit(&g1, &weight_poly(&layer.weights, *rho_w, i, o))?;
+                let bitrev = k == 0 && input.hidden();
+                let weights = commit(&g1, &weight_poly(&layer.weights, *rho_w, (i, o), bitrev))?;
                 let bias = commit(&g1, &bias_poly(&layer.bias, *rho_b, i, o))?;
                 bar.inc(1);
                 Ok(LayerVk {
@@ -433,8 +473,8 @@ pub fn check_model_against_vk(
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
         let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
         let (i, o) = (l.in_len(), l.out_len());
-        let combined =
-            &(&weight_poly(&l.weights, blinds.weights[k], i, o) * r) + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t);
+        let combined = &(&weight_poly(&l.weights, blinds.weights[k], (i, o), k == 0 && vk.input.hidden()) * r)
+            + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t);
         let lhs = crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine();
         if lhs != commit(g1, &combined)? {
             return differs(format!("the weights or bias of layers[{k}] ({})", l.name));
@@ -476,7 +516,7 @@ impl VerifyingKey {
             word_u64(VK_VERSION),
             word_u64(self.scale_bits.into()),
             word_u64(self.lookup_bits.into()),
-            word_u64(matches!(self.input, Visibility::Public).into()),
+            word_u64(self.input.code()),
             word_u64(self.insecure.into()),
             word_u64(self.layers.len() as u64),
         ];
@@ -545,10 +585,10 @@ impl VerifyingKey {
             crate::model::MAX_LOOKUP_BITS.into(),
             "lookup_bits",
         )? as u32;
-        let input = if small(&mut r, 0, 1, "input visibility")? == 1 {
-            Visibility::Public
-        } else {
-            Visibility::Private
+        let input = match small(&mut r, 0, 2, "input visibility")? {
+            1 => Visibility::Public,
+            2 => Visibility::Committed,
+            _ => Visibility::Private,
         };
         let insecure = small(&mut r, 0, 1, "insecure flag")? == 1;
         let n_layers = small(&mut r, 1, crate::model::MAX_LAYERS as u64, "layer count")? as usize;

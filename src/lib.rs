@@ -8,6 +8,7 @@ pub mod calldata;
 pub mod ceremony;
 pub mod chain;
 pub mod cli;
+pub mod commitment;
 pub mod field;
 pub mod keys;
 pub mod kzg;

@@ -33,6 +33,8 @@ pub enum Base {
     Bias(usize),
     /// Lookup table column (0 = value, 1 = function value; the kind column is public, closed form).
     Table(usize),
+    /// The public input commitment `C` of a committed input ([`Public::commitment`]).
+    InputCommitment,
 }
 
 /// `c + Σ sᵢ·[Pᵢ]`: a value whose fixed-polynomial part stays committed.
@@ -149,6 +151,7 @@ pub struct LayoutBuilder {
     points: Vec<PointSpec>,
     eval_sources: Vec<(usize, usize)>,
     public_evals: Vec<(usize, usize)>,
+    extra_reveals: Vec<usize>,
     /// The lowered model's tensors (commitment indices assigned).
     pub tensors: Vec<Tensor>,
     /// The lookup domain `H_n`.
@@ -170,6 +173,11 @@ impl LayoutBuilder {
                 self.points.len() - 1
             }
         }
+    }
+    /// Commitment `commit`'s blinding is revealed once more than its evaluations say (e.g. through
+    /// another commitment that shares it): one more blinding coefficient.
+    pub fn reveal_extra(&mut self, commit: usize) {
+        self.extra_reveals.push(commit);
     }
     /// A new evaluation of commitment `commit` at point `point`.
     pub fn open(&mut self, commit: usize, point: usize) -> usize {
@@ -228,6 +236,9 @@ pub struct Layout {
     pub eval_sources: Vec<(usize, usize)>,
     /// Public tensors the verifier evaluates itself: `(tensor, point)`.
     pub public_evals: Vec<(usize, usize)>,
+    /// Commitments whose blinding is revealed once more than their evaluations (one entry each
+    /// time, [`LayoutBuilder::reveal_extra`]).
+    pub extra_reveals: Vec<usize>,
 }
 
 /// Number of G1 points the decider sends (`[W]`, `[W']`).
@@ -243,6 +254,7 @@ impl Layout {
             points: vec![PointSpec::new(1, 0, 0), PointSpec::new(1, n_dom.log_size, 1)],
             eval_sources: vec![],
             public_evals: vec![],
+            extra_reveals: vec![],
             tensors,
             domain: n_dom,
         };
@@ -276,6 +288,7 @@ impl Layout {
             points: b.points,
             eval_sources: b.eval_sources,
             public_evals: b.public_evals,
+            extra_reveals: b.extra_reveals,
         }
     }
 
@@ -302,7 +315,8 @@ impl Layout {
         pts.sort_unstable();
         pts.dedup();
         let rotated = pts.iter().any(|p| self.points[*p].root_log > 0);
-        1 + pts.len() + usize::from(rotated)
+        let extra = self.extra_reveals.iter().filter(|x| **x == c).count();
+        1 + pts.len() + usize::from(rotated) + extra
     }
 
     /// The concrete points for `ζ`.
@@ -325,7 +339,7 @@ impl Layout {
     }
 
     /// The largest degree of any polynomial the prover forms (the quotient's bound, see
-    /// `docs/protocols/README.md` "Degrees"): `K + 2M` for RowSum, below `3n` for the lifted
+    /// `docs/proof-format.md` §5): `K + 3M` for RowSum, below `3n` for the lifted
     /// lookups and the running sum.
     pub fn max_degree(&self) -> usize {
         self.instances
@@ -350,13 +364,16 @@ impl Layout {
     }
 }
 
-/// The public statement: inputs (empty if private) and outputs, as field elements.
+/// The public statement: inputs (empty if hidden), outputs, and for a committed input its
+/// commitment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Public {
     /// Quantized inputs (only for public input).
     pub inputs: Vec<Fr>,
     /// Quantized outputs.
     pub outputs: Vec<Fr>,
+    /// The input commitment `C = [x̂(τ)]₁` (only for a committed input, `zkt-eth commit-input`).
+    pub commitment: Option<G1Affine>,
 }
 
 /// Why the algebra rejected a proof.
@@ -383,6 +400,8 @@ pub struct ClaimCx<'a> {
     pub vk: &'a VerifyingKey,
     /// The proof's layout.
     pub layout: &'a Layout,
+    /// The public statement.
+    pub public: &'a Public,
     /// The challenges.
     pub ch: &'a Challenges,
     /// The point values ([`Layout::points`] at `ζ`).
@@ -390,7 +409,7 @@ pub struct ClaimCx<'a> {
     /// `1/Z_n(ζ)` (the lookup domain's vanishing polynomial).
     pub zn_inv: Fr,
     evals: &'a [Fr],
-    public: Vec<Fr>,
+    public_vals: Vec<Fr>,
 }
 
 impl ClaimCx<'_> {
@@ -398,7 +417,7 @@ impl ClaimCx<'_> {
     pub fn val(&self, a: At) -> Fr {
         match a {
             At::Eval(e) => self.evals[e],
-            At::Public(j) => self.public[j],
+            At::Public(j) => self.public_vals[j],
         }
     }
 }
@@ -464,11 +483,12 @@ pub fn build_claims(
     let cx = ClaimCx {
         vk,
         layout,
+        public,
         ch,
         pts,
         zn_inv,
         evals,
-        public: public_vals,
+        public_vals,
     };
     let mut ids = Identities::default();
     for inst in &layout.instances {
@@ -493,12 +513,14 @@ pub fn build_claims(
     Ok(claims)
 }
 
-/// Resolve a base to its vk point (fixed bases) or the proof commitment.
-pub fn resolve(vk: &VerifyingKey, commits: &[G1Affine], b: Base) -> G1Affine {
+/// Resolve a base to its vk point (fixed bases), the proof commitment, or the public input
+/// commitment.
+pub fn resolve(vk: &VerifyingKey, commits: &[G1Affine], public: &Public, b: Base) -> G1Affine {
     match b {
         Base::Commit(i) => commits[i],
         Base::Weights(l) => vk.layers[l].weights,
         Base::Bias(l) => vk.layers[l].bias,
         Base::Table(c) => vk.table[c],
+        Base::InputCommitment => public.commitment.unwrap_or_default(),
     }
 }

@@ -13,6 +13,7 @@
 use crate::blocks::lookup;
 use crate::blocks::rowsum::compose_power;
 use crate::blocks::Col;
+use crate::commitment::{CommitmentError, InputOpening};
 use crate::field::{fr_from_i64, Word};
 use crate::keys::{bias_poly, weight_poly, ProvingKey, Visibility};
 use crate::kzg::{commit, commit_evaluations, KzgError};
@@ -45,6 +46,9 @@ pub enum ProveError {
     /// A challenge was degenerate (negligible probability).
     #[error(transparent)]
     Algebra(#[from] AlgebraError),
+    /// A committed input's opening is missing, unexpected or does not match.
+    #[error(transparent)]
+    Commitment(#[from] CommitmentError),
     /// An internal invariant failed: a bug, please report it.
     #[error("internal error: {0}")]
     Internal(String),
@@ -101,6 +105,10 @@ pub struct ProverState<'a> {
     pub logup: ProverTerm,
     /// The table columns (kind, value, function) as polynomials on `H_n` (round 2).
     pub table_polys: Vec<DensePolynomial<Fr>>,
+    /// The blinding coefficients of each committed tensor (by commitment index; empty otherwise).
+    pub blinds: Vec<Vec<Fr>>,
+    /// A committed input's opening.
+    pub opening: Option<&'a InputOpening>,
     /// `θ` (round 1).
     pub theta: Fr,
     /// `β` (round 1).
@@ -112,11 +120,13 @@ impl ProverState<'_> {
     pub fn ints(&self, t: usize) -> &[i64] {
         self.layout.tensors[t].source.values(self.trace)
     }
-    /// Tensor `t`'s values on its domain (zero padding).
+    /// Tensor `t`'s integer values at their domain positions (zero padding).
+    pub fn positioned_ints(&self, t: usize) -> Vec<i64> {
+        self.layout.tensors[t].place(self.ints(t))
+    }
+    /// Tensor `t`'s values at their domain positions (zero padding).
     pub fn values(&self, t: usize) -> Vec<Fr> {
-        let mut v: Vec<Fr> = self.ints(t).iter().map(|x| fr_from_i64(*x)).collect();
-        v.resize(self.layout.tensors[t].dom.size(), Fr::zero());
-        v
+        self.positioned_ints(t).into_iter().map(fr_from_i64).collect()
     }
     /// Count one lookup of `(kind, v)`.
     pub fn bump(&mut self, kind: u8, v: i64) -> Result<(), ProveError> {
@@ -141,10 +151,36 @@ impl ProverState<'_> {
     }
 }
 
-/// Prove one inference on the quantized `input`.
+/// Prove one inference on the quantized `input` (public or private visibility).
 pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) -> Result<ProveOutput, ProveError> {
+    prove_with(pk, input, None, rng)
+}
+
+/// Prove one inference; a committed input needs its `opening` ([`crate::commitment`]), whose input
+/// must be `input`.
+pub fn prove_with(
+    pk: &ProvingKey,
+    input: &[i64],
+    opening: Option<&InputOpening>,
+    rng: &mut (impl RngCore + Send),
+) -> Result<ProveOutput, ProveError> {
     let t0 = Instant::now();
     let vk = &pk.vk;
+    match (vk.input, opening) {
+        (Visibility::Committed, None) => {
+            return Err(ProveError::Commitment(CommitmentError::Malformed(
+                "this verifying key's input is committed: give the input's opening (`zkt-eth commit-input`)".into(),
+            )))
+        }
+        (Visibility::Committed, Some(o)) => {
+            o.check(vk, &pk.g1)?;
+            if o.input != input {
+                return Err(ProveError::Commitment(CommitmentError::Mismatch));
+            }
+        }
+        (v, Some(_)) => return Err(ProveError::Commitment(CommitmentError::NotCommitted(v.name()))),
+        (_, None) => {}
+    }
     let layout = Layout::new(vk);
     let n = layout.domain;
     let trace = pk.model.forward(input)?;
@@ -156,6 +192,7 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
             vec![]
         },
         outputs: ints(trace.output()),
+        commitment: opening.map(|o| o.commitment),
     };
     let mut st = ProverState {
         pk,
@@ -171,6 +208,8 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
             poly: DensePolynomial::zero(),
         },
         table_polys: vec![],
+        blinds: vec![vec![]; layout.n_commits],
+        opening,
         theta: Fr::zero(),
         beta: Fr::zero(),
     };
@@ -184,10 +223,11 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
     // Round 1: the committed tensors on their own domains, then every instance's round-1 columns.
     for (t, tensor) in layout.tensors.iter().enumerate() {
         if let Col::Commit(c) = tensor.col {
-            st.polys[c] = tensor
+            let b = tensor
                 .dom
-                .blinded_with(&st.values(t), layout.blinding(c), &mut &mut *rng)
-                .poly;
+                .blinded_with(&st.values(t), layout.blinding(c), &mut &mut *rng);
+            st.polys[c] = b.poly;
+            st.blinds[c] = b.blind;
         }
     }
     for inst in &layout.instances {
@@ -283,12 +323,14 @@ pub fn prove(pk: &ProvingKey, input: &[i64], rng: &mut (impl RngCore + Send)) ->
                 Base::Table(c) => &st.table_polys[c + 1] * *sc,
                 Base::Weights(l) => {
                     let ml = &model.layers[l];
-                    &weight_poly(&ml.weights, pk.blinds.weights[l], ml.in_len(), ml.out_len()) * *sc
+                    let bitrev = l == 0 && vk.input.hidden();
+                    &weight_poly(&ml.weights, pk.blinds.weights[l], (ml.in_len(), ml.out_len()), bitrev) * *sc
                 }
                 Base::Bias(l) => {
                     let ml = &model.layers[l];
                     &bias_poly(&ml.bias, pk.blinds.bias[l], ml.in_len(), ml.out_len()) * *sc
                 }
+                Base::InputCommitment => opening.map_or_else(DensePolynomial::zero, |o| &o.polynomial(vk) * *sc),
             };
             out = &out + &p;
         }

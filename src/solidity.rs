@@ -78,7 +78,7 @@ impl SolCx<'_> {
             Base::Table(c) => c,
             Base::Weights(l) => 2 + 2 * l,
             Base::Bias(l) => 3 + 2 * l,
-            Base::Commit(_) => usize::MAX,
+            Base::Commit(_) | Base::InputCommitment => usize::MAX,
         }
     }
     /// A `uint256[k]` memory array literal of `items`.
@@ -137,10 +137,10 @@ pub fn spec_with(
             }
         })
         .collect();
-    let public_inputs = if vk.input == Visibility::Public {
-        vk.input_len()
-    } else {
-        0
+    let public_inputs = match vk.input {
+        Visibility::Public => vk.input_len(),
+        Visibility::Private => 0,
+        Visibility::Committed => 2,
     };
     let points = layout
         .points
@@ -171,6 +171,8 @@ pub fn spec_with(
         scale_bits: s,
         lookup_bits: b,
         public_inputs,
+        input_visibility: vk.input.code(),
+        committed: vk.input == Visibility::Committed,
         outputs: vk.output_len(),
         log_n: n.log_size,
         max_log: layout.max_domain.log_size,

@@ -8,6 +8,7 @@ use crate::proof::{DecodeError, Proof};
 use crate::protocol::{build_claims, resolve, AlgebraError, Challenges, Layout, Public};
 use crate::transcript::{Tag, Transcript, Words};
 use ark_bn254::Fr;
+use ark_ec::AffineRepr;
 
 /// Why a proof was rejected. `Malformed` variants are encoding problems; the rest are false proofs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +39,9 @@ pub enum VerifyError {
         /// Index of the output.
         index: usize,
     },
+    /// The input commitment is missing, unexpected or malformed.
+    #[error("input commitment: {0}")]
+    Commitment(&'static str),
     /// A field check of the algebra failed.
     #[error("algebra check failed: {0}")]
     Algebra(#[from] AlgebraError),
@@ -87,7 +91,8 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
     }
 }
 
-/// Absorb `[n_in, inputs…, n_out, outputs…]`.
+/// Absorb `[n_in, inputs…, n_out, outputs…]`, then the input commitment's `x, y` for a committed
+/// input.
 pub fn absorb_public(t: &mut Transcript, public: &Public) {
     let mut w = Words::default();
     w.int(public.inputs.len() as u64);
@@ -98,6 +103,9 @@ pub fn absorb_public(t: &mut Transcript, public: &Public) {
     public.outputs.iter().for_each(|x| {
         w.scalar(x);
     });
+    if let Some(c) = &public.commitment {
+        w.point(c);
+    }
     t.absorb(Tag::PublicValues, &w.0);
 }
 
@@ -114,6 +122,18 @@ pub fn check_public(vk: &VerifyingKey, public: &Public) -> Result<(), VerifyErro
             expected: expected_in,
             got: public.inputs.len(),
         });
+    }
+    if public.commitment.is_some() != (vk.input == Visibility::Committed) {
+        return Err(VerifyError::Commitment(if public.commitment.is_some() {
+            "this verifying key's input is not committed; drop the input commitment"
+        } else {
+            "this verifying key's input is committed: give its commitment (`zkt-eth commit-input`)"
+        }));
+    }
+    if public.commitment.is_some_and(|c| c.is_zero()) {
+        return Err(VerifyError::Commitment(
+            "the input commitment is the point at infinity, which no input opening produces",
+        ));
     }
     if public.outputs.len() != vk.output_len() {
         return Err(VerifyError::PublicLength {
@@ -149,7 +169,7 @@ pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<
         ch.nu,
         ch.xi,
         (proof.openings[0], proof.openings[1]),
-        |b| resolve(vk, &proof.commits, b),
+        |b| resolve(vk, &proof.commits, public, b),
         &vk.g2,
     );
     if !ok {
@@ -164,5 +184,6 @@ pub fn public_from_ints(inputs: &[i64], outputs: &[i64]) -> Public {
     Public {
         inputs: f(inputs),
         outputs: f(outputs),
+        commitment: None,
     }
 }

@@ -110,6 +110,7 @@ impl Fixture {
             vk_digest: pk.vk.digest(),
             inputs,
             outputs,
+            commitment: None,
             proof: out.proof.to_bytes(),
         };
         let read = |p: PathBuf| std::fs::read(p).unwrap();

@@ -30,7 +30,10 @@ fn prove(model: &str, calib: &str, input: &str, vis: Visibility) -> (ProvingKey,
     let srs = Srs::dev(11, srs_len_for(&m));
     let pk = ProvingKey::setup(&m, &srs, vis).unwrap();
     let x = onnx::quantize_input(&m, &onnx::read_inputs(&models().join(input)).unwrap()[0]).unwrap();
-    let out = prover::prove(&pk, &x, &mut rand_chacha::ChaCha20Rng::seed_from_u64(3)).unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+    let opening = (vis == Visibility::Committed)
+        .then(|| zkt_eth::commitment::commit_input(&pk.vk, &pk.g1, &x, &mut rng).unwrap());
+    let out = prover::prove_with(&pk, &x, opening.as_ref(), &mut rng).unwrap();
     let bytes = out.proof.to_bytes();
     (pk, out.public, bytes)
 }
@@ -46,17 +49,18 @@ fn honest_proofs_verify_for_every_example_model_public_and_private() {
         ("digits/digits.onnx", "digits/train.json", "digits/input.json"),
         ("mlp784/mlp784.onnx", "mlp784/input.json", "mlp784/input.json"),
     ] {
-        for vis in [Visibility::Public, Visibility::Private] {
+        for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
             let (pk, public, bytes) = prove(model, calib, input, vis);
             verify(&pk.vk, &public, &bytes).unwrap_or_else(|e| panic!("{model} {vis:?}: {e}"));
-            assert_eq!(public.inputs.is_empty(), vis == Visibility::Private);
+            assert_eq!(public.inputs.is_empty(), vis.hidden());
+            assert_eq!(public.commitment.is_some(), vis == Visibility::Committed);
         }
     }
 }
 
 #[test]
 fn flipping_any_word_of_the_sample_proof_is_rejected() {
-    for vis in [Visibility::Public, Visibility::Private] {
+    for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
         let (pk, public, bytes) = sample(vis);
         for w in 0..bytes.len() / 32 {
             let mut b = bytes.clone();
@@ -180,7 +184,7 @@ fn out_of_window_public_values_are_rejected() {
 fn zeta_on_any_domain_is_rejected() {
     use ark_ff::Field;
     use zkt_eth::protocol::{build_claims, check_zeta, AlgebraError, Challenges};
-    for vis in [Visibility::Public, Visibility::Private] {
+    for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
         let (pk, public, bytes) = sample(vis);
         let layout = Layout::new(&pk.vk);
         let proof = zkt_eth::proof::Proof::from_bytes(&bytes, &layout).unwrap();
@@ -214,10 +218,23 @@ fn blinding_covers_every_revealed_point() {
         ("sample/sample.onnx", "sample/input.json", "sample/input.json"),
         ("mlp784/mlp784.onnx", "mlp784/input.json", "mlp784/input.json"),
     ] {
-        for vis in [Visibility::Public, Visibility::Private] {
+        for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
             let (pk, _, _) = prove(model, calib, input, vis);
             let layout = Layout::new(&pk.vk);
+            // The input binding's [δ] is never opened: it only enters the identity
+            // [x₀] − C − Z(ζ)·[δ] (value 0), and its randomness is x₀'s (one extra coefficient).
+            let binding: Vec<usize> = layout
+                .instances
+                .iter()
+                .filter_map(|i| match i {
+                    Instance::InputBinding(b) => Some(b.delta),
+                    _ => None,
+                })
+                .collect();
             for c in 0..layout.n_commits {
+                if binding.contains(&c) {
+                    continue;
+                }
                 let mut pts: Vec<usize> = layout
                     .eval_sources
                     .iter()
@@ -242,6 +259,7 @@ fn blinding_covers_every_revealed_point() {
                 match inst {
                     Instance::RowSum(r) => assert_eq!(layout.blinding(r.r), 4),
                     Instance::RunningSum(s) => assert_eq!(layout.blinding(s.s), 4),
+                    Instance::InputBinding(b) => assert_eq!(layout.blinding(b.x_commit), 4),
                     _ => {}
                 }
             }

@@ -103,6 +103,7 @@ fn cases() -> Vec<Case> {
     let public = Public {
         inputs: vec![Fr::from(16u64), -Fr::from(8u64), Fr::from(24u64)],
         outputs: vec![Fr::from(3u64), -Fr::from(2u64)],
+        commitment: None,
     };
     let mut t = Transcript::new();
     zkt_eth::verifier::absorb_public(&mut t, &public);

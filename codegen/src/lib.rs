@@ -56,8 +56,12 @@ pub struct VerifierSpec {
     pub scale_bits: u32,
     /// `B`.
     pub lookup_bits: u32,
-    /// Public input count (0 when private).
+    /// `inputs` words `verify` takes: the public input count, 0 when private, 2 when committed.
     pub public_inputs: usize,
+    /// 0 private, 1 public, 2 committed (`keys::Visibility::code`).
+    pub input_visibility: u64,
+    /// The input is committed (the binding block and the commitment checks are emitted).
+    pub committed: bool,
     /// Output count.
     pub outputs: usize,
     /// `log2` of the lookup domain's size.

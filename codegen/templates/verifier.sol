@@ -45,6 +45,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
     error PairingFailed();
     /// A precompile call failed.
     error PrecompileFailed();
+    /// The input commitment (the two `inputs` words of a committed-input verifier) is not a point
+    /// of G1 other than the identity with coordinates < p.
+    error InputCommitmentInvalid();
 
     // ──────────────────────────────────────────────────────────── constants ──
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -56,8 +59,12 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 public constant SCALE_BITS = {{ scale_bits }};
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = {{ lookup_bits }};
-    /// @notice Number of public inputs (0: the input is private).
+    /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
+    ///         the commitment's x and y (committed).
     uint256 public constant PUBLIC_INPUTS = {{ public_inputs }};
+    /// @notice 0: private input, bound to nothing; 1: public input; 2: committed input, bound to the
+    ///         commitment passed as `inputs` (`zkt-eth commit-input`).
+    uint8 public constant INPUT_VISIBILITY = {{ input_visibility }};
     /// @notice Number of public outputs.
     uint256 public constant OUTPUTS = {{ outputs }};
     /// @notice True when the SRS was generated with --dev (INSECURE).
@@ -116,6 +123,10 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
+        // A committed input: its commitment C = (x, y), and the binding term's commitment indices
+        // [x₀], [δ], its γ power and Z_{N₀}(ζ) (blocks/input_binding.rs).
+        uint256[2] inC;
+        uint256[4] bind;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -134,6 +145,21 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
 
     /// @inheritdoc IZkTorchVerifier
+    function inputVisibility() external pure returns (uint8) {
+        return INPUT_VISIBILITY;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function inputCount() external pure returns (uint256) {
+        return PUBLIC_INPUTS;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function outputCount() external pure returns (uint256) {
+        return OUTPUTS;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
     function verify(bytes calldata proof, int256[] calldata inputs, int256[] calldata outputs)
         external
         view
@@ -149,11 +175,18 @@ contract {{ contract_name }} is IZkTorchVerifier {
         if (inputs.length != PUBLIC_INPUTS || outputs.length != OUTPUTS) {
             revert PublicLength(PUBLIC_INPUTS, OUTPUTS);
         }
+        {%- if committed %}
+        // A committed input: `inputs` is the commitment C = (x, y), absorbed after the outputs.
+        State memory st;
+        st.inC = _toCommitment(inputs);
+        uint256[] memory pubIn = new uint256[](0);
+        {%- else %}
+        State memory st;
         uint256[] memory pubIn = _toField(inputs, true);
+        {%- endif %}
         uint256[] memory pubOut = _toField(outputs, false);
 
         // Step 3 — transcript replay (verifier::replay).
-        State memory st;
         _replay(st, proof, pubIn, pubOut);
 
         // Step 4 — points, one batched inversion, the public tensors at their points.
@@ -251,6 +284,22 @@ contract {{ contract_name }} is IZkTorchVerifier {
         }
     }
 
+    {%- if committed %}
+
+    /// The two `inputs` words as the input commitment: coordinates < p, on the curve, not the
+    /// identity (verifier::check_public).
+    function _toCommitment(int256[] calldata v) internal pure returns (uint256[2] memory c) {
+        if (v[0] <= 0 || v[1] <= 0) revert InputCommitmentInvalid();
+        // casting to 'uint256' is safe because both words are positive here
+        // forge-lint: disable-next-line(unsafe-typecast)
+        (c[0], c[1]) = (uint256(v[0]), uint256(v[1]));
+        if (c[0] >= P || c[1] >= P) revert InputCommitmentInvalid();
+        if (mulmod(c[1], c[1], P) != addmod(mulmod(mulmod(c[0], c[0], P), c[0], P), 3, P)) {
+            revert InputCommitmentInvalid();
+        }
+    }
+    {%- endif %}
+
     // ───────────────────────────────────────────────────── step 3: transcript ──
     /// verifier::replay through ZktTranscript (contracts/ZktTranscript.sol, the twin of src/transcript.rs).
     function _replay(State memory st, bytes calldata proof, uint256[] memory pubIn, uint256[] memory pubOut)
@@ -259,7 +308,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
+        {%- if committed %}
+        s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut, st.inC));
+        {%- else %}
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
+        {%- endif %}
         s = ZktTranscript.absorbCalldata(s, 3, proof[0:{{ r1_end * 64 }}]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
@@ -383,6 +436,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {%- include "blocks/rowsum.sol" %}
     {%- include "blocks/activation.sol" %}
     {%- include "blocks/input_range.sol" %}
+    {%- if committed %}
+    {%- include "blocks/input_binding.sol" %}
+    {%- endif %}
     {%- include "blocks/table.sol" %}
     {%- include "blocks/running_sum.sol" %}
 
@@ -433,6 +489,13 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 kq = mulmod(nuPow, ex[0], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
+        {%- if committed %}
+        // The input binding [x₀] − C − Z_{N₀}(ζ)·[δ] (γ-weighted) inside the quotient claim.
+        uint256 kb = mulmod(kq, st.bind[2], R);
+        coef[st.bind[0]] = addmod(coef[st.bind[0]], kb, R);
+        coef[st.bind[1]] = addmod(coef[st.bind[1]], R - mulmod(kb, st.bind[3], R), R);
+        _mulAdd(acc, st.inC[0], st.inC[1], R - kb);
+        {%- endif %}
         _msm(acc, proof[0:N_COMMITS * 64], coef);
         // Table columns, weight matrices and biases appear only inside the quotient claim, then G.
         uint256[] memory vc = new uint256[](N_VK);

@@ -43,6 +43,9 @@ contract Mlp784Verifier is IZkTorchVerifier {
     error PairingFailed();
     /// A precompile call failed.
     error PrecompileFailed();
+    /// The input commitment (the two `inputs` words of a committed-input verifier) is not a point
+    /// of G1 other than the identity with coordinates < p.
+    error InputCommitmentInvalid();
 
     // ──────────────────────────────────────────────────────────── constants ──
     uint256 internal constant R =
@@ -52,13 +55,17 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xf93553f274061fab294236bc8bfca061437c3c86afd851bcd30b3c67a6b0e773;
+        0x3bcdb592cb5707c2985e4e76dfcf6ddfcc9d8cfd2a5c840981ab0790db4b18d2;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = 11;
-    /// @notice Number of public inputs (0: the input is private).
+    /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
+    ///         the commitment's x and y (committed).
     uint256 public constant PUBLIC_INPUTS = 0;
+    /// @notice 0: private input, bound to nothing; 1: public input; 2: committed input, bound to the
+    ///         commitment passed as `inputs` (`zkt-eth commit-input`).
+    uint8 public constant INPUT_VISIBILITY = 0;
     /// @notice Number of public outputs.
     uint256 public constant OUTPUTS = 10;
     /// @notice True when the SRS was generated with --dev (INSECURE).
@@ -84,7 +91,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
     uint256 internal constant N_POINTS = 11;
     // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators.
-    uint256 internal constant N_INV = 17;
+    uint256 internal constant N_INV = 21;
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per layer, then
     /// the generator G = (1, 2).
@@ -93,7 +100,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
     uint256 internal constant INV_TWO =
         10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_809;
     bytes internal constant VK_POINTS =
-        hex"0e34413d9861e6d9ecf32624d2533cf7d700cf596ea5ae2242d1bf9389c3a6bf0d74f7ea64fbbc2de584d89fe4535e4e9c956f822c481f297fd3d99ee4a72d1c239aa14c904cbc1804bd6707af6b3ee2340e42e8f4d0a9b338bbcd34a8beb9792ac81e5f5c9df98c052d99283b9a6800d50cef05bb860d42ae811669f4e5c8fc10dcbcb13ebda7e7051e99699e81f7cdd70f0b5b7b9273e62fa0618ef8ad4c2404367ecaac5cccd57e4d2f4a18b1fa18a9f64155ee7ef4606fd2d2600cf1e2eb251432a2def2ac4a7794b05349a95aa80139329e96fbcd337b68de4d59707810104e5ec1ab81d340fc7b3403e16fadc79130cc612eced8d5613b7b9138c30abe22aef60d71c141ae39526bac5ade35f175081781743d8c4c25b2fc1794d895c310a97d91322d53392a9a0b5d5c9e3b87d16e4573548426f1d255a898b31658b22d5e7d745f67e8a2a8c02a9dc344820214fed1e5cfef6cf5ff8035adbcbe8ae811d453bba29118a4f865992b5b13aace70c71980d3ef12dc0e25919cda01a52d00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
+        hex"0e34413d9861e6d9ecf32624d2533cf7d700cf596ea5ae2242d1bf9389c3a6bf0d74f7ea64fbbc2de584d89fe4535e4e9c956f822c481f297fd3d99ee4a72d1c239aa14c904cbc1804bd6707af6b3ee2340e42e8f4d0a9b338bbcd34a8beb9792ac81e5f5c9df98c052d99283b9a6800d50cef05bb860d42ae811669f4e5c8fc2dcab81f8cdef91eb72628959bbd4fa9fcb49a49c89c784c2d2044cfc053b64608f3b7e1a14c1b7188f94b4b0b25dee3bca911a607d12910d5c9de57dcd057e3251432a2def2ac4a7794b05349a95aa80139329e96fbcd337b68de4d59707810104e5ec1ab81d340fc7b3403e16fadc79130cc612eced8d5613b7b9138c30abe22aef60d71c141ae39526bac5ade35f175081781743d8c4c25b2fc1794d895c310a97d91322d53392a9a0b5d5c9e3b87d16e4573548426f1d255a898b31658b22d5e7d745f67e8a2a8c02a9dc344820214fed1e5cfef6cf5ff8035adbcbe8ae811d453bba29118a4f865992b5b13aace70c71980d3ef12dc0e25919cda01a52d00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
@@ -120,6 +127,10 @@ contract Mlp784Verifier is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
+        // A committed input: its commitment C = (x, y), and the binding term's commitment indices
+        // [x₀], [δ], its γ power and Z_{N₀}(ζ) (blocks/input_binding.rs).
+        uint256[2] inC;
+        uint256[4] bind;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -138,6 +149,21 @@ contract Mlp784Verifier is IZkTorchVerifier {
     }
 
     /// @inheritdoc IZkTorchVerifier
+    function inputVisibility() external pure returns (uint8) {
+        return INPUT_VISIBILITY;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function inputCount() external pure returns (uint256) {
+        return PUBLIC_INPUTS;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function outputCount() external pure returns (uint256) {
+        return OUTPUTS;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
     function verify(bytes calldata proof, int256[] calldata inputs, int256[] calldata outputs)
         external
         view
@@ -153,11 +179,11 @@ contract Mlp784Verifier is IZkTorchVerifier {
         if (inputs.length != PUBLIC_INPUTS || outputs.length != OUTPUTS) {
             revert PublicLength(PUBLIC_INPUTS, OUTPUTS);
         }
+        State memory st;
         uint256[] memory pubIn = _toField(inputs, true);
         uint256[] memory pubOut = _toField(outputs, false);
 
         // Step 3 — transcript replay (verifier::replay).
-        State memory st;
         _replay(st, proof, pubIn, pubOut);
 
         // Step 4 — points, one batched inversion, the public tensors at their points.
@@ -170,7 +196,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
             9,
             4,
             14_940_766_826_517_323_942_636_479_241_147_756_311_199_852_622_225_275_649_687_664_389_641_784_935_947,
-            7
+            11
         );
 
         // Step 5 — block instances in protocol order (protocol::build_claims), each identity divided
@@ -215,6 +241,39 @@ contract Mlp784Verifier is IZkTorchVerifier {
                 _ev(proof, 15),
                 16_416_182_153_879_456_416_684_804_308_942_956_316_411_273_300_312_025_757_773_653_139_931_856_371_713
             ]
+        );
+        _inputPadding(
+            st,
+            _ev(proof, 14),
+            addmod(
+                addmod(
+                    addmod(
+                        mulmod(
+                            12_829_182_801_450_548_738_282_483_435_968_232_868_452_949_447_533_525_382_345_558_718_831_952_411_679,
+                            st.inv[7],
+                            R
+                        ),
+                        mulmod(
+                            18_207_170_870_696_353_980_883_626_502_897_081_130_912_021_114_816_322_206_273_071_791_687_191_502_551,
+                            st.inv[8],
+                            R
+                        ),
+                        R
+                    ),
+                    mulmod(
+                        3_638_186_594_082_635_916_054_211_003_763_775_878_608_657_844_192_355_146_040_852_299_983_094_793_980,
+                        st.inv[9],
+                        R
+                    ),
+                    R
+                ),
+                mulmod(
+                    14_756_844_126_803_462_936_308_369_252_802_381_764_506_331_168_992_032_130_596_840_021_342_926_875_476,
+                    st.inv[10],
+                    R
+                ),
+                R
+            )
         );
         // Table: the LogUp table side on H_n
         _table(st, [uint256(_ev(proof, 16)), _ev(proof, 17)], 0);
@@ -396,9 +455,33 @@ contract Mlp784Verifier is IZkTorchVerifier {
             128,
             10_359_452_186_428_527_605_436_343_203_440_067_497_552_205_259_388_878_191_021_578_220_384_701_716_497
         );
+        d[7] = addmod(
+            zp[6],
+            R
+                - 11_202_713_034_781_936_026_961_927_327_447_725_304_699_281_826_752_353_753_282_203_101_940_040_009_627,
+            R
+        );
+        d[8] = addmod(
+            zp[7],
+            R
+                - 13_535_153_194_462_171_609_869_498_716_017_443_886_927_201_263_305_417_664_584_988_483_019_107_195_590,
+            R
+        );
+        d[9] = addmod(
+            zp[8],
+            R
+                - 14_434_499_761_643_624_212_374_564_569_705_863_880_641_796_706_245_613_649_257_228_426_577_899_712_446,
+            R
+        );
+        d[10] = addmod(
+            zp[9],
+            R
+                - 8_613_538_655_231_327_379_234_925_296_132_678_673_308_827_349_856_085_326_283_699_237_864_372_525_723,
+            R
+        );
         _lagrangeDenominators(
             d,
-            7,
+            11,
             OUTPUTS,
             st.pts[9],
             4,
@@ -549,6 +632,13 @@ contract Mlp784Verifier is IZkTorchVerifier {
             st, mulmod(addmod(mulmod(c[1], addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R)
         );
         st.logup = addmod(st.logup, mulmod(c[2], c[1], R), R);
+    }
+
+    /// The padding identity x·S/Z_N₀ at ζ^(n/N₀), S the indicator of the padding positions
+    /// (InputRange: `selector_over_vanishing`), `sel` = S/Z_N₀ there, computed from the batched
+    /// inversion by the caller.
+    function _inputPadding(State memory st, uint256 x, uint256 sel) internal pure {
+        _identity(st, mulmod(x, sel, R));
     }
 
     // ── block: Table (src/blocks/table.rs, docs/protocols/lookup.md) ──

@@ -43,6 +43,9 @@ contract SampleVerifier is IZkTorchVerifier {
     error PairingFailed();
     /// A precompile call failed.
     error PrecompileFailed();
+    /// The input commitment (the two `inputs` words of a committed-input verifier) is not a point
+    /// of G1 other than the identity with coordinates < p.
+    error InputCommitmentInvalid();
 
     // ──────────────────────────────────────────────────────────── constants ──
     uint256 internal constant R =
@@ -57,8 +60,12 @@ contract SampleVerifier is IZkTorchVerifier {
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = 8;
-    /// @notice Number of public inputs (0: the input is private).
+    /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
+    ///         the commitment's x and y (committed).
     uint256 public constant PUBLIC_INPUTS = 4;
+    /// @notice 0: private input, bound to nothing; 1: public input; 2: committed input, bound to the
+    ///         commitment passed as `inputs` (`zkt-eth commit-input`).
+    uint8 public constant INPUT_VISIBILITY = 1;
     /// @notice Number of public outputs.
     uint256 public constant OUTPUTS = 4;
     /// @notice True when the SRS was generated with --dev (INSECURE).
@@ -120,6 +127,10 @@ contract SampleVerifier is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
+        // A committed input: its commitment C = (x, y), and the binding term's commitment indices
+        // [x₀], [δ], its γ power and Z_{N₀}(ζ) (blocks/input_binding.rs).
+        uint256[2] inC;
+        uint256[4] bind;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -138,6 +149,21 @@ contract SampleVerifier is IZkTorchVerifier {
     }
 
     /// @inheritdoc IZkTorchVerifier
+    function inputVisibility() external pure returns (uint8) {
+        return INPUT_VISIBILITY;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function inputCount() external pure returns (uint256) {
+        return PUBLIC_INPUTS;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function outputCount() external pure returns (uint256) {
+        return OUTPUTS;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
     function verify(bytes calldata proof, int256[] calldata inputs, int256[] calldata outputs)
         external
         view
@@ -153,11 +179,11 @@ contract SampleVerifier is IZkTorchVerifier {
         if (inputs.length != PUBLIC_INPUTS || outputs.length != OUTPUTS) {
             revert PublicLength(PUBLIC_INPUTS, OUTPUTS);
         }
+        State memory st;
         uint256[] memory pubIn = _toField(inputs, true);
         uint256[] memory pubOut = _toField(outputs, false);
 
         // Step 3 — transcript replay (verifier::replay).
-        State memory st;
         _replay(st, proof, pubIn, pubOut);
 
         // Step 4 — points, one batched inversion, the public tensors at their points.
@@ -541,6 +567,13 @@ contract SampleVerifier is IZkTorchVerifier {
             st, mulmod(addmod(mulmod(c[1], addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R)
         );
         st.logup = addmod(st.logup, mulmod(c[2], c[1], R), R);
+    }
+
+    /// The padding identity x·S/Z_N₀ at ζ^(n/N₀), S the indicator of the padding positions
+    /// (InputRange: `selector_over_vanishing`), `sel` = S/Z_N₀ there, computed from the batched
+    /// inversion by the caller.
+    function _inputPadding(State memory st, uint256 x, uint256 sel) internal pure {
+        _identity(st, mulmod(x, sel, R));
     }
 
     // ── block: Table (src/blocks/table.rs, docs/protocols/lookup.md) ──

@@ -8,7 +8,7 @@ import {CheatcodeTest} from "./utils/Vm.sol";
 
 /// @notice MLOracle against test doubles (no real proofs: see VerifierDoubles.sol).
 contract MLOracleTest is CheatcodeTest {
-    event Classified(bytes32 indexed inputHash, uint256 label, int256[] outputs);
+    event Classified(bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs);
 
     HashCheckVerifierDouble internal verifierDouble;
     MLOracle internal oracle;
@@ -35,8 +35,8 @@ contract MLOracleTest is CheatcodeTest {
         bytes memory proof = verifierDouble.fakeProof(inputs, outputs);
         bytes32 expectedHash = keccak256(abi.encodePacked(inputs));
 
-        vm.expectEmit(true, false, false, true, address(oracle));
-        emit Classified(expectedHash, 2, outputs);
+        vm.expectEmit(true, true, false, true, address(oracle));
+        emit Classified(expectedHash, address(this), 2, outputs);
         (bytes32 inputHash, uint256 label) = oracle.submit(proof, inputs, outputs);
         vm.snapshotGasLastCall("MLOracle.submit (hash double, 3 in / 4 out)");
 
@@ -146,16 +146,50 @@ contract MLOracleTest is CheatcodeTest {
         }
     }
 
-    function test_ResubmissionOverwritesWithSameLabel() public {
+    /// @dev First proven is final: a second valid submission for the same key reverts and the
+    ///      record keeps its first submitter and block.
+    function test_FirstProvenIsFinal() public {
         (int256[] memory inputs, int256[] memory outputs) = sample();
         bytes memory proof = verifierDouble.fakeProof(inputs, outputs);
         oracle.submit(proof, inputs, outputs);
+        uint256 first = block.number;
         vm.roll(block.number + 5);
+        bytes32 h = oracle.hashInputs(inputs);
         vm.prank(address(0xCAFE));
+        vm.expectRevert(abi.encodeWithSelector(MLOracle.AlreadyClassified.selector, h));
         oracle.submit(proof, inputs, outputs);
-        MLOracle.Classification memory c = oracle.classification(oracle.hashInputs(inputs));
-        vm.assertEq(c.submitter, address(0xCAFE), "latest submitter");
+        MLOracle.Classification memory c = oracle.classification(h);
+        vm.assertEq(c.submitter, address(this), "first submitter kept");
+        vm.assertEq(uint256(c.blockNumber), first, "first block kept");
         vm.assertEq(c.label, 2, "label");
+    }
+
+    /// @dev A verifier whose input is private (bound to nothing), or that cannot say, is refused.
+    function test_ConstructorRefusesUnboundInputs() public {
+        address priv = address(new PrivateInputVerifierDouble());
+        vm.expectRevert(abi.encodeWithSelector(MLOracle.UnboundInputs.selector, priv));
+        new MLOracle(IZkTorchVerifier(priv), true);
+        address silent = address(new NoVisibilityGetter());
+        vm.expectRevert(abi.encodeWithSelector(MLOracle.UnboundInputs.selector, silent));
+        new MLOracle(IZkTorchVerifier(silent), true);
+    }
+}
+
+/// @dev A secure-looking verifier whose input is private: `inputVisibility()` is 0.
+contract PrivateInputVerifierDouble {
+    function insecureSrs() external pure returns (bool) {
+        return false;
+    }
+
+    function inputVisibility() external pure returns (uint8) {
+        return 0;
+    }
+}
+
+/// @dev Has `insecureSrs()` but no `inputVisibility()` (a verifier generated before it existed).
+contract NoVisibilityGetter {
+    function insecureSrs() external pure returns (bool) {
+        return false;
     }
 }
 

@@ -7,10 +7,10 @@ import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
 import {SampleVerifier} from "../generated/SampleVerifier.sol";
 import {FixtureTest} from "./ModelVerifier.t.sol";
 
-/// @notice MLOracle bound to the real generated SampleVerifier (and Mlp784Verifier for a private
-///         input), fed with the committed proof fixtures (script/gen-fixtures.sh).
+/// @notice MLOracle bound to the real generated SampleVerifier (and Mlp784Verifier, a private
+///         input it refuses), fed with the committed proof fixtures (script/gen-fixtures.sh).
 contract MLOracleRealTest is FixtureTest {
-    event Classified(bytes32 indexed inputHash, uint256 label, int256[] outputs);
+    event Classified(bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs);
 
     SampleVerifier internal verifier;
     MLOracle internal oracle;
@@ -47,8 +47,8 @@ contract MLOracleRealTest is FixtureTest {
         vm.assertEq(oracle.hashInputs(f.inputs), f.inputHash, "input hash: Rust vs Solidity");
         vm.assertEq(oracle.argmax(f.outputs), f.argmax, "argmax: Rust vs Solidity");
 
-        vm.expectEmit(true, false, false, true, address(oracle));
-        emit Classified(f.inputHash, f.argmax, f.outputs);
+        vm.expectEmit(true, true, false, true, address(oracle));
+        emit Classified(f.inputHash, address(this), f.argmax, f.outputs);
         (bytes32 inputHash, uint256 label) = oracle.submit(f.proof, f.inputs, f.outputs);
         vm.snapshotGasLastCall("MLOracle.submit (SampleVerifier, valid sample proof)");
 
@@ -114,7 +114,8 @@ contract MLOracleRealTest is FixtureTest {
         }
     }
 
-    /// @dev A refused submission after a valid one neither reverts the record nor changes it.
+    /// @dev After a valid submission, later ones for the same inputs (wrong outputs, a tampered
+    ///      proof) revert with AlreadyClassified (first proven is final) and change nothing.
     function test_RejectedSubmissionKeepsRecord() public {
         Fixture memory f = _sample();
         oracle.submit(f.proof, f.inputs, f.outputs);
@@ -124,11 +125,12 @@ contract MLOracleRealTest is FixtureTest {
         int256[] memory claimed = new int256[](f.outputs.length);
         uint256 other = (f.argmax + 1) % f.outputs.length;
         claimed[other] = 1;
+        bytes memory already = abi.encodeWithSelector(MLOracle.AlreadyClassified.selector, f.inputHash);
         vm.prank(address(0xBAD));
-        vm.expectRevert(MLOracle.UnverifiedResult.selector);
+        vm.expectRevert(already);
         oracle.submit(f.proof, f.inputs, claimed);
         vm.prank(address(0xBAD));
-        vm.expectRevert(MLOracle.UnverifiedResult.selector);
+        vm.expectRevert(already);
         oracle.submit(_flip(f.proof, 3), f.inputs, f.outputs);
 
         MLOracle.Classification memory c = oracle.classification(f.inputHash);
@@ -137,33 +139,12 @@ contract MLOracleRealTest is FixtureTest {
         vm.assertEq(uint256(c.blockNumber), recordedAt, "block unchanged");
     }
 
-    /// @dev Private input (mlp784): the record is keyed by the hash of the empty input list.
-    function test_PrivateInputModel() public {
+    /// @dev Private input (mlp784): bound to nothing, so the oracle refuses the verifier (every
+    ///      proof would record under the key of the empty input list, overwritable at will).
+    function test_PrivateInputVerifierIsRefused() public {
         Mlp784Verifier mlp = new Mlp784Verifier();
-        MLOracle o = new MLOracle(IZkTorchVerifier(address(mlp)), true);
-        Fixture memory f = _fixture(_read("mlp784/fixture.json"));
-        vm.assertEq(f.inputs.length, 0, "no public inputs");
-
-        int256[] memory claimed = new int256[](f.outputs.length);
-        for (uint256 i = 0; i < claimed.length; ++i) {
-            claimed[i] = f.outputs[i];
-        }
-        claimed[f.argmax] += 1;
-        vm.expectRevert(MLOracle.UnverifiedResult.selector);
-        o.submit(f.proof, f.inputs, claimed);
-        _assertNotRecorded(o, f.inputs, "mlp784 wrong outputs");
-
-        // The sample proof is refused by the mlp784 oracle.
-        Fixture memory s = _sample();
-        vm.expectRevert(MLOracle.UnverifiedResult.selector);
-        o.submit(s.proof, s.inputs, s.outputs);
-
-        vm.expectEmit(true, false, false, true, address(o));
-        emit Classified(keccak256(""), f.argmax, f.outputs);
-        (bytes32 h, uint256 label) = o.submit(f.proof, f.inputs, f.outputs);
-        vm.snapshotGasLastCall("MLOracle.submit (Mlp784Verifier, valid mlp784 proof)");
-        vm.assertEq(h, keccak256(""), "empty input hash");
-        vm.assertEq(label, f.argmax, "label");
-        vm.assertEq(o.labelOf(f.inputs), f.argmax, "labelOf");
+        vm.assertEq(mlp.inputVisibility(), 0, "private");
+        vm.expectRevert(abi.encodeWithSelector(MLOracle.UnboundInputs.selector, address(mlp)));
+        new MLOracle(IZkTorchVerifier(address(mlp)), true);
     }
 }

@@ -14,6 +14,7 @@
 //! | [`rowsum`] | `y = W·x + b`, `W`, `b` fixed in the vk as ONE hiding point each | `H_K`, `K = M·N` | `[R]`, 2 evaluations | 2 vk points, 3 inversions |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
 //! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |
+//! | [`input_binding`] | a committed input is the one behind the public commitment `C` | polynomial identity | `[δ]` | `C`: one ecMul |
 //! | [`table`] | the table side of LogUp: `g = m/(β + T)` | `H_n` | `[m]`, `[g]`, a share | the 2 table vk points |
 //! | [`running_sum`] | the LogUp sum of every share is zero | `H_n` | `[s]` | field work only |
 //!
@@ -26,6 +27,7 @@
 //! can prove; a failing check names the position and why.
 
 pub mod activation;
+pub mod input_binding;
 pub mod input_range;
 pub mod lookup;
 pub mod rowsum;
@@ -101,6 +103,37 @@ pub struct Tensor {
     pub col: Col,
     /// Its values in the trace.
     pub source: TraceRef,
+    /// Value `i` sits at position `bitrev(i)` of the domain instead of `i`: then the padding
+    /// positions form a few cosets of subgroups, whose indicator has a closed form, and a block can
+    /// force them to zero cheaply ([`input_range`]). Used for the hidden model input.
+    pub bitrev: bool,
+}
+
+/// `i` with its lowest `log` bits reversed (`i < 2^log`).
+pub fn bitrev(i: usize, log: u32) -> usize {
+    if log == 0 {
+        return 0;
+    }
+    i.reverse_bits() >> (usize::BITS - log)
+}
+
+impl Tensor {
+    /// The domain position of value `i`.
+    pub fn position(&self, i: usize) -> usize {
+        if self.bitrev {
+            bitrev(i, self.dom.log_size)
+        } else {
+            i
+        }
+    }
+    /// `values` placed at their positions on the domain (zero padding).
+    pub fn place<T: Copy + Default>(&self, values: &[T]) -> Vec<T> {
+        let mut out = vec![T::default(); self.dom.size()];
+        for (i, v) in values.iter().enumerate() {
+            out[self.position(i)] = *v;
+        }
+        out
+    }
 }
 
 /// Where a value a block reads at a point comes from.
@@ -171,6 +204,8 @@ pub enum Instance {
     Activation(activation::ActivationLookup),
     /// See [`input_range`].
     InputRange(input_range::InputRange),
+    /// See [`input_binding`].
+    InputBinding(input_binding::InputBinding),
     /// See [`table`].
     Table(table::TableSide),
     /// See [`running_sum`].
@@ -184,6 +219,7 @@ impl Instance {
             Instance::RowSum(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
+            Instance::InputBinding(b) => b,
             Instance::Table(b) => b,
             Instance::RunningSum(b) => b,
         }
@@ -194,6 +230,7 @@ impl Instance {
             Instance::RowSum(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
+            Instance::InputBinding(b) => b,
             Instance::Table(b) => b,
             Instance::RunningSum(b) => b,
         }
@@ -205,8 +242,9 @@ impl Instance {
 ///
 /// Per dense layer `k`: tensor `y_k = W·x + b` (committed), `q_k` (rescaled; public if it is the
 /// model output), `z_k` (activation output; the same tensor as `q_k` for the identity, public for a
-/// final ReLU); instances RowSum(`x → y_k`) and Activation(`y_k → q_k, z_k`). Then the private
-/// input's range check, the table side and the running sum (last: it sums every share).
+/// final ReLU); instances RowSum(`x → y_k`) and Activation(`y_k → q_k, z_k`). A committed input's
+/// binding comes first; after the layers come the hidden input's range check, the table side and
+/// the running sum (last: it sums every share).
 pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
     let last = vk.layers.len() - 1;
     let committed = Col::Commit(0);
@@ -215,13 +253,21 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         dom: tensor_domain(len),
         col,
         source,
+        bitrev: false,
     };
     let input_col = match vk.input {
-        Visibility::Private => committed,
+        Visibility::Private | Visibility::Committed => committed,
         Visibility::Public => Col::PublicInput,
     };
-    let mut tensors = vec![tensor(vk.input_len(), input_col, TraceRef::Input)];
+    let mut tensors = vec![Tensor {
+        // A hidden input's padding is forced to zero by its InputRange block.
+        bitrev: vk.input.hidden(),
+        ..tensor(vk.input_len(), input_col, TraceRef::Input)
+    }];
     let mut instances = vec![];
+    if vk.input == Visibility::Committed {
+        instances.push(Instance::InputBinding(input_binding::InputBinding::new(0, &tensors)));
+    }
     let mut x = 0usize;
     for (k, l) in vk.layers.iter().enumerate() {
         let out = |t: &mut Vec<Tensor>, col: Col, source: TraceRef| {
@@ -249,7 +295,7 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         )));
         x = z;
     }
-    if vk.input == Visibility::Private {
+    if vk.input.hidden() {
         instances.push(Instance::InputRange(input_range::InputRange::new(0, &tensors)));
     }
     instances.push(Instance::Table(table::TableSide::default()));

@@ -101,7 +101,8 @@ impl Block for RowSum {
         vec![self.doms.n_dom, self.doms.m_dom, self.doms.k_dom]
     }
     fn max_degree(&self) -> usize {
-        self.doms.k_dom.size() + 2 * self.doms.m_dom.size() + 16
+        // x(X^M)·Ŵ/Z_K: x has at most 4 blinding coefficients (a committed input), so K + 3M.
+        self.doms.k_dom.size() + 3 * self.doms.m_dom.size() + 16
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
         self.r = b.commit();
@@ -128,10 +129,11 @@ impl Block for RowSum {
     }
     fn prove_round1(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<(), ProveError> {
         let layer = &st.pk.model.layers[self.layer];
+        let bitrev = st.layout.tensors[self.x].bitrev;
         let r = prefix_sums(
-            &layer.weights,
+            &positioned_weights(&layer.weights, self.doms.n_dom, bitrev),
             &layer.bias,
-            st.ints(self.x),
+            &st.positioned_ints(self.x),
             self.doms.n_dom,
             self.doms.k_dom,
         );
@@ -149,7 +151,11 @@ impl Block for RowSum {
         quotient(
             &RowSumPolys {
                 doms: d,
-                w_values: &matrix_values(&layer.weights, d.n_dom, d.k_dom),
+                w_values: &matrix_values(
+                    &positioned_weights(&layer.weights, d.n_dom, st.layout.tensors[self.x].bitrev),
+                    d.n_dom,
+                    d.k_dom,
+                ),
                 b_values: &bias_values(&layer.bias, d.n_dom, d.k_dom),
                 blinds: (st.pk.blinds.weights[self.layer], st.pk.blinds.bias[self.layer]),
                 r: &st.polys[self.r],
@@ -214,6 +220,26 @@ pub fn identities(layer: usize, idx: &MatrixDomains, e: RowSumEvals, zeta: Fr) -
     };
     let rs2 = Lin::scalar(end * (e.r - e.y_end));
     Ok([rs1, rs2])
+}
+
+/// `weights` with column `j` moved to position `bitrev(j)` of `H_N` when `bitrev` (the layer reads
+/// the hidden model input, laid out bit-reversed: `super::Tensor::bitrev`); unchanged otherwise.
+pub fn positioned_weights(weights: &[Vec<i64>], n_dom: Domain, bitrev: bool) -> std::borrow::Cow<'_, [Vec<i64>]> {
+    if !bitrev {
+        return std::borrow::Cow::Borrowed(weights);
+    }
+    std::borrow::Cow::Owned(
+        weights
+            .iter()
+            .map(|row| {
+                let mut out = vec![0i64; n_dom.size()];
+                for (j, w) in row.iter().enumerate() {
+                    out[super::bitrev(j, n_dom.log_size)] = *w;
+                }
+                out
+            })
+            .collect(),
+    )
 }
 
 /// The weight values on `H_K`: `W_ij` at `j + N·i` (zero padding).

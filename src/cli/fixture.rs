@@ -8,7 +8,6 @@
 
 use super::{print_json, say};
 use crate::artifacts::{self, ProofFile};
-use crate::keys::Visibility;
 use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::json;
@@ -52,13 +51,19 @@ fn default_vk(proof: &Path) -> Option<PathBuf> {
 
 /// Build the fixture JSON for a proof checked against `vk`.
 pub fn fixture_json(file: &ProofFile, vk: &crate::keys::VerifyingKey) -> serde_json::Value {
-    let calldata = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
+    let calldata = crate::calldata::encode_verify_abi(&file.proof, &file.abi_inputs(), &file.outputs);
     let scale = f64::from(vk.scale_bits).exp2();
     let real: Vec<f64> = file.outputs.iter().map(|v| *v as f64 / scale).collect();
     json!({
         "format": FORMAT,
         "proof": format!("0x{}", hex::encode(&file.proof)),
-        "inputs": file.inputs,
+        // A committed input's `inputs` are the commitment's x, y: decimal strings (too wide for a
+        // JSON number; `vm.parseJsonIntArray` reads both forms).
+        "inputs": match file.commitment {
+            Some(_) => json!(file.abi_inputs().iter().map(|w| w.to_string()).collect::<Vec<_>>()),
+            None => json!(file.inputs),
+        },
+        "input_commitment": file.commitment.map(|c| crate::commitment::commitment_hex(&c)),
         "outputs": file.outputs,
         "outputs_real": real,
         "argmax": crate::onnx::argmax(real.iter().copied()),
@@ -66,8 +71,8 @@ pub fn fixture_json(file: &ProofFile, vk: &crate::keys::VerifyingKey) -> serde_j
         "scale_bits": vk.scale_bits,
         "lookup_bits": vk.lookup_bits,
         "window": 1u64 << (vk.lookup_bits - 1),
-        "input_visibility": match vk.input { Visibility::Public => "public", Visibility::Private => "private" },
-        "public_inputs": file.inputs.len(),
+        "input_visibility": vk.input.name(),
+        "public_inputs": file.abi_inputs().len(),
         "output_count": file.outputs.len(),
         "proof_bytes": file.proof.len(),
         "calldata": format!("0x{}", hex::encode(&calldata)),

@@ -94,6 +94,10 @@ pub struct ProveArgs {
     /// Output proof file.
     #[arg(short, long, default_value = "proof.bin")]
     pub out: PathBuf,
+    /// The input's opening from `zkt-eth commit-input` (required when the vk's input is
+    /// committed): the proof is then bound to its commitment.
+    #[arg(long)]
+    pub opening: Option<PathBuf>,
     /// Memory limit, checked before the proving key is read.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -307,13 +311,44 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     model
         .forward(&input)
         .map_err(|e| super::mock::explain_forward_error(e, &a.build, &a.input, &model, first))?;
+    // The vk decides whether an opening is needed; without one, loading the proving key below
+    // names the missing setup step.
+    let vk = match artifacts::load_vk(&dir.vk()) {
+        Ok(vk) => vk,
+        Err(_) => artifacts::load_pk(&dir)?.vk,
+    };
+    let opening = match (&a.opening, vk.input) {
+        (Some(path), crate::keys::Visibility::Committed) => {
+            let o = super::commit_input::load_opening(path, &vk)?;
+            if o.input != input {
+                anyhow::bail!(
+                    "{} opens a different input than {}: commit this input with `zkt-eth commit-input {} --input {}`",
+                    path.display(),
+                    a.input.display(),
+                    a.build.display(),
+                    a.input.display()
+                );
+            }
+            Some(o)
+        }
+        (None, crate::keys::Visibility::Committed) => anyhow::bail!(
+            "the vk's input is committed: give the input's opening with --opening (make it with `zkt-eth commit-input {} --input {}`)",
+            a.build.display(),
+            a.input.display()
+        ),
+        (Some(_), v) => anyhow::bail!(
+            "--opening is for committed inputs; this vk's input is {} (set up with `--visibility committed` to bind inputs)",
+            v.name()
+        ),
+        (None, _) => None,
+    };
     let p = Phase::start("load proving key");
     let pk = artifacts::load_pk(&dir)?;
     p.done();
     let p = Phase::start("prove");
     let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
     let spin = crate::progress::task("witness, block proofs, accumulation, decider", 0);
-    let out = crate::prover::prove(&pk, &input, &mut rng);
+    let out = crate::prover::prove_with(&pk, &input, opening.as_ref(), &mut rng);
     spin.finish();
     let out = out.map_err(|e| match e {
         crate::prover::ProveError::Forward(e) => {
@@ -330,6 +365,7 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
         vk_digest: pk.vk.digest(),
         inputs: ins,
         outputs: outs.clone(),
+        commitment: out.public.commitment,
         proof,
     };
     artifacts::write_atomic(&a.out, &file.to_bytes())?;
@@ -337,7 +373,7 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
     let t = &out.timings;
     if a.json {
         return print_json(
-            &json!({"proof": a.out, "outputs": real, "outputs_fixed_point": outs, "scale_bits": pk.model.scale_bits,
+            &json!({"proof": a.out, "outputs": real, "input_commitment": out.public.commitment.map(|c| crate::commitment::commitment_hex(&c)), "outputs_fixed_point": outs, "scale_bits": pk.model.scale_bits,
             "argmax": onnx::argmax(real.iter().copied()), "proof_bytes": file.proof.len(), "insecure": pk.vk.insecure,
             "seconds": {"total": total.as_secs_f64(), "witness": t.witness.as_secs_f64(), "blocks": t.blocks.as_secs_f64(), "accumulate_and_decide": t.accumulate.as_secs_f64()}}),
         );

@@ -7,6 +7,7 @@
 
 mod bench;
 pub(crate) mod check_vk;
+mod commit_input;
 mod create_verifier;
 mod fixture;
 mod local;
@@ -66,6 +67,8 @@ pub enum Command {
     Mock(mock::MockArgs),
     /// Commit the weights and the lookup table: writes pk.bin and vk.bin.
     Setup(local::SetupArgs),
+    /// Commit to a private input (data owner): writes its secret opening, prints the public commitment.
+    CommitInput(commit_input::CommitInputArgs),
     /// Prove one inference: prints the (dequantized) outputs and timings, writes proof.bin.
     Prove(local::ProveArgs),
     /// Verify a proof with the Rust verifier: exit 0 and "valid", or non-zero naming the failed check.
@@ -75,7 +78,6 @@ pub enum Command {
     CheckVk(check_vk::CheckVkArgs),
     /// Generate the Solidity verifier for a vk (and report its bytecode size).
     CreateVerifier(create_verifier::CreateVerifierArgs),
-    /// Deploy the verifier to an RPC node (default: an embedded Anvil), printing its address.
     /// Run a local Anvil dev node in the foreground, recorded in build/node.json until Ctrl-C.
     Node(node::NodeCommandArgs),
     /// Deploy the verifier (to --rpc-url, else the `zkt-eth node` running, else a throwaway Anvil).
@@ -100,6 +102,7 @@ impl Command {
         match self {
             Command::Compile(a) => a.json,
             Command::Setup(a) => a.json,
+            Command::CommitInput(a) => a.json,
             Command::Prove(a) => a.json,
             Command::Verify(a) => a.json,
             Command::CheckVk(a) => a.json,
@@ -127,6 +130,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compile(a) => local::compile(&a),
         Command::Mock(a) => mock::mock(&a),
         Command::Setup(a) => local::setup(&a),
+        Command::CommitInput(a) => commit_input::run(&a),
         Command::Prove(a) => local::prove(&a),
         Command::Verify(a) => local::verify(&a),
         Command::CheckVk(a) => runtime()?.block_on(check_vk::check_vk_cmd(&a)),

@@ -523,7 +523,7 @@ async fn check_onchain(a: &VerifyOnchainArgs, r: &mut OnchainReport) -> anyhow::
     }
 
     // 3. verify(...) returns ABI-encoded true.
-    let data = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
+    let data = crate::calldata::encode_verify_abi(&file.proof, &file.abi_inputs(), &file.outputs);
     r.calldata_bytes = Some(data.len());
     let res = chain::call(&url, address, &data).await?;
     if !res.success {
@@ -558,7 +558,7 @@ async fn check_onchain(a: &VerifyOnchainArgs, r: &mut OnchainReport) -> anyhow::
 /// Print calldata.
 pub fn encode(a: &EncodeArgs) -> anyhow::Result<()> {
     let file = ProofFile::load(&a.proof)?;
-    let data = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
+    let data = crate::calldata::encode_verify_abi(&file.proof, &file.abi_inputs(), &file.outputs);
     if let Some(p) = &a.out {
         artifacts::write_atomic(p, &data)?;
     }
@@ -606,10 +606,24 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         json: false,
     })?;
     let proof_path = out.join("proof.bin");
+    // A committed input: the data owner's step (here the same machine) comes first.
+    let opening = (a.visibility == Visibility::Committed).then(|| out.join("input.opening.json"));
+    if let Some(path) = &opening {
+        super::commit_input::run(&super::commit_input::CommitInputArgs {
+            build: out.clone(),
+            input: a.input.clone(),
+            out: path.clone(),
+            srs: None,
+            dev: false,
+            seed: 0,
+            json: false,
+        })?;
+    }
     local::prove(&local::ProveArgs {
         build: out.clone(),
         input: a.input.clone(),
         out: proof_path.clone(),
+        opening,
         limits: Default::default(),
         json: false,
     })?;
@@ -630,36 +644,50 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
     let n = embedded_node()?;
     let p = Phase::start("deploy verifier and oracle");
     let dep = chain::deploy(&n.url, None, &verifier.bytecode, None).await?;
-    // The demo's dev-SRS verifier on its embedded dev chain: the oracle must be told to accept it.
-    let code = crate::calldata::oracle_creation_code(&oracle.bytecode, dep.address, vk.insecure);
-    let odep = chain::deploy(&n.url, None, &code, None).await?;
+    // MLOracle refuses a private input (bound to nothing): the demo then shows the verifier alone.
+    let with_oracle = vk.input != Visibility::Private;
+    let odep = if with_oracle {
+        // The demo's dev-SRS verifier on its embedded dev chain: the oracle must be told to accept it.
+        let code = crate::calldata::oracle_creation_code(&oracle.bytecode, dep.address, vk.insecure);
+        Some(chain::deploy(&n.url, None, &code, None).await?)
+    } else {
+        None
+    };
     p.done();
 
-    let verify_data = crate::calldata::encode_verify(&file.proof, &file.inputs, &file.outputs);
+    let inputs = file.abi_inputs();
+    let verify_data = crate::calldata::encode_verify_abi(&file.proof, &inputs, &file.outputs);
     let p = Phase::start("verify() in a transaction");
     let vtx = chain::send(&n.url, None, dep.address, &verify_data, Default::default()).await?;
     p.done();
-    let submit = crate::calldata::encode_submit(&file.proof, &file.inputs, &file.outputs);
-    let p = Phase::start("MLOracle.submit() in a transaction");
-    let stx = chain::send(&n.url, None, odep.address, &submit, Default::default()).await?;
-    p.done();
-    // A tampered output must be refused by the consumer.
+    // A tampered output must be refused by the consumer (or by the verifier, without one).
     let mut wrong = file.outputs.clone();
     if let Some(o) = wrong.first_mut() {
         *o += 1;
     }
-    let refused = !chain::call(
-        &n.url,
-        odep.address,
-        &crate::calldata::encode_submit(&file.proof, &file.inputs, &wrong),
-    )
-    .await?
-    .success;
+    let (stx_gas, refused) = match &odep {
+        Some(odep) => {
+            let submit = crate::calldata::encode_submit(&file.proof, &inputs, &file.outputs);
+            let p = Phase::start("MLOracle.submit() in a transaction");
+            let stx = chain::send(&n.url, None, odep.address, &submit, Default::default()).await?;
+            p.done();
+            let wrong_call = crate::calldata::encode_submit(&file.proof, &inputs, &wrong);
+            (
+                Some(stx.gas_used),
+                !chain::call(&n.url, odep.address, &wrong_call).await?.success,
+            )
+        }
+        None => {
+            let wrong_call = crate::calldata::encode_verify_abi(&file.proof, &inputs, &wrong);
+            (None, !chain::call(&n.url, dep.address, &wrong_call).await?.success)
+        }
+    };
     let real = crate::onnx::dequantize_output(&model, &file.outputs);
     let label = crate::onnx::argmax(real.iter().copied());
     let summary = json!({
-        "model": a.model, "verifier": dep.address.to_string(), "oracle": odep.address.to_string(),
-        "verify_tx_gas": vtx.gas_used, "oracle_submit_gas": stx.gas_used, "calldata_bytes": verify_data.len(),
+        "model": a.model, "verifier": dep.address.to_string(), "oracle": odep.as_ref().map(|d| d.address.to_string()),
+        "input_visibility": vk.input.name(), "input_commitment": file.commitment.map(|c| crate::commitment::commitment_hex(&c)),
+        "verify_tx_gas": vtx.gas_used, "oracle_submit_gas": stx_gas, "calldata_bytes": verify_data.len(),
         "proof_bytes": file.proof.len(), "runtime_bytes": verifier.deployed_bytecode.len(),
         "outputs": real, "label": label, "tampered_output_refused": refused, "insecure": vk.insecure,
     });
@@ -667,25 +695,36 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         return print_json(&summary);
     }
     say!();
-    say!(
-        "verifier {} · MLOracle {} (embedded Anvil {})",
-        dep.address,
-        odep.address,
-        n.url
-    );
+    match &odep {
+        Some(o) => say!(
+            "verifier {} · MLOracle {} (embedded Anvil {})",
+            dep.address,
+            o.address,
+            n.url
+        ),
+        None => say!(
+            "verifier {} (embedded Anvil {}); no MLOracle: a private input is bound to nothing (use --visibility committed)",
+            dep.address,
+            n.url
+        ),
+    }
+    if let Some(c) = &file.commitment {
+        say!("input commitment: {}", crate::commitment::commitment_hex(c));
+    }
     say!(
         "verified output: [{}] → class {label}",
         real.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", ")
     );
     say!(
-        "gas: verify() transaction {} · MLOracle.submit() {} · calldata {} bytes · verifier runtime {}",
+        "gas: verify() transaction {}{} · calldata {} bytes · verifier runtime {}",
         vtx.gas_used,
-        stx.gas_used,
+        stx_gas.map_or_else(String::new, |g| format!(" · MLOracle.submit() {g}")),
         verify_data.len(),
         size_note(verifier.deployed_bytecode.len())
     );
     say!(
-        "tampered output refused by MLOracle: {}",
+        "tampered output refused by {}: {}",
+        if odep.is_some() { "MLOracle" } else { "the verifier" },
         if refused { "yes" } else { "NO" }
     );
     say!("{INSECURE} (demo only)");

@@ -7,3 +7,10 @@
         _identity(st, mulmod(addmod(mulmod(c[1], addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R));
         st.logup = addmod(st.logup, mulmod(c[2], c[1], R), R);
     }
+
+    /// The padding identity x·S/Z_N₀ at ζ^(n/N₀), S the indicator of the padding positions
+    /// (InputRange: `selector_over_vanishing`), `sel` = S/Z_N₀ there, computed from the batched
+    /// inversion by the caller.
+    function _inputPadding(State memory st, uint256 x, uint256 sel) internal pure {
+        _identity(st, mulmod(x, sel, R));
+    }

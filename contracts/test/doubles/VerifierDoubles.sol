@@ -56,6 +56,22 @@ contract HashCheckVerifierDouble is IZkTorchVerifier {
     function insecureSrs() external pure returns (bool) {
         return true;
     }
+
+    /// @inheritdoc IZkTorchVerifier
+    /// @dev 1: public inputs, like a verifier set up with `--visibility public`.
+    function inputVisibility() external pure returns (uint8) {
+        return 1;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function inputCount() external pure returns (uint256) {
+        return 0;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function outputCount() external pure returns (uint256) {
+        return 0;
+    }
 }
 
 /// @title FalseReturningVerifierDouble
@@ -85,5 +101,21 @@ contract FalseReturningVerifierDouble is IZkTorchVerifier {
     /// @inheritdoc IZkTorchVerifier
     function insecureSrs() external pure returns (bool) {
         return false;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    /// @dev 1: public inputs, like a verifier set up with `--visibility public`.
+    function inputVisibility() external pure returns (uint8) {
+        return 1;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function inputCount() external pure returns (uint256) {
+        return 0;
+    }
+
+    /// @inheritdoc IZkTorchVerifier
+    function outputCount() external pure returns (uint256) {
+        return 0;
     }
 }
