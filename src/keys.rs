@@ -20,8 +20,9 @@ use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_poly::univariate::DensePolynomial;
 use serde::{Deserialize, Serialize};
 
-/// Format version written as the first vk word.
-pub const VK_VERSION: u64 = 2;
+/// Format version written as the first vk word. 3: a hidden input's layer-0 weight columns are
+/// committed in the bit-reversed input layout, and visibility 2 (committed) exists.
+pub const VK_VERSION: u64 = 3;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

@@ -372,7 +372,8 @@ pub struct Public {
     pub inputs: Vec<Fr>,
     /// Quantized outputs.
     pub outputs: Vec<Fr>,
-    /// The input commitment `C = [x̂(τ)]₁` (only for a committed input, `zkt-eth commit-input`).
+    /// The input commitment `C = [x̂(τ) + r·Z_{N₀}(τ)]₁` (only for a committed input,
+    /// `zkt-eth commit-input`).
     pub commitment: Option<G1Affine>,
 }
 
@@ -383,6 +384,9 @@ pub enum AlgebraError {
     /// A challenge hit a degenerate value (probability ≈ 2⁻²⁵⁰).
     #[error("degenerate challenge: evaluation point inside a domain")]
     DegenerateChallenge,
+    /// A committed-input statement without its commitment.
+    #[error("the input is committed but the statement has no commitment")]
+    MissingCommitment,
 }
 
 /// `ζ` must lie outside every domain: `ζ^{max} ≠ 1` (all domains are subgroups of the largest).

@@ -164,6 +164,30 @@ pub fn prove_with(
     opening: Option<&InputOpening>,
     rng: &mut (impl RngCore + Send),
 ) -> Result<ProveOutput, ProveError> {
+    prove_inner(pk, input, opening, None, rng)
+}
+
+/// Soundness tests only: a cheating prover that knows the opening of its own input but states
+/// `claimed` as the input commitment (e.g. someone else's), with a transcript consistent with it.
+/// The verifier must reject what it produces (`tests/committed.rs`).
+#[doc(hidden)]
+pub fn prove_claiming_commitment(
+    pk: &ProvingKey,
+    input: &[i64],
+    opening: &InputOpening,
+    claimed: G1Affine,
+    rng: &mut (impl RngCore + Send),
+) -> Result<ProveOutput, ProveError> {
+    prove_inner(pk, input, Some(opening), Some(claimed), rng)
+}
+
+fn prove_inner(
+    pk: &ProvingKey,
+    input: &[i64],
+    opening: Option<&InputOpening>,
+    claimed: Option<G1Affine>,
+    rng: &mut (impl RngCore + Send),
+) -> Result<ProveOutput, ProveError> {
     let t0 = Instant::now();
     let vk = &pk.vk;
     match (vk.input, opening) {
@@ -192,7 +216,7 @@ pub fn prove_with(
             vec![]
         },
         outputs: ints(trace.output()),
-        commitment: opening.map(|o| o.commitment),
+        commitment: claimed.or(opening.map(|o| o.commitment)),
     };
     let mut st = ProverState {
         pk,

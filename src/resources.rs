@@ -137,12 +137,8 @@ impl Sizes {
                 3 + u64::from(q) + u64::from(z) // y, R, h, q?, z?
             })
             .sum();
-        // x₀ and its range inverse; a committed input adds [δ].
-        let private = match input {
-            Visibility::Public => 0,
-            Visibility::Private => 2,
-            Visibility::Committed => 3,
-        };
+        // x₀ and its range inverse (a committed input's binding sends nothing).
+        let private = if input.hidden() { 2 } else { 0 };
         Self {
             domain: domain_of(model).size() as u64,
             srs_powers: srs_len_for(model) as u64,

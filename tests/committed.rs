@@ -38,6 +38,17 @@ fn a_proof_is_bound_to_its_commitment_only() {
         assert_eq!(verify(&pk.vk, &p, &bytes), Err(VerifyError::PairingFailed));
     }
 
+    // A cheating prover proves b with its own opening but states a's commitment, with a transcript
+    // consistent with it (the binding identity is divided by Z_{N₀}, so it cannot be absorbed into
+    // [Q]): rejected.
+    let own = commit_input(&pk.vk, &pk.g1, &b, &mut rng).unwrap();
+    let forged = prover::prove_claiming_commitment(&pk, &b, &own, opening.commitment, &mut rng).unwrap();
+    assert_eq!(forged.public.commitment, Some(opening.commitment));
+    assert_eq!(
+        verify(&pk.vk, &forged.public, &forged.proof.to_bytes()),
+        Err(VerifyError::PairingFailed)
+    );
+
     // Two inputs under one commitment: the prover cannot use a's opening for b.
     assert!(matches!(
         prover::prove_with(&pk, &b, Some(&opening), &mut rng),

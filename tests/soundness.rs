@@ -221,20 +221,7 @@ fn blinding_covers_every_revealed_point() {
         for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
             let (pk, _, _) = prove(model, calib, input, vis);
             let layout = Layout::new(&pk.vk);
-            // The input binding's [δ] is never opened: it only enters the identity
-            // [x₀] − C − Z(ζ)·[δ] (value 0), and its randomness is x₀'s (one extra coefficient).
-            let binding: Vec<usize> = layout
-                .instances
-                .iter()
-                .filter_map(|i| match i {
-                    Instance::InputBinding(b) => Some(b.delta),
-                    _ => None,
-                })
-                .collect();
             for c in 0..layout.n_commits {
-                if binding.contains(&c) {
-                    continue;
-                }
                 let mut pts: Vec<usize> = layout
                     .eval_sources
                     .iter()
@@ -259,7 +246,11 @@ fn blinding_covers_every_revealed_point() {
                 match inst {
                     Instance::RowSum(r) => assert_eq!(layout.blinding(r.r), 4),
                     Instance::RunningSum(s) => assert_eq!(layout.blinding(s.s), 4),
-                    Instance::InputBinding(b) => assert_eq!(layout.blinding(b.x_commit), 4),
+                    // A committed input's blinding also enters [Q] through (x₀ − c)/Z = r' − r.
+                    Instance::InputBinding(b) => {
+                        let pts = layout.eval_sources.iter().filter(|(k, _)| *k == b.x_commit).count();
+                        assert_eq!(layout.blinding(b.x_commit), 2 + pts);
+                    }
                     _ => {}
                 }
             }

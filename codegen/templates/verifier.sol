@@ -123,10 +123,10 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
-        // A committed input: its commitment C = (x, y), and the binding term's commitment indices
-        // [x₀], [δ], its γ power and Z_{N₀}(ζ) (blocks/input_binding.rs).
+        // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
+        // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
         uint256[2] inC;
-        uint256[4] bind;
+        uint256[2] bind;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -490,10 +490,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
         {%- if committed %}
-        // The input binding [x₀] − C − Z_{N₀}(ζ)·[δ] (γ-weighted) inside the quotient claim.
-        uint256 kb = mulmod(kq, st.bind[2], R);
+        // The input binding γᵉ·([x₀] − C)/Z_{N₀}(ζ) inside the quotient claim.
+        uint256 kb = mulmod(kq, st.bind[1], R);
         coef[st.bind[0]] = addmod(coef[st.bind[0]], kb, R);
-        coef[st.bind[1]] = addmod(coef[st.bind[1]], R - mulmod(kb, st.bind[3], R), R);
         _mulAdd(acc, st.inC[0], st.inC[1], R - kb);
         {%- endif %}
         _msm(acc, proof[0:N_COMMITS * 64], coef);

@@ -55,7 +55,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x3bcdb592cb5707c2985e4e76dfcf6ddfcc9d8cfd2a5c840981ab0790db4b18d2;
+        0xa2849a6c04b44a24a7e8c4ec692de8357339be2e6b7c8e3b535c184e6dc424a4;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -127,10 +127,10 @@ contract Mlp784Verifier is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
-        // A committed input: its commitment C = (x, y), and the binding term's commitment indices
-        // [x₀], [δ], its γ power and Z_{N₀}(ζ) (blocks/input_binding.rs).
+        // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
+        // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
         uint256[2] inC;
-        uint256[4] bind;
+        uint256[2] bind;
     }
 
     /// @inheritdoc IZkTorchVerifier

@@ -55,7 +55,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x11fafb984a7c15ae78ae9d0934b3ed59ae17f8b91dbdfe44358ba0b0b880d816;
+        0x8f7ce61c8b98213be640dd8c92625e3672178db657f096ed996b399896374438;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -78,11 +78,11 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     uint256 internal constant REM_SCALE = 2;
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
-    uint256 internal constant PROOF_WORDS = 57;
-    uint256 internal constant N_COMMITS = 16;
+    uint256 internal constant PROOF_WORDS = 55;
+    uint256 internal constant N_COMMITS = 15;
     uint256 internal constant N_EVALS = 21;
-    uint256 internal constant W_EVALS = 32;
-    uint256 internal constant W_OPENINGS = 53;
+    uint256 internal constant W_EVALS = 30;
+    uint256 internal constant W_OPENINGS = 51;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 9;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -91,7 +91,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     uint256 internal constant N_POINTS = 6;
     // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators.
-    uint256 internal constant N_INV = 12;
+    uint256 internal constant N_INV = 13;
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per layer, then
     /// the generator G = (1, 2).
@@ -105,7 +105,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
     bytes internal constant EVAL_SRC =
-        hex"000700000702000003000104000105000205000305000a05000800000802000303000404000405000505000b05000005000c05000900000d00000e00000e01";
+        hex"000600000602000003000104000105000205000305000905000700000702000303000404000405000505000a05000005000b05000800000c00000d00000d01";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -127,10 +127,10 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
-        // A committed input: its commitment C = (x, y), and the binding term's commitment indices
-        // [x₀], [δ], its γ power and Z_{N₀}(ζ) (blocks/input_binding.rs).
+        // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
+        // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
         uint256[2] inC;
-        uint256[4] bind;
+        uint256[2] bind;
     }
 
     /// @inheritdoc IZkTorchVerifier
@@ -198,7 +198,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             5,
             3,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
-            8
+            9
         );
 
         // Step 5 — block instances in protocol order (protocol::build_claims), each identity divided
@@ -206,9 +206,9 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         st.vkCoef = new uint256[](N_VK - 1);
         st.gammaPow = st.gamma;
         // InputBinding: the input on H_8 is the committed one
-        _inputBinding(st, 0, 6, 3);
+        _inputBinding(st, 0, 1);
         // RowSum, layer 0: y = W·x + b on H_K, K = 64
-        _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), _ev(proof, 2), _ev(proof, 3), 1, 6, 2]);
+        _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), _ev(proof, 2), _ev(proof, 3), 2, 6, 2]);
         // Activation, layer 0: rescale and ReLU by lookup on H_8
         _activation(
             st,
@@ -223,7 +223,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         );
         // RowSum, layer 1: y = W·x + b on H_K, K = 64
         _rowsum(
-            st, [uint256(_ev(proof, 8)), _ev(proof, 9), _ev(proof, 10), _ev(proof, 11), 4, 6, 4]
+            st, [uint256(_ev(proof, 8)), _ev(proof, 9), _ev(proof, 10), _ev(proof, 11), 5, 6, 4]
         );
         // Activation, layer 1: rescale and ReLU by lookup on H_8
         _activation(
@@ -251,7 +251,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             _ev(proof, 15),
             mulmod(
                 10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_808,
-                st.inv[7],
+                st.inv[8],
                 R
             )
         );
@@ -368,12 +368,12 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         s = ZktTranscript.absorb(
             s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut, st.inC)
         );
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:640]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:576]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[640:960]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[576:896]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[960:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[896:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
@@ -421,9 +421,10 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         uint256[] memory d = new uint256[](N_INV);
         uint256[] memory zp = st.zp;
         d[0] = addmod(zp[LOG_N], R - 1, R);
+        d[1] = addmod(zp[3], R - 1, R);
         _rowsumDenominators(
             d,
-            1,
+            2,
             zp[6],
             st.pts[3],
             8,
@@ -431,13 +432,13 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         );
         _rowsumDenominators(
             d,
-            4,
+            5,
             zp[6],
             st.pts[3],
             8,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
         );
-        d[7] = addmod(
+        d[8] = addmod(
             zp[8],
             R
                 - 21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616,
@@ -445,7 +446,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         );
         _lagrangeDenominators(
             d,
-            8,
+            9,
             OUTPUTS,
             st.pts[5],
             3,
@@ -606,15 +607,12 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     }
 
     // ── block: InputBinding (src/blocks/input_binding.rs, docs/protocols/input_binding.md) ──
-    /// The identity x₀ − c − Z_{N₀}·δ = 0, every polynomial left committed: it adds 0 to the
-    /// identities' constant and records its γ power and Z_{N₀}(ζ) so that `_fold` puts
-    /// [x₀] − C − Z_{N₀}(ζ)·[δ] into the quotient claim. x0, delta: commitment indices.
-    function _inputBinding(State memory st, uint256 x0, uint256 delta, uint256 logN0)
-        internal
-        pure
-    {
+    /// The identity (x₀ − c)/Z_{N₀} with [x₀] and C left committed: it adds 0 to the identities'
+    /// constant and records [x₀]'s commitment index and γᵉ/Z_{N₀}(ζ) (inversion slot invAt), so that
+    /// `_fold` puts γᵉ·([x₀] − C)/Z_{N₀}(ζ) into the quotient claim.
+    function _inputBinding(State memory st, uint256 x0, uint256 invAt) internal pure {
         uint256 g = _identity(st, 0);
-        st.bind = [x0, delta, g, addmod(st.zp[logN0], R - 1, R)];
+        st.bind = [x0, mulmod(g, st.inv[invAt], R)];
     }
 
     // ── block: Table (src/blocks/table.rs, docs/protocols/lookup.md) ──
@@ -690,10 +688,9 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         uint256 kq = mulmod(nuPow, ex[0], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
-        // The input binding [x₀] − C − Z_{N₀}(ζ)·[δ] (γ-weighted) inside the quotient claim.
-        uint256 kb = mulmod(kq, st.bind[2], R);
+        // The input binding γᵉ·([x₀] − C)/Z_{N₀}(ζ) inside the quotient claim.
+        uint256 kb = mulmod(kq, st.bind[1], R);
         coef[st.bind[0]] = addmod(coef[st.bind[0]], kb, R);
-        coef[st.bind[1]] = addmod(coef[st.bind[1]], R - mulmod(kb, st.bind[3], R), R);
         _mulAdd(acc, st.inC[0], st.inC[1], R - kb);
         _msm(acc, proof[0:N_COMMITS * 64], coef);
         // Table columns, weight matrices and biases appear only inside the quotient claim, then G.

@@ -55,7 +55,7 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xb0f2e5932819d7518b7b269c5ca32aae61e06ccf4d0d5524fd03223fac2cbd57;
+        0x843d66b463f9cda3117193a3ebd35a53343bd84394d7eb48068869c6460101ba;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -127,10 +127,10 @@ contract SampleVerifier is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
-        // A committed input: its commitment C = (x, y), and the binding term's commitment indices
-        // [x₀], [δ], its γ power and Z_{N₀}(ζ) (blocks/input_binding.rs).
+        // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
+        // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
         uint256[2] inC;
-        uint256[4] bind;
+        uint256[2] bind;
     }
 
     /// @inheritdoc IZkTorchVerifier

@@ -14,7 +14,7 @@
 //! | [`rowsum`] | `y = W·x + b`, `W`, `b` fixed in the vk as ONE hiding point each | `H_K`, `K = M·N` | `[R]`, 2 evaluations | 2 vk points, 3 inversions |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
 //! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |
-//! | [`input_binding`] | a committed input is the one behind the public commitment `C` | polynomial identity | `[δ]` | `C`: one ecMul |
+//! | [`input_binding`] | a committed input is the one behind the public commitment `C` | `H_N₀` | none | `C`: one ecMul, one inversion |
 //! | [`table`] | the table side of LogUp: `g = m/(β + T)` | `H_n` | `[m]`, `[g]`, a share | the 2 table vk points |
 //! | [`running_sum`] | the LogUp sum of every share is zero | `H_n` | `[s]` | field work only |
 //!
@@ -166,8 +166,9 @@ pub trait Block: std::fmt::Debug + Send + Sync {
     fn alloc_openings(&mut self, b: &mut LayoutBuilder);
     /// How many identities [`Block::identities`] pushes.
     fn identity_count(&self) -> usize;
-    /// Verifier: push its identities at `ζ`, each divided by its vanishing polynomial, and add its
-    /// share to the LogUp sum.
+    /// Verifier: push its identities at `ζ`, each divided by the vanishing polynomial of the domain
+    /// it holds on, and add its share to the LogUp sum. An identity must be divided: one that is a
+    /// polynomial whatever the witness could be absorbed into `[Q]` by a cheating prover.
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError>;
     /// Prover, before round 1: count its lookups into the table's multiplicities.
     fn witness(&self, _st: &mut ProverState<'_>) -> Result<(), ProveError> {
