@@ -213,6 +213,13 @@ pub async fn deploy(a: &DeployArgs) -> anyhow::Result<()> {
     let dir = BuildDir(a.build.clone());
     let vk = artifacts::load_vk(&dir.vk())?;
     super::check_vk::gate(&dir.vk())?;
+    if a.with_oracle && vk.input == Visibility::Private {
+        bail!(
+            "--with-oracle: MLOracle refuses a private-input verifier (its proofs name no input, so anyone \
+             could record any class under one key); set up with `--visibility committed` (the input stays \
+             hidden, bound to its owner's commitment) or `--visibility public`"
+        );
+    }
     let model = a
         .build
         .file_name()
