@@ -45,7 +45,9 @@ contract MLOracle {
     /// @param submitter The account that submitted the proof.
     /// @param label The argmax index of `outputs`.
     /// @param outputs The proven model outputs.
-    event Classified(bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs);
+    event Classified(
+        bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs
+    );
 
     /// @notice The verifier rejected the proof (it reverted or returned false).
     error UnverifiedResult();

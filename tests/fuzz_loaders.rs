@@ -1,5 +1,5 @@
-//! Seeded, bounded fuzzing of every loader: mutated `model.json`, `pk.bin`, `vk.bin`, `proof.bin`,
-//! `.ptau` and ONNX files must give a clean `Err` (or a valid value that the next stage handles
+//! Seeded, bounded fuzzing of every loader: mutated `model.json`, `pk.bin`, `vk.bin`, `proof.bin`
+//! (public and committed input), input openings (`commit-input`), `.ptau` and ONNX files must give a clean `Err` (or a valid value that the next stage handles
 //! without panicking), never a panic, and the whole run must stay small in memory.
 //!
 //! Each case writes one mutated file, calls the library loader inside `catch_unwind`, and, when the
@@ -444,6 +444,86 @@ fn fuzz_proof(f: &Fixture, rng: &mut ChaCha20Rng, cases: u64, t: &mut Tally) {
     }
 }
 
+/// A committed-input key: the opening file (`zkt-eth commit-input`) and the committed proof file
+/// (`zkt-eth.proof.c1`, which carries the commitment) are mutated; a mutated opening may only be
+/// accepted if it still opens to a valid input for the vk, and a mutated proof file never verifies.
+fn fuzz_committed(f: &Fixture, rng: &mut ChaCha20Rng, cases: u64, t: &mut Tally) {
+    use zkt_eth::commitment::{commit_input, InputOpening};
+    let pk = ProvingKey::setup(&common::model(), &f.srs, Visibility::Committed).unwrap();
+    let vk = &pk.vk;
+    let input = [16i64, -8, 24];
+    let opening = commit_input(vk, &pk.g1, &input, rng).unwrap();
+    let text = serde_json::to_vec(&opening.to_json(vk)).unwrap();
+    let out = prover::prove_with(&pk, &input, Some(&opening), rng).unwrap();
+    let file = ProofFile {
+        vk_digest: vk.digest(),
+        inputs: vec![],
+        outputs: zkt_eth::calldata::public_ints(&out.public).1,
+        commitment: out.public.commitment,
+        proof: out.proof.to_bytes(),
+    };
+    let proof = file.to_bytes();
+    let proof_path = f.dir.path().join("committed-proof.bin");
+    for k in 0..cases {
+        if k % 2 == 0 {
+            let (bytes, what) = if rng.gen_bool(0.3) {
+                mutate_bytes(rng, &text, text.len(), 0)
+            } else {
+                let mut v: Value = serde_json::from_slice(&text).unwrap();
+                let mut paths = vec![];
+                leaf_paths(&v, &mut vec![], &mut paths);
+                let path = paths.choose(rng).unwrap().clone();
+                let value = [
+                    json!(0),
+                    json!(-1),
+                    json!(1u64 << 40),
+                    json!("0x"),
+                    json!("0x00"),
+                    json!(null),
+                    json!([]),
+                ]
+                .choose(rng)
+                .unwrap()
+                .clone();
+                *at(&mut v, &path) = value.clone();
+                (serde_json::to_vec(&v).unwrap(), format!("{path:?} = {value}"))
+            };
+            t.case(&format!("opening {what}"), || {
+                match InputOpening::from_json(&String::from_utf8_lossy(&bytes), vk) {
+                    Ok(o) => match o.check(vk, &pk.g1) {
+                        Ok(()) if o != opening => Err("a mutated opening opened the commitment".into()),
+                        Ok(()) => Ok(true),
+                        Err(_) => Ok(false),
+                    },
+                    Err(e) => {
+                        let msg = e.to_string();
+                        if msg.contains("commit-input") || msg.contains("input") {
+                            Ok(false)
+                        } else {
+                            Err(format!("error names no fix: {msg}"))
+                        }
+                    }
+                }
+            });
+        } else {
+            let (bytes, what) = mutate_bytes(rng, &proof, 6 * 32, 32);
+            std::fs::write(&proof_path, &bytes).unwrap();
+            t.case(&format!("committed proof.bin {what}"), || {
+                match ProofFile::load(&proof_path) {
+                    Ok(p) => {
+                        let ok = p.vk_digest == vk.digest() && verifier::verify(vk, &p.public(), &p.proof).is_ok();
+                        if ok && bytes != proof {
+                            return Err("a mutated committed proof verified".into());
+                        }
+                        Ok(true)
+                    }
+                    Err(e) => named(&e.to_string(), &["committed-proof.bin"]).map(|_| false),
+                }
+            });
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // .ptau
 // ---------------------------------------------------------------------------------------------
@@ -599,6 +679,7 @@ fn every_loader_fails_cleanly_on_mutated_files() {
         ("pk.bin", Box::new(|rng, t| fuzz_pk(&f, rng, cases, t))),
         ("vk.bin", Box::new(|rng, t| fuzz_vk(&f, rng, cases, t))),
         ("proof.bin", Box::new(|rng, t| fuzz_proof(&f, rng, cases, t))),
+        ("committed", Box::new(|rng, t| fuzz_committed(&f, rng, cases, t))),
         (".ptau", Box::new(|rng, t| fuzz_ptau(rng, cases, t))),
         ("onnx", Box::new(|rng, t| fuzz_onnx(rng, cases, t))),
     ];

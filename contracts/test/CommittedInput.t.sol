@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.24;
 
-import {CheatcodeTest} from "./utils/Vm.sol";
 import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
 import {MLOracle} from "../MLOracle.sol";
 import {SampleCommittedVerifier} from "../generated/SampleCommittedVerifier.sol";
+import {CheatcodeTest} from "./utils/Vm.sol";
 
 /// @notice A committed input on chain (docs/protocols/input_binding.md): the generated verifier
 ///         checks the proof against the commitment passed as `inputs`, and MLOracle keys the record
 ///         by that commitment with first-proven semantics. Fixtures: `zkt-eth commit-input`, then
 ///         two proofs under one commitment (script/gen-fixtures.sh, sample-committed/).
 contract CommittedInputTest is CheatcodeTest {
-    event Classified(bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs);
+    event Classified(
+        bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs
+    );
 
     string internal constant DIR = "contracts/test/fixtures/sample-committed/";
-    uint256 internal constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    uint256 internal constant P =
+        21_888_242_871_839_275_222_246_405_745_257_275_088_696_311_157_297_823_662_689_037_894_645_226_208_583;
 
     struct Fx {
         bytes proof;
@@ -47,9 +50,13 @@ contract CommittedInputTest is CheatcodeTest {
         Fx memory f = _fx("fixture");
         vm.assertEq(f.inputs.length, 2, "inputs are the commitment");
         vm.assertTrue(verifier.verify(f.proof, f.inputs, f.outputs), "valid");
-        vm.snapshotGasLastCall("SampleCommittedVerifier.verify (valid sample proof, committed input)");
+        vm.snapshotGasLastCall(
+            "SampleCommittedVerifier.verify (valid sample proof, committed input)"
+        );
         Fx memory g = _fx("fixture2");
-        vm.assertEq(keccak256(abi.encode(g.inputs)), keccak256(abi.encode(f.inputs)), "one commitment");
+        vm.assertEq(
+            keccak256(abi.encode(g.inputs)), keccak256(abi.encode(f.inputs)), "one commitment"
+        );
         vm.assertTrue(verifier.verify(g.proof, g.inputs, g.outputs), "second proof valid");
     }
 
@@ -59,7 +66,8 @@ contract CommittedInputTest is CheatcodeTest {
         for (uint256 w = 0; w < f.proof.length / 32; ++w) {
             bytes memory b = bytes.concat(f.proof);
             b[32 * w + 31] = bytes1(uint8(b[32 * w + 31]) ^ 1);
-            (bool ok,) = address(verifier).call(abi.encodeCall(verifier.verify, (b, f.inputs, f.outputs)));
+            (bool ok,) =
+                address(verifier).call(abi.encodeCall(verifier.verify, (b, f.inputs, f.outputs)));
             vm.assertFalse(ok, string.concat("word ", vm.toString(w), " flip accepted"));
         }
     }
@@ -88,7 +96,11 @@ contract CommittedInputTest is CheatcodeTest {
         verifier.verify(f.proof, c, f.outputs);
 
         int256[] memory none = new int256[](0);
-        vm.expectRevert(abi.encodeWithSelector(SampleCommittedVerifier.PublicLength.selector, 2, f.outputs.length));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                SampleCommittedVerifier.PublicLength.selector, 2, f.outputs.length
+            )
+        );
         verifier.verify(f.proof, none, f.outputs);
     }
 
@@ -117,6 +129,8 @@ contract CommittedInputTest is CheatcodeTest {
         vm.expectRevert(abi.encodeWithSelector(MLOracle.AlreadyClassified.selector, key));
         oracle.submit(g.proof, g.inputs, g.outputs);
         vm.assertEq(oracle.classification(key).submitter, address(this), "first submitter kept");
-        vm.assertFalse(oracle.isClassified(keccak256(abi.encodePacked(other))), "nothing under another key");
+        vm.assertFalse(
+            oracle.isClassified(keccak256(abi.encodePacked(other))), "nothing under another key"
+        );
     }
 }

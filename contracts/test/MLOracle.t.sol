@@ -8,7 +8,9 @@ import {CheatcodeTest} from "./utils/Vm.sol";
 
 /// @notice MLOracle against test doubles (no real proofs: see VerifierDoubles.sol).
 contract MLOracleTest is CheatcodeTest {
-    event Classified(bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs);
+    event Classified(
+        bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs
+    );
 
     HashCheckVerifierDouble internal verifierDouble;
     MLOracle internal oracle;

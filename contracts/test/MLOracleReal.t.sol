@@ -10,7 +10,9 @@ import {FixtureTest} from "./ModelVerifier.t.sol";
 /// @notice MLOracle bound to the real generated SampleVerifier (and Mlp784Verifier, a private
 ///         input it refuses), fed with the committed proof fixtures (script/gen-fixtures.sh).
 contract MLOracleRealTest is FixtureTest {
-    event Classified(bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs);
+    event Classified(
+        bytes32 indexed inputHash, address indexed submitter, uint256 label, int256[] outputs
+    );
 
     SampleVerifier internal verifier;
     MLOracle internal oracle;
@@ -125,7 +127,8 @@ contract MLOracleRealTest is FixtureTest {
         int256[] memory claimed = new int256[](f.outputs.length);
         uint256 other = (f.argmax + 1) % f.outputs.length;
         claimed[other] = 1;
-        bytes memory already = abi.encodeWithSelector(MLOracle.AlreadyClassified.selector, f.inputHash);
+        bytes memory already =
+            abi.encodeWithSelector(MLOracle.AlreadyClassified.selector, f.inputHash);
         vm.prank(address(0xBAD));
         vm.expectRevert(already);
         oracle.submit(f.proof, f.inputs, claimed);

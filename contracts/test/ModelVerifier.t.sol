@@ -100,7 +100,9 @@ abstract contract FixtureTest is CheatcodeTest {
         if (_eq(name, "DegenerateChallenge")) return SampleVerifier.DegenerateChallenge.selector;
         if (_eq(name, "PairingFailed")) return SampleVerifier.PairingFailed.selector;
         if (_eq(name, "PrecompileFailed")) return SampleVerifier.PrecompileFailed.selector;
-        if (_eq(name, "InputCommitmentInvalid")) return SampleVerifier.InputCommitmentInvalid.selector;
+        if (_eq(name, "InputCommitmentInvalid")) {
+            return SampleVerifier.InputCommitmentInvalid.selector;
+        }
         revert(string.concat("unknown verifier error ", name, ": update ModelVerifier.t.sol"));
     }
 
