@@ -12,7 +12,7 @@
 use crate::field::{fr_from_word, fr_to_word, g1_from_words, g1_to_words};
 use crate::keys::{VerifyingKey, Visibility};
 use crate::kzg::{commit, KzgError};
-use crate::poly::{random_fr, Domain};
+use crate::poly::random_fr;
 use crate::protocol::tensor_domain;
 use ark_bn254::{Fr, G1Affine};
 use ark_poly::univariate::DensePolynomial;
@@ -49,6 +49,9 @@ pub enum CommitmentError {
         /// Window end (exclusive).
         hi: i64,
     },
+    /// A committed-input proof without the input's opening.
+    #[error("this verifying key's input is committed: give the input's opening (`zkt-eth commit-input`, then `prove --opening`)")]
+    MissingOpening,
     /// The SRS is too short.
     #[error(transparent)]
     Kzg(#[from] KzgError),
@@ -71,24 +74,16 @@ pub struct InputOpening {
     pub commitment: G1Affine,
 }
 
-/// `c = x̂ + r·Z_{N₀}` as [`Domain::blinded_with`] builds it (`r(X) = Σ rᵢXⁱ`).
-///
-/// The input sits at the hidden input's positions: value `i` at `bitrev(i)` (`blocks::Tensor::bitrev`).
-fn polynomial(dom: Domain, input: &[i64], blind: &[Fr]) -> DensePolynomial<Fr> {
-    let mut values = vec![Fr::from(0u64); dom.size()];
-    for (i, v) in input.iter().enumerate() {
-        values[crate::blocks::bitrev(i, dom.log_size)] = crate::field::fr_from_i64(*v);
-    }
-    let mut coeffs = dom.interpolate(&values).coeffs;
-    coeffs.resize(dom.size() + blind.len(), Fr::from(0u64));
-    for (i, b) in blind.iter().enumerate() {
-        coeffs[i] -= *b;
-        coeffs[dom.size() + i] += *b;
-    }
-    DensePolynomial { coeffs }
+/// `c = x̂ + r·Z_{N₀}` ([`Domain::blinded_by`]), the input placed as the proof lays out the model
+/// input ([`crate::blocks::Tensor::place`]: value `i` at `bitrev(i)`).
+fn polynomial(vk: &VerifyingKey, input: &[i64], blind: &[Fr]) -> DensePolynomial<Fr> {
+    let (tensors, _) = crate::blocks::lower(vk);
+    let x = &tensors[0];
+    let values: Vec<Fr> = x.place(input).into_iter().map(crate::field::fr_from_i64).collect();
+    x.dom.blinded_by(&values, blind.to_vec()).poly
 }
 
-fn check_input(vk: &VerifyingKey, input: &[i64]) -> Result<Domain, CommitmentError> {
+fn check_input(vk: &VerifyingKey, input: &[i64]) -> Result<(), CommitmentError> {
     if vk.input != Visibility::Committed {
         return Err(CommitmentError::NotCommitted(vk.input.name()));
     }
@@ -107,7 +102,7 @@ fn check_input(vk: &VerifyingKey, input: &[i64]) -> Result<Domain, CommitmentErr
             hi: half,
         });
     }
-    Ok(tensor_domain(vk.input_len()))
+    Ok(())
 }
 
 /// The number of G1 powers a commitment needs: `N₀ + 1`.
@@ -122,9 +117,9 @@ pub fn commit_input(
     input: &[i64],
     rng: &mut impl RngCore,
 ) -> Result<InputOpening, CommitmentError> {
-    let dom = check_input(vk, input)?;
+    check_input(vk, input)?;
     let blind = vec![random_fr(rng)];
-    let commitment = commit(g1, &polynomial(dom, input, &blind))?;
+    let commitment = commit(g1, &polynomial(vk, input, &blind))?;
     Ok(InputOpening {
         input: input.to_vec(),
         blind,
@@ -135,7 +130,7 @@ pub fn commit_input(
 impl InputOpening {
     /// The committed polynomial `c` on `vk`'s input domain.
     pub fn polynomial(&self, vk: &VerifyingKey) -> DensePolynomial<Fr> {
-        polynomial(tensor_domain(vk.input_len()), &self.input, &self.blind)
+        polynomial(vk, &self.input, &self.blind)
     }
 
     /// Check that the opening is a valid input for `vk` and opens its commitment under `g1`.

@@ -64,11 +64,15 @@ impl Domain {
     /// [`Domain::blinded`] with `k` blinding coefficients (a polynomial revealed at `k` points off
     /// `H`, counting its commitment, stays uniformly random there).
     pub fn blinded_with(&self, values: &[Fr], k: usize, rng: &mut impl RngCore) -> Blinded {
+        let blind = (0..k).map(|_| random_fr(rng)).collect();
+        self.blinded_by(values, blind)
+    }
+    /// `values` interpolated plus `b(X)·Z_H(X)` for the given coefficients `b` (a data owner's
+    /// commitment is recomputed from its opening this way).
+    pub fn blinded_by(&self, values: &[Fr], blind: Vec<Fr>) -> Blinded {
         let mut coeffs = self.interpolate(values).coeffs;
-        coeffs.resize(self.size() + k, Fr::zero());
-        let mut blind = vec![Fr::zero(); k];
-        for (i, b) in blind.iter_mut().enumerate() {
-            *b = random_fr(rng);
+        coeffs.resize(self.size() + blind.len(), Fr::zero());
+        for (i, b) in blind.iter().enumerate() {
             coeffs[i] -= *b;
             coeffs[self.size() + i] += *b;
         }

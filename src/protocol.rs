@@ -269,18 +269,12 @@ impl Layout {
         let r2_end = b.n_commits;
         let quotient = b.commit();
         instances.iter_mut().for_each(|i| i.block_mut().alloc_openings(&mut b));
-        let max_log = instances
-            .iter()
-            .flat_map(|i| i.block().domains())
-            .chain(b.tensors.iter().map(|t| t.dom))
-            .map(|d| d.log_size)
-            .fold(n_dom.log_size, u32::max);
-        Self {
+        let mut layout = Self {
             tensors: b.tensors,
             instances,
             quotient,
             domain: n_dom,
-            max_domain: Domain::new(max_log),
+            max_domain: n_dom,
             r1_end,
             r2_end,
             n_commits: b.n_commits,
@@ -289,7 +283,9 @@ impl Layout {
             eval_sources: b.eval_sources,
             public_evals: b.public_evals,
             extra_reveals: b.extra_reveals,
-        }
+        };
+        layout.max_domain = layout.domains().last().copied().unwrap_or(n_dom);
+        layout
     }
 
     /// Number of 32-byte words in an encoded proof.

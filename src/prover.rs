@@ -91,8 +91,6 @@ pub struct ProverState<'a> {
     pub layout: &'a Layout,
     /// The integer inference.
     pub trace: &'a Trace,
-    /// The public statement.
-    pub public: &'a Public,
     /// Every committed polynomial, by commitment index.
     pub polys: Vec<DensePolynomial<Fr>>,
     /// Columns of the lookup domain kept with their values, committed in the Lagrange basis.
@@ -191,11 +189,7 @@ fn prove_inner(
     let t0 = Instant::now();
     let vk = &pk.vk;
     match (vk.input, opening) {
-        (Visibility::Committed, None) => {
-            return Err(ProveError::Commitment(CommitmentError::Malformed(
-                "this verifying key's input is committed: give the input's opening (`zkt-eth commit-input`)".into(),
-            )))
-        }
+        (Visibility::Committed, None) => return Err(ProveError::Commitment(CommitmentError::MissingOpening)),
         (Visibility::Committed, Some(o)) => {
             o.check(vk, &pk.g1)?;
             if o.input != input {
@@ -222,7 +216,6 @@ fn prove_inner(
         pk,
         layout: &layout,
         trace: &trace,
-        public: &public,
         polys: vec![DensePolynomial::zero(); layout.n_commits],
         lagrange: vec![None; layout.n_commits],
         tensor_polys: vec![],

@@ -50,8 +50,6 @@ pub use zkt_codegen::BlockCall as SolBlock;
 
 /// What a block's Solidity generator reads and allocates.
 pub struct SolCx<'a> {
-    /// The verifying key.
-    pub vk: &'a VerifyingKey,
     /// The proof's layout.
     pub layout: &'a Layout,
     n_inv: usize,
@@ -115,7 +113,6 @@ pub fn spec_with(
     let w_openings = w_evals + layout.n_evals;
     // Inversion slot 0 is Z_n(ζ); the blocks' denominators follow, then the public evaluations'.
     let mut sx = SolCx {
-        vk,
         layout: &layout,
         n_inv: 1,
     };

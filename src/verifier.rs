@@ -135,6 +135,10 @@ pub fn check_public(vk: &VerifyingKey, public: &Public) -> Result<(), VerifyErro
             "the input commitment is the point at infinity, which no input opening produces",
         ));
     }
+    // G1 of BN254 has cofactor 1: on the curve means in the group.
+    if public.commitment.is_some_and(|c| !c.is_on_curve()) {
+        return Err(VerifyError::Commitment("the input commitment is not a point of G1"));
+    }
     if public.outputs.len() != vk.output_len() {
         return Err(VerifyError::PublicLength {
             what: "outputs",

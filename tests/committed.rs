@@ -67,10 +67,14 @@ fn a_proof_is_bound_to_its_commitment_only() {
     assert!(matches!(verify(&pk.vk, &p, &bytes), Err(VerifyError::Commitment(_))));
     p.commitment = Some(ark_bn254::G1Affine::default());
     assert!(matches!(verify(&pk.vk, &p, &bytes), Err(VerifyError::Commitment(_))));
+    // A point off the curve (only constructible unchecked): refused too.
+    let c = opening.commitment;
+    p.commitment = Some(ark_bn254::G1Affine::new_unchecked(c.x, c.y + ark_bn254::Fq::from(1u64)));
+    assert!(matches!(verify(&pk.vk, &p, &bytes), Err(VerifyError::Commitment(_))));
     // A committed proof needs its opening; other visibilities take none.
     assert!(matches!(
         prover::prove(&pk, &a, &mut rng),
-        Err(ProveError::Commitment(_))
+        Err(ProveError::Commitment(CommitmentError::MissingOpening))
     ));
     let private = key(Visibility::Private);
     assert!(matches!(
