@@ -8,6 +8,7 @@
 mod bench;
 pub(crate) mod check_vk;
 mod commit_input;
+mod conformance;
 mod create_verifier;
 mod fixture;
 mod local;
@@ -88,6 +89,9 @@ pub enum Command {
     EncodeCalldata(onchain::EncodeArgs),
     /// The whole pipeline on an embedded Anvil: compile, setup, prove, deploy, submit, gas.
     Demo(onchain::DemoArgs),
+    /// Run ONNX backend test cases (default: the onnx package's pytorch-converted) through compile,
+    /// setup, prove and verify; compare the proven outputs with the expected ones.
+    Conformance(conformance::ConformanceArgs),
     /// Benchmarks: prove/setup time, memory, proof size, G1/Fr counts, gas, bytecode size.
     Bench(bench::BenchArgs),
     /// Write a forge test fixture (proof, inputs, outputs, vk digest, calldata) and its Solidity loader.
@@ -116,6 +120,7 @@ impl Command {
             Command::EncodeCalldata(a) => a.json,
             Command::Demo(a) => a.json,
             Command::Bench(a) => a.json,
+            Command::Conformance(a) => a.json,
         }
     }
 }
@@ -141,6 +146,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::EncodeCalldata(a) => onchain::encode(&a),
         Command::Demo(a) => runtime()?.block_on(onchain::demo(&a)),
         Command::Bench(a) => runtime()?.block_on(bench::bench(&a)),
+        Command::Conformance(a) => conformance::run(&a),
         Command::Fixture(a) => fixture::run(&a),
         Command::Toolchain(a) => toolchain_cmd::run(&a),
     }

@@ -27,6 +27,30 @@ pub struct Dataset {
     pub labels: Option<Vec<usize>>,
 }
 
+/// Read a serialized ONNX `TensorProto` (the `input_0.pb` / `output_0.pb` files of the ONNX
+/// backend test data): its shape and its values as `f32`, row-major.
+pub fn read_tensor_pb(path: &Path) -> Result<(Vec<usize>, Vec<f32>), OnnxError> {
+    let file = std::fs::File::open(path).map_err(|source| OnnxError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |e: &dyn std::fmt::Display| OnnxError::InputFile {
+        path: path.to_path_buf(),
+        reason: format!("not a float TensorProto ({e:#})"),
+    };
+    let proto = tract_onnx::tensor::proto_from_reader(file).map_err(|e| bad(&e))?;
+    let tensor = tract_onnx::tensor::load_tensor(&tract_onnx::data_resolver::FopenDataResolver, &proto, None)
+        .map_err(|e| bad(&e))?;
+    let cast = tensor.cast_to::<f32>().map_err(|e| bad(&e))?;
+    let values: Vec<f32> = cast
+        .to_plain_array_view::<f32>()
+        .map_err(|e| bad(&e))?
+        .iter()
+        .copied()
+        .collect();
+    Ok((tensor.shape().to_vec(), values))
+}
+
 /// Read the flattened input rows of a JSON input file.
 pub fn read_inputs(path: &Path) -> Result<Vec<Vec<f32>>, OnnxError> {
     Ok(read_dataset(path)?.inputs)

@@ -10,15 +10,25 @@
 //!   feeding a `Reshape`, which tract folds).
 //!
 //! Nodes are visited in topological order. Every node whose outputs are all constant is skipped;
-//! the others must form a single chain over the running activation vector:
+//! the others must form a single chain over the running activation, whatever its shape (a fixed
+//! batch dimension included: the whole tensor is one flattened input). Every op with constant
+//! operands is an affine map on the flattened activation ([`super::affine`]), composed into the
+//! open layer while that layer has no activation yet:
 //!
 //! | ONNX op | lowering |
 //! |---|---|
-//! | `MatMul(x, B)` | new layer, `weights[i][j] = B[j][i]`, bias 0 |
-//! | `Gemm(A, B, C)` | new layer, `weights[i][j] = α·B'[j][i]`, `bias = β·C` broadcast to `[1, n]` |
-//! | `Add(x, c)`, `Add(c, x)` | `c` (broadcast) folded into the bias of the open layer |
-//! | `Relu` | activation of the open layer |
-//! | `Flatten`, `Reshape`, `Identity` | no-op on the flattened vector |
+//! | `MatMul(x, B)`, `Gemm(A, B, C)` | matrix product with the constant weights (batched over leading axes) |
+//! | `Conv` | the convolution's matrix: any spatial rank, kernel, stride, pads (`auto_pad` too), dilation, `group` (depthwise included), bias or none |
+//! | `AveragePool`, `GlobalAveragePool` | the averaging matrix (`count_include_pad`, `ceil_mode` via tract's output shape) |
+//! | `BatchNormalization` (inference) | a per-channel scale and shift, folded into the layer |
+//! | `Add`, `Sub`, `Mul`, `Div`, `Neg` with a constant | element-wise affine map (numpy broadcasting) |
+//! | `Pad` (constant, reflect, edge), `Slice`, `Transpose`, `Concat` with constants | data movement (a 0/1 matrix, constants in the bias) |
+//! | `Relu` | activation of the open layer (an identity layer when there is none) |
+//! | `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze`, `Identity`, `Dropout` | no-op on the flattened vector |
+//!
+//! A composed layer is one dense matrix, proven by one RowSum instance: the verifier's cost per
+//! layer is constant, the prover's grows with the matrix (`rows × columns`), and
+//! [`MAX_MATRIX_LOG`] bounds it.
 //!
 //! Since tract runs the same file, [`lower`] finishes with a self-check: the lowered float chain
 //! and tract's optimised float inference must agree on a probe input.
@@ -30,18 +40,41 @@ use tract_onnx::pb;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
 
+use super::affine::{self, Affine, Window};
 use super::error::OnnxError;
 use super::reference::FloatReference;
-use crate::model::Activation;
+use crate::model::{Activation, MAX_MATRIX_LOG, MAX_WIDTH};
 
 /// The ONNX ops the front end lowers (besides constant sub-graphs, which tract folds).
 pub const SUPPORTED_OPS: &[&str] = &[
-    "MatMul", "Gemm", "Add", "Relu", "Flatten", "Reshape", "Identity", "Constant",
+    "MatMul",
+    "Gemm",
+    "Conv",
+    "AveragePool",
+    "GlobalAveragePool",
+    "BatchNormalization",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Neg",
+    "Relu",
+    "Pad",
+    "Slice",
+    "Transpose",
+    "Concat",
+    "Flatten",
+    "Reshape",
+    "Squeeze",
+    "Unsqueeze",
+    "Identity",
+    "Dropout",
+    "Constant",
 ];
 
-/// The oldest ONNX opset accepted: from opset 7 on, `Gemm` and `Add` broadcast numpy-style (before,
-/// they had a `broadcast` attribute this front end does not read).
-pub const MIN_OPSET: i64 = 7;
+/// The oldest ONNX opset accepted. Opset 6 `Add`/`Mul`/… carry `broadcast` and `axis` attributes
+/// (numpy broadcasting came with opset 7); the front end honours `axis`.
+pub const MIN_OPSET: i64 = 6;
 
 /// One dense layer with real-valued weights, before quantization.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,7 +154,7 @@ pub(crate) struct Parsed {
     pub model: InferenceModel,
     /// ONNX tensor name → tract outlet.
     pub outlets: HashMap<String, OutletId>,
-    /// The input shape, batch dimension fixed to 1.
+    /// The input shape, a symbolic batch dimension fixed to 1.
     pub input_shape: Vec<usize>,
 }
 
@@ -233,7 +266,9 @@ pub(crate) fn guarded<T>(context: &str, f: impl FnOnce() -> T) -> Result<T, Onnx
     })
 }
 
-/// The input shape with its batch dimension (the first one, for rank ≥ 2) fixed to 1.
+/// The input shape, a symbolic batch dimension (the first one, for rank ≥ 2) fixed to 1. A fixed
+/// batch `N > 1` stays: the `N` samples are one flattened input, and every lowered op is
+/// block-diagonal over them.
 fn input_shape(model: &InferenceModel) -> Result<Vec<usize>, OnnxError> {
     let fact = model.input_fact(0).map_err(|e| OnnxError::tract("input fact", &e))?;
     if let Some(dt) = fact.datum_type.concretize() {
@@ -267,9 +302,6 @@ fn input_shape(model: &InferenceModel) -> Result<Vec<usize>, OnnxError> {
         .enumerate()
         .map(|(axis, dim)| match (axis, dim) {
             (0, None) if batched => Ok(1),
-            (0, Some(n)) if batched && *n != 1 => Err(OnnxError::Input {
-                reason: format!("batch dimension is {n}; only batch 1 (or a symbolic batch) is supported"),
-            }),
             (_, Some(0)) => Err(OnnxError::Input {
                 reason: format!("dimension {axis} is 0"),
             }),
@@ -281,7 +313,7 @@ fn input_shape(model: &InferenceModel) -> Result<Vec<usize>, OnnxError> {
         .collect()
 }
 
-/// Lower an ONNX MLP to float dense layers, and check the result against tract's float inference.
+/// Lower an ONNX model to float dense layers, and check the result against tract's float inference.
 pub fn lower(path: &Path) -> Result<FloatModel, OnnxError> {
     let parsed = parse(path)?;
     let float = lower_parsed(&parsed)?;
@@ -585,9 +617,24 @@ impl Lowering<'_> {
         match ctx.node.op_type.as_str() {
             "MatMul" => self.matmul(ctx),
             "Gemm" => self.gemm(ctx),
-            "Add" => self.add(ctx),
-            "Relu" => self.relu(ctx),
-            "Flatten" | "Reshape" | "Identity" => self.reshape(ctx),
+            "Add" | "Sub" | "Mul" | "Div" => self.arithmetic(ctx),
+            "Neg" => {
+                let n = numel(&self.current_shape);
+                self.unary(ctx, affine::elementwise(&vec![-1.0; n], &vec![0.0; n]))
+            }
+            "Relu" => self.activation(ctx, Activation::Relu),
+            "Conv" => self.conv(ctx),
+            "AveragePool" => self.average_pool(ctx),
+            "GlobalAveragePool" => {
+                let map = affine::global_average_pool(&self.current_shape).map_err(|e| ctx.shape_err(e))?;
+                self.unary(ctx, map)
+            }
+            "BatchNormalization" => self.batch_norm(ctx),
+            "Pad" => self.pad(ctx),
+            "Slice" => self.slice(ctx),
+            "Transpose" => self.transpose(ctx),
+            "Concat" => self.concat(ctx),
+            "Flatten" | "Reshape" | "Identity" | "Squeeze" | "Unsqueeze" | "Dropout" => self.reshape(ctx),
             _ => Err(unsupported(ctx.node, &ctx.name)),
         }
     }
@@ -600,43 +647,107 @@ impl Lowering<'_> {
         Ok(inputs)
     }
 
-    /// The length `k` of the running activation seen as a row vector (all leading dims 1).
-    fn row_len(&self, ctx: &Ctx, shape: &[usize]) -> Result<usize, OnnxError> {
-        match shape.split_last() {
-            Some((k, lead)) if lead.iter().all(|d| *d == 1) => Ok(*k),
-            _ => Err(ctx.shape_err(format!(
-                "the activation {shape:?} is not a single row; add a Flatten before this layer"
-            ))),
+    /// An optional constant input (absent or empty name: `None`).
+    fn optional_constant(&self, ctx: &Ctx, inputs: &[&str], at: usize) -> Result<Option<ConstTensor>, OnnxError> {
+        match inputs.get(at).filter(|i| !i.is_empty()) {
+            Some(name) => Ok(Some(self.constant(ctx, name)?)),
+            None => Ok(None),
         }
     }
 
-    /// Close the open layer and start a new one.
-    fn push_layer(&mut self, ctx: &Ctx, weights: Vec<Vec<f64>>, bias: Vec<f64>) -> Result<(), OnnxError> {
-        if let Some(layer) = self.open.take() {
-            self.layers.push(layer);
-        }
-        (self.current, self.current_shape) = self.output(ctx)?;
-        if numel(&self.current_shape) != weights.len() {
+    /// Integer values of an optional constant input.
+    fn optional_ints(&self, ctx: &Ctx, inputs: &[&str], at: usize) -> Result<Option<Vec<i64>>, OnnxError> {
+        Ok(self
+            .optional_constant(ctx, inputs, at)?
+            .map(|c| c.values.iter().map(|v| *v as i64).collect()))
+    }
+
+    /// Apply the affine map `map` to the running activation, which moves to the node's output.
+    ///
+    /// The map is composed into the open layer when that layer has no activation yet and the
+    /// composed matrix is not larger than the two separate ones (or small anyway): one layer is one
+    /// RowSum instance and one rescale, so composing saves verifier gas and rounding error.
+    /// Otherwise the open layer is closed and the map starts a new one.
+    fn affine(&mut self, ctx: &Ctx, map: Affine) -> Result<(), OnnxError> {
+        let (out, shape) = self.output(ctx)?;
+        let (n_in, n_out) = (numel(&self.current_shape), numel(&shape));
+        if map.rows.len() != n_out || map.rows.iter().flatten().any(|(j, _)| *j >= n_in) {
             return Err(ctx.shape_err(format!(
-                "tract infers output {:?} but the weights have {} outputs",
-                self.current_shape,
-                weights.len()
+                "tract infers output {shape:?} from input {:?}, which the op's attributes do not produce",
+                self.current_shape
             )));
         }
-        self.open = Some(FloatLayer {
-            name: ctx.name.clone(),
-            weights,
-            bias,
-            activation: Activation::Identity,
-        });
+        let compose = match &self.open {
+            Some(open) if open.activation == Activation::Identity => {
+                let composed = n_out * open.in_len();
+                composed <= (n_out * n_in + open.out_len() * open.in_len()).max(1 << 16)
+            }
+            _ => false,
+        };
+        match self.open.as_mut() {
+            Some(open) if compose => {
+                check_matrix(ctx, n_out, open.in_len())?;
+                let width = open.in_len();
+                let weights = map
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        let mut w = vec![0.0; width];
+                        for (j, c) in row {
+                            w.iter_mut().zip(&open.weights[*j]).for_each(|(t, v)| *t += c * v);
+                        }
+                        w
+                    })
+                    .collect();
+                let bias = map
+                    .rows
+                    .iter()
+                    .zip(&map.bias)
+                    .map(|(row, c)| row.iter().map(|(j, w)| w * open.bias[*j]).sum::<f64>() + c)
+                    .collect();
+                open.weights = weights;
+                open.bias = bias;
+                open.name = format!("{}+{}", open.name, ctx.name);
+            }
+            _ => {
+                check_matrix(ctx, n_out, n_in)?;
+                if let Some(layer) = self.open.take() {
+                    self.layers.push(layer);
+                }
+                let weights = map
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        let mut w = vec![0.0; n_in];
+                        row.iter().for_each(|(j, c)| w[*j] += c);
+                        w
+                    })
+                    .collect();
+                self.open = Some(FloatLayer {
+                    name: ctx.name.clone(),
+                    weights,
+                    bias: map.bias,
+                    activation: Activation::Identity,
+                });
+            }
+        }
+        self.current = out;
+        self.current_shape = shape;
         Ok(())
+    }
+
+    /// An op with one data input (the running activation) and constant operands.
+    fn unary(&mut self, ctx: &Ctx, map: Affine) -> Result<(), OnnxError> {
+        let data = ctx.node.input.first().map(String::as_str).unwrap_or_default();
+        self.expect_current(ctx, data)?;
+        self.affine(ctx, map)
     }
 
     fn matmul(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
         let inputs = self.inputs(ctx, 2, 2)?;
         let b = self.constant(ctx, inputs[1])?;
         self.expect_current(ctx, inputs[0])?;
-        let k = self.row_len(ctx, &self.current_shape)?;
+        let k = *self.current_shape.last().unwrap_or(&0);
         let [rows, n] = b.shape[..] else {
             return Err(ctx.shape_err(format!(
                 "weights `{}` have shape {:?}, expected 2-D",
@@ -645,13 +756,12 @@ impl Lowering<'_> {
         };
         if rows != k {
             return Err(ctx.shape_err(format!(
-                "activation has {k} columns but weights `{}` have shape {:?}",
-                inputs[1], b.shape
+                "activation {:?} does not multiply weights `{}` of shape {:?}",
+                self.current_shape, inputs[1], b.shape
             )));
         }
-        // x·B: output i reads column i of B.
-        let weights = (0..n).map(|i| (0..k).map(|j| b.values[j * n + i]).collect()).collect();
-        self.push_layer(ctx, weights, vec![0.0; n])
+        let map = affine::matmul(&self.current_shape, &b.values, k, n);
+        self.affine(ctx, map)
     }
 
     fn gemm(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
@@ -661,60 +771,57 @@ impl Lowering<'_> {
         let trans_a = ctx.attribute("transA", 0i64)? != 0;
         let trans_b = ctx.attribute("transB", 0i64)? != 0;
         let b = self.constant(ctx, inputs[1])?;
-        let c = match inputs.get(2).filter(|c| !c.is_empty()) {
-            Some(c) => Some(self.constant(ctx, c)?),
-            None => None,
-        };
+        let c = self.optional_constant(ctx, &inputs, 2)?;
         self.expect_current(ctx, inputs[0])?;
-        let a_shape = match self.current_shape[..] {
-            [r, c] if trans_a => [c, r],
-            [r, c] => [r, c],
-            _ => return Err(ctx.shape_err(format!("input A is {:?}, Gemm needs 2-D", self.current_shape))),
+        let [r, col] = self.current_shape[..] else {
+            return Err(ctx.shape_err(format!("input A is {:?}, Gemm needs 2-D", self.current_shape)));
         };
-        let k = self.row_len(ctx, &a_shape)?;
+        let (m, k) = if trans_a { (col, r) } else { (r, col) };
         let [b0, b1] = b.shape[..] else {
             return Err(ctx.shape_err(format!(
                 "weights `{}` have shape {:?}, expected 2-D",
                 inputs[1], b.shape
             )));
         };
-        // B' = transB ? Bᵀ : B has shape [k, n]; weights[i][j] = α·B'[j][i].
+        // B' = transB ? Bᵀ : B has shape [k, n].
         let (bk, n) = if trans_b { (b1, b0) } else { (b0, b1) };
         if bk != k {
             return Err(ctx.shape_err(format!(
                 "A' has {k} columns but B' (transB={trans_b}) has shape [{bk}, {n}]"
             )));
         }
-        let weights = (0..n)
-            .map(|i| {
-                (0..k)
-                    .map(|j| {
-                        alpha
-                            * if trans_b {
-                                b.values[i * b1 + j]
-                            } else {
-                                b.values[j * b1 + i]
-                            }
-                    })
-                    .collect()
-            })
-            .collect();
         let bias = match c {
-            Some(c) => broadcast_to(&c, &[1, n])
-                .ok_or_else(|| ctx.shape_err(format!("bias C {:?} does not broadcast to [1, {n}]", c.shape)))?
+            Some(c) => broadcast_to(&c, &[m, n])
+                .ok_or_else(|| ctx.shape_err(format!("bias C {:?} does not broadcast to [{m}, {n}]", c.shape)))?
                 .into_iter()
                 .map(|v| beta * v)
                 .collect(),
-            None => vec![0.0; n],
+            None => vec![0.0; m * n],
         };
-        self.push_layer(ctx, weights, bias)
+        let b_at = |j: usize, i: usize| {
+            if trans_b {
+                b.values[i * b1 + j]
+            } else {
+                b.values[j * b1 + i]
+            }
+        };
+        let a_at = |row: usize, j: usize| if trans_a { j * col + row } else { row * col + j };
+        let rows = (0..m * n)
+            .map(|o| {
+                let (row, i) = (o / n, o % n);
+                (0..k).map(|j| (a_at(row, j), alpha * b_at(j, i))).collect()
+            })
+            .collect();
+        self.affine(ctx, Affine { rows, bias })
     }
 
-    fn add(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+    /// `Add`, `Sub`, `Mul`, `Div` of the running activation and a constant (numpy broadcasting;
+    /// opset-6 `broadcast`/`axis` attributes honoured).
+    fn arithmetic(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
         let inputs = self.inputs(ctx, 2, 2)?;
-        let (data, bias) = match (self.is_const(inputs[0]), self.is_const(inputs[1])) {
-            (false, true) => (inputs[0], inputs[1]),
-            (true, false) => (inputs[1], inputs[0]),
+        let (data, operand, data_first) = match (self.is_const(inputs[0]), self.is_const(inputs[1])) {
+            (false, true) => (inputs[0], inputs[1], true),
+            (true, false) => (inputs[1], inputs[0], false),
             _ => {
                 let dynamic = if inputs[0] == self.current {
                     inputs[1]
@@ -724,53 +831,312 @@ impl Lowering<'_> {
                 return Err(ctx.non_constant(dynamic));
             }
         };
-        let c = self.constant(ctx, bias)?;
+        let mut c = self.constant(ctx, operand)?;
         self.expect_current(ctx, data)?;
-        let Some(open) = self.open.as_ref() else {
-            return Err(ctx.misplaced("an Add with a constant must follow a MatMul or Gemm"));
+        let (_, out_shape) = self.output(ctx)?;
+        if out_shape != self.current_shape {
+            return Err(ctx.shape_err(format!(
+                "the constant broadcasts the activation {:?} to {out_shape:?}; only constants that keep its shape are supported",
+                self.current_shape
+            )));
+        }
+        // Opset < 7: `axis` aligns the constant's dims from that axis of the activation.
+        if let Some(axis) = ctx.node.get_attr_opt::<i64>("axis").ok().flatten() {
+            let rank = out_shape.len() as i64;
+            let axis = if axis < 0 { axis + rank } else { axis };
+            let trailing = rank - axis - c.shape.len() as i64;
+            if axis < 0 || trailing < 0 {
+                return Err(ctx.shape_err(format!("axis {axis} does not fit the constant {:?}", c.shape)));
+            }
+            c.shape.extend(std::iter::repeat_n(1, trailing as usize));
+        }
+        let values = broadcast_to(&c, &out_shape)
+            .ok_or_else(|| ctx.shape_err(format!("constant {:?} does not broadcast to {out_shape:?}", c.shape)))?;
+        let n = values.len();
+        let (a, b): (Vec<f64>, Vec<f64>) = match (ctx.node.op_type.as_str(), data_first) {
+            ("Add", _) => (vec![1.0; n], values),
+            ("Sub", true) => (vec![1.0; n], values.iter().map(|v| -v).collect()),
+            ("Sub", false) => (vec![-1.0; n], values),
+            ("Mul", _) => (values, vec![0.0; n]),
+            ("Div", true) => {
+                if values.contains(&0.0) {
+                    return Err(ctx.misplaced("it divides by a constant that contains 0"));
+                }
+                (values.iter().map(|v| 1.0 / v).collect(), vec![0.0; n])
+            }
+            _ => {
+                return Err(
+                    ctx.misplaced("a constant divided by the activation is not linear; only `x / c` is supported")
+                )
+            }
         };
-        if open.activation != Activation::Identity {
-            return Err(ctx.misplaced("an Add after a Relu cannot be folded into the layer's bias"));
-        }
-        let n = open.out_len();
-        self.advance(ctx)?;
-        let add = broadcast_to(&c, &self.current_shape).ok_or_else(|| {
-            ctx.shape_err(format!(
-                "constant {:?} does not broadcast to {:?}",
-                c.shape, self.current_shape
-            ))
-        })?;
-        if add.len() != n {
-            return Err(ctx.shape_err(format!("the bias has {} values, the layer {n} outputs", add.len())));
-        }
-        if let Some(open) = self.open.as_mut() {
-            open.bias.iter_mut().zip(&add).for_each(|(b, a)| *b += a);
-            open.name = format!("{}+{}", open.name, ctx.name);
-        }
-        Ok(())
+        self.affine(ctx, affine::elementwise(&a, &b))
     }
 
-    fn relu(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+    /// Set the activation of the open layer, or start an identity layer when there is none (or
+    /// it already has one).
+    fn activation(&mut self, ctx: &Ctx, activation: Activation) -> Result<(), OnnxError> {
         let inputs = self.inputs(ctx, 1, 1)?;
         self.expect_current(ctx, inputs[0])?;
-        match self.open.as_mut() {
-            Some(open) if open.activation == Activation::Identity => {
-                open.activation = Activation::Relu;
-                open.name = format!("{}+{}", open.name, ctx.name);
+        let n = numel(&self.current_shape);
+        if !matches!(&self.open, Some(open) if open.activation == Activation::Identity) {
+            // y = x: a fresh identity layer carries the activation.
+            check_matrix(ctx, n, n)?;
+            if let Some(layer) = self.open.take() {
+                self.layers.push(layer);
             }
-            Some(_) => return Err(ctx.misplaced("a Relu must follow a linear layer, not another Relu")),
-            None => return Err(ctx.misplaced("a Relu must follow a linear layer (MatMul or Gemm)")),
+            self.open = Some(FloatLayer {
+                name: "identity".into(),
+                weights: (0..n)
+                    .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
+                    .collect(),
+                bias: vec![0.0; n],
+                activation: Activation::Identity,
+            });
+        }
+        if let Some(open) = self.open.as_mut() {
+            open.activation = activation;
+            open.name = format!("{}+{}", open.name, ctx.name);
         }
         self.advance(ctx)
     }
 
+    /// Integer-list attribute.
+    fn ints(&self, ctx: &Ctx, attr: &str) -> Result<Option<Vec<i64>>, OnnxError> {
+        ctx.node
+            .get_attr_opt_vec::<i64>(attr)
+            .map_err(|e| ctx.misplaced(&format!("bad attribute `{attr}`: {e:#}")))
+    }
+
+    /// Non-negative integer-list attribute, defaulting to `default` per spatial axis.
+    fn sizes(&self, ctx: &Ctx, attr: &str, rank: usize, default: usize) -> Result<Vec<usize>, OnnxError> {
+        match self.ints(ctx, attr)? {
+            Some(v) => v
+                .iter()
+                .map(|x| {
+                    usize::try_from(*x).map_err(|_| ctx.misplaced(&format!("`{attr}` has the negative value {x}")))
+                })
+                .collect(),
+            None => Ok(vec![default; rank]),
+        }
+    }
+
+    /// The spatial window of `Conv` and the pooling ops.
+    fn window(&self, ctx: &Ctx, kernel: Vec<usize>) -> Result<Window, OnnxError> {
+        let spatial = self.current_shape.len().saturating_sub(2);
+        let strides = self.sizes(ctx, "strides", spatial, 1)?;
+        let dilations = self.sizes(ctx, "dilations", spatial, 1)?;
+        let pads = self.sizes(ctx, "pads", 0, 0)?;
+        let auto_pad: String = ctx.attribute("auto_pad", String::from("NOTSET"))?;
+        Window::resolve(
+            kernel,
+            strides,
+            dilations,
+            &pads,
+            &auto_pad,
+            &self.current_shape[2.min(self.current_shape.len())..],
+        )
+        .map_err(|e| ctx.shape_err(e))
+    }
+
+    fn conv(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 2, 3)?;
+        let w = self.constant(ctx, inputs[1])?;
+        let b = self.optional_constant(ctx, &inputs, 2)?;
+        self.expect_current(ctx, inputs[0])?;
+        let kernel = w.shape.get(2..).unwrap_or_default().to_vec();
+        if let Some(declared) = self.sizes(ctx, "kernel_shape", 0, 0).ok().filter(|k| !k.is_empty()) {
+            if declared != kernel {
+                return Err(ctx.shape_err(format!("kernel_shape {declared:?} but weights {:?}", w.shape)));
+            }
+        }
+        let group: usize = ctx.attribute("group", 1i64)?.try_into().unwrap_or(0);
+        let window = self.window(ctx, kernel)?;
+        let (_, out) = self.output(ctx)?;
+        let map = affine::conv(
+            &self.current_shape,
+            &w.values,
+            &w.shape,
+            b.as_ref().map(|b| b.values.as_slice()),
+            group,
+            &window,
+            &out,
+        )
+        .map_err(|e| ctx.shape_err(e))?;
+        self.affine(ctx, map)
+    }
+
+    fn average_pool(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 1)?;
+        self.expect_current(ctx, inputs[0])?;
+        let kernel = self.sizes(ctx, "kernel_shape", 0, 0)?;
+        let window = self.window(ctx, kernel)?;
+        let include = ctx.attribute("count_include_pad", 0i64)? != 0;
+        let (_, out) = self.output(ctx)?;
+        let map = affine::average_pool(&self.current_shape, &window, include, &out).map_err(|e| ctx.shape_err(e))?;
+        self.affine(ctx, map)
+    }
+
+    fn batch_norm(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 5, 5)?;
+        if ctx.node.output.iter().skip(1).any(|o| !o.is_empty()) {
+            return Err(ctx.misplaced("training-mode outputs (running mean/variance) are not supported"));
+        }
+        if ctx.attribute("training_mode", 0i64)? != 0 {
+            return Err(ctx.misplaced("training_mode = 1 is not supported; export the model in eval mode"));
+        }
+        let eps = f64::from(ctx.attribute("epsilon", 1e-5f32)?);
+        let [scale, shift, mean, var] = [1, 2, 3, 4].map(|k| self.constant(ctx, inputs[k]));
+        let (scale, shift, mean, var) = (scale?, shift?, mean?, var?);
+        self.expect_current(ctx, inputs[0])?;
+        let a: Vec<f64> = scale
+            .values
+            .iter()
+            .zip(&var.values)
+            .map(|(s, v)| s / (v + eps).sqrt())
+            .collect();
+        let b: Vec<f64> = shift
+            .values
+            .iter()
+            .zip(&mean.values)
+            .zip(&a)
+            .map(|((s, m), a)| s - a * m)
+            .collect();
+        if [shift.values.len(), mean.values.len(), var.values.len()]
+            .iter()
+            .any(|l| *l != a.len())
+        {
+            return Err(ctx.shape_err("scale, B, mean and var have different lengths".into()));
+        }
+        let map = affine::channel_affine(&self.current_shape, &a, &b).map_err(|e| ctx.shape_err(e))?;
+        self.affine(ctx, map)
+    }
+
+    fn pad(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 4)?;
+        let mode: String = ctx.attribute("mode", String::from("constant"))?;
+        // Opset < 11: `pads` and `value` are attributes; from 11 on, inputs (and `axes` from 18).
+        let (pads, value) = match self.optional_ints(ctx, &inputs, 1)? {
+            Some(pads) => {
+                let value = self
+                    .optional_constant(ctx, &inputs, 2)?
+                    .map_or(0.0, |c| c.values.first().copied().unwrap_or(0.0));
+                (pads, value)
+            }
+            None => (
+                self.ints(ctx, "pads")?.unwrap_or_default(),
+                f64::from(ctx.attribute("value", 0.0f32)?),
+            ),
+        };
+        let rank = self.current_shape.len();
+        let pads = match self.optional_ints(ctx, &inputs, 3)? {
+            Some(axes) => {
+                let mut full = vec![0; 2 * rank];
+                for (k, axis) in axes.iter().enumerate() {
+                    let axis = if *axis < 0 { axis + rank as i64 } else { *axis };
+                    let axis = usize::try_from(axis)
+                        .ok()
+                        .filter(|a| *a < rank)
+                        .ok_or_else(|| ctx.shape_err(format!("axis {axis} out of range")))?;
+                    full[axis] = *pads.get(k).unwrap_or(&0);
+                    full[rank + axis] = *pads.get(axes.len() + k).unwrap_or(&0);
+                }
+                full
+            }
+            None => pads,
+        };
+        self.expect_current(ctx, inputs[0])?;
+        let axes = affine::pad_axes(&self.current_shape, &pads, &mode).map_err(|e| ctx.shape_err(e))?;
+        let map = affine::per_axis(&self.current_shape, &axes, value);
+        self.affine(ctx, map)
+    }
+
+    fn slice(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 5)?;
+        // Opset < 10: `starts`, `ends`, `axes` are attributes; from 10 on, inputs with `steps`.
+        let (starts, ends, axes, steps) = match self.optional_ints(ctx, &inputs, 1)? {
+            Some(starts) => {
+                let ends = self.optional_ints(ctx, &inputs, 2)?.unwrap_or_default();
+                let axes = self
+                    .optional_ints(ctx, &inputs, 3)?
+                    .unwrap_or_else(|| (0..starts.len() as i64).collect());
+                let steps = self
+                    .optional_ints(ctx, &inputs, 4)?
+                    .unwrap_or_else(|| vec![1; starts.len()]);
+                (starts, ends, axes, steps)
+            }
+            None => {
+                let starts = self.ints(ctx, "starts")?.unwrap_or_default();
+                let ends = self.ints(ctx, "ends")?.unwrap_or_default();
+                let axes = self
+                    .ints(ctx, "axes")?
+                    .unwrap_or_else(|| (0..starts.len() as i64).collect());
+                let n = starts.len();
+                (starts, ends, axes, vec![1; n])
+            }
+        };
+        self.expect_current(ctx, inputs[0])?;
+        let lists =
+            affine::slice_axes(&self.current_shape, &starts, &ends, &axes, &steps).map_err(|e| ctx.shape_err(e))?;
+        let map = affine::per_axis(&self.current_shape, &lists, 0.0);
+        self.affine(ctx, map)
+    }
+
+    fn transpose(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 1)?;
+        self.expect_current(ctx, inputs[0])?;
+        let rank = self.current_shape.len();
+        let perm = match self.ints(ctx, "perm")? {
+            Some(p) => p.iter().map(|a| usize::try_from(*a).unwrap_or(usize::MAX)).collect(),
+            None => (0..rank).rev().collect::<Vec<usize>>(),
+        };
+        let map = affine::transpose(&self.current_shape, &perm).map_err(|e| ctx.shape_err(e))?;
+        self.affine(ctx, map)
+    }
+
+    /// `Concat` of the running activation with constants.
+    fn concat(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, usize::MAX)?;
+        let dynamic: Vec<&str> = inputs.iter().copied().filter(|i| !self.is_const(i)).collect();
+        let [data] = dynamic[..] else {
+            return Err(ctx.misplaced(&format!(
+                "it joins {} activations; only the running activation and constants can be concatenated",
+                dynamic.len()
+            )));
+        };
+        self.expect_current(ctx, data)?;
+        let rank = self.current_shape.len() as i64;
+        let axis = ctx.attribute("axis", 0i64)?;
+        let axis = usize::try_from(if axis < 0 { axis + rank } else { axis })
+            .ok()
+            .filter(|a| (*a as i64) < rank)
+            .ok_or_else(|| ctx.shape_err(format!("axis {axis} out of range for rank {rank}")))?;
+        let mut shapes = Vec::new();
+        let mut constants = Vec::new();
+        for input in &inputs {
+            if *input == data {
+                shapes.push(self.current_shape.clone());
+                constants.push(None);
+            } else {
+                let c = self.constant(ctx, input)?;
+                shapes.push(c.shape.clone());
+                constants.push(Some(c.values));
+            }
+        }
+        let pieces: Vec<Option<&[f64]>> = constants.iter().map(|c| c.as_deref()).collect();
+        let map = affine::concat(&shapes, &pieces, axis).map_err(|e| ctx.shape_err(e))?;
+        self.affine(ctx, map)
+    }
+
     fn reshape(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
-        let max = if ctx.node.op_type == "Reshape" { 2 } else { 1 };
-        let inputs = self.inputs(ctx, max, max)?;
-        if let Some(shape) = inputs.get(1) {
+        let inputs = self.inputs(ctx, 1, 2)?;
+        if let Some(shape) = inputs.get(1).filter(|s| !s.is_empty()) {
             if !self.is_const(shape) {
                 return Err(ctx.non_constant(shape));
             }
+        }
+        if ctx.node.output.iter().skip(1).any(|o| !o.is_empty()) && ctx.node.op_type == "Dropout" {
+            return Err(ctx.misplaced("a Dropout mask output is not supported"));
         }
         self.expect_current(ctx, inputs[0])?;
         self.advance(ctx)
@@ -782,7 +1148,7 @@ impl Lowering<'_> {
         }
         if self.layers.is_empty() {
             return Err(OnnxError::Graph {
-                reason: "no MatMul or Gemm layer found".into(),
+                reason: "no layer found: the graph only reshapes its input".into(),
             });
         }
         let [output] = &graph.output[..] else {
@@ -818,6 +1184,17 @@ impl Lowering<'_> {
             layers: self.layers,
         })
     }
+}
+
+/// Refuse a layer matrix above the vk's limit before building it.
+fn check_matrix(ctx: &Ctx, rows: usize, cols: usize) -> Result<(), OnnxError> {
+    let log = rows.next_power_of_two().trailing_zeros() + cols.next_power_of_two().trailing_zeros();
+    if rows > MAX_WIDTH || cols > MAX_WIDTH || log > MAX_MATRIX_LOG {
+        return Err(ctx.shape_err(format!(
+            "it makes a fixed-weight layer of {rows} × {cols} weights (padded 2^{log}), above the 2^{MAX_MATRIX_LOG} limit of one layer; a smaller input or fewer channels fit"
+        )));
+    }
+    Ok(())
 }
 
 fn numel(shape: &[usize]) -> usize {

@@ -1,4 +1,4 @@
-//! The ONNX front end: load an MLP with tract, lower it to dense layers, quantize it, and measure
+//! The ONNX front end: load a model with tract, lower it to dense layers, quantize it, and measure
 //! how faithful the integer model is to float inference.
 //!
 //! ```text
@@ -12,12 +12,14 @@
 //!   integer model on a data set (max error per output, argmax agreement).
 //! - [`read_inputs`] / [`read_dataset`] read EZKL / ZKTorch JSON input files.
 //!
-//! Supported ops: `MatMul` and `Gemm` with constant weights, `Add` of a constant (folded into the
-//! bias), `Relu` after a linear layer, `Flatten` / `Reshape` / `Identity`, and any constant
-//! sub-graph tract can fold. Anything else is an [`OnnxError::UnsupportedOp`] naming the op, the
-//! node and the supported list. The way `scale_bits` and `lookup_bits` are chosen is documented in
-//! [`quantize`](mod@quantize).
+//! Supported ops ([`SUPPORTED_OPS`]): every op that is a fixed affine map of the activation
+//! (`MatMul`, `Gemm`, `Conv`, `AveragePool`, `GlobalAveragePool`, `BatchNormalization`, arithmetic
+//! with constants, `Pad`, `Slice`, `Transpose`, `Concat` with constants, reshapes), composed into
+//! dense layers ([`affine`]), and `Relu`. Anything else is an [`OnnxError::UnsupportedOp`] naming
+//! the op, the node and the supported list. The way `scale_bits` and `lookup_bits` are chosen is
+//! documented in [`quantize`](mod@quantize).
 
+pub mod affine;
 mod error;
 mod fidelity;
 mod inputs;
@@ -29,7 +31,7 @@ use std::path::Path;
 
 pub use error::OnnxError;
 pub use fidelity::{argmax, fidelity, fidelity_with_labels, FidelityReport};
-pub use inputs::{parse_dataset, read_dataset, read_inputs, Dataset};
+pub use inputs::{parse_dataset, read_dataset, read_inputs, read_tensor_pb, Dataset};
 pub use lower::{lower, FloatLayer, FloatModel, MIN_OPSET, SUPPORTED_OPS};
 pub use quantize::{
     dequantize_output, quantize, quantize_explained, quantize_input, Assumptions, Evidence, InputRange,
