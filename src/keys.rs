@@ -7,8 +7,9 @@
 //! (`VerifyingKey::to_words`, 32-byte words) is the `vk.bin` file; `keccak256` of it is the digest
 //! absorbed first by the transcript and embedded in the Solidity verifier.
 
-use crate::field::{fr_from_i64, g1_from_words, g1_to_words, Word};
+use crate::field::{g1_from_words, g1_to_words, Word};
 use crate::kzg::{commit, G2Points, KzgError};
+use crate::lookup_table::{LookupTable, MAX_KINDS};
 use crate::model::{Activation, QuantizedModel};
 use crate::poly::Domain;
 use crate::protocol::tensor_domain;
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 /// Format version written as the first vk word. 3: a hidden input's layer-0 weight columns are
 /// committed in the bit-reversed input layout, and visibility 2 (committed) exists.
-pub const VK_VERSION: u64 = 3;
+pub const VK_VERSION: u64 = 4;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -88,12 +89,12 @@ pub struct VerifyingKey {
     pub input: Visibility,
     /// Layers in order.
     pub layers: Vec<LayerVk>,
-    /// The lookup domain `H_n`: the table (`2^(B+1)` rows, kinds interleaved, padded by repeating
-    /// rows 0 and 1), its multiplicities and the running sum live on it; every tensor domain divides
-    /// it ([`model_domain`]).
+    /// The lookup domain `H_n`: the table (`K·2^B` rows, kinds interleaved, padded by repeating
+    /// the first `K` rows, [`LookupTable`]), its multiplicities and the running sum live on it;
+    /// every tensor domain divides it ([`model_domain`]).
     pub domain: Domain,
     /// `[v]₁`, `[f(v)]₁` of the table columns (the kind column is public in closed form,
-    /// [`table_kind_at`]).
+    /// [`LookupTable::kind_at`]).
     pub table: [G1Affine; 2],
     /// `[1]₂`, `[τ]₂`.
     pub g2: G2Points,
@@ -215,9 +216,18 @@ pub enum KeyError {
 /// The one domain of a model: every tensor (padded) and the lookup table live on it, so that every
 /// sum claim of the protocol has total zero and no sum is ever revealed (zero knowledge, see
 /// `docs/protocols/README.md`). Its size is the larger of the widest tensor and the table's
-/// `2^(B+1)` rows.
-pub fn model_domain(widest: usize, lookup_bits: u32) -> Domain {
-    Domain::for_len(widest.max(8).max(1usize << (lookup_bits + 1)))
+/// `K·2^B` rows ([`LookupTable::rows`]).
+pub fn model_domain(widest: usize, table_rows: usize) -> Domain {
+    Domain::for_len(widest.max(8).max(table_rows))
+}
+
+/// The lookup table of `model`.
+pub fn table_of(model: &QuantizedModel) -> LookupTable {
+    LookupTable::new(
+        model.scale_bits,
+        model.lookup_bits,
+        model.layers.iter().map(|l| l.activation),
+    )
 }
 
 /// The domain of `model`.
@@ -228,38 +238,7 @@ pub fn domain_of(model: &QuantizedModel) -> Domain {
         .flat_map(|l| [l.in_len(), l.out_len()])
         .max()
         .unwrap_or(1);
-    model_domain(widest, model.lookup_bits)
-}
-
-/// The table rows on domain `d`: `(kind, v, f(v))` for `kind ∈ {0: identity, 1: relu}` and
-/// `v ∈ [-2^(B-1), 2^(B-1))`, the two kinds interleaved (row `2·(v + 2^(B−1)) + kind`,
-/// [`crate::blocks::lookup::table_index`]), then copies of rows 0 and 1, alternating, up to the
-/// domain size (a repeated row changes nothing in LogUp: its multiplicity is simply zero).
-///
-/// Interleaving makes the kind column `i mod 2` on `H_n`, i.e. the public polynomial
-/// `(1 − X^{n/2})/2` ([`table_kind_at`]): the verifier evaluates it itself and the vk commits only
-/// the value and function columns.
-pub fn table_columns(lookup_bits: u32, d: Domain) -> [Vec<Fr>; 3] {
-    let half = 1i64 << (lookup_bits - 1);
-    let mut cols = [vec![], vec![], vec![]];
-    for i in 0..d.size() as i64 {
-        let (kind, v) = if i < 4 * half {
-            (i % 2, i / 2 - half)
-        } else {
-            (i % 2, -half)
-        };
-        let f = if kind == 1 { v.max(0) } else { v };
-        cols[0].push(fr_from_i64(kind));
-        cols[1].push(fr_from_i64(v));
-        cols[2].push(fr_from_i64(f));
-    }
-    cols
-}
-
-/// The table's kind column at `z`: `(1 − z^{n/2})/2` (1 on the odd rows of `H_n`, 0 on the even).
-pub fn table_kind_at(d: Domain, z: Fr) -> Fr {
-    use ark_ff::Field;
-    (Fr::from(1u64) - z.pow([(d.size() / 2) as u64])) * Fr::from(2u64).inverse().unwrap_or_default()
+    model_domain(widest, table_of(model).rows())
 }
 
 /// The G1 powers a model needs: one more than the largest degree of any committed polynomial
@@ -381,7 +360,7 @@ impl ProvingKey {
             .collect::<Result<Vec<_>, KeyError>>()?;
         bar.finish();
         let bar = crate::progress::task("commit the lookup table", 2);
-        let cols = table_columns(model.lookup_bits, domain);
+        let cols = table_of(model).columns(domain);
         let mut table = [G1Affine::zero(); 2];
         for (t, c) in table.iter_mut().zip(&cols[1..]) {
             *t = commit(&g1, &domain.interpolate(c))?;
@@ -525,7 +504,7 @@ impl VerifyingKey {
             w.extend([
                 word_u64(l.in_len as u64),
                 word_u64(l.out_len as u64),
-                word_u64(matches!(l.activation, Activation::Relu).into()),
+                l.activation.to_word(),
             ]);
             w.extend(g1_to_words(&l.weights));
             w.extend(g1_to_words(&l.bias));
@@ -598,11 +577,12 @@ impl VerifyingKey {
             let width = crate::model::MAX_WIDTH as u64;
             let in_len = small(&mut r, 1, width, &format!("layer {k} input length"))? as usize;
             let out_len = small(&mut r, 1, width, &format!("layer {k} output length"))? as usize;
-            let activation = if small(&mut r, 0, 1, &format!("layer {k} activation"))? == 1 {
-                Activation::Relu
-            } else {
-                Activation::Identity
-            };
+            let word = r.pos;
+            let activation = Activation::from_word(&r.next()?).ok_or_else(|| {
+                KeyError::Malformed(format!(
+                    "layer {k} activation (word {word}) is not a known activation with valid parameters"
+                ))
+            })?;
             if let Some(prev) = layers.last().map(|l: &LayerVk| l.out_len).filter(|p| *p != in_len) {
                 return Err(KeyError::Malformed(format!(
                     "layer {k} input length {in_len} differs from layer {} output length {prev}",
@@ -627,8 +607,15 @@ impl VerifyingKey {
             });
         }
         let widest = layers.iter().flat_map(|l| [l.in_len, l.out_len]).max().unwrap_or(1);
-        let domain = model_domain(widest, lookup_bits);
-        let table = [r.point()?, r.point()?];
+        let table = LookupTable::new(scale_bits, lookup_bits, layers.iter().map(|l| l.activation));
+        if table.kinds.len() > MAX_KINDS {
+            return Err(KeyError::Malformed(format!(
+                "{} distinct activations, at most {MAX_KINDS} table kinds",
+                table.kinds.len()
+            )));
+        }
+        let domain = model_domain(widest, table.rows());
+        let table_points = [r.point()?, r.point()?];
         let tau = g2_from_words(r.take(4)?)?;
         if r.pos != words.len() {
             return Err(KeyError::Malformed(format!("{} trailing words", words.len() - r.pos)));
@@ -639,7 +626,7 @@ impl VerifyingKey {
             input,
             layers,
             domain,
-            table,
+            table: table_points,
             g2: G2Points {
                 one: G2Affine::generator(),
                 tau,
@@ -647,6 +634,15 @@ impl VerifyingKey {
             // The stored bit is the author's word; the origin of τ is checked, not declared.
             insecure: insecure || crate::ceremony::identify(&tau).is_none(),
         })
+    }
+
+    /// The lookup table this vk's `[T_v]`, `[T_f]` commit to.
+    pub fn lookup_table(&self) -> LookupTable {
+        LookupTable::new(
+            self.scale_bits,
+            self.lookup_bits,
+            self.layers.iter().map(|l| l.activation),
+        )
     }
 
     /// Real input length.

@@ -12,6 +12,7 @@ pub mod commitment;
 pub mod field;
 pub mod keys;
 pub mod kzg;
+pub mod lookup_table;
 pub mod model;
 pub mod onnx;
 pub mod poly;

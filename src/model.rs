@@ -73,13 +73,112 @@ pub enum ModelError {
     },
 }
 
-/// The non-linearity applied after rescaling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The non-linearity applied after rescaling, as a function of integers at scale `2^s`: the
+/// lookup table holds `(kind, v, f(v))` for every `v` of the window ([`crate::lookup_table`]).
+///
+/// Every function is monotone non-decreasing (the range analysis relies on it) and deterministic
+/// from its integer parameters, so `check-vk` recomputes the table from the vk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activation {
     /// No activation: the layer output is the rescaled accumulator.
     Identity,
     /// `max(0, q)`.
     Relu,
+    /// `round(2^s · σ(q / 2^s))`, `σ(t) = 1/(1 + e^(−t))`.
+    Sigmoid,
+    /// `round(2^s · tanh(q / 2^s))`.
+    Tanh,
+    /// `q` for `q ≥ 0`, else `round(α·q)` with `α = alpha_q16 / 2^16` (ONNX `LeakyRelu`).
+    LeakyRelu {
+        /// `α · 2^16`, rounded (`0 ≤ α ≤ 1`).
+        alpha_q16: i64,
+    },
+    /// `min(max(q, lo), hi)` (ONNX `Clip`, `Relu6`), bounds at scale `2^s`.
+    Clip {
+        /// Lower bound (at scale `2^s`).
+        lo: i64,
+        /// Upper bound (at scale `2^s`).
+        hi: i64,
+    },
+}
+
+impl Activation {
+    /// `f(q)` at scale `2^s`.
+    pub fn apply(self, q: i64, scale_bits: u32) -> i64 {
+        let unit = f64::from(scale_bits).exp2();
+        let real = q as f64 / unit;
+        match self {
+            Activation::Identity => q,
+            Activation::Relu => q.max(0),
+            Activation::Sigmoid => (unit / (1.0 + (-real).exp())).round() as i64,
+            Activation::Tanh => (unit * real.tanh()).round() as i64,
+            Activation::LeakyRelu { alpha_q16 } if q < 0 => {
+                // round(α·q) = ⌊(α16·q + 2^15) / 2^16⌋, exact in i128.
+                (i128::from(alpha_q16) * i128::from(q) + (1 << 15)).div_euclid(1 << 16) as i64
+            }
+            Activation::LeakyRelu { .. } => q,
+            Activation::Clip { lo, hi } => q.clamp(lo, hi),
+        }
+    }
+
+    /// A short name (`relu`, `sigmoid`, `leaky_relu(0.0100)`, `clip[-128, 768]`).
+    pub fn name(self) -> String {
+        match self {
+            Activation::Identity => "identity".into(),
+            Activation::Relu => "relu".into(),
+            Activation::Sigmoid => "sigmoid".into(),
+            Activation::Tanh => "tanh".into(),
+            Activation::LeakyRelu { alpha_q16 } => format!("leaky_relu({:.4})", alpha_q16 as f64 / 65536.0),
+            Activation::Clip { lo, hi } => format!("clip[{lo}, {hi}]"),
+        }
+    }
+
+    /// Whether the output is a separate tensor (every activation but the identity).
+    pub fn has_output(self) -> bool {
+        self != Activation::Identity
+    }
+
+    /// The vk word: big-endian, bytes `24..32` the tag (0 identity, 1 relu, 2 sigmoid, 3 tanh,
+    /// 4 leaky relu, 5 clip), bytes `16..24` the first parameter and `8..16` the second (two's
+    /// complement), bytes `0..8` zero.
+    pub fn to_word(self) -> [u8; 32] {
+        let (tag, a, b): (u64, i64, i64) = match self {
+            Activation::Identity => (0, 0, 0),
+            Activation::Relu => (1, 0, 0),
+            Activation::Sigmoid => (2, 0, 0),
+            Activation::Tanh => (3, 0, 0),
+            Activation::LeakyRelu { alpha_q16 } => (4, alpha_q16, 0),
+            Activation::Clip { lo, hi } => (5, lo, hi),
+        };
+        let mut w = [0u8; 32];
+        w[8..16].copy_from_slice(&b.to_be_bytes());
+        w[16..24].copy_from_slice(&a.to_be_bytes());
+        w[24..].copy_from_slice(&tag.to_be_bytes());
+        w
+    }
+
+    /// Decode [`Self::to_word`], refusing unknown tags, stray parameters and parameters outside
+    /// their range (`0 ≤ α16 ≤ 2^16`, `lo ≤ hi`).
+    pub fn from_word(w: &[u8; 32]) -> Option<Self> {
+        let int = |r: std::ops::Range<usize>| i64::from_be_bytes(w[r].try_into().unwrap_or([0xff; 8]));
+        let (tag, a, b) = (u64::from_be_bytes(w[24..].try_into().ok()?), int(16..24), int(8..16));
+        if w[..8].iter().any(|x| *x != 0) {
+            return None;
+        }
+        let a_used = matches!(tag, 4 | 5);
+        if (!a_used && a != 0) || (tag != 5 && b != 0) {
+            return None;
+        }
+        match tag {
+            0 => Some(Activation::Identity),
+            1 => Some(Activation::Relu),
+            2 => Some(Activation::Sigmoid),
+            3 => Some(Activation::Tanh),
+            4 if (0..=1 << 16).contains(&a) => Some(Activation::LeakyRelu { alpha_q16: a }),
+            5 if a <= b => Some(Activation::Clip { lo: a, hi: b }),
+            _ => None,
+        }
+    }
 }
 
 /// One fully connected layer with constant weights.
@@ -415,13 +514,7 @@ impl QuantizedModel {
                     lookup_bits,
                 });
             }
-            let out: Vec<i64> = q
-                .iter()
-                .map(|v| match layer.activation {
-                    Activation::Identity => *v,
-                    Activation::Relu => (*v).max(0),
-                })
-                .collect();
+            let out: Vec<i64> = q.iter().map(|v| layer.activation.apply(*v, scale_bits)).collect();
             trace.acc.push(acc);
             trace.rescaled.push(q);
             trace.out.push(out.clone());
@@ -443,6 +536,49 @@ pub fn rescale(a: i64, s: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn activation_words_round_trip_and_refuse_bad_parameters() {
+        let all = [
+            Activation::Identity,
+            Activation::Relu,
+            Activation::Sigmoid,
+            Activation::Tanh,
+            Activation::LeakyRelu { alpha_q16: 655 },
+            Activation::Clip { lo: -128, hi: 768 },
+        ];
+        for a in all {
+            assert_eq!(Activation::from_word(&a.to_word()), Some(a));
+        }
+        // The two words of the earlier formats (0 identity, 1 relu) are unchanged.
+        assert_eq!(Activation::Relu.to_word()[31], 1);
+        let mut w = Activation::Sigmoid.to_word();
+        w[23] = 1; // a parameter on a parameterless function
+        assert_eq!(Activation::from_word(&w), None);
+        assert_eq!(
+            Activation::from_word(&Activation::Clip { lo: 5, hi: 4 }.to_word()),
+            None
+        );
+        assert_eq!(
+            Activation::from_word(&Activation::LeakyRelu { alpha_q16: -1 }.to_word()),
+            None
+        );
+        let mut w = [0u8; 32];
+        w[31] = 6;
+        assert_eq!(Activation::from_word(&w), None, "unknown tag");
+    }
+
+    #[test]
+    fn table_functions_round_and_saturate() {
+        let s = 4;
+        assert_eq!(Activation::Sigmoid.apply(0, s), 8);
+        assert_eq!(Activation::Sigmoid.apply(1000, s), 16);
+        assert_eq!(Activation::Sigmoid.apply(-1000, s), 0);
+        assert_eq!(Activation::Tanh.apply(-1000, s), -16);
+        assert_eq!(Activation::LeakyRelu { alpha_q16: 6554 }.apply(-10, s), -1);
+        assert_eq!(Activation::LeakyRelu { alpha_q16: 6554 }.apply(10, s), 10);
+        assert_eq!(Activation::Clip { lo: 0, hi: 96 }.apply(100, s), 96);
+    }
 
     #[test]
     fn rescale_rounds_half_up_for_negatives_too() {

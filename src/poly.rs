@@ -116,10 +116,11 @@ impl Domain {
         batch_inversion(&mut denoms);
         Some(pows.iter().zip(denoms).map(|(w, d)| *w * zh * d).collect())
     }
-    /// `Σ_j values[j]·L_j(z)`: the evaluation of a public vector's polynomial.
-    pub fn evaluate_public(&self, values: &[Fr], z: Fr) -> Option<Fr> {
+    /// The evaluation at `z` of a public vector's polynomial whose padding positions (`j ≥ len`)
+    /// hold `pad`: `Σ_{j<len} (values[j] − pad)·L_j(z) + pad`, since `Σ_j L_j = 1`.
+    pub fn evaluate_public(&self, values: &[Fr], pad: Fr, z: Fr) -> Option<Fr> {
         let l = self.lagrange_at(z, values.len())?;
-        Some(values.iter().zip(l).map(|(v, l)| *v * l).sum())
+        Some(values.iter().zip(l).map(|(v, l)| (*v - pad) * l).sum::<Fr>() + pad)
     }
 }
 

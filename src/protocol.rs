@@ -17,6 +17,7 @@
 //! the prover calls the same function, so both sides agree by construction.
 
 use crate::blocks::{At, Col, Instance, Tensor};
+use crate::field::fr_from_i64;
 use crate::keys::VerifyingKey;
 use crate::poly::Domain;
 use ark_bn254::{Fr, G1Affine};
@@ -462,7 +463,7 @@ pub fn build_claims(
                 _ => &public.outputs,
             };
             t.dom
-                .evaluate_public(values, pts[*p])
+                .evaluate_public(values, fr_from_i64(t.pad), pts[*p])
                 .ok_or(AlgebraError::DegenerateChallenge)
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -10,13 +10,13 @@
 //! parallel tree ([`crate::accumulate`]) and opens every point at once with Shplonk
 //! ([`crate::shplonk`]).
 
-use crate::blocks::lookup;
 use crate::blocks::rowsum::compose_power;
 use crate::blocks::Col;
 use crate::commitment::{CommitmentError, InputOpening};
 use crate::field::{fr_from_i64, Word};
 use crate::keys::{bias_poly, weight_poly, ProvingKey, Visibility};
 use crate::kzg::{commit, commit_evaluations, KzgError};
+use crate::lookup_table::LookupTable;
 use crate::model::{ForwardError, Trace};
 use crate::poly::{Blinded, Domain};
 use crate::proof::Proof;
@@ -101,6 +101,8 @@ pub struct ProverState<'a> {
     pub multiplicities: Vec<u64>,
     /// The LogUp sum's term on `H_n`: every share, lifted (round 2).
     pub logup: ProverTerm,
+    /// The lookup table (its kinds and functions).
+    pub table: LookupTable,
     /// The table columns (kind, value, function) as polynomials on `H_n` (round 2).
     pub table_polys: Vec<DensePolynomial<Fr>>,
     /// The blinding coefficients of each committed tensor (by commitment index; empty otherwise).
@@ -128,7 +130,9 @@ impl ProverState<'_> {
     }
     /// Count one lookup of `(kind, v)`.
     pub fn bump(&mut self, kind: u8, v: i64) -> Result<(), ProveError> {
-        let i = lookup::table_index(self.pk.model.lookup_bits, kind, v)
+        let i = self
+            .table
+            .index(kind, v)
             .ok_or_else(|| ProveError::Internal(format!("lookup value {v} outside the table")))?;
         self.multiplicities[i] += 1;
         Ok(())
@@ -224,6 +228,7 @@ fn prove_inner(
             values: vec![Fr::zero(); n.size()],
             poly: DensePolynomial::zero(),
         },
+        table: crate::keys::table_of(&pk.model),
         table_polys: vec![],
         blinds: vec![vec![]; layout.n_commits],
         opening,
@@ -263,8 +268,8 @@ fn prove_inner(
         .iter()
         .map(|t| match t.col {
             Col::Commit(c) => st.polys[c].clone(),
-            Col::PublicInput => t.dom.interpolate(&public.inputs),
-            Col::PublicOutput => t.dom.interpolate(&public.outputs),
+            Col::PublicInput => t.dom.interpolate(&t.place(&public.inputs)),
+            Col::PublicOutput => t.dom.interpolate(&t.place(&public.outputs)),
         })
         .collect();
 

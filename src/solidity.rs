@@ -131,6 +131,7 @@ pub fn spec_with(
                 log: t.dom.log_size,
                 omega: dec(t.dom.omega()),
                 inv_at: sx.inverses(count),
+                pad: dec(crate::field::fr_from_i64(t.pad)),
             }
         })
         .collect();
@@ -172,6 +173,14 @@ pub fn spec_with(
         committed: vk.input == Visibility::Committed,
         outputs: vk.output_len(),
         log_n: n.log_size,
+        log_kinds: vk.lookup_table().slots().trailing_zeros(),
+        kind_coefficients_desc: vk
+            .lookup_table()
+            .kind_coefficients(n)
+            .iter()
+            .rev()
+            .map(|c| dec(*c))
+            .collect(),
         max_log: layout.max_domain.log_size,
         points,
         n_inv: sx.n_inv,

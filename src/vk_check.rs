@@ -15,7 +15,7 @@
 //! by anyone but the model owner, and are not checked here. A deployed verifier is checked by
 //! comparing its runtime bytecode with the verifier regenerated from the vk (see the CLI).
 
-use crate::keys::{model_domain, table_columns, VerifyingKey};
+use crate::keys::{model_domain, VerifyingKey};
 use crate::kzg::commit;
 use ark_bn254::{G1Affine, G2Affine};
 use ark_ec::AffineRepr;
@@ -123,14 +123,18 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
     });
 
     let widest = vk.layers.iter().flat_map(|l| [l.in_len, l.out_len]).max().unwrap_or(1);
-    let domain = model_domain(widest, vk.lookup_bits.min(20));
+    let lookup_table = crate::lookup_table::LookupTable {
+        lookup_bits: vk.lookup_bits.min(20),
+        ..vk.lookup_table()
+    };
+    let domain = model_domain(widest, lookup_table.rows());
     checks.push(check(
         "domain",
         domain == vk.domain,
         format!(
-            "recomputed 2^{} (widest tensor {widest}, table 2^{}), vk says 2^{}",
+            "recomputed 2^{} (widest tensor {widest}, table {} rows), vk says 2^{}",
             domain.log_size,
-            vk.lookup_bits + 1,
+            lookup_table.rows(),
             vk.domain.log_size
         ),
     ));
@@ -179,7 +183,7 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
                 },
             ));
             if same_tau && g1.len() >= n && domain == vk.domain {
-                let cols = table_columns(vk.lookup_bits, vk.domain);
+                let cols = lookup_table.columns(vk.domain);
                 let mut bad = vec![];
                 for (k, (c, want)) in cols[1..].iter().zip(&vk.table).enumerate() {
                     match commit(g1, &vk.domain.interpolate(c)) {
@@ -189,7 +193,7 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
                     }
                 }
                 checks.push(if bad.is_empty() {
-                    check("table", true, format!("{} rows (identity and ReLU over [-2^{}, 2^{})) recomputed", 1u64 << (vk.lookup_bits + 1), vk.lookup_bits - 1, vk.lookup_bits - 1))
+                    check("table", true, format!("{} rows ({} over [-2^{}, 2^{})) recomputed", lookup_table.rows(), lookup_table.kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "), vk.lookup_bits - 1, vk.lookup_bits - 1))
                 } else {
                     check("table", false, format!("the committed table differs from the real one in column(s) {}: a tampered table lets the prover prove outputs the model cannot produce", bad.join(", ")))
                 });

@@ -5,7 +5,7 @@ mod common;
 
 use ark_bn254::Fr;
 use common::cli as run;
-use zkt_eth::keys::{srs_len_for, table_columns, ProvingKey, VerifyingKey, Visibility};
+use zkt_eth::keys::{srs_len_for, ProvingKey, VerifyingKey, Visibility};
 use zkt_eth::kzg::commit;
 use zkt_eth::srs::Srs;
 use zkt_eth::vk_check::check_vk;
@@ -35,9 +35,9 @@ fn a_tampered_table_is_rejected() {
     let (srs, pk) = dev_key();
     // The attack: the vk author commits a table in which ReLU(-1) = 1, so a proof may claim an
     // output the model can never produce.
-    let mut cols = table_columns(pk.vk.lookup_bits, pk.vk.domain);
-    let half = 1usize << (pk.vk.lookup_bits - 1);
-    let relu_minus_one = 2 * (half - 1) + 1; // kind 1, v = -1
+    let table = pk.vk.lookup_table();
+    let mut cols = table.columns(pk.vk.domain);
+    let relu_minus_one = table.index(1, -1).unwrap(); // kind 1, v = -1
     assert_eq!(cols[1][relu_minus_one], -Fr::from(1u64));
     cols[2][relu_minus_one] = Fr::from(1u64);
     let mut vk: VerifyingKey = pk.vk.clone();

@@ -48,3 +48,53 @@ async fn solidity_and_rust_agree() {
         }
     }
 }
+
+/// Every table function (tanh, leaky ReLU, sigmoid: K = 8 kind slots, the kind column's
+/// polynomial in ζ^(n/8)) and a public output padded with σ(0): Rust and Solidity accept the
+/// honest proof, and both reject a wrong output and every flipped proof word.
+#[tokio::test(flavor = "multi_thread")]
+async fn activation_tables_agree_on_chain() {
+    let node = LocalNode::spawn().unwrap();
+    let url = node.endpoint();
+    let model = common::activations_model();
+    let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(&model));
+    let pk = ProvingKey::setup(&model, &srs, Visibility::Public).unwrap();
+    assert_eq!(pk.vk.lookup_table().slots(), 8);
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let out = prover::prove(&pk, &[16, -8, 24], &mut rng).unwrap();
+    let bytes = out.proof.to_bytes();
+    verifier::verify(&pk.vk, &out.public, &bytes).unwrap();
+    let src = solidity::render(&pk.vk, "ActVerifier", "activations", "contracts/IZkTorchVerifier.sol").unwrap();
+    let iface =
+        std::fs::read_to_string(toolchain::repo_root().unwrap().join("contracts/IZkTorchVerifier.sol")).unwrap();
+    let compiled = toolchain::compile_solidity(
+        &[("ActVerifier.sol", &src), ("contracts/IZkTorchVerifier.sol", &iface)],
+        "ActVerifier",
+    )
+    .unwrap();
+    let dep = chain::deploy(&url, None, &compiled.bytecode, None).await.unwrap();
+    let (ins, outs) = calldata::public_ints(&out.public);
+    let res = chain::call(&url, dep.address, &calldata::encode_verify(&bytes, &ins, &outs))
+        .await
+        .unwrap();
+    assert!(res.success, "honest proof rejected on chain: {:?}", res.revert);
+    // A wrong output (σ one grid step higher) fails in both verifiers.
+    let mut wrong = out.public.clone();
+    wrong.outputs[0] += ark_bn254::Fr::from(1u64);
+    assert!(verifier::verify(&pk.vk, &wrong, &bytes).is_err());
+    let (wins, wouts) = calldata::public_ints(&wrong);
+    let res = chain::call(&url, dep.address, &calldata::encode_verify(&bytes, &wins, &wouts))
+        .await
+        .unwrap();
+    assert!(!res.success, "a wrong output passed on chain");
+    for w in 0..bytes.len() / 32 {
+        let mut b = bytes.clone();
+        b[32 * w + 31] ^= 1;
+        assert!(verifier::verify(&pk.vk, &out.public, &b).is_err(), "word {w}");
+        let sol = chain::call(&url, dep.address, &calldata::encode_verify(&b, &ins, &outs))
+            .await
+            .unwrap()
+            .success;
+        assert!(!sol, "word {w}");
+    }
+}

@@ -34,6 +34,9 @@ pub struct PublicEvalSpec {
     pub omega: String,
     /// First slot of its Lagrange denominators in the batched inversion.
     pub inv_at: usize,
+    /// The value at its padding positions (decimal field element; `f(0)` for an activation
+    /// output, else 0).
+    pub pad: String,
 }
 
 /// Everything the template needs.
@@ -66,6 +69,10 @@ pub struct VerifierSpec {
     pub outputs: usize,
     /// `log2` of the lookup domain's size.
     pub log_n: u32,
+    /// `log2 K`: the lookup table's kind slots.
+    pub log_kinds: u32,
+    /// The kind column's coefficients `c_l` in `ζ^(n/K)` (decimal), highest degree first.
+    pub kind_coefficients_desc: Vec<String>,
     /// `log2` of the largest domain.
     pub max_log: u32,
     /// Per point: its Solidity expression from `zp` (`ζ^(2^k)`).

@@ -194,7 +194,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         _inversions(st);
         st.pubAt = new uint256[]({{ public_evals.len() }});
         {%- for p in public_evals %}
-        st.pubAt[{{ loop.index0 }}] = _evalPublic(st, {{ p.vector }}, {{ p.point }}, {{ p.log }}, {{ p.omega }}, {{ p.inv_at }});
+        st.pubAt[{{ loop.index0 }}] = _evalPublic(st, {{ p.vector }}, {{ p.point }}, {{ p.log }}, {{ p.omega }}, {{ p.inv_at }}, {{ p.pad }});
         {%- endfor %}
 
         // Step 5 — block instances in protocol order (protocol::build_claims), each identity divided
@@ -376,13 +376,18 @@ contract {{ contract_name }} is IZkTorchVerifier {
         }
     }
 
-    /// Σ_j v_j·L_j(pt) over a tensor domain of size 2^logD: L_j(pt) = ω^j·(pt^D − 1)/(D·(pt − ω^j)).
-    function _evalPublic(State memory st, uint256[] memory v, uint256 p, uint256 logD, uint256 omega, uint256 at)
-        internal
-        pure
-        returns (uint256 acc)
-    {
-        if (v.length == 0) return 0;
+    /// Σ_{j<len} (v_j − pad)·L_j(pt) + pad over a tensor domain of size 2^logD, whose padding
+    /// positions hold `pad` (poly::Domain::evaluate_public): L_j(pt) = ω^j·(pt^D − 1)/(D·(pt − ω^j)).
+    function _evalPublic(
+        State memory st,
+        uint256[] memory v,
+        uint256 p,
+        uint256 logD,
+        uint256 omega,
+        uint256 at,
+        uint256 pad
+    ) internal pure returns (uint256 acc) {
+        if (v.length == 0) return pad;
         uint256 pt = st.pts[p];
         uint256[] memory inv = st.inv;
         assembly ("memory-safe") {
@@ -391,11 +396,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
             let vp := add(v, 0x20)
             let ip := add(add(inv, 0x20), shl(5, at))
             for { let j := 0 } lt(j, mload(v)) { j := add(j, 1) } {
-                let term := mulmod(mload(add(vp, shl(5, j))), mulmod(w, mload(add(ip, shl(5, j))), R), R)
+                let term := mulmod(addmod(mload(add(vp, shl(5, j))), sub(R, pad), R), mulmod(w, mload(add(ip, shl(5, j))), R), R)
                 acc := addmod(acc, term, R)
                 w := mulmod(w, omega, R)
             }
-            acc := mulmod(acc, addmod(pt, sub(R, 1), R), R)
+            acc := addmod(mulmod(acc, addmod(pt, sub(R, 1), R), R), pad, R)
         }
     }
 

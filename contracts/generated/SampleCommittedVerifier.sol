@@ -55,7 +55,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x8f7ce61c8b98213be640dd8c92625e3672178db657f096ed996b399896374438;
+        0xd88cf24ba52cd08e2e55caca3f0e8e70aad604ad57a91864c5c4ab75ccc77aed;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -198,7 +198,8 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             5,
             3,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
-            9
+            9,
+            0
         );
 
         // Step 5 — block instances in protocol order (protocol::build_claims), each identity divided
@@ -255,8 +256,8 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
                 R
             )
         );
-        // Table: the LogUp table side on H_n
-        _table(st, [uint256(_ev(proof, 17)), _ev(proof, 18)], 0);
+        // Table: the LogUp table side on H_n (2 kind slots)
+        _table(st, [uint256(_ev(proof, 17)), _ev(proof, 18)], 0, _kindAt(st));
         // RunningSum: the LogUp sum is zero, on H_n
         _runningSum(st, [uint256(_ev(proof, 19)), _ev(proof, 20)]);
 
@@ -475,16 +476,18 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         }
     }
 
-    /// Σ_j v_j·L_j(pt) over a tensor domain of size 2^logD: L_j(pt) = ω^j·(pt^D − 1)/(D·(pt − ω^j)).
+    /// Σ_{j<len} (v_j − pad)·L_j(pt) + pad over a tensor domain of size 2^logD, whose padding
+    /// positions hold `pad` (poly::Domain::evaluate_public): L_j(pt) = ω^j·(pt^D − 1)/(D·(pt − ω^j)).
     function _evalPublic(
         State memory st,
         uint256[] memory v,
         uint256 p,
         uint256 logD,
         uint256 omega,
-        uint256 at
+        uint256 at,
+        uint256 pad
     ) internal pure returns (uint256 acc) {
-        if (v.length == 0) return 0;
+        if (v.length == 0) return pad;
         uint256 pt = st.pts[p];
         uint256[] memory inv = st.inv;
         assembly ("memory-safe") {
@@ -494,11 +497,15 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             let ip := add(add(inv, 0x20), shl(5, at))
             for { let j := 0 } lt(j, mload(v)) { j := add(j, 1) } {
                 let term :=
-                    mulmod(mload(add(vp, shl(5, j))), mulmod(w, mload(add(ip, shl(5, j))), R), R)
+                    mulmod(
+                        addmod(mload(add(vp, shl(5, j))), sub(R, pad), R),
+                        mulmod(w, mload(add(ip, shl(5, j))), R),
+                        R
+                    )
                 acc := addmod(acc, term, R)
                 w := mulmod(w, omega, R)
             }
-            acc := mulmod(acc, addmod(pt, sub(R, 1), R), R)
+            acc := addmod(mulmod(acc, addmod(pt, sub(R, 1), R), R), pad, R)
         }
     }
 
@@ -616,12 +623,28 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     }
 
     // ── block: Table (src/blocks/table.rs, docs/protocols/lookup.md) ──
-    /// (g·(β + T) − m)/Z_n(ζ) with the kind column in closed form, T_kind(ζ) = (1 − ζ^(n/2))/2
-    /// (keys::table_kind_at), and [T_v], [T_f] (vk points vkAt, vkAt + 1) left committed; its LogUp
-    /// share is −g. c = [m(ζ), g(ζ)].
-    function _table(State memory st, uint256[2] memory c, uint256 vkAt) internal pure {
+    /// (g·(β + T) − m)/Z_n(ζ) with the kind column in closed form, kindAt = T_kind(ζ), a
+    /// polynomial in ζ^(n/K) evaluated by the caller (lookup_table::LookupTable::kind_at), and
+    /// [T_v], [T_f] (vk points vkAt, vkAt + 1) left committed; its LogUp share is −g.
+    /// c = [m(ζ), g(ζ)].
+    /// T_kind(ζ) = Σ_l c_l·ν^l with ν = ζ^(n/K), K = 2^1 kind slots
+    /// (lookup_table::LookupTable::kind_at), by Horner.
+    function _kindAt(State memory st) internal pure returns (uint256 k) {
+        uint256 nu = st.zp[LOG_N - 1];
+        k =
+            10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_808;
+        k = addmod(
+            mulmod(k, nu, R),
+            10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_809,
+            R
+        );
+    }
+
+    function _table(State memory st, uint256[2] memory c, uint256 vkAt, uint256 kindAt)
+        internal
+        pure
+    {
         uint256 zn = st.inv[0];
-        uint256 kindAt = mulmod(addmod(1, R - st.zp[LOG_N - 1], R), INV_TWO, R);
         uint256 id = addmod(mulmod(c[1], addmod(st.beta, kindAt, R), R), R - c[0], R);
         uint256 k = _identity(st, mulmod(id, zn, R));
         uint256 kg = mulmod(mulmod(k, c[1], R), zn, R);

@@ -260,6 +260,7 @@ mod tests {
             col: super::super::Col::Commit(0),
             source: super::super::TraceRef::Input,
             bitrev: true,
+            pad: 0,
         };
         let s = selector_poly(&padding_cosets(11, dom), dom);
         let honest: Vec<Fr> = t.place(&(1..=11).map(|v| Fr::from(v as u64)).collect::<Vec<_>>());

@@ -1,8 +1,9 @@
 //! Lookup block: rescale and activation by LogUp (Haböck 2022) into the vk's fixed table
 //! (`docs/protocols/lookup.md`).
 //!
-//! Table rows `(kind, v, f_kind(v))` for `kind ∈ {0: identity, 1: relu}` and `v ∈ [−2^(B−1), 2^(B−1))`,
-//! `|T| = 2^(B+1)`, committed column by column in the vk. Per layer, with `acc = y + b` and
+//! Table rows `(kind, v, f_kind(v))` for `kind ∈ {0: identity, 1: relu, 2…: the model's other
+//! activations}` and `v ∈ [−2^(B−1), 2^(B−1))`, `|T| = K·2^B` for `K` kind slots
+//! ([`LookupTable`]), committed column by column in the vk. Per layer, with `acc = y + b` and
 //! `c = 2^(B−1−s)`, every position `j` of the output domain looks up two tuples:
 //!
 //! ```text
@@ -19,15 +20,16 @@
 //! running-sum argument ([`crate::sumcheck`]): `Σ_H (Σ_layers (2β + a + b)·h + h_in − g) = 0`, so no
 //! lookup total (a function of the activations' histogram) is ever revealed. `m, h, g` are blinded.
 //! The table's value and function columns are public but stay linearised (two vk points, no
-//! evaluations in the proof); its kind column is the closed form `(1 − X^{n/2})/2`. The bias is
+//! evaluations in the proof); its kind column is a closed form in `X^{n/K}` ([`LookupTable::kind_at`]). The bias is
 //! inside `y`, proven by RowSum.
 //!
 //! LogUp rather than cq: cq needs `[T(τ)]₂` and `[Z_V(τ)]₂` pairings (68k gas on chain) while LogUp
 //! on the model's domain needs only `[1]₂, [τ]₂`; its prover cost grows with `|T|`, which stays small
-//! (`2^(B+1)` rows; calibration keeps `B ≤ 16`, explicit options allow up to 20).
+//! (`K·2^B` rows; calibration keeps `B ≤ 16`, explicit options allow up to 20).
 
 use crate::field::fr_from_i64;
 use crate::keys::VerifyingKey;
+use crate::lookup_table::LookupTable;
 use crate::model::Activation;
 use crate::poly::Domain;
 use crate::protocol::{Base, Challenges, Lin};
@@ -43,32 +45,17 @@ pub fn remainder_scale(scale_bits: u32, lookup_bits: u32) -> i64 {
     1i64 << (lookup_bits - 1 - scale_bits)
 }
 
-/// Row index of `(kind, v)` in the table (kinds interleaved: `2·(v + 2^(B−1)) + kind`), or `None`
-/// outside the window.
-pub fn table_index(lookup_bits: u32, kind: u8, v: i64) -> Option<usize> {
-    let half = 1i64 << (lookup_bits - 1);
-    (-half..half)
-        .contains(&v)
-        .then(|| 2 * (v + half) as usize + kind as usize)
-}
-
-/// The table's value `f_kind(v)` for `(kind, v)`, or `None` when `v` is outside the window (not a
-/// table row).
-pub fn table_value(lookup_bits: u32, kind: u8, v: i64) -> Option<i64> {
-    table_index(lookup_bits, kind, v).map(|_| if kind == 1 { v.max(0) } else { v })
-}
-
 /// Check one layer's lookups on a witness: at every position the tuple `(kind, q, z)` is a table
 /// row (so `q` is in the window and `z = act(q)`), and the remainder tuple `(1, c·r, c·r)` is one
 /// (so `0 ≤ r < 2^s`, i.e. `q = ⌊(acc + 2^(s−1)) / 2^s⌋`).
 pub fn check(
-    scale_bits: u32,
-    lookup_bits: u32,
+    table: &LookupTable,
     activation: Activation,
     acc: &[i64],
     q: &[i64],
     z: &[i64],
 ) -> Result<(), super::Violation> {
+    let (scale_bits, lookup_bits) = (table.scale_bits, table.lookup_bits);
     let fail = |position, reason| Err(super::Violation { position, reason });
     if acc.len() != q.len() || z.len() != q.len() {
         return fail(
@@ -76,10 +63,13 @@ pub fn check(
             format!("lengths differ: acc {}, q {}, z {}", acc.len(), q.len(), z.len()),
         );
     }
-    let (kind, c) = (kind(activation), i128::from(remainder_scale(scale_bits, lookup_bits)));
+    let (kind, c) = (
+        table.kind(activation),
+        i128::from(remainder_scale(scale_bits, lookup_bits)),
+    );
     let half = 1i64 << (lookup_bits - 1);
     for (position, ((acc, q), z)) in acc.iter().zip(q).zip(z).enumerate() {
-        match table_value(lookup_bits, kind, *q) {
+        match table.value(kind, *q) {
             None => {
                 return fail(
                     position,
@@ -94,7 +84,7 @@ pub fn check(
         let r = i128::from(*acc) + (1i128 << (scale_bits - 1)) - (i128::from(*q) << scale_bits);
         let in_table = i64::try_from(c * r)
             .ok()
-            .and_then(|cr| table_value(lookup_bits, 1, cr).filter(|f| *f == cr));
+            .and_then(|cr| table.value(1, cr).filter(|f| *f == cr));
         if in_table.is_none() {
             return fail(
                 position,
@@ -108,9 +98,9 @@ pub fn check(
 }
 
 /// Check the private-input range lookup `(0, x, x)`: every input value is in the window.
-pub fn check_range(lookup_bits: u32, x: &[i64]) -> Result<(), super::Violation> {
-    let half = 1i64 << (lookup_bits - 1);
-    match x.iter().position(|v| table_index(lookup_bits, 0, *v).is_none()) {
+pub fn check_range(table: &LookupTable, x: &[i64]) -> Result<(), super::Violation> {
+    let half = 1i64 << (table.lookup_bits - 1);
+    match x.iter().position(|v| table.index(0, *v).is_none()) {
         None => Ok(()),
         Some(position) => Err(super::Violation {
             position,
@@ -119,14 +109,6 @@ pub fn check_range(lookup_bits: u32, x: &[i64]) -> Result<(), super::Violation> 
                 x[position], -half
             ),
         }),
-    }
-}
-
-/// Kind tag of an activation.
-pub fn kind(a: Activation) -> u8 {
-    match a {
-        Activation::Identity => 0,
-        Activation::Relu => 1,
     }
 }
 
@@ -180,7 +162,7 @@ pub fn range_identity(x: Fr, h: Fr, ch: &Challenges) -> Fr {
 }
 
 /// Verifier: the table side `g·(β + T) − m` with `T = T_kind + θ·T_v + θ²·T_f`: `T_kind(ζ)`
-/// (`kind_at`, closed form, [`crate::keys::table_kind_at`]) is a scalar, `T_v`, `T_f` stay
+/// (`kind_at`, closed form, [`LookupTable::kind_at`]) is a scalar, `T_v`, `T_f` stay
 /// committed; its share of the LogUp term is `−g`.
 pub fn table_identity(m: Fr, g: Fr, kind_at: Fr, ch: &Challenges) -> Lin {
     let th = ch.theta;
@@ -292,23 +274,13 @@ mod tests {
 
     #[test]
     fn table_index_is_the_window_and_rejects_outside() {
-        assert_eq!(table_index(4, 0, -8), Some(0));
-        assert_eq!(table_index(4, 1, -8), Some(1));
-        assert_eq!(table_index(4, 1, 7), Some(31));
-        let cols = crate::keys::table_columns(4, Domain::new(6));
-        assert_eq!(cols[0].len(), 64);
-        for (i, k) in cols[0].iter().enumerate() {
-            let kind = if i % 2 == 1 { Fr::one() } else { Fr::from(0u64) };
-            assert_eq!(*k, kind, "row {i}: the kind column is i mod 2, padding included");
-        }
-        let z = crate::poly::random_fr(&mut rand_chacha::ChaCha20Rng::seed_from_u64(1));
-        use ark_poly::Polynomial;
-        assert_eq!(
-            crate::keys::table_kind_at(Domain::new(6), z),
-            Domain::new(6).interpolate(&cols[0]).evaluate(&z)
-        );
-        assert_eq!(table_index(4, 0, 8), None);
-        assert_eq!(table_index(4, 1, -9), None);
+        let table = LookupTable::new(2, 4, []);
+        assert_eq!(table.index(0, -8), Some(0));
+        assert_eq!(table.index(1, -8), Some(1));
+        assert_eq!(table.index(1, 7), Some(31));
+        assert_eq!(table.index(0, 8), None);
+        assert_eq!(table.index(1, -9), None);
+        assert_eq!(table.index(2, 0), None, "an unused kind is not a row");
     }
 
     #[test]
@@ -318,19 +290,20 @@ mod tests {
         let acc: Vec<i64> = vec![-30, -3, 0, 5, 25];
         let q: Vec<i64> = acc.iter().map(|a| crate::model::rescale(*a, s)).collect();
         let relu: Vec<i64> = q.iter().map(|v| (*v).max(0)).collect();
-        assert_eq!(check(s, b, Activation::Relu, &acc, &q, &relu), Ok(()));
-        assert_eq!(check(s, b, Activation::Identity, &acc, &q, &q), Ok(()));
-        let v = check(s, b, Activation::Identity, &acc, &q, &relu).unwrap_err();
+        let t = LookupTable::new(s, b, [Activation::Relu]);
+        assert_eq!(check(&t, Activation::Relu, &acc, &q, &relu), Ok(()));
+        assert_eq!(check(&t, Activation::Identity, &acc, &q, &q), Ok(()));
+        let v = check(&t, Activation::Identity, &acc, &q, &relu).unwrap_err();
         assert!(v.position == 0 && v.reason.contains("activation output"), "{v}");
         let mut wrong = q.clone();
         wrong[3] += 1;
-        let v = check(s, b, Activation::Identity, &acc, &wrong, &wrong).unwrap_err();
+        let v = check(&t, Activation::Identity, &acc, &wrong, &wrong).unwrap_err();
         assert!(v.position == 3 && v.reason.contains("remainder"), "{v}");
         let big = [100i64];
-        let v = check(s, b, Activation::Identity, &[400], &big, &big).unwrap_err();
+        let v = check(&t, Activation::Identity, &[400], &big, &big).unwrap_err();
         assert!(v.reason.contains("outside the lookup window [-16, 16)"), "{v}");
-        assert_eq!(check_range(b, &[-16, 15]), Ok(()));
-        assert_eq!(check_range(b, &[-16, 16]).unwrap_err().position, 1);
+        assert_eq!(check_range(&t, &[-16, 15]), Ok(()));
+        assert_eq!(check_range(&t, &[-16, 16]).unwrap_err().position, 1);
     }
 
     /// LogUp balances exactly when every witness tuple is a table row.
@@ -338,7 +311,8 @@ mod tests {
     fn logup_sums_balance_only_for_table_members() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
         let (theta, beta) = (random_fr(&mut rng), random_fr(&mut rng));
-        let cols = crate::keys::table_columns(3, Domain::new(4));
+        let lookup = LookupTable::new(1, 3, []);
+        let cols = lookup.columns(Domain::new(4));
         let table: Vec<Fr> = (0..16)
             .map(|i| compress(theta, cols[0][i], cols[1][i], cols[2][i]))
             .collect();
@@ -351,8 +325,8 @@ mod tests {
                 .map(|_| compress(theta, Fr::one(), Fr::from(1u64), Fr::from(1u64)))
                 .collect();
             let mut m = vec![Fr::from(0u64); 16];
-            m[table_index(3, 1, q).unwrap_or(0)] += Fr::from(4u64);
-            m[table_index(3, 1, 1).unwrap()] += Fr::from(4u64);
+            m[lookup.index(1, q).unwrap_or(0)] += Fr::from(4u64);
+            m[lookup.index(1, 1).unwrap()] += Fr::from(4u64);
             let ab = d.interpolate(&a.iter().zip(&b).map(|(x, y)| beta.double() + x + y).collect::<Vec<_>>());
             let w = prove_layer(d, (&a, &b), &ab, beta, 3, &mut rng);
             let t = prove_table(Domain::new(4), (&table, &m), beta, 3, &mut rng);

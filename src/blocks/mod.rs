@@ -107,6 +107,9 @@ pub struct Tensor {
     /// positions form a few cosets of subgroups, whose indicator has a closed form, and a block can
     /// force them to zero cheaply ([`input_range`]). Used for the hidden model input.
     pub bitrev: bool,
+    /// The value at padding positions: 0, except an activation output `z = f(q)` whose padding
+    /// is `f(0)` (its `q` padding is 0, and the lookup `(kind, 0, f(0))` must be a table row).
+    pub pad: i64,
 }
 
 /// `i` with its lowest `log` bits reversed (`i < 2^log`).
@@ -126,9 +129,9 @@ impl Tensor {
             i
         }
     }
-    /// `values` placed at their positions on the domain (zero padding).
-    pub fn place<T: Copy + Default>(&self, values: &[T]) -> Vec<T> {
-        let mut out = vec![T::default(); self.dom.size()];
+    /// `values` placed at their positions on the domain, padding [`Self::pad`].
+    pub fn place<T: Copy + From<i64>>(&self, values: &[T]) -> Vec<T> {
+        let mut out = vec![T::from(self.pad); self.dom.size()];
         for (i, v) in values.iter().enumerate() {
             out[self.position(i)] = *v;
         }
@@ -243,7 +246,7 @@ impl Instance {
 ///
 /// Per dense layer `k`: tensor `y_k = W·x + b` (committed), `q_k` (rescaled; public if it is the
 /// model output), `z_k` (activation output; the same tensor as `q_k` for the identity, public for a
-/// final ReLU); instances RowSum(`x → y_k`) and Activation(`y_k → q_k, z_k`). A committed input's
+/// final activation; padding `f(0)`); instances RowSum(`x → y_k`) and Activation(`y_k → q_k, z_k`). A committed input's
 /// binding comes first; after the layers come the hidden input's range check, the table side and
 /// the running sum (last: it sums every share).
 pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
@@ -255,6 +258,7 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         col,
         source,
         bitrev: false,
+        pad: 0,
     };
     let input_col = match vk.input {
         Visibility::Private | Visibility::Committed => committed,
@@ -270,6 +274,7 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         instances.push(Instance::InputBinding(input_binding::InputBinding::new(0, &tensors)));
     }
     let mut x = 0usize;
+    let table = vk.lookup_table();
     for (k, l) in vk.layers.iter().enumerate() {
         let out = |t: &mut Vec<Tensor>, col: Col, source: TraceRef| {
             t.push(tensor(l.out_len, col, source));
@@ -284,13 +289,17 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         );
         let z = match l.activation {
             Activation::Identity => q,
-            Activation::Relu if k == last => out(&mut tensors, Col::PublicOutput, TraceRef::Out(k)),
-            Activation::Relu => out(&mut tensors, committed, TraceRef::Out(k)),
+            f => {
+                let col = if k == last { Col::PublicOutput } else { committed };
+                let z = out(&mut tensors, col, TraceRef::Out(k));
+                tensors[z].pad = f.apply(0, vk.scale_bits);
+                z
+            }
         };
         instances.push(Instance::RowSum(rowsum::RowSum::new(k, x, y, &tensors)));
         instances.push(Instance::Activation(activation::ActivationLookup::new(
             k,
-            lookup::kind(l.activation),
+            table.kind(l.activation),
             [y, q, z],
             &tensors,
         )));
@@ -299,7 +308,10 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
     if vk.input.hidden() {
         instances.push(Instance::InputRange(input_range::InputRange::new(0, &tensors)));
     }
-    instances.push(Instance::Table(table::TableSide::default()));
+    instances.push(Instance::Table(table::TableSide {
+        kind_poly: (table.slots().trailing_zeros(), table.kind_coefficients(vk.domain)),
+        ..Default::default()
+    }));
     instances.push(Instance::RunningSum(running_sum::RunningSum::default()));
     (tensors, instances)
 }

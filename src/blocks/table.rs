@@ -1,7 +1,7 @@
 //! Table block: the table side of the LogUp argument (`docs/protocols/lookup.md`).
 //!
 //! The table `T = (kind, v, f_kind(v))` lives on the lookup domain `H_n` (kinds interleaved, its
-//! kind column the closed form `(1 − X^{n/2})/2`, [`crate::keys::table_kind_at`]; `[T_v]`, `[T_f]`
+//! kind column a closed form in `X^{n/K}`, [`crate::lookup_table::LookupTable::kind_at`]; `[T_v]`, `[T_f]`
 //! are vk points that `check-vk` recomputes). The prover commits the multiplicities `m` (round 1,
 //! counted by every lookup instance's `witness`) and `g = m/(β + T)` (round 2), proves
 //! `g·(β + T) − m = 0` on `H_n`, and adds `−g` to the LogUp sum. `T_v`, `T_f` are never opened: they
@@ -9,17 +9,20 @@
 
 use super::lookup;
 use super::{At, Block, ClaimCx, Identities, Poly};
-use crate::keys::{table_columns, table_kind_at};
 use crate::poly::Domain;
 use crate::protocol::{AlgebraError, Base, LayoutBuilder};
 use crate::prover::{internal, ProveError, ProverState};
 use crate::solidity::{SolBlock, SolCx};
 use ark_bn254::Fr;
+use ark_ff::Field;
 use rand::RngCore;
 
 /// The table side (one instance per proof).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TableSide {
+    /// `log₂ K` and the kind column's coefficients `c_l` in `ν = X^{n/K}`
+    /// ([`crate::lookup_table::LookupTable::kind_coefficients`]).
+    pub kind_poly: (u32, Vec<Fr>),
     /// Multiplicities `[m]` (round 1).
     pub m: usize,
     /// `[g] = m/(β + T)` (round 2).
@@ -52,7 +55,13 @@ impl Block for TableSide {
     }
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
         let [m, g] = self.at.map(|e| cx.val(At::Eval(e)));
-        let kind_at = table_kind_at(cx.layout.domain, cx.ch.zeta);
+        let nu = cx.ch.zeta.pow([(cx.layout.domain.size() >> self.kind_poly.0) as u64]);
+        let kind_at = self
+            .kind_poly
+            .1
+            .iter()
+            .rev()
+            .fold(Fr::from(0u64), |acc, c| acc * nu + c);
         out.list
             .push(lookup::table_identity(m, g, kind_at, cx.ch).scale(cx.zn_inv));
         out.logup -= g;
@@ -68,7 +77,7 @@ impl Block for TableSide {
     fn prove_round2(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<Vec<Poly>, ProveError> {
         let n = st.layout.domain;
         let (theta, beta) = (st.theta, st.beta);
-        let cols = table_columns(st.pk.model.lookup_bits, n);
+        let cols = st.table.columns(n);
         let table_polys: Vec<Poly> = cols.iter().map(|c| n.interpolate(c)).collect();
         let values: Vec<Fr> = (0..n.size())
             .map(|i| lookup::compress(theta, cols[0][i], cols[1][i], cols[2][i]))
@@ -87,8 +96,12 @@ impl Block for TableSide {
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         let args = self.at.map(|e| sx.val(At::Eval(e)));
         SolBlock {
-            comment: self.describe(),
-            call: format!("_table(st, {}, {});", SolCx::args(&args), sx.vk_point(Base::Table(0))),
+            comment: format!("{} ({} kind slots)", self.describe(), 1u32 << self.kind_poly.0),
+            call: format!(
+                "_table(st, {}, {}, _kindAt(st));",
+                SolCx::args(&args),
+                sx.vk_point(Base::Table(0))
+            ),
             denominators: vec![],
         }
     }

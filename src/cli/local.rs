@@ -118,11 +118,8 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-fn act(a: Activation) -> &'static str {
-    match a {
-        Activation::Identity => "identity",
-        Activation::Relu => "relu",
-    }
+fn act(a: Activation) -> String {
+    a.name()
 }
 
 /// Quantize and lower.

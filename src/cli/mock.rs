@@ -91,9 +91,9 @@ impl StageReport {
 
 /// Check one row's trace block by block; returns whether every block holds.
 fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [StageReport]) -> bool {
-    let (s, b) = (model.scale_bits, model.lookup_bits);
+    let table = crate::keys::table_of(model);
     stages[0].widen(&trace.input);
-    let mut ok = stages[0].record("lookup", row, lookup::check_range(b, &trace.input));
+    let mut ok = stages[0].record("lookup", row, lookup::check_range(&table, &trace.input));
     for (k, layer) in model.layers.iter().enumerate() {
         let stage = &mut stages[k + 1];
         let x = if k == 0 { &trace.input } else { &trace.out[k - 1] };
@@ -105,7 +105,13 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
         ok &= stage.record(
             "lookup",
             row,
-            lookup::check(s, b, layer.activation, &trace.acc[k], &trace.rescaled[k], &trace.out[k]),
+            lookup::check(
+                &table,
+                layer.activation,
+                &trace.acc[k],
+                &trace.rescaled[k],
+                &trace.out[k],
+            ),
         );
         stage.widen(&trace.rescaled[k]);
     }

@@ -59,6 +59,10 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Div",
     "Neg",
     "Relu",
+    "Sigmoid",
+    "Tanh",
+    "LeakyRelu",
+    "Clip",
     "Pad",
     "Slice",
     "Transpose",
@@ -77,6 +81,66 @@ pub const SUPPORTED_OPS: &[&str] = &[
 pub const MIN_OPSET: i64 = 6;
 
 /// One dense layer with real-valued weights, before quantization.
+/// A layer's activation on reals, before quantization fixes its integer parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FloatActivation {
+    /// None.
+    Identity,
+    /// `max(0, v)`.
+    Relu,
+    /// `1/(1 + e^(−v))`.
+    Sigmoid,
+    /// `tanh(v)`.
+    Tanh,
+    /// `v` for `v ≥ 0`, else `α·v` (`0 ≤ α ≤ 1`).
+    LeakyRelu(f64),
+    /// `min(max(v, lo), hi)`.
+    Clip(f64, f64),
+}
+
+impl FloatActivation {
+    /// `f(v)`.
+    pub fn apply(self, v: f64) -> f64 {
+        match self {
+            FloatActivation::Identity => v,
+            FloatActivation::Relu => v.max(0.0),
+            FloatActivation::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+            FloatActivation::Tanh => v.tanh(),
+            FloatActivation::LeakyRelu(alpha) => {
+                if v < 0.0 {
+                    alpha * v
+                } else {
+                    v
+                }
+            }
+            FloatActivation::Clip(lo, hi) => v.clamp(lo, hi),
+        }
+    }
+
+    /// The integer activation at scale `2^s` (`α` to 16 fractional bits, clip bounds rounded to
+    /// the grid).
+    pub fn quantize(self, scale_bits: u32) -> Activation {
+        let grid = |v: f64| {
+            (v * f64::from(scale_bits).exp2())
+                .round()
+                .clamp(-(2f64.powi(62)), 2f64.powi(62)) as i64
+        };
+        match self {
+            FloatActivation::Identity => Activation::Identity,
+            FloatActivation::Relu => Activation::Relu,
+            FloatActivation::Sigmoid => Activation::Sigmoid,
+            FloatActivation::Tanh => Activation::Tanh,
+            FloatActivation::LeakyRelu(alpha) => Activation::LeakyRelu {
+                alpha_q16: (alpha * 65536.0).round() as i64,
+            },
+            FloatActivation::Clip(lo, hi) => Activation::Clip {
+                lo: grid(lo),
+                hi: grid(hi),
+            },
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct FloatLayer {
     /// The ONNX node names it covers, joined by `+`.
@@ -86,7 +150,7 @@ pub struct FloatLayer {
     /// One entry per output.
     pub bias: Vec<f64>,
     /// Activation applied after the affine map.
-    pub activation: Activation,
+    pub activation: FloatActivation,
 }
 
 impl FloatLayer {
@@ -107,10 +171,7 @@ impl FloatLayer {
             .zip(&self.bias)
             .map(|(row, b)| {
                 let v = row.iter().zip(x).map(|(w, v)| w * v).sum::<f64>() + b;
-                match self.activation {
-                    Activation::Identity => v,
-                    Activation::Relu => v.max(0.0),
-                }
+                self.activation.apply(v)
             })
             .collect()
     }
@@ -622,7 +683,17 @@ impl Lowering<'_> {
                 let n = numel(&self.current_shape);
                 self.unary(ctx, affine::elementwise(&vec![-1.0; n], &vec![0.0; n]))
             }
-            "Relu" => self.activation(ctx, Activation::Relu),
+            "Relu" => self.activation(ctx, FloatActivation::Relu),
+            "Sigmoid" => self.activation(ctx, FloatActivation::Sigmoid),
+            "Tanh" => self.activation(ctx, FloatActivation::Tanh),
+            "LeakyRelu" => {
+                let alpha = f64::from(ctx.attribute("alpha", 0.01f32)?);
+                if !(0.0..=1.0).contains(&alpha) {
+                    return Err(ctx.misplaced(&format!("alpha {alpha} is outside [0, 1]")));
+                }
+                self.activation(ctx, FloatActivation::LeakyRelu(alpha))
+            }
+            "Clip" => self.clip(ctx),
             "Conv" => self.conv(ctx),
             "AveragePool" => self.average_pool(ctx),
             "GlobalAveragePool" => {
@@ -678,7 +749,7 @@ impl Lowering<'_> {
             )));
         }
         let compose = match &self.open {
-            Some(open) if open.activation == Activation::Identity => {
+            Some(open) if open.activation == FloatActivation::Identity => {
                 let composed = n_out * open.in_len();
                 composed <= (n_out * n_in + open.out_len() * open.in_len()).max(1 << 16)
             }
@@ -727,7 +798,7 @@ impl Lowering<'_> {
                     name: ctx.name.clone(),
                     weights,
                     bias: map.bias,
-                    activation: Activation::Identity,
+                    activation: FloatActivation::Identity,
                 });
             }
         }
@@ -875,11 +946,12 @@ impl Lowering<'_> {
 
     /// Set the activation of the open layer, or start an identity layer when there is none (or
     /// it already has one).
-    fn activation(&mut self, ctx: &Ctx, activation: Activation) -> Result<(), OnnxError> {
-        let inputs = self.inputs(ctx, 1, 1)?;
+    fn activation(&mut self, ctx: &Ctx, activation: FloatActivation) -> Result<(), OnnxError> {
+        // Clip's optional bounds (inputs 1, 2) are constants read by `clip`.
+        let inputs = self.inputs(ctx, 1, 3)?;
         self.expect_current(ctx, inputs[0])?;
         let n = numel(&self.current_shape);
-        if !matches!(&self.open, Some(open) if open.activation == Activation::Identity) {
+        if !matches!(&self.open, Some(open) if open.activation == FloatActivation::Identity) {
             // y = x: a fresh identity layer carries the activation.
             check_matrix(ctx, n, n)?;
             if let Some(layer) = self.open.take() {
@@ -891,7 +963,7 @@ impl Lowering<'_> {
                     .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
                     .collect(),
                 bias: vec![0.0; n],
-                activation: Activation::Identity,
+                activation: FloatActivation::Identity,
             });
         }
         if let Some(open) = self.open.as_mut() {
@@ -899,6 +971,22 @@ impl Lowering<'_> {
             open.name = format!("{}+{}", open.name, ctx.name);
         }
         self.advance(ctx)
+    }
+
+    /// `Clip` (opset < 11: `min`/`max` attributes; from 11: optional constant inputs).
+    fn clip(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 3)?;
+        let bound = |at: usize, attr: &str, default: f32| -> Result<f64, OnnxError> {
+            match self.optional_constant(ctx, &inputs, at)? {
+                Some(c) => Ok(c.values.first().copied().unwrap_or(f64::from(default))),
+                None => Ok(f64::from(ctx.attribute(attr, default)?)),
+            }
+        };
+        let (lo, hi) = (bound(1, "min", f32::MIN)?, bound(2, "max", f32::MAX)?);
+        if lo > hi {
+            return Err(ctx.misplaced(&format!("min {lo} is above max {hi}")));
+        }
+        self.activation(ctx, FloatActivation::Clip(lo, hi))
     }
 
     /// Integer-list attribute.

@@ -32,7 +32,7 @@ use std::path::Path;
 pub use error::OnnxError;
 pub use fidelity::{argmax, fidelity, fidelity_with_labels, FidelityReport};
 pub use inputs::{parse_dataset, read_dataset, read_inputs, read_tensor_pb, Dataset};
-pub use lower::{lower, FloatLayer, FloatModel, MIN_OPSET, SUPPORTED_OPS};
+pub use lower::{lower, FloatActivation, FloatLayer, FloatModel, MIN_OPSET, SUPPORTED_OPS};
 pub use quantize::{
     dequantize_output, quantize, quantize_explained, quantize_input, Assumptions, Evidence, InputRange,
     QuantizeOptions, DEFAULT_INPUT_RANGE,

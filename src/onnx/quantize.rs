@@ -509,7 +509,7 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                     });
                     let q = acc.saturating_add(half).div_euclid(1i128 << s);
                     widen(&mut bounds[k + 1], q);
-                    activate(layer.activation, q)
+                    activate(layer.activation, q, s)
                 })
                 .collect();
         }
@@ -517,10 +517,14 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
     bounds
 }
 
-fn activate(a: Activation, q: i128) -> i128 {
+/// `f(q)` on the wide integers of the range analysis (every activation is monotone; a value
+/// beyond `i64` saturates, which keeps the bounds sound for the clamping activations and absurd
+/// for the others, which the window check then refuses).
+fn activate(a: Activation, q: i128, s: u32) -> i128 {
     match a {
         Activation::Identity => q,
         Activation::Relu => q.max(0),
+        a => i128::from(a.apply(q.clamp(i128::from(i64::MIN / 2), i128::from(i64::MAX / 2)) as i64, s)),
     }
 }
 
@@ -576,7 +580,7 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
         out.push(stage);
         x = rows
             .iter()
-            .map(|(l, u)| (activate(layer.activation, *l), activate(layer.activation, *u)))
+            .map(|(l, u)| (activate(layer.activation, *l, s), activate(layer.activation, *u, s)))
             .collect();
         q_bounds.push(rows);
     }
@@ -636,6 +640,9 @@ fn upper_bound(
                 // Upper relaxation for a positive coefficient, lower (λ·q) for a negative one.
                 Activation::Relu if *ci >= 0.0 => (u / (u - l), -u * l / (u - l)),
                 Activation::Relu => (if u > -l { 1.0 } else { 0.0 }, 0.0),
+                // Monotone: f(l) ≤ f(q) ≤ f(u), constant relaxations.
+                f if *ci >= 0.0 => (0.0, f.apply(u as i64, s) as f64),
+                f => (0.0, f.apply(l as i64, s) as f64),
             };
             c0 += *ci * icpt;
             mag0 += (*ci * icpt).abs();
@@ -710,7 +717,7 @@ fn quantize_layers(float: &FloatModel, s: u32) -> Result<Vec<DenseLayer>, OnnxEr
                 name: layer.name.clone(),
                 weights,
                 bias,
-                activation: layer.activation,
+                activation: layer.activation.quantize(s),
             })
         })
         .collect()
@@ -783,13 +790,13 @@ mod tests {
                     name: "fc1".into(),
                     weights: vec![vec![1.5, -0.25], vec![0.5, 2.0]],
                     bias: vec![0.125, -1.0],
-                    activation: Activation::Relu,
+                    activation: crate::onnx::FloatActivation::Relu,
                 },
                 FloatLayer {
                     name: "fc2".into(),
                     weights: vec![vec![1.0, -1.0]],
                     bias: vec![0.0],
-                    activation: Activation::Identity,
+                    activation: crate::onnx::FloatActivation::Identity,
                 },
             ],
         }
@@ -943,7 +950,7 @@ mod tests {
                                 row.iter().zip(&x).map(|(w, v)| i128::from(*w) * v).sum::<i128>() + i128::from(*bias);
                             let v = (acc + (1i128 << (s - 1))).div_euclid(1i128 << s);
                             seen[k + 1] = (seen[k + 1].0.min(v), seen[k + 1].1.max(v));
-                            activate(layer.activation, v)
+                            activate(layer.activation, v, s)
                         })
                         .collect();
                 }

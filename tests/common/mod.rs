@@ -33,6 +33,23 @@ pub fn model() -> QuantizedModel {
     }
 }
 
+/// A three-layer model with every table function but the identity and ReLU: tanh, leaky ReLU
+/// (α = 0.1), then a final sigmoid (a public output whose padding is σ(0) ≠ 0). Five kinds, so the
+/// table has K = 8 kind slots.
+pub fn activations_model() -> QuantizedModel {
+    let mut m = model();
+    m.layers[0].activation = Activation::Tanh;
+    m.layers[1].activation = Activation::LeakyRelu { alpha_q16: 6554 };
+    m.layers.push(DenseLayer {
+        name: "l2".into(),
+        weights: vec![vec![5, -4], vec![-3, 6], vec![2, 2]],
+        bias: vec![16, -16, 0],
+        activation: Activation::Sigmoid,
+    });
+    m.name = "activations".into();
+    m
+}
+
 /// The repository root (the tests' working directory for the CLI).
 pub fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
