@@ -14,6 +14,11 @@ Outputs (all committed):
   pixels scaled to [0, 1]; layer 1 is a ``Gemm`` (transB=1), layer 2 is ``MatMul`` + ``Add``.
   ``digits/train.json`` is a calibration subset of the training split, ``digits/test.json`` the whole
   test split with labels, ``digits/input.json`` one test sample.
+- ``lenet/lenet.onnx``: a LeNet-style CNN on the same digits split, input ``[1, 1, 8, 8]`` in [0, 1]:
+  Conv(1->4, 3x3, pads 1) + Relu + AveragePool(2x2) -> Conv(4->8, 3x3, pads 1) + Relu +
+  AveragePool(2x2) -> Flatten -> Gemm(32->10, transB=1), trained by a small numpy trainer
+  (float64, Adam with a cosine learning rate, L2 weight decay).
+  ``lenet/train.json``, ``test.json`` and ``input.json`` hold the same rows as the digits ones.
 - ``mlp784/mlp784.onnx``: a 784-128-10 ReLU MLP with seeded random weights on a 1x1x28x28 input
   (``Flatten`` then ``MatMul`` + ``Add`` + ``Relu`` then ``Gemm``), and ``mlp784/input.json``.
 - ``testdata/*.onnx``: tiny models for the front end's negative and lowering tests.
@@ -26,10 +31,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 import onnx
+from numpy.lib.stride_tricks import sliding_window_view
 from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 from sklearn.datasets import load_digits
@@ -104,14 +111,23 @@ def copy_sample() -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def digits() -> None:
-    out = HERE / "digits"
+def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The digits train / test split shared by ``digits`` and ``lenet``: rows of 64 pixels."""
     data = load_digits()
     x = (data.data / 16.0).astype(np.float32)  # pixels 0..16 -> [0, 1], exact in binary
     y = data.target.astype(np.int64)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.3, random_state=0, stratify=y
-    )
+    return train_test_split(x, y, test_size=0.3, random_state=0, stratify=y)
+
+
+def digits_calibration(n_train: int) -> np.ndarray:
+    """Indices of the calibration rows written to ``train.json``."""
+    rng = np.random.default_rng(64)
+    return np.sort(rng.choice(n_train, size=CALIBRATION_ROWS, replace=False))
+
+
+def digits() -> None:
+    out = HERE / "digits"
+    x_train, x_test, y_train, y_test = digits_split()
     clf = MLPClassifier(
         hidden_layer_sizes=(32,),
         activation="relu",
@@ -153,14 +169,190 @@ def digits() -> None:
     assert abs(float_acc - sk_acc) < 1e-9, (float_acc, sk_acc)
     check_onnx(out / "digits.onnx", {"input": x_test}, logits)
 
-    rng = np.random.default_rng(64)
-    calib = np.sort(rng.choice(len(x_train), size=CALIBRATION_ROWS, replace=False))
-    write_json(out / "train.json", x_train[calib], y_train[calib])
-    write_json(out / "test.json", x_test, y_test)
+    calib = digits_calibration(len(x_train))
+    # Calibration and evaluation reuse digits/train.json and digits/test.json: the same split,
+    # the same rows, the same row-major pixel order.
     write_json(out / "input.json", x_test[:1])
     print(
         f"digits: 64-32-10, train {len(x_train)}, test {len(x_test)}, "
         f"test accuracy {float_acc:.4f}, calibration rows {CALIBRATION_ROWS}"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# lenet: a LeNet-style CNN trained on the 8x8 digits by a small numpy trainer
+# --------------------------------------------------------------------------------------------------
+
+LENET_EPOCHS = 200
+LENET_BATCH = 32
+LENET_LR = 1e-2
+LENET_WEIGHT_DECAY = 2e-3  # L2 on the weights (not the biases): keeps them small for quantization
+
+
+def conv3x3(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Conv with 3x3 kernels, stride 1, pads 1 on NCHW; also returns the im2col matrix."""
+    n, c, h, wd = x.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    # (n, c, h, w, 3, 3) -> rows (n, h, w), columns (c, kh, kw): the layout of w.reshape(f, -1).
+    cols = sliding_window_view(padded, (3, 3), axis=(2, 3)).transpose(0, 2, 3, 1, 4, 5)
+    cols = cols.reshape(n * h * wd, c * 9)
+    y = cols @ w.reshape(len(w), -1).T + b
+    return y.reshape(n, h, wd, len(w)).transpose(0, 3, 1, 2), cols
+
+
+def conv3x3_backward(
+    grad: np.ndarray, cols: np.ndarray, w: np.ndarray, input_grad: bool
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Gradients of ``conv3x3`` w.r.t. its input (if asked), weights and bias."""
+    n, f, h, wd = grad.shape
+    g = grad.transpose(0, 2, 3, 1).reshape(-1, f)
+    dw = (g.T @ cols).reshape(w.shape)
+    db = g.sum(axis=0)
+    if not input_grad:
+        return None, dw, db
+    c = w.shape[1]
+    dcols = (g @ w.reshape(f, -1)).reshape(n, h, wd, c, 3, 3)
+    dpadded = np.zeros((n, c, h + 2, wd + 2), dtype=grad.dtype)
+    for i in range(3):
+        for j in range(3):
+            dpadded[:, :, i : i + h, j : j + wd] += dcols[..., i, j].transpose(0, 3, 1, 2)
+    return dpadded[:, :, 1:-1, 1:-1], dw, db
+
+
+def avgpool2(x: np.ndarray) -> np.ndarray:
+    """AveragePool with a 2x2 kernel and stride 2 on NCHW."""
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).mean(axis=(3, 5))
+
+
+def avgpool2_backward(grad: np.ndarray) -> np.ndarray:
+    return np.repeat(np.repeat(grad, 2, axis=2), 2, axis=3) / 4.0
+
+
+def lenet_forward(
+    params: dict[str, np.ndarray], x: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Logits of the LeNet-style CNN on images ``x`` of shape (n, 1, 8, 8), and the activations."""
+    a1, cols1 = conv3x3(x, params["conv1.weight"], params["conv1.bias"])  # (n, 4, 8, 8)
+    p1 = avgpool2(relu(a1))  # (n, 4, 4, 4)
+    a2, cols2 = conv3x3(p1, params["conv2.weight"], params["conv2.bias"])  # (n, 8, 4, 4)
+    flat = avgpool2(relu(a2)).reshape(len(x), -1)  # (n, 32), NCHW order like ONNX Flatten
+    logits = flat @ params["fc.weight"].T + params["fc.bias"]
+    return logits, {"a1": a1, "cols1": cols1, "a2": a2, "cols2": cols2, "flat": flat}
+
+
+def lenet_train(x: np.ndarray, y: np.ndarray, seed: int = 8) -> dict[str, np.ndarray]:
+    """Train in float64 with Adam (cosine learning rate), softmax cross-entropy and L2."""
+    rng = np.random.default_rng(seed)
+
+    def he(*shape: int) -> np.ndarray:
+        fan_in = int(np.prod(shape[1:]))
+        return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+
+    params = {
+        "conv1.weight": he(4, 1, 3, 3),
+        "conv1.bias": np.zeros(4),
+        "conv2.weight": he(8, 4, 3, 3),
+        "conv2.bias": np.zeros(8),
+        "fc.weight": he(10, 32) / np.sqrt(2.0),
+        "fc.bias": np.zeros(10),
+    }
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(v) for k, v in params.items()}
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    steps_per_epoch = -(-len(x) // LENET_BATCH)
+    total = LENET_EPOCHS * steps_per_epoch
+    step = 0
+    for _ in range(LENET_EPOCHS):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), LENET_BATCH):
+            idx = order[start : start + LENET_BATCH]
+            xb, yb = x[idx], y[idx]
+            n = len(idx)
+            logits, act = lenet_forward(params, xb)
+            # Softmax cross-entropy, mean over the batch.
+            z = logits - logits.max(axis=1, keepdims=True)
+            prob = np.exp(z)
+            prob /= prob.sum(axis=1, keepdims=True)
+            dlogits = prob
+            dlogits[np.arange(n), yb] -= 1.0
+            dlogits /= n
+            grads = {
+                "fc.weight": dlogits.T @ act["flat"],
+                "fc.bias": dlogits.sum(axis=0),
+            }
+            dflat = dlogits @ params["fc.weight"]
+            dr2 = avgpool2_backward(dflat.reshape(n, 8, 2, 2))
+            da2 = dr2 * (act["a2"] > 0)
+            dp1, grads["conv2.weight"], grads["conv2.bias"] = conv3x3_backward(
+                da2, act["cols2"], params["conv2.weight"], input_grad=True
+            )
+            da1 = avgpool2_backward(dp1) * (act["a1"] > 0)
+            _, grads["conv1.weight"], grads["conv1.bias"] = conv3x3_backward(
+                da1, act["cols1"], params["conv1.weight"], input_grad=False
+            )
+            step += 1
+            lr = LENET_LR * 0.5 * (1.0 + np.cos(np.pi * (step - 1) / total))
+            for k, p in params.items():
+                g = grads[k]
+                if k.endswith(".weight"):
+                    g = g + LENET_WEIGHT_DECAY * p
+                m[k] = beta1 * m[k] + (1.0 - beta1) * g
+                v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
+                m_hat = m[k] / (1.0 - beta1**step)
+                v_hat = v[k] / (1.0 - beta2**step)
+                p -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    return params
+
+
+def lenet() -> None:
+    out = HERE / "lenet"
+    x_train, x_test, y_train, y_test = digits_split()
+    images_train = x_train.reshape(-1, 1, 8, 8)
+    images_test = x_test.reshape(-1, 1, 8, 8)
+
+    started = time.perf_counter()
+    trained = lenet_train(images_train.astype(np.float64), y_train)
+    seconds = time.perf_counter() - started
+    params = {k: p.astype(np.float32) for k, p in trained.items()}
+
+    conv_attrs = {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1], "strides": [1, 1]}
+    pool_attrs = {"kernel_shape": [2, 2], "strides": [2, 2]}
+    graph = helper.make_graph(
+        nodes=[
+            helper.make_node("Conv", ["input", "conv1.weight", "conv1.bias"], ["conv1"], name="conv1/Conv", **conv_attrs),
+            helper.make_node("Relu", ["conv1"], ["conv1_relu"], name="conv1/Relu"),
+            helper.make_node("AveragePool", ["conv1_relu"], ["pool1"], name="pool1/AveragePool", **pool_attrs),
+            helper.make_node("Conv", ["pool1", "conv2.weight", "conv2.bias"], ["conv2"], name="conv2/Conv", **conv_attrs),
+            helper.make_node("Relu", ["conv2"], ["conv2_relu"], name="conv2/Relu"),
+            helper.make_node("AveragePool", ["conv2_relu"], ["pool2"], name="pool2/AveragePool", **pool_attrs),
+            helper.make_node("Flatten", ["pool2"], ["flat"], name="flatten", axis=1),
+            helper.make_node("Gemm", ["flat", "fc.weight", "fc.bias"], ["logits"], name="fc/Gemm", transB=1),
+        ],
+        name="lenet",
+        inputs=[helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 8, 8])],
+        outputs=[helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
+        initializer=[const(name, params[name]) for name in sorted(params)],
+    )
+    save_model(graph, out / "lenet.onnx")
+
+    logits, act = lenet_forward(params, images_test)  # float32 weights and inputs
+    float_acc = float((logits.argmax(1) == y_test).mean())
+    train_acc = float((lenet_forward(params, images_train)[0].argmax(1) == y_train).mean())
+    for i in range(16):
+        check_onnx(out / "lenet.onnx", {"input": images_test[i : i + 1]}, logits[i : i + 1])
+
+    calib = digits_calibration(len(x_train))
+    # Calibration and evaluation reuse digits/train.json and digits/test.json: the same split,
+    # the same rows, the same row-major pixel order.
+    write_json(out / "input.json", x_test[:1])
+    max_w = max(float(np.abs(params[k]).max()) for k in params)
+    max_act = max(float(np.abs(act[k]).max()) for k in ("a1", "a2"))
+    print(
+        f"lenet: conv4-pool-conv8-pool-fc10, train {len(x_train)}, test {len(x_test)}, "
+        f"train accuracy {train_acc:.4f}, test accuracy {float_acc:.4f}, "
+        f"max |weight| {max_w:.3f}, max |conv out| {max_act:.3f}, "
+        f"max |logit| {float(np.abs(logits).max()):.3f}, trained in {seconds:.1f} s"
     )
 
 
@@ -223,12 +415,12 @@ def testdata() -> None:
     def vec(name: str, shape: list[int | str]) -> onnx.ValueInfoProto:
         return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
 
-    # Gemm followed by an op the front end does not support (Sigmoid).
+    # Gemm followed by an op the front end does not support (Softmax).
     save_model(
         helper.make_graph(
             [
                 helper.make_node("Gemm", ["x", "w", "b"], ["h"], name="fc/Gemm", transB=1),
-                helper.make_node("Sigmoid", ["h"], ["y"], name="act/Sigmoid"),
+                helper.make_node("Softmax", ["h"], ["y"], name="act/Softmax", axis=1),
             ],
             "unsupported",
             [vec("x", [1, 4])],
@@ -337,6 +529,7 @@ def testdata() -> None:
 def main() -> None:
     copy_sample()
     digits()
+    lenet()
     mlp784()
     testdata()
 

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 /// `zkt-eth bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Models to run: the examples (sample, digits, mlp784) and synthetic MLPs of 256-wide layers
+    /// Models to run: the examples (sample, digits, lenet, mlp784) and synthetic MLPs of 256-wide layers
     /// with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
-    #[arg(long, value_delimiter = ',', default_value = "sample,digits,mlp784,mlp256x8")]
+    #[arg(long, value_delimiter = ',', default_value = "sample,digits,lenet,mlp784,mlp256x8")]
     pub models: Vec<String>,
     /// Prove/verify repetitions (the median is reported).
     #[arg(long, default_value_t = 5)]
@@ -110,6 +110,15 @@ const CASES: &[Case] = &[
         depth: 0,
         visibility: Visibility::Public,
         reference: "",
+    },
+    Case {
+        name: "lenet",
+        onnx: "lenet/lenet.onnx",
+        input: "lenet/input.json",
+        calibrate: "digits/train.json",
+        depth: 0,
+        visibility: Visibility::Public,
+        reference: "LeNet-style CNN (Conv, AveragePool): EZKL 23 on a LeNet here: prove 26 s, 605,526 gas",
     },
     Case {
         name: "mlp784",
