@@ -65,9 +65,9 @@ impl LookupTable {
         self.slots() << self.lookup_bits
     }
 
-    /// The kind of activation `a` (it must be one of the model's).
-    pub fn kind(&self, a: Activation) -> u8 {
-        self.kinds.iter().position(|k| *k == a).unwrap_or(0) as u8
+    /// The kind of activation `a`, or `None` when the table has no such function.
+    pub fn kind(&self, a: Activation) -> Option<u8> {
+        self.kinds.iter().position(|k| *k == a).map(|k| k as u8)
     }
 
     /// Row of `(kind, v)` in the table, or `None` outside the window or for an unused kind.

@@ -5,7 +5,7 @@
 //! ```text
 //! acc = W·x + b            (W at scale 2^s, x at scale 2^s, b at scale 2^2s: acc at scale 2^2s)
 //! q   = floor((acc + 2^(s-1)) / 2^s)        rescale with rounding, proven by a range lookup
-//! out = act(q)             act ∈ {identity, relu}, proven by a table lookup; out at scale 2^s
+//! out = act(q)             act: identity, relu, sigmoid, tanh, leaky relu or clip, proven by a table lookup; out at scale 2^s
 //! ```
 //!
 //! `q` must lie in the lookup window `[-2^(B-1), 2^(B-1))` where `B = lookup_bits`; a value outside
@@ -13,8 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The largest `lookup_bits` a model may use: the table has `2^(B+1)` rows and the domain at least
-/// as many, so `B = 20` already means a 2^21-point domain (the vk format refuses more).
+/// The largest `lookup_bits` a model may use: the table has `K·2^B` rows (`K ≥ 2` function slots)
+/// and the domain at least as many, so `B = 20` already means a 2^21-point domain or more (the vk
+/// format refuses larger `B`).
 pub const MAX_LOOKUP_BITS: u32 = 20;
 /// The largest `scale_bits` (`B ≥ s + 1` must still leave room in the window).
 pub const MAX_SCALE_BITS: u32 = MAX_LOOKUP_BITS - 1;
@@ -104,14 +105,19 @@ pub enum Activation {
 
 impl Activation {
     /// `f(q)` at scale `2^s`.
+    ///
+    /// Sigmoid and tanh use the pure-Rust `libm` (a port of musl's): the same bits on every
+    /// platform, unlike `f64::exp`, whose precision the standard library leaves to the platform.
+    /// So the table is a function of the vk alone, and a `check-vk` mismatch always means a
+    /// tampered table.
     pub fn apply(self, q: i64, scale_bits: u32) -> i64 {
-        let unit = f64::from(scale_bits).exp2();
+        let unit = libm::exp2(f64::from(scale_bits));
         let real = q as f64 / unit;
         match self {
             Activation::Identity => q,
             Activation::Relu => q.max(0),
-            Activation::Sigmoid => (unit / (1.0 + (-real).exp())).round() as i64,
-            Activation::Tanh => (unit * real.tanh()).round() as i64,
+            Activation::Sigmoid => (unit / (1.0 + libm::exp(-real))).round() as i64,
+            Activation::Tanh => (unit * libm::tanh(real)).round() as i64,
             Activation::LeakyRelu { alpha_q16 } if q < 0 => {
                 // round(α·q) = ⌊(α16·q + 2^15) / 2^16⌋, exact in i128.
                 (i128::from(alpha_q16) * i128::from(q) + (1 << 15)).div_euclid(1 << 16) as i64
@@ -121,14 +127,14 @@ impl Activation {
         }
     }
 
-    /// A short name (`relu`, `sigmoid`, `leaky_relu(0.0100)`, `clip[-128, 768]`).
+    /// A short name (`relu`, `sigmoid`, `leaky_relu(655/65536)`, `clip[-128, 768]`): exact.
     pub fn name(self) -> String {
         match self {
             Activation::Identity => "identity".into(),
             Activation::Relu => "relu".into(),
             Activation::Sigmoid => "sigmoid".into(),
             Activation::Tanh => "tanh".into(),
-            Activation::LeakyRelu { alpha_q16 } => format!("leaky_relu({:.4})", alpha_q16 as f64 / 65536.0),
+            Activation::LeakyRelu { alpha_q16 } => format!("leaky_relu({alpha_q16}/65536)"),
             Activation::Clip { lo, hi } => format!("clip[{lo}, {hi}]"),
         }
     }
@@ -360,9 +366,49 @@ impl QuantizedModel {
             " (scale_bits + 1 up to the table limit)",
         )?;
         range("number of layers", self.layers.len() as u64, 1, MAX_LAYERS as u64, "")?;
+        let table = crate::lookup_table::LookupTable::new(
+            self.scale_bits,
+            self.lookup_bits,
+            self.layers.iter().map(|l| l.activation),
+        );
+        range(
+            "distinct activations (with identity and relu)",
+            table.kinds.len() as u64,
+            1,
+            crate::lookup_table::MAX_KINDS as u64,
+            " (the table's kind slots)",
+        )?;
         let x_max = 1i128 << (self.lookup_bits - 1);
         for (k, layer) in self.layers.iter().enumerate() {
             let field = |f: &str| format!("layers[{k}].{f}");
+            // Every activation maps the window into the window (the next layer's bound and the
+            // public outputs rely on it): only a clip can leave it, with a bound outside.
+            if let Activation::Clip { lo, hi } = layer.activation {
+                let half = x_max as i64;
+                if lo < -half || hi >= half {
+                    return Err(ModelError::OutOfRange {
+                        field: field("activation"),
+                        value: format!("clip[{lo}, {hi}]"),
+                        allowed: format!("bounds inside the window [{}, {half})", -half),
+                    });
+                }
+            }
+            if let Activation::LeakyRelu { alpha_q16 } = layer.activation {
+                range(
+                    &field("activation (leaky relu α·2^16)"),
+                    alpha_q16.unsigned_abs(),
+                    0,
+                    1 << 16,
+                    "",
+                )?;
+                if alpha_q16 < 0 {
+                    return Err(ModelError::OutOfRange {
+                        field: field("activation"),
+                        value: alpha_q16.to_string(),
+                        allowed: "0..=65536".into(),
+                    });
+                }
+            }
             range(
                 &field("weights (rows)"),
                 layer.out_len() as u64,

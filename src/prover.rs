@@ -120,11 +120,11 @@ impl ProverState<'_> {
     pub fn ints(&self, t: usize) -> &[i64] {
         self.layout.tensors[t].source.values(self.trace)
     }
-    /// Tensor `t`'s integer values at their domain positions (zero padding).
+    /// Tensor `t`'s integer values at their domain positions (padding [`crate::blocks::Tensor::pad`]).
     pub fn positioned_ints(&self, t: usize) -> Vec<i64> {
         self.layout.tensors[t].place(self.ints(t))
     }
-    /// Tensor `t`'s values at their domain positions (zero padding).
+    /// Tensor `t`'s values at their domain positions (padding [`crate::blocks::Tensor::pad`]).
     pub fn values(&self, t: usize) -> Vec<Fr> {
         self.positioned_ints(t).into_iter().map(fr_from_i64).collect()
     }

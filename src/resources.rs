@@ -2,7 +2,7 @@
 //! heavy work, and the limit that refuses a run that would exhaust the machine.
 //!
 //! Everything is sized by three numbers of the model: the domain `n` (the larger of the widest
-//! tensor and the lookup table's `2^(B+1)` rows), the SRS prefix `k = 2n + 16` G1 powers
+//! tensor and the lookup table's `K·2^B` rows), the SRS prefix `k = 2n + 16` G1 powers
 //! ([`srs_len_for`]) and the number of committed columns `c` of the proof ([`Layout`]: per layer
 //! `y`, `q`, `z`, `h`, then `m`, `g`, `s`, `Q`, and `x₀`, `h_in` for a private input). The byte counts
 //! of one element in memory: `Fr` 32, an affine G1 point 72 (two 32-byte coordinates and the
@@ -133,7 +133,7 @@ impl Sizes {
             .enumerate()
             .map(|(k, l)| {
                 let q = !(k == last && l.activation == Activation::Identity);
-                let z = k < last && l.activation == Activation::Relu;
+                let z = k < last && l.activation.has_output();
                 3 + u64::from(q) + u64::from(z) // y, R, h, q?, z?
             })
             .sum();

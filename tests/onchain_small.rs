@@ -50,16 +50,25 @@ async fn solidity_and_rust_agree() {
 }
 
 /// Every table function (tanh, leaky ReLU, sigmoid: K = 8 kind slots, the kind column's
-/// polynomial in ζ^(n/8)) and a public output padded with σ(0): Rust and Solidity accept the
-/// honest proof, and both reject a wrong output and every flipped proof word.
+/// polynomial in ζ^(n/8)) and a public output padded with σ(0), then a K = 4 table: Rust and
+/// Solidity accept the honest proof, and both reject a wrong output and every flipped proof word.
 #[tokio::test(flavor = "multi_thread")]
 async fn activation_tables_agree_on_chain() {
     let node = LocalNode::spawn().unwrap();
     let url = node.endpoint();
-    let model = common::activations_model();
-    let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(&model));
-    let pk = ProvingKey::setup(&model, &srs, Visibility::Public).unwrap();
-    assert_eq!(pk.vk.lookup_table().slots(), 8);
+    // K = 4: one sigmoid hidden layer (ReLU-free), identity output.
+    let mut k4 = common::model();
+    k4.layers[0].activation = zkt_eth::model::Activation::Sigmoid;
+    for (model, slots) in [(common::activations_model(), 8), (k4, 4)] {
+        check_activation_model(&url, &model, slots).await;
+    }
+}
+
+async fn check_activation_model(url: &str, model: &zkt_eth::model::QuantizedModel, slots: usize) {
+    let url = url.to_owned();
+    let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(model));
+    let pk = ProvingKey::setup(model, &srs, Visibility::Public).unwrap();
+    assert_eq!(pk.vk.lookup_table().slots(), slots);
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let out = prover::prove(&pk, &[16, -8, 24], &mut rng).unwrap();
     let bytes = out.proof.to_bytes();
@@ -78,7 +87,7 @@ async fn activation_tables_agree_on_chain() {
         .await
         .unwrap();
     assert!(res.success, "honest proof rejected on chain: {:?}", res.revert);
-    // A wrong output (σ one grid step higher) fails in both verifiers.
+    // A wrong output (one grid step higher) fails in both verifiers.
     let mut wrong = out.public.clone();
     wrong.outputs[0] += ark_bn254::Fr::from(1u64);
     assert!(verifier::verify(&pk.vk, &wrong, &bytes).is_err());

@@ -206,7 +206,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
         st.gammaPow = st.gamma;
         // RowSum, layer 0: y = W·x + b on H_K, K = 131072
         _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), _ev(proof, 2), _ev(proof, 3), 1, 17, 2]);
-        // Activation, layer 0: rescale and ReLU by lookup on H_128
+        // Activation, layer 0: rescale and relu by lookup on H_128
         _activation(
             st,
             [

@@ -210,7 +210,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         _inputBinding(st, 0, 1);
         // RowSum, layer 0: y = W·x + b on H_K, K = 64
         _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), _ev(proof, 2), _ev(proof, 3), 2, 6, 2]);
-        // Activation, layer 0: rescale and ReLU by lookup on H_8
+        // Activation, layer 0: rescale and relu by lookup on H_8
         _activation(
             st,
             [
@@ -226,7 +226,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         _rowsum(
             st, [uint256(_ev(proof, 8)), _ev(proof, 9), _ev(proof, 10), _ev(proof, 11), 5, 6, 4]
         );
-        // Activation, layer 1: rescale and ReLU by lookup on H_8
+        // Activation, layer 1: rescale and relu by lookup on H_8
         _activation(
             st,
             [

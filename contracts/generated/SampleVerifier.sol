@@ -215,7 +215,7 @@ contract SampleVerifier is IZkTorchVerifier {
         st.gammaPow = st.gamma;
         // RowSum, layer 0: y = W·x + b on H_K, K = 64
         _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), st.pubAt[0], _ev(proof, 2), 1, 6, 2]);
-        // Activation, layer 0: rescale and ReLU by lookup on H_8
+        // Activation, layer 0: rescale and relu by lookup on H_8
         _activation(
             st,
             [
@@ -229,7 +229,7 @@ contract SampleVerifier is IZkTorchVerifier {
         );
         // RowSum, layer 1: y = W·x + b on H_K, K = 64
         _rowsum(st, [uint256(_ev(proof, 7)), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10), 4, 6, 4]);
-        // Activation, layer 1: rescale and ReLU by lookup on H_8
+        // Activation, layer 1: rescale and relu by lookup on H_8
         _activation(
             st,
             [

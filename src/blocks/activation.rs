@@ -25,8 +25,10 @@ use rand::RngCore;
 pub struct ActivationLookup {
     /// The dense layer (comments only).
     pub layer: usize,
-    /// The table kind of the activation ([`lookup::kind`]).
+    /// The table kind of the activation ([`crate::lookup_table::LookupTable::kind`]).
     pub kind: u8,
+    /// The activation (comments only).
+    pub function: crate::model::Activation,
     /// Tensors `y` (the affine output), `q` (rescaled), `z` (activation output; `z = q` for the
     /// identity).
     pub tensors: [usize; 3],
@@ -40,10 +42,16 @@ pub struct ActivationLookup {
 
 impl ActivationLookup {
     /// The instance for layer `layer` with tensors `[y, q, z]`.
-    pub fn new(layer: usize, kind: u8, tensors: [usize; 3], all: &[Tensor]) -> Self {
+    pub fn new(
+        layer: usize,
+        (kind, function): (u8, crate::model::Activation),
+        tensors: [usize; 3],
+        all: &[Tensor],
+    ) -> Self {
         Self {
             layer,
             kind,
+            function,
             tensors,
             dom: all[tensors[0]].dom,
             h: 0,
@@ -61,7 +69,7 @@ impl Block for ActivationLookup {
         format!(
             "Activation, layer {}: rescale and {} by lookup on H_{}",
             self.layer,
-            if self.kind == 1 { "ReLU" } else { "identity" },
+            self.function.name(),
             self.dom.size()
         )
     }
@@ -97,7 +105,7 @@ impl Block for ActivationLookup {
         let (s, b_bits) = (st.pk.model.scale_bits, st.pk.model.lookup_bits);
         let c = lookup::remainder_scale(s, b_bits);
         let [y, q, _] = self.tensors;
-        // Padding positions look up (kind, 0, 0) and the remainder 2^(s−1), both table rows.
+        // Padding positions look up (kind, 0, f(0)) and the remainder 2^(s−1), both table rows.
         for j in 0..self.dom.size() {
             let (a, qj) = (
                 st.ints(y).get(j).copied().unwrap_or(0),

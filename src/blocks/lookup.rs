@@ -64,7 +64,7 @@ pub fn check(
         );
     }
     let (kind, c) = (
-        table.kind(activation),
+        table.kind(activation).unwrap_or(u8::MAX),
         i128::from(remainder_scale(scale_bits, lookup_bits)),
     );
     let half = 1i64 << (lookup_bits - 1);

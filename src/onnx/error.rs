@@ -130,7 +130,7 @@ pub enum OnnxError {
     },
     /// No scale in the calibrated range fits the calibration data in the largest allowed window.
     #[error(
-        "calibration data needs lookup_bits {needed} at scale_bits {scale_bits} (with a 2x margin), more than the limit {limit} (the table has 2^(B+1) rows); pass --scale-bits/--lookup-bits explicitly"
+        "calibration data needs lookup_bits {needed} at scale_bits {scale_bits} (with a 2x margin), more than the limit {limit} (the table has K·2^B rows, K = 2, 4 or 8 functions); pass --scale-bits/--lookup-bits explicitly"
     )]
     CalibrationDoesNotFit {
         /// The smallest scale tried.
@@ -142,7 +142,7 @@ pub enum OnnxError {
     },
     /// Interval analysis over the input range needs a larger window than allowed.
     #[error(
-        "every input in {range}{} needs lookup_bits {needed} at scale_bits {scale_bits} (sound interval bound), more than the limit {limit} (the table has 2^(B+1) rows); declare the inputs' real range with --input-range LO,HI, or calibrate on data with --calibrate FILE (e.g. the file you will prove), or pass --scale-bits/--lookup-bits explicitly",
+        "every input in {range}{} needs lookup_bits {needed} at scale_bits {scale_bits} (sound interval bound), more than the limit {limit} (the table has K·2^B rows, K = 2, 4 or 8 functions); declare the inputs' real range with --input-range LO,HI, or calibrate on data with --calibrate FILE (e.g. the file you will prove), or pass --scale-bits/--lookup-bits explicitly",
         if *default { " (the default input range)" } else { "" }
     )]
     RangeDoesNotFit {

@@ -948,7 +948,12 @@ impl Lowering<'_> {
     /// it already has one).
     fn activation(&mut self, ctx: &Ctx, activation: FloatActivation) -> Result<(), OnnxError> {
         // Clip's optional bounds (inputs 1, 2) are constants read by `clip`.
-        let inputs = self.inputs(ctx, 1, 3)?;
+        let max = if matches!(activation, FloatActivation::Clip(..)) {
+            3
+        } else {
+            1
+        };
+        let inputs = self.inputs(ctx, 1, max)?;
         self.expect_current(ctx, inputs[0])?;
         let n = numel(&self.current_shape);
         if !matches!(&self.open, Some(open) if open.activation == FloatActivation::Identity) {

@@ -2,7 +2,7 @@
 //!
 //! A real `v` becomes `round(v · 2^s)`; weights are stored at scale `2^s`, biases at `2^(2s)` (they
 //! add to products of two scale-`2^s` values). Every rescaled value must lie in the lookup window
-//! `[-2^(B-1), 2^(B-1))`, and the table of `2^(B+1)` rows is part of the proving cost, so `B` should
+//! `[-2^(B-1), 2^(B-1))`, and the table of `K·2^B` rows is part of the proving cost, so `B` should
 //! be as small as the inputs allow and `s` as large as `B` allows.
 //!
 //! # What the choice rests on
@@ -392,6 +392,21 @@ pub fn quantize_explained(
         }),
         window_holds,
     };
+    // A clip bound beyond the window changes nothing for in-window values: clamp it to the window
+    // (Clip with no `max` has the bound f32::MAX).
+    let half = 1i64 << (b - 1);
+    let layers = layers
+        .into_iter()
+        .map(|mut l| {
+            if let Activation::Clip { lo, hi } = l.activation {
+                l.activation = Activation::Clip {
+                    lo: lo.clamp(-half, half - 1),
+                    hi: hi.clamp(-half, half - 1),
+                };
+            }
+            l
+        })
+        .collect();
     let model = QuantizedModel {
         name: float.name.clone(),
         scale_bits: s,
@@ -404,7 +419,7 @@ pub fn quantize_explained(
     Ok((model, assumptions))
 }
 
-/// Tiers `(max lookup bits, min scale bits)`, tried in order: the lookup table (`2^(B+1)` rows)
+/// Tiers `(max lookup bits, min scale bits)`, tried in order: the lookup table (`K·2^B` rows)
 /// dominates proving time, so a small window is preferred as long as the scale stays high enough
 /// for fidelity; larger windows are used only when the evidence needs them, one bit at a time
 /// while scale 6 fits (each bit doubles the table, and a higher scale is not worth that).
@@ -825,6 +840,20 @@ mod tests {
         assert!(b[2].lo > -96 && b[2].lo <= -64 && b[2].hi == 104, "{:?}", b[2]);
         assert!(a.describe(&q).contains("default range"));
         assert_eq!(a.to_json(&q)["input_range"], json!([0.0, 1.0]));
+    }
+
+    #[test]
+    fn table_activations_quantize_and_an_open_clip_is_clamped_to_the_window() {
+        let mut m = tiny();
+        m.layers[0].activation = crate::onnx::FloatActivation::Clip(0.0, f64::from(f32::MAX));
+        m.layers[1].activation = crate::onnx::FloatActivation::Sigmoid;
+        let q = quantize(&m, &QuantizeOptions::default()).unwrap();
+        let half = 1i64 << (q.lookup_bits - 1);
+        assert_eq!(q.layers[0].activation, Activation::Clip { lo: 0, hi: half - 1 });
+        assert_eq!(q.layers[1].activation, Activation::Sigmoid);
+        m.layers[0].activation = crate::onnx::FloatActivation::LeakyRelu(0.01);
+        let q = quantize(&m, &QuantizeOptions::default()).unwrap();
+        assert_eq!(q.layers[0].activation, Activation::LeakyRelu { alpha_q16: 655 });
     }
 
     #[test]
