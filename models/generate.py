@@ -18,7 +18,14 @@ Outputs (all committed):
   Conv(1->4, 3x3, pads 1) + Relu + AveragePool(2x2) -> Conv(4->8, 3x3, pads 1) + Relu +
   AveragePool(2x2) -> Flatten -> Gemm(32->10, transB=1), trained by a small numpy trainer
   (float64, Adam with a cosine learning rate, L2 weight decay).
-  ``lenet/train.json``, ``test.json`` and ``input.json`` hold the same rows as the digits ones.
+  ``lenet/input.json`` is one test sample; calibration and evaluation reuse ``digits/*.json``.
+- ``rescnn/rescnn.onnx``: a small residual CNN on the same digits split and input:
+  Conv(1->4, 3x3, pads 1) + BatchNormalization + Relu + MaxPool(2x2) -> h; then
+  Conv(4->4) + BatchNormalization + Relu + Conv(4->4) + BatchNormalization, Add(h), Relu ->
+  GlobalAveragePool -> Flatten -> Gemm(4->10, transB=1). Trained by a numpy trainer with batch
+  norm in training mode (batch statistics); the ONNX BatchNormalization nodes (inference mode)
+  hold the running mean and variance tracked during training, as PyTorch exports them.
+  ``rescnn/input.json`` is one test sample; calibration and evaluation reuse ``digits/*.json``.
 - ``mlp784/mlp784.onnx``: a 784-128-10 ReLU MLP with seeded random weights on a 1x1x28x28 input
   (``Flatten`` then ``MatMul`` + ``Add`` + ``Relu`` then ``Gemm``), and ``mlp784/input.json``.
 - ``testdata/*.onnx``: tiny models for the front end's negative and lowering tests.
@@ -39,6 +46,7 @@ import onnx
 from numpy.lib.stride_tricks import sliding_window_view
 from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
+from onnx.reference.op_run import OpRun
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
@@ -84,9 +92,26 @@ def relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0.0)
 
 
+class BatchNormalization(OpRun):
+    """Inference-mode ``BatchNormalization`` (one output) for ONNX's reference evaluator.
+
+    onnx's own opset 9-13 implementation picks training mode whenever ``momentum`` is set, and the
+    schema always sets it (default 0.9), so a one-output node is normalised with blended batch
+    statistics (onnx/onnx#8442). The spec selects the mode by the number of outputs.
+    """
+
+    op_domain = ""
+
+    def _run(self, x, scale, bias, mean, var, epsilon=None, momentum=None, training_mode=None):  # noqa: ARG002
+        assert len(self.onnx_node.output) == 1 and not training_mode, "training mode not implemented"
+        shape = (-1,) + (1,) * (x.ndim - 2)
+        y = scale.reshape(shape) * (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + epsilon)
+        return ((y + bias.reshape(shape)).astype(x.dtype),)
+
+
 def check_onnx(path: Path, feed: dict[str, np.ndarray], expected: np.ndarray) -> None:
     """Run the written model with ONNX's reference evaluator and compare with numpy."""
-    got = ReferenceEvaluator(str(path)).run(None, feed)[0]
+    got = ReferenceEvaluator(str(path), new_ops=[BatchNormalization]).run(None, feed)[0]
     assert np.allclose(got, expected, atol=1e-4), (path, np.abs(got - expected).max())
 
 
@@ -357,6 +382,291 @@ def lenet() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# rescnn: a small residual CNN with BatchNormalization and MaxPool, trained on the 8x8 digits
+# --------------------------------------------------------------------------------------------------
+
+RESCNN_EPOCHS = 200
+RESCNN_BATCH = 32
+RESCNN_LR = 1e-2
+RESCNN_WEIGHT_DECAY = 1e-3  # L2 on the conv and Gemm weights (not on BN scale / shift or biases)
+RESCNN_LABEL_SMOOTHING = 0.1  # better test accuracy than 0, and logits 3x smaller
+RESCNN_BN_MOMENTUM = 0.9  # running = 0.9 * running + 0.1 * batch (PyTorch's momentum 0.1)
+RESCNN_BN_EPSILON = 1e-5  # the ONNX default
+
+
+def maxpool2(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """MaxPool with a 2x2 kernel and stride 2 on NCHW; also returns the one-hot argmax mask."""
+    n, c, h, w = x.shape
+    windows = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    windows = windows.reshape(n, c, h // 2, w // 2, 4)
+    mask = np.zeros_like(windows)
+    np.put_along_axis(mask, windows.argmax(axis=-1)[..., None], 1.0, axis=-1)  # ties: the first
+    return windows.max(axis=-1), mask
+
+
+def maxpool2_backward(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    n, c, h2, w2, _ = mask.shape
+    g = (mask * grad[..., None]).reshape(n, c, h2, w2, 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    return g.reshape(n, c, 2 * h2, 2 * w2)
+
+
+def batchnorm_train(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+    """BatchNormalization in training mode: normalised by the statistics of the batch (over N, H, W).
+
+    Returns the output, the cache for the backward pass, and the batch mean and unbiased variance
+    (for the running statistics, as in PyTorch; the normalisation itself uses the biased one).
+    """
+    mean = x.mean(axis=(0, 2, 3))
+    var = x.var(axis=(0, 2, 3))
+    inv_std = 1.0 / np.sqrt(var + RESCNN_BN_EPSILON)
+    xhat = (x - mean[:, None, None]) * inv_std[:, None, None]
+    count = x.size // x.shape[1]
+    return gamma[:, None, None] * xhat + beta[:, None, None], (xhat, inv_std), mean, var * count / (count - 1)
+
+
+def batchnorm_train_backward(
+    grad: np.ndarray, cache: tuple[np.ndarray, np.ndarray], gamma: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of ``batchnorm_train`` w.r.t. its input, scale and shift."""
+    xhat, inv_std = cache
+    count = grad.shape[0] * grad.shape[2] * grad.shape[3]
+    dgamma = (grad * xhat).sum(axis=(0, 2, 3))
+    dbeta = grad.sum(axis=(0, 2, 3))
+    dxhat = grad * gamma[:, None, None]
+    dx = (inv_std / count)[:, None, None] * (
+        count * dxhat
+        - dxhat.sum(axis=(0, 2, 3))[:, None, None]
+        - xhat * (dxhat * xhat).sum(axis=(0, 2, 3))[:, None, None]
+    )
+    return dx, dgamma, dbeta
+
+
+def batchnorm_affine(params: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The per-channel scale and shift of inference-mode BatchNormalization ``name``."""
+    scale = params[f"{name}.weight"] / np.sqrt(params[f"{name}.running_var"] + RESCNN_BN_EPSILON)
+    return scale, params[f"{name}.bias"] - params[f"{name}.running_mean"] * scale
+
+
+def batchnorm_infer(x: np.ndarray, params: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """BatchNormalization in inference mode with the running statistics (as ONNX computes it)."""
+    scale, shift = batchnorm_affine(params, name)
+    return x * scale[:, None, None] + shift[:, None, None]
+
+
+RESCNN_BNS = ("bn1", "bn2", "bn3")
+
+
+def rescnn_forward(
+    params: dict[str, np.ndarray], x: np.ndarray, train: bool = False
+) -> tuple[np.ndarray, dict[str, object]]:
+    """Logits of the residual CNN on images ``x`` of shape (n, 1, 8, 8), and the activations.
+
+    With ``train``, the batch norms normalise by the batch statistics (returned under
+    ``"batch_stats"``, with the caches for the backward pass under ``"bn_caches"``); otherwise by
+    the running statistics, as the exported model does.
+    """
+    act: dict[str, object] = {}
+    stats: dict[str, list[np.ndarray]] = {}
+    caches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def bn(z: np.ndarray, name: str) -> np.ndarray:
+        if not train:
+            return batchnorm_infer(z, params, name)
+        out, caches[name], *stats[name] = batchnorm_train(z, params[f"{name}.weight"], params[f"{name}.bias"])
+        return out
+
+    no_bias = np.zeros(4, dtype=x.dtype)
+    a1, act["cols1"] = conv3x3(x, params["conv1.weight"], no_bias)  # (n, 4, 8, 8)
+    b1 = bn(a1, "bn1")
+    h, act["pool_mask"] = maxpool2(relu(b1))  # (n, 4, 4, 4)
+    a2, act["cols2"] = conv3x3(h, params["conv2.weight"], no_bias)
+    b2 = bn(a2, "bn2")
+    a3, act["cols3"] = conv3x3(relu(b2), params["conv3.weight"], no_bias)
+    b3 = bn(a3, "bn3")
+    s = b3 + h  # the residual Add
+    feat = relu(s).mean(axis=(2, 3))  # GlobalAveragePool + Flatten: (n, 4)
+    logits = feat @ params["fc.weight"].T + params["fc.bias"]
+    act.update(a1=a1, b1=b1, h=h, a2=a2, b2=b2, a3=a3, b3=b3, s=s, feat=feat)
+    act["bn_caches"] = caches
+    act["batch_stats"] = stats
+    return logits, act
+
+
+def rescnn_train(x: np.ndarray, y: np.ndarray, seed: int = 13) -> dict[str, np.ndarray]:
+    """Train in float64 with batch norm in training mode, Adam (cosine learning rate), L2 and
+    label smoothing.
+
+    The running mean and variance (unbiased, like PyTorch) are tracked with momentum 0.9; they are
+    the statistics written to the ONNX BatchNormalization nodes.
+    """
+    rng = np.random.default_rng(seed)
+
+    def he(*shape: int) -> np.ndarray:
+        fan_in = int(np.prod(shape[1:]))
+        return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+
+    params = {
+        "conv1.weight": he(4, 1, 3, 3),
+        "conv2.weight": he(4, 4, 3, 3),
+        "conv3.weight": he(4, 4, 3, 3),
+        "fc.weight": he(10, 4) / np.sqrt(2.0),
+        "fc.bias": np.zeros(10),
+    }
+    for name in RESCNN_BNS:
+        params[f"{name}.weight"] = np.ones(4)
+        params[f"{name}.bias"] = np.zeros(4)
+    running = {}
+    for name in RESCNN_BNS:
+        running[f"{name}.running_mean"] = np.zeros(4)
+        running[f"{name}.running_var"] = np.ones(4)
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(v) for k, v in params.items()}
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    steps_per_epoch = len(x) // RESCNN_BATCH  # the last partial batch is dropped (noisy statistics)
+    total = RESCNN_EPOCHS * steps_per_epoch
+    step = 0
+    for _ in range(RESCNN_EPOCHS):
+        order = rng.permutation(len(x))
+        for start in range(0, steps_per_epoch * RESCNN_BATCH, RESCNN_BATCH):
+            idx = order[start : start + RESCNN_BATCH]
+            xb, yb = x[idx], y[idx]
+            n = len(idx)
+            logits, act = rescnn_forward(params, xb, train=True)
+            caches = act["bn_caches"]
+            # Softmax cross-entropy with label smoothing, mean over the batch.
+            z = logits - logits.max(axis=1, keepdims=True)
+            prob = np.exp(z)
+            prob /= prob.sum(axis=1, keepdims=True)
+            dlogits = prob - RESCNN_LABEL_SMOOTHING / 10.0
+            dlogits[np.arange(n), yb] -= 1.0 - RESCNN_LABEL_SMOOTHING
+            dlogits /= n
+            grads = {
+                "fc.weight": dlogits.T @ act["feat"],
+                "fc.bias": dlogits.sum(axis=0),
+            }
+            dfeat = dlogits @ params["fc.weight"]  # (n, 4)
+            ds = np.broadcast_to(dfeat[:, :, None, None] / 16.0, act["s"].shape) * (act["s"] > 0)
+
+            def conv_bn_backward(i: int, grad: np.ndarray, input_grad: bool) -> np.ndarray | None:
+                """Back through BatchNormalization ``bn{i}`` and then Conv ``conv{i}``."""
+                da, grads[f"bn{i}.weight"], grads[f"bn{i}.bias"] = batchnorm_train_backward(
+                    grad, caches[f"bn{i}"], params[f"bn{i}.weight"]
+                )
+                dx, grads[f"conv{i}.weight"], _ = conv3x3_backward(
+                    da, act[f"cols{i}"], params[f"conv{i}.weight"], input_grad
+                )
+                return dx
+
+            dr2 = conv_bn_backward(3, ds, input_grad=True)
+            dh = conv_bn_backward(2, dr2 * (act["b2"] > 0), input_grad=True)
+            dh = dh + ds  # the skip connection
+            db1 = maxpool2_backward(dh, act["pool_mask"]) * (act["b1"] > 0)
+            conv_bn_backward(1, db1, input_grad=False)
+
+            for name, (mean, var) in act["batch_stats"].items():
+                for key, batch in ((f"{name}.running_mean", mean), (f"{name}.running_var", var)):
+                    running[key] = RESCNN_BN_MOMENTUM * running[key] + (1.0 - RESCNN_BN_MOMENTUM) * batch
+
+            step += 1
+            lr = RESCNN_LR * 0.5 * (1.0 + np.cos(np.pi * (step - 1) / total))
+            for k, p in params.items():
+                g = grads[k]
+                if k.startswith(("conv", "fc")) and k.endswith(".weight"):
+                    g = g + RESCNN_WEIGHT_DECAY * p
+                m[k] = beta1 * m[k] + (1.0 - beta1) * g
+                v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
+                m_hat = m[k] / (1.0 - beta1**step)
+                v_hat = v[k] / (1.0 - beta2**step)
+                p -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    return {**params, **running}
+
+
+def rescnn() -> None:
+    out = HERE / "rescnn"
+    x_train, x_test, y_train, y_test = digits_split()
+    images_train = x_train.reshape(-1, 1, 8, 8)
+    images_test = x_test.reshape(-1, 1, 8, 8)
+
+    started = time.perf_counter()
+    trained = rescnn_train(images_train.astype(np.float64), y_train)
+    seconds = time.perf_counter() - started
+    params = {k: p.astype(np.float32) for k, p in trained.items()}
+
+    conv_attrs = {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1], "strides": [1, 1]}
+
+    def conv(i: int, x: str) -> onnx.NodeProto:  # no bias: the batch norm after it has a shift
+        return helper.make_node(
+            "Conv", [x, f"conv{i}.weight"], [f"conv{i}"], name=f"conv{i}/Conv", **conv_attrs
+        )
+
+    def bn(i: int) -> onnx.NodeProto:
+        return helper.make_node(
+            "BatchNormalization",
+            [f"conv{i}"] + [f"bn{i}.{k}" for k in ("weight", "bias", "running_mean", "running_var")],
+            [f"bn{i}"],
+            name=f"bn{i}/BatchNormalization",
+            epsilon=RESCNN_BN_EPSILON,  # no momentum: it only matters in training mode
+        )
+
+    graph = helper.make_graph(
+        nodes=[
+            # stem
+            conv(1, "input"),
+            bn(1),
+            helper.make_node("Relu", ["bn1"], ["bn1_relu"], name="stem/Relu"),
+            helper.make_node(
+                "MaxPool", ["bn1_relu"], ["pool1"], name="pool1/MaxPool", kernel_shape=[2, 2], strides=[2, 2]
+            ),
+            # residual block
+            conv(2, "pool1"),
+            bn(2),
+            helper.make_node("Relu", ["bn2"], ["bn2_relu"], name="block/Relu1"),
+            conv(3, "bn2_relu"),
+            bn(3),
+            helper.make_node("Add", ["bn3", "pool1"], ["residual"], name="block/Add"),
+            helper.make_node("Relu", ["residual"], ["block_out"], name="block/Relu2"),
+            # head
+            helper.make_node("GlobalAveragePool", ["block_out"], ["gap"], name="head/GlobalAveragePool"),
+            helper.make_node("Flatten", ["gap"], ["flat"], name="flatten", axis=1),
+            helper.make_node("Gemm", ["flat", "fc.weight", "fc.bias"], ["logits"], name="fc/Gemm", transB=1),
+        ],
+        name="rescnn",
+        inputs=[helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 8, 8])],
+        outputs=[helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
+        initializer=[const(name, params[name]) for name in sorted(params)],
+    )
+    save_model(graph, out / "rescnn.onnx")
+
+    logits, act = rescnn_forward(params, images_test)  # float32 weights and inputs, running stats
+    float_acc = float((logits.argmax(1) == y_test).mean())
+    train_acc = float((rescnn_forward(params, images_train)[0].argmax(1) == y_train).mean())
+    for i in range(16):
+        check_onnx(out / "rescnn.onnx", {"input": images_test[i : i + 1]}, logits[i : i + 1])
+
+    # Calibration and evaluation reuse digits/train.json and digits/test.json: the same split,
+    # the same rows, the same row-major pixel order.
+    write_json(out / "input.json", x_test[:1])
+    # Conv + BatchNormalization fold into one layer: its weights are conv.weight * scale.
+    scales = [batchnorm_affine(params, f"bn{i}")[0] for i in (1, 2, 3)]
+    max_folded = max(
+        float(np.abs(params[f"conv{i}.weight"] * scale[:, None, None, None]).max())
+        for i, scale in zip((1, 2, 3), scales)
+    )
+    max_conv = max(float(np.abs(act[k]).max()) for k in ("a1", "a2", "a3"))
+    max_bn = max(float(np.abs(act[k]).max()) for k in ("b1", "b2", "b3", "s"))
+    print(
+        f"rescnn: conv4+bn+relu+maxpool, [conv4+bn+relu, conv4+bn] + skip, relu, gap, fc10, "
+        f"train {len(x_train)}, test {len(x_test)}, "
+        f"train accuracy {train_acc:.4f}, test accuracy {float_acc:.4f}, "
+        f"max |folded conv weight| {max_folded:.3f}, max |conv out| {max_conv:.3f}, "
+        f"max |bn out or sum| {max_bn:.3f}, max |logit| {float(np.abs(logits).max()):.3f}, "
+        f"trained in {seconds:.1f} s"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
 # mlp784: 784-128-10 MLP with seeded random weights
 # --------------------------------------------------------------------------------------------------
 
@@ -430,7 +740,7 @@ def testdata() -> None:
         out / "unsupported.onnx",
     )
 
-    # A residual connection: the graph is not a chain.
+    # A residual connection around a linear layer: one layer, W + I.
     save_model(
         helper.make_graph(
             [
@@ -523,13 +833,66 @@ def testdata() -> None:
         out / "gemm_variants.onnx",
     )
     write_json(out / "gemm_variants.json", np.round(rng.uniform(-1, 1, size=(8, 4)), 3))
-    print("testdata: unsupported, branch, relu_first, batch2, dynamic_weights, gemm_variants")
+
+    # A skip connection around a ReLU whose skipped tensor (the input) can be negative: it passes
+    # through the ReLU layer as the two rows x and -x.
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1/MatMul"),
+                helper.make_node("Relu", ["h"], ["r"], name="fc1/Relu"),
+                helper.make_node("MatMul", ["r", "w2"], ["g"], name="fc2/MatMul"),
+                helper.make_node("Add", ["g", "x"], ["s"], name="skip/Add"),
+                helper.make_node("Relu", ["s"], ["t"], name="skip/Relu"),
+                helper.make_node("MatMul", ["t", "w3"], ["y"], name="head/MatMul"),
+            ],
+            "skip_relu",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 3])],
+            [const("w1", w(4, 4)), const("w2", w(4, 4)), const("w3", w(4, 3))],
+        ),
+        out / "skip_relu.onnx",
+    )
+
+    # Not supported: a skip connection around a sigmoid, and a product of two activations.
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w"], ["h"], name="fc/MatMul"),
+                helper.make_node("Sigmoid", ["h"], ["g"], name="gate/Sigmoid"),
+                helper.make_node("Add", ["g", "x"], ["y"], name="skip/Add"),
+            ],
+            "skip_sigmoid",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 4])],
+            [const("w", w(4, 4))],
+        ),
+        out / "skip_sigmoid.onnx",
+    )
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w"], ["h"], name="fc/MatMul"),
+                helper.make_node("Mul", ["h", "x"], ["y"], name="gate/Mul"),
+            ],
+            "mul_branches",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 4])],
+            [const("w", w(4, 4))],
+        ),
+        out / "mul_branches.onnx",
+    )
+    print(
+        "testdata: unsupported, branch, relu_first, batch2, dynamic_weights, gemm_variants, skip_relu, "
+        "skip_sigmoid, mul_branches"
+    )
 
 
 def main() -> None:
     copy_sample()
     digits()
     lenet()
+    rescnn()
     mlp784()
     testdata()
 

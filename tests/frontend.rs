@@ -40,7 +40,7 @@ fn shapes(m: &zkt_eth::model::QuantizedModel) -> Vec<LayerShape> {
 #[test]
 fn every_example_model_loads() {
     use Activation::{Identity, Relu};
-    let cases: [(&str, &[usize], &[LayerShape]); 4] = [
+    let cases: [(&str, &[usize], &[LayerShape]); 6] = [
         ("sample/sample.onnx", &[4], &[(4, 4, Relu), (4, 4, Relu)]),
         ("digits/digits.onnx", &[1, 64], &[(64, 32, Relu), (32, 10, Identity)]),
         (
@@ -49,13 +49,35 @@ fn every_example_model_loads() {
             &[(784, 128, Relu), (128, 10, Identity)],
         ),
         ("testdata/gemm_variants.onnx", &[1, 4], &[(4, 5, Relu), (5, 3, Relu)]),
+        // Conv+Relu, AveragePool+Conv+Relu, AveragePool+Gemm.
+        (
+            "lenet/lenet.onnx",
+            &[1, 1, 8, 8],
+            &[(64, 256, Relu), (256, 128, Relu), (128, 10, Identity)],
+        ),
+        // Conv+BN+Relu; MaxPool in two ReLU levels; Conv+BN+Relu carrying the skip (non-negative:
+        // one row); Conv+BN+Add+Relu; GlobalAveragePool+Gemm.
+        (
+            "rescnn/rescnn.onnx",
+            &[1, 1, 8, 8],
+            &[
+                (64, 256, Relu),
+                (256, 256, Relu),
+                (256, 128, Relu),
+                (128, 128, Relu),
+                (128, 64, Relu),
+                (64, 10, Identity),
+            ],
+        ),
     ];
     for (path, input_shape, layers) in cases {
         let m = load_model(&model(path), &QuantizeOptions::default()).unwrap();
         assert_eq!(m.input_shape, input_shape, "{path}");
         assert_eq!(shapes(&m), layers, "{path}");
-        // The default: sound for inputs in [0, 1], scale 6 or more (tests/calibration.rs).
-        assert!(m.scale_bits >= 6 && m.lookup_bits <= 16, "{path}");
+        // The default: sound for inputs in [0, 1], scale 6 or more (tests/calibration.rs). The
+        // residual CNN's sound bounds are loose after six layers (scale 5, B = 16): calibrate it.
+        let min_scale = if path.starts_with("rescnn") { 5 } else { 6 };
+        assert!(m.scale_bits >= min_scale && m.lookup_bits <= 16, "{path}");
     }
     let sample = load_model(&model("sample/sample.onnx"), &QuantizeOptions::default()).unwrap();
     assert_eq!(sample.name, "sample");
@@ -226,16 +248,15 @@ fn unsupported_op_names_op_node_and_supported_list() {
 #[test]
 fn graphs_outside_the_mlp_subset_are_clear_errors() {
     let load = |p: &str| load_model(&model(p), &QuantizeOptions::default()).unwrap_err();
-    let err = load("testdata/branch.onnx");
-    assert!(
-        matches!(&err, OnnxError::NonConstantOperand { node, input, .. } if node == "residual/Add" && input == "x"),
-        "{err}"
-    );
+    // A residual `x + fc(x)` is an affine map of x: one layer, W + I.
+    let branch = load_model(&model("testdata/branch.onnx"), &QuantizeOptions::default()).unwrap();
+    assert_eq!(branch.layers.len(), 1);
+    assert_eq!(branch.layers[0].name, "fc/MatMul+residual/Add");
     // A Relu on the input itself gets an identity layer; a fixed batch of 2 is one flattened input.
     let ok = |p: &str| load_model(&model(p), &QuantizeOptions::default()).unwrap();
     let relu_first = ok("testdata/relu_first.onnx");
     assert_eq!(relu_first.layers[0].activation, zkt_eth::model::Activation::Relu);
-    assert_eq!(relu_first.layers[0].name, "identity+first/Relu");
+    assert_eq!(relu_first.layers[0].name, "first/Relu");
     let batch2 = ok("testdata/batch2.onnx");
     assert_eq!(batch2.input_shape[0], 2);
     let err = load("testdata/dynamic_weights.onnx");
@@ -243,8 +264,45 @@ fn graphs_outside_the_mlp_subset_are_clear_errors() {
         matches!(&err, OnnxError::NonConstantOperand { op, input, .. } if op == "MatMul" && input == "xt"),
         "{err}"
     );
-    for err in [load("testdata/branch.onnx"), load("testdata/dynamic_weights.onnx")] {
-        println!("{err}");
+    println!("{}", load("testdata/dynamic_weights.onnx"));
+    // A skip around a sigmoid cannot pass through it; a product of two activations is not linear.
+    let err = load("testdata/skip_sigmoid.onnx");
+    assert!(
+        matches!(&err, OnnxError::Misplaced { op, reason, .. } if op == "Sigmoid" && reason.contains("still needed")),
+        "{err}"
+    );
+    let err = load("testdata/mul_branches.onnx");
+    assert!(
+        matches!(&err, OnnxError::NonConstantOperand { op, .. } if op == "Mul"),
+        "{err}"
+    );
+    println!("{}\n{}", load("testdata/skip_sigmoid.onnx"), err);
+}
+
+/// A skip connection around a ReLU, with a skipped tensor that can be negative (the raw input):
+/// it rides through the ReLU layer as `x` and `−x` (8 rows for 4 + 4), and the lowering agrees with
+/// tract (the self-check inside `lower`) and proves end to end.
+#[test]
+fn a_skip_connection_around_a_relu_is_carried_through_it() {
+    let float = lower(&model("testdata/skip_relu.onnx")).unwrap();
+    let shapes: Vec<(usize, usize)> = float.layers.iter().map(|l| (l.out_len(), l.in_len())).collect();
+    assert_eq!(
+        shapes,
+        vec![(12, 4), (4, 12), (3, 4)],
+        "h, x, −x; then fc2 + skip; then the head"
+    );
+    let q = load_model(&model("testdata/skip_relu.onnx"), &QuantizeOptions::default()).unwrap();
+    let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
+    let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, zkt_eth::keys::Visibility::Public).unwrap();
+    let x = zkt_eth::onnx::quantize_input(&q, &[-0.5, 0.25, -1.0, 0.75]).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
+    zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
+    // The integer model follows the float one.
+    let want = float.forward(&[-0.5, 0.25, -1.0, 0.75]);
+    let got = zkt_eth::onnx::dequantize_output(&q, out.trace.output());
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() < 0.1, "{got:?} vs {want:?}");
     }
 }
 

@@ -15,9 +15,13 @@ use std::time::{Duration, Instant};
 /// `zkt-eth bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Models to run: the examples (sample, digits, lenet, mlp784) and synthetic MLPs of 256-wide layers
+    /// Models to run: the examples (sample, digits, lenet, rescnn, mlp784) and synthetic MLPs of 256-wide layers
     /// with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
-    #[arg(long, value_delimiter = ',', default_value = "sample,digits,lenet,mlp784,mlp256x8")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sample,digits,lenet,rescnn,mlp784,mlp256x8"
+    )]
     pub models: Vec<String>,
     /// Prove/verify repetitions (the median is reported).
     #[arg(long, default_value_t = 5)]
@@ -119,6 +123,15 @@ const CASES: &[Case] = &[
         depth: 0,
         visibility: Visibility::Public,
         reference: "LeNet-style CNN (Conv, AveragePool): EZKL 23 on a LeNet here: prove 26 s, 605,526 gas",
+    },
+    Case {
+        name: "rescnn",
+        onnx: "rescnn/rescnn.onnx",
+        input: "rescnn/input.json",
+        calibrate: "digits/train.json",
+        depth: 0,
+        visibility: Visibility::Public,
+        reference: "CNN with BatchNormalization, MaxPool (two ReLU layers) and a residual Add",
     },
     Case {
         name: "mlp784",

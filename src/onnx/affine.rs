@@ -2,9 +2,10 @@
 //!
 //! Every op here computes `y = A·x + c` for a matrix `A` and a vector `c` that depend only on the
 //! op's attributes and constant inputs: convolution, average pooling, batch normalisation
-//! (inference), padding, transposition, slicing, concatenation with constants, element-wise
-//! arithmetic with constants, and matrix products with constant weights. The lowering composes
-//! consecutive affine maps into the open dense layer, so a chain such as
+//! (inference), padding, transposition, slicing, element-wise arithmetic with constants, and
+//! matrix products with constant weights (and the windows of `MaxPool`, [`pool_cells`]). The
+//! lowering composes consecutive affine maps into expressions over the last layer's output
+//! ([`super::state`]), so a chain such as
 //! `Conv → BatchNormalization → AveragePool → Conv` becomes **one** fixed-weight matrix, proven by
 //! one RowSum instance whose verifier cost does not depend on the matrix size
 //! (`docs/protocols/rowsum.md`).
@@ -278,6 +279,41 @@ pub fn average_pool(x: &[usize], window: &Window, count_include_pad: bool, out: 
     Ok(map)
 }
 
+/// For each output of a pooling window over `x: [N, C, D…]`, the flat indices of the input cells
+/// it covers (padding cells excluded).
+pub fn pool_cells(x: &[usize], window: &Window, out: &[usize]) -> Result<Vec<Vec<usize>>, String> {
+    let spatial = x
+        .len()
+        .checked_sub(2)
+        .filter(|s| *s >= 1)
+        .ok_or("pooling needs [N, C, spatial…]")?;
+    if out.len() != x.len() || out[..2] != x[..2] || window.kernel.len() != spatial {
+        return Err(format!("output {out:?} does not fit the input {x:?}"));
+    }
+    let x_strides = strides(x);
+    let mut all = vec![];
+    for pos in positions(out) {
+        let base = pos[0] * x_strides[0] + pos[1] * x_strides[1];
+        let mut cells = vec![];
+        'kernel: for k in positions(&window.kernel) {
+            let mut at = base;
+            for a in 0..spatial {
+                let coord = window.coordinate(a, pos[2 + a], k[a]);
+                if coord < 0 || coord >= x[2 + a] as isize {
+                    continue 'kernel;
+                }
+                at += coord as usize * x_strides[2 + a];
+            }
+            cells.push(at);
+        }
+        if cells.is_empty() {
+            return Err(format!("the pooling window at {pos:?} covers no input"));
+        }
+        all.push(cells);
+    }
+    Ok(all)
+}
+
 /// `GlobalAveragePool`: `[N, C, D…] → [N, C, 1…]`, the mean of each channel.
 pub fn global_average_pool(x: &[usize]) -> Result<Affine, String> {
     if x.len() < 3 {
@@ -433,34 +469,6 @@ pub fn slice_axes(
     Ok(lists)
 }
 
-/// `Concat` along `axis` of pieces that are either the running activation (`None`) or a constant
-/// (`Some(values)`, row-major with the piece's shape `shapes[k]`).
-pub fn concat(shapes: &[Vec<usize>], pieces: &[Option<&[f64]>], axis: usize) -> Result<Affine, String> {
-    let first = shapes.first().ok_or("Concat has no inputs")?;
-    let mut out = first.clone();
-    out[axis] = shapes.iter().map(|s| s[axis]).sum();
-    let mut offsets = Vec::with_capacity(shapes.len());
-    let mut acc = 0;
-    for s in shapes {
-        if s.len() != first.len() || s.iter().enumerate().any(|(a, d)| a != axis && *d != first[a]) {
-            return Err(format!("input shapes {shapes:?} do not concatenate on axis {axis}"));
-        }
-        offsets.push(acc);
-        acc += s[axis];
-    }
-    let total = out.iter().product();
-    Ok(gather(total, |o| {
-        let mut index = unravel(o, &out);
-        let k = offsets.iter().rposition(|off| *off <= index[axis]).unwrap_or(0);
-        index[axis] -= offsets[k];
-        let at: usize = index.iter().zip(strides(&shapes[k])).map(|(i, s)| i * s).sum();
-        match pieces[k] {
-            Some(values) => Source::Const(values[at]),
-            None => Source::Input(at),
-        }
-    }))
-}
-
 /// `x·B` for `x: [..., k]` and a constant `B: [k, n]` (row-major), batched over the leading axes.
 pub fn matmul(x: &[usize], b: &[f64], k: usize, n: usize) -> Affine {
     let lead: usize = x[..x.len() - 1].iter().product();
@@ -540,15 +548,12 @@ mod tests {
     }
 
     #[test]
-    fn transpose_and_concat() {
+    fn transpose_permutes_axes() {
         let x: Vec<f64> = (0..6).map(f64::from).collect(); // [2, 3]
         assert_eq!(
             transpose(&[2, 3], &[1, 0]).unwrap().apply(&x),
             vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
         );
-        let c = [7.0, 8.0];
-        let cat = concat(&[vec![2, 3], vec![2, 1]], &[None, Some(&c)], 1).unwrap();
-        assert_eq!(cat.apply(&x), vec![0.0, 1.0, 2.0, 7.0, 3.0, 4.0, 5.0, 8.0]);
         assert!(transpose(&[2, 3], &[0, 0]).is_err());
     }
 }

@@ -9,11 +9,12 @@
 //!   (initializers, `Constant` nodes and constant sub-graphs such as `Shape → Gather → Concat`
 //!   feeding a `Reshape`, which tract folds).
 //!
-//! Nodes are visited in topological order. Every node whose outputs are all constant is skipped;
-//! the others must form a single chain over the running activation, whatever its shape (a fixed
-//! batch dimension included: the whole tensor is one flattened input). Every op with constant
-//! operands is an affine map on the flattened activation ([`super::affine`]), composed into the
-//! open layer while that layer has no activation yet:
+//! Nodes are visited in topological order. Every node whose outputs are all constant is skipped.
+//! The others read live tensors, whatever their shapes (a fixed batch dimension included: the
+//! whole tensor is one flattened input). Every live tensor is a list of affine expressions over
+//! the output of the last layer built ([`super::state`]): an op with constant operands is an
+//! affine map ([`super::affine`]) composed into those expressions, and a layer is built only at an
+//! activation, carrying every tensor still needed through it (skip connections, MaxPool):
 //!
 //! | ONNX op | lowering |
 //! |---|---|
@@ -22,13 +23,15 @@
 //! | `AveragePool`, `GlobalAveragePool` | the averaging matrix (`count_include_pad`, `ceil_mode` via tract's output shape) |
 //! | `BatchNormalization` (inference) | a per-channel scale and shift, folded into the layer |
 //! | `Add`, `Sub`, `Mul`, `Div`, `Neg` with a constant | element-wise affine map (numpy broadcasting) |
-//! | `Pad` (constant, reflect, edge), `Slice`, `Transpose`, `Concat` with constants | data movement (a 0/1 matrix, constants in the bias) |
-//! | `Relu` | activation of the open layer (an identity layer when there is none) |
+//! | `Pad` (constant, reflect, edge), `Slice`, `Transpose` | data movement (a 0/1 matrix, constants in the bias) |
+//! | `Add`, `Sub` of two activations; `Concat` of activations and constants | sums and data movement of expressions (residual connections, branches) |
+//! | `Relu`, `Sigmoid`, `Tanh`, `LeakyRelu`, `Clip` | a layer with that table function |
+//! | `MaxPool` | `max(a, b) = b + relu(a − b)`: one ReLU layer per halving of the window |
 //! | `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze`, `Identity`, `Dropout` | no-op on the flattened vector |
 //!
-//! A composed layer is one dense matrix, proven by one RowSum instance: the verifier's cost per
-//! layer is constant, the prover's grows with the matrix (`rows × columns`), and
-//! [`MAX_MATRIX_LOG`] bounds it.
+//! A layer is one dense matrix, proven by one RowSum instance: the verifier's cost per layer is
+//! constant, the prover's grows with the matrix (`rows × columns`), and [`MAX_MATRIX_LOG`] bounds
+//! it.
 //!
 //! Since tract runs the same file, [`lower`] finishes with a self-check: the lowered float chain
 //! and tract's optimised float inference must agree on a probe input.
@@ -43,6 +46,7 @@ use tract_onnx::tract_hir::infer::Factoid;
 use super::affine::{self, Affine, Window};
 use super::error::OnnxError;
 use super::reference::FloatReference;
+use super::state::{Carry, Expr, Live, Rows};
 use crate::model::{Activation, MAX_MATRIX_LOG, MAX_WIDTH};
 
 /// The ONNX ops the front end lowers (besides constant sub-graphs, which tract folds).
@@ -59,6 +63,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Div",
     "Neg",
     "Relu",
+    "MaxPool",
     "Sigmoid",
     "Tanh",
     "LeakyRelu",
@@ -480,14 +485,20 @@ struct ConstTensor {
 /// The walk over the graph: the running activation and the layers built so far.
 struct Lowering<'a> {
     parsed: &'a Parsed,
-    /// Tensor name of the running activation.
+    /// The data input of the node being lowered (its first live input).
     current: String,
     /// Its shape.
     current_shape: Vec<usize>,
+    /// Length of the state: the last layer's output, or the model input ([`super::state`]).
+    state_len: usize,
+    /// Every tensor a later node (or the graph output) still reads, over the state.
+    live: HashMap<String, Live>,
+    /// Remaining reads of each tensor.
+    uses: HashMap<String, usize>,
+    /// The ops folded since the last layer (the next layer's name).
+    pending: Vec<String>,
     /// Finished layers.
     layers: Vec<FloatLayer>,
-    /// The layer being built (its bias and activation may still change).
-    open: Option<FloatLayer>,
 }
 
 /// The node being lowered, with what error messages need.
@@ -551,12 +562,32 @@ pub(crate) fn lower_parsed(parsed: &Parsed) -> Result<FloatModel, OnnxError> {
         .ok_or_else(|| OnnxError::Input {
             reason: "cannot find the graph input".into(),
         })?;
+    let input_len = numel(&parsed.input_shape);
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for node in &graph.node {
+        for input in node.input.iter().filter(|i| !i.is_empty()) {
+            *uses.entry(input.clone()).or_default() += 1;
+        }
+    }
+    for output in &graph.output {
+        *uses.entry(output.name.clone()).or_default() += 1;
+    }
     let mut walk = Lowering {
         parsed,
-        current: source,
+        current: source.clone(),
         current_shape: parsed.input_shape.clone(),
+        state_len: input_len,
+        live: HashMap::from([(
+            source,
+            Live {
+                shape: parsed.input_shape.clone(),
+                exprs: (0..input_len).map(Expr::unit).collect(),
+                nonneg: false,
+            },
+        )]),
+        uses,
+        pending: vec![],
         layers: vec![],
-        open: None,
     };
     for ix in topological_order(graph)? {
         let node = &graph.node[ix];
@@ -569,6 +600,7 @@ pub(crate) fn lower_parsed(parsed: &Parsed) -> Result<FloatModel, OnnxError> {
             continue; // folded by tract: a constant (sub-)graph
         }
         walk.node(&ctx)?;
+        walk.release(node);
     }
     walk.finish(graph)
 }
@@ -641,14 +673,14 @@ impl Lowering<'_> {
         Ok((out.clone(), self.shape(ctx, out)?))
     }
 
-    /// Check that `name` is the running activation.
+    /// Check that `name` is a live activation.
     fn expect_current(&self, ctx: &Ctx, name: &str) -> Result<(), OnnxError> {
         if self.is_const(name) {
             return Err(ctx.misplaced(&format!(
                 "its data input `{name}` is a constant; the op must apply to the running activation"
             )));
         }
-        if name != self.current {
+        if !self.live.contains_key(name) {
             return Err(OnnxError::NotAChain {
                 op: ctx.op(),
                 node: ctx.name.clone(),
@@ -669,12 +701,110 @@ impl Lowering<'_> {
                 self.current_shape
             )));
         }
-        self.current = out;
-        self.current_shape = shape;
+        let mut moved = self.live_tensor(ctx, &self.current.clone())?.clone();
+        moved.shape = shape;
+        self.live.insert(out, moved);
         Ok(())
     }
 
+    /// The live tensor `name`.
+    fn live_tensor(&self, ctx: &Ctx, name: &str) -> Result<&Live, OnnxError> {
+        self.live
+            .get(name)
+            .ok_or_else(|| ctx.misplaced(&format!("its input `{name}` is not computed")))
+    }
+
+    /// After a node: one read less of each input; a tensor nothing reads any more is dropped.
+    fn release(&mut self, node: &pb::NodeProto) {
+        for input in node.input.iter().filter(|i| !i.is_empty()) {
+            if let Some(n) = self.uses.get_mut(input) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.live.remove(input);
+                }
+            }
+        }
+    }
+
+    /// The live tensors that must survive the node being lowered (read again later), in a fixed
+    /// order.
+    fn survivors(&self, ctx: &Ctx) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .live
+            .keys()
+            .filter(|name| {
+                let here = ctx.node.input.iter().filter(|i| i == name).count();
+                self.uses.get(*name).copied().unwrap_or(0) > here
+            })
+            .cloned()
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Materialise a layer: `first` (the rows the activation is for), then every survivor carried
+    /// through `activation` unchanged ([`super::state`]); the state becomes the layer's output.
+    /// Returns the number of `first` rows (they are the first state values).
+    fn materialise(&mut self, ctx: &Ctx, first: Vec<Expr>, activation: FloatActivation) -> Result<usize, OnnxError> {
+        let n = first.len();
+        let mut rows = Rows { rows: first };
+        let mut carried = vec![];
+        for name in self.survivors(ctx) {
+            let live = &self.live[&name];
+            let how = match activation {
+                FloatActivation::Identity => Carry::Row,
+                FloatActivation::Relu | FloatActivation::LeakyRelu(_) if live.nonneg => Carry::Row,
+                FloatActivation::Relu => Carry::Split,
+                _ => {
+                    return Err(ctx.misplaced(&format!(
+                        "`{name}` is still needed after this activation, and only a ReLU (or a leaky ReLU of a non-negative tensor) lets a tensor pass through unchanged; a skip connection around a {} is not supported",
+                        ctx.op()
+                    )))
+                }
+            };
+            let exprs: Vec<Expr> = live.exprs.iter().map(|e| rows.carry(e, how)).collect();
+            carried.push((name, exprs));
+        }
+        check_matrix(ctx, rows.rows.len(), self.state_len)?;
+        let (weights, bias) = rows.dense(self.state_len);
+        let name = if self.pending.is_empty() {
+            ctx.name.clone()
+        } else {
+            self.pending.join("+")
+        };
+        self.pending.clear();
+        self.layers.push(FloatLayer {
+            name,
+            weights,
+            bias,
+            activation,
+        });
+        self.state_len = rows.rows.len();
+        for (name, exprs) in carried {
+            if let Some(live) = self.live.get_mut(&name) {
+                live.exprs = exprs;
+            }
+        }
+        Ok(n)
+    }
+
     fn node(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        // The data input: the first input that is a live activation.
+        if let Some(data) = ctx.node.input.iter().find(|i| self.live.contains_key(*i)) {
+            self.current = data.clone();
+            self.current_shape = self.live[data].shape.clone();
+        } else if let Some(input) = ctx.node.input.iter().find(|i| !i.is_empty() && !self.is_const(i)) {
+            return Err(OnnxError::NotAChain {
+                op: ctx.op(),
+                node: ctx.name.clone(),
+                tensor: input.clone(),
+                expected: self.current.clone(),
+            });
+        }
+        let live_inputs = ctx.node.input.iter().filter(|i| self.live.contains_key(*i)).count();
+        if live_inputs > 1 && matches!(ctx.node.op_type.as_str(), "Add" | "Sub") {
+            return self.binary(ctx);
+        }
         match ctx.node.op_type.as_str() {
             "MatMul" => self.matmul(ctx),
             "Gemm" => self.gemm(ctx),
@@ -701,6 +831,7 @@ impl Lowering<'_> {
                 self.unary(ctx, map)
             }
             "BatchNormalization" => self.batch_norm(ctx),
+            "MaxPool" => self.max_pool(ctx),
             "Pad" => self.pad(ctx),
             "Slice" => self.slice(ctx),
             "Transpose" => self.transpose(ctx),
@@ -733,12 +864,8 @@ impl Lowering<'_> {
             .map(|c| c.values.iter().map(|v| *v as i64).collect()))
     }
 
-    /// Apply the affine map `map` to the running activation, which moves to the node's output.
-    ///
-    /// The map is composed into the open layer when that layer has no activation yet and the
-    /// composed matrix is not larger than the two separate ones (or small anyway): one layer is one
-    /// RowSum instance and one rescale, so composing saves verifier gas and rounding error.
-    /// Otherwise the open layer is closed and the map starts a new one.
+    /// Apply the affine map `map` to the node's data input: its output is a new live tensor whose
+    /// expressions compose `map` with the input's (no layer is built).
     fn affine(&mut self, ctx: &Ctx, map: Affine) -> Result<(), OnnxError> {
         let (out, shape) = self.output(ctx)?;
         let (n_in, n_out) = (numel(&self.current_shape), numel(&shape));
@@ -748,62 +875,9 @@ impl Lowering<'_> {
                 self.current_shape
             )));
         }
-        let compose = match &self.open {
-            Some(open) if open.activation == FloatActivation::Identity => {
-                let composed = n_out * open.in_len();
-                composed <= (n_out * n_in + open.out_len() * open.in_len()).max(1 << 16)
-            }
-            _ => false,
-        };
-        match self.open.as_mut() {
-            Some(open) if compose => {
-                check_matrix(ctx, n_out, open.in_len())?;
-                let width = open.in_len();
-                let weights = map
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        let mut w = vec![0.0; width];
-                        for (j, c) in row {
-                            w.iter_mut().zip(&open.weights[*j]).for_each(|(t, v)| *t += c * v);
-                        }
-                        w
-                    })
-                    .collect();
-                let bias = map
-                    .rows
-                    .iter()
-                    .zip(&map.bias)
-                    .map(|(row, c)| row.iter().map(|(j, w)| w * open.bias[*j]).sum::<f64>() + c)
-                    .collect();
-                open.weights = weights;
-                open.bias = bias;
-                open.name = format!("{}+{}", open.name, ctx.name);
-            }
-            _ => {
-                check_matrix(ctx, n_out, n_in)?;
-                if let Some(layer) = self.open.take() {
-                    self.layers.push(layer);
-                }
-                let weights = map
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        let mut w = vec![0.0; n_in];
-                        row.iter().for_each(|(j, c)| w[*j] += c);
-                        w
-                    })
-                    .collect();
-                self.open = Some(FloatLayer {
-                    name: ctx.name.clone(),
-                    weights,
-                    bias: map.bias,
-                    activation: FloatActivation::Identity,
-                });
-            }
-        }
-        self.current = out;
-        self.current_shape = shape;
+        let live = self.live_tensor(ctx, &self.current.clone())?.apply(&map, shape);
+        self.live.insert(out, live);
+        self.pending.push(ctx.name.clone());
         Ok(())
     }
 
@@ -944,8 +1018,8 @@ impl Lowering<'_> {
         self.affine(ctx, affine::elementwise(&a, &b))
     }
 
-    /// Set the activation of the open layer, or start an identity layer when there is none (or
-    /// it already has one).
+    /// An activation: materialise a layer whose first rows are the input's expressions, with
+    /// every tensor still needed later carried through it ([`Self::materialise`]).
     fn activation(&mut self, ctx: &Ctx, activation: FloatActivation) -> Result<(), OnnxError> {
         // Clip's optional bounds (inputs 1, 2) are constants read by `clip`.
         let max = if matches!(activation, FloatActivation::Clip(..)) {
@@ -955,27 +1029,112 @@ impl Lowering<'_> {
         };
         let inputs = self.inputs(ctx, 1, max)?;
         self.expect_current(ctx, inputs[0])?;
-        let n = numel(&self.current_shape);
-        if !matches!(&self.open, Some(open) if open.activation == FloatActivation::Identity) {
-            // y = x: a fresh identity layer carries the activation.
-            check_matrix(ctx, n, n)?;
-            if let Some(layer) = self.open.take() {
-                self.layers.push(layer);
+        let first = self.live_tensor(ctx, inputs[0])?.exprs.clone();
+        self.pending.push(ctx.name.clone());
+        let n = self.materialise(ctx, first, activation)?;
+        let (out, shape) = self.output(ctx)?;
+        let nonneg = match activation {
+            FloatActivation::Relu | FloatActivation::Sigmoid => true,
+            FloatActivation::Clip(lo, _) => lo >= 0.0,
+            _ => false,
+        };
+        self.live.insert(
+            out,
+            Live {
+                shape,
+                exprs: (0..n).map(Expr::unit).collect(),
+                nonneg,
+            },
+        );
+        Ok(())
+    }
+
+    /// `Add` / `Sub` of two live activations (a residual connection), numpy broadcasting.
+    fn binary(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 2, 2)?;
+        let (out, shape) = self.output(ctx)?;
+        let sign = if ctx.node.op_type == "Sub" { -1.0 } else { 1.0 };
+        let (a, b) = (self.live_tensor(ctx, inputs[0])?, self.live_tensor(ctx, inputs[1])?);
+        let (ia, ib) = (
+            broadcast_indices(&a.shape, &shape)
+                .ok_or_else(|| ctx.shape_err(format!("{:?} does not broadcast to {shape:?}", a.shape)))?,
+            broadcast_indices(&b.shape, &shape)
+                .ok_or_else(|| ctx.shape_err(format!("{:?} does not broadcast to {shape:?}", b.shape)))?,
+        );
+        let exprs = ia
+            .iter()
+            .zip(&ib)
+            .map(|(i, j)| Expr::combine([(1.0, &a.exprs[*i]), (sign, &b.exprs[*j])], 0.0))
+            .collect();
+        let nonneg = a.nonneg && b.nonneg && sign > 0.0;
+        self.live.insert(out, Live { shape, exprs, nonneg });
+        self.pending.push(ctx.name.clone());
+        Ok(())
+    }
+
+    /// `MaxPool`: a tournament, `max(a, b) = b + relu(a − b)`, one ReLU layer per halving of the
+    /// window, every other needed tensor carried through ([`super::state`]). Padding cells are
+    /// skipped (they are −∞ in ONNX).
+    fn max_pool(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 1)?;
+        self.expect_current(ctx, inputs[0])?;
+        if ctx.node.output.iter().skip(1).any(|o| !o.is_empty()) {
+            return Err(ctx.misplaced("the Indices output of MaxPool is not supported"));
+        }
+        let kernel = self.sizes(ctx, "kernel_shape", 0, 0)?;
+        let window = self.window(ctx, kernel)?;
+        let (out, shape) = self.output(ctx)?;
+        let cells = affine::pool_cells(&self.current_shape, &window, &shape).map_err(|e| ctx.shape_err(e))?;
+        // The first level has at least one row per cell: refuse a layer too large before building it.
+        let first_rows: usize = cells.iter().map(Vec::len).sum();
+        check_matrix(ctx, first_rows, self.state_len)?;
+        let input = self.live_tensor(ctx, inputs[0])?.clone();
+        let mut candidates: Vec<Vec<Expr>> = cells
+            .iter()
+            .map(|c| c.iter().map(|j| input.exprs[*j].clone()).collect())
+            .collect();
+        let how = if input.nonneg { Carry::Row } else { Carry::Split };
+        let mut level = 0;
+        while candidates.iter().any(|c| c.len() > 1) {
+            level += 1;
+            self.pending.push(format!("{}[max level {level}]", ctx.name));
+            // One level: rows a − b for every pair, with b (and an odd one out) carried.
+            let mut rows = Rows::default();
+            let mut next = Vec::with_capacity(candidates.len());
+            for cands in &candidates {
+                let mut level = vec![];
+                for pair in cands.chunks(2) {
+                    match pair {
+                        [a, b] => {
+                            let d = rows.push(Expr::combine([(1.0, a), (-1.0, b)], 0.0));
+                            let b_after = rows.carry(b, how);
+                            level.push(Expr::combine([(1.0, &Expr::unit(d)), (1.0, &b_after)], 0.0));
+                        }
+                        [single] => level.push(rows.carry(single, how)),
+                        _ => {}
+                    }
+                }
+                next.push(level);
             }
-            self.open = Some(FloatLayer {
-                name: "identity".into(),
-                weights: (0..n)
-                    .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
-                    .collect(),
-                bias: vec![0.0; n],
-                activation: FloatActivation::Identity,
-            });
+            // The rows above are over the current state: materialise them (the survivors follow).
+            let first = std::mem::take(&mut rows.rows);
+            let n = self.materialise(ctx, first, FloatActivation::Relu)?;
+            debug_assert!(n > 0);
+            candidates = next;
         }
-        if let Some(open) = self.open.as_mut() {
-            open.activation = activation;
-            open.name = format!("{}+{}", open.name, ctx.name);
-        }
-        self.advance(ctx)
+        let exprs = candidates
+            .into_iter()
+            .map(|mut c| c.pop().unwrap_or_default())
+            .collect();
+        self.live.insert(
+            out,
+            Live {
+                shape,
+                exprs,
+                nonneg: input.nonneg,
+            },
+        );
+        Ok(())
     }
 
     /// `Clip` (opset < 11: `min`/`max` attributes; from 11: optional constant inputs).
@@ -1187,38 +1346,70 @@ impl Lowering<'_> {
         self.affine(ctx, map)
     }
 
-    /// `Concat` of the running activation with constants.
+    /// `Concat` of live activations (branches) and constants.
     fn concat(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
         let inputs = self.inputs(ctx, 1, usize::MAX)?;
-        let dynamic: Vec<&str> = inputs.iter().copied().filter(|i| !self.is_const(i)).collect();
-        let [data] = dynamic[..] else {
-            return Err(ctx.misplaced(&format!(
-                "it joins {} activations; only the running activation and constants can be concatenated",
-                dynamic.len()
-            )));
-        };
-        self.expect_current(ctx, data)?;
-        let rank = self.current_shape.len() as i64;
+        let (out, shape) = self.output(ctx)?;
+        let rank = shape.len() as i64;
         let axis = ctx.attribute("axis", 0i64)?;
         let axis = usize::try_from(if axis < 0 { axis + rank } else { axis })
             .ok()
             .filter(|a| (*a as i64) < rank)
             .ok_or_else(|| ctx.shape_err(format!("axis {axis} out of range for rank {rank}")))?;
-        let mut shapes = Vec::new();
-        let mut constants = Vec::new();
+        let (mut shapes, mut pieces, mut nonneg) = (vec![], vec![], true);
         for input in &inputs {
-            if *input == data {
-                shapes.push(self.current_shape.clone());
-                constants.push(None);
+            if let Some(live) = self.live.get(*input) {
+                shapes.push(live.shape.clone());
+                pieces.push(live.exprs.clone());
+                nonneg &= live.nonneg;
             } else {
                 let c = self.constant(ctx, input)?;
+                nonneg &= c.values.iter().all(|v| *v >= 0.0);
                 shapes.push(c.shape.clone());
-                constants.push(Some(c.values));
+                pieces.push(
+                    c.values
+                        .iter()
+                        .map(|v| Expr {
+                            terms: vec![],
+                            bias: *v,
+                        })
+                        .collect(),
+                );
             }
         }
-        let pieces: Vec<Option<&[f64]>> = constants.iter().map(|c| c.as_deref()).collect();
-        let map = affine::concat(&shapes, &pieces, axis).map_err(|e| ctx.shape_err(e))?;
-        self.affine(ctx, map)
+        let fits = shapes
+            .iter()
+            .all(|s| s.len() == shape.len() && s.iter().zip(&shape).enumerate().all(|(a, (d, t))| a == axis || d == t))
+            && shapes.iter().map(|s| s[axis]).sum::<usize>() == shape[axis];
+        if !fits {
+            return Err(ctx.shape_err(format!(
+                "inputs {shapes:?} do not concatenate to {shape:?} on axis {axis}"
+            )));
+        }
+        let offsets: Vec<usize> = shapes
+            .iter()
+            .scan(0, |acc, s| {
+                let at = *acc;
+                *acc += s[axis];
+                Some(at)
+            })
+            .collect();
+        let exprs = (0..numel(&shape))
+            .map(|o| {
+                let mut index = affine::unravel(o, &shape);
+                let k = offsets.iter().rposition(|off| *off <= index[axis]).unwrap_or(0);
+                index[axis] -= offsets[k];
+                let at: usize = index
+                    .iter()
+                    .zip(affine::strides(&shapes[k]))
+                    .map(|(i, st)| i * st)
+                    .sum();
+                pieces[k][at].clone()
+            })
+            .collect();
+        self.live.insert(out, Live { shape, exprs, nonneg });
+        self.pending.push(ctx.name.clone());
+        Ok(())
     }
 
     fn reshape(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
@@ -1236,26 +1427,37 @@ impl Lowering<'_> {
     }
 
     fn finish(mut self, graph: &pb::GraphProto) -> Result<FloatModel, OnnxError> {
-        if let Some(layer) = self.open.take() {
-            self.layers.push(layer);
-        }
-        if self.layers.is_empty() {
-            return Err(OnnxError::Graph {
-                reason: "no layer found: the graph only reshapes its input".into(),
-            });
-        }
         let [output] = &graph.output[..] else {
             return Err(OnnxError::Graph {
                 reason: format!("the model has {} outputs; exactly one is supported", graph.output.len()),
             });
         };
-        if output.name != self.current {
+        let Some(result) = self.live.get(&output.name).cloned() else {
             return Err(OnnxError::Graph {
-                reason: format!(
-                    "the graph output `{}` is not the end of the layer chain (`{}`)",
-                    output.name, self.current
-                ),
+                reason: format!("the graph output `{}` is not computed from the input", output.name),
             });
+        };
+        // The last layer's output is the model output unless linear ops follow it (or it holds
+        // more than the output): then a final layer with no activation.
+        let exact =
+            result.exprs.len() == self.state_len && result.exprs.iter().enumerate().all(|(i, e)| *e == Expr::unit(i));
+        if !exact || self.layers.is_empty() {
+            if self.pending.is_empty() && self.layers.is_empty() {
+                return Err(OnnxError::Graph {
+                    reason: "no layer found: the graph only reshapes its input".into(),
+                });
+            }
+            let node = pb::NodeProto {
+                name: "output".into(),
+                op_type: "Output".into(),
+                ..Default::default()
+            };
+            let ctx = Ctx {
+                node: &node,
+                name: "output".into(),
+            };
+            self.uses.clear(); // nothing survives the last layer
+            self.materialise(&ctx, result.exprs, FloatActivation::Identity)?;
         }
         let input_len = numel(&self.parsed.input_shape);
         let mut expected = input_len;
@@ -1288,6 +1490,16 @@ fn check_matrix(ctx: &Ctx, rows: usize, cols: usize) -> Result<(), OnnxError> {
         )));
     }
     Ok(())
+}
+
+/// For each element of `target` (row-major), the index of the element of a tensor of shape
+/// `shape` that numpy broadcasting reads; `None` if `shape` does not broadcast to `target`.
+fn broadcast_indices(shape: &[usize], target: &[usize]) -> Option<Vec<usize>> {
+    let c = ConstTensor {
+        shape: shape.to_vec(),
+        values: (0..numel(shape)).map(|i| i as f64).collect(),
+    };
+    broadcast_to(&c, target).map(|v| v.into_iter().map(|i| i as usize).collect())
 }
 
 fn numel(shape: &[usize]) -> usize {

@@ -26,6 +26,7 @@ mod inputs;
 mod lower;
 pub mod quantize;
 mod reference;
+mod state;
 
 use std::path::Path;
 
