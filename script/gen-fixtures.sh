@@ -87,6 +87,7 @@ gen() {
 
 gen sample SampleVerifier public
 gen mlp784 Mlp784Verifier private
+gen lenet LenetVerifier public
 gen sample SampleCommittedVerifier committed sample-committed
 
 echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"

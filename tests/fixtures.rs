@@ -1,7 +1,7 @@
 //! Committed proof fixtures (`contracts/test/fixtures/`) against the current Rust verifier.
 //!
 //! `script/gen-fixtures.sh` runs the CLI (compile, setup --dev --seed 1, prove, create-verifier,
-//! encode-calldata) for the `sample` (public input) and `mlp784` (private input) models, then the
+//! encode-calldata) for the `sample` (public input), `mlp784` (private input) and `lenet` (a CNN) models, then the
 //! ignored test [`regenerate_fixtures`] here, which reads those outputs and writes
 //! `contracts/test/fixtures/<model>/fixture.json` and the shared `contracts/test/fixtures/corpus.json`.
 //! Every invalid variant carries the Solidity custom error it must revert with: the name comes from
@@ -47,7 +47,12 @@ const MLP784: Model = Model {
     contract: "Mlp784Verifier",
     visibility: Visibility::Private,
 };
-const MODELS: [&Model; 2] = [&SAMPLE, &MLP784];
+const LENET: Model = Model {
+    name: "lenet",
+    contract: "LenetVerifier",
+    visibility: Visibility::Public,
+};
+const MODELS: [&Model; 3] = [&SAMPLE, &MLP784, &LENET];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -873,7 +878,8 @@ fn regenerate_fixtures() {
     for (i, m) in MODELS.iter().enumerate() {
         let vk = m.vk();
         let file = &files[i];
-        let other = (MODELS[1 - i].name, &files[1 - i]);
+        let j = (i + 1) % MODELS.len();
+        let other = (MODELS[j].name, &files[j]);
         assert_eq!(vk.input, m.visibility, "{}: wrong input visibility in vk.bin", m.name);
         assert_eq!(
             file.vk_digest,

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
+import {LenetVerifier} from "../generated/LenetVerifier.sol";
 import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
 import {SampleVerifier} from "../generated/SampleVerifier.sol";
 import {CheatcodeTest} from "./utils/Vm.sol";
@@ -119,10 +120,12 @@ abstract contract FixtureTest is CheatcodeTest {
 contract ModelVerifierTest is FixtureTest {
     SampleVerifier internal sample;
     Mlp784Verifier internal mlp;
+    LenetVerifier internal lenet;
 
     function setUp() public {
         sample = new SampleVerifier();
         mlp = new Mlp784Verifier();
+        lenet = new LenetVerifier();
     }
 
     // ───────────────────────────────────────────────────────────── constants ──
@@ -172,9 +175,18 @@ contract ModelVerifierTest is FixtureTest {
         vm.assertEq(mlp.PUBLIC_INPUTS(), 0, "mlp784 input is private");
     }
 
+    function test_LenetConstantsMatchFixture() public view {
+        _checkConstants(
+            IGeneratedVerifier(address(lenet)),
+            _read("lenet/fixture.json"),
+            "LenetVerifier.sol:LenetVerifier"
+        );
+    }
+
     /// @dev The recorded selectors (Rust: keccak of the parsed `error` declarations) are the ABI's.
     function test_RecordedSelectorsAreTheVerifierAbi() public view {
-        string[3] memory files = ["corpus.json", "sample/fixture.json", "mlp784/fixture.json"];
+        string[4] memory files =
+            ["corpus.json", "sample/fixture.json", "mlp784/fixture.json", "lenet/fixture.json"];
         for (uint256 f = 0; f < files.length; ++f) {
             string memory json = vm.readFile(string.concat(FIXTURES, files[f]));
             string[] memory names = vm.parseJsonKeys(json, ".selectors");
@@ -227,6 +239,21 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    /// @dev The LeNet-style CNN (Conv, AveragePool, Gemm: three composed dense layers).
+    function test_LenetValidProofVerifies() public {
+        string memory fx = _read("lenet/fixture.json");
+        Fixture memory f = _fixture(fx);
+        bool ok = lenet.verify(f.proof, f.inputs, f.outputs);
+        vm.snapshotGasLastCall("LenetVerifier.verify (valid lenet proof, CNN)");
+        vm.assertTrue(ok, string.concat("valid lenet proof rejected", REGEN));
+        bytes memory cd = vm.parseBytes(vm.trim(_read("lenet/calldata.hex")));
+        vm.assertEq(
+            cd,
+            abi.encodeCall(IZkTorchVerifier.verify, (f.proof, f.inputs, f.outputs)),
+            "calldata.hex"
+        );
+    }
+
     // ──────────────────────────────────────────────────────────────── corpus ──
 
     /// @dev Every corpus entry: valid ones return true, invalid ones revert with the recorded
@@ -259,6 +286,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_Mlp784FixtureInvalidVariants() public {
         _checkInvalidList(IZkTorchVerifier(address(mlp)), _read("mlp784/fixture.json"));
+    }
+
+    function test_LenetFixtureInvalidVariants() public {
+        _checkInvalidList(IZkTorchVerifier(address(lenet)), _read("lenet/fixture.json"));
     }
 
     function _checkInvalidList(IZkTorchVerifier v, string memory fx) internal {
@@ -316,6 +347,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_EveryMlp784WordFlipReverts() public view {
         _checkWordFlips(IZkTorchVerifier(address(mlp)), _read("mlp784/fixture.json"));
+    }
+
+    function test_EveryLenetWordFlipReverts() public view {
+        _checkWordFlips(IZkTorchVerifier(address(lenet)), _read("lenet/fixture.json"));
     }
 
     function _checkWordFlips(IZkTorchVerifier v, string memory fx) internal view {
