@@ -94,6 +94,21 @@ pub enum Activation {
         /// `α · 2^16`, rounded (`0 ≤ α ≤ 1`).
         alpha_q16: i64,
     },
+    /// `q` for `q ≥ 0`, else `round(2^s·α·(e^(q/2^s) − 1))`, `α = alpha_q16 / 2^16` (ONNX `Elu`).
+    Elu {
+        /// `α · 2^16`, rounded (`0 ≤ α ≤ 16`).
+        alpha_q16: i64,
+    },
+    /// `round(2^s · ln(1 + e^(q/2^s)))` (ONNX `Softplus`).
+    Softplus,
+    /// `round(γ·q)` for `q > 0`, else `round(2^s·γ·α·(e^(q/2^s) − 1))` (ONNX `Selu`), `α`, `γ` to
+    /// 16 fractional bits.
+    Selu {
+        /// `α · 2^16` (`0 ≤ α ≤ 16`).
+        alpha_q16: i64,
+        /// `γ · 2^16` (`0 ≤ γ ≤ 16`).
+        gamma_q16: i64,
+    },
     /// `min(max(q, lo), hi)` (ONNX `Clip`, `Relu6`), bounds at scale `2^s`.
     Clip {
         /// Lower bound (at scale `2^s`).
@@ -123,8 +138,27 @@ impl Activation {
                 (i128::from(alpha_q16) * i128::from(q) + (1 << 15)).div_euclid(1 << 16) as i64
             }
             Activation::LeakyRelu { .. } => q,
+            Activation::Elu { alpha_q16 } if q < 0 => {
+                (unit * (alpha_q16 as f64 / 65536.0) * libm::expm1(real)).round() as i64
+            }
+            Activation::Elu { .. } => q,
+            Activation::Softplus => (unit * libm::log1p(libm::exp(real))).round() as i64,
+            Activation::Selu { alpha_q16, gamma_q16 } => {
+                let (alpha, gamma) = (alpha_q16 as f64 / 65536.0, gamma_q16 as f64 / 65536.0);
+                let v = if q > 0 { real } else { alpha * libm::expm1(real) };
+                (unit * gamma * v).round() as i64
+            }
             Activation::Clip { lo, hi } => q.clamp(lo, hi),
         }
+    }
+
+    /// The largest `|f(v)|` over the window `[−half, half)`: every function is monotone, so it
+    /// is reached at an end.
+    pub fn max_abs_on_window(self, half: i64, scale_bits: u32) -> i64 {
+        self.apply(-half, scale_bits)
+            .unsigned_abs()
+            .max(self.apply(half - 1, scale_bits).unsigned_abs())
+            .min(i64::MAX as u64) as i64
     }
 
     /// A short name (`relu`, `sigmoid`, `leaky_relu(655/65536)`, `clip[-128, 768]`): exact.
@@ -135,6 +169,9 @@ impl Activation {
             Activation::Sigmoid => "sigmoid".into(),
             Activation::Tanh => "tanh".into(),
             Activation::LeakyRelu { alpha_q16 } => format!("leaky_relu({alpha_q16}/65536)"),
+            Activation::Elu { alpha_q16 } => format!("elu({alpha_q16}/65536)"),
+            Activation::Softplus => "softplus".into(),
+            Activation::Selu { alpha_q16, gamma_q16 } => format!("selu({alpha_q16}/65536, {gamma_q16}/65536)"),
             Activation::Clip { lo, hi } => format!("clip[{lo}, {hi}]"),
         }
     }
@@ -145,7 +182,7 @@ impl Activation {
     }
 
     /// The vk word: big-endian, bytes `24..32` the tag (0 identity, 1 relu, 2 sigmoid, 3 tanh,
-    /// 4 leaky relu, 5 clip), bytes `16..24` the first parameter and `8..16` the second (two's
+    /// 4 leaky relu, 5 clip, 6 elu, 7 softplus, 8 selu), bytes `16..24` the first parameter and `8..16` the second (two's
     /// complement), bytes `0..8` zero.
     pub fn to_word(self) -> [u8; 32] {
         let (tag, a, b): (u64, i64, i64) = match self {
@@ -155,6 +192,9 @@ impl Activation {
             Activation::Tanh => (3, 0, 0),
             Activation::LeakyRelu { alpha_q16 } => (4, alpha_q16, 0),
             Activation::Clip { lo, hi } => (5, lo, hi),
+            Activation::Elu { alpha_q16 } => (6, alpha_q16, 0),
+            Activation::Softplus => (7, 0, 0),
+            Activation::Selu { alpha_q16, gamma_q16 } => (8, alpha_q16, gamma_q16),
         };
         let mut w = [0u8; 32];
         w[8..16].copy_from_slice(&b.to_be_bytes());
@@ -171,8 +211,8 @@ impl Activation {
         if w[..8].iter().any(|x| *x != 0) {
             return None;
         }
-        let a_used = matches!(tag, 4 | 5);
-        if (!a_used && a != 0) || (tag != 5 && b != 0) {
+        let a_used = matches!(tag, 4 | 5 | 6 | 8);
+        if (!a_used && a != 0) || (!matches!(tag, 5 | 8) && b != 0) {
             return None;
         }
         match tag {
@@ -182,6 +222,12 @@ impl Activation {
             3 => Some(Activation::Tanh),
             4 if (0..=1 << 16).contains(&a) => Some(Activation::LeakyRelu { alpha_q16: a }),
             5 if a <= b => Some(Activation::Clip { lo: a, hi: b }),
+            6 if (0..=1 << 20).contains(&a) => Some(Activation::Elu { alpha_q16: a }),
+            7 => Some(Activation::Softplus),
+            8 if (0..=1 << 20).contains(&a) && (0..=1 << 20).contains(&b) => Some(Activation::Selu {
+                alpha_q16: a,
+                gamma_q16: b,
+            }),
             _ => None,
         }
     }
@@ -378,13 +424,19 @@ impl QuantizedModel {
             crate::lookup_table::MAX_KINDS as u64,
             " (the table's kind slots)",
         )?;
-        let x_max = 1i128 << (self.lookup_bits - 1);
+        let half = 1i64 << (self.lookup_bits - 1);
         for (k, layer) in self.layers.iter().enumerate() {
+            // Layer k reads the input (in the window) or layer k − 1's activation output, which
+            // the table bounds by its largest |f| on the window (a softplus or an ELU may step
+            // slightly outside the window).
+            let x_max = i128::from(match k {
+                0 => half,
+                _ => half.max(self.layers[k - 1].activation.max_abs_on_window(half, self.scale_bits)),
+            });
             let field = |f: &str| format!("layers[{k}].{f}");
             // Every activation maps the window into the window (the next layer's bound and the
             // public outputs rely on it): only a clip can leave it, with a bound outside.
             if let Activation::Clip { lo, hi } = layer.activation {
-                let half = x_max as i64;
                 if lo < -half || hi >= half {
                     return Err(ModelError::OutOfRange {
                         field: field("activation"),
@@ -393,21 +445,14 @@ impl QuantizedModel {
                     });
                 }
             }
-            if let Activation::LeakyRelu { alpha_q16 } = layer.activation {
-                range(
-                    &field("activation (leaky relu α·2^16)"),
-                    alpha_q16.unsigned_abs(),
-                    0,
-                    1 << 16,
-                    "",
-                )?;
-                if alpha_q16 < 0 {
-                    return Err(ModelError::OutOfRange {
-                        field: field("activation"),
-                        value: alpha_q16.to_string(),
-                        allowed: "0..=65536".into(),
-                    });
-                }
+            // The parameter rules of the vk format (α, γ ranges, lo ≤ hi), in one place.
+            if Activation::from_word(&layer.activation.to_word()) != Some(layer.activation) {
+                return Err(ModelError::OutOfRange {
+                    field: field("activation"),
+                    value: layer.activation.name(),
+                    allowed: "parameters in range: 0 ≤ α ≤ 1 (leaky relu), 0 ≤ α, γ ≤ 16 (elu, selu), lo ≤ hi (clip)"
+                        .into(),
+                });
             }
             range(
                 &field("weights (rows)"),
@@ -592,6 +637,12 @@ mod tests {
             Activation::Tanh,
             Activation::LeakyRelu { alpha_q16: 655 },
             Activation::Clip { lo: -128, hi: 768 },
+            Activation::Elu { alpha_q16: 65536 },
+            Activation::Softplus,
+            Activation::Selu {
+                alpha_q16: 109_657,
+                gamma_q16: 68_859,
+            },
         ];
         for a in all {
             assert_eq!(Activation::from_word(&a.to_word()), Some(a));
@@ -610,7 +661,7 @@ mod tests {
             None
         );
         let mut w = [0u8; 32];
-        w[31] = 6;
+        w[31] = 9;
         assert_eq!(Activation::from_word(&w), None, "unknown tag");
     }
 

@@ -50,16 +50,24 @@ async fn solidity_and_rust_agree() {
 }
 
 /// Every table function (tanh, leaky ReLU, sigmoid: K = 8 kind slots, the kind column's
-/// polynomial in ζ^(n/8)) and a public output padded with σ(0), then a K = 4 table: Rust and
+/// polynomial in ζ^(n/8)) and a public output padded with σ(0), then K = 4 tables (softplus, ELU,
+/// SELU): Rust and
 /// Solidity accept the honest proof, and both reject a wrong output and every flipped proof word.
 #[tokio::test(flavor = "multi_thread")]
 async fn activation_tables_agree_on_chain() {
     let node = LocalNode::spawn().unwrap();
     let url = node.endpoint();
-    // K = 4: one sigmoid hidden layer (ReLU-free), identity output.
+    // K = 4: softplus then a final ELU (public output); SELU then the identity.
+    use zkt_eth::model::Activation;
     let mut k4 = common::model();
-    k4.layers[0].activation = zkt_eth::model::Activation::Sigmoid;
-    for (model, slots) in [(common::activations_model(), 8), (k4, 4)] {
+    k4.layers[0].activation = Activation::Softplus;
+    k4.layers[1].activation = Activation::Elu { alpha_q16: 65536 };
+    let mut selu = common::model();
+    selu.layers[0].activation = Activation::Selu {
+        alpha_q16: 109_657,
+        gamma_q16: 68_859,
+    };
+    for (model, slots) in [(common::activations_model(), 8), (k4, 4), (selu, 4)] {
         check_activation_model(&url, &model, slots).await;
     }
 }

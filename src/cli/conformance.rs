@@ -5,7 +5,8 @@
 //!
 //! A case is **out of scope** when the front end refuses the graph for a reason that is a
 //! documented limit (an op it does not lower, a graph that is not a chain, a weight that is not
-//! constant, a model input it does not read); the reason is printed. Every other error, a proof
+//! constant, a model input it does not read, a layer above the size limit, a graph tract cannot
+//! run); the reason is printed. Every other error, a proof
 //! that does not verify, or an output outside the bound is a **failure**.
 //!
 //! The bound: every proven output `ŷ` satisfies `|ŷ − y| ≤ 2^(4−s)·max(1, max|y|)` where `y` is the
@@ -65,6 +66,11 @@ fn out_of_scope(e: &OnnxError) -> Option<String> {
             Some(reason.clone())
         }
         OnnxError::ShapeMismatch { reason, .. } if reason.contains("limit of one layer") => Some(first_line(reason)),
+        // tract, the reference the lowering is checked against, cannot run the graph (e.g. the
+        // opset-6 per-channel PRelu slopes, which do not broadcast numpy-style).
+        OnnxError::Tract { context, message } if context == "optimise" => {
+            Some(format!("tract cannot run the graph: {}", first_line(message)))
+        }
         _ => None,
     }
 }

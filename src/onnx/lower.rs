@@ -67,6 +67,10 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Sigmoid",
     "Tanh",
     "LeakyRelu",
+    "PRelu",
+    "Elu",
+    "Softplus",
+    "Selu",
     "Clip",
     "Pad",
     "Slice",
@@ -99,6 +103,12 @@ pub enum FloatActivation {
     Tanh,
     /// `v` for `v ≥ 0`, else `α·v` (`0 ≤ α ≤ 1`).
     LeakyRelu(f64),
+    /// `v` for `v ≥ 0`, else `α·(e^v − 1)` (`0 ≤ α ≤ 16`).
+    Elu(f64),
+    /// `ln(1 + e^v)`.
+    Softplus,
+    /// `γ·v` for `v > 0`, else `γ·α·(e^v − 1)`.
+    Selu(f64, f64),
     /// `min(max(v, lo), hi)`.
     Clip(f64, f64),
 }
@@ -118,6 +128,15 @@ impl FloatActivation {
                     v
                 }
             }
+            FloatActivation::Elu(alpha) => {
+                if v < 0.0 {
+                    alpha * v.exp_m1()
+                } else {
+                    v
+                }
+            }
+            FloatActivation::Softplus => v.exp().ln_1p(),
+            FloatActivation::Selu(alpha, gamma) => gamma * if v > 0.0 { v } else { alpha * v.exp_m1() },
             FloatActivation::Clip(lo, hi) => v.clamp(lo, hi),
         }
     }
@@ -137,6 +156,14 @@ impl FloatActivation {
             FloatActivation::Tanh => Activation::Tanh,
             FloatActivation::LeakyRelu(alpha) => Activation::LeakyRelu {
                 alpha_q16: (alpha * 65536.0).round() as i64,
+            },
+            FloatActivation::Elu(alpha) => Activation::Elu {
+                alpha_q16: (alpha * 65536.0).round() as i64,
+            },
+            FloatActivation::Softplus => Activation::Softplus,
+            FloatActivation::Selu(alpha, gamma) => Activation::Selu {
+                alpha_q16: (alpha * 65536.0).round() as i64,
+                gamma_q16: (gamma * 65536.0).round() as i64,
             },
             FloatActivation::Clip(lo, hi) => Activation::Clip {
                 lo: grid(lo),
@@ -753,7 +780,9 @@ impl Lowering<'_> {
             let live = &self.live[&name];
             let how = match activation {
                 FloatActivation::Identity => Carry::Row,
-                FloatActivation::Relu | FloatActivation::LeakyRelu(_) if live.nonneg => Carry::Row,
+                FloatActivation::Relu | FloatActivation::LeakyRelu(_) | FloatActivation::Elu(_) if live.nonneg => {
+                    Carry::Row
+                }
                 FloatActivation::Relu => Carry::Split,
                 _ => {
                     return Err(ctx.misplaced(&format!(
@@ -824,6 +853,23 @@ impl Lowering<'_> {
                 self.activation(ctx, FloatActivation::LeakyRelu(alpha))
             }
             "Clip" => self.clip(ctx),
+            "Elu" => {
+                let alpha = f64::from(ctx.attribute("alpha", 1.0f32)?);
+                if !(0.0..=16.0).contains(&alpha) {
+                    return Err(ctx.misplaced(&format!("alpha {alpha} is outside [0, 16]")));
+                }
+                self.activation(ctx, FloatActivation::Elu(alpha))
+            }
+            "Softplus" => self.activation(ctx, FloatActivation::Softplus),
+            "Selu" => {
+                let alpha = f64::from(ctx.attribute("alpha", 1.673_263_2f32)?);
+                let gamma = f64::from(ctx.attribute("gamma", 1.050_701f32)?);
+                if !(0.0..=16.0).contains(&alpha) || !(0.0..=16.0).contains(&gamma) {
+                    return Err(ctx.misplaced(&format!("alpha {alpha} or gamma {gamma} is outside [0, 16]")));
+                }
+                self.activation(ctx, FloatActivation::Selu(alpha, gamma))
+            }
+            "PRelu" => self.prelu(ctx),
             "Conv" => self.conv(ctx),
             "AveragePool" => self.average_pool(ctx),
             "GlobalAveragePool" => {
@@ -1034,7 +1080,7 @@ impl Lowering<'_> {
         let n = self.materialise(ctx, first, activation)?;
         let (out, shape) = self.output(ctx)?;
         let nonneg = match activation {
-            FloatActivation::Relu | FloatActivation::Sigmoid => true,
+            FloatActivation::Relu | FloatActivation::Sigmoid | FloatActivation::Softplus => true,
             FloatActivation::Clip(lo, _) => lo >= 0.0,
             _ => false,
         };
@@ -1135,6 +1181,29 @@ impl Lowering<'_> {
             },
         );
         Ok(())
+    }
+
+    /// `PRelu` with one slope for every element (a leaky ReLU); per-channel slopes would need one
+    /// table function per channel.
+    fn prelu(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 2, 2)?;
+        let slope = self.constant(ctx, inputs[1])?;
+        let first = slope.values.first().copied().unwrap_or(0.0);
+        if slope.values.iter().any(|v| *v != first) {
+            return Err(ctx.misplaced("its slope differs across elements; only one slope (a leaky ReLU) is supported"));
+        }
+        if !(0.0..=1.0).contains(&first) {
+            return Err(ctx.misplaced(&format!("slope {first} is outside [0, 1]")));
+        }
+        let node = pb::NodeProto {
+            input: vec![inputs[0].to_owned()],
+            ..ctx.node.clone()
+        };
+        let single = Ctx {
+            node: &node,
+            name: ctx.name.clone(),
+        };
+        self.activation(&single, FloatActivation::LeakyRelu(first))
     }
 
     /// `Clip` (opset < 11: `min`/`max` attributes; from 11: optional constant inputs).
