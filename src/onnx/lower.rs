@@ -834,6 +834,11 @@ impl Lowering<'_> {
         if live_inputs > 1 && matches!(ctx.node.op_type.as_str(), "Add" | "Sub") {
             return self.binary(ctx);
         }
+        if live_inputs > 1 && matches!(ctx.node.op_type.as_str(), "Mul" | "Div") {
+            return Err(ctx.misplaced(
+                "it multiplies or divides two activations, which is not a fixed linear map: not supported yet (only products with constants are)",
+            ));
+        }
         match ctx.node.op_type.as_str() {
             "MatMul" => self.matmul(ctx),
             "Gemm" => self.gemm(ctx),
