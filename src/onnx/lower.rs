@@ -34,7 +34,7 @@
 //! it.
 //!
 //! Since tract runs the same file, [`lower`] finishes with a self-check: the lowered float chain
-//! and tract's optimised float inference must agree on a probe input.
+//! and tract's optimised float inference must agree on three probe inputs.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -415,8 +415,8 @@ pub fn lower(path: &Path) -> Result<FloatModel, OnnxError> {
     Ok(float)
 }
 
-/// Compare the lowered chain with tract on two deterministic probe inputs (one in `[0, 1]`, one in
-/// `[-1, 1]`).
+/// Compare the lowered chain with tract on three deterministic probe inputs (in `[0, 1]`,
+/// `[-1, 1]` and `[-4, 4]`).
 fn self_check(float: &FloatModel, reference: &FloatReference) -> Result<(), OnnxError> {
     let n = float.input_len();
     let probes = [
@@ -424,6 +424,9 @@ fn self_check(float: &FloatModel, reference: &FloatReference) -> Result<(), Onnx
             .map(|j| ((j * 7919 + 13) % 101) as f32 / 100.0)
             .collect::<Vec<f32>>(),
         (0..n).map(|j| ((j * 104_729 + 7) % 201) as f32 / 100.0 - 1.0).collect(),
+        // Wider, so that a ReLU or a clip that saturates on the two above (a large bias) opens
+        // and the ops after it are checked too.
+        (0..n).map(|j| ((j * 6151 + 3) % 801) as f32 / 100.0 - 4.0).collect(),
     ];
     for probe in &probes {
         let expected = reference.run(probe)?;
