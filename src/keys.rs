@@ -221,15 +221,6 @@ pub fn model_domain(widest: usize, table_rows: usize) -> Domain {
     Domain::for_len(widest.max(8).max(table_rows))
 }
 
-/// The lookup table of `model`.
-pub fn table_of(model: &QuantizedModel) -> LookupTable {
-    LookupTable::new(
-        model.scale_bits,
-        model.lookup_bits,
-        model.layers.iter().map(|l| l.activation),
-    )
-}
-
 /// The domain of `model`.
 pub fn domain_of(model: &QuantizedModel) -> Domain {
     let widest = model
@@ -238,7 +229,7 @@ pub fn domain_of(model: &QuantizedModel) -> Domain {
         .flat_map(|l| [l.in_len(), l.out_len()])
         .max()
         .unwrap_or(1);
-    model_domain(widest, table_of(model).rows())
+    model_domain(widest, model.lookup_table().rows())
 }
 
 /// The G1 powers a model needs: one more than the largest degree of any committed polynomial
@@ -360,7 +351,7 @@ impl ProvingKey {
             .collect::<Result<Vec<_>, KeyError>>()?;
         bar.finish();
         let bar = crate::progress::task("commit the lookup table", 2);
-        let cols = table_of(model).columns(domain);
+        let cols = model.lookup_table().columns(domain);
         let mut table = [G1Affine::zero(); 2];
         for (t, c) in table.iter_mut().zip(&cols[1..]) {
             *t = commit(&g1, &domain.interpolate(c))?;

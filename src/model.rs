@@ -385,6 +385,15 @@ impl QuantizedModel {
         q as f64 / f64::from(self.scale_bits).exp2()
     }
 
+    /// The lookup table of this model (the vk's twin: [`crate::keys::VerifyingKey::lookup_table`]).
+    pub fn lookup_table(&self) -> crate::lookup_table::LookupTable {
+        crate::lookup_table::LookupTable::new(
+            self.scale_bits,
+            self.lookup_bits,
+            self.layers.iter().map(|l| l.activation),
+        )
+    }
+
     /// Check everything the prover and `setup` rely on, before any heavy work: `1 ≤ s ≤`
     /// [`MAX_SCALE_BITS`], `s + 1 ≤ B ≤` [`MAX_LOOKUP_BITS`], `1..=`[`MAX_LAYERS`] layers, widths in
     /// `1..=`[`MAX_WIDTH`], rectangular weights, one bias per output, layer `k` reads layer `k−1`'s
@@ -412,14 +421,9 @@ impl QuantizedModel {
             " (scale_bits + 1 up to the table limit)",
         )?;
         range("number of layers", self.layers.len() as u64, 1, MAX_LAYERS as u64, "")?;
-        let table = crate::lookup_table::LookupTable::new(
-            self.scale_bits,
-            self.lookup_bits,
-            self.layers.iter().map(|l| l.activation),
-        );
         range(
             "distinct activations (with identity and relu)",
-            table.kinds.len() as u64,
+            self.lookup_table().kinds.len() as u64,
             1,
             crate::lookup_table::MAX_KINDS as u64,
             " (the table's kind slots)",

@@ -228,7 +228,7 @@ fn prove_inner(
             values: vec![Fr::zero(); n.size()],
             poly: DensePolynomial::zero(),
         },
-        table: crate::keys::table_of(&pk.model),
+        table: pk.model.lookup_table(),
         table_polys: vec![],
         blinds: vec![vec![]; layout.n_commits],
         opening,

@@ -117,6 +117,7 @@ pub fn spec_with(
         n_inv: 1,
     };
     let blocks: Vec<SolBlock> = layout.instances.iter().map(|i| i.block().solidity(&mut sx)).collect();
+    let table = vk.lookup_table();
     let public_evals: Vec<PublicEvalSpec> = layout
         .public_evals
         .iter()
@@ -173,14 +174,8 @@ pub fn spec_with(
         committed: vk.input == Visibility::Committed,
         outputs: vk.output_len(),
         log_n: n.log_size,
-        log_kinds: vk.lookup_table().slots().trailing_zeros(),
-        kind_coefficients_desc: vk
-            .lookup_table()
-            .kind_coefficients(n)
-            .iter()
-            .rev()
-            .map(|c| dec(*c))
-            .collect(),
+        log_kinds: table.slots().trailing_zeros(),
+        kind_coefficients_desc: table.kind_coefficients(n).iter().rev().map(|c| dec(*c)).collect(),
         max_log: layout.max_domain.log_size,
         points,
         n_inv: sx.n_inv,

@@ -259,7 +259,7 @@ contract LenetVerifier is IZkTorchVerifier {
                 21_866_867_634_659_744_680_037_180_739_646_672_280_844_703_888_306_253_060_159_436_409_049_855_557_633
             ]
         );
-        // Table: the LogUp table side on H_n (2 kind slots)
+        // Table: the LogUp table side on H_n
         _table(st, [uint256(_ev(proof, 21)), _ev(proof, 22)], 0, _kindAt(st));
         // RunningSum: the LogUp sum is zero, on H_n
         _runningSum(st, [uint256(_ev(proof, 23)), _ev(proof, 24)]);

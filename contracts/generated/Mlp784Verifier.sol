@@ -276,7 +276,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
                 R
             )
         );
-        // Table: the LogUp table side on H_n (2 kind slots)
+        // Table: the LogUp table side on H_n
         _table(st, [uint256(_ev(proof, 16)), _ev(proof, 17)], 0, _kindAt(st));
         // RunningSum: the LogUp sum is zero, on H_n
         _runningSum(st, [uint256(_ev(proof, 18)), _ev(proof, 19)]);

@@ -256,7 +256,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
                 R
             )
         );
-        // Table: the LogUp table side on H_n (2 kind slots)
+        // Table: the LogUp table side on H_n
         _table(st, [uint256(_ev(proof, 17)), _ev(proof, 18)], 0, _kindAt(st));
         // RunningSum: the LogUp sum is zero, on H_n
         _runningSum(st, [uint256(_ev(proof, 19)), _ev(proof, 20)]);

@@ -241,7 +241,7 @@ contract SampleVerifier is IZkTorchVerifier {
                 21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
             ]
         );
-        // Table: the LogUp table side on H_n (2 kind slots)
+        // Table: the LogUp table side on H_n
         _table(st, [uint256(_ev(proof, 14)), _ev(proof, 15)], 0, _kindAt(st));
         // RunningSum: the LogUp sum is zero, on H_n
         _runningSum(st, [uint256(_ev(proof, 16)), _ev(proof, 17)]);

@@ -310,10 +310,7 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
     if vk.input.hidden() {
         instances.push(Instance::InputRange(input_range::InputRange::new(0, &tensors)));
     }
-    instances.push(Instance::Table(table::TableSide {
-        kind_poly: (table.slots().trailing_zeros(), table.kind_coefficients(vk.domain)),
-        ..Default::default()
-    }));
+    instances.push(Instance::Table(table::TableSide::default()));
     instances.push(Instance::RunningSum(running_sum::RunningSum::default()));
     (tensors, instances)
 }

@@ -14,15 +14,11 @@ use crate::protocol::{AlgebraError, Base, LayoutBuilder};
 use crate::prover::{internal, ProveError, ProverState};
 use crate::solidity::{SolBlock, SolCx};
 use ark_bn254::Fr;
-use ark_ff::Field;
 use rand::RngCore;
 
 /// The table side (one instance per proof).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TableSide {
-    /// `log₂ K` and the kind column's coefficients `c_l` in `ν = X^{n/K}`
-    /// ([`crate::lookup_table::LookupTable::kind_coefficients`]).
-    pub kind_poly: (u32, Vec<Fr>),
     /// Multiplicities `[m]` (round 1).
     pub m: usize,
     /// `[g] = m/(β + T)` (round 2).
@@ -55,13 +51,7 @@ impl Block for TableSide {
     }
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
         let [m, g] = self.at.map(|e| cx.val(At::Eval(e)));
-        let nu = cx.ch.zeta.pow([(cx.layout.domain.size() >> self.kind_poly.0) as u64]);
-        let kind_at = self
-            .kind_poly
-            .1
-            .iter()
-            .rev()
-            .fold(Fr::from(0u64), |acc, c| acc * nu + c);
+        let kind_at = cx.vk.lookup_table().kind_at(cx.layout.domain, cx.ch.zeta);
         out.list
             .push(lookup::table_identity(m, g, kind_at, cx.ch).scale(cx.zn_inv));
         out.logup -= g;
@@ -96,7 +86,7 @@ impl Block for TableSide {
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         let args = self.at.map(|e| sx.val(At::Eval(e)));
         SolBlock {
-            comment: format!("{} ({} kind slots)", self.describe(), 1u32 << self.kind_poly.0),
+            comment: self.describe(),
             call: format!(
                 "_table(st, {}, {}, _kindAt(st));",
                 SolCx::args(&args),

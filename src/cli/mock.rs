@@ -91,7 +91,7 @@ impl StageReport {
 
 /// Check one row's trace block by block; returns whether every block holds.
 fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [StageReport]) -> bool {
-    let table = crate::keys::table_of(model);
+    let table = model.lookup_table();
     stages[0].widen(&trace.input);
     let mut ok = stages[0].record("lookup", row, lookup::check_range(&table, &trace.input));
     for (k, layer) in model.layers.iter().enumerate() {
