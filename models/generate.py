@@ -725,12 +725,12 @@ def testdata() -> None:
     def vec(name: str, shape: list[int | str]) -> onnx.ValueInfoProto:
         return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
 
-    # Gemm followed by an op the front end does not support (Softmax).
+    # Gemm followed by an op the front end does not support (Erf).
     save_model(
         helper.make_graph(
             [
                 helper.make_node("Gemm", ["x", "w", "b"], ["h"], name="fc/Gemm", transB=1),
-                helper.make_node("Softmax", ["h"], ["y"], name="act/Softmax", axis=1),
+                helper.make_node("Erf", ["h"], ["y"], name="act/Erf"),
             ],
             "unsupported",
             [vec("x", [1, 4])],
@@ -882,8 +882,25 @@ def testdata() -> None:
         ),
         out / "mul_branches.onnx",
     )
+    # A classifier that ends in Softmax: refused, or compiled up to the logits (--until-logits).
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], name="fc1/Gemm", transB=1),
+                helper.make_node("Relu", ["h"], ["r"], name="act/Relu"),
+                helper.make_node("Gemm", ["r", "w2", "b2"], ["logits"], name="fc2/Gemm", transB=1),
+                helper.make_node("Softmax", ["logits"], ["prob"], name="prob/Softmax", axis=1),
+            ],
+            "softmax",
+            [vec("x", [1, 4])],
+            [vec("prob", [1, 3])],
+            [const("w1", w(8, 4)), const("b1", w(8)), const("w2", w(3, 8)), const("b2", w(3))],
+        ),
+        out / "softmax.onnx",
+    )
+
     print(
-        "testdata: unsupported, branch, relu_first, batch2, dynamic_weights, gemm_variants, skip_relu, "
+        "testdata: unsupported, softmax, branch, relu_first, batch2, dynamic_weights, gemm_variants, skip_relu, "
         "skip_sigmoid, mul_branches"
     )
 

@@ -234,6 +234,7 @@ mod tests {
             scale_bits: 2,
             lookup_bits: 6,
             input_shape: vec![1, 3],
+            dropped: None,
             layers: vec![DenseLayer {
                 name: "fc".into(),
                 weights: vec![vec![1, -2, 3], vec![0, 1, 1]],

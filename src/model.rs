@@ -270,6 +270,10 @@ pub struct QuantizedModel {
     pub input_shape: Vec<usize>,
     /// The layers, applied in order; layer `k+1` reads the output of layer `k`.
     pub layers: Vec<DenseLayer>,
+    /// The final normalisation `compile --until-logits` dropped (e.g. ``Softmax (node `prob`)``):
+    /// the model's outputs are its input, the logits. Informational, not in the vk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<String>,
 }
 
 /// Why integer inference failed.

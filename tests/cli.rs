@@ -42,6 +42,28 @@ fn unsupported_op_names_the_op_and_the_supported_list() {
 }
 
 #[test]
+fn until_logits_compiles_a_softmax_classifier_up_to_its_logits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = run(&["compile", "models/testdata/softmax.onnx", "-o", out]);
+    fails_with(&o, "--until-logits");
+    assert!(!dir.path().join("model.json").exists(), "nothing written on failure");
+    let o = run(&[
+        "compile",
+        "models/testdata/softmax.onnx",
+        "-o",
+        out,
+        "--until-logits",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["dropped"], "Softmax (node `prob/Softmax`)");
+    let model = std::fs::read_to_string(dir.path().join("model.json")).unwrap();
+    assert!(model.contains("prob/Softmax"), "model.json records what was dropped");
+}
+
+#[test]
 fn malformed_onnx_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.onnx");

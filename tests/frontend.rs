@@ -162,6 +162,7 @@ fn digits_calibrated_agrees_with_float_on_99_percent_of_the_test_split() {
         lookup_bits: None,
         calibration: opts.calibration,
         input_range: None,
+        until_logits: false,
     };
     let m = load_model(&path, &opts).unwrap();
     let report = fidelity(&path, &m, &test.inputs).unwrap();
@@ -236,13 +237,52 @@ fn unsupported_op_names_op_node_and_supported_list() {
     let OnnxError::UnsupportedOp { op, node, supported } = &err else {
         panic!("unexpected error: {err}")
     };
-    assert_eq!((op.as_str(), node.as_str()), ("Softmax", "act/Softmax"));
+    assert_eq!((op.as_str(), node.as_str()), ("Erf", "act/Erf"));
     assert!(supported.contains("MatMul") && supported.contains("Gemm") && supported.contains("Relu"));
     let message = err.to_string();
     assert!(
-        message.contains("Softmax") && message.contains("act/Softmax") && message.contains("Gemm"),
+        message.contains("Erf") && message.contains("act/Erf") && message.contains("Gemm"),
         "{message}"
     );
+}
+
+#[test]
+fn a_final_softmax_is_refused_or_dropped_on_request() {
+    let path = model("testdata/softmax.onnx");
+    let err = load_model(&path, &QuantizeOptions::default()).unwrap_err();
+    let OnnxError::FinalNormalisation { op, node } = &err else {
+        panic!("unexpected error: {err}")
+    };
+    assert_eq!((op.as_str(), node.as_str()), ("Softmax", "prob/Softmax"));
+    assert!(err.to_string().contains("--until-logits"), "{err}");
+
+    let opts = QuantizeOptions {
+        until_logits: true,
+        ..QuantizeOptions::default()
+    };
+    let m = load_model(&path, &opts).unwrap();
+    assert_eq!(m.dropped.as_deref(), Some("Softmax (node `prob/Softmax`)"));
+    assert_eq!((m.layers.len(), m.output_len()), (2, 3));
+    // The reference is cut at the same place: it computes the logits, not probabilities (which
+    // would sum to 1), and the quantized model agrees with it.
+    let x = [0.5f32, -1.0, 0.25, 2.0];
+    let logits = FloatReference::load_with(&path, true).unwrap().run(&x).unwrap();
+    let probabilities = FloatReference::load(&path).unwrap().run(&x).unwrap();
+    assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    assert!((logits.iter().sum::<f32>() - 1.0).abs() > 1e-3, "{logits:?}");
+    let report = fidelity(&path, &m, &[x.to_vec()]).unwrap();
+    assert!(report.max_error() < 0.1, "{report:?}");
+    // The argmax is the same before and after the softmax.
+    let f64s = |v: &[f32]| v.iter().map(|x| f64::from(*x)).collect::<Vec<_>>();
+    assert_eq!(
+        zkt_eth::onnx::argmax(f64s(&logits)),
+        zkt_eth::onnx::argmax(f64s(&probabilities))
+    );
+
+    // A graph that does not end in a normalisation: the flag is an error, not silently ignored.
+    let err = load_model(&model("sample/sample.onnx"), &opts).unwrap_err();
+    assert!(matches!(err, OnnxError::NoFinalNormalisation { .. }), "{err}");
+    assert!(err.to_string().contains("leave the flag out"), "{err}");
 }
 
 #[test]

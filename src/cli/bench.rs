@@ -91,6 +91,7 @@ fn synthetic_model(depth: usize) -> (crate::model::QuantizedModel, Vec<i64>) {
         lookup_bits: 13,
         input_shape: vec![1, 256],
         layers,
+        dropped: None,
     };
     let input = (0..256).map(|_| rng.gen_range(0i64..64)).collect();
     (model, input)

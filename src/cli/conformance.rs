@@ -58,6 +58,10 @@ fn bound(scale_bits: u32, expected: &[f32]) -> f64 {
 fn out_of_scope(e: &OnnxError) -> Option<String> {
     match e {
         OnnxError::UnsupportedOp { op, .. } => Some(format!("op {op} is not lowered")),
+        // The case's expected output is the normalisation itself, which `--until-logits` drops.
+        OnnxError::FinalNormalisation { op, .. } => Some(format!(
+            "a final {op} is not proven (compile --until-logits proves its input, the logits)"
+        )),
         OnnxError::NotAChain { .. } | OnnxError::NonConstantOperand { .. } | OnnxError::Misplaced { .. } => {
             Some(first_line(&e.to_string()))
         }

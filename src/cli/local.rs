@@ -45,6 +45,11 @@ pub struct CompileArgs {
     /// Extra data set (with optional `labels`) to report fidelity on, e.g. a test split.
     #[arg(long)]
     pub eval: Option<PathBuf>,
+    /// Compile up to the logits when the graph ends in Softmax or LogSoftmax: that final op is
+    /// dropped, the proof is about its input, and the argmax and ranking are unchanged (apply
+    /// Softmax to the proven outputs off-chain). Without it such a model is refused.
+    #[arg(long)]
+    pub until_logits: bool,
     /// Memory limit for the setup and prove this model will need (checked here, before writing).
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -131,6 +136,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         lookup_bits: a.lookup_bits,
         calibration: calib.as_ref().map(|d| d.inputs.clone()),
         input_range: a.input_range,
+        until_logits: a.until_logits,
     };
     let (model, assumptions) = onnx::load_model_explained(&a.model, &opts)?;
     resources::check_compile(&model, a.limits.max_memory)?;
@@ -158,7 +164,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .enumerate()
         .map(|(k, l)| {
             json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
-                   "blocks": ["rowsum", "lookup"]})
+                   "blocks": ["rowsum", "activation"]})
         })
         .collect();
     let fid: Vec<_> = fidelity
@@ -170,7 +176,8 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .collect();
     let report = json!({
         "model": a.model, "name": model.name, "scale_bits": model.scale_bits, "lookup_bits": model.lookup_bits,
-        "table_rows": 1u64 << (model.lookup_bits + 1), "srs_powers_needed": srs_len_for(&model),
+        "table_rows": model.lookup_table().rows(), "srs_powers_needed": srs_len_for(&model),
+        "dropped": model.dropped,
         "layers": layers, "fidelity": fid, "out": a.out, "assumptions": assumptions.to_json(&model),
     });
     artifacts::write_atomic(&dir.report(), serde_json::to_string_pretty(&report)?.as_bytes())?;
@@ -183,13 +190,16 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         model.scale_bits,
         model.lookup_bits - 1,
         model.lookup_bits - 1,
-        1u64 << (model.lookup_bits + 1),
+        model.lookup_table().rows(),
         srs_len_for(&model)
     );
+    if let Some(dropped) = &model.dropped {
+        say!("--until-logits: dropped the final {dropped}; the proven outputs are its input, the logits");
+    }
     say!("{:<4} {:<36} {:>10} {:<10} blocks", "#", "layer", "shape", "activation");
     for (k, l) in model.layers.iter().enumerate() {
         say!(
-            "{:<4} {:<36} {:>10} {:<10} linear → add → lookup",
+            "{:<4} {:<36} {:>10} {:<10} rowsum → activation",
             k,
             l.name,
             format!("{}×{}", l.out_len(), l.in_len()),

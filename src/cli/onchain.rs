@@ -107,6 +107,9 @@ pub struct DemoArgs {
     /// Input visibility.
     #[arg(long, value_enum, default_value = "public")]
     pub visibility: Visibility,
+    /// Prove the logits of a model that ends in Softmax or LogSoftmax (see `compile --until-logits`).
+    #[arg(long)]
+    pub until_logits: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -599,6 +602,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         input_range: None,
         calibrate: Some(a.input.clone()),
         eval: None,
+        until_logits: a.until_logits,
         limits: Default::default(),
         json: false,
     })?;

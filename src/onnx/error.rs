@@ -37,6 +37,28 @@ pub enum OnnxError {
         /// The supported ops, comma separated.
         supported: String,
     },
+    /// The graph ends in a normalisation (`Softmax`, `LogSoftmax`) that is not proven.
+    #[error(
+        "node `{node}` ({op}) normalises the model output, and {op} is not proven yet; re-run with --until-logits to compile up to its input, the logits: argmax and ranking are unchanged, and {op} can be applied to the proven logits off-chain"
+    )]
+    FinalNormalisation {
+        /// `Softmax` or `LogSoftmax`.
+        op: String,
+        /// The node name.
+        node: String,
+    },
+    /// `--until-logits` was given but the graph does not end in a normalisation.
+    #[error(
+        "--until-logits drops a final Softmax or LogSoftmax, but the graph output `{output}` is computed by {op} (node `{node}`); leave the flag out"
+    )]
+    NoFinalNormalisation {
+        /// The graph output.
+        output: String,
+        /// The op that computes it.
+        op: String,
+        /// Its node.
+        node: String,
+    },
     /// An operand that must be a constant (a weight, a bias, a shape) is computed at run time.
     #[error(
         "node `{node}` ({op}): input `{input}` must be a constant (weights, bias or shape), but it is computed at run time"

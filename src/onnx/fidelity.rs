@@ -102,7 +102,7 @@ pub fn fidelity_with_labels(
             });
         }
     }
-    let reference = FloatReference::load(path)?;
+    let reference = FloatReference::load_with(path, model.dropped.is_some())?;
     if reference.input_len() != model.input_len() {
         return Err(OnnxError::ModelMismatch {
             reason: format!(

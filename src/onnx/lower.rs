@@ -218,6 +218,8 @@ pub struct FloatModel {
     pub input_shape: Vec<usize>,
     /// The layers, applied in order.
     pub layers: Vec<FloatLayer>,
+    /// The final normalisation dropped by `--until-logits` (the model computes its input).
+    pub dropped: Option<String>,
 }
 
 impl FloatModel {
@@ -249,10 +251,13 @@ pub(crate) struct Parsed {
     pub outlets: HashMap<String, OutletId>,
     /// The input shape, a symbolic batch dimension fixed to 1.
     pub input_shape: Vec<usize>,
+    /// The final normalisation `--until-logits` dropped, if any.
+    pub dropped: Option<String>,
 }
 
-/// Read, decode and analyse an ONNX file.
-pub(crate) fn parse(path: &Path) -> Result<Parsed, OnnxError> {
+/// Read, decode and analyse an ONNX file; with `until_logits`, first drop a final `Softmax` /
+/// `LogSoftmax` (the graph output becomes its input, the logits).
+pub(crate) fn parse_with(path: &Path, until_logits: bool) -> Result<Parsed, OnnxError> {
     let malformed = |reason: String| OnnxError::Malformed {
         path: path.to_path_buf(),
         reason,
@@ -265,7 +270,7 @@ pub(crate) fn parse(path: &Path) -> Result<Parsed, OnnxError> {
         return Err(malformed("the file is empty".into()));
     }
     let onnx = tract_onnx::onnx();
-    let proto = onnx
+    let mut proto = onnx
         .proto_model_for_read(&mut bytes.as_slice())
         .map_err(|e| malformed(format!("not an ONNX protobuf ({e:#})")))?;
     let opset = proto
@@ -286,6 +291,15 @@ pub(crate) fn parse(path: &Path) -> Result<Parsed, OnnxError> {
     if graph.node.is_empty() {
         return Err(malformed("the graph has no nodes".into()));
     }
+    let dropped = if until_logits {
+        Some(drop_final_normalisation(&mut proto)?)
+    } else {
+        None
+    };
+    let graph = proto
+        .graph
+        .as_ref()
+        .ok_or_else(|| malformed("the model has no graph".into()))?;
     // An op tract does not know makes its analysis fail: report it as unsupported first.
     let first_unknown = graph
         .node
@@ -341,7 +355,54 @@ pub(crate) fn parse(path: &Path) -> Result<Parsed, OnnxError> {
         model,
         outlets: parsed.outlets_by_name,
         input_shape,
+        dropped,
     })
+}
+
+/// The ops `--until-logits` drops when they compute the graph output.
+const NORMALISATIONS: &[&str] = &["Softmax", "LogSoftmax"];
+
+/// Remove the final `Softmax` / `LogSoftmax` and make its input the graph output; returns what was
+/// dropped, e.g. ``Softmax (node `prob`)``.
+fn drop_final_normalisation(proto: &mut pb::ModelProto) -> Result<String, OnnxError> {
+    let graph = proto.graph.as_mut().ok_or_else(|| OnnxError::Graph {
+        reason: "the model has no graph".into(),
+    })?;
+    let [output] = &graph.output[..] else {
+        return Err(OnnxError::Graph {
+            reason: format!("the model has {} outputs; exactly one is supported", graph.output.len()),
+        });
+    };
+    let output = output.name.clone();
+    let producer = graph.node.iter().position(|n| n.output.contains(&output));
+    let Some(ix) = producer.filter(|&ix| NORMALISATIONS.contains(&graph.node[ix].op_type.as_str())) else {
+        let (op, node) = producer.map_or(("no node (it is the graph input)".to_owned(), String::new()), |ix| {
+            (graph.node[ix].op_type.clone(), node_name(&graph.node[ix], ix))
+        });
+        return Err(OnnxError::NoFinalNormalisation { output, op, node });
+    };
+    let node = graph.node.remove(ix);
+    let name = node_name(&node, ix);
+    if graph.node.iter().any(|n| n.input.contains(&output)) {
+        return Err(OnnxError::Graph {
+            reason: format!(
+                "the output of {} `{name}` is also read inside the graph, so it cannot be dropped",
+                node.op_type
+            ),
+        });
+    }
+    let logits = node
+        .input
+        .first()
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| OnnxError::Graph {
+            reason: format!("{} `{name}` has no input", node.op_type),
+        })?;
+    graph.output[0] = pb::ValueInfoProto {
+        name: logits.clone(),
+        ..Default::default()
+    };
+    Ok(format!("{} (node `{name}`)", node.op_type))
 }
 
 /// Run a tract call, turning a panic inside tract (on a hostile file) into an error.
@@ -408,7 +469,13 @@ fn input_shape(model: &InferenceModel) -> Result<Vec<usize>, OnnxError> {
 
 /// Lower an ONNX model to float dense layers, and check the result against tract's float inference.
 pub fn lower(path: &Path) -> Result<FloatModel, OnnxError> {
-    let parsed = parse(path)?;
+    lower_with(path, false)
+}
+
+/// [`lower`]; with `until_logits`, a final `Softmax` / `LogSoftmax` is dropped first and the model
+/// computes its input, the logits (recorded in [`FloatModel::dropped`]).
+pub fn lower_with(path: &Path, until_logits: bool) -> Result<FloatModel, OnnxError> {
+    let parsed = parse_with(path, until_logits)?;
     let float = lower_parsed(&parsed)?;
     let reference = FloatReference::from_parsed(&parsed)?;
     self_check(&float, &reference)?;
@@ -891,8 +958,18 @@ impl Lowering<'_> {
             "Transpose" => self.transpose(ctx),
             "Concat" => self.concat(ctx),
             "Flatten" | "Reshape" | "Identity" | "Squeeze" | "Unsqueeze" | "Dropout" => self.reshape(ctx),
+            op if NORMALISATIONS.contains(&op) && self.is_graph_output(ctx) => Err(OnnxError::FinalNormalisation {
+                op: op.to_owned(),
+                node: ctx.name.clone(),
+            }),
             _ => Err(unsupported(ctx.node, &ctx.name)),
         }
+    }
+
+    /// Whether the node computes the graph output.
+    fn is_graph_output(&self, ctx: &Ctx) -> bool {
+        let graph = self.parsed.proto.graph.as_ref();
+        graph.is_some_and(|g| g.output.iter().any(|o| ctx.node.output.contains(&o.name)))
     }
 
     fn inputs<'n>(&self, ctx: &'n Ctx, min: usize, max: usize) -> Result<Vec<&'n str>, OnnxError> {
@@ -1554,6 +1631,7 @@ impl Lowering<'_> {
             name: self.parsed.name.clone(),
             input_shape: self.parsed.input_shape.clone(),
             layers: self.layers,
+            dropped: self.parsed.dropped.clone(),
         })
     }
 }
@@ -1631,7 +1709,7 @@ mod tests {
     #[test]
     fn self_check_catches_a_wrong_lowering() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sample/sample.onnx");
-        let parsed = parse(&path).unwrap();
+        let parsed = parse_with(&path, false).unwrap();
         let reference = FloatReference::from_parsed(&parsed).unwrap();
         let mut float = lower_parsed(&parsed).unwrap();
         self_check(&float, &reference).unwrap();

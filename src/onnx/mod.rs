@@ -33,7 +33,7 @@ use std::path::Path;
 pub use error::OnnxError;
 pub use fidelity::{argmax, fidelity, fidelity_with_labels, FidelityReport};
 pub use inputs::{parse_dataset, read_dataset, read_inputs, read_tensor_pb, Dataset};
-pub use lower::{lower, FloatActivation, FloatLayer, FloatModel, MIN_OPSET, SUPPORTED_OPS};
+pub use lower::{lower, lower_with, FloatActivation, FloatLayer, FloatModel, MIN_OPSET, SUPPORTED_OPS};
 pub use quantize::{
     dequantize_output, quantize, quantize_explained, quantize_input, Assumptions, Evidence, InputRange,
     QuantizeOptions, DEFAULT_INPUT_RANGE,
@@ -48,10 +48,10 @@ use crate::model::QuantizedModel;
 /// batch dimension other than 1, mismatched shapes, a graph that is not a single chain, or
 /// quantization options that cannot be met.
 pub fn load_model(path: &Path, opts: &QuantizeOptions) -> Result<QuantizedModel, OnnxError> {
-    quantize(&lower(path)?, opts)
+    quantize(&lower_with(path, opts.until_logits)?, opts)
 }
 
 /// [`load_model`], also returning what the choice of scale and window assumed.
 pub fn load_model_explained(path: &Path, opts: &QuantizeOptions) -> Result<(QuantizedModel, Assumptions), OnnxError> {
-    quantize_explained(&lower(path)?, opts)
+    quantize_explained(&lower_with(path, opts.until_logits)?, opts)
 }

@@ -128,6 +128,9 @@ pub struct QuantizeOptions {
     /// The range of every input element, for a sound choice by interval analysis. Exclusive with
     /// `calibration`; [`DEFAULT_INPUT_RANGE`] when both are `None`.
     pub input_range: Option<InputRange>,
+    /// Front end: drop a final `Softmax` / `LogSoftmax` and compile up to the logits
+    /// (`compile --until-logits`); without it such a graph is refused.
+    pub until_logits: bool,
 }
 
 /// The evidence `(s, B)` was chosen from.
@@ -413,6 +416,7 @@ pub fn quantize_explained(
         lookup_bits: b,
         input_shape: float.input_shape.clone(),
         layers,
+        dropped: float.dropped.clone(),
     };
     // The same checks `setup` and `prove` run on model.json: refuse here what they would refuse.
     model.validate().map_err(|e| options(e.to_string()))?;
@@ -800,6 +804,7 @@ mod tests {
         FloatModel {
             name: "tiny".into(),
             input_shape: vec![1, 2],
+            dropped: None,
             layers: vec![
                 FloatLayer {
                     name: "fc1".into(),

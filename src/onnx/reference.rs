@@ -5,7 +5,7 @@ use std::path::Path;
 use tract_onnx::prelude::*;
 
 use super::error::OnnxError;
-use super::lower::{guarded, parse, Parsed};
+use super::lower::{guarded, parse_with, Parsed};
 
 /// An ONNX model optimised and made runnable by tract, input fixed to batch 1.
 #[derive(Clone)]
@@ -25,7 +25,13 @@ impl std::fmt::Debug for FloatReference {
 impl FloatReference {
     /// Load and optimise an ONNX file for float inference.
     pub fn load(path: &Path) -> Result<Self, OnnxError> {
-        Self::from_parsed(&parse(path)?)
+        Self::load_with(path, false)
+    }
+
+    /// [`FloatReference::load`]; with `until_logits`, the model's final `Softmax` / `LogSoftmax` is
+    /// dropped and the reference computes the logits (as `compile --until-logits` does).
+    pub fn load_with(path: &Path, until_logits: bool) -> Result<Self, OnnxError> {
+        Self::from_parsed(&parse_with(path, until_logits)?)
     }
 
     /// Build the runnable plan from an already parsed model.

@@ -10,6 +10,7 @@ pub fn model() -> QuantizedModel {
         scale_bits: 4,
         lookup_bits: 8,
         input_shape: vec![1, 3],
+        dropped: None,
         layers: vec![
             DenseLayer {
                 name: "l0".into(),
