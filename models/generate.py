@@ -899,9 +899,62 @@ def testdata() -> None:
         out / "softmax.onnx",
     )
 
+    # A gated block: the product of two activations (the Product block), with the ReLU output r
+    # still needed after it (carried through the product as r·1).
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1/MatMul"),
+                helper.make_node("Relu", ["h"], ["r"], name="fc1/Relu"),
+                helper.make_node("MatMul", ["r", "w2"], ["u"], name="gate/MatMul"),
+                helper.make_node("Mul", ["r", "u"], ["g"], name="gate/Mul"),
+                helper.make_node("MatMul", ["g", "w3"], ["o1"], name="out/MatMul"),
+                helper.make_node("MatMul", ["r", "w4"], ["o2"], name="skip/MatMul"),
+                helper.make_node("Add", ["o1", "o2"], ["y"], name="out/Add"),
+            ],
+            "gated",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 3])],
+            [const("w1", w(4, 6)), const("w2", w(6, 6)), const("w3", w(6, 3)), const("w4", w(6, 3))],
+        ),
+        out / "gated.onnx",
+    )
+
+    # A quotient of two activations: refused (not a fixed linear map).
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w"], ["h"], name="fc/MatMul"),
+                helper.make_node("Div", ["h", "x"], ["y"], name="ratio/Div"),
+            ],
+            "div_branches",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 4])],
+            [const("w", w(4, 4))],
+        ),
+        out / "div_branches.onnx",
+    )
+
+    # SiLU as PyTorch's nn.SiLU exports it: Mul(h, Sigmoid(h)), one table function.
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1/MatMul"),
+                helper.make_node("Sigmoid", ["h"], ["s"], name="act/Sigmoid"),
+                helper.make_node("Mul", ["h", "s"], ["a"], name="act/Mul"),
+                helper.make_node("MatMul", ["a", "w2"], ["y"], name="fc2/MatMul"),
+            ],
+            "silu",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 3])],
+            [const("w1", w(4, 6)), const("w2", w(6, 3))],
+        ),
+        out / "silu.onnx",
+    )
+
     print(
         "testdata: unsupported, softmax, branch, relu_first, batch2, dynamic_weights, gemm_variants, skip_relu, "
-        "skip_sigmoid, mul_branches"
+        "skip_sigmoid, mul_branches, gated, div_branches, silu"
     )
 
 

@@ -240,6 +240,7 @@ mod tests {
                 weights: vec![vec![1, -2, 3], vec![0, 1, 1]],
                 bias: vec![0, 4],
                 activation: Activation::Identity,
+                op: Default::default(),
             }],
         }
     }

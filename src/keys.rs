@@ -10,7 +10,7 @@
 use crate::field::{g1_from_words, g1_to_words, Word};
 use crate::kzg::{commit, G2Points, KzgError};
 use crate::lookup_table::{LookupTable, MAX_KINDS};
-use crate::model::{Activation, QuantizedModel};
+use crate::model::{Activation, LayerOp, QuantizedModel};
 use crate::poly::Domain;
 use crate::protocol::tensor_domain;
 use crate::srs::Srs;
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 /// Format version written as the first vk word. 3: a hidden input's layer-0 weight columns are
 /// committed in the bit-reversed input layout, and visibility 2 (committed) exists.
-pub const VK_VERSION: u64 = 4;
+pub const VK_VERSION: u64 = 5;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -71,10 +71,13 @@ pub struct LayerVk {
     pub out_len: usize,
     /// Activation after rescaling.
     pub activation: Activation,
+    /// Dense (a RowSum instance) or a product of the input's halves (a Product instance).
+    pub op: LayerOp,
     /// `[Ŵ(τ)]₁`: the whole weight matrix on the matrix domain `H_K` (`K = M·N`), hiding
-    /// ([`WeightBlinds`], `docs/protocols/rowsum.md`).
+    /// ([`WeightBlinds`], `docs/protocols/rowsum.md`). The identity for a product layer (not
+    /// encoded: it has no weights).
     pub weights: G1Affine,
-    /// `[B̂(τ)]₁`: the bias at the row starts of `H_K`, hiding.
+    /// `[B̂(τ)]₁`: the bias at the row starts of `H_K`, hiding (the identity for a product).
     pub bias: G1Affine,
 }
 
@@ -241,6 +244,7 @@ pub fn srs_len_for(model: &QuantizedModel) -> usize {
     model
         .layers
         .iter()
+        .filter(|l| l.op.is_dense())
         .map(|l| {
             let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
             nd.size() * md.size() + 3 * md.size() + 16
@@ -254,10 +258,10 @@ pub fn srs_len_for(model: &QuantizedModel) -> usize {
 /// The largest domain of a model (the lookup domain or a matrix domain): `τ` must lie outside it.
 pub fn max_domain_of(model: &QuantizedModel) -> Domain {
     let n = domain_of(model);
-    model.layers.iter().fold(n, |d, l| {
-        let k = tensor_domain(l.in_len()).log_size + tensor_domain(l.out_len()).log_size;
-        Domain::new(d.log_size.max(k))
-    })
+    model
+        .layers
+        .iter()
+        .fold(n, |d, l| Domain::new(d.log_size.max(l.matrix_log().unwrap_or(0))))
 }
 
 /// The hiding weight polynomial `Ŵ = W + ρ_W·Z_K` of a layer on its matrix domain.
@@ -337,13 +341,19 @@ impl ProvingKey {
             .map(|(k, (layer, (rho_w, rho_b)))| {
                 let (i, o) = (layer.in_len(), layer.out_len());
                 let bitrev = k == 0 && input.hidden();
-                let weights = commit(&g1, &weight_poly(&layer.weights, *rho_w, (i, o), bitrev))?;
-                let bias = commit(&g1, &bias_poly(&layer.bias, *rho_b, i, o))?;
+                let (weights, bias) = match layer.op {
+                    LayerOp::Dense => (
+                        commit(&g1, &weight_poly(&layer.weights, *rho_w, (i, o), bitrev))?,
+                        commit(&g1, &bias_poly(&layer.bias, *rho_b, i, o))?,
+                    ),
+                    LayerOp::Product { .. } => (G1Affine::zero(), G1Affine::zero()),
+                };
                 bar.inc(1);
                 Ok(LayerVk {
                     in_len: i,
                     out_len: o,
                     activation: layer.activation,
+                    op: layer.op,
                     weights,
                     bias,
                 })
@@ -415,12 +425,13 @@ pub fn check_model_against_vk(
         return differs(format!("the number of layers ({})", model.layers.len()));
     }
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
-        if (l.in_len(), l.out_len(), l.activation) != (lv.in_len, lv.out_len, lv.activation) {
+        if (l.in_len(), l.out_len(), l.activation, l.op) != (lv.in_len, lv.out_len, lv.activation, lv.op) {
             return differs(format!(
-                "layers[{k}] ({} inputs, {} outputs, {:?})",
+                "layers[{k}] ({} inputs, {} outputs, {:?}, {:?})",
                 l.in_len(),
                 l.out_len(),
-                l.activation
+                l.activation,
+                l.op
             ));
         }
     }
@@ -442,6 +453,9 @@ pub fn check_model_against_vk(
     // same combination of the vk points: one MSM of the layer's matrix domain.
     let mut rng = rand::thread_rng();
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
+        if !l.op.is_dense() {
+            continue; // no weights: compared above
+        }
         let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
         let (i, o) = (l.in_len(), l.out_len());
         let combined = &(&weight_poly(&l.weights, blinds.weights[k], (i, o), k == 0 && vk.input.hidden()) * r)
@@ -496,9 +510,12 @@ impl VerifyingKey {
                 word_u64(l.in_len as u64),
                 word_u64(l.out_len as u64),
                 l.activation.to_word(),
+                word_u64(l.op.code()),
             ]);
-            w.extend(g1_to_words(&l.weights));
-            w.extend(g1_to_words(&l.bias));
+            if l.op.is_dense() {
+                w.extend(g1_to_words(&l.weights));
+                w.extend(g1_to_words(&l.bias));
+            }
         }
         for t in &self.table {
             w.extend(g1_to_words(t));
@@ -580,19 +597,32 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
+            let op = match small(&mut r, 0, 1, &format!("layer {k} op"))? {
+                0 => LayerOp::Dense,
+                _ => LayerOp::Product { in_len, out_len },
+            };
+            if !op.is_dense() && (k == 0 || in_len != LayerOp::product_in_len(out_len)) {
+                return Err(KeyError::Malformed(format!(
+                    "layer {k} is a product of {out_len} values reading {in_len}: it must read a layer's output of exactly {} values",
+                    LayerOp::product_in_len(out_len)
+                )));
+            }
             let k_log = tensor_domain(in_len).log_size + tensor_domain(out_len).log_size;
-            if k_log > crate::model::MAX_MATRIX_LOG {
+            if op.is_dense() && k_log > crate::model::MAX_MATRIX_LOG {
                 return Err(KeyError::Malformed(format!(
                     "layer {k} is {out_len}×{in_len}: its matrix domain 2^{k_log} exceeds 2^{}",
                     crate::model::MAX_MATRIX_LOG
                 )));
             }
-            let weights = r.point()?;
-            let bias = r.point()?;
+            let (weights, bias) = match op {
+                LayerOp::Dense => (r.point()?, r.point()?),
+                LayerOp::Product { .. } => (G1Affine::zero(), G1Affine::zero()),
+            };
             layers.push(LayerVk {
                 in_len,
                 out_len,
                 activation,
+                op,
                 weights,
                 bias,
             });

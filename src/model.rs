@@ -24,6 +24,12 @@ pub const MAX_LAYERS: usize = 64;
 /// The largest RowSum matrix domain, `log2(M·N)` with `M`, `N` the padded output and input
 /// lengths (a vk refuses larger: 2^24 points is ~0.5 GiB per committed column).
 pub const MAX_MATRIX_LOG: u32 = 24;
+
+/// The minimum of SiLU, `min_t t·σ(t)`, rounded down.
+pub const SILU_MIN: f64 = -0.278_464_542_8;
+/// Where SiLU reaches its minimum: the root of `t + 1 + e^t = 0` (its derivative is
+/// `σ(t)·(1 + t·(1 − σ(t)))`), `t ≈ −1.2785`; the minimum is `t·σ(t) = −e^t`.
+pub const SILU_ARGMIN: f64 = -1.278_464_542_761_074;
 /// The widest layer input or output (a vk refuses wider layers).
 pub const MAX_WIDTH: usize = 1 << 20;
 /// Every accumulator `|W·x + b| + 2^s` must stay below this for any in-window input: one bit of
@@ -77,8 +83,10 @@ pub enum ModelError {
 /// The non-linearity applied after rescaling, as a function of integers at scale `2^s`: the
 /// lookup table holds `(kind, v, f(v))` for every `v` of the window ([`crate::lookup_table`]).
 ///
-/// Every function is monotone non-decreasing (the range analysis relies on it) and deterministic
-/// from its integer parameters, so `check-vk` recomputes the table from the vk.
+/// Every function but SiLU is monotone non-decreasing; SiLU decreases to its minimum
+/// ([`SILU_MIN`]) then increases, and the range analysis takes that minimum into account
+/// ([`Activation::bounds`]). Every function is deterministic from its integer parameters, so
+/// `check-vk` recomputes the table from the vk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activation {
     /// No activation: the layer output is the rescaled accumulator.
@@ -109,6 +117,8 @@ pub enum Activation {
         /// `γ · 2^16` (`0 ≤ γ ≤ 16`).
         gamma_q16: i64,
     },
+    /// `round(q·σ(q / 2^s))`: SiLU (Swish), the graph pattern `Mul(v, Sigmoid(v))`.
+    Silu,
     /// `min(max(q, lo), hi)` (ONNX `Clip`, `Relu6`), bounds at scale `2^s`.
     Clip {
         /// Lower bound (at scale `2^s`).
@@ -148,17 +158,32 @@ impl Activation {
                 let v = if q > 0 { real } else { alpha * libm::expm1(real) };
                 (unit * gamma * v).round() as i64
             }
+            Activation::Silu => (unit * real / (1.0 + libm::exp(-real))).round() as i64,
             Activation::Clip { lo, hi } => q.clamp(lo, hi),
         }
     }
 
-    /// The largest `|f(v)|` over the window `[−half, half)`: every function is monotone, so it
-    /// is reached at an end.
+    /// The smallest and largest `f(q)` over `q ∈ [lo, hi]` (`lo ≤ hi`). A monotone function (and
+    /// its rounding) reaches both at the ends. SiLU decreases then increases, so its largest value
+    /// is at an end too, and its smallest is at an end unless the interval reaches within one grid
+    /// step of the minimiser, where it is bounded by `⌊SILU_MIN·2^s⌋ − 1`.
+    pub fn bounds(self, lo: i64, hi: i64, scale_bits: u32) -> (i64, i64) {
+        let (a, b) = (self.apply(lo, scale_bits), self.apply(hi, scale_bits));
+        let unit = libm::exp2(f64::from(scale_bits));
+        let argmin = SILU_ARGMIN * unit;
+        match self {
+            Activation::Silu if (lo as f64) <= argmin + 1.0 && (hi as f64) >= argmin - 1.0 => {
+                let floor = (SILU_MIN * unit).floor() as i64 - 1;
+                (a.min(b).min(floor), a.max(b))
+            }
+            _ => (a.min(b), a.max(b)),
+        }
+    }
+
+    /// The largest `|f(v)|` over the window `[−half, half)` ([`Activation::bounds`]).
     pub fn max_abs_on_window(self, half: i64, scale_bits: u32) -> i64 {
-        self.apply(-half, scale_bits)
-            .unsigned_abs()
-            .max(self.apply(half - 1, scale_bits).unsigned_abs())
-            .min(i64::MAX as u64) as i64
+        let (lo, hi) = self.bounds(-half, half - 1, scale_bits);
+        lo.unsigned_abs().max(hi.unsigned_abs()).min(i64::MAX as u64) as i64
     }
 
     /// A short name (`relu`, `sigmoid`, `leaky_relu(655/65536)`, `clip[-128, 768]`): exact.
@@ -173,6 +198,7 @@ impl Activation {
             Activation::Softplus => "softplus".into(),
             Activation::Selu { alpha_q16, gamma_q16 } => format!("selu({alpha_q16}/65536, {gamma_q16}/65536)"),
             Activation::Clip { lo, hi } => format!("clip[{lo}, {hi}]"),
+            Activation::Silu => "silu".into(),
         }
     }
 
@@ -182,7 +208,7 @@ impl Activation {
     }
 
     /// The vk word: big-endian, bytes `24..32` the tag (0 identity, 1 relu, 2 sigmoid, 3 tanh,
-    /// 4 leaky relu, 5 clip, 6 elu, 7 softplus, 8 selu), bytes `16..24` the first parameter and `8..16` the second (two's
+    /// 4 leaky relu, 5 clip, 6 elu, 7 softplus, 8 selu, 9 silu), bytes `16..24` the first parameter and `8..16` the second (two's
     /// complement), bytes `0..8` zero.
     pub fn to_word(self) -> [u8; 32] {
         let (tag, a, b): (u64, i64, i64) = match self {
@@ -195,6 +221,7 @@ impl Activation {
             Activation::Elu { alpha_q16 } => (6, alpha_q16, 0),
             Activation::Softplus => (7, 0, 0),
             Activation::Selu { alpha_q16, gamma_q16 } => (8, alpha_q16, gamma_q16),
+            Activation::Silu => (9, 0, 0),
         };
         let mut w = [0u8; 32];
         w[8..16].copy_from_slice(&b.to_be_bytes());
@@ -224,6 +251,7 @@ impl Activation {
             5 if a <= b => Some(Activation::Clip { lo: a, hi: b }),
             6 if (0..=1 << 20).contains(&a) => Some(Activation::Elu { alpha_q16: a }),
             7 => Some(Activation::Softplus),
+            9 => Some(Activation::Silu),
             8 if (0..=1 << 20).contains(&a) && (0..=1 << 20).contains(&b) => Some(Activation::Selu {
                 alpha_q16: a,
                 gamma_q16: b,
@@ -233,7 +261,43 @@ impl Activation {
     }
 }
 
-/// One fully connected layer with constant weights.
+/// What a layer computes before its rescale and activation (its accumulator `acc`, at scale `2^(2s)`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerOp {
+    /// `acc = W·x + b` with the layer's constant weights and bias (the RowSum block).
+    #[default]
+    Dense,
+    /// `acc_i = x_i · x_{h+i}` for `i < out_len`: the Hadamard product of the two halves of the
+    /// input, `h = in_len / 2` (the Product block). No weights; `in_len = 2·tensor_domain(out_len)`,
+    /// so each half fills half of the input's domain, and the layer never reads the model input.
+    Product {
+        /// `2h`.
+        in_len: usize,
+        /// The number of products.
+        out_len: usize,
+    },
+}
+
+impl LayerOp {
+    /// Whether this is the default, [`LayerOp::Dense`] (serde skips it).
+    pub fn is_dense(&self) -> bool {
+        *self == LayerOp::Dense
+    }
+    /// The vk word: 0 dense, 1 product.
+    pub fn code(&self) -> u64 {
+        match self {
+            LayerOp::Dense => 0,
+            LayerOp::Product { .. } => 1,
+        }
+    }
+    /// The input length of a product of `out_len` values: `2·tensor_domain(out_len)`.
+    pub fn product_in_len(out_len: usize) -> usize {
+        2 * crate::protocol::tensor_domain(out_len).size()
+    }
+}
+
+/// One layer: a fully connected layer with constant weights, or a product ([`LayerOp`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DenseLayer {
     /// Human-readable name built from the ONNX node names it covers (e.g. `"MatMul_0+Add_1+Relu_2"`).
@@ -244,16 +308,56 @@ pub struct DenseLayer {
     pub bias: Vec<i64>,
     /// Activation applied after rescaling.
     pub activation: Activation,
+    /// What the layer computes: dense (weights and bias), or a product (no weights, no bias).
+    #[serde(default, skip_serializing_if = "LayerOp::is_dense")]
+    pub op: LayerOp,
 }
 
 impl DenseLayer {
     /// Number of inputs.
     pub fn in_len(&self) -> usize {
-        self.weights.first().map_or(0, Vec::len)
+        match self.op {
+            LayerOp::Dense => self.weights.first().map_or(0, Vec::len),
+            LayerOp::Product { in_len, .. } => in_len,
+        }
     }
     /// Number of outputs.
     pub fn out_len(&self) -> usize {
-        self.weights.len()
+        match self.op {
+            LayerOp::Dense => self.weights.len(),
+            LayerOp::Product { out_len, .. } => out_len,
+        }
+    }
+    /// `log2` of the RowSum matrix domain `K = M·N` of a dense layer; `None` for a product.
+    pub fn matrix_log(&self) -> Option<u32> {
+        self.op.is_dense().then(|| {
+            crate::protocol::tensor_domain(self.in_len()).log_size
+                + crate::protocol::tensor_domain(self.out_len()).log_size
+        })
+    }
+    /// The accumulator of this layer on `x`, `None` on an `i64` overflow (or an `x` too short
+    /// for a product).
+    pub fn accumulate(&self, x: &[i64], s: u32) -> Vec<Option<i64>> {
+        let fits = |a: i64| a.checked_add(1i64 << s >> 1).map(|_| a);
+        match self.op {
+            LayerOp::Dense => self
+                .weights
+                .iter()
+                .zip(&self.bias)
+                .map(|(row, b)| {
+                    row.iter()
+                        .zip(x)
+                        .try_fold(*b, |acc, (w, v)| acc.checked_add(w.checked_mul(*v)?))
+                        .and_then(fits)
+                })
+                .collect(),
+            LayerOp::Product { in_len, out_len } => (0..out_len)
+                .map(|i| {
+                    let (a, b) = (x.get(i)?, x.get(in_len / 2 + i)?);
+                    a.checked_mul(*b).and_then(fits)
+                })
+                .collect(),
+        }
     }
 }
 
@@ -462,6 +566,10 @@ impl QuantizedModel {
                         .into(),
                 });
             }
+            if let LayerOp::Product { in_len, out_len } = layer.op {
+                self.validate_product(k, in_len, out_len, x_max)?;
+                continue;
+            }
             range(
                 &field("weights (rows)"),
                 layer.out_len() as u64,
@@ -476,11 +584,9 @@ impl QuantizedModel {
                 MAX_WIDTH as u64,
                 "",
             )?;
-            let k_log = crate::protocol::tensor_domain(layer.in_len()).log_size
-                + crate::protocol::tensor_domain(layer.out_len()).log_size;
             range(
                 &field("weights (padded rows × columns, log2)"),
-                k_log.into(),
+                layer.matrix_log().unwrap_or(0).into(),
                 0,
                 MAX_MATRIX_LOG.into(),
                 " (split the layer: its matrix domain would exceed 2^24 points)",
@@ -536,6 +642,66 @@ impl QuantizedModel {
         Ok(())
     }
 
+    /// The rules of a product layer `k` ([`LayerOp::Product`]): it reads a layer's output (never
+    /// the model input, whose hidden layout is bit-reversed), exactly `2·tensor_domain(out_len)`
+    /// values, has no weights or bias, and `x_max² + 2^s` stays below [`ACC_LIMIT`].
+    fn validate_product(&self, k: usize, in_len: usize, out_len: usize, x_max: i128) -> Result<(), ModelError> {
+        let layer = &self.layers[k];
+        let field = |f: &str| format!("layers[{k}].{f}");
+        let out_of_range = |f: &str, value: String, allowed: &str| ModelError::OutOfRange {
+            field: field(f),
+            value,
+            allowed: allowed.into(),
+        };
+        if k == 0 {
+            return Err(out_of_range(
+                "op",
+                "product".into(),
+                "a product reads a layer's output: not the first layer",
+            ));
+        }
+        if !(1..=MAX_WIDTH / 2).contains(&out_len) {
+            return Err(out_of_range(
+                "op.out_len",
+                out_len.to_string(),
+                &format!("1..={}", MAX_WIDTH / 2),
+            ));
+        }
+        if in_len != LayerOp::product_in_len(out_len) {
+            return Err(ModelError::Shape {
+                field: field("op.in_len"),
+                len: in_len,
+                expected: LayerOp::product_in_len(out_len),
+                why: "a product reads two halves, each the size of its output's domain".into(),
+            });
+        }
+        if in_len != self.layers[k - 1].out_len() {
+            return Err(ModelError::Shape {
+                field: field("op.in_len"),
+                len: in_len,
+                expected: self.layers[k - 1].out_len(),
+                why: format!("the output length of layers[{}]", k - 1),
+            });
+        }
+        if !layer.weights.is_empty() || !layer.bias.is_empty() {
+            return Err(out_of_range(
+                "weights",
+                format!("{} rows, {} biases", layer.weights.len(), layer.bias.len()),
+                "none: a product layer has no weights or bias",
+            ));
+        }
+        let bound = x_max.saturating_mul(x_max).saturating_add(1i128 << self.scale_bits);
+        if bound >= ACC_LIMIT {
+            return Err(ModelError::Overflow {
+                layer: k,
+                row: 0,
+                bound,
+                lookup_bits: self.lookup_bits,
+            });
+        }
+        Ok(())
+    }
+
     /// Integer inference, exactly as the proof will attest it: fails at the first value outside the
     /// lookup window.
     pub fn forward(&self, input: &[i64]) -> Result<Trace, ForwardError> {
@@ -584,20 +750,15 @@ impl QuantizedModel {
         let mut x = input.to_vec();
         for (k, layer) in self.layers.iter().enumerate() {
             let acc: Vec<i64> = layer
-                .weights
-                .iter()
-                .zip(&layer.bias)
+                .accumulate(&x, s)
+                .into_iter()
                 .enumerate()
-                .map(|(position, (row, b))| {
-                    row.iter()
-                        .zip(&x)
-                        .try_fold(*b, |acc, (w, v)| acc.checked_add(w.checked_mul(*v)?))
-                        .filter(|a| a.checked_add(1i64 << s >> 1).is_some())
-                        .ok_or_else(|| ForwardError::Overflow {
-                            layer: k,
-                            name: layer.name.clone(),
-                            position,
-                        })
+                .map(|(position, a)| {
+                    a.ok_or_else(|| ForwardError::Overflow {
+                        layer: k,
+                        name: layer.name.clone(),
+                        position,
+                    })
                 })
                 .collect::<Result<_, _>>()?;
             let q: Vec<i64> = acc.iter().map(|a| rescale(*a, s)).collect();
@@ -651,9 +812,26 @@ mod tests {
                 alpha_q16: 109_657,
                 gamma_q16: 68_859,
             },
+            Activation::Silu,
         ];
         for a in all {
             assert_eq!(Activation::from_word(&a.to_word()), Some(a));
+        }
+        // SiLU is not monotone: its bounds over any interval hold every value in it.
+        for s in [4, 8] {
+            let unit = 1i64 << s;
+            for (lo, hi) in [
+                (-4 * unit, 4 * unit),
+                (-2 * unit, -unit),
+                (-unit, 0),
+                (-8 * unit, -3 * unit),
+            ] {
+                let (bl, bh) = Activation::Silu.bounds(lo, hi, s);
+                assert!(
+                    (lo..=hi).all(|q| (bl..=bh).contains(&Activation::Silu.apply(q, s))),
+                    "s={s} [{lo}, {hi}]"
+                );
+            }
         }
         // The two words of the earlier formats (0 identity, 1 relu) are unchanged.
         assert_eq!(Activation::Relu.to_word()[31], 1);
@@ -669,7 +847,7 @@ mod tests {
             None
         );
         let mut w = [0u8; 32];
-        w[31] = 9;
+        w[31] = 10;
         assert_eq!(Activation::from_word(&w), None, "unknown tag");
     }
 

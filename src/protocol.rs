@@ -180,8 +180,12 @@ impl LayoutBuilder {
     pub fn reveal_extra(&mut self, commit: usize) {
         self.extra_reveals.push(commit);
     }
-    /// A new evaluation of commitment `commit` at point `point`.
+    /// The evaluation of commitment `commit` at point `point` (registered once: two blocks that
+    /// read the same tensor at the same point share it).
     pub fn open(&mut self, commit: usize, point: usize) -> usize {
+        if let Some(e) = self.eval_sources.iter().position(|s| *s == (commit, point)) {
+            return e;
+        }
         self.eval_sources.push((commit, point));
         self.eval_sources.len() - 1
     }

@@ -119,7 +119,7 @@ pub struct Sizes {
 }
 
 fn matrix_of(l: &crate::model::DenseLayer) -> u64 {
-    (crate::protocol::tensor_domain(l.in_len()).size() * crate::protocol::tensor_domain(l.out_len()).size()) as u64
+    l.matrix_log().map_or(0, |log| 1u64 << log)
 }
 
 impl Sizes {
@@ -143,7 +143,11 @@ impl Sizes {
             domain: domain_of(model).size() as u64,
             srs_powers: srs_len_for(model) as u64,
             columns: per_layer + 4 + private,
-            weights: model.layers.iter().map(|l| (l.in_len() * l.out_len()) as u64).sum(),
+            weights: model
+                .layers
+                .iter()
+                .map(|l| l.weights.iter().map(Vec::len).sum::<usize>() as u64)
+                .sum(),
             matrix_max: model.layers.iter().map(matrix_of).max().unwrap_or(0),
             matrix_total: model.layers.iter().map(matrix_of).sum(),
         }

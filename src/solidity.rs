@@ -53,6 +53,8 @@ pub struct SolCx<'a> {
     /// The proof's layout.
     pub layout: &'a Layout,
     n_inv: usize,
+    /// Per layer, its index among the dense layers (the ones with vk points).
+    dense_index: Vec<usize>,
 }
 
 impl SolCx<'_> {
@@ -70,12 +72,12 @@ impl SolCx<'_> {
         self.n_inv - count
     }
     /// The index of a vk point in `VK_POINTS` (the MSM order): `[T_v]`, `[T_f]`, then `[Ŵ_k]`, `[B̂_k]`
-    /// per layer, then `G`.
+    /// per dense layer (a product layer has none), then `G`.
     pub fn vk_point(&self, b: Base) -> usize {
         match b {
             Base::Table(c) => c,
-            Base::Weights(l) => 2 + 2 * l,
-            Base::Bias(l) => 3 + 2 * l,
+            Base::Weights(l) => 2 + 2 * self.dense_index[l],
+            Base::Bias(l) => 3 + 2 * self.dense_index[l],
             Base::Commit(_) | Base::InputCommitment => usize::MAX,
         }
     }
@@ -115,6 +117,15 @@ pub fn spec_with(
     let mut sx = SolCx {
         layout: &layout,
         n_inv: 1,
+        dense_index: vk
+            .layers
+            .iter()
+            .scan(0, |dense, l| {
+                let index = *dense;
+                *dense += usize::from(l.op.is_dense());
+                Some(index)
+            })
+            .collect(),
     };
     let blocks: Vec<SolBlock> = layout.instances.iter().map(|i| i.block().solidity(&mut sx)).collect();
     let table = vk.lookup_table();
@@ -158,7 +169,12 @@ pub fn spec_with(
     let vk_points: Vec<&G1Affine> = vk
         .table
         .iter()
-        .chain(vk.layers.iter().flat_map(|l| [&l.weights, &l.bias]))
+        .chain(
+            vk.layers
+                .iter()
+                .filter(|l| l.op.is_dense())
+                .flat_map(|l| [&l.weights, &l.bias]),
+        )
         .collect();
     VerifierSpec {
         contract_name: contract_name.into(),

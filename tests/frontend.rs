@@ -305,15 +305,15 @@ fn graphs_outside_the_mlp_subset_are_clear_errors() {
         "{err}"
     );
     println!("{}", load("testdata/dynamic_weights.onnx"));
-    // A skip around a sigmoid cannot pass through it; a product of two activations is not linear.
+    // A skip around a sigmoid cannot pass through it; a quotient of two activations is not linear.
     let err = load("testdata/skip_sigmoid.onnx");
     assert!(
         matches!(&err, OnnxError::Misplaced { op, reason, .. } if op == "Sigmoid" && reason.contains("still needed")),
         "{err}"
     );
-    let err = load("testdata/mul_branches.onnx");
+    let err = load("testdata/div_branches.onnx");
     assert!(
-        matches!(&err, OnnxError::Misplaced { op, reason, .. } if op == "Mul" && reason.contains("two activations")),
+        matches!(&err, OnnxError::Misplaced { op, reason, .. } if op == "Div" && reason.contains("divides by an activation")),
         "{err}"
     );
     println!("{}\n{}", load("testdata/skip_sigmoid.onnx"), err);
@@ -344,6 +344,98 @@ fn a_skip_connection_around_a_relu_is_carried_through_it() {
     for (g, w) in got.iter().zip(&want) {
         assert!((g - w).abs() < 0.1, "{got:?} vs {want:?}");
     }
+}
+
+/// `Mul` of two activations becomes an identity layer holding both operands (and everything still
+/// needed after it) and a product layer (the Product block); both models agree with tract (the
+/// self-check inside `lower`), and prove and verify end to end with outputs near the float ones.
+#[test]
+fn a_product_of_two_activations_is_proven() {
+    use zkt_eth::model::LayerOp;
+    for (path, shapes, input) in [
+        // (x·W) ⊙ x: operands 4 + 4 in halves of 8; 4 products.
+        (
+            "testdata/mul_branches.onnx",
+            vec![(16, 4), (4, 16)],
+            [0.5f32, 0.25, 1.0, 0.75],
+        ),
+        // relu(x·W1) = r, then r ⊙ (r·W2) with r carried through the product as r·1 (6 + 6 values
+        // in halves of 16), then the head reads both.
+        (
+            "testdata/gated.onnx",
+            vec![(6, 4), (32, 6), (12, 32), (3, 12)],
+            [-0.5, 0.25, 1.0, 0.75],
+        ),
+    ] {
+        let float = lower(&model(path)).unwrap();
+        let got: Vec<(usize, usize)> = float.layers.iter().map(|l| (l.out_len(), l.in_len())).collect();
+        assert_eq!(got, shapes, "{path}");
+        let calibration = QuantizeOptions {
+            calibration: Some(vec![input.to_vec()]),
+            ..QuantizeOptions::default()
+        };
+        let q = load_model(&model(path), &calibration).unwrap();
+        assert_eq!(
+            q.layers
+                .iter()
+                .filter(|l| matches!(l.op, LayerOp::Product { .. }))
+                .count(),
+            1
+        );
+        let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
+        let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, zkt_eth::keys::Visibility::Private).unwrap();
+        let x = zkt_eth::onnx::quantize_input(&q, &input).unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
+        zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
+        let reference = FloatReference::load(&model(path)).unwrap().run(&input).unwrap();
+        let got = zkt_eth::onnx::dequantize_output(&q, out.trace.output());
+        let step = 2f64.powi(-(q.scale_bits as i32));
+        for (g, w) in got.iter().zip(&reference) {
+            assert!(
+                (g - f64::from(*w)).abs() < 16.0 * step,
+                "{path}: {got:?} vs {reference:?}"
+            );
+        }
+    }
+}
+
+/// `Mul(h, Sigmoid(h))` (PyTorch's `nn.SiLU`) is one table function, SiLU, whose minimum the
+/// range analysis accounts for: the window holds every input in the declared range, and the proof
+/// follows tract.
+#[test]
+fn silu_is_one_table_function() {
+    let path = model("testdata/silu.onnx");
+    let opts = QuantizeOptions {
+        input_range: Some("-1,1".parse().unwrap()),
+        ..QuantizeOptions::default()
+    };
+    let q = load_model(&path, &opts).unwrap();
+    assert_eq!(q.layers.len(), 2);
+    assert_eq!(q.layers[0].activation, Activation::Silu);
+    assert_eq!(q.layers[0].name, "fc1/MatMul+act/Sigmoid+act/Mul");
+    let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
+    let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, zkt_eth::keys::Visibility::Public).unwrap();
+    let input = [-1.0f32, 0.5, -0.25, 1.0];
+    let x = zkt_eth::onnx::quantize_input(&q, &input).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
+    zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
+    let reference = FloatReference::load(&path).unwrap().run(&input).unwrap();
+    let got = zkt_eth::onnx::dequantize_output(&q, out.trace.output());
+    for (g, w) in got.iter().zip(&reference) {
+        assert!((g - f64::from(*w)).abs() < 0.05, "{got:?} vs {reference:?}");
+    }
+    // SiLU is not monotone: its bounds on an interval around the minimiser include the minimum.
+    let s = q.scale_bits;
+    let unit = 1i64 << s;
+    let (lo, hi) = Activation::Silu.bounds(-3 * unit, 0, s);
+    let true_min = (-3 * unit..=0).map(|v| Activation::Silu.apply(v, s)).min().unwrap();
+    assert!(
+        lo <= true_min && true_min < Activation::Silu.apply(-3 * unit, s),
+        "{lo} {true_min}"
+    );
+    assert_eq!(hi, 0);
 }
 
 #[test]

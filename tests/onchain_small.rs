@@ -51,7 +51,7 @@ async fn solidity_and_rust_agree() {
 
 /// Every table function (tanh, leaky ReLU, sigmoid: K = 8 kind slots, the kind column's
 /// polynomial in ζ^(n/8)) and a public output padded with σ(0), then K = 4 tables (softplus, ELU,
-/// SELU): Rust and
+/// SELU, SiLU): Rust and
 /// Solidity accept the honest proof, and both reject a wrong output and every flipped proof word.
 #[tokio::test(flavor = "multi_thread")]
 async fn activation_tables_agree_on_chain() {
@@ -67,9 +67,22 @@ async fn activation_tables_agree_on_chain() {
         alpha_q16: 109_657,
         gamma_q16: 68_859,
     };
-    for (model, slots) in [(common::activations_model(), 8), (k4, 4), (selu, 4)] {
+    let mut silu = common::model();
+    silu.layers[0].activation = Activation::Silu;
+    for (model, slots) in [(common::activations_model(), 8), (k4, 4), (selu, 4), (silu, 4)] {
         check_activation_model(&url, &model, slots).await;
     }
+}
+
+/// A product of two activations (the Product block, its evaluation `x(−ζ')`): Rust and Solidity
+/// accept the honest proof and reject a wrong output and every flipped proof word.
+#[tokio::test(flavor = "multi_thread")]
+async fn product_layers_agree_on_chain() {
+    let node = LocalNode::spawn().unwrap();
+    let model = common::product_model();
+    let trace = model.forward(&[16, -8, 24]).unwrap();
+    assert_eq!(trace.acc[1], vec![16 * 24, -8 * 28, 4 * 8]);
+    check_activation_model(&node.endpoint(), &model, 4).await;
 }
 
 async fn check_activation_model(url: &str, model: &zkt_eth::model::QuantizedModel, slots: usize) {

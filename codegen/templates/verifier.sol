@@ -439,6 +439,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.gammaPow = mulmod(g, st.gamma, R);
     }
     {%- include "blocks/rowsum.sol" %}
+    {%- include "blocks/product.sol" %}
     {%- include "blocks/activation.sol" %}
     {%- include "blocks/input_range.sol" %}
     {%- if committed %}

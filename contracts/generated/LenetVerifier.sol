@@ -55,7 +55,7 @@ contract LenetVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x96bac06d8393b6eec16a282dffa1dcf30e1f2be3052e1e1717eb2b9cea7125cc;
+        0x0865cfdd327ec2b56ba793ad1518df108f42414db7d4517682c28ca76d46bb84;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -592,6 +592,13 @@ contract LenetVerifier is IZkTorchVerifier {
         st.vkCoef[c[6]] = mulmod(g, R - mulmod(c[2], zkInv, R), R);
         st.vkCoef[c[6] + 1] = mulmod(g, R - start, R);
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
+    // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
+    /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
+    /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
+    function _product(State memory st, uint256[3] memory c) internal pure {
+        _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
     }
 
     // ── block: Activation (src/blocks/activation.rs, docs/protocols/lookup.md) ──

@@ -55,7 +55,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x99df6c72bd07fb27dc4b8c00fc92ae3c713f6b0d40e1a2b93cd0fc9525402954;
+        0x5c72ab686c9f4aec7d624e7d4745a4b28f80a16091c3f2e5b716ffa0dd974ecc;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -607,6 +607,13 @@ contract Mlp784Verifier is IZkTorchVerifier {
         st.vkCoef[c[6]] = mulmod(g, R - mulmod(c[2], zkInv, R), R);
         st.vkCoef[c[6] + 1] = mulmod(g, R - start, R);
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
+    // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
+    /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
+    /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
+    function _product(State memory st, uint256[3] memory c) internal pure {
+        _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
     }
 
     // ── block: Activation (src/blocks/activation.rs, docs/protocols/lookup.md) ──

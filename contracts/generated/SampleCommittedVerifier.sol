@@ -55,7 +55,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xd88cf24ba52cd08e2e55caca3f0e8e70aad604ad57a91864c5c4ab75ccc77aed;
+        0x2c381b955a038c2813a48d072f7b71c527ed17e706d8d12a4a41f00c82c760b7;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -572,6 +572,13 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         st.vkCoef[c[6]] = mulmod(g, R - mulmod(c[2], zkInv, R), R);
         st.vkCoef[c[6] + 1] = mulmod(g, R - start, R);
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
+    // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
+    /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
+    /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
+    function _product(State memory st, uint256[3] memory c) internal pure {
+        _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
     }
 
     // ── block: Activation (src/blocks/activation.rs, docs/protocols/lookup.md) ──

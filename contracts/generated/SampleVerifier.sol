@@ -55,7 +55,7 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x266ed76ecb5d9709c1862aeb29ad8609ac360292faa18e483af618d2f1427fa9;
+        0xb2437d5a260f4540dcf0bd49d15b8a2e3c165c2fb3b79f22b3405c05ad9e43a2;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -543,6 +543,13 @@ contract SampleVerifier is IZkTorchVerifier {
         st.vkCoef[c[6]] = mulmod(g, R - mulmod(c[2], zkInv, R), R);
         st.vkCoef[c[6] + 1] = mulmod(g, R - start, R);
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
+    // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
+    /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
+    /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
+    function _product(State memory st, uint256[3] memory c) internal pure {
+        _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
     }
 
     // ── block: Activation (src/blocks/activation.rs, docs/protocols/lookup.md) ──

@@ -12,6 +12,7 @@
 //! | block | statement | domain | prover messages | verifier per instance |
 //! |---|---|---|---|---|
 //! | [`rowsum`] | `y = W·x + b`, `W`, `b` fixed in the vk as ONE hiding point each | `H_K`, `K = M·N` | `[R]`, 2 evaluations | 2 vk points, 3 inversions |
+//! | [`product`] | `y = x[..h] ⊙ x[h..]` (`Mul` of two activations) | `H_{2h}`, lifted to `H_n` | none (one evaluation) | field work only |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
 //! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |
 //! | [`input_binding`] | a committed input is the one behind the public commitment `C` | `H_N₀` | none | `C`: one ecMul, one inversion |
@@ -30,12 +31,13 @@ pub mod activation;
 pub mod input_binding;
 pub mod input_range;
 pub mod lookup;
+pub mod product;
 pub mod rowsum;
 pub mod running_sum;
 pub mod table;
 
 use crate::keys::{VerifyingKey, Visibility};
-use crate::model::{Activation, Trace};
+use crate::model::{Activation, LayerOp, Trace};
 use crate::poly::Domain;
 use crate::protocol::{tensor_domain, AlgebraError, LayoutBuilder};
 use crate::prover::{ProveError, ProverState};
@@ -204,6 +206,8 @@ pub trait Block: std::fmt::Debug + Send + Sync {
 pub enum Instance {
     /// See [`rowsum`].
     RowSum(rowsum::RowSum),
+    /// See [`product`].
+    Product(product::Product),
     /// See [`activation`].
     Activation(activation::ActivationLookup),
     /// See [`input_range`].
@@ -221,6 +225,7 @@ impl Instance {
     pub fn block(&self) -> &dyn Block {
         match self {
             Instance::RowSum(b) => b,
+            Instance::Product(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
@@ -232,6 +237,7 @@ impl Instance {
     pub fn block_mut(&mut self) -> &mut dyn Block {
         match self {
             Instance::RowSum(b) => b,
+            Instance::Product(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
@@ -244,9 +250,10 @@ impl Instance {
 /// The lowering of a vk's layer list: tensors (commitment indices still unassigned: committed tensors
 /// carry `Col::Commit(0)`) and block instances.
 ///
-/// Per dense layer `k`: tensor `y_k = W·x + b` (committed), `q_k` (rescaled; public if it is the
+/// Per layer `k`: tensor `y_k = W·x + b` (committed; for a product layer `x[..h] ⊙ x[h..]`), `q_k` (rescaled; public if it is the
 /// model output), `z_k` (activation output; the same tensor as `q_k` for the identity, public for a
-/// final activation; padding `f(0)`); instances RowSum(`x → y_k`) and Activation(`y_k → q_k, z_k`). A committed input's
+/// final activation; padding `f(0)`); instances RowSum(`x → y_k`) or Product(`x → y_k`), and
+/// Activation(`y_k → q_k, z_k`). A committed input's
 /// binding comes first; after the layers come the hidden input's range check, the table side and
 /// the running sum (last: it sums every share).
 pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
@@ -296,7 +303,10 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
                 z
             }
         };
-        instances.push(Instance::RowSum(rowsum::RowSum::new(k, x, y, &tensors)));
+        instances.push(match l.op {
+            LayerOp::Dense => Instance::RowSum(rowsum::RowSum::new(k, x, y, &tensors)),
+            LayerOp::Product { .. } => Instance::Product(product::Product::new(k, x, y, &tensors)),
+        });
         instances.push(Instance::Activation(activation::ActivationLookup::new(
             k,
             // The table is built from these very layers; an impossible miss names kind 255,

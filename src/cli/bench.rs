@@ -82,6 +82,7 @@ fn synthetic_model(depth: usize) -> (crate::model::QuantizedModel, Vec<i64>) {
                 } else {
                     Activation::Identity
                 },
+                op: Default::default(),
             }
         })
         .collect();

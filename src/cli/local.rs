@@ -163,8 +163,9 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .iter()
         .enumerate()
         .map(|(k, l)| {
+            let first = if l.op.is_dense() { "rowsum" } else { "product" };
             json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
-                   "blocks": ["rowsum", "activation"]})
+                   "blocks": [first, "activation"]})
         })
         .collect();
     let fid: Vec<_> = fidelity
@@ -199,11 +200,12 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
     say!("{:<4} {:<36} {:>10} {:<10} blocks", "#", "layer", "shape", "activation");
     for (k, l) in model.layers.iter().enumerate() {
         say!(
-            "{:<4} {:<36} {:>10} {:<10} rowsum → activation",
+            "{:<4} {:<36} {:>10} {:<10} {} → activation",
             k,
             l.name,
             format!("{}×{}", l.out_len(), l.in_len()),
-            act(l.activation)
+            act(l.activation),
+            if l.op.is_dense() { "rowsum" } else { "product" }
         );
     }
     for (n, r) in &fidelity {

@@ -12,8 +12,8 @@
 
 use super::{fmt_duration, print_json, say};
 use crate::artifacts::{self, BuildDir};
-use crate::blocks::{lookup, rowsum, Violation};
-use crate::model::{ForwardError, QuantizedModel, Trace};
+use crate::blocks::{lookup, product, rowsum, Violation};
+use crate::model::{ForwardError, LayerOp, QuantizedModel, Trace};
 use crate::onnx::{self, quantize::window_bits};
 use anyhow::bail;
 use clap::Args;
@@ -38,8 +38,10 @@ pub struct MockArgs {
     pub json: bool,
 }
 
-/// The blocks of one stage, in order.
+/// The blocks of a dense layer, in order.
 const BLOCKS: [&str; 2] = ["rowsum", "lookup"];
+/// The blocks of a product layer, in order.
+const PRODUCT_BLOCKS: [&str; 2] = ["product", "lookup"];
 
 /// The first failure of one block over all rows.
 #[derive(Clone, Debug)]
@@ -97,11 +99,14 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
     for (k, layer) in model.layers.iter().enumerate() {
         let stage = &mut stages[k + 1];
         let x = if k == 0 { &trace.input } else { &trace.out[k - 1] };
-        ok &= stage.record(
-            "rowsum",
-            row,
-            rowsum::check(&layer.weights, &layer.bias, x, &trace.acc[k]),
-        );
+        ok &= match layer.op {
+            LayerOp::Dense => stage.record(
+                "rowsum",
+                row,
+                rowsum::check(&layer.weights, &layer.bias, x, &trace.acc[k]),
+            ),
+            LayerOp::Product { .. } => stage.record("product", row, product::check(x, &trace.acc[k])),
+        };
         ok &= stage.record(
             "lookup",
             row,
@@ -220,7 +225,12 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
         None => 0,
     };
     let mut stages = vec![StageReport::new("input", &["lookup"])];
-    stages.extend(model.layers.iter().map(|l| StageReport::new(&l.name, &BLOCKS)));
+    stages.extend(
+        model
+            .layers
+            .iter()
+            .map(|l| StageReport::new(&l.name, if l.op.is_dense() { &BLOCKS } else { &PRODUCT_BLOCKS })),
+    );
     let mut failed_rows = vec![];
     for (i, row) in rows.iter().enumerate() {
         let index = first_row + i;
@@ -309,10 +319,10 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
             model.lookup_bits
         );
         say!(
-            "{:<6} {:<36} {:<7} {:<7} {:>24}",
+            "{:<6} {:<36} {:<11} {:<7} {:>24}",
             "#",
             "stage",
-            "rowsum",
+            "layer op",
             "lookup",
             "values (min..max)"
         );
@@ -322,11 +332,15 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
                 Some((_, None)) => "ok",
                 Some((_, Some(_))) => "FAIL",
             };
+            let op = match cell("product") {
+                "-" => format!("{} rowsum", cell("rowsum")),
+                product => format!("{product} product"),
+            };
             say!(
-                "{:<6} {:<36} {:<7} {:<7} {:>24}",
+                "{:<6} {:<36} {:<11} {:<7} {:>24}",
                 if k == 0 { "in".to_owned() } else { (k - 1).to_string() },
                 st.name,
-                cell("rowsum"),
+                if k == 0 { "-".to_owned() } else { op },
                 cell("lookup"),
                 format!("{}..{}", st.min, st.max)
             );

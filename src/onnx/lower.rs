@@ -47,7 +47,7 @@ use super::affine::{self, Affine, Window};
 use super::error::OnnxError;
 use super::reference::FloatReference;
 use super::state::{Carry, Expr, Live, Rows};
-use crate::model::{Activation, MAX_MATRIX_LOG, MAX_WIDTH};
+use crate::model::{Activation, LayerOp, MAX_MATRIX_LOG, MAX_WIDTH};
 
 /// The ONNX ops the front end lowers (besides constant sub-graphs, which tract folds).
 pub const SUPPORTED_OPS: &[&str] = &[
@@ -111,6 +111,8 @@ pub enum FloatActivation {
     Selu(f64, f64),
     /// `min(max(v, lo), hi)`.
     Clip(f64, f64),
+    /// `v·σ(v)` (SiLU, Swish): the pattern `Mul(v, Sigmoid(v))`.
+    Silu,
 }
 
 impl FloatActivation {
@@ -138,6 +140,7 @@ impl FloatActivation {
             FloatActivation::Softplus => v.exp().ln_1p(),
             FloatActivation::Selu(alpha, gamma) => gamma * if v > 0.0 { v } else { alpha * v.exp_m1() },
             FloatActivation::Clip(lo, hi) => v.clamp(lo, hi),
+            FloatActivation::Silu => v / (1.0 + (-v).exp()),
         }
     }
 
@@ -169,6 +172,7 @@ impl FloatActivation {
                 lo: grid(lo),
                 hi: grid(hi),
             },
+            FloatActivation::Silu => Activation::Silu,
         }
     }
 }
@@ -183,29 +187,46 @@ pub struct FloatLayer {
     pub bias: Vec<f64>,
     /// Activation applied after the affine map.
     pub activation: FloatActivation,
+    /// Dense (`W·x + b`) or the product of the input's halves (no weights).
+    pub op: LayerOp,
 }
 
 impl FloatLayer {
     /// Number of inputs.
     pub fn in_len(&self) -> usize {
-        self.weights.first().map_or(0, Vec::len)
+        match self.op {
+            LayerOp::Dense => self.weights.first().map_or(0, Vec::len),
+            LayerOp::Product { in_len, .. } => in_len,
+        }
     }
 
     /// Number of outputs.
     pub fn out_len(&self) -> usize {
-        self.weights.len()
+        match self.op {
+            LayerOp::Dense => self.weights.len(),
+            LayerOp::Product { out_len, .. } => out_len,
+        }
     }
 
-    /// `act(W·x + b)` in `f64`.
+    /// `act(W·x + b)`, or `act(x_i · x_{h+i})` for a product, in `f64`.
     pub fn apply(&self, x: &[f64]) -> Vec<f64> {
-        self.weights
-            .iter()
-            .zip(&self.bias)
-            .map(|(row, b)| {
-                let v = row.iter().zip(x).map(|(w, v)| w * v).sum::<f64>() + b;
-                self.activation.apply(v)
-            })
-            .collect()
+        match self.op {
+            LayerOp::Dense => self
+                .weights
+                .iter()
+                .zip(&self.bias)
+                .map(|(row, b)| {
+                    let v = row.iter().zip(x).map(|(w, v)| w * v).sum::<f64>() + b;
+                    self.activation.apply(v)
+                })
+                .collect(),
+            LayerOp::Product { in_len, out_len } => (0..out_len)
+                .map(|i| {
+                    let v = x.get(i).copied().unwrap_or(0.0) * x.get(in_len / 2 + i).copied().unwrap_or(0.0);
+                    self.activation.apply(v)
+                })
+                .collect(),
+        }
     }
 }
 
@@ -596,6 +617,8 @@ struct Lowering<'a> {
     pending: Vec<String>,
     /// Finished layers.
     layers: Vec<FloatLayer>,
+    /// Outputs of nodes already lowered as part of an earlier one (the `Mul` of a SiLU).
+    fused: HashSet<String>,
 }
 
 /// The node being lowered, with what error messages need.
@@ -685,6 +708,7 @@ pub(crate) fn lower_parsed(parsed: &Parsed) -> Result<FloatModel, OnnxError> {
         uses,
         pending: vec![],
         layers: vec![],
+        fused: HashSet::new(),
     };
     for ix in topological_order(graph)? {
         let node = &graph.node[ix];
@@ -695,6 +719,9 @@ pub(crate) fn lower_parsed(parsed: &Parsed) -> Result<FloatModel, OnnxError> {
         let outputs: Vec<&String> = node.output.iter().filter(|o| !o.is_empty()).collect();
         if !outputs.is_empty() && outputs.iter().all(|o| walk.is_const(o)) {
             continue; // folded by tract: a constant (sub-)graph
+        }
+        if outputs.iter().any(|o| walk.fused.contains(*o)) {
+            continue; // lowered with an earlier node (its reads were accounted for there)
         }
         walk.node(&ctx)?;
         walk.release(node);
@@ -877,6 +904,7 @@ impl Lowering<'_> {
             weights,
             bias,
             activation,
+            op: LayerOp::Dense,
         });
         self.state_len = rows.rows.len();
         for (name, exprs) in carried {
@@ -904,9 +932,12 @@ impl Lowering<'_> {
         if live_inputs > 1 && matches!(ctx.node.op_type.as_str(), "Add" | "Sub") {
             return self.binary(ctx);
         }
-        if live_inputs > 1 && matches!(ctx.node.op_type.as_str(), "Mul" | "Div") {
+        if live_inputs > 1 && ctx.node.op_type == "Mul" {
+            return self.product(ctx);
+        }
+        if live_inputs > 1 && ctx.node.op_type == "Div" {
             return Err(ctx.misplaced(
-                "it multiplies or divides two activations, which is not a fixed linear map: not supported yet (only products with constants are)",
+                "it divides by an activation, which is not a fixed linear map: not supported (only division by a constant is)",
             ));
         }
         match ctx.node.op_type.as_str() {
@@ -918,7 +949,7 @@ impl Lowering<'_> {
                 self.unary(ctx, affine::elementwise(&vec![-1.0; n], &vec![0.0; n]))
             }
             "Relu" => self.activation(ctx, FloatActivation::Relu),
-            "Sigmoid" => self.activation(ctx, FloatActivation::Sigmoid),
+            "Sigmoid" => self.sigmoid(ctx),
             "Tanh" => self.activation(ctx, FloatActivation::Tanh),
             "LeakyRelu" => {
                 let alpha = f64::from(ctx.attribute("alpha", 0.01f32)?);
@@ -1180,6 +1211,52 @@ impl Lowering<'_> {
         Ok(())
     }
 
+    /// `Sigmoid`; or SiLU, one table function, when the sigmoid's only reader is `Mul(v, Sigmoid(v))`
+    /// and `v` has no other reader (Swish, as exported by PyTorch's `nn.SiLU`).
+    fn sigmoid(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let Some((mul_name, mul_out)) = self.silu_pattern(ctx) else {
+            return self.activation(ctx, FloatActivation::Sigmoid);
+        };
+        let v = ctx.node.input[0].clone();
+        // The Mul's read of v happens here: v need not survive the layer.
+        if let Some(n) = self.uses.get_mut(&v) {
+            *n = n.saturating_sub(1);
+        }
+        self.fused.insert(mul_out.clone());
+        self.activation(ctx, FloatActivation::Silu)?;
+        let (sig_out, _) = self.output(ctx)?;
+        let shape = self.shape(ctx, &mul_out)?;
+        if let Some(mut live) = self.live.remove(&sig_out) {
+            live.shape = shape;
+            self.live.insert(mul_out, live);
+        }
+        if let Some(layer) = self.layers.last_mut() {
+            layer.name = format!("{}+{mul_name}", layer.name);
+        }
+        Ok(())
+    }
+
+    /// The `Mul` that makes this sigmoid a SiLU: `(node name, output)`.
+    fn silu_pattern(&self, ctx: &Ctx) -> Option<(String, String)> {
+        let graph = self.parsed.proto.graph.as_ref()?;
+        let (v, s) = (ctx.node.input.first()?, ctx.node.output.first()?);
+        let mut readers = graph.node.iter().enumerate().filter(|(_, n)| n.input.contains(s));
+        let (ix, mul) = readers.next()?;
+        let is_output = graph.output.iter().any(|o| o.name == *s);
+        if readers.next().is_some() || is_output || mul.op_type != "Mul" || mul.input.len() != 2 {
+            return None;
+        }
+        let other = if mul.input[0] == *s {
+            &mul.input[1]
+        } else {
+            &mul.input[0]
+        };
+        if other != v || self.uses.get(v) != Some(&2) {
+            return None;
+        }
+        Some((node_name(mul, ix), mul.output.first()?.clone()))
+    }
+
     /// `Add` / `Sub` of two live activations (a residual connection), numpy broadcasting.
     fn binary(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
         let inputs = self.inputs(ctx, 2, 2)?;
@@ -1200,6 +1277,91 @@ impl Lowering<'_> {
         let nonneg = a.nonneg && b.nonneg && sign > 0.0;
         self.live.insert(out, Live { shape, exprs, nonneg });
         self.pending.push(ctx.name.clone());
+        Ok(())
+    }
+
+    /// `Mul` of two activations: the element-wise product `a ⊙ b` (broadcast numpy-style). Two
+    /// layers, each carrying every other needed tensor:
+    ///
+    /// 1. an identity layer whose output holds `a` then the survivors in its first half and `b`
+    ///    then the constant 1 (one per survivor value) in its second half, each half padded with
+    ///    zero rows to `h = tensor_domain(L + S)`;
+    /// 2. a product layer ([`LayerOp::Product`], the Product block): `x_i · x_{h+i}`, so the first
+    ///    `L` values are `a ⊙ b` and the next `S` the survivors times 1, unchanged.
+    fn product(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 2, 2)?;
+        let (out, shape) = self.output(ctx)?;
+        let (a, b) = (self.live_tensor(ctx, inputs[0])?, self.live_tensor(ctx, inputs[1])?);
+        let (ia, ib) = (
+            broadcast_indices(&a.shape, &shape)
+                .ok_or_else(|| ctx.shape_err(format!("{:?} does not broadcast to {shape:?}", a.shape)))?,
+            broadcast_indices(&b.shape, &shape)
+                .ok_or_else(|| ctx.shape_err(format!("{:?} does not broadcast to {shape:?}", b.shape)))?,
+        );
+        let first: Vec<Expr> = ia.iter().map(|i| a.exprs[*i].clone()).collect();
+        let second: Vec<Expr> = ib.iter().map(|j| b.exprs[*j].clone()).collect();
+        let nonneg = a.nonneg && b.nonneg;
+        let survivors: Vec<(String, usize)> = self
+            .survivors(ctx)
+            .into_iter()
+            .map(|name| {
+                let len = self.live[&name].exprs.len();
+                (name, len)
+            })
+            .collect();
+        let kept: usize = survivors.iter().map(|(_, len)| len).sum();
+        let products = first.len() + kept;
+        if products > MAX_WIDTH / 2 {
+            return Err(ctx.shape_err(format!(
+                "the product and the {kept} values carried past it make {products} values, above the limit of {}",
+                MAX_WIDTH / 2
+            )));
+        }
+        let h = crate::protocol::tensor_domain(products).size();
+        // Layer 1 (identity): [a; survivors; 0…] ++ [b; 1…; 0…].
+        let mut rows = first;
+        for (name, _) in &survivors {
+            rows.extend(self.live[name].exprs.iter().cloned());
+        }
+        rows.resize(h, Expr::default());
+        rows.extend(second);
+        rows.extend((0..kept).map(|_| Expr {
+            terms: vec![],
+            bias: 1.0,
+        }));
+        rows.resize(2 * h, Expr::default());
+        check_matrix(ctx, rows.len(), self.state_len)?;
+        let (weights, bias) = Rows { rows }.dense(self.state_len);
+        let mut names = std::mem::take(&mut self.pending);
+        names.push(format!("{}[operands]", ctx.name));
+        self.layers.push(FloatLayer {
+            name: names.join("+"),
+            weights,
+            bias,
+            activation: FloatActivation::Identity,
+            op: LayerOp::Dense,
+        });
+        // Layer 2: the products.
+        self.layers.push(FloatLayer {
+            name: ctx.name.clone(),
+            weights: vec![],
+            bias: vec![],
+            activation: FloatActivation::Identity,
+            op: LayerOp::Product {
+                in_len: 2 * h,
+                out_len: products,
+            },
+        });
+        self.state_len = products;
+        let mut at = ia.len();
+        for (name, len) in survivors {
+            if let Some(live) = self.live.get_mut(&name) {
+                live.exprs = (at..at + len).map(Expr::unit).collect();
+            }
+            at += len;
+        }
+        let exprs = (0..ia.len()).map(Expr::unit).collect();
+        self.live.insert(out, Live { shape, exprs, nonneg });
         Ok(())
     }
 

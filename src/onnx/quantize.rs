@@ -47,7 +47,7 @@ use serde_json::json;
 
 use super::error::OnnxError;
 use super::lower::FloatModel;
-use crate::model::{Activation, DenseLayer, QuantizedModel};
+use crate::model::{Activation, DenseLayer, LayerOp, QuantizedModel};
 
 /// The input range assumed when neither calibration data nor an input range is given: normalised
 /// inputs (pixels, min–max scaled features). See the module documentation.
@@ -517,15 +517,25 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
             widen(&mut bounds[0], *v);
         }
         for (k, layer) in layers.iter().enumerate() {
-            x = layer
-                .weights
-                .iter()
-                .zip(&layer.bias)
-                .map(|(row, b)| {
-                    // Saturating: absurd inputs then need absurd windows and are refused.
-                    let acc = row.iter().zip(&x).fold(i128::from(*b), |acc, (w, v)| {
-                        acc.saturating_add(i128::from(*w).saturating_mul(*v))
-                    });
+            // Saturating: absurd inputs then need absurd windows and are refused.
+            let accs: Vec<i128> = match layer.op {
+                LayerOp::Dense => layer
+                    .weights
+                    .iter()
+                    .zip(&layer.bias)
+                    .map(|(row, b)| {
+                        row.iter().zip(&x).fold(i128::from(*b), |acc, (w, v)| {
+                            acc.saturating_add(i128::from(*w).saturating_mul(*v))
+                        })
+                    })
+                    .collect(),
+                LayerOp::Product { in_len, out_len } => {
+                    (0..out_len).map(|i| x[i].saturating_mul(x[in_len / 2 + i])).collect()
+                }
+            };
+            x = accs
+                .into_iter()
+                .map(|acc| {
                     let q = acc.saturating_add(half).div_euclid(1i128 << s);
                     widen(&mut bounds[k + 1], q);
                     activate(layer.activation, q, s)
@@ -544,6 +554,19 @@ fn activate(a: Activation, q: i128, s: u32) -> i128 {
         Activation::Identity => q,
         Activation::Relu => q.max(0),
         a => i128::from(a.apply(q.clamp(i128::from(i64::MIN / 2), i128::from(i64::MAX / 2)) as i64, s)),
+    }
+}
+
+/// The bounds of `f(q)` over `q ∈ [l, u]`: the ends for a monotone function, and SiLU's minimum
+/// when the interval holds it ([`Activation::bounds`]).
+fn activate_interval(a: Activation, l: i128, u: i128, s: u32) -> (i128, i128) {
+    match a {
+        Activation::Silu => {
+            let clamp = |v: i128| v.clamp(i128::from(i64::MIN / 2), i128::from(i64::MAX / 2)) as i64;
+            let (lo, hi) = a.bounds(clamp(l), clamp(u), s);
+            (i128::from(lo), i128::from(hi))
+        }
+        a => (activate(a, l, s), activate(a, u, s)),
     }
 }
 
@@ -577,6 +600,20 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
     let half = (1i128 << s) >> 1;
     for (k, layer) in layers.iter().enumerate() {
         let mut rows = Vec::with_capacity(layer.out_len());
+        if let LayerOp::Product { in_len, out_len } = layer.op {
+            // Interval product of the two halves; no linear bounds through a product.
+            for i in 0..out_len {
+                let ((a_lo, a_hi), (b_lo, b_hi)) = (x[i], x[in_len / 2 + i]);
+                let p = [
+                    a_lo.checked_mul(b_lo)?,
+                    a_lo.checked_mul(b_hi)?,
+                    a_hi.checked_mul(b_lo)?,
+                    a_hi.checked_mul(b_hi)?,
+                ];
+                let (lo, hi) = (p.iter().min()?.checked_add(half)?, p.iter().max()?.checked_add(half)?);
+                rows.push((lo.div_euclid(1i128 << s), hi.div_euclid(1i128 << s)));
+            }
+        }
         for (row, b) in layer.weights.iter().zip(&layer.bias) {
             let (mut a_lo, mut a_hi) = (i128::from(*b) + half, i128::from(*b) + half);
             for (w, (x_lo, x_hi)) in row.iter().zip(&x) {
@@ -586,7 +623,8 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                 a_hi = a_hi.checked_add(p.max(q))?;
             }
             let (mut q_lo, mut q_hi) = (a_lo.div_euclid(1i128 << s), a_hi.div_euclid(1i128 << s));
-            if k > 0 {
+            // Back-substitution is linear: it stops at a product layer (interval bounds only after one).
+            if k > 0 && layers[..k].iter().all(|l| l.op.is_dense()) {
                 let (l, u) = back_substitute(layers, &q_bounds, k, row, *b, s, (lo, hi));
                 q_lo = q_lo.max(l);
                 q_hi = q_hi.min(u);
@@ -599,7 +637,7 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
         out.push(stage);
         x = rows
             .iter()
-            .map(|(l, u)| (activate(layer.activation, *l, s), activate(layer.activation, *u, s)))
+            .map(|(l, u)| activate_interval(layer.activation, *l, *u, s))
             .collect();
         q_bounds.push(rows);
     }
@@ -659,9 +697,9 @@ fn upper_bound(
                 // Upper relaxation for a positive coefficient, lower (λ·q) for a negative one.
                 Activation::Relu if *ci >= 0.0 => (u / (u - l), -u * l / (u - l)),
                 Activation::Relu => (if u > -l { 1.0 } else { 0.0 }, 0.0),
-                // Monotone: f(l) ≤ f(q) ≤ f(u), constant relaxations.
-                f if *ci >= 0.0 => (0.0, f.apply(u as i64, s) as f64),
-                f => (0.0, f.apply(l as i64, s) as f64),
+                // Constant relaxations: the bounds of f on [l, u] (the ends, but for SiLU's minimum).
+                f if *ci >= 0.0 => (0.0, f.bounds(l as i64, u as i64, s).1 as f64),
+                f => (0.0, f.bounds(l as i64, u as i64, s).0 as f64),
             };
             c0 += *ci * icpt;
             mag0 += (*ci * icpt).abs();
@@ -737,6 +775,7 @@ fn quantize_layers(float: &FloatModel, s: u32) -> Result<Vec<DenseLayer>, OnnxEr
                 weights,
                 bias,
                 activation: layer.activation.quantize(s),
+                op: layer.op,
             })
         })
         .collect()
@@ -748,6 +787,13 @@ fn check_overflow(layers: &[DenseLayer], s: u32, b: u32) -> Result<(), OnnxError
     let x_max = 1i128 << (b - 1);
     let limit = 1i128 << 62;
     for (k, layer) in layers.iter().enumerate() {
+        if !layer.op.is_dense() && x_max * x_max + (1i128 << s) >= limit {
+            return Err(OnnxError::Overflow {
+                layer: k,
+                name: layer.name.clone(),
+                row: 0,
+            });
+        }
         for (row_ix, (row, bias)) in layer.weights.iter().zip(&layer.bias).enumerate() {
             let bound =
                 row.iter().map(|w| i128::from(*w).abs()).sum::<i128>() * x_max + i128::from(*bias).abs() + (1i128 << s);
@@ -811,12 +857,14 @@ mod tests {
                     weights: vec![vec![1.5, -0.25], vec![0.5, 2.0]],
                     bias: vec![0.125, -1.0],
                     activation: crate::onnx::FloatActivation::Relu,
+                    op: Default::default(),
                 },
                 FloatLayer {
                     name: "fc2".into(),
                     weights: vec![vec![1.0, -1.0]],
                     bias: vec![0.0],
                     activation: crate::onnx::FloatActivation::Identity,
+                    op: Default::default(),
                 },
             ],
         }

@@ -1,7 +1,7 @@
 //! Shared test fixtures.
 #![allow(dead_code)]
 
-use zkt_eth::model::{Activation, DenseLayer, QuantizedModel};
+use zkt_eth::model::{Activation, DenseLayer, LayerOp, QuantizedModel};
 
 /// A hand-built two-layer model (3 → 5 relu → 2 identity) at scale 2^4, window 2^7.
 pub fn model() -> QuantizedModel {
@@ -23,12 +23,14 @@ pub fn model() -> QuantizedModel {
                 ],
                 bias: vec![10, -20, 30, 0, 5],
                 activation: Activation::Relu,
+                op: Default::default(),
             },
             DenseLayer {
                 name: "l1".into(),
                 weights: vec![vec![2, -3, 4, 5, 1], vec![-1, 1, -1, 1, -1]],
                 bias: vec![7, -7],
                 activation: Activation::Identity,
+                op: Default::default(),
             },
         ],
     }
@@ -46,9 +48,52 @@ pub fn activations_model() -> QuantizedModel {
         weights: vec![vec![5, -4], vec![-3, 6], vec![2, 2]],
         bias: vec![16, -16, 0],
         activation: Activation::Sigmoid,
+        op: Default::default(),
     });
     m.name = "activations".into();
     m
+}
+
+/// A product of two activations (the Product block) between dense layers: layer 0 (identity)
+/// writes `a` (3 values) then zero rows to 8, and `b` then zero rows to 8; layer 1 multiplies the
+/// halves and applies tanh; layer 2 is a final dense layer. On `[16, −8, 24]`: `a = (16, −8, 4)`,
+/// `b = (24, 28, 8)`, products `(24, −14, 2)` at scale 2^4, inside the window. The table has
+/// identity, ReLU and tanh: K = 4.
+pub fn product_model() -> QuantizedModel {
+    let mut rows = vec![vec![16, 0, 0], vec![0, 16, 0], vec![8, 8, 0]];
+    rows.resize(8, vec![0, 0, 0]);
+    rows.extend([vec![0, 0, 16], vec![16, 0, 8], vec![0, -16, 0]]);
+    rows.resize(16, vec![0, 0, 0]);
+    QuantizedModel {
+        name: "product".into(),
+        scale_bits: 4,
+        lookup_bits: 8,
+        input_shape: vec![1, 3],
+        dropped: None,
+        layers: vec![
+            DenseLayer {
+                name: "operands".into(),
+                weights: rows,
+                bias: vec![0; 16],
+                activation: Activation::Identity,
+                op: LayerOp::Dense,
+            },
+            DenseLayer {
+                name: "mul".into(),
+                weights: vec![],
+                bias: vec![],
+                activation: Activation::Tanh,
+                op: LayerOp::Product { in_len: 16, out_len: 3 },
+            },
+            DenseLayer {
+                name: "head".into(),
+                weights: vec![vec![16, 8, -8], vec![4, -4, 16]],
+                bias: vec![3, -3],
+                activation: Activation::Identity,
+                op: LayerOp::Dense,
+            },
+        ],
+    }
 }
 
 /// The repository root (the tests' working directory for the CLI).
