@@ -952,9 +952,28 @@ def testdata() -> None:
         out / "silu.onnx",
     )
 
+    # GLU-style gating a ⊙ σ(b): `a` must pass the sigmoid layer (a mixed layer carries it on the
+    # odd rows), then the product.
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w1"], ["a"], name="value/MatMul"),
+                helper.make_node("MatMul", ["x", "w2"], ["b"], name="gate/MatMul"),
+                helper.make_node("Sigmoid", ["b"], ["s"], name="gate/Sigmoid"),
+                helper.make_node("Mul", ["a", "s"], ["g"], name="glu/Mul"),
+                helper.make_node("MatMul", ["g", "w3"], ["y"], name="out/MatMul"),
+            ],
+            "glu",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 3])],
+            [const("w1", w(4, 5)), const("w2", w(4, 5)), const("w3", w(5, 3))],
+        ),
+        out / "glu.onnx",
+    )
+
     print(
         "testdata: unsupported, softmax, branch, relu_first, batch2, dynamic_weights, gemm_variants, skip_relu, "
-        "skip_sigmoid, mul_branches, gated, div_branches, silu"
+        "skip_sigmoid, mul_branches, gated, div_branches, silu, glu"
     )
 
 

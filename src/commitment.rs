@@ -241,6 +241,7 @@ mod tests {
                 bias: vec![0, 4],
                 activation: Activation::Identity,
                 op: Default::default(),
+                mixed: false,
             }],
         }
     }

@@ -73,6 +73,9 @@ pub struct LayerVk {
     pub activation: Activation,
     /// Dense (a RowSum instance) or a product of the input's halves (a Product instance).
     pub op: LayerOp,
+    /// The activation applies to the even outputs, the identity to the odd ones
+    /// ([`crate::model::DenseLayer::mixed`]).
+    pub mixed: bool,
     /// `[Ŵ(τ)]₁`: the whole weight matrix on the matrix domain `H_K` (`K = M·N`), hiding
     /// ([`WeightBlinds`], `docs/protocols/rowsum.md`). The identity for a product layer (not
     /// encoded: it has no weights).
@@ -354,6 +357,7 @@ impl ProvingKey {
                     out_len: o,
                     activation: layer.activation,
                     op: layer.op,
+                    mixed: layer.mixed,
                     weights,
                     bias,
                 })
@@ -425,13 +429,16 @@ pub fn check_model_against_vk(
         return differs(format!("the number of layers ({})", model.layers.len()));
     }
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
-        if (l.in_len(), l.out_len(), l.activation, l.op) != (lv.in_len, lv.out_len, lv.activation, lv.op) {
+        if (l.in_len(), l.out_len(), l.activation, l.op, l.mixed)
+            != (lv.in_len, lv.out_len, lv.activation, lv.op, lv.mixed)
+        {
             return differs(format!(
-                "layers[{k}] ({} inputs, {} outputs, {:?}, {:?})",
+                "layers[{k}] ({} inputs, {} outputs, {:?}, {:?}, mixed {})",
                 l.in_len(),
                 l.out_len(),
                 l.activation,
-                l.op
+                l.op,
+                l.mixed
             ));
         }
     }
@@ -510,7 +517,7 @@ impl VerifyingKey {
                 word_u64(l.in_len as u64),
                 word_u64(l.out_len as u64),
                 l.activation.to_word(),
-                word_u64(l.op.code()),
+                word_u64(if l.mixed { 2 } else { l.op.code() }),
             ]);
             if l.op.is_dense() {
                 w.extend(g1_to_words(&l.weights));
@@ -597,10 +604,17 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
-            let op = match small(&mut r, 0, 1, &format!("layer {k} op"))? {
-                0 => LayerOp::Dense,
-                _ => LayerOp::Product { in_len, out_len },
+            let code = small(&mut r, 0, 2, &format!("layer {k} op"))?;
+            let op = match code {
+                1 => LayerOp::Product { in_len, out_len },
+                _ => LayerOp::Dense,
             };
+            let mixed = code == 2;
+            if mixed && (k + 1 == n_layers || out_len != tensor_domain(out_len).size()) {
+                return Err(KeyError::Malformed(format!(
+                    "layer {k} has mixed rows: it must not be the last layer and its {out_len} outputs must fill their domain"
+                )));
+            }
             if !op.is_dense() && (k == 0 || in_len != LayerOp::product_in_len(out_len)) {
                 return Err(KeyError::Malformed(format!(
                     "layer {k} is a product of {out_len} values reading {in_len}: it must read a layer's output of exactly {} values",
@@ -623,6 +637,7 @@ impl VerifyingKey {
                 out_len,
                 activation,
                 op,
+                mixed,
                 weights,
                 bias,
             });

@@ -284,7 +284,8 @@ impl LayerOp {
     pub fn is_dense(&self) -> bool {
         *self == LayerOp::Dense
     }
-    /// The vk word: 0 dense, 1 product.
+    /// The vk word: 0 dense, 1 product (2, a dense layer with mixed rows, is
+    /// [`DenseLayer::mixed`]).
     pub fn code(&self) -> u64 {
         match self {
             LayerOp::Dense => 0,
@@ -311,9 +312,22 @@ pub struct DenseLayer {
     /// What the layer computes: dense (weights and bias), or a product (no weights, no bias).
     #[serde(default, skip_serializing_if = "LayerOp::is_dense")]
     pub op: LayerOp,
+    /// Mixed rows: the activation applies to the even outputs and the identity to the odd ones,
+    /// which carry tensors that must pass the layer unchanged (a skip connection around a sigmoid).
+    /// A dense layer, not the last, whose output fills its domain (no padding positions).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mixed: bool,
 }
 
 impl DenseLayer {
+    /// The activation of output `i`: the layer's, or the identity on a mixed layer's odd rows.
+    pub fn activation_at(&self, i: usize) -> Activation {
+        if self.mixed && i % 2 == 1 {
+            Activation::Identity
+        } else {
+            self.activation
+        }
+    }
     /// Number of inputs.
     pub fn in_len(&self) -> usize {
         match self.op {
@@ -566,6 +580,16 @@ impl QuantizedModel {
                         .into(),
                 });
             }
+            if layer.mixed {
+                let full = crate::protocol::tensor_domain(layer.out_len()).size();
+                if !layer.op.is_dense() || k + 1 == self.layers.len() || layer.out_len() != full {
+                    return Err(ModelError::OutOfRange {
+                        field: field("mixed"),
+                        value: format!("{} outputs, layer {k} of {}", layer.out_len(), self.layers.len()),
+                        allowed: "a dense layer, not the last, whose output length is a power of two ≥ 8".into(),
+                    });
+                }
+            }
             if let LayerOp::Product { in_len, out_len } = layer.op {
                 self.validate_product(k, in_len, out_len, x_max)?;
                 continue;
@@ -774,7 +798,11 @@ impl QuantizedModel {
                     lookup_bits,
                 });
             }
-            let out: Vec<i64> = q.iter().map(|v| layer.activation.apply(*v, scale_bits)).collect();
+            let out: Vec<i64> = q
+                .iter()
+                .enumerate()
+                .map(|(i, v)| layer.activation_at(i).apply(*v, scale_bits))
+                .collect();
             trace.acc.push(acc);
             trace.rescaled.push(q);
             trace.out.push(out.clone());

@@ -107,6 +107,12 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
                 l.in_len
             ));
         }
+        if l.mixed && (k + 1 == vk.layers.len() || l.out_len != crate::protocol::tensor_domain(l.out_len).size()) {
+            layout.push(format!(
+                "layer {k}: mixed rows, but it is the last layer or its {} outputs do not fill their domain",
+                l.out_len
+            ));
+        }
         if k > 0 && vk.layers[k - 1].out_len != l.in_len {
             layout.push(format!(
                 "layer {k}: input length {} ≠ previous output {}",

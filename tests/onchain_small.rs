@@ -85,6 +85,19 @@ async fn product_layers_agree_on_chain() {
     check_activation_model(&node.endpoint(), &model, 4).await;
 }
 
+/// A mixed layer (sigmoid on even rows, identity on odd rows: the kind column
+/// `(A + I)/2 + (A − I)/2·X^{M/2}`, evaluated by Solidity from ζ^{n/2}): Rust and Solidity accept
+/// the honest proof and reject a wrong output and every flipped word.
+#[tokio::test(flavor = "multi_thread")]
+async fn mixed_layers_agree_on_chain() {
+    let node = LocalNode::spawn().unwrap();
+    let model = common::mixed_model();
+    let trace = model.forward(&[16, -8, 24]).unwrap();
+    // Odd rows are carried unchanged: z = q there.
+    assert!((1..8).step_by(2).all(|i| trace.out[0][i] == trace.rescaled[0][i]));
+    check_activation_model(&node.endpoint(), &model, 4).await;
+}
+
 async fn check_activation_model(url: &str, model: &zkt_eth::model::QuantizedModel, slots: usize) {
     let url = url.to_owned();
     let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(model));

@@ -80,13 +80,23 @@ fn flipping_any_word_of_the_sample_proof_is_rejected() {
 /// its blinding covers every point at which a polynomial is revealed.
 #[test]
 fn a_product_layer_proves_and_every_flipped_word_is_rejected() {
-    let model = common::product_model();
+    // The same for a mixed layer (sigmoid on even rows, identity on odd rows).
+    for model in [common::product_model(), common::mixed_model()] {
+        check_every_word(&model);
+    }
+}
+
+fn check_every_word(model: &zkt_eth::model::QuantizedModel) {
     let x = [16, -8, 24];
     for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
-        let srs = Srs::dev(11, srs_len_for(&model));
-        let pk = ProvingKey::setup(&model, &srs, vis).unwrap();
+        let srs = Srs::dev(11, srs_len_for(model));
+        let pk = ProvingKey::setup(model, &srs, vis).unwrap();
         let layout = Layout::new(&pk.vk);
-        assert!(layout.instances.iter().any(|i| matches!(i, Instance::Product(_))));
+        assert!(layout.instances.iter().any(|i| match i {
+            Instance::Product(_) => true,
+            Instance::Activation(a) => a.odd_kind.is_some(),
+            _ => false,
+        }));
         for c in 0..layout.n_commits {
             let mut pts: Vec<usize> = layout
                 .eval_sources

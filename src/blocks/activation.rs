@@ -2,11 +2,16 @@
 //! LogUp into the vk's table (`docs/protocols/lookup.md`; the shared LogUp algebra is in
 //! [`super::lookup`]).
 //!
-//! Every position `j` of the output domain `H_M` looks up two tuples, `a_j = (kind, q_j, z_j)` and
+//! Every position `j` of the output domain `H_M` looks up two tuples, `a_j = (kind_j, q_j, z_j)` and
 //! `b_j = (1, c·r_j, c·r_j)` with `r = y + 2^(s−1) − 2^s·q` and `c = 2^(B−1−s)`. With the inverse
 //! column `h = 1/((β+a)(β+b))` (round 2) the block proves `h·(β+a)·(β+b) − 1 = 0` on `H_M`, lifted to
 //! the lookup domain `H_n` by `X ↦ X^{n/M}` (so it is checked at `ζ^{n/M}` and divided by
 //! `Z_n(ζ)`), and adds `(M/n)·(2β + a + b)·h` to the LogUp sum ([`super::running_sum`]).
+//!
+//! `kind_j` is the layer's function, or, on a **mixed** layer ([`crate::model::DenseLayer::mixed`]),
+//! the function at even `j` and the identity at odd `j`: the public polynomial
+//! `κ(X) = (A + I)/2 + (A − I)/2·X^{M/2}` (`X^{M/2} = ±1` on `H_M` by the parity of `j`), which the
+//! verifier evaluates at `ζ^{n/M}` as `(A + I)/2 + (A − I)/2·ζ^{n/2}`.
 
 use super::lookup::{self, LookupEvals};
 use super::rowsum::compose_power;
@@ -27,6 +32,8 @@ pub struct ActivationLookup {
     pub layer: usize,
     /// The table kind of the activation ([`crate::lookup_table::LookupTable::kind`]).
     pub kind: u8,
+    /// A mixed layer: the kind of its odd positions (the identity's).
+    pub odd_kind: Option<u8>,
     /// The activation (comments only).
     pub function: crate::model::Activation,
     /// Tensors `y` (the affine output), `q` (rescaled), `z` (activation output; `z = q` for the
@@ -51,12 +58,36 @@ impl ActivationLookup {
         Self {
             layer,
             kind,
+            odd_kind: None,
             function,
             tensors,
             dom: all[tensors[0]].dom,
             h: 0,
             at: [At::Eval(0); 4],
         }
+    }
+    /// The kind looked up at position `j`.
+    pub fn kind_at(&self, j: usize) -> u8 {
+        match self.odd_kind {
+            Some(odd) if j % 2 == 1 => odd,
+            _ => self.kind,
+        }
+    }
+    /// The kind column `κ(X) = c₀ + c₁·X^{M/2}`: `(c₀, c₁)` (`c₁ = 0` unless mixed).
+    pub fn kind_coefficients(&self) -> (Fr, Fr) {
+        let a = Fr::from(self.kind);
+        match self.odd_kind {
+            None => (a, Fr::from(0u64)),
+            Some(odd) => {
+                let (b, half) = (Fr::from(odd), Fr::from(2u64).inverse().unwrap_or_default());
+                ((a + b) * half, (a - b) * half)
+            }
+        }
+    }
+    /// `κ(ζ^{n/M})` for the lookup domain `n`: `c₀ + c₁·ζ^{n/2}`.
+    pub fn kind_value(&self, zeta: Fr, n: Domain) -> Fr {
+        let (c0, c1) = self.kind_coefficients();
+        c0 + c1 * zeta.pow([n.size() as u64 / 2])
     }
     /// `M/n`: the weight of a share tiled `n/M` times on `H_n`.
     fn weight(&self, n: Domain) -> Fr {
@@ -67,9 +98,14 @@ impl ActivationLookup {
 impl Block for ActivationLookup {
     fn describe(&self) -> String {
         format!(
-            "Activation, layer {}: rescale and {} by lookup on H_{}",
+            "Activation, layer {}: rescale and {}{} by lookup on H_{}",
             self.layer,
             self.function.name(),
+            if self.odd_kind.is_some() {
+                " (even rows; odd rows identity)"
+            } else {
+                ""
+            },
             self.dom.size()
         )
     }
@@ -95,10 +131,11 @@ impl Block for ActivationLookup {
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
         let [y, q, z, h] = self.at.map(|a| cx.val(a));
         let e = LookupEvals { y, q, z, h };
+        let kind = self.kind_value(cx.ch.zeta, cx.layout.domain);
         out.list
-            .push(Lin::scalar(lookup::identity(cx.vk, self.kind, &e, cx.ch) * cx.zn_inv));
+            .push(Lin::scalar(lookup::identity(cx.vk, kind, &e, cx.ch) * cx.zn_inv));
         let n = Fr::from(cx.layout.domain.size() as u64);
-        out.logup += Fr::from(self.dom.size() as u64) * inverse(n)? * lookup::sum_share(cx.vk, self.kind, &e, cx.ch);
+        out.logup += Fr::from(self.dom.size() as u64) * inverse(n)? * lookup::sum_share(cx.vk, kind, &e, cx.ch);
         Ok(())
     }
     fn witness(&self, st: &mut ProverState<'_>) -> Result<(), ProveError> {
@@ -111,7 +148,7 @@ impl Block for ActivationLookup {
                 st.ints(y).get(j).copied().unwrap_or(0),
                 st.ints(q).get(j).copied().unwrap_or(0),
             );
-            st.bump(self.kind, qj)?;
+            st.bump(self.kind_at(j), qj)?;
             st.bump(1, c * (a + (1i64 << (s - 1)) - (qj << s)))?;
         }
         Ok(())
@@ -122,13 +159,13 @@ impl Block for ActivationLookup {
         let th2 = theta * theta;
         let kappa = (theta + th2) * fr_from_i64(lookup::remainder_scale(s, b_bits));
         let (half, two_s) = (fr_from_i64(1 << (s - 1)), fr_from_i64(1 << s));
-        let kind = Fr::from(self.kind);
         let [y, q, z] = self.tensors;
         let (yv, qv, zv) = (st.values(y), st.values(q), st.values(z));
         let a: Vec<Fr> = qv
             .iter()
             .zip(&zv)
-            .map(|(q, z)| lookup::compress(theta, kind, *q, *z))
+            .enumerate()
+            .map(|(j, (q, z))| lookup::compress(theta, Fr::from(self.kind_at(j)), *q, *z))
             .collect();
         let b: Vec<Fr> = yv
             .iter()
@@ -137,7 +174,13 @@ impl Block for ActivationLookup {
             .collect();
         let (y_poly, q_poly, z_poly) = (&st.tensor_polys[y], &st.tensor_polys[q], &st.tensor_polys[z]);
         let constant = |c: Fr| Poly { coeffs: vec![c] };
-        let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &constant(kind);
+        let (c0, c1) = self.kind_coefficients();
+        let mut kind_poly = vec![c0];
+        if self.odd_kind.is_some() {
+            kind_poly.resize(self.dom.size() / 2 + 1, Fr::from(0u64));
+            kind_poly[self.dom.size() / 2] = c1;
+        }
+        let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &Poly { coeffs: kind_poly };
         let b_poly = &(&(y_poly - &(q_poly * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
         let blinding = st.layout.blinding(self.h);
@@ -153,11 +196,65 @@ impl Block for ActivationLookup {
     }
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         let mut args: Vec<String> = self.at.iter().map(|a| sx.val(*a)).collect();
-        args.extend([self.kind.to_string(), SolCx::dec(self.weight(sx.layout.domain))]);
+        let kind = match self.odd_kind {
+            None => self.kind.to_string(),
+            // κ(ζ^{n/M}) = c₀ + c₁·ζ^{n/2}.
+            Some(_) => {
+                let (c0, c1) = self.kind_coefficients();
+                format!(
+                    "addmod({}, mulmod({}, st.zp[{}], R), R)",
+                    SolCx::dec(c0),
+                    SolCx::dec(c1),
+                    sx.layout.domain.log_size - 1
+                )
+            }
+        };
+        args.extend([kind, SolCx::dec(self.weight(sx.layout.domain))]);
         SolBlock {
             comment: self.describe(),
             call: format!("_activation(st, {});", SolCx::args(&args)),
             denominators: vec![],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::UniformRand;
+    use ark_poly::Polynomial;
+    use rand::SeedableRng;
+
+    /// The kind column of a mixed layer: `κ(ω_M^j)` is the function's kind at even `j` and the
+    /// identity's at odd `j`, and the verifier's `κ(ζ^{n/M}) = c₀ + c₁·ζ^{n/2}` is the prover's
+    /// polynomial at the lifted point.
+    #[test]
+    fn the_mixed_kind_column_alternates_and_the_verifier_evaluates_it() {
+        let dom = Domain::new(3);
+        let n = Domain::new(6);
+        let mut act = ActivationLookup {
+            layer: 0,
+            kind: 2,
+            odd_kind: Some(0),
+            function: crate::model::Activation::Sigmoid,
+            tensors: [0, 1, 2],
+            dom,
+            h: 0,
+            at: [At::Eval(0); 4],
+        };
+        let (c0, c1) = act.kind_coefficients();
+        let mut coeffs = vec![c0];
+        coeffs.resize(dom.size() / 2 + 1, Fr::from(0u64));
+        coeffs[dom.size() / 2] = c1;
+        let kind = Poly { coeffs };
+        for j in 0..dom.size() {
+            let w = dom.omega().pow([j as u64]);
+            assert_eq!(kind.evaluate(&w), Fr::from(act.kind_at(j)), "position {j}");
+        }
+        let zeta = Fr::rand(&mut rand_chacha::ChaCha20Rng::seed_from_u64(9));
+        let lifted = zeta.pow([(n.size() / dom.size()) as u64]);
+        assert_eq!(act.kind_value(zeta, n), kind.evaluate(&lifted));
+        act.odd_kind = None;
+        assert_eq!(act.kind_value(zeta, n), Fr::from(2u64));
     }
 }

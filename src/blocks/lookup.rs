@@ -47,10 +47,11 @@ pub fn remainder_scale(scale_bits: u32, lookup_bits: u32) -> i64 {
 
 /// Check one layer's lookups on a witness: at every position the tuple `(kind, q, z)` is a table
 /// row (so `q` is in the window and `z = act(q)`), and the remainder tuple `(1, c·r, c·r)` is one
-/// (so `0 ≤ r < 2^s`, i.e. `q = ⌊(acc + 2^(s−1)) / 2^s⌋`).
+/// (so `0 ≤ r < 2^s`, i.e. `q = ⌊(acc + 2^(s−1)) / 2^s⌋`). `activation` gives each position's
+/// function ([`crate::model::DenseLayer::activation_at`]).
 pub fn check(
     table: &LookupTable,
-    activation: Activation,
+    activation: impl Fn(usize) -> Activation,
     acc: &[i64],
     q: &[i64],
     z: &[i64],
@@ -63,12 +64,10 @@ pub fn check(
             format!("lengths differ: acc {}, q {}, z {}", acc.len(), q.len(), z.len()),
         );
     }
-    let (kind, c) = (
-        table.kind(activation).unwrap_or(u8::MAX),
-        i128::from(remainder_scale(scale_bits, lookup_bits)),
-    );
+    let c = i128::from(remainder_scale(scale_bits, lookup_bits));
     let half = 1i64 << (lookup_bits - 1);
     for (position, ((acc, q), z)) in acc.iter().zip(q).zip(z).enumerate() {
+        let kind = table.kind(activation(position)).unwrap_or(u8::MAX);
         match table.value(kind, *q) {
             None => {
                 return fail(
@@ -131,9 +130,9 @@ pub struct LookupEvals {
 }
 
 /// `a(ζ_M)` and `b(ζ_M)`.
-fn tuples(vk: &VerifyingKey, kind: u8, e: &LookupEvals, ch: &Challenges) -> (Fr, Fr) {
+fn tuples(vk: &VerifyingKey, kind: Fr, e: &LookupEvals, ch: &Challenges) -> (Fr, Fr) {
     let theta = ch.theta;
-    let a = compress(theta, Fr::from(kind), e.q, e.z);
+    let a = compress(theta, kind, e.q, e.z);
     let kappa = (theta + theta.square()) * fr_from_i64(remainder_scale(vk.scale_bits, vk.lookup_bits));
     let half = fr_from_i64(1i64 << (vk.scale_bits - 1));
     let two_s = fr_from_i64(1i64 << vk.scale_bits);
@@ -142,14 +141,15 @@ fn tuples(vk: &VerifyingKey, kind: u8, e: &LookupEvals, ch: &Challenges) -> (Fr,
     (a, b)
 }
 
-/// Verifier: `h·(β+a)·(β+b) − 1` at `ζ_M`.
-pub fn identity(vk: &VerifyingKey, kind: u8, e: &LookupEvals, ch: &Challenges) -> Fr {
+/// Verifier: `h·(β+a)·(β+b) − 1` at `ζ_M`; `kind` is the kind column's value there (a constant,
+/// or a mixed layer's two-term polynomial).
+pub fn identity(vk: &VerifyingKey, kind: Fr, e: &LookupEvals, ch: &Challenges) -> Fr {
     let (a, b) = tuples(vk, kind, e, ch);
     e.h * (ch.beta + a) * (ch.beta + b) - Fr::one()
 }
 
 /// Verifier: this layer's share `(2β + a + b)·h` of the LogUp sum, at `ζ_M`.
-pub fn sum_share(vk: &VerifyingKey, kind: u8, e: &LookupEvals, ch: &Challenges) -> Fr {
+pub fn sum_share(vk: &VerifyingKey, kind: Fr, e: &LookupEvals, ch: &Challenges) -> Fr {
     let (a, b) = tuples(vk, kind, e, ch);
     (ch.beta.double() + a + b) * e.h
 }
@@ -291,16 +291,29 @@ mod tests {
         let q: Vec<i64> = acc.iter().map(|a| crate::model::rescale(*a, s)).collect();
         let relu: Vec<i64> = q.iter().map(|v| (*v).max(0)).collect();
         let t = LookupTable::new(s, b, [Activation::Relu]);
-        assert_eq!(check(&t, Activation::Relu, &acc, &q, &relu), Ok(()));
-        assert_eq!(check(&t, Activation::Identity, &acc, &q, &q), Ok(()));
-        let v = check(&t, Activation::Identity, &acc, &q, &relu).unwrap_err();
+        assert_eq!(check(&t, |_| Activation::Relu, &acc, &q, &relu), Ok(()));
+        assert_eq!(check(&t, |_| Activation::Identity, &acc, &q, &q), Ok(()));
+        let v = check(&t, |_| Activation::Identity, &acc, &q, &relu).unwrap_err();
         assert!(v.position == 0 && v.reason.contains("activation output"), "{v}");
+        // A mixed layer: ReLU on even positions, identity on odd ones (q[1] = −1 is carried).
+        let mixed = |i: usize| {
+            if i % 2 == 1 {
+                Activation::Identity
+            } else {
+                Activation::Relu
+            }
+        };
+        let z: Vec<i64> = q.iter().enumerate().map(|(i, v)| mixed(i).apply(*v, s)).collect();
+        assert_eq!(z[1], q[1]);
+        assert_eq!(check(&t, mixed, &acc, &q, &z), Ok(()));
+        let v = check(&t, mixed, &acc, &q, &relu).unwrap_err();
+        assert!(v.position == 1 && v.reason.contains("activation output"), "{v}");
         let mut wrong = q.clone();
         wrong[3] += 1;
-        let v = check(&t, Activation::Identity, &acc, &wrong, &wrong).unwrap_err();
+        let v = check(&t, |_| Activation::Identity, &acc, &wrong, &wrong).unwrap_err();
         assert!(v.position == 3 && v.reason.contains("remainder"), "{v}");
         let big = [100i64];
-        let v = check(&t, Activation::Identity, &[400], &big, &big).unwrap_err();
+        let v = check(&t, |_| Activation::Identity, &[400], &big, &big).unwrap_err();
         assert!(v.reason.contains("outside the lookup window [-16, 16)"), "{v}");
         assert_eq!(check_range(&t, &[-16, 15]), Ok(()));
         assert_eq!(check_range(&t, &[-16, 16]).unwrap_err().position, 1);

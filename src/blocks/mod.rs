@@ -307,14 +307,18 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
             LayerOp::Dense => Instance::RowSum(rowsum::RowSum::new(k, x, y, &tensors)),
             LayerOp::Product { .. } => Instance::Product(product::Product::new(k, x, y, &tensors)),
         });
-        instances.push(Instance::Activation(activation::ActivationLookup::new(
+        // The table is built from these very layers; an impossible miss names kind 255, which no
+        // table row has, so such a proof fails rather than checking another function.
+        let mut lookup = activation::ActivationLookup::new(
             k,
-            // The table is built from these very layers; an impossible miss names kind 255,
-            // which no table row has, so such a proof fails rather than checking another function.
             (table.kind(l.activation).unwrap_or(u8::MAX), l.activation),
             [y, q, z],
             &tensors,
-        )));
+        );
+        if l.mixed {
+            lookup.odd_kind = Some(table.kind(Activation::Identity).unwrap_or(u8::MAX));
+        }
+        instances.push(Instance::Activation(lookup));
         x = z;
     }
     if vk.input.hidden() {

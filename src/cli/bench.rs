@@ -83,6 +83,7 @@ fn synthetic_model(depth: usize) -> (crate::model::QuantizedModel, Vec<i64>) {
                     Activation::Identity
                 },
                 op: Default::default(),
+                mixed: false,
             }
         })
         .collect();

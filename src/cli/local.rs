@@ -127,6 +127,15 @@ fn act(a: Activation) -> String {
     a.name()
 }
 
+/// The activation column: `sigmoid`, or `sigmoid|id` for a mixed layer (identity on odd rows).
+fn layer_act(l: &crate::model::DenseLayer) -> String {
+    if l.mixed {
+        format!("{}|id", act(l.activation))
+    } else {
+        act(l.activation)
+    }
+}
+
 /// Quantize and lower.
 pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
     let p = Phase::start("load and quantize");
@@ -165,7 +174,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .map(|(k, l)| {
             let first = if l.op.is_dense() { "rowsum" } else { "product" };
             json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
-                   "blocks": [first, "activation"]})
+                   "mixed": l.mixed, "blocks": [first, "activation"]})
         })
         .collect();
     let fid: Vec<_> = fidelity
@@ -204,7 +213,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
             k,
             l.name,
             format!("{}×{}", l.out_len(), l.in_len()),
-            act(l.activation),
+            layer_act(l),
             if l.op.is_dense() { "rowsum" } else { "product" }
         );
     }

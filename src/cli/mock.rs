@@ -112,7 +112,7 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
             row,
             lookup::check(
                 &table,
-                layer.activation,
+                |i| layer.activation_at(i),
                 &trace.acc[k],
                 &trace.rescaled[k],
                 &trace.out[k],

@@ -189,6 +189,9 @@ pub struct FloatLayer {
     pub activation: FloatActivation,
     /// Dense (`W·x + b`) or the product of the input's halves (no weights).
     pub op: LayerOp,
+    /// The activation applies to the even outputs only; the odd ones are the identity
+    /// ([`crate::model::DenseLayer::mixed`]).
+    pub mixed: bool,
 }
 
 impl FloatLayer {
@@ -215,9 +218,14 @@ impl FloatLayer {
                 .weights
                 .iter()
                 .zip(&self.bias)
-                .map(|(row, b)| {
+                .enumerate()
+                .map(|(i, (row, b))| {
                     let v = row.iter().zip(x).map(|(w, v)| w * v).sum::<f64>() + b;
-                    self.activation.apply(v)
+                    if self.mixed && i % 2 == 1 {
+                        v
+                    } else {
+                        self.activation.apply(v)
+                    }
                 })
                 .collect(),
             LayerOp::Product { in_len, out_len } => (0..out_len)
@@ -868,29 +876,62 @@ impl Lowering<'_> {
 
     /// Materialise a layer: `first` (the rows the activation is for), then every survivor carried
     /// through `activation` unchanged ([`super::state`]); the state becomes the layer's output.
-    /// Returns the number of `first` rows (they are the first state values).
-    fn materialise(&mut self, ctx: &Ctx, first: Vec<Expr>, activation: FloatActivation) -> Result<usize, OnnxError> {
+    /// Returns the expressions of the `first` rows over the new state.
+    ///
+    /// A survivor that cannot pass the activation (a sigmoid, tanh, clip, …) makes the layer
+    /// **mixed** ([`crate::model::DenseLayer::mixed`]): `first` on the even rows, every survivor on
+    /// the odd rows, which the identity carries; the layer is padded to fill its domain.
+    fn materialise(
+        &mut self,
+        ctx: &Ctx,
+        first: Vec<Expr>,
+        activation: FloatActivation,
+    ) -> Result<Vec<Expr>, OnnxError> {
         let n = first.len();
-        let mut rows = Rows { rows: first };
+        let survivors = self.survivors(ctx);
+        let how = |nonneg: bool| match activation {
+            FloatActivation::Identity => Some(Carry::Row),
+            FloatActivation::Relu | FloatActivation::LeakyRelu(_) | FloatActivation::Elu(_) if nonneg => {
+                Some(Carry::Row)
+            }
+            FloatActivation::Relu => Some(Carry::Split),
+            _ => None,
+        };
+        let mixed = survivors.iter().any(|name| how(self.live[name].nonneg).is_none());
         let mut carried = vec![];
-        for name in self.survivors(ctx) {
-            let live = &self.live[&name];
-            let how = match activation {
-                FloatActivation::Identity => Carry::Row,
-                FloatActivation::Relu | FloatActivation::LeakyRelu(_) | FloatActivation::Elu(_) if live.nonneg => {
-                    Carry::Row
-                }
-                FloatActivation::Relu => Carry::Split,
-                _ => {
-                    return Err(ctx.misplaced(&format!(
-                        "`{name}` is still needed after this activation, and only a ReLU (or a leaky ReLU of a non-negative tensor) lets a tensor pass through unchanged; a skip connection around a {} is not supported",
-                        ctx.op()
-                    )))
-                }
-            };
-            let exprs: Vec<Expr> = live.exprs.iter().map(|e| rows.carry(e, how)).collect();
-            carried.push((name, exprs));
-        }
+        let (rows, first_at) = if mixed {
+            let kept: usize = survivors.iter().map(|name| self.live[name].exprs.len()).sum();
+            let m = crate::protocol::tensor_domain(2 * n.max(kept)).size();
+            let mut rows = vec![Expr::default(); m];
+            for (i, e) in first.into_iter().enumerate() {
+                rows[2 * i] = e;
+            }
+            let mut odd = (0..m).skip(1).step_by(2);
+            for name in survivors {
+                let exprs: Vec<Expr> = self.live[&name]
+                    .exprs
+                    .iter()
+                    .zip(odd.by_ref())
+                    .map(|(e, at)| {
+                        rows[at] = e.clone();
+                        Expr::unit(at)
+                    })
+                    .collect();
+                carried.push((name, exprs));
+            }
+            (Rows { rows }, (0..n).map(|i| Expr::unit(2 * i)).collect())
+        } else {
+            let mut rows = Rows { rows: first };
+            for name in survivors {
+                let live = &self.live[&name];
+                let how = how(live.nonneg).ok_or_else(|| OnnxError::Graph {
+                    reason: format!("`{name}` cannot be carried through the layer"),
+                })?;
+                let exprs: Vec<Expr> = live.exprs.iter().map(|e| rows.carry(e, how)).collect();
+                carried.push((name, exprs));
+            }
+            (rows, (0..n).map(Expr::unit).collect())
+        };
         check_matrix(ctx, rows.rows.len(), self.state_len)?;
         let (weights, bias) = rows.dense(self.state_len);
         let name = if self.pending.is_empty() {
@@ -905,6 +946,7 @@ impl Lowering<'_> {
             bias,
             activation,
             op: LayerOp::Dense,
+            mixed,
         });
         self.state_len = rows.rows.len();
         for (name, exprs) in carried {
@@ -912,7 +954,7 @@ impl Lowering<'_> {
                 live.exprs = exprs;
             }
         }
-        Ok(n)
+        Ok(first_at)
     }
 
     fn node(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
@@ -1193,21 +1235,14 @@ impl Lowering<'_> {
         self.expect_current(ctx, inputs[0])?;
         let first = self.live_tensor(ctx, inputs[0])?.exprs.clone();
         self.pending.push(ctx.name.clone());
-        let n = self.materialise(ctx, first, activation)?;
+        let exprs = self.materialise(ctx, first, activation)?;
         let (out, shape) = self.output(ctx)?;
         let nonneg = match activation {
             FloatActivation::Relu | FloatActivation::Sigmoid | FloatActivation::Softplus => true,
             FloatActivation::Clip(lo, _) => lo >= 0.0,
             _ => false,
         };
-        self.live.insert(
-            out,
-            Live {
-                shape,
-                exprs: (0..n).map(Expr::unit).collect(),
-                nonneg,
-            },
-        );
+        self.live.insert(out, Live { shape, exprs, nonneg });
         Ok(())
     }
 
@@ -1340,6 +1375,7 @@ impl Lowering<'_> {
             bias,
             activation: FloatActivation::Identity,
             op: LayerOp::Dense,
+            mixed: false,
         });
         // Layer 2: the products.
         self.layers.push(FloatLayer {
@@ -1351,6 +1387,7 @@ impl Lowering<'_> {
                 in_len: 2 * h,
                 out_len: products,
             },
+            mixed: false,
         });
         self.state_len = products;
         let mut at = ia.len();
@@ -1411,8 +1448,7 @@ impl Lowering<'_> {
             }
             // The rows above are over the current state: materialise them (the survivors follow).
             let first = std::mem::take(&mut rows.rows);
-            let n = self.materialise(ctx, first, FloatActivation::Relu)?;
-            debug_assert!(n > 0);
+            self.materialise(ctx, first, FloatActivation::Relu)?;
             candidates = next;
         }
         let exprs = candidates

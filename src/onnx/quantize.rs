@@ -535,10 +535,11 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
             };
             x = accs
                 .into_iter()
-                .map(|acc| {
+                .enumerate()
+                .map(|(i, acc)| {
                     let q = acc.saturating_add(half).div_euclid(1i128 << s);
                     widen(&mut bounds[k + 1], q);
-                    activate(layer.activation, q, s)
+                    activate(layer.activation_at(i), q, s)
                 })
                 .collect();
         }
@@ -637,7 +638,8 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
         out.push(stage);
         x = rows
             .iter()
-            .map(|(l, u)| activate_interval(layer.activation, *l, *u, s))
+            .enumerate()
+            .map(|(i, (l, u))| activate_interval(layer.activation_at(i), *l, *u, s))
             .collect();
         q_bounds.push(rows);
     }
@@ -690,7 +692,7 @@ fn upper_bound(
         // z_j = act(q_j) → an expression in q_j.
         for (i, (ci, mi)) in c.iter_mut().zip(&mut mag).enumerate() {
             let (l, u) = (q_bounds[j][i].0 as f64, q_bounds[j][i].1 as f64);
-            let (slope, icpt) = match layer.activation {
+            let (slope, icpt) = match layer.activation_at(i) {
                 Activation::Identity => (1.0, 0.0),
                 Activation::Relu if l >= 0.0 => (1.0, 0.0),
                 Activation::Relu if u <= 0.0 => (0.0, 0.0),
@@ -776,6 +778,7 @@ fn quantize_layers(float: &FloatModel, s: u32) -> Result<Vec<DenseLayer>, OnnxEr
                 bias,
                 activation: layer.activation.quantize(s),
                 op: layer.op,
+                mixed: layer.mixed,
             })
         })
         .collect()
@@ -858,6 +861,7 @@ mod tests {
                     bias: vec![0.125, -1.0],
                     activation: crate::onnx::FloatActivation::Relu,
                     op: Default::default(),
+                    mixed: false,
                 },
                 FloatLayer {
                     name: "fc2".into(),
@@ -865,6 +869,7 @@ mod tests {
                     bias: vec![0.0],
                     activation: crate::onnx::FloatActivation::Identity,
                     op: Default::default(),
+                    mixed: false,
                 },
             ],
         }

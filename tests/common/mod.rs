@@ -24,6 +24,7 @@ pub fn model() -> QuantizedModel {
                 bias: vec![10, -20, 30, 0, 5],
                 activation: Activation::Relu,
                 op: Default::default(),
+                mixed: false,
             },
             DenseLayer {
                 name: "l1".into(),
@@ -31,6 +32,7 @@ pub fn model() -> QuantizedModel {
                 bias: vec![7, -7],
                 activation: Activation::Identity,
                 op: Default::default(),
+                mixed: false,
             },
         ],
     }
@@ -49,6 +51,7 @@ pub fn activations_model() -> QuantizedModel {
         bias: vec![16, -16, 0],
         activation: Activation::Sigmoid,
         op: Default::default(),
+        mixed: false,
     });
     m.name = "activations".into();
     m
@@ -77,6 +80,7 @@ pub fn product_model() -> QuantizedModel {
                 bias: vec![0; 16],
                 activation: Activation::Identity,
                 op: LayerOp::Dense,
+                mixed: false,
             },
             DenseLayer {
                 name: "mul".into(),
@@ -84,6 +88,7 @@ pub fn product_model() -> QuantizedModel {
                 bias: vec![],
                 activation: Activation::Tanh,
                 op: LayerOp::Product { in_len: 16, out_len: 3 },
+                mixed: false,
             },
             DenseLayer {
                 name: "head".into(),
@@ -91,6 +96,38 @@ pub fn product_model() -> QuantizedModel {
                 bias: vec![3, -3],
                 activation: Activation::Identity,
                 op: LayerOp::Dense,
+                mixed: false,
+            },
+        ],
+    }
+}
+
+/// A mixed layer (a skip connection around a sigmoid): layer 0 has 8 rows, sigmoid on the even
+/// ones and the identity on the odd ones (which carry values past it), then a dense head. The
+/// table has identity, ReLU and sigmoid: K = 4.
+pub fn mixed_model() -> QuantizedModel {
+    QuantizedModel {
+        name: "mixed".into(),
+        scale_bits: 4,
+        lookup_bits: 8,
+        input_shape: vec![1, 3],
+        dropped: None,
+        layers: vec![
+            DenseLayer {
+                name: "gate".into(),
+                weights: (0..8).map(|i| vec![i - 3, 2 * (i % 3) - 2, 5 - i]).collect(),
+                bias: (0..8).map(|i| 7 * i - 20).collect(),
+                activation: Activation::Sigmoid,
+                op: LayerOp::Dense,
+                mixed: true,
+            },
+            DenseLayer {
+                name: "head".into(),
+                weights: vec![vec![3, -1, 2, 4, -2, 1, 1, 5], vec![-4, 2, 2, -1, 3, 0, -3, 1]],
+                bias: vec![5, -5],
+                activation: Activation::Identity,
+                op: LayerOp::Dense,
+                mixed: false,
             },
         ],
     }
