@@ -707,6 +707,30 @@ impl QuantizedModel {
                 why: format!("the output length of layers[{}]", k - 1),
             });
         }
+        // The identity forces x_i·x_{h+i} = y_i on every i < h, padding included: the operands
+        // layer must output 0 on the halves' padding rows (zero weights and bias, f(0) = 0).
+        let prev = &self.layers[k - 1];
+        let h = in_len / 2;
+        let padding = (out_len..h).chain(h + out_len..in_len);
+        let nonzero = |i: usize| {
+            prev.weights.get(i).is_some_and(|row| row.iter().any(|w| *w != 0))
+                || prev.bias.get(i).is_some_and(|b| *b != 0)
+                || prev.activation_at(i).apply(0, self.scale_bits) != 0
+        };
+        if !prev.op.is_dense() || prev.mixed {
+            return Err(out_of_range(
+                "op",
+                "product".into(),
+                "a product reads a dense layer's output (not a product's or a mixed layer's)",
+            ));
+        }
+        if let Some(i) = padding.into_iter().find(|i| nonzero(*i)) {
+            return Err(out_of_range(
+                "op",
+                format!("layers[{}] row {i} is not zero", k - 1),
+                "the operands layer's padding rows (out_len..h and h + out_len..2h) have zero weights and bias and an activation with f(0) = 0",
+            ));
+        }
         if !layer.weights.is_empty() || !layer.bias.is_empty() {
             return Err(out_of_range(
                 "weights",

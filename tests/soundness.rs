@@ -84,6 +84,15 @@ fn a_product_layer_proves_and_every_flipped_word_is_rejected() {
     for model in [common::product_model(), common::mixed_model()] {
         check_every_word(&model);
     }
+    // A product whose operands layer would not output zero on a padding row (its x_i·x_{h+i}
+    // would break the identity) is refused before any proving.
+    let mut bad = common::product_model();
+    bad.layers[0].bias[5] = 16;
+    let err = bad.validate().unwrap_err().to_string();
+    assert!(err.contains("row 5 is not zero"), "{err}");
+    let mut bad = common::product_model();
+    bad.layers[0].activation = zkt_eth::model::Activation::Sigmoid;
+    assert!(bad.validate().unwrap_err().to_string().contains("f(0) = 0"));
 }
 
 fn check_every_word(model: &zkt_eth::model::QuantizedModel) {

@@ -93,7 +93,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
     // order, then the public evaluations' Lagrange denominators.
     uint256 internal constant N_INV = 21;
 
-    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per layer, then
+    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per dense layer, then
     /// the generator G = (1, 2).
     uint256 internal constant N_VK = 7;
     /// 1/2 mod r.
@@ -756,7 +756,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
     }
 
     /// acc += Σ_i sc[i]·P_i for the points `pts` (x ‖ y each): the proof's commitments, then the vk's
-    /// ([T_v], [T_f], [Ŵ_k], [B̂_k] per layer, G = (1, 2)). ecMul (0x07) and ecAdd (0x06) in one Yul
+    /// ([T_v], [T_f], [Ŵ_k], [B̂_k] per dense layer, G = (1, 2)). ecMul (0x07) and ecAdd (0x06) in one Yul
     /// loop, every call's success and return size checked; zero scalars are skipped.
     function _msm(uint256[2] memory acc, bytes memory pts, uint256[] memory sc) internal view {
         bool ok = true;

@@ -1260,6 +1260,7 @@ impl Lowering<'_> {
         self.fused.insert(mul_out.clone());
         self.activation(ctx, FloatActivation::Silu)?;
         let (sig_out, _) = self.output(ctx)?;
+        self.uses.remove(&sig_out); // its one reader, the Mul, is lowered here
         let shape = self.shape(ctx, &mul_out)?;
         if let Some(mut live) = self.live.remove(&sig_out) {
             live.shape = shape;
