@@ -970,6 +970,8 @@ def testdata() -> None:
         ),
         out / "glu.onnx",
     )
+    # Its input, for the forge fixture (script/gen-fixtures.sh).
+    write_json(out / "glu.json", np.array([[0.5, -0.25, 1.0, 0.75]], dtype=np.float32))
 
     print(
         "testdata: unsupported, softmax, branch, relu_first, batch2, dynamic_weights, gemm_variants, skip_relu, "

@@ -3,8 +3,9 @@
 #
 #   script/gen-fixtures.sh            # from the repository root
 #
-# For each model (sample: public input; mlp784: private input; sample-committed: the sample with a
-# committed input, `commit-input` first) it runs the zkt-eth CLI:
+# For each model (sample: public input; mlp784: private input; lenet: a CNN; glu: a mixed layer and
+# a product, from models/testdata; sample-committed: the sample with a committed input,
+# `commit-input` first) it runs the zkt-eth CLI:
 # compile (calibrated on the model's input.json) → setup --dev --seed 1 → prove → verify →
 # create-verifier (written to contracts/generated/<Contract>.sol after `forge fmt`, so that
 # `forge fmt --check` passes; formatting does not change the bytecode), then copies proof.bin /
@@ -39,23 +40,24 @@ cargo build --quiet --bin zkt-eth
 BIN="$CARGO_TARGET_DIR/debug/zkt-eth"
 
 # gen <model> <Contract> <public|private|committed> [fixture name, default <model>]
+# (ONNX=… INPUT=… override models/<model>/<model>.onnx and models/<model>/input.json)
 gen() {
     local model=$1 contract=$2 visibility=$3 name=${4:-$1}
     local build="build/fixtures/$name" out="$FIXTURES/$name"
+    local onnx=${ONNX:-models/$model/$model.onnx} input=${INPUT:-models/$model/input.json}
     echo "==> $model ($visibility input) → $GENERATED/$contract.sol, $out/"
     rm -rf "$build"
     mkdir -p "$build" "$out" "$GENERATED"
-    "$BIN" compile "models/$model/$model.onnx" -o "$build" \
-        --calibrate "models/$model/input.json" --json >"$build/compile.stdout.json"
+    "$BIN" compile "$onnx" -o "$build" --calibrate "$input" --json >"$build/compile.stdout.json"
     "$BIN" setup "$build" --dev --seed 1 --visibility "$visibility" --json >"$build/setup.json"
     local opening=()
     if [[ "$visibility" == committed ]]; then
         # The data owner's step: commit to the input (the opening stays with the prover).
-        "$BIN" commit-input "$build" --input "models/$model/input.json" \
+        "$BIN" commit-input "$build" --input "$input" \
             -o "$build/input.opening.json" --json >"$build/commit-input.json"
         opening=(--opening "$build/input.opening.json")
     fi
-    "$BIN" prove "$build" --input "models/$model/input.json" -o "$build/proof.bin" \
+    "$BIN" prove "$build" --input "$input" -o "$build/proof.bin" \
         "${opening[@]}" --json >"$build/prove.json"
     "$BIN" verify "$build/vk.bin" "$build/proof.bin" --json >"$build/verify.json"
     "$BIN" create-verifier "$build/vk.bin" -o "$build/$contract.sol" --name "$contract" \
@@ -76,7 +78,7 @@ gen() {
     "$BIN" encode-calldata "$build/proof.bin" >"$out/calldata.hex"
     if [[ "$visibility" == committed ]]; then
         # Two proofs under one commitment (first-proven semantics of MLOracle), as forge fixtures.
-        "$BIN" prove "$build" --input "models/$model/input.json" -o "$build/proof2.bin" \
+        "$BIN" prove "$build" --input "$input" -o "$build/proof2.bin" \
             "${opening[@]}" --json >"$build/prove2.json"
         cp "$build/proof2.bin" "$out/proof2.bin"
         "$BIN" fixture "$out/proof.bin" --vk "$out/vk.bin" -o "$out" --no-helper --json >/dev/null
@@ -88,6 +90,8 @@ gen() {
 gen sample SampleVerifier public
 gen mlp784 Mlp784Verifier private
 gen lenet LenetVerifier public
+# GLU-style gating a ⊙ σ(b): a mixed layer, then the Product block.
+ONNX=models/testdata/glu.onnx INPUT=models/testdata/glu.json gen glu GluVerifier public
 gen sample SampleCommittedVerifier committed sample-committed
 
 echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"

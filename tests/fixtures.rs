@@ -52,7 +52,12 @@ const LENET: Model = Model {
     contract: "LenetVerifier",
     visibility: Visibility::Public,
 };
-const MODELS: [&Model; 3] = [&SAMPLE, &MLP784, &LENET];
+const GLU: Model = Model {
+    name: "glu",
+    contract: "GluVerifier",
+    visibility: Visibility::Public,
+};
+const MODELS: [&Model; 4] = [&SAMPLE, &MLP784, &LENET, &GLU];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

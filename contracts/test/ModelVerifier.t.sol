@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
+import {GluVerifier} from "../generated/GluVerifier.sol";
 import {LenetVerifier} from "../generated/LenetVerifier.sol";
 import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
 import {SampleVerifier} from "../generated/SampleVerifier.sol";
@@ -121,11 +122,13 @@ contract ModelVerifierTest is FixtureTest {
     SampleVerifier internal sample;
     Mlp784Verifier internal mlp;
     LenetVerifier internal lenet;
+    GluVerifier internal glu;
 
     function setUp() public {
         sample = new SampleVerifier();
         mlp = new Mlp784Verifier();
         lenet = new LenetVerifier();
+        glu = new GluVerifier();
     }
 
     // ───────────────────────────────────────────────────────────── constants ──
@@ -183,10 +186,23 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    function test_GluConstantsMatchFixture() public view {
+        _checkConstants(
+            IGeneratedVerifier(address(glu)),
+            _read("glu/fixture.json"),
+            "GluVerifier.sol:GluVerifier"
+        );
+    }
+
     /// @dev The recorded selectors (Rust: keccak of the parsed `error` declarations) are the ABI's.
     function test_RecordedSelectorsAreTheVerifierAbi() public view {
-        string[4] memory files =
-            ["corpus.json", "sample/fixture.json", "mlp784/fixture.json", "lenet/fixture.json"];
+        string[5] memory files = [
+            "corpus.json",
+            "sample/fixture.json",
+            "mlp784/fixture.json",
+            "lenet/fixture.json",
+            "glu/fixture.json"
+        ];
         for (uint256 f = 0; f < files.length; ++f) {
             string memory json = vm.readFile(string.concat(FIXTURES, files[f]));
             string[] memory names = vm.parseJsonKeys(json, ".selectors");
@@ -254,6 +270,22 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    /// @dev GLU-style gating a ⊙ σ(b) (models/testdata/glu.onnx): a mixed layer (sigmoid on even
+    ///      rows, identity on odd rows), an operands layer and the Product block.
+    function test_GluValidProofVerifies() public {
+        string memory fx = _read("glu/fixture.json");
+        Fixture memory f = _fixture(fx);
+        bool ok = glu.verify(f.proof, f.inputs, f.outputs);
+        vm.snapshotGasLastCall("GluVerifier.verify (valid glu proof: mixed layer and product)");
+        vm.assertTrue(ok, string.concat("valid glu proof rejected", REGEN));
+        bytes memory cd = vm.parseBytes(vm.trim(_read("glu/calldata.hex")));
+        vm.assertEq(
+            cd,
+            abi.encodeCall(IZkTorchVerifier.verify, (f.proof, f.inputs, f.outputs)),
+            "calldata.hex"
+        );
+    }
+
     // ──────────────────────────────────────────────────────────────── corpus ──
 
     /// @dev Every corpus entry: valid ones return true, invalid ones revert with the recorded
@@ -286,6 +318,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_Mlp784FixtureInvalidVariants() public {
         _checkInvalidList(IZkTorchVerifier(address(mlp)), _read("mlp784/fixture.json"));
+    }
+
+    function test_GluFixtureInvalidVariants() public {
+        _checkInvalidList(IZkTorchVerifier(address(glu)), _read("glu/fixture.json"));
     }
 
     function test_LenetFixtureInvalidVariants() public {
@@ -347,6 +383,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_EveryMlp784WordFlipReverts() public view {
         _checkWordFlips(IZkTorchVerifier(address(mlp)), _read("mlp784/fixture.json"));
+    }
+
+    function test_EveryGluWordFlipReverts() public view {
+        _checkWordFlips(IZkTorchVerifier(address(glu)), _read("glu/fixture.json"));
     }
 
     function test_EveryLenetWordFlipReverts() public view {
