@@ -365,39 +365,42 @@ fn a_product_of_two_activations_is_proven() {
         let float = lower(&model(path)).unwrap();
         let got: Vec<(usize, usize)> = float.layers.iter().map(|l| (l.out_len(), l.in_len())).collect();
         assert_eq!(got, shapes, "{path}");
-        let calibration = QuantizeOptions {
-            calibration: Some(vec![input.to_vec()]),
-            ..QuantizeOptions::default()
-        };
-        let q = load_model(&model(path), &calibration).unwrap();
-        assert_eq!(
-            q.layers
-                .iter()
-                .filter(|l| matches!(l.op, LayerOp::Product { .. }))
-                .count(),
-            1
-        );
-        let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
-        let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, zkt_eth::keys::Visibility::Private).unwrap();
-        let x = zkt_eth::onnx::quantize_input(&q, &input).unwrap();
-        let mut rng = ChaCha20Rng::seed_from_u64(5);
-        let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
-        zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
-        let reference = FloatReference::load(&model(path)).unwrap().run(&input).unwrap();
-        let got = zkt_eth::onnx::dequantize_output(&q, out.trace.output());
-        let step = 2f64.powi(-(q.scale_bits as i32));
-        for (g, w) in got.iter().zip(&reference) {
-            assert!(
-                (g - f64::from(*w)).abs() < 16.0 * step,
-                "{path}: {got:?} vs {reference:?}"
-            );
-        }
+        let q = prove_matches_tract(path, input, zkt_eth::keys::Visibility::Private);
+        let products = q.layers.iter().filter(|l| matches!(l.op, LayerOp::Product { .. }));
+        assert_eq!(products.count(), 1);
     }
 }
 
-/// `Mul(h, Sigmoid(h))` (PyTorch's `nn.SiLU`) is one table function, SiLU, whose minimum the
-/// range analysis accounts for: the window holds every input in the declared range, and the proof
-/// follows tract.
+/// Compile `path` calibrated on `input`, prove and verify it with `visibility`, and check the
+/// proven output against tract's float inference within 16 grid steps; returns the model.
+fn prove_matches_tract(
+    path: &str,
+    input: [f32; 4],
+    visibility: zkt_eth::keys::Visibility,
+) -> zkt_eth::model::QuantizedModel {
+    let calibration = QuantizeOptions {
+        calibration: Some(vec![input.to_vec()]),
+        ..QuantizeOptions::default()
+    };
+    let q = load_model(&model(path), &calibration).unwrap();
+    let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
+    let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, visibility).unwrap();
+    let x = zkt_eth::onnx::quantize_input(&q, &input).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
+    zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
+    let reference = FloatReference::load(&model(path)).unwrap().run(&input).unwrap();
+    let got = zkt_eth::onnx::dequantize_output(&q, out.trace.output());
+    let step = 2f64.powi(-(q.scale_bits as i32));
+    for (g, w) in got.iter().zip(&reference) {
+        assert!(
+            (g - f64::from(*w)).abs() < 16.0 * step,
+            "{path}: {got:?} vs {reference:?}"
+        );
+    }
+    q
+}
+
 /// A tensor still needed after a sigmoid rides through it on the odd rows of a mixed layer (the
 /// identity there): a skip connection around a sigmoid, and GLU-style gating `a ⊙ σ(b)` (then a
 /// product). Both agree with tract (the self-check in `lower`) and prove end to end.
@@ -413,30 +416,14 @@ fn skip_connections_around_a_sigmoid_use_mixed_layers() {
         let got: Vec<(usize, usize)> = float.layers.iter().map(|l| (l.out_len(), l.in_len())).collect();
         assert_eq!(got, shapes, "{path}");
         assert!(float.layers[mixed_at].mixed, "{path}");
-        let input = [0.5f32, -0.25, 1.0, 0.75];
-        let opts = QuantizeOptions {
-            calibration: Some(vec![input.to_vec()]),
-            ..QuantizeOptions::default()
-        };
-        let q = load_model(&model(path), &opts).unwrap();
-        let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
-        let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, zkt_eth::keys::Visibility::Public).unwrap();
-        let x = zkt_eth::onnx::quantize_input(&q, &input).unwrap();
-        let mut rng = ChaCha20Rng::seed_from_u64(5);
-        let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
-        zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
-        let reference = FloatReference::load(&model(path)).unwrap().run(&input).unwrap();
-        let got = zkt_eth::onnx::dequantize_output(&q, out.trace.output());
-        let step = 2f64.powi(-(q.scale_bits as i32));
-        for (g, w) in got.iter().zip(&reference) {
-            assert!(
-                (g - f64::from(*w)).abs() < 16.0 * step,
-                "{path}: {got:?} vs {reference:?}"
-            );
-        }
+        let q = prove_matches_tract(path, [0.5, -0.25, 1.0, 0.75], zkt_eth::keys::Visibility::Public);
+        assert!(q.layers[mixed_at].mixed, "{path}");
     }
 }
 
+/// `Mul(h, Sigmoid(h))` (PyTorch's `nn.SiLU`) is one table function, SiLU, whose minimum the
+/// range analysis accounts for: the window holds every input in the declared range, and the proof
+/// follows tract.
 #[test]
 fn silu_is_one_table_function() {
     let path = model("testdata/silu.onnx");
