@@ -725,12 +725,12 @@ def testdata() -> None:
     def vec(name: str, shape: list[int | str]) -> onnx.ValueInfoProto:
         return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
 
-    # Gemm followed by an op the front end does not support (Erf).
+    # Gemm followed by an op the front end does not support (Cos).
     save_model(
         helper.make_graph(
             [
                 helper.make_node("Gemm", ["x", "w", "b"], ["h"], name="fc/Gemm", transB=1),
-                helper.make_node("Erf", ["h"], ["y"], name="act/Erf"),
+                helper.make_node("Cos", ["h"], ["y"], name="act/Cos"),
             ],
             "unsupported",
             [vec("x", [1, 4])],
@@ -973,9 +973,36 @@ def testdata() -> None:
     # Its input, for the forge fixture (script/gen-fixtures.sh).
     write_json(out / "glu.json", np.array([[0.5, -0.25, 1.0, 0.75]], dtype=np.float32))
 
+    # GELU as PyTorch exports nn.GELU(): x·0.5·(1 + erf(x/√2)). Erf is a table function; x rides
+    # through the erf layer (a mixed layer), then the product.
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1/MatMul"),
+                helper.make_node("Div", ["h", "sqrt2"], ["d"], name="gelu/Div"),
+                helper.make_node("Erf", ["d"], ["e"], name="gelu/Erf"),
+                helper.make_node("Add", ["e", "one"], ["a"], name="gelu/Add"),
+                helper.make_node("Mul", ["h", "a"], ["m"], name="gelu/Mul"),
+                helper.make_node("Mul", ["m", "half"], ["g"], name="gelu/Mul_1"),
+                helper.make_node("MatMul", ["g", "w2"], ["y"], name="fc2/MatMul"),
+            ],
+            "gelu",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 3])],
+            [
+                const("w1", w(4, 6)),
+                const("w2", w(6, 3)),
+                const("sqrt2", np.array(1.4142135, dtype=np.float32)),
+                const("one", np.array(1.0, dtype=np.float32)),
+                const("half", np.array(0.5, dtype=np.float32)),
+            ],
+        ),
+        out / "gelu.onnx",
+    )
+
     print(
         "testdata: unsupported, softmax, branch, relu_first, batch2, dynamic_weights, gemm_variants, skip_relu, "
-        "skip_sigmoid, mul_branches, gated, div_branches, silu, glu"
+        "skip_sigmoid, mul_branches, gated, div_branches, silu, glu, gelu"
     )
 
 

@@ -109,6 +109,8 @@ pub enum Activation {
     },
     /// `round(2^s · ln(1 + e^(q/2^s)))` (ONNX `Softplus`).
     Softplus,
+    /// `round(2^s · erf(q/2^s))` (ONNX `Erf`; with a product, the exact GELU).
+    Erf,
     /// `round(γ·q)` for `q > 0`, else `round(2^s·γ·α·(e^(q/2^s) − 1))` (ONNX `Selu`), `α`, `γ` to
     /// 16 fractional bits.
     Selu {
@@ -153,6 +155,7 @@ impl Activation {
             }
             Activation::Elu { .. } => q,
             Activation::Softplus => (unit * libm::log1p(libm::exp(real))).round() as i64,
+            Activation::Erf => (unit * libm::erf(real)).round() as i64,
             Activation::Selu { alpha_q16, gamma_q16 } => {
                 let (alpha, gamma) = (alpha_q16 as f64 / 65536.0, gamma_q16 as f64 / 65536.0);
                 let v = if q > 0 { real } else { alpha * libm::expm1(real) };
@@ -196,6 +199,7 @@ impl Activation {
             Activation::LeakyRelu { alpha_q16 } => format!("leaky_relu({alpha_q16}/65536)"),
             Activation::Elu { alpha_q16 } => format!("elu({alpha_q16}/65536)"),
             Activation::Softplus => "softplus".into(),
+            Activation::Erf => "erf".into(),
             Activation::Selu { alpha_q16, gamma_q16 } => format!("selu({alpha_q16}/65536, {gamma_q16}/65536)"),
             Activation::Clip { lo, hi } => format!("clip[{lo}, {hi}]"),
             Activation::Silu => "silu".into(),
@@ -208,7 +212,7 @@ impl Activation {
     }
 
     /// The vk word: big-endian, bytes `24..32` the tag (0 identity, 1 relu, 2 sigmoid, 3 tanh,
-    /// 4 leaky relu, 5 clip, 6 elu, 7 softplus, 8 selu, 9 silu), bytes `16..24` the first parameter and `8..16` the second (two's
+    /// 4 leaky relu, 5 clip, 6 elu, 7 softplus, 8 selu, 9 silu, 10 erf), bytes `16..24` the first parameter and `8..16` the second (two's
     /// complement), bytes `0..8` zero.
     pub fn to_word(self) -> [u8; 32] {
         let (tag, a, b): (u64, i64, i64) = match self {
@@ -222,6 +226,7 @@ impl Activation {
             Activation::Softplus => (7, 0, 0),
             Activation::Selu { alpha_q16, gamma_q16 } => (8, alpha_q16, gamma_q16),
             Activation::Silu => (9, 0, 0),
+            Activation::Erf => (10, 0, 0),
         };
         let mut w = [0u8; 32];
         w[8..16].copy_from_slice(&b.to_be_bytes());
@@ -252,6 +257,7 @@ impl Activation {
             6 if (0..=1 << 20).contains(&a) => Some(Activation::Elu { alpha_q16: a }),
             7 => Some(Activation::Softplus),
             9 => Some(Activation::Silu),
+            10 => Some(Activation::Erf),
             8 if (0..=1 << 20).contains(&a) && (0..=1 << 20).contains(&b) => Some(Activation::Selu {
                 alpha_q16: a,
                 gamma_q16: b,
@@ -865,6 +871,7 @@ mod tests {
                 gamma_q16: 68_859,
             },
             Activation::Silu,
+            Activation::Erf,
         ];
         for a in all {
             assert_eq!(Activation::from_word(&a.to_word()), Some(a));
@@ -899,7 +906,7 @@ mod tests {
             None
         );
         let mut w = [0u8; 32];
-        w[31] = 10;
+        w[31] = 11;
         assert_eq!(Activation::from_word(&w), None, "unknown tag");
     }
 

@@ -51,7 +51,7 @@ async fn solidity_and_rust_agree() {
 
 /// Every table function (tanh, leaky ReLU, sigmoid: K = 8 kind slots, the kind column's
 /// polynomial in ζ^(n/8)) and a public output padded with σ(0), then K = 4 tables (softplus, ELU,
-/// SELU, SiLU): Rust and
+/// SELU, SiLU, erf): Rust and
 /// Solidity accept the honest proof, and both reject a wrong output and every flipped proof word.
 #[tokio::test(flavor = "multi_thread")]
 async fn activation_tables_agree_on_chain() {
@@ -69,7 +69,15 @@ async fn activation_tables_agree_on_chain() {
     };
     let mut silu = common::model();
     silu.layers[0].activation = Activation::Silu;
-    for (model, slots) in [(common::activations_model(), 8), (k4, 4), (selu, 4), (silu, 4)] {
+    let mut erf = common::model();
+    erf.layers[0].activation = Activation::Erf;
+    for (model, slots) in [
+        (common::activations_model(), 8),
+        (k4, 4),
+        (selu, 4),
+        (silu, 4),
+        (erf, 4),
+    ] {
         check_activation_model(&url, &model, slots).await;
     }
 }

@@ -70,6 +70,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "PRelu",
     "Elu",
     "Softplus",
+    "Erf",
     "Selu",
     "Clip",
     "Pad",
@@ -107,6 +108,8 @@ pub enum FloatActivation {
     Elu(f64),
     /// `ln(1 + e^v)`.
     Softplus,
+    /// `erf(v)`.
+    Erf,
     /// `γ·v` for `v > 0`, else `γ·α·(e^v − 1)`.
     Selu(f64, f64),
     /// `min(max(v, lo), hi)`.
@@ -138,6 +141,7 @@ impl FloatActivation {
                 }
             }
             FloatActivation::Softplus => v.exp().ln_1p(),
+            FloatActivation::Erf => libm::erf(v),
             FloatActivation::Selu(alpha, gamma) => gamma * if v > 0.0 { v } else { alpha * v.exp_m1() },
             FloatActivation::Clip(lo, hi) => v.clamp(lo, hi),
             FloatActivation::Silu => v / (1.0 + (-v).exp()),
@@ -164,6 +168,7 @@ impl FloatActivation {
                 alpha_q16: (alpha * 65536.0).round() as i64,
             },
             FloatActivation::Softplus => Activation::Softplus,
+            FloatActivation::Erf => Activation::Erf,
             FloatActivation::Selu(alpha, gamma) => Activation::Selu {
                 alpha_q16: (alpha * 65536.0).round() as i64,
                 gamma_q16: (gamma * 65536.0).round() as i64,
@@ -1009,6 +1014,7 @@ impl Lowering<'_> {
                 self.activation(ctx, FloatActivation::Elu(alpha))
             }
             "Softplus" => self.activation(ctx, FloatActivation::Softplus),
+            "Erf" => self.activation(ctx, FloatActivation::Erf),
             "Selu" => {
                 let alpha = f64::from(ctx.attribute("alpha", 1.673_263_2f32)?);
                 let gamma = f64::from(ctx.attribute("gamma", 1.050_701f32)?);
