@@ -75,6 +75,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Clip",
     "Pad",
     "Slice",
+    "Split",
     "Transpose",
     "Concat",
     "Flatten",
@@ -1034,6 +1035,7 @@ impl Lowering<'_> {
             "MaxPool" => self.max_pool(ctx),
             "Pad" => self.pad(ctx),
             "Slice" => self.slice(ctx),
+            "Split" => self.split(ctx),
             "Transpose" => self.transpose(ctx),
             "Concat" => self.concat(ctx),
             "Flatten" | "Reshape" | "Identity" | "Squeeze" | "Unsqueeze" | "Dropout" => self.reshape(ctx),
@@ -1691,6 +1693,60 @@ impl Lowering<'_> {
             affine::slice_axes(&self.current_shape, &starts, &ends, &axes, &steps).map_err(|e| ctx.shape_err(e))?;
         let map = affine::per_axis(&self.current_shape, &lists, 0.0);
         self.affine(ctx, map)
+    }
+
+    /// `Split`: consecutive slices along `axis`, one live tensor per output (sizes from the
+    /// `split` input (opset ≥ 13) or attribute, else equal parts).
+    fn split(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 2)?;
+        self.expect_current(ctx, inputs[0])?;
+        let shape = self.current_shape.clone();
+        let rank = shape.len() as i64;
+        let axis = ctx.attribute("axis", 0i64)?;
+        if !(-rank..rank).contains(&axis) {
+            return Err(ctx.shape_err(format!("axis {axis} is outside a rank-{rank} tensor")));
+        }
+        let axis = axis.rem_euclid(rank) as usize;
+        let outputs: Vec<&String> = ctx.node.output.iter().filter(|o| !o.is_empty()).collect();
+        let sizes: Vec<i64> = match self.optional_ints(ctx, &inputs, 1)? {
+            Some(sizes) => sizes,
+            None => match self.ints(ctx, "split")? {
+                Some(sizes) => sizes,
+                None if !outputs.is_empty() && shape[axis].is_multiple_of(outputs.len()) => {
+                    vec![(shape[axis] / outputs.len()) as i64; outputs.len()]
+                }
+                None => {
+                    return Err(ctx.shape_err(format!(
+                        "{} outputs do not split a dimension of {} equally",
+                        outputs.len(),
+                        shape[axis]
+                    )))
+                }
+            },
+        };
+        if sizes.len() != outputs.len()
+            || sizes.iter().any(|s| *s < 0)
+            || sizes.iter().sum::<i64>() != shape[axis] as i64
+        {
+            return Err(ctx.shape_err(format!(
+                "split sizes {sizes:?} do not cover dimension {axis} ({}) with {} outputs",
+                shape[axis],
+                outputs.len()
+            )));
+        }
+        let live = self.live_tensor(ctx, inputs[0])?.clone();
+        let mut start = 0i64;
+        for (out, size) in outputs.into_iter().zip(sizes) {
+            let lists = affine::slice_axes(&shape, &[start], &[start + size], &[axis as i64], &[1])
+                .map_err(|e| ctx.shape_err(e))?;
+            let map = affine::per_axis(&shape, &lists, 0.0);
+            let mut out_shape = shape.clone();
+            out_shape[axis] = size as usize;
+            self.live.insert(out.clone(), live.apply(&map, out_shape));
+            start += size;
+        }
+        self.pending.push(ctx.name.clone());
+        Ok(())
     }
 
     fn transpose(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
