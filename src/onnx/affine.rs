@@ -166,6 +166,69 @@ fn positions(shape: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
     (0..shape.iter().product::<usize>()).map(move |flat| unravel(flat, shape))
 }
 
+/// `ConvTranspose` (`x: [N, C, D…]`, `w: [C, M/group, K…]`, optional bias `[M]`) to output
+/// `[N, M, O…]`: input `i` with kernel offset `k` adds `x·w` at `i·stride + k·dilation − pad_begin`
+/// (positions outside the output are cropped). `window`'s `pad_begin` holds the explicit `pads`.
+pub fn conv_transpose(
+    x: &[usize],
+    weights: &[f64],
+    w_shape: &[usize],
+    bias: Option<&[f64]>,
+    group: usize,
+    window: &Window,
+    out: &[usize],
+) -> Result<Affine, String> {
+    let spatial = x
+        .len()
+        .checked_sub(2)
+        .filter(|s| *s >= 1)
+        .ok_or("ConvTranspose needs [N, C, spatial…]")?;
+    let (n, c) = (x[0], x[1]);
+    if w_shape.len() != x.len() || group == 0 || !c.is_multiple_of(group) || w_shape[0] != c {
+        return Err(format!(
+            "weights {w_shape:?} and group {group} do not fit the input {x:?}"
+        ));
+    }
+    let m_per = w_shape[1];
+    let m = m_per * group;
+    if window.kernel != w_shape[2..] || out.len() != x.len() || out[0] != n || out[1] != m {
+        return Err(format!(
+            "kernel {:?}, weights {w_shape:?} and output {out:?} disagree",
+            window.kernel
+        ));
+    }
+    let (x_strides, w_strides, o_strides) = (strides(x), strides(w_shape), strides(out));
+    let c_per = c / group;
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); out.iter().product()];
+    for pos in positions(x) {
+        let (b, ic) = (pos[0], pos[1]);
+        let g = ic / c_per;
+        let at: usize = pos.iter().zip(&x_strides).map(|(p, s)| p * s).sum();
+        'kernel: for k in positions(&window.kernel) {
+            let mut o_at = b * o_strides[0];
+            for a in 0..spatial {
+                let coord = (pos[2 + a] * window.strides[a] + k[a] * window.dilations[a]) as isize
+                    - window.pad_begin[a] as isize;
+                if coord < 0 || coord >= out[2 + a] as isize {
+                    continue 'kernel;
+                }
+                o_at += coord as usize * o_strides[2 + a];
+            }
+            for mo in 0..m_per {
+                let mut w_at = ic * w_strides[0] + mo * w_strides[1];
+                for a in 0..spatial {
+                    w_at += k[a] * w_strides[2 + a];
+                }
+                if weights[w_at] != 0.0 {
+                    rows[o_at + (g * m_per + mo) * o_strides[1]].push((at, weights[w_at]));
+                }
+            }
+        }
+    }
+    let bias = positions(out).map(|pos| bias.map_or(0.0, |b| b[pos[1]])).collect();
+    Ok(Affine { rows, bias })
+}
+
 /// `Conv` (`x: [N, C, D…]`, `w: [M, C/group, K…]`, optional bias `[M]`) to output `[N, M, O…]`.
 pub fn conv(
     x: &[usize],
@@ -485,6 +548,30 @@ pub fn matmul(x: &[usize], b: &[f64], k: usize, n: usize) -> Affine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conv_transpose_scatters_each_input_through_the_kernel() {
+        // x = [1, 2] (N = C = 1), w = [3, 5] (C = M = 1, K = 2).
+        let apply = |m: &Affine, x: &[f64]| -> Vec<f64> {
+            m.rows
+                .iter()
+                .zip(&m.bias)
+                .map(|(r, b)| r.iter().map(|(j, w)| w * x[*j]).sum::<f64>() + b)
+                .collect()
+        };
+        let window = |stride: usize, pad: usize| {
+            Window::resolve(vec![2], vec![stride], vec![1], &[pad, pad], "NOTSET", &[2]).unwrap()
+        };
+        let w = [3.0, 5.0];
+        // Stride 2: out = [3, 5, 6, 10]; stride 1: [3, 5 + 6, 10]; stride 1, pads 1: the middle.
+        let m = conv_transpose(&[1, 1, 2], &w, &[1, 1, 2], None, 1, &window(2, 0), &[1, 1, 4]).unwrap();
+        assert_eq!(apply(&m, &[1.0, 2.0]), vec![3.0, 5.0, 6.0, 10.0]);
+        let m = conv_transpose(&[1, 1, 2], &w, &[1, 1, 2], Some(&[0.5]), 1, &window(1, 0), &[1, 1, 3]).unwrap();
+        assert_eq!(apply(&m, &[1.0, 2.0]), vec![3.5, 11.5, 10.5]);
+        let m = conv_transpose(&[1, 1, 2], &w, &[1, 1, 2], None, 1, &window(1, 1), &[1, 1, 1]).unwrap();
+        assert_eq!(apply(&m, &[1.0, 2.0]), vec![11.0]);
+        assert!(conv_transpose(&[1, 2, 2], &w, &[1, 1, 2], None, 1, &window(1, 0), &[1, 1, 3]).is_err());
+    }
 
     #[test]
     fn conv_matches_a_direct_loop() {
