@@ -13,9 +13,11 @@
 //! - [`read_inputs`] / [`read_dataset`] read EZKL / ZKTorch JSON input files.
 //!
 //! Supported ops ([`SUPPORTED_OPS`]): every op that is a fixed affine map of the activation
-//! (`MatMul`, `Gemm`, `Conv`, `AveragePool`, `GlobalAveragePool`, `BatchNormalization`, arithmetic
-//! with constants, `Pad`, `Slice`, `Transpose`, `Concat` with constants, reshapes), composed into
-//! dense layers ([`affine`]), and `Relu`. Anything else is an [`OnnxError::UnsupportedOp`] naming
+//! (`MatMul`, `Gemm`, `Conv`, `ConvTranspose`, `AveragePool`, `GlobalAveragePool`,
+//! `BatchNormalization`, arithmetic with constants, `Pad`, `Slice`, `Split`, `Transpose`, `Concat`,
+//! reshapes), composed into dense layers ([`affine`]); the table functions (`Relu`, `Sigmoid`,
+//! `Tanh`, `Erf`, SiLU, …); and `Add`/`Sub`/`Mul` of two activations, `MaxPool` and skip
+//! connections, through carried rows, mixed layers and the Product block. Anything else is an [`OnnxError::UnsupportedOp`] naming
 //! the op, the node and the supported list. The way `scale_bits` and `lookup_bits` are chosen is
 //! documented in [`quantize`](mod@quantize).
 
