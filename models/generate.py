@@ -1000,9 +1000,25 @@ def testdata() -> None:
         out / "gelu.onnx",
     )
 
+    # Abs: relu(v) + relu(−v), one ReLU layer of 2·6 rows.
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1/MatMul"),
+                helper.make_node("Abs", ["h"], ["a"], name="act/Abs"),
+                helper.make_node("MatMul", ["a", "w2"], ["y"], name="fc2/MatMul"),
+            ],
+            "abs",
+            [vec("x", [1, 4])],
+            [vec("y", [1, 3])],
+            [const("w1", w(4, 6)), const("w2", w(6, 3))],
+        ),
+        out / "abs.onnx",
+    )
+
     print(
         "testdata: unsupported, softmax, branch, relu_first, batch2, dynamic_weights, gemm_variants, skip_relu, "
-        "skip_sigmoid, mul_branches, gated, div_branches, silu, glu, gelu"
+        "skip_sigmoid, mul_branches, gated, div_branches, silu, glu, gelu, abs"
     )
 
 

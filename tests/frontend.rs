@@ -423,6 +423,19 @@ fn skip_connections_around_a_sigmoid_use_mixed_layers() {
     }
 }
 
+/// `Abs` is one ReLU layer with rows `v` and `−v`, read back as their sum.
+#[test]
+fn abs_is_a_relu_layer_of_both_signs() {
+    let float = lower(&model("testdata/abs.onnx")).unwrap();
+    let shapes: Vec<(usize, usize)> = float.layers.iter().map(|l| (l.out_len(), l.in_len())).collect();
+    assert_eq!(shapes, vec![(12, 4), (3, 12)]);
+    prove_matches_tract(
+        "testdata/abs.onnx",
+        [0.5, -0.25, 1.0, 0.75],
+        zkt_eth::keys::Visibility::Public,
+    );
+}
+
 /// `Mul(h, Sigmoid(h))` (PyTorch's `nn.SiLU`) is one table function, SiLU, whose minimum the
 /// range analysis accounts for: the window holds every input in the declared range, and the proof
 /// follows tract.

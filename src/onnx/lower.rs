@@ -64,6 +64,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Div",
     "Neg",
     "Relu",
+    "Abs",
     "MaxPool",
     "Sigmoid",
     "Tanh",
@@ -998,6 +999,7 @@ impl Lowering<'_> {
                 self.unary(ctx, affine::elementwise(&vec![-1.0; n], &vec![0.0; n]))
             }
             "Relu" => self.activation(ctx, FloatActivation::Relu),
+            "Abs" => self.abs(ctx),
             "Sigmoid" => self.sigmoid(ctx),
             "Tanh" => self.activation(ctx, FloatActivation::Tanh),
             "LeakyRelu" => {
@@ -1723,6 +1725,37 @@ impl Lowering<'_> {
             affine::slice_axes(&self.current_shape, &starts, &ends, &axes, &steps).map_err(|e| ctx.shape_err(e))?;
         let map = affine::per_axis(&self.current_shape, &lists, 0.0);
         self.affine(ctx, map)
+    }
+
+    /// `Abs`: `|v| = relu(v) + relu(−v)`, one ReLU layer with rows `v` and `−v` (nothing for a
+    /// tensor known to be non-negative).
+    fn abs(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 1)?;
+        self.expect_current(ctx, inputs[0])?;
+        let live = self.live_tensor(ctx, inputs[0])?.clone();
+        let (out, shape) = self.output(ctx)?;
+        let exprs = if live.nonneg {
+            self.pending.push(ctx.name.clone());
+            live.exprs
+        } else {
+            let n = live.exprs.len();
+            let mut rows = live.exprs.clone();
+            rows.extend(live.exprs.iter().map(|e| Expr::combine([(-1.0, e)], 0.0)));
+            self.pending.push(ctx.name.clone());
+            let at = self.materialise(ctx, rows, FloatActivation::Relu)?;
+            (0..n)
+                .map(|i| Expr::combine([(1.0, &at[i]), (1.0, &at[n + i])], 0.0))
+                .collect()
+        };
+        self.live.insert(
+            out,
+            Live {
+                shape,
+                exprs,
+                nonneg: true,
+            },
+        );
+        Ok(())
     }
 
     /// `Split`: consecutive slices along `axis`, one live tensor per output (sizes from the
