@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 /// `zkt-eth bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Models to run: the examples (sample, digits, lenet, rescnn, mlp784) and synthetic MLPs of 256-wide layers
-    /// with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
+    /// Models to run: the examples (sample, digits, lenet, rescnn, mlp784), the product and mixed-layer
+    /// test models with seeded weights (glu, gelu), and synthetic MLPs of 256-wide layers with seeded
+    /// random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
     #[arg(
         long,
         value_delimiter = ',',
@@ -144,6 +145,24 @@ const CASES: &[Case] = &[
         depth: 0,
         visibility: Visibility::Private,
         reference: "EZKL 23.0.5 (private input): 546,107 gas",
+    },
+    Case {
+        name: "glu",
+        onnx: "testdata/glu.onnx",
+        input: "testdata/glu.json",
+        calibrate: "testdata/glu.json",
+        depth: 0,
+        visibility: Visibility::Public,
+        reference: "GLU gating a ⊙ σ(b), seeded weights: a mixed layer, an operands layer and the Product block",
+    },
+    Case {
+        name: "gelu",
+        onnx: "testdata/gelu.onnx",
+        input: "testdata/glu.json",
+        calibrate: "testdata/glu.json",
+        depth: 0,
+        visibility: Visibility::Public,
+        reference: "GELU as PyTorch exports it (Erf, Mul), seeded weights: a mixed erf layer and a product",
     },
     synthetic("mlp256x2", 2),
     synthetic("mlp256x4", 4),
