@@ -106,19 +106,9 @@ fn check_every_word(model: &zkt_eth::model::QuantizedModel) {
             Instance::Activation(a) => a.odd_kind.is_some(),
             _ => false,
         }));
-        for c in 0..layout.n_commits {
-            let mut pts: Vec<usize> = layout
-                .eval_sources
-                .iter()
-                .filter(|(k, _)| *k == c)
-                .map(|(_, p)| *p)
-                .collect();
-            pts.sort_unstable();
-            pts.dedup();
-            let rotated = pts.iter().any(|p| layout.points[*p].root_log > 0);
-            if c != layout.quotient {
-                assert!(layout.blinding(c) > pts.len() + usize::from(rotated), "commitment {c}");
-            }
+        for c in (0..layout.n_commits).filter(|c| *c != layout.quotient) {
+            let (pts, rotated) = revealed_points(&layout, c);
+            assert!(layout.blinding(c) > pts + usize::from(rotated), "commitment {c}");
         }
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
         let opening = (vis == Visibility::Committed)
@@ -270,6 +260,19 @@ fn zeta_on_any_domain_is_rejected() {
     }
 }
 
+/// The number of distinct points at which commitment `c` is opened, and whether one is rotated.
+fn revealed_points(layout: &Layout, c: usize) -> (usize, bool) {
+    let mut pts: Vec<usize> = layout
+        .eval_sources
+        .iter()
+        .filter(|(k, _)| *k == c)
+        .map(|(_, p)| *p)
+        .collect();
+    pts.sort_unstable();
+    pts.dedup();
+    (pts.len(), pts.iter().any(|p| layout.points[*p].root_log > 0))
+}
+
 /// Zero knowledge bookkeeping: every committed polynomial carries at least as many blinding
 /// coefficients as points at which it is revealed (τ and each distinct evaluation point), one
 /// more when one of them is rotated (its τ-counterpart enters [Q]); `R` and `s` have four.
@@ -283,24 +286,16 @@ fn blinding_covers_every_revealed_point() {
             let (pk, _, _) = prove(model, calib, input, vis);
             let layout = Layout::new(&pk.vk);
             for c in 0..layout.n_commits {
-                let mut pts: Vec<usize> = layout
-                    .eval_sources
-                    .iter()
-                    .filter(|(k, _)| *k == c)
-                    .map(|(_, p)| *p)
-                    .collect();
-                pts.sort_unstable();
-                pts.dedup();
+                let (pts, rotated) = revealed_points(&layout, c);
                 if c == layout.quotient {
-                    assert!(pts.is_empty(), "[Q] is never evaluated");
+                    assert_eq!(pts, 0, "[Q] is never evaluated");
                     continue;
                 }
-                let rotated = pts.iter().any(|p| layout.points[*p].root_log > 0);
-                assert!(!pts.is_empty(), "{model}: commitment {c} is never opened");
+                assert!(pts > 0, "{model}: commitment {c} is never opened");
                 assert!(
-                    layout.blinding(c) > pts.len() + usize::from(rotated),
+                    layout.blinding(c) > pts + usize::from(rotated),
                     "{model} {vis:?}: commitment {c} is revealed at {} points",
-                    1 + pts.len()
+                    1 + pts
                 );
             }
             for inst in &layout.instances {

@@ -166,6 +166,39 @@ fn positions(shape: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
     (0..shape.iter().product::<usize>()).map(move |flat| unravel(flat, shape))
 }
 
+/// The shape rules both convolutions share: `x` is `[N, C, spatial…]`, `C` splits into `group`s,
+/// the weights have `x`'s rank and fit it (`fits`, op-specific), the kernel is the window's, and
+/// the output is `[N, M, spatial…]`. Returns the spatial rank.
+#[allow(clippy::too_many_arguments)]
+fn check_conv(
+    op: &str,
+    x: &[usize],
+    w_shape: &[usize],
+    group: usize,
+    fits: bool,
+    m: usize,
+    window: &Window,
+    out: &[usize],
+) -> Result<usize, String> {
+    let spatial = x
+        .len()
+        .checked_sub(2)
+        .filter(|s| *s >= 1)
+        .ok_or_else(|| format!("{op} needs [N, C, spatial…]"))?;
+    if w_shape.len() != x.len() || group == 0 || !x[1].is_multiple_of(group) || !fits {
+        return Err(format!(
+            "weights {w_shape:?} and group {group} do not fit the input {x:?}"
+        ));
+    }
+    if window.kernel != w_shape[2..] || out.len() != x.len() || out[0] != x[0] || out[1] != m {
+        return Err(format!(
+            "kernel {:?}, weights {w_shape:?} and output {out:?} disagree",
+            window.kernel
+        ));
+    }
+    Ok(spatial)
+}
+
 /// `ConvTranspose` (`x: [N, C, D…]`, `w: [C, M/group, K…]`, optional bias `[M]`) to output
 /// `[N, M, O…]`: input `i` with kernel offset `k` adds `x·w` at `i·stride + k·dilation − pad_begin`
 /// (positions outside the output are cropped). `window`'s `pad_begin` holds the explicit `pads`.
@@ -178,25 +211,10 @@ pub fn conv_transpose(
     window: &Window,
     out: &[usize],
 ) -> Result<Affine, String> {
-    let spatial = x
-        .len()
-        .checked_sub(2)
-        .filter(|s| *s >= 1)
-        .ok_or("ConvTranspose needs [N, C, spatial…]")?;
-    let (n, c) = (x[0], x[1]);
-    if w_shape.len() != x.len() || group == 0 || !c.is_multiple_of(group) || w_shape[0] != c {
-        return Err(format!(
-            "weights {w_shape:?} and group {group} do not fit the input {x:?}"
-        ));
-    }
-    let m_per = w_shape[1];
-    let m = m_per * group;
-    if window.kernel != w_shape[2..] || out.len() != x.len() || out[0] != n || out[1] != m {
-        return Err(format!(
-            "kernel {:?}, weights {w_shape:?} and output {out:?} disagree",
-            window.kernel
-        ));
-    }
+    let c = x.get(1).copied().unwrap_or(0);
+    let fits = w_shape.first() == Some(&c);
+    let m_per = w_shape.get(1).copied().unwrap_or(0);
+    let spatial = check_conv("ConvTranspose", x, w_shape, group, fits, m_per * group, window, out)?;
     let (x_strides, w_strides, o_strides) = (strides(x), strides(w_shape), strides(out));
     let c_per = c / group;
     let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); out.iter().product()];
@@ -239,29 +257,9 @@ pub fn conv(
     window: &Window,
     out: &[usize],
 ) -> Result<Affine, String> {
-    let spatial = x
-        .len()
-        .checked_sub(2)
-        .filter(|s| *s >= 1)
-        .ok_or("Conv needs [N, C, spatial…]")?;
-    let (n, c) = (x[0], x[1]);
-    let m = w_shape[0];
-    if w_shape.len() != x.len()
-        || group == 0
-        || !c.is_multiple_of(group)
-        || !m.is_multiple_of(group)
-        || w_shape[1] != c / group
-    {
-        return Err(format!(
-            "weights {w_shape:?} and group {group} do not fit the input {x:?}"
-        ));
-    }
-    if window.kernel != w_shape[2..] || out.len() != x.len() || out[0] != n || out[1] != m {
-        return Err(format!(
-            "kernel {:?}, weights {w_shape:?} and output {out:?} disagree",
-            window.kernel
-        ));
-    }
+    let (c, m) = (x.get(1).copied().unwrap_or(0), w_shape.first().copied().unwrap_or(0));
+    let fits = group > 0 && m.is_multiple_of(group) && w_shape.get(1) == Some(&(c / group));
+    let spatial = check_conv("Conv", x, w_shape, group, fits, m, window, out)?;
     let (x_strides, w_strides) = (strides(x), strides(w_shape));
     let (c_per, m_per) = (c / group, m / group);
     let mut map = Affine::default();

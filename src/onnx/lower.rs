@@ -1028,8 +1028,8 @@ impl Lowering<'_> {
                 self.activation(ctx, FloatActivation::Selu(alpha, gamma))
             }
             "PRelu" => self.prelu(ctx),
-            "Conv" => self.conv(ctx),
-            "ConvTranspose" => self.conv_transpose(ctx),
+            "Conv" => self.conv(ctx, false),
+            "ConvTranspose" => self.conv(ctx, true),
             "AveragePool" => self.average_pool(ctx),
             "GlobalAveragePool" => {
                 let map = affine::global_average_pool(&self.current_shape).map_err(|e| ctx.shape_err(e))?;
@@ -1556,13 +1556,21 @@ impl Lowering<'_> {
         .map_err(|e| ctx.shape_err(e))
     }
 
-    fn conv(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+    /// `Conv`, or `ConvTranspose` (`transpose`) with explicit `pads` only (no `auto_pad`, no
+    /// `output_shape`: refused with the reason; `output_padding` shows in the output shape tract
+    /// infers).
+    fn conv(&mut self, ctx: &Ctx, transpose: bool) -> Result<(), OnnxError> {
         let inputs = self.inputs(ctx, 2, 3)?;
         let w = self.constant(ctx, inputs[1])?;
         let b = self.optional_constant(ctx, &inputs, 2)?;
         self.expect_current(ctx, inputs[0])?;
         let kernel = w.shape.get(2..).unwrap_or_default().to_vec();
-        if let Some(declared) = self.sizes(ctx, "kernel_shape", 0, 0).ok().filter(|k| !k.is_empty()) {
+        if transpose {
+            let auto_pad: String = ctx.attribute("auto_pad", String::from("NOTSET"))?;
+            if !matches!(auto_pad.as_str(), "" | "NOTSET") || self.ints(ctx, "output_shape")?.is_some() {
+                return Err(ctx.misplaced("only explicit `pads` are supported (not `auto_pad` or `output_shape`)"));
+            }
+        } else if let Some(declared) = self.sizes(ctx, "kernel_shape", 0, 0).ok().filter(|k| !k.is_empty()) {
             if declared != kernel {
                 return Err(ctx.shape_err(format!("kernel_shape {declared:?} but weights {:?}", w.shape)));
             }
@@ -1570,44 +1578,14 @@ impl Lowering<'_> {
         let group: usize = ctx.attribute("group", 1i64)?.try_into().unwrap_or(0);
         let window = self.window(ctx, kernel)?;
         let (_, out) = self.output(ctx)?;
-        let map = affine::conv(
-            &self.current_shape,
-            &w.values,
-            &w.shape,
-            b.as_ref().map(|b| b.values.as_slice()),
-            group,
-            &window,
-            &out,
-        )
-        .map_err(|e| ctx.shape_err(e))?;
-        self.affine(ctx, map)
-    }
-
-    /// `ConvTranspose` with explicit `pads` (no `auto_pad`, no `output_shape`: refused with the
-    /// reason); `output_padding` shows in the output shape tract infers.
-    fn conv_transpose(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
-        let inputs = self.inputs(ctx, 2, 3)?;
-        let w = self.constant(ctx, inputs[1])?;
-        let b = self.optional_constant(ctx, &inputs, 2)?;
-        self.expect_current(ctx, inputs[0])?;
-        let auto_pad: String = ctx.attribute("auto_pad", String::from("NOTSET"))?;
-        if !matches!(auto_pad.as_str(), "" | "NOTSET") || self.ints(ctx, "output_shape")?.is_some() {
-            return Err(ctx.misplaced("only explicit `pads` are supported (not `auto_pad` or `output_shape`)"));
-        }
-        let kernel = w.shape.get(2..).unwrap_or_default().to_vec();
-        let group: usize = ctx.attribute("group", 1i64)?.try_into().unwrap_or(0);
-        let window = self.window(ctx, kernel)?;
-        let (_, out) = self.output(ctx)?;
-        let map = affine::conv_transpose(
-            &self.current_shape,
-            &w.values,
-            &w.shape,
-            b.as_ref().map(|b| b.values.as_slice()),
-            group,
-            &window,
-            &out,
-        )
-        .map_err(|e| ctx.shape_err(e))?;
+        let build = if transpose {
+            affine::conv_transpose
+        } else {
+            affine::conv
+        };
+        let bias = b.as_ref().map(|b| b.values.as_slice());
+        let map = build(&self.current_shape, &w.values, &w.shape, bias, group, &window, &out)
+            .map_err(|e| ctx.shape_err(e))?;
         self.affine(ctx, map)
     }
 
