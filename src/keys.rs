@@ -610,23 +610,8 @@ impl VerifyingKey {
                 _ => LayerOp::Dense,
             };
             let mixed = code == 2;
-            if mixed && (k + 1 == n_layers || out_len != tensor_domain(out_len).size()) {
-                return Err(KeyError::Malformed(format!(
-                    "layer {k} has mixed rows: it must not be the last layer and its {out_len} outputs must fill their domain"
-                )));
-            }
-            if !op.is_dense() && (k == 0 || in_len != LayerOp::product_in_len(out_len)) {
-                return Err(KeyError::Malformed(format!(
-                    "layer {k} is a product of {out_len} values reading {in_len}: it must read a layer's output of exactly {} values",
-                    LayerOp::product_in_len(out_len)
-                )));
-            }
-            let k_log = tensor_domain(in_len).log_size + tensor_domain(out_len).log_size;
-            if op.is_dense() && k_log > crate::model::MAX_MATRIX_LOG {
-                return Err(KeyError::Malformed(format!(
-                    "layer {k} is {out_len}×{in_len}: its matrix domain 2^{k_log} exceeds 2^{}",
-                    crate::model::MAX_MATRIX_LOG
-                )));
+            if let Some(problem) = crate::model::layer_shape_problem(k, n_layers, (in_len, out_len), op, mixed) {
+                return Err(KeyError::Malformed(problem));
             }
             let (weights, bias) = match op {
                 LayerOp::Dense => (r.point()?, r.point()?),

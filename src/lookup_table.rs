@@ -102,31 +102,40 @@ impl LookupTable {
 
     /// `c_0, …, c_{K−1}`: the kind column is `Σ_l c_l·(X^{n/K})^l` on `H_n`.
     pub fn kind_coefficients(&self, d: Domain) -> Vec<Fr> {
-        let k = self.slots();
-        let mu = d.omega().pow([(d.size() / k) as u64]);
-        let mu_inv = mu.inverse().unwrap_or_default();
-        let k_inv = Fr::from(k as u64).inverse().unwrap_or_default();
-        (0..k)
-            .map(|l| {
-                let step = mu_inv.pow([l as u64]);
-                let (mut sum, mut power) = (Fr::zero(), Fr::one());
-                for j in 0..k {
-                    sum += Fr::from(j as u64) * power;
-                    power *= step;
-                }
-                sum * k_inv
-            })
-            .collect()
+        let pattern: Vec<Fr> = (0..self.slots() as u64).map(Fr::from).collect();
+        periodic_coefficients(&pattern, d)
     }
 
     /// The kind column at `z`.
     pub fn kind_at(&self, d: Domain, z: Fr) -> Fr {
-        let nu = z.pow([(d.size() / self.slots()) as u64]);
-        self.kind_coefficients(d)
-            .iter()
-            .rev()
-            .fold(Fr::zero(), |acc, c| acc * nu + c)
+        periodic_at(&self.kind_coefficients(d), d, z)
     }
+}
+
+/// The column that repeats `pattern` (length `P`, a power of two dividing `|d|`) over `H_d`, value
+/// `pattern[j mod P]` at `ω_d^j`, is a polynomial in `X^{|d|/P}` of degree `< P`: its
+/// coefficients, the inverse DFT of the pattern over the `P`-th roots of unity.
+pub fn periodic_coefficients(pattern: &[Fr], d: Domain) -> Vec<Fr> {
+    let p = pattern.len();
+    let mu_inv = d.omega().pow([(d.size() / p) as u64]).inverse().unwrap_or_default();
+    let p_inv = Fr::from(p as u64).inverse().unwrap_or_default();
+    (0..p)
+        .map(|l| {
+            let step = mu_inv.pow([l as u64]);
+            let (mut sum, mut power) = (Fr::zero(), Fr::one());
+            for v in pattern {
+                sum += *v * power;
+                power *= step;
+            }
+            sum * p_inv
+        })
+        .collect()
+}
+
+/// The column of [`periodic_coefficients`] at `z`: Horner in `z^{|d|/P}`.
+pub fn periodic_at(coefficients: &[Fr], d: Domain, z: Fr) -> Fr {
+    let nu = z.pow([(d.size() / coefficients.len().max(1)) as u64]);
+    coefficients.iter().rev().fold(Fr::zero(), |acc, c| acc * nu + c)
 }
 
 #[cfg(test)]

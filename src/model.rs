@@ -304,6 +304,39 @@ impl LayerOp {
     }
 }
 
+/// The shape rules of layer `k` of `layers` with `(in_len, out_len)` that a vk alone can check
+/// (`VerifyingKey::from_bytes` and `check-vk`; [`QuantizedModel::validate`] applies them with typed
+/// errors): a dense layer's matrix domain is at most `2^MAX_MATRIX_LOG`; a product is not the first
+/// layer and reads `2·tensor_domain(out_len)` values; a mixed layer is not the last and fills its
+/// domain. `None` when they hold.
+pub fn layer_shape_problem(
+    k: usize,
+    layers: usize,
+    (in_len, out_len): (usize, usize),
+    op: LayerOp,
+    mixed: bool,
+) -> Option<String> {
+    let domain = crate::protocol::tensor_domain;
+    let k_log = domain(in_len).log_size + domain(out_len).log_size;
+    if op.is_dense() && k_log > MAX_MATRIX_LOG {
+        return Some(format!(
+            "layer {k} is {out_len}×{in_len}: its matrix domain 2^{k_log} exceeds 2^{MAX_MATRIX_LOG}"
+        ));
+    }
+    if !op.is_dense() && (k == 0 || in_len != LayerOp::product_in_len(out_len)) {
+        return Some(format!(
+            "layer {k} is a product of {out_len} values reading {in_len}: it must read a layer's output of exactly {} values",
+            LayerOp::product_in_len(out_len)
+        ));
+    }
+    if mixed && (k + 1 == layers || out_len != domain(out_len).size()) {
+        return Some(format!(
+            "layer {k} has mixed rows: it must not be the last layer and its {out_len} outputs must fill their domain"
+        ));
+    }
+    None
+}
+
 /// One layer: a fully connected layer with constant weights, or a product ([`LayerOp`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DenseLayer {

@@ -91,28 +91,14 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
         ));
     }
     for (k, l) in vk.layers.iter().enumerate() {
-        let k_log =
-            crate::protocol::tensor_domain(l.in_len).log_size + crate::protocol::tensor_domain(l.out_len).log_size;
-        if l.op.is_dense() && k_log > crate::model::MAX_MATRIX_LOG {
-            layout.push(format!(
-                "layer {k}: matrix domain 2^{k_log} exceeds 2^{}",
-                crate::model::MAX_MATRIX_LOG
-            ));
-        }
-        if !l.op.is_dense() && (k == 0 || l.in_len != crate::model::LayerOp::product_in_len(l.out_len)) {
-            layout.push(format!(
-                "layer {k}: a product of {} values must read a layer's output of {} values, not {}",
-                l.out_len,
-                crate::model::LayerOp::product_in_len(l.out_len),
-                l.in_len
-            ));
-        }
-        if l.mixed && (k + 1 == vk.layers.len() || l.out_len != crate::protocol::tensor_domain(l.out_len).size()) {
-            layout.push(format!(
-                "layer {k}: mixed rows, but it is the last layer or its {} outputs do not fill their domain",
-                l.out_len
-            ));
-        }
+        let shape = (l.in_len, l.out_len);
+        layout.extend(crate::model::layer_shape_problem(
+            k,
+            vk.layers.len(),
+            shape,
+            l.op,
+            l.mixed,
+        ));
         if k > 0 && vk.layers[k - 1].out_len != l.in_len {
             layout.push(format!(
                 "layer {k}: input length {} ≠ previous output {}",

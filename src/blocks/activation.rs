@@ -17,6 +17,7 @@ use super::lookup::{self, LookupEvals};
 use super::rowsum::compose_power;
 use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
 use crate::field::fr_from_i64;
+use crate::lookup_table::{periodic_at, periodic_coefficients};
 use crate::poly::Domain;
 use crate::protocol::{inverse, AlgebraError, LayoutBuilder, Lin, PointSpec};
 use crate::prover::{internal, ProveError, ProverState};
@@ -73,21 +74,26 @@ impl ActivationLookup {
             _ => self.kind,
         }
     }
-    /// The kind column `κ(X) = c₀ + c₁·X^{M/2}`: `(c₀, c₁)` (`c₁ = 0` unless mixed).
-    pub fn kind_coefficients(&self) -> (Fr, Fr) {
-        let a = Fr::from(self.kind);
-        match self.odd_kind {
-            None => (a, Fr::from(0u64)),
-            Some(odd) => {
-                let (b, half) = (Fr::from(odd), Fr::from(2u64).inverse().unwrap_or_default());
-                ((a + b) * half, (a - b) * half)
-            }
-        }
+    /// The kind column's coefficients in `X^{M/P}` ([`periodic_coefficients`] of the pattern
+    /// `[kind]`, or `[kind, odd_kind]` for a mixed layer: `((A + I)/2, (A − I)/2)`).
+    pub fn kind_coefficients(&self) -> Vec<Fr> {
+        let pattern: Vec<Fr> = std::iter::once(self.kind).chain(self.odd_kind).map(Fr::from).collect();
+        periodic_coefficients(&pattern, self.dom)
     }
-    /// `κ(ζ^{n/M})` for the lookup domain `n`: `c₀ + c₁·ζ^{n/2}`.
+    /// The kind column `κ` as a polynomial on `H_M`.
+    pub fn kind_column(&self) -> Poly {
+        let c = self.kind_coefficients();
+        let step = self.dom.size() / c.len();
+        let mut coeffs = vec![Fr::from(0u64); step * (c.len() - 1) + 1];
+        for (l, v) in c.into_iter().enumerate() {
+            coeffs[l * step] = v;
+        }
+        Poly { coeffs }
+    }
+    /// `κ(ζ^{n/M})` for the lookup domain `n`.
     pub fn kind_value(&self, zeta: Fr, n: Domain) -> Fr {
-        let (c0, c1) = self.kind_coefficients();
-        c0 + c1 * zeta.pow([n.size() as u64 / 2])
+        let lifted = zeta.pow([(n.size() / self.dom.size()) as u64]);
+        periodic_at(&self.kind_coefficients(), self.dom, lifted)
     }
     /// `M/n`: the weight of a share tiled `n/M` times on `H_n`.
     fn weight(&self, n: Domain) -> Fr {
@@ -174,13 +180,7 @@ impl Block for ActivationLookup {
             .collect();
         let (y_poly, q_poly, z_poly) = (&st.tensor_polys[y], &st.tensor_polys[q], &st.tensor_polys[z]);
         let constant = |c: Fr| Poly { coeffs: vec![c] };
-        let (c0, c1) = self.kind_coefficients();
-        let mut kind_poly = vec![c0];
-        if self.odd_kind.is_some() {
-            kind_poly.resize(self.dom.size() / 2 + 1, Fr::from(0u64));
-            kind_poly[self.dom.size() / 2] = c1;
-        }
-        let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &Poly { coeffs: kind_poly };
+        let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &self.kind_column();
         let b_poly = &(&(y_poly - &(q_poly * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
         let blinding = st.layout.blinding(self.h);
@@ -200,11 +200,12 @@ impl Block for ActivationLookup {
             None => self.kind.to_string(),
             // κ(ζ^{n/M}) = c₀ + c₁·ζ^{n/2}.
             Some(_) => {
-                let (c0, c1) = self.kind_coefficients();
+                let c = self.kind_coefficients();
+                let at = |l: usize| SolCx::dec(c.get(l).copied().unwrap_or_default());
                 format!(
                     "addmod({}, mulmod({}, st.zp[{}], R), R)",
-                    SolCx::dec(c0),
-                    SolCx::dec(c1),
+                    at(0),
+                    at(1),
                     sx.layout.domain.log_size - 1
                 )
             }
@@ -242,11 +243,12 @@ mod tests {
             h: 0,
             at: [At::Eval(0); 4],
         };
-        let (c0, c1) = act.kind_coefficients();
-        let mut coeffs = vec![c0];
-        coeffs.resize(dom.size() / 2 + 1, Fr::from(0u64));
-        coeffs[dom.size() / 2] = c1;
-        let kind = Poly { coeffs };
+        let half = Fr::from(2u64).inverse().unwrap();
+        assert_eq!(
+            act.kind_coefficients(),
+            vec![Fr::from(2u64) * half, Fr::from(2u64) * half]
+        );
+        let kind = act.kind_column();
         for j in 0..dom.size() {
             let w = dom.omega().pow([j as u64]);
             assert_eq!(kind.evaluate(&w), Fr::from(act.kind_at(j)), "position {j}");
