@@ -1,15 +1,18 @@
 //! Zero-sum running-sum argument: every "Σ_H term = 0" claim of every block is proven by ONE
 //! running-sum polynomial on the model's domain `H` (size `n`).
 //!
-//! The one claim today is the LogUp balance (lookups lifted from their tensor domains, minus the
-//! table side); the prover commits
+//! The one claim today is the LogUp balance: the lookups lifted from their tensor domains (`term`)
+//! minus the table side `m/(β + T)`. The table side is never committed: it is folded into the
+//! running-sum identity by multiplying through by its denominator. The prover commits
 //!
 //! ```text
-//! s(ω^(j+1)) = s(ω^j) + term(ω^j),   s(1) = 0
-//! identity:  s(ωX) − s(X) − term(X) = 0   on H
+//! s(ω^(j+1)) = s(ω^j) + term(ω^j) − m(ω^j)/(β + T(ω^j)),   s(1) = 0
+//! identity:  (s(ωX) − s(X) − term(X))·(β + T(X)) + m(X) = 0   on H
 //! ```
 //!
-//! Summing the identity over `H` telescopes `s` away, so it holds only if `Σ_H term = 0`.
+//! Where `β + T ≠ 0` on `H` (all but `n/|F|` of the β), the identity says
+//! `s(ωx) − s(x) = term(x) − m(x)/(β + T(x))` at every `x ∈ H`; summing over `H` telescopes `s` away,
+//! so it holds only if `Σ_H term = Σ_H m/(β + T)`.
 //!
 //! Two properties matter. No degree bound on any polynomial is needed (a degree check against the
 //! top of the SRS would be unsound with truncated `.ptau` files). And every total is zero, so no
@@ -24,8 +27,9 @@ use ark_bn254::Fr;
 use ark_ff::Zero;
 use ark_poly::univariate::DensePolynomial;
 
-/// Verifier: `s(ω_nζ) − s(ζ) − term(ζ)`.
-pub fn identity(s: Fr, s_next: Fr, term: Fr) -> Fr {
+/// Verifier: `d = s(ω_nζ) − s(ζ) − term(ζ)`, the factor of `β + T` in the identity
+/// ([`crate::blocks::lookup::balance_identity`]).
+pub fn difference(s: Fr, s_next: Fr, term: Fr) -> Fr {
     s_next - s - term
 }
 
@@ -37,22 +41,31 @@ pub struct ProverTerm {
     pub poly: DensePolynomial<Fr>,
 }
 
-/// Prover: the running-sum values (before blinding): `s(ω^j) = Σ_{i<j} term(ω^i)`.
-pub fn running_values(term: &ProverTerm) -> Vec<Fr> {
+/// Prover: the running-sum values (before blinding): `s(ω^j) = Σ_{i<j} (term(ω^i) − g(ω^i))`, with
+/// `g = m/(β + T)` the table side's values.
+pub fn running_values(term: &ProverTerm, g: &[Fr]) -> Vec<Fr> {
     let mut acc = Fr::zero();
     term.values
         .iter()
-        .map(|d| {
+        .zip(g)
+        .map(|(d, g)| {
             let out = acc;
-            acc += d;
+            acc += *d - g;
             out
         })
         .collect()
 }
 
-/// Prover: the numerator `s(ωX) − s(X) − term(X)`.
-pub fn numerator(d: Domain, s: &DensePolynomial<Fr>, term: &ProverTerm) -> DensePolynomial<Fr> {
-    &(&crate::poly::shift(s, d.omega()) - s) - &term.poly
+/// Prover: the numerator `(s(ωX) − s(X) − term(X))·(β + T(X)) + m(X)`, with `beta_t = β + T`.
+pub fn numerator(
+    d: Domain,
+    s: &DensePolynomial<Fr>,
+    term: &ProverTerm,
+    beta_t: &DensePolynomial<Fr>,
+    m: &DensePolynomial<Fr>,
+) -> DensePolynomial<Fr> {
+    let diff = &(&crate::poly::shift(s, d.omega()) - s) - &term.poly;
+    &(&diff * beta_t) + m
 }
 
 #[cfg(test)]
@@ -62,14 +75,18 @@ mod tests {
     use ark_ff::One;
     use rand::SeedableRng;
 
-    /// The identity vanishes on H exactly when the term sums to zero.
+    /// The identity vanishes on H exactly when the term balances the table side `m/(β + T)`.
     #[test]
-    fn running_sum_vanishes_only_for_a_zero_total() {
+    fn running_sum_vanishes_only_for_a_balanced_term() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
         let d = Domain::new(3);
+        let beta_t: Vec<Fr> = (0..8).map(|_| random_fr(&mut rng)).collect();
+        let m: Vec<Fr> = (0..8u64).map(|i| Fr::from(i % 3)).collect();
+        let g: Vec<Fr> = m.iter().zip(&beta_t).map(|(m, b)| *m / b).collect();
         let mut v: Vec<Fr> = (0..8).map(|_| random_fr(&mut rng)).collect();
-        let total: Fr = v.iter().sum();
-        v[7] -= total;
+        let excess = v.iter().sum::<Fr>() - g.iter().sum::<Fr>();
+        v[7] -= excess;
+        let (beta_t, m_poly) = (d.interpolate(&beta_t), d.interpolate(&m));
         for (bump, ok) in [(Fr::zero(), true), (Fr::one(), false)] {
             let mut v = v.clone();
             v[2] += bump;
@@ -77,8 +94,11 @@ mod tests {
                 poly: d.interpolate(&v),
                 values: v,
             };
-            let s = d.interpolate_blinded(&running_values(&term), &mut rng);
-            assert_eq!(d.divide_by_vanishing(&numerator(d, &s, &term)).is_some(), ok);
+            let s = d.interpolate_blinded(&running_values(&term, &g), &mut rng);
+            assert_eq!(
+                d.divide_by_vanishing(&numerator(d, &s, &term, &beta_t, &m_poly)).is_some(),
+                ok
+            );
         }
     }
 }

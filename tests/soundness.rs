@@ -301,7 +301,7 @@ fn blinding_covers_every_revealed_point() {
             for inst in &layout.instances {
                 match inst {
                     Instance::RowSum(r) => assert_eq!(layout.blinding(r.r), 4),
-                    Instance::RunningSum(s) => assert_eq!(layout.blinding(s.s), 4),
+                    Instance::Table(t) => assert_eq!(layout.blinding(t.s), 4),
                     // A committed input's blinding also enters [Q] through (x₀ − c)/Z = r' − r.
                     Instance::InputBinding(b) => {
                         let pts = layout.eval_sources.iter().filter(|(k, _)| *k == b.x_commit).count();

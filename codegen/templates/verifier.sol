@@ -446,7 +446,6 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {%- include "blocks/input_binding.sol" %}
     {%- endif %}
     {%- include "blocks/table.sol" %}
-    {%- include "blocks/running_sum.sol" %}
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
     /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);

@@ -78,11 +78,11 @@ contract LenetVerifier is IZkTorchVerifier {
     uint256 internal constant REM_SCALE = 64;
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
-    uint256 internal constant PROOF_WORDS = 63;
-    uint256 internal constant N_COMMITS = 17;
-    uint256 internal constant N_EVALS = 25;
-    uint256 internal constant W_EVALS = 34;
-    uint256 internal constant W_OPENINGS = 59;
+    uint256 internal constant PROOF_WORDS = 60;
+    uint256 internal constant N_COMMITS = 16;
+    uint256 internal constant N_EVALS = 24;
+    uint256 internal constant W_EVALS = 32;
+    uint256 internal constant W_OPENINGS = 56;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 14;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -105,7 +105,7 @@ contract LenetVerifier is IZkTorchVerifier {
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
     bytes internal constant EVAL_SRC =
-        hex"000700000702000004000005000105000205000b05000800000806000207000308000307000407000507000c0700090000090900050a00060b00060c000d0c000a00000e00000f00000f01";
+        hex"000700000702000004000005000105000205000b05000800000806000207000308000307000407000507000c0700090000090900050a00060b00060c000d0c000a00000e00000e01";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -259,10 +259,8 @@ contract LenetVerifier is IZkTorchVerifier {
                 21_866_867_634_659_744_680_037_180_739_646_672_280_844_703_888_306_253_060_159_436_409_049_855_557_633
             ]
         );
-        // Table: the LogUp table side on H_n
-        _table(st, [uint256(_ev(proof, 21)), _ev(proof, 22)], 0, _kindAt(st));
-        // RunningSum: the LogUp sum is zero, on H_n
-        _runningSum(st, [uint256(_ev(proof, 23)), _ev(proof, 24)]);
+        // Table: the LogUp table side and the running sum, on H_n
+        _table(st, [uint256(_ev(proof, 21)), _ev(proof, 22), _ev(proof, 23)], 0, _kindAt(st));
 
         // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
         _decider(st, proof);
@@ -360,9 +358,9 @@ contract LenetVerifier is IZkTorchVerifier {
         s = ZktTranscript.absorbCalldata(s, 3, proof[0:704]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[704:1024]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[704:960]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[1024:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[960:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
@@ -640,11 +638,7 @@ contract LenetVerifier is IZkTorchVerifier {
         _identity(st, mulmod(x, sel, R));
     }
 
-    // ── block: Table (src/blocks/table.rs, docs/protocols/lookup.md) ──
-    /// (g·(β + T) − m)/Z_n(ζ) with the kind column in closed form, kindAt = T_kind(ζ), a
-    /// polynomial in ζ^(n/K) evaluated by the caller (lookup_table::LookupTable::kind_at), and
-    /// [T_v], [T_f] (vk points vkAt, vkAt + 1) left committed; its LogUp share is −g.
-    /// c = [m(ζ), g(ζ)].
+    // ── block: Table (src/blocks/table.rs, src/sumcheck.rs, docs/protocols/lookup.md) ──
     /// T_kind(ζ) = Σ_l c_l·ν^l with ν = ζ^(n/K), K = 2^1 kind slots
     /// (lookup_table::LookupTable::kind_at), by Horner.
     function _kindAt(State memory st) internal pure returns (uint256 k) {
@@ -658,24 +652,22 @@ contract LenetVerifier is IZkTorchVerifier {
         );
     }
 
-    function _table(State memory st, uint256[2] memory c, uint256 vkAt, uint256 kindAt)
+    /// ((s(ω_nζ) − s(ζ) − logup)·(β + T) + m)/Z_n(ζ), last: logup is the sum of every earlier share,
+    /// and the table side m/(β + T) is folded into the running sum. T = kindAt + θ·[T_v] + θ²·[T_f]:
+    /// the kind column in closed form, kindAt = T_kind(ζ), a polynomial in ζ^(n/K) evaluated by the
+    /// caller (lookup_table::LookupTable::kind_at), and [T_v], [T_f] (vk points vkAt, vkAt + 1) left
+    /// committed. c = [m(ζ), s(ζ), s(ω_nζ)].
+    function _table(State memory st, uint256[3] memory c, uint256 vkAt, uint256 kindAt)
         internal
         pure
     {
         uint256 zn = st.inv[0];
-        uint256 id = addmod(mulmod(c[1], addmod(st.beta, kindAt, R), R), R - c[0], R);
+        uint256 d = addmod(addmod(c[2], R - c[1], R), R - st.logup, R);
+        uint256 id = addmod(mulmod(d, addmod(st.beta, kindAt, R), R), c[0], R);
         uint256 k = _identity(st, mulmod(id, zn, R));
-        uint256 kg = mulmod(mulmod(k, c[1], R), zn, R);
-        st.vkCoef[vkAt] = mulmod(kg, st.theta, R);
+        uint256 kd = mulmod(mulmod(k, d, R), zn, R);
+        st.vkCoef[vkAt] = mulmod(kd, st.theta, R);
         st.vkCoef[vkAt + 1] = mulmod(st.vkCoef[vkAt], st.theta, R);
-        st.logup = addmod(st.logup, R - c[1], R);
-    }
-
-    // ── block: RunningSum (src/blocks/running_sum.rs, src/sumcheck.rs) ──
-    /// (s(ω_nζ) − s(ζ) − logup)/Z_n(ζ), last: logup is the sum of every earlier share.
-    /// c = [s(ζ), s(ω_nζ)].
-    function _runningSum(State memory st, uint256[2] memory c) internal pure {
-        _identity(st, mulmod(addmod(addmod(c[1], R - c[0], R), R - st.logup, R), st.inv[0], R));
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──

@@ -6,7 +6,7 @@
 //! `b_j = (1, c·r_j, c·r_j)` with `r = y + 2^(s−1) − 2^s·q` and `c = 2^(B−1−s)`. With the inverse
 //! column `h = 1/((β+a)(β+b))` (round 2) the block proves `h·(β+a)·(β+b) − 1 = 0` on `H_M`, lifted to
 //! the lookup domain `H_n` by `X ↦ X^{n/M}` (so it is checked at `ζ^{n/M}` and divided by
-//! `Z_n(ζ)`), and adds `(M/n)·(2β + a + b)·h` to the LogUp sum ([`super::running_sum`]).
+//! `Z_n(ζ)`), and adds `(M/n)·(2β + a + b)·h` to the LogUp sum ([`super::table`]).
 //!
 //! `kind_j` is the layer's function, or, on a **mixed** layer ([`crate::model::DenseLayer::mixed`]),
 //! the function at even `j` and the identity at odd `j`: the public polynomial

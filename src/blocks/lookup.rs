@@ -15,10 +15,11 @@
 //! are compressed with `θ`; with `h = 1/((β+a)(β+b))` (committed in the inverse round) the block
 //! proves `h·(β+a)·(β+b) − 1 = 0` on `H`; `(2β + a + b)·h = 1/(β+a) + 1/(β+b)`.
 //!
-//! One table-side instance serves every layer (aggregation): with multiplicities `m` and
-//! `g = m/(β+T)`, `g·(β+T) − m = 0` on `H`. The LogUp equation is one zero-sum term of the
-//! running-sum argument ([`crate::sumcheck`]): `Σ_H (Σ_layers (2β + a + b)·h + h_in − g) = 0`, so no
-//! lookup total (a function of the activations' histogram) is ever revealed. `m, h, g` are blinded.
+//! One table-side instance serves every layer (aggregation): with multiplicities `m`, the LogUp
+//! equation is one zero-sum term of the running-sum argument ([`crate::sumcheck`]):
+//! `Σ_H (Σ_layers (2β + a + b)·h + h_in − m/(β+T)) = 0`, the table side folded into the running-sum
+//! identity (never committed), so no lookup total (a function of the activations' histogram) is
+//! ever revealed. `m`, `h` and `s` are blinded.
 //! The table's value and function columns are public but stay linearised (two vk points, no
 //! evaluations in the proof); its kind column is a closed form in `X^{n/K}` ([`LookupTable::kind_at`]). The bias is
 //! inside `y`, proven by RowSum.
@@ -161,14 +162,15 @@ pub fn range_identity(x: Fr, h: Fr, ch: &Challenges) -> Fr {
     h * (ch.beta + a) - Fr::one()
 }
 
-/// Verifier: the table side `g·(β + T) − m` with `T = T_kind + θ·T_v + θ²·T_f`: `T_kind(ζ)`
-/// (`kind_at`, closed form, [`LookupTable::kind_at`]) is a scalar, `T_v`, `T_f` stay
-/// committed; its share of the LogUp term is `−g`.
-pub fn table_identity(m: Fr, g: Fr, kind_at: Fr, ch: &Challenges) -> Lin {
+/// Verifier: the LogUp balance with the table side folded in,
+/// `(s(ωζ) − s(ζ) − term(ζ))·(β + T(ζ)) + m(ζ)` with `T = T_kind + θ·T_v + θ²·T_f`, given
+/// `d = s(ωζ) − s(ζ) − term(ζ)` (`term`: every witness share): `T_kind(ζ)` (`kind_at`, closed form,
+/// [`LookupTable::kind_at`]) is a scalar, `T_v`, `T_f` stay committed.
+pub fn balance_identity(m: Fr, d: Fr, kind_at: Fr, ch: &Challenges) -> Lin {
     let th = ch.theta;
     Lin {
-        c: g * (ch.beta + kind_at) - m,
-        terms: vec![(g * th, Base::Table(0)), (g * th.square(), Base::Table(1))],
+        c: d * (ch.beta + kind_at) + m,
+        terms: vec![(d * th, Base::Table(0)), (d * th.square(), Base::Table(1))],
     }
 }
 
@@ -231,22 +233,15 @@ pub fn prove_range(d: Domain, a: &[Fr], beta: Fr, blinding: usize, rng: &mut imp
     inverse_column(d, (h.clone(), blinding), h, None, rng)
 }
 
-/// Prover: the table side `g = m/(β+T)`; its share of the LogUp term is `−g`.
-pub fn prove_table(
-    d: Domain,
-    (table, m): (&[Fr], &[Fr]),
-    beta: Fr,
-    blinding: usize,
-    rng: &mut impl RngCore,
-) -> InverseColumn {
+/// Prover: the table side's values `g = m/(β + T)` on `H_n` (never committed: the running sum
+/// subtracts them, [`crate::blocks::table`]).
+pub fn table_inverses(table: &[Fr], m: &[Fr], beta: Fr) -> Vec<Fr> {
     let mut g: Vec<Fr> = table.iter().map(|t| beta + t).collect();
     ark_ff::batch_inversion(&mut g);
     for (g, m) in g.iter_mut().zip(m) {
         *g *= m;
     }
-    let mut col = inverse_column(d, (g.clone(), blinding), g.iter().map(|v| -*v).collect(), None, rng);
-    col.share.poly = -col.share.poly.clone();
-    col
+    g
 }
 
 /// Prover: the identity numerator `h·(β + a)·(β + b) − m` (with `b = None` for one tuple and
@@ -342,8 +337,8 @@ mod tests {
             m[lookup.index(1, 1).unwrap()] += Fr::from(4u64);
             let ab = d.interpolate(&a.iter().zip(&b).map(|(x, y)| beta.double() + x + y).collect::<Vec<_>>());
             let w = prove_layer(d, (&a, &b), &ab, beta, 3, &mut rng);
-            let t = prove_table(Domain::new(4), (&table, &m), beta, 3, &mut rng);
-            w.share.values.iter().chain(&t.share.values).sum::<Fr>() == Fr::from(0u64)
+            let g = table_inverses(&table, &m, beta);
+            w.share.values.iter().sum::<Fr>() == g.iter().sum::<Fr>()
         };
         assert!(run(-3, 0));
         assert!(!run(-3, -3), "relu(-3) is not -3");

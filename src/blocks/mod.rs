@@ -16,8 +16,7 @@
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
 //! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |
 //! | [`input_binding`] | a committed input is the one behind the public commitment `C` | `H_N₀` | none | `C`: one ecMul, one inversion |
-//! | [`table`] | the table side of LogUp: `g = m/(β + T)` | `H_n` | `[m]`, `[g]`, a share | the 2 table vk points |
-//! | [`running_sum`] | the LogUp sum of every share is zero | `H_n` | `[s]` | field work only |
+//! | [`table`] | the LogUp balance: every share sums to the table side `m/(β + T)` (folded into the running sum) | `H_n` | `[m]`, `[s]` | the 2 table vk points |
 //!
 //! No claimed sum is ever sent: the one sum claim (LogUp) has total zero (zero knowledge for the
 //! activations), and tensors on smaller domains enter it through power maps, so no per-domain total
@@ -33,7 +32,6 @@ pub mod input_range;
 pub mod lookup;
 pub mod product;
 pub mod rowsum;
-pub mod running_sum;
 pub mod table;
 
 use crate::keys::{VerifyingKey, Visibility};
@@ -216,8 +214,6 @@ pub enum Instance {
     InputBinding(input_binding::InputBinding),
     /// See [`table`].
     Table(table::TableSide),
-    /// See [`running_sum`].
-    RunningSum(running_sum::RunningSum),
 }
 
 impl Instance {
@@ -230,7 +226,6 @@ impl Instance {
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
             Instance::Table(b) => b,
-            Instance::RunningSum(b) => b,
         }
     }
     /// Mutable access (layout allocation).
@@ -242,7 +237,6 @@ impl Instance {
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
             Instance::Table(b) => b,
-            Instance::RunningSum(b) => b,
         }
     }
 }
@@ -254,8 +248,8 @@ impl Instance {
 /// model output), `z_k` (activation output; the same tensor as `q_k` for the identity, public for a
 /// final activation; padding `f(0)`); instances RowSum(`x → y_k`) or Product(`x → y_k`), and
 /// Activation(`y_k → q_k, z_k`). A committed input's
-/// binding comes first; after the layers come the hidden input's range check, the table side and
-/// the running sum (last: it sums every share).
+/// binding comes first; after the layers come the hidden input's range check and the table side
+/// with the running sum (last: it sums every share).
 pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
     let last = vk.layers.len() - 1;
     let committed = Col::Commit(0);
@@ -325,6 +319,5 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         instances.push(Instance::InputRange(input_range::InputRange::new(0, &tensors)));
     }
     instances.push(Instance::Table(table::TableSide::default()));
-    instances.push(Instance::RunningSum(running_sum::RunningSum::default()));
     (tensors, instances)
 }

@@ -1,11 +1,21 @@
-//! Table block: the table side of the LogUp argument (`docs/protocols/lookup.md`).
+//! Table block: the table side of the LogUp argument and the running sum that balances it against
+//! every lookup (`docs/protocols/lookup.md`, [`crate::sumcheck`]).
 //!
 //! The table `T = (kind, v, f_kind(v))` lives on the lookup domain `H_n` (kinds interleaved, its
 //! kind column a closed form in `X^{n/K}`, [`crate::lookup_table::LookupTable::kind_at`]; `[T_v]`, `[T_f]`
 //! are vk points that `check-vk` recomputes). The prover commits the multiplicities `m` (round 1,
-//! counted by every lookup instance's `witness`) and `g = m/(β + T)` (round 2), proves
-//! `g·(β + T) − m = 0` on `H_n`, and adds `−g` to the LogUp sum. `T_v`, `T_f` are never opened: they
-//! stay linearised in the quotient claim.
+//! counted by every lookup instance's `witness`) and the running sum `s` (round 2) of every earlier
+//! instance's share minus the table side `m/(β + T)`, and proves
+//!
+//! ```text
+//! (s(ωX) − s(X) − term(X))·(β + T(X)) + m(X) = 0   on H_n
+//! ```
+//!
+//! The table side `m/(β + T)` is never committed: multiplying the running-sum step by its
+//! denominator folds it in, which saves one commitment and one evaluation. `T_v`, `T_f` are never
+//! opened: they stay linearised in the quotient claim, with the scalar `s(ωζ) − s(ζ) − term(ζ)`.
+//! It must be the last instance: `term(ζ)` is the sum the earlier instances left in
+//! [`Identities::logup`], and its prover reads the shares they added.
 
 use super::lookup;
 use super::{At, Block, ClaimCx, Identities, Poly};
@@ -13,48 +23,49 @@ use crate::poly::Domain;
 use crate::protocol::{AlgebraError, Base, LayoutBuilder};
 use crate::prover::{internal, ProveError, ProverState};
 use crate::solidity::{SolBlock, SolCx};
+use crate::sumcheck;
 use ark_bn254::Fr;
 use rand::RngCore;
 
-/// The table side (one instance per proof).
+/// The table side and the running sum (one instance per proof, last).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TableSide {
     /// Multiplicities `[m]` (round 1).
     pub m: usize,
-    /// `[g] = m/(β + T)` (round 2).
-    pub g: usize,
-    /// `m(ζ)`, `g(ζ)`.
-    pub at: [usize; 2],
+    /// The running sum `[s]` (round 2).
+    pub s: usize,
+    /// `m(ζ)`, `s(ζ)`, `s(ω_nζ)`.
+    pub at: [usize; 3],
 }
 
 impl Block for TableSide {
     fn describe(&self) -> String {
-        "Table: the LogUp table side on H_n".into()
+        "Table: the LogUp table side and the running sum, on H_n".into()
     }
     fn domains(&self) -> Vec<Domain> {
         vec![]
     }
     fn max_degree(&self) -> usize {
-        0 // below 3n, the lookup domain's bound
+        0 // (n + 4) + n: below 3n, the lookup domain's bound
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
         self.m = b.commit();
     }
     fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
-        self.g = b.commit();
+        self.s = b.commit();
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
-        self.at = [b.open(self.m, 0), b.open(self.g, 0)];
+        self.at = [b.open(self.m, 0), b.open(self.s, 0), b.open(self.s, 1)];
     }
     fn identity_count(&self) -> usize {
         1
     }
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
-        let [m, g] = self.at.map(|e| cx.val(At::Eval(e)));
+        let [m, s, s_next] = self.at.map(|e| cx.val(At::Eval(e)));
         let kind_at = cx.vk.lookup_table().kind_at(cx.layout.domain, cx.ch.zeta);
+        let d = sumcheck::difference(s, s_next, out.logup);
         out.list
-            .push(lookup::table_identity(m, g, kind_at, cx.ch).scale(cx.zn_inv));
-        out.logup -= g;
+            .push(lookup::balance_identity(m, d, kind_at, cx.ch).scale(cx.zn_inv));
         Ok(())
     }
     fn prove_round1(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<(), ProveError> {
@@ -73,13 +84,19 @@ impl Block for TableSide {
             .map(|i| lookup::compress(theta, cols[0][i], cols[1][i], cols[2][i]))
             .collect();
         let m: Vec<Fr> = st.multiplicities.iter().map(|c| Fr::from(*c)).collect();
-        let col = lookup::prove_table(n, (&values, &m), beta, st.layout.blinding(self.g), &mut rng);
+        let g = lookup::table_inverses(&values, &m, beta);
+        // s is revealed at τ, ζ, ω_nζ, and at ω_nτ inside [Q]: four coefficients.
+        let blinded = n.blinded_with(
+            &sumcheck::running_values(&st.logup, &g),
+            st.layout.blinding(self.s),
+            &mut rng,
+        );
+        st.put_lagrange(self.s, blinded);
         let t_poly = &(&table_polys[0] + &(&table_polys[1] * theta)) + &(&table_polys[2] * (theta * theta));
+        let beta_t = &t_poly + &Poly { coeffs: vec![beta] };
         let q = n
-            .divide_by_vanishing(&lookup::numerator(&col.poly, &t_poly, None, &st.polys[self.m], beta))
-            .ok_or_else(|| internal("the table identity does not vanish"))?;
-        st.put_lagrange(self.g, col.blinded);
-        st.add_lifted(&col.share, n);
+            .divide_by_vanishing(&sumcheck::numerator(n, &st.polys[self.s], &st.logup, &beta_t, &st.polys[self.m]))
+            .ok_or_else(|| internal("the LogUp balance is not zero"))?;
         st.table_polys = table_polys;
         Ok(vec![q])
     }

@@ -1,9 +1,5 @@
 
-    // ── block: Table (src/blocks/table.rs, docs/protocols/lookup.md) ──
-    /// (g·(β + T) − m)/Z_n(ζ) with the kind column in closed form, kindAt = T_kind(ζ), a
-    /// polynomial in ζ^(n/K) evaluated by the caller (lookup_table::LookupTable::kind_at), and
-    /// [T_v], [T_f] (vk points vkAt, vkAt + 1) left committed; its LogUp share is −g.
-    /// c = [m(ζ), g(ζ)].
+    // ── block: Table (src/blocks/table.rs, src/sumcheck.rs, docs/protocols/lookup.md) ──
     /// T_kind(ζ) = Σ_l c_l·ν^l with ν = ζ^(n/K), K = 2^{{ log_kinds }} kind slots
     /// (lookup_table::LookupTable::kind_at), by Horner.
     function _kindAt(State memory st) internal pure returns (uint256 k) {
@@ -17,12 +13,17 @@
         {%- endfor %}
     }
 
-    function _table(State memory st, uint256[2] memory c, uint256 vkAt, uint256 kindAt) internal pure {
+    /// ((s(ω_nζ) − s(ζ) − logup)·(β + T) + m)/Z_n(ζ), last: logup is the sum of every earlier share,
+    /// and the table side m/(β + T) is folded into the running sum. T = kindAt + θ·[T_v] + θ²·[T_f]:
+    /// the kind column in closed form, kindAt = T_kind(ζ), a polynomial in ζ^(n/K) evaluated by the
+    /// caller (lookup_table::LookupTable::kind_at), and [T_v], [T_f] (vk points vkAt, vkAt + 1) left
+    /// committed. c = [m(ζ), s(ζ), s(ω_nζ)].
+    function _table(State memory st, uint256[3] memory c, uint256 vkAt, uint256 kindAt) internal pure {
         uint256 zn = st.inv[0];
-        uint256 id = addmod(mulmod(c[1], addmod(st.beta, kindAt, R), R), R - c[0], R);
+        uint256 d = addmod(addmod(c[2], R - c[1], R), R - st.logup, R);
+        uint256 id = addmod(mulmod(d, addmod(st.beta, kindAt, R), R), c[0], R);
         uint256 k = _identity(st, mulmod(id, zn, R));
-        uint256 kg = mulmod(mulmod(k, c[1], R), zn, R);
-        st.vkCoef[vkAt] = mulmod(kg, st.theta, R);
+        uint256 kd = mulmod(mulmod(k, d, R), zn, R);
+        st.vkCoef[vkAt] = mulmod(kd, st.theta, R);
         st.vkCoef[vkAt + 1] = mulmod(st.vkCoef[vkAt], st.theta, R);
-        st.logup = addmod(st.logup, R - c[1], R);
     }
