@@ -241,21 +241,19 @@ pub fn domain_of(model: &QuantizedModel) -> Domain {
 /// The G1 powers a model needs: one more than the largest degree of any committed polynomial
 /// ([`crate::protocol::Layout::max_degree`]: `K + 3M` for a RowSum quotient, whose `x(X^M)` has
 /// degree `K + (b − 1)·M` for an input with `b ≤ 4` blinding coefficients; below `3n` for the lookup
-/// domain's identities).
+/// domain's identities; the running sum's with its folded shares, [`crate::blocks::fold`]).
 pub fn srs_len_for(model: &QuantizedModel) -> usize {
     let n = domain_of(model).size();
-    model
-        .layers
-        .iter()
-        .filter(|l| l.op.is_dense())
-        .map(|l| {
-            let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
-            nd.size() * md.size() + 3 * md.size() + 16
-        })
-        .chain([3 * n + 8])
-        .max()
-        .unwrap_or(3 * n + 8)
-        + 1
+    let shapes = model.layers.iter().map(|l| {
+        let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
+        (nd.size(), md.size(), l.op.is_dense())
+    });
+    let base = crate::blocks::fold::base_degree(n, shapes.clone());
+    let outputs: Vec<usize> = shapes.map(|s| s.1).collect();
+    let input = tensor_domain(model.input_len()).size();
+    // The plan as if the input were hidden: an upper bound for every visibility
+    // ([`crate::blocks::fold`]).
+    base.max(crate::blocks::fold::plan(n, &outputs, base, input, true).degree) + 1
 }
 
 /// The largest domain of a model (the lookup domain or a matrix domain): `τ` must lie outside it.

@@ -440,6 +440,8 @@ pub struct Identities {
     pub list: Vec<Lin>,
     /// `Σ` of the LogUp shares so far (the running-sum block reads it, last).
     pub logup: Fr,
+    /// The folded shares `(N, D)` at `ζ` ([`crate::blocks::fold`]), in instance order.
+    pub folded: Vec<(Fr, Fr)>,
 }
 
 /// The verifier's algebra: all opening claims for a proof.

@@ -99,8 +99,12 @@ pub struct ProverState<'a> {
     pub tensor_polys: Vec<DensePolynomial<Fr>>,
     /// The lookup multiplicities on `H_n` (counted before round 1).
     pub multiplicities: Vec<u64>,
-    /// The LogUp sum's term on `H_n`: every share, lifted (round 2).
+    /// The LogUp sum's term on `H_n`: every share, lifted (round 2). The values include the folded
+    /// shares; the polynomial does not (they are in `folded`).
     pub logup: ProverTerm,
+    /// The folded shares as lifted polynomials `(N, D)`, `share = N/D` on `H_n`
+    /// ([`crate::blocks::fold`]).
+    pub folded: Vec<(DensePolynomial<Fr>, DensePolynomial<Fr>)>,
     /// The lookup table (its kinds and functions).
     pub table: LookupTable,
     /// The table columns (kind, value, function) as polynomials on `H_n` (round 2).
@@ -145,6 +149,18 @@ impl ProverState<'_> {
             *v += w * share.values[p % d.size()];
         }
         self.logup.poly = &self.logup.poly + &(&compose_power(&share.poly, nn / d.size()) * w);
+    }
+    /// Add a folded share on `H_d` (values `share = num/den` there) to the LogUp term: its values,
+    /// tiled and weighted like [`Self::add_lifted`]; `(d/n)·num` and `den`, lifted, to `folded`.
+    pub fn add_folded(&mut self, values: &[Fr], d: Domain, (num, den): (&DensePolynomial<Fr>, &DensePolynomial<Fr>)) {
+        let nn = self.layout.domain.size();
+        let w = Fr::from(d.size() as u64) * Fr::from(nn as u64).inverse().unwrap_or_else(Fr::zero);
+        for (p, v) in self.logup.values.iter_mut().enumerate() {
+            *v += w * values[p % d.size()];
+        }
+        let lift = nn / d.size();
+        self.folded
+            .push((&compose_power(num, lift) * w, compose_power(den, lift)));
     }
     /// Store a lookup-domain column with its values (a Lagrange-basis commitment).
     pub fn put_lagrange(&mut self, slot: usize, b: Blinded) {
@@ -228,6 +244,7 @@ fn prove_inner(
             values: vec![Fr::zero(); n.size()],
             poly: DensePolynomial::zero(),
         },
+        folded: vec![],
         table: pk.model.lookup_table(),
         table_polys: vec![],
         blinds: vec![vec![]; layout.n_commits],

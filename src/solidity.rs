@@ -188,6 +188,11 @@ pub fn spec_with(
         public_inputs,
         input_visibility: vk.input.code(),
         committed: vk.input == Visibility::Committed,
+        folded: layout.instances.iter().any(|i| match i {
+            crate::blocks::Instance::Activation(a) => a.folded,
+            crate::blocks::Instance::InputRange(r) => r.folded,
+            _ => false,
+        }),
         outputs: vk.output_len(),
         log_n: n.log_size,
         log_kinds: table.slots().trailing_zeros(),

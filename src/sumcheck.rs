@@ -24,7 +24,7 @@
 
 use crate::poly::Domain;
 use ark_bn254::Fr;
-use ark_ff::Zero;
+use ark_ff::{One, Zero};
 use ark_poly::univariate::DensePolynomial;
 
 /// Verifier: `d = s(ω_nζ) − s(ζ) − term(ζ)`, the factor of `β + T` in the identity
@@ -56,23 +56,32 @@ pub fn running_values(term: &ProverTerm, g: &[Fr]) -> Vec<Fr> {
         .collect()
 }
 
-/// Prover: the numerator `(s(ωX) − s(X) − term(X))·(β + T(X)) + m(X)`, with `beta_t = β + T`.
+/// Prover: the numerator `((s(ωX) − s(X) − term(X))·P − E)·(β + T(X)) + m(X)·P`, with
+/// `beta_t = β + T` and the folded shares `N_k/D_k` ([`crate::blocks::fold`]) multiplied through:
+/// `P = Π D_k`, `E = P·Σ N_k/D_k` (without folded shares, `P = 1`, `E = 0`).
 pub fn numerator(
     d: Domain,
     s: &DensePolynomial<Fr>,
     term: &ProverTerm,
-    beta_t: &DensePolynomial<Fr>,
-    m: &DensePolynomial<Fr>,
+    (beta_t, m): (&DensePolynomial<Fr>, &DensePolynomial<Fr>),
+    folded: &[(DensePolynomial<Fr>, DensePolynomial<Fr>)],
 ) -> DensePolynomial<Fr> {
     let diff = &(&crate::poly::shift(s, d.omega()) - s) - &term.poly;
-    &(&diff * beta_t) + m
+    let one = DensePolynomial {
+        coeffs: vec![Fr::one()],
+    };
+    let (p, e) = folded
+        .iter()
+        .fold((one, DensePolynomial::zero()), |(p, e), (num, den)| {
+            (&p * den, &(&e * den) + &(num * &p))
+        });
+    &(&(&(&diff * &p) - &e) * beta_t) + &(m * &p)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::poly::random_fr;
-    use ark_ff::One;
     use rand::SeedableRng;
 
     /// The identity vanishes on H exactly when the term balances the table side `m/(β + T)`.
@@ -96,9 +105,39 @@ mod tests {
             };
             let s = d.interpolate_blinded(&running_values(&term, &g), &mut rng);
             assert_eq!(
-                d.divide_by_vanishing(&numerator(d, &s, &term, &beta_t, &m_poly)).is_some(),
+                d.divide_by_vanishing(&numerator(d, &s, &term, (&beta_t, &m_poly), &[]))
+                    .is_some(),
                 ok
             );
+        }
+    }
+
+    /// A folded share `N/D` (not in `term`'s polynomial, but in the running values) balances the
+    /// same way, and a wrong one does not.
+    #[test]
+    fn a_folded_share_is_multiplied_through() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(6);
+        let d = Domain::new(3);
+        let beta_t: Vec<Fr> = (0..8).map(|_| random_fr(&mut rng)).collect();
+        let m: Vec<Fr> = (0..8u64).map(|i| Fr::from(i % 2)).collect();
+        let g: Vec<Fr> = m.iter().zip(&beta_t).map(|(m, b)| *m / b).collect();
+        let (num, den): (Vec<Fr>, Vec<Fr>) = (0..8).map(|_| (random_fr(&mut rng), random_fr(&mut rng))).unzip();
+        let folded: Vec<Fr> = num.iter().zip(&den).map(|(a, b)| *a / b).collect();
+        let mut v: Vec<Fr> = (0..8).map(|_| random_fr(&mut rng)).collect();
+        let excess = v.iter().sum::<Fr>() + folded.iter().sum::<Fr>() - g.iter().sum::<Fr>();
+        v[7] -= excess;
+        let (beta_t, m_poly) = (d.interpolate(&beta_t), d.interpolate(&m));
+        let fraction = [(d.interpolate(&num), d.interpolate(&den))];
+        for (bump, ok) in [(Fr::zero(), true), (Fr::one(), false)] {
+            let mut all = folded.clone();
+            all[5] += bump;
+            let term = ProverTerm {
+                poly: d.interpolate(&v),
+                values: v.iter().zip(&all).map(|(a, b)| *a + b).collect(),
+            };
+            let s = d.interpolate_blinded(&running_values(&term, &g), &mut rng);
+            let e = numerator(d, &s, &term, (&beta_t, &m_poly), &fraction);
+            assert_eq!(d.divide_by_vanishing(&e).is_some(), ok);
         }
     }
 }

@@ -293,6 +293,10 @@ fn blinding_covers_every_revealed_point() {
                 }
                 assert!(pts > 0, "{model}: commitment {c} is never opened");
                 assert!(
+                    layout.blinding(c) < zkt_eth::blocks::fold::BLIND_MAX,
+                    "{model}: commitment {c} has more blinding coefficients than the fold plan's degree bound assumes"
+                );
+                assert!(
                     layout.blinding(c) > pts + usize::from(rotated),
                     "{model} {vis:?}: commitment {c} is revealed at {} points",
                     1 + pts

@@ -65,6 +65,9 @@ pub struct VerifierSpec {
     pub input_visibility: u64,
     /// The input is committed (the binding block and the commitment checks are emitted).
     pub committed: bool,
+    /// Some lookup share is folded into the running sum (`blocks::fold`: the fold accumulators
+    /// are emitted).
+    pub folded: bool,
     /// Output count.
     pub outputs: usize,
     /// `log2` of the lookup domain's size.

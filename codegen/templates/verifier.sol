@@ -123,6 +123,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
+        {%- if folded %}
+        // The folded shares N_k/D_k (blocks/fold.rs): foldP = Π D_k, foldE = foldP·Σ N_k/D_k.
+        uint256 foldP;
+        uint256 foldE;
+        {%- endif %}
         // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
         // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
         uint256[2] inC;
@@ -201,6 +206,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
         // by its vanishing polynomial.
         st.vkCoef = new uint256[](N_VK - 1);
         st.gammaPow = st.gamma;
+        {%- if folded %}
+        st.foldP = 1;
+        {%- endif %}
         {%- for b in blocks %}
         // {{ b.comment }}
         {{ b.call }}
@@ -438,6 +446,16 @@ contract {{ contract_name }} is IZkTorchVerifier {
         st.idC = addmod(st.idC, mulmod(g, c, R), R);
         st.gammaPow = mulmod(g, st.gamma, R);
     }
+
+    {%- if folded %}
+
+    /// Hands a folded share num/den to the running sum (blocks/fold.rs): foldE ← foldE·den + num·foldP,
+    /// foldP ← foldP·den, so that foldE/foldP = Σ N_k/D_k.
+    function _foldShare(State memory st, uint256 num, uint256 den) internal pure {
+        st.foldE = addmod(mulmod(st.foldE, den, R), mulmod(num, st.foldP, R), R);
+        st.foldP = mulmod(st.foldP, den, R);
+    }
+    {%- endif %}
     {%- include "blocks/rowsum.sol" %}
     {%- include "blocks/product.sol" %}
     {%- include "blocks/activation.sol" %}

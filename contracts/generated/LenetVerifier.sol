@@ -652,8 +652,9 @@ contract LenetVerifier is IZkTorchVerifier {
         );
     }
 
-    /// ((s(ω_nζ) − s(ζ) − logup)·(β + T) + m)/Z_n(ζ), last: logup is the sum of every earlier share,
-    /// and the table side m/(β + T) is folded into the running sum. T = kindAt + θ·[T_v] + θ²·[T_f]:
+    /// (((s(ω_nζ) − s(ζ) − logup)·P − E)·(β + T) + m·P)/Z_n(ζ), last: logup is the sum of every
+    /// earlier committed share, E/P = foldE/foldP the sum of the folded ones (_foldShare), and the
+    /// table side m/(β + T) is folded into the running sum. T = kindAt + θ·[T_v] + θ²·[T_f]:
     /// the kind column in closed form, kindAt = T_kind(ζ), a polynomial in ζ^(n/K) evaluated by the
     /// caller (lookup_table::LookupTable::kind_at), and [T_v], [T_f] (vk points vkAt, vkAt + 1) left
     /// committed. c = [m(ζ), s(ζ), s(ω_nζ)].

@@ -78,11 +78,11 @@ contract SampleVerifier is IZkTorchVerifier {
     uint256 internal constant REM_SCALE = 2;
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
-    uint256 internal constant PROOF_WORDS = 45;
-    uint256 internal constant N_COMMITS = 12;
-    uint256 internal constant N_EVALS = 17;
-    uint256 internal constant W_EVALS = 24;
-    uint256 internal constant W_OPENINGS = 41;
+    uint256 internal constant PROOF_WORDS = 39;
+    uint256 internal constant N_COMMITS = 10;
+    uint256 internal constant N_EVALS = 15;
+    uint256 internal constant W_EVALS = 20;
+    uint256 internal constant W_OPENINGS = 35;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 9;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -105,7 +105,7 @@ contract SampleVerifier is IZkTorchVerifier {
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
     bytes internal constant EVAL_SRC =
-        hex"000500000502000004000005000105000205000805000600000602000203000304000305000405000905000700000a00000a01";
+        hex"000500000502000004000005000105000205000600000602000203000304000305000405000700000800000801";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -127,6 +127,9 @@ contract SampleVerifier is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
+        // The folded shares N_k/D_k (blocks/fold.rs): foldP = Π D_k, foldE = foldP·Σ N_k/D_k.
+        uint256 foldP;
+        uint256 foldE;
         // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
         // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
         uint256[2] inC;
@@ -213,36 +216,35 @@ contract SampleVerifier is IZkTorchVerifier {
         // by its vanishing polynomial.
         st.vkCoef = new uint256[](N_VK - 1);
         st.gammaPow = st.gamma;
+        st.foldP = 1;
         // RowSum, layer 0: y = W·x + b on H_K, K = 64
         _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), st.pubAt[0], _ev(proof, 2), 1, 6, 2]);
-        // Activation, layer 0: rescale and relu by lookup on H_8
-        _activation(
+        // Activation, layer 0: rescale and relu by lookup on H_8, share folded into the running sum
+        _activationFolded(
             st,
             [
                 uint256(_ev(proof, 3)),
                 _ev(proof, 4),
                 _ev(proof, 5),
-                _ev(proof, 6),
                 1,
                 21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
             ]
         );
         // RowSum, layer 1: y = W·x + b on H_K, K = 64
-        _rowsum(st, [uint256(_ev(proof, 7)), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10), 4, 6, 4]);
-        // Activation, layer 1: rescale and relu by lookup on H_8
-        _activation(
+        _rowsum(st, [uint256(_ev(proof, 6)), _ev(proof, 7), _ev(proof, 8), _ev(proof, 9), 4, 6, 4]);
+        // Activation, layer 1: rescale and relu by lookup on H_8, share folded into the running sum
+        _activationFolded(
             st,
             [
-                uint256(_ev(proof, 11)),
-                _ev(proof, 12),
+                uint256(_ev(proof, 10)),
+                _ev(proof, 11),
                 st.pubAt[1],
-                _ev(proof, 13),
                 1,
                 21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
             ]
         );
         // Table: the LogUp table side and the running sum, on H_n
-        _table(st, [uint256(_ev(proof, 14)), _ev(proof, 15), _ev(proof, 16)], 0, _kindAt(st));
+        _table(st, [uint256(_ev(proof, 12)), _ev(proof, 13), _ev(proof, 14)], 0, _kindAt(st));
 
         // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
         _decider(st, proof);
@@ -340,9 +342,9 @@ contract SampleVerifier is IZkTorchVerifier {
         s = ZktTranscript.absorbCalldata(s, 3, proof[0:512]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[512:704]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[512:576]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[704:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[576:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
@@ -513,6 +515,13 @@ contract SampleVerifier is IZkTorchVerifier {
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
+    /// Hands a folded share num/den to the running sum (blocks/fold.rs): foldE ← foldE·den + num·foldP,
+    /// foldP ← foldP·den, so that foldE/foldP = Σ N_k/D_k.
+    function _foldShare(State memory st, uint256 num, uint256 den) internal pure {
+        st.foldE = addmod(mulmod(st.foldE, den, R), mulmod(num, st.foldP, R), R);
+        st.foldP = mulmod(st.foldP, den, R);
+    }
+
     // ── block: RowSum (src/blocks/rowsum.rs, docs/protocols/rowsum.md) ──
     /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) into slots at, at + 1, at + 2 of the batched inversion.
     function _rowsumDenominators(
@@ -564,6 +573,16 @@ contract SampleVerifier is IZkTorchVerifier {
         st.logup = addmod(st.logup, mulmod(c[5], share, R), R);
     }
 
+    /// A folded lookup at ζ^(n/M) (blocks/fold.rs): no h and no identity; the share
+    /// (M/n)·(2β + a + b)/((β + a)·(β + b)) goes to the running sum. c = [y, q, z, kind, M/n].
+    function _activationFolded(State memory st, uint256[5] memory c) internal pure {
+        uint256 th2 = mulmod(st.theta, st.theta, R);
+        uint256 a = addmod(c[3], addmod(mulmod(st.theta, c[1], R), mulmod(th2, c[2], R), R), R);
+        uint256 b = _tupleB(st, c[0], c[1]);
+        uint256 num = mulmod(c[4], addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), R);
+        _foldShare(st, num, mulmod(addmod(st.beta, a, R), addmod(st.beta, b, R), R));
+    }
+
     /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
     function _tupleB(State memory st, uint256 y, uint256 q) internal pure returns (uint256) {
         uint256 kappa = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), REM_SCALE, R);
@@ -580,6 +599,13 @@ contract SampleVerifier is IZkTorchVerifier {
             st, mulmod(addmod(mulmod(c[1], addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R)
         );
         st.logup = addmod(st.logup, mulmod(c[2], c[1], R), R);
+    }
+
+    /// A folded range lookup (0, x, x) at ζ^(n/N₀) (blocks/fold.rs): no h and no identity; the
+    /// share (N₀/n)/(β + (θ + θ²)·x) goes to the running sum. c = [x, N₀/n].
+    function _inputRangeFolded(State memory st, uint256[2] memory c) internal pure {
+        uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), c[0], R);
+        _foldShare(st, c[1], addmod(st.beta, a, R));
     }
 
     /// The padding identity x·S/Z_N₀ at ζ^(n/N₀), S the indicator of the padding positions
@@ -603,8 +629,9 @@ contract SampleVerifier is IZkTorchVerifier {
         );
     }
 
-    /// ((s(ω_nζ) − s(ζ) − logup)·(β + T) + m)/Z_n(ζ), last: logup is the sum of every earlier share,
-    /// and the table side m/(β + T) is folded into the running sum. T = kindAt + θ·[T_v] + θ²·[T_f]:
+    /// (((s(ω_nζ) − s(ζ) − logup)·P − E)·(β + T) + m·P)/Z_n(ζ), last: logup is the sum of every
+    /// earlier committed share, E/P = foldE/foldP the sum of the folded ones (_foldShare), and the
+    /// table side m/(β + T) is folded into the running sum. T = kindAt + θ·[T_v] + θ²·[T_f]:
     /// the kind column in closed form, kindAt = T_kind(ζ), a polynomial in ζ^(n/K) evaluated by the
     /// caller (lookup_table::LookupTable::kind_at), and [T_v], [T_f] (vk points vkAt, vkAt + 1) left
     /// committed. c = [m(ζ), s(ζ), s(ω_nζ)].
@@ -614,7 +641,9 @@ contract SampleVerifier is IZkTorchVerifier {
     {
         uint256 zn = st.inv[0];
         uint256 d = addmod(addmod(c[2], R - c[1], R), R - st.logup, R);
-        uint256 id = addmod(mulmod(d, addmod(st.beta, kindAt, R), R), c[0], R);
+        // d·P − E: the folded shares multiplied through, and m·P.
+        d = addmod(mulmod(d, st.foldP, R), R - st.foldE, R);
+        uint256 id = addmod(mulmod(d, addmod(st.beta, kindAt, R), R), mulmod(c[0], st.foldP, R), R);
         uint256 k = _identity(st, mulmod(id, zn, R));
         uint256 kd = mulmod(mulmod(k, d, R), zn, R);
         st.vkCoef[vkAt] = mulmod(kd, st.theta, R);

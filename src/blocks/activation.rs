@@ -6,7 +6,9 @@
 //! `b_j = (1, c·r_j, c·r_j)` with `r = y + 2^(s−1) − 2^s·q` and `c = 2^(B−1−s)`. With the inverse
 //! column `h = 1/((β+a)(β+b))` (round 2) the block proves `h·(β+a)·(β+b) − 1 = 0` on `H_M`, lifted to
 //! the lookup domain `H_n` by `X ↦ X^{n/M}` (so it is checked at `ζ^{n/M}` and divided by
-//! `Z_n(ζ)`), and adds `(M/n)·(2β + a + b)·h` to the LogUp sum ([`super::table`]).
+//! `Z_n(ζ)`), and adds `(M/n)·(2β + a + b)·h` to the LogUp sum ([`super::table`]). A **folded**
+//! instance ([`super::fold`]) commits no `h` and proves no identity of its own: it hands the
+//! fraction `(M/n)·(2β + a + b) / ((β + a)·(β + b))` to the running sum, which multiplies it through.
 //!
 //! `kind_j` is the layer's function, or, on a **mixed** layer ([`crate::model::DenseLayer::mixed`]),
 //! the function at even `j` and the identity at odd `j`: the public polynomial
@@ -42,10 +44,12 @@ pub struct ActivationLookup {
     pub tensors: [usize; 3],
     /// `H_M`.
     pub dom: Domain,
-    /// Inverse column `[h]` (round 2).
+    /// Inverse column `[h]` (round 2; unused when folded).
     pub h: usize,
-    /// `y`, `q`, `z`, `h` at `ζ^{n/M}`.
+    /// `y`, `q`, `z`, `h` at `ζ^{n/M}` (`h` unused when folded).
     pub at: [At; 4],
+    /// The share is folded into the running sum ([`super::fold`]): no `[h]`, no identity of its own.
+    pub folded: bool,
 }
 
 impl ActivationLookup {
@@ -65,6 +69,7 @@ impl ActivationLookup {
             dom: all[tensors[0]].dom,
             h: 0,
             at: [At::Eval(0); 4],
+            folded: false,
         }
     }
     /// The kind looked up at position `j`.
@@ -104,7 +109,7 @@ impl ActivationLookup {
 impl Block for ActivationLookup {
     fn describe(&self) -> String {
         format!(
-            "Activation, layer {}: rescale and {}{} by lookup on H_{}",
+            "Activation, layer {}: rescale and {}{} by lookup on H_{}{}",
             self.layer,
             self.function.name(),
             if self.odd_kind.is_some() {
@@ -112,7 +117,12 @@ impl Block for ActivationLookup {
             } else {
                 ""
             },
-            self.dom.size()
+            self.dom.size(),
+            if self.folded {
+                ", share folded into the running sum"
+            } else {
+                ""
+            }
         )
     }
     fn domains(&self) -> Vec<Domain> {
@@ -122,22 +132,30 @@ impl Block for ActivationLookup {
         0 // lifted: below 3n, the lookup domain's bound
     }
     fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
-        self.h = b.commit();
+        if !self.folded {
+            self.h = b.commit();
+        }
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
         let p = b.point(PointSpec::new((b.domain.size() / self.dom.size()) as u64, 0, 0));
         let [y, q, z] = self.tensors;
         let (y_at, q_at) = (b.read(y, p), b.read(q, p));
         let z_at = if z == q { q_at } else { b.read(z, p) };
-        self.at = [y_at, q_at, z_at, At::Eval(b.open(self.h, p))];
+        let h_at = if self.folded { q_at } else { At::Eval(b.open(self.h, p)) };
+        self.at = [y_at, q_at, z_at, h_at];
     }
     fn identity_count(&self) -> usize {
-        1
+        usize::from(!self.folded)
     }
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
         let [y, q, z, h] = self.at.map(|a| cx.val(a));
-        let e = LookupEvals { y, q, z, h };
         let kind = self.kind_value(cx.ch.zeta, cx.layout.domain);
+        if self.folded {
+            let (num, den) = lookup::fraction(cx.vk, kind, (y, q, z), cx.ch);
+            out.folded.push((self.weight(cx.layout.domain) * num, den));
+            return Ok(());
+        }
+        let e = LookupEvals { y, q, z, h };
         out.list
             .push(Lin::scalar(lookup::identity(cx.vk, kind, &e, cx.ch) * cx.zn_inv));
         let n = Fr::from(cx.layout.domain.size() as u64);
@@ -183,6 +201,12 @@ impl Block for ActivationLookup {
         let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &self.kind_column();
         let b_poly = &(&(y_poly - &(q_poly * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
+        if self.folded {
+            let (_, share) = lookup::layer_shares((&a, &b), beta);
+            let den = &(&a_poly + &constant(beta)) * &(&b_poly + &constant(beta));
+            st.add_folded(&share, self.dom, (&ab_poly, &den));
+            return Ok(vec![]);
+        }
         let blinding = st.layout.blinding(self.h);
         let col = lookup::prove_layer(self.dom, (&a, &b), &ab_poly, beta, blinding, &mut rng);
         let e = lookup::numerator(&col.poly, &a_poly, Some(&b_poly), &constant(Fr::one()), beta);
@@ -195,7 +219,8 @@ impl Block for ActivationLookup {
         Ok(vec![compose_power(&qm, st.layout.domain.size() / self.dom.size())])
     }
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
-        let mut args: Vec<String> = self.at.iter().map(|a| sx.val(*a)).collect();
+        let shown = if self.folded { 3 } else { 4 };
+        let mut args: Vec<String> = self.at[..shown].iter().map(|a| sx.val(*a)).collect();
         let kind = match self.odd_kind {
             None => self.kind.to_string(),
             // κ(ζ^{n/M}) = c₀ + c₁·ζ^{n/2}.
@@ -211,9 +236,14 @@ impl Block for ActivationLookup {
             }
         };
         args.extend([kind, SolCx::dec(self.weight(sx.layout.domain))]);
+        let function = if self.folded {
+            "_activationFolded"
+        } else {
+            "_activation"
+        };
         SolBlock {
             comment: self.describe(),
-            call: format!("_activation(st, {});", SolCx::args(&args)),
+            call: format!("{function}(st, {});", SolCx::args(&args)),
             denominators: vec![],
         }
     }
@@ -242,6 +272,7 @@ mod tests {
             dom,
             h: 0,
             at: [At::Eval(0); 4],
+            folded: false,
         };
         let half = Fr::from(2u64).inverse().unwrap();
         assert_eq!(

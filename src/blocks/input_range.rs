@@ -3,7 +3,8 @@
 //!
 //! The tuple is `(0, x, x)`, compressed to `(θ + θ²)·x`; the inverse column `h = 1/(β + a)` proves
 //! `h·(β + a) − 1 = 0` on `H_N₀`, lifted to `H_n` (checked at `ζ^{n/N₀}`), and adds `(N₀/n)·h` to the
-//! LogUp sum.
+//! LogUp sum. A **folded** instance ([`super::fold`]) commits no `h`: it hands the fraction
+//! `(N₀/n)/(β + a)` to the running sum, which multiplies it through.
 //!
 //! **Padding is zero.** The input is laid out bit-reversed (value `i` at position `bitrev(i)`,
 //! [`super::Tensor::bitrev`]), so its padding positions `{bitrev(i) : len ≤ i < N₀}` are the union of
@@ -36,10 +37,12 @@ pub struct InputRange {
     pub dom: Domain,
     /// Its padding positions as cosets `(log m_t, c_t)` (empty: no padding, or not bit-reversed).
     pub padding: Vec<(u32, Fr)>,
-    /// Inverse column `[h]` (round 2).
+    /// Inverse column `[h]` (round 2; unused when folded).
     pub h: usize,
-    /// `x`, `h` at `ζ^{n/N₀}`.
+    /// `x`, `h` at `ζ^{n/N₀}` (`h` unused when folded).
     pub at: [At; 2],
+    /// The share is folded into the running sum ([`super::fold`]): no `[h]`, no range identity.
+    pub folded: bool,
 }
 
 impl InputRange {
@@ -52,6 +55,7 @@ impl InputRange {
             padding: if t.bitrev { padding_cosets(t.len, t.dom) } else { vec![] },
             h: 0,
             at: [At::Eval(0); 2],
+            folded: false,
         }
     }
 }
@@ -59,8 +63,13 @@ impl InputRange {
 impl Block for InputRange {
     fn describe(&self) -> String {
         format!(
-            "InputRange: the private input lies in the window, on H_{}",
-            self.dom.size()
+            "InputRange: the private input lies in the window, on H_{}{}",
+            self.dom.size(),
+            if self.folded {
+                ", share folded into the running sum"
+            } else {
+                ""
+            }
         )
     }
     fn domains(&self) -> Vec<Domain> {
@@ -70,19 +79,27 @@ impl Block for InputRange {
         0 // lifted: below 3n, the lookup domain's bound
     }
     fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
-        self.h = b.commit();
+        if !self.folded {
+            self.h = b.commit();
+        }
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
         let p = b.point(PointSpec::new((b.domain.size() / self.dom.size()) as u64, 0, 0));
-        self.at = [b.read(self.x, p), At::Eval(b.open(self.h, p))];
+        let x_at = b.read(self.x, p);
+        self.at = [x_at, if self.folded { x_at } else { At::Eval(b.open(self.h, p)) }];
     }
     fn identity_count(&self) -> usize {
-        1 + usize::from(!self.padding.is_empty())
+        usize::from(!self.folded) + usize::from(!self.padding.is_empty())
     }
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
         let [x, h] = self.at.map(|a| cx.val(a));
-        out.list
-            .push(Lin::scalar(lookup::range_identity(x, h, cx.ch) * cx.zn_inv));
+        let weight = Fr::from(self.dom.size() as u64) * inverse(Fr::from(cx.layout.domain.size() as u64))?;
+        if self.folded {
+            out.folded.push((weight, lookup::range_denominator(x, cx.ch)));
+        } else {
+            out.list
+                .push(Lin::scalar(lookup::range_identity(x, h, cx.ch) * cx.zn_inv));
+        }
         if !self.padding.is_empty() {
             // x(ζ')·S(ζ')/Z_N₀(ζ') with ζ' = ζ^{n/N₀}; Z_N₀(ζ') = Z_n(ζ), the lifted divisor.
             let lift = (cx.layout.domain.size() / self.dom.size()) as u64;
@@ -91,8 +108,9 @@ impl Block for InputRange {
                 x * selector_over_vanishing(&self.padding, self.dom, zeta_lift)?,
             ));
         }
-        let n = Fr::from(cx.layout.domain.size() as u64);
-        out.logup += Fr::from(self.dom.size() as u64) * inverse(n)? * h;
+        if !self.folded {
+            out.logup += weight * h;
+        }
         Ok(())
     }
     fn witness(&self, st: &mut ProverState<'_>) -> Result<(), ProveError> {
@@ -106,20 +124,28 @@ impl Block for InputRange {
         let (theta, beta) = (st.theta, st.beta);
         let k = theta + theta * theta;
         let a: Vec<Fr> = st.values(self.x).iter().map(|x| k * x).collect();
-        let col = lookup::prove_range(self.dom, &a, beta, st.layout.blinding(self.h), &mut rng);
         let a_poly = &st.tensor_polys[self.x] * k;
         let one = Poly {
             coeffs: vec![Fr::one()],
         };
-        let e = lookup::numerator(&col.poly, &a_poly, None, &one, beta);
-        let q = self
-            .dom
-            .divide_by_vanishing(&e)
-            .ok_or_else(|| internal("the input range identity does not vanish"))?;
-        st.polys[self.h] = col.poly;
-        st.add_lifted(&col.share, self.dom);
         let lift = st.layout.domain.size() / self.dom.size();
-        let mut out = vec![compose_power(&q, lift)];
+        let mut out = vec![];
+        if self.folded {
+            let mut share: Vec<Fr> = a.iter().map(|a| beta + a).collect();
+            ark_ff::batch_inversion(&mut share);
+            let den = &a_poly + &Poly { coeffs: vec![beta] };
+            st.add_folded(&share, self.dom, (&one, &den));
+        } else {
+            let col = lookup::prove_range(self.dom, &a, beta, st.layout.blinding(self.h), &mut rng);
+            let e = lookup::numerator(&col.poly, &a_poly, None, &one, beta);
+            let q = self
+                .dom
+                .divide_by_vanishing(&e)
+                .ok_or_else(|| internal("the input range identity does not vanish"))?;
+            st.polys[self.h] = col.poly;
+            st.add_lifted(&col.share, self.dom);
+            out.push(compose_power(&q, lift));
+        }
         if !self.padding.is_empty() {
             let e = &st.tensor_polys[self.x] * &selector_poly(&self.padding, self.dom);
             let q = self
@@ -133,8 +159,15 @@ impl Block for InputRange {
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         let n = Fr::from(sx.layout.domain.size() as u64);
         let w = Fr::from(self.dom.size() as u64) * n.inverse().unwrap_or_default();
-        let args = [sx.val(self.at[0]), sx.val(self.at[1]), SolCx::dec(w)];
-        let mut call = format!("_inputRange(st, {});", SolCx::args(&args));
+        let mut call = if self.folded {
+            format!(
+                "_inputRangeFolded(st, {});",
+                SolCx::args(&[sx.val(self.at[0]), SolCx::dec(w)])
+            )
+        } else {
+            let args = [sx.val(self.at[0]), sx.val(self.at[1]), SolCx::dec(w)];
+            format!("_inputRange(st, {});", SolCx::args(&args))
+        };
         let mut denominators = vec![];
         if !self.padding.is_empty() {
             // Σ_t κ_t/(ζ'^{m_t} − c_t), κ_t = (m_t/N₀)·c_t, ζ'^{m_t} = zp[log(n/N₀) + log m_t].

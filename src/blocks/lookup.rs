@@ -36,7 +36,7 @@ use crate::poly::Domain;
 use crate::protocol::{Base, Challenges, Lin};
 use crate::sumcheck::ProverTerm;
 use ark_bn254::Fr;
-use ark_ff::{AdditiveGroup, Field, One};
+use ark_ff::{AdditiveGroup, Field, One, Zero};
 use ark_poly::univariate::DensePolynomial;
 use rand::RngCore;
 
@@ -155,6 +155,19 @@ pub fn sum_share(vk: &VerifyingKey, kind: Fr, e: &LookupEvals, ch: &Challenges) 
     (ch.beta.double() + a + b) * e.h
 }
 
+/// Verifier: a folded layer's share as a fraction `(2β + a + b, (β + a)·(β + b))` at `ζ_M`
+/// ([`super::fold`]; the caller applies the weight `M/n`).
+pub fn fraction(vk: &VerifyingKey, kind: Fr, (y, q, z): (Fr, Fr, Fr), ch: &Challenges) -> (Fr, Fr) {
+    let e = LookupEvals { y, q, z, h: Fr::zero() };
+    let (a, b) = tuples(vk, kind, &e, ch);
+    (ch.beta.double() + a + b, (ch.beta + a) * (ch.beta + b))
+}
+
+/// Verifier: a folded private-input range lookup's denominator `β + (θ + θ²)·x` at `ζ^{n/N₀}`.
+pub fn range_denominator(x: Fr, ch: &Challenges) -> Fr {
+    ch.beta + (ch.theta + ch.theta.square()) * x
+}
+
 /// Verifier: the private-input range lookup `(0, x, x)`: `h·(β + a) − 1`; its share of the LogUp
 /// term is `h`.
 pub fn range_identity(x: Fr, h: Fr, ch: &Challenges) -> Fr {
@@ -162,15 +175,21 @@ pub fn range_identity(x: Fr, h: Fr, ch: &Challenges) -> Fr {
     h * (ch.beta + a) - Fr::one()
 }
 
-/// Verifier: the LogUp balance with the table side folded in,
-/// `(s(ωζ) − s(ζ) − term(ζ))·(β + T(ζ)) + m(ζ)` with `T = T_kind + θ·T_v + θ²·T_f`, given
-/// `d = s(ωζ) − s(ζ) − term(ζ)` (`term`: every witness share): `T_kind(ζ)` (`kind_at`, closed form,
-/// [`LookupTable::kind_at`]) is a scalar, `T_v`, `T_f` stay committed.
-pub fn balance_identity(m: Fr, d: Fr, kind_at: Fr, ch: &Challenges) -> Lin {
+/// Verifier: the LogUp balance with the table side and the folded shares `N_k/D_k`
+/// ([`super::fold`]) multiplied through, `((s(ωζ) − s(ζ) − term(ζ))·P − E)·(β + T(ζ)) + m(ζ)·P`
+/// with `P = Π D_k`, `E = P·Σ N_k/D_k` and `T = T_kind + θ·T_v + θ²·T_f`, given
+/// `d = s(ωζ) − s(ζ) − term(ζ)` (`term`: every committed witness share): `T_kind(ζ)` (`kind_at`,
+/// closed form, [`LookupTable::kind_at`]) is a scalar, `T_v`, `T_f` stay committed.
+pub fn balance_identity(m: Fr, d: Fr, kind_at: Fr, folded: &[(Fr, Fr)], ch: &Challenges) -> Lin {
+    // Folded shares N_k/D_k: P = Π D_k, E/P = Σ N_k/D_k; the identity is multiplied by P.
+    let (p, e) = folded.iter().fold((Fr::one(), Fr::zero()), |(p, e), (num, den)| {
+        (p * den, e * den + *num * p)
+    });
+    let dd = d * p - e;
     let th = ch.theta;
     Lin {
-        c: d * (ch.beta + kind_at) + m,
-        terms: vec![(d * th, Base::Table(0)), (d * th.square(), Base::Table(1))],
+        c: dd * (ch.beta + kind_at) + m * p,
+        terms: vec![(dd * th, Base::Table(0)), (dd * th.square(), Base::Table(1))],
     }
 }
 
@@ -215,6 +234,12 @@ pub fn prove_layer(
     blinding: usize,
     rng: &mut impl RngCore,
 ) -> InverseColumn {
+    let (h, share) = layer_shares((a, b), beta);
+    inverse_column(d, (h, blinding), share, Some(ab_poly), rng)
+}
+
+/// Prover: a layer's inverses `h = 1/((β+a)(β+b))` and shares `(2β + a + b)·h = 1/(β+a) + 1/(β+b)`.
+pub fn layer_shares((a, b): (&[Fr], &[Fr]), beta: Fr) -> (Vec<Fr>, Vec<Fr>) {
     let mut h: Vec<Fr> = a.iter().zip(b).map(|(a, b)| (beta + a) * (beta + b)).collect();
     ark_ff::batch_inversion(&mut h);
     let share = a
@@ -223,7 +248,7 @@ pub fn prove_layer(
         .zip(&h)
         .map(|((a, b), h)| (beta.double() + a + b) * h)
         .collect();
-    inverse_column(d, (h, blinding), share, Some(ab_poly), rng)
+    (h, share)
 }
 
 /// Prover: `h = 1/(β + a)` for the private-input range lookup.

@@ -27,6 +27,7 @@
 //! can prove; a failing check names the position and why.
 
 pub mod activation;
+pub mod fold;
 pub mod input_binding;
 pub mod input_range;
 pub mod lookup;
@@ -276,6 +277,22 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
     }
     let mut x = 0usize;
     let table = vk.lookup_table();
+    let n = vk.domain.size();
+    let shapes = vk.layers.iter().map(|l| {
+        (
+            tensor_domain(l.in_len).size(),
+            tensor_domain(l.out_len).size(),
+            l.op.is_dense(),
+        )
+    });
+    let outputs: Vec<usize> = shapes.clone().map(|s| s.1).collect();
+    let folds = fold::plan(
+        n,
+        &outputs,
+        fold::base_degree(n, shapes),
+        tensors[0].dom.size(),
+        vk.input.hidden(),
+    );
     for (k, l) in vk.layers.iter().enumerate() {
         let out = |t: &mut Vec<Tensor>, col: Col, source: TraceRef| {
             t.push(tensor(l.out_len, col, source));
@@ -312,12 +329,18 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         if l.mixed {
             lookup.odd_kind = Some(table.kind(Activation::Identity).unwrap_or(u8::MAX));
         }
+        lookup.folded = folds.layers[k];
         instances.push(Instance::Activation(lookup));
         x = z;
     }
     if vk.input.hidden() {
-        instances.push(Instance::InputRange(input_range::InputRange::new(0, &tensors)));
+        let mut range = input_range::InputRange::new(0, &tensors);
+        range.folded = folds.input;
+        instances.push(Instance::InputRange(range));
     }
-    instances.push(Instance::Table(table::TableSide::default()));
+    instances.push(Instance::Table(table::TableSide {
+        max_degree: folds.degree,
+        ..Default::default()
+    }));
     (tensors, instances)
 }

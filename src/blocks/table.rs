@@ -12,7 +12,9 @@
 //! ```
 //!
 //! The table side `m/(β + T)` is never committed: multiplying the running-sum step by its
-//! denominator folds it in, which saves one commitment and one evaluation. `T_v`, `T_f` are never
+//! denominator folds it in, which saves one commitment and one evaluation. Lookup instances whose
+//! shares are folded too ([`super::fold`]) multiply it by their denominators `D_k`:
+//! `((s(ωX) − s(X) − term(X))·P − E)·(β + T(X)) + m(X)·P`, `P = Π D_k`, `E = P·Σ N_k/D_k`. `T_v`, `T_f` are never
 //! opened: they stay linearised in the quotient claim, with the scalar `s(ωζ) − s(ζ) − term(ζ)`.
 //! It must be the last instance: `term(ζ)` is the sum the earlier instances left in
 //! [`Identities::logup`], and its prover reads the shares they added.
@@ -36,6 +38,8 @@ pub struct TableSide {
     pub s: usize,
     /// `m(ζ)`, `s(ζ)`, `s(ω_nζ)`.
     pub at: [usize; 3],
+    /// The identity's degree bound with the folded shares ([`super::fold::FoldPlan::degree`]).
+    pub max_degree: usize,
 }
 
 impl Block for TableSide {
@@ -46,7 +50,7 @@ impl Block for TableSide {
         vec![]
     }
     fn max_degree(&self) -> usize {
-        0 // (n + 4) + n: below 3n, the lookup domain's bound
+        self.max_degree
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
         self.m = b.commit();
@@ -65,7 +69,7 @@ impl Block for TableSide {
         let kind_at = cx.vk.lookup_table().kind_at(cx.layout.domain, cx.ch.zeta);
         let d = sumcheck::difference(s, s_next, out.logup);
         out.list
-            .push(lookup::balance_identity(m, d, kind_at, cx.ch).scale(cx.zn_inv));
+            .push(lookup::balance_identity(m, d, kind_at, &out.folded, cx.ch).scale(cx.zn_inv));
         Ok(())
     }
     fn prove_round1(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<(), ProveError> {
@@ -95,7 +99,13 @@ impl Block for TableSide {
         let t_poly = &(&table_polys[0] + &(&table_polys[1] * theta)) + &(&table_polys[2] * (theta * theta));
         let beta_t = &t_poly + &Poly { coeffs: vec![beta] };
         let q = n
-            .divide_by_vanishing(&sumcheck::numerator(n, &st.polys[self.s], &st.logup, &beta_t, &st.polys[self.m]))
+            .divide_by_vanishing(&sumcheck::numerator(
+                n,
+                &st.polys[self.s],
+                &st.logup,
+                (&beta_t, &st.polys[self.m]),
+                &st.folded,
+            ))
             .ok_or_else(|| internal("the LogUp balance is not zero"))?;
         st.table_polys = table_polys;
         Ok(vec![q])

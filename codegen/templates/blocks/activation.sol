@@ -12,6 +12,18 @@
         uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), c[3], R);
         st.logup = addmod(st.logup, mulmod(c[5], share, R), R);
     }
+    {%- if folded %}
+
+    /// A folded lookup at ζ^(n/M) (blocks/fold.rs): no h and no identity; the share
+    /// (M/n)·(2β + a + b)/((β + a)·(β + b)) goes to the running sum. c = [y, q, z, kind, M/n].
+    function _activationFolded(State memory st, uint256[5] memory c) internal pure {
+        uint256 th2 = mulmod(st.theta, st.theta, R);
+        uint256 a = addmod(c[3], addmod(mulmod(st.theta, c[1], R), mulmod(th2, c[2], R), R), R);
+        uint256 b = _tupleB(st, c[0], c[1]);
+        uint256 num = mulmod(c[4], addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), R);
+        _foldShare(st, num, mulmod(addmod(st.beta, a, R), addmod(st.beta, b, R), R));
+    }
+    {%- endif %}
 
     /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
     function _tupleB(State memory st, uint256 y, uint256 q) internal pure returns (uint256) {

@@ -1,0 +1,126 @@
+//! Which lookup inverse columns are folded into the running sum.
+//!
+//! A lookup instance's share of the LogUp sum is a fraction `N/D` of lifted polynomials: for a layer
+//! `N = (M/n)·(2β + a + b)`, `D = (β + a)·(β + b)`; for a private input `N = N₀/n`, `D = β + a`.
+//! Either the prover commits the inverse column `h = 1/D` and proves `h·D − 1 = 0` (one commitment,
+//! one evaluation and one identity), or the instance is **folded**: the Table block's running-sum
+//! identity is multiplied through by `D` ([`super::table`]). Folding saves about 8.5k gas of
+//! `verify()` and 96 bytes of proof per instance, and costs degree: each folded `D` adds its degree
+//! to the running-sum identity, whose quotient the prover commits.
+//!
+//! The plan is a function of the model's shape alone (the vk's, at verification), so that
+//! [`crate::keys::srs_len_for`] knows the SRS length before setup. An instance is folded while the
+//! identity's degree stays within the larger of the degree the proof already needs (RowSum's
+//! `K + 3M`, the lookups' `3n`) and [`FOLD_BUDGET`]: folding never lengthens the SRS of a model whose
+//! matrices dominate (mlp784), and small models fold everything for a quotient of a few thousand
+//! coefficients. The private input's degree is always reserved, so the plan does not depend on the
+//! input's visibility.
+
+/// Folding may raise the running-sum identity's degree up to this many coefficients (`2^16`: its
+/// quotient's MSM then costs ≈ 0.2 s on two cores).
+pub const FOLD_BUDGET: usize = 1 << 16;
+
+/// A tensor polynomial on `H_M` has at most this many blinding coefficients (one per revealed
+/// point, `protocol::Layout::blinding`: at most five today), so degree `< M + BLIND_MAX`.
+pub const BLIND_MAX: usize = 6;
+
+/// The folding decision for a model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoldPlan {
+    /// Per layer: its Activation's share is folded (no `[h]`).
+    pub layers: Vec<bool>,
+    /// The private input's range share is folded (no `[h_in]`); false for a public input.
+    pub input: bool,
+    /// A bound on the degree of the running-sum quotient when anything is folded (the Table block's
+    /// `max_degree`), else 0 (the quotient then stays below `3n`).
+    pub degree: usize,
+}
+
+/// The degree bound the proof needs without folding ([`crate::keys::srs_len_for`]): `N·M + 3M + 16`
+/// for a dense layer with domains `(N, M)` (its RowSum quotient), `3n + 8` for the lookup domain.
+pub fn base_degree(n: usize, layers: impl Iterator<Item = (usize, usize, bool)>) -> usize {
+    layers
+        .filter(|l| l.2)
+        .map(|(input, output, _)| input * output + 3 * output + 16)
+        .chain([3 * n + 8])
+        .max()
+        .unwrap_or(3 * n + 8)
+}
+
+/// The degree of the product of `factors` lifted tensor polynomials from `H_m` to `H_n`.
+fn lifted(n: usize, m: usize, factors: usize) -> usize {
+    n / m * factors * (m + BLIND_MAX - 1)
+}
+
+/// The running-sum quotient's degree: `(d·P − E)·(β + T) + m·P` over `Z_n`, with `d` of the degree
+/// of the committed shares (`s`: `n + 3`; a layer's `(2β + a + b)·h`: two lifted factors; the
+/// input's `h`: one) and `P` the product of the folded denominators (a layer's `(β + a)(β + b)`: two
+/// lifted factors; the input's `β + a`: one).
+fn degree(n: usize, layers: &[(usize, bool)], input: Option<(usize, bool)>) -> usize {
+    let shares = layers
+        .iter()
+        .map(|&(m, folded)| (lifted(n, m, 2), folded))
+        .chain(input.map(|(m, folded)| (lifted(n, m, 1), folded)));
+    let (mut committed, mut product) = (n + 8, 0);
+    for (d, folded) in shares {
+        if folded {
+            product += d;
+        } else {
+            committed = committed.max(d);
+        }
+    }
+    committed + product
+}
+
+/// The plan for lookup domain `n`, layers with output domains `outputs` (`M_k`), the degree bound
+/// the rest of the proof already needs (`base`), and the input's domain `N₀`, folded when `hidden`.
+pub fn plan(n: usize, outputs: &[usize], base: usize, input: usize, hidden: bool) -> FoldPlan {
+    let budget = base.max(FOLD_BUDGET);
+    // Greedy, in layer order, with the input's share reserved as folded (its worst case).
+    let mut layers: Vec<(usize, bool)> = outputs.iter().map(|&m| (m, false)).collect();
+    for k in 0..layers.len() {
+        layers[k].1 = true;
+        if degree(n, &layers, Some((input, true))) > budget {
+            layers[k].1 = false;
+        }
+    }
+    let input_folded = hidden && degree(n, &layers, Some((input, true))) <= budget;
+    let any = input_folded || layers.iter().any(|l| l.1);
+    FoldPlan {
+        layers: layers.iter().map(|l| l.1).collect(),
+        input: input_folded,
+        degree: if any {
+            degree(n, &layers, hidden.then_some((input, input_folded)))
+        } else {
+            0
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small models fold everything; a model whose matrices dominate folds within their degree; the
+    /// plan never exceeds its budget and does not depend on the input's visibility.
+    #[test]
+    fn the_plan_folds_within_the_budget() {
+        let small = plan(512, &[8, 8], 1544, 8, true);
+        assert_eq!(small.layers, vec![true, true]);
+        assert!(small.input);
+        assert!(small.degree <= FOLD_BUDGET);
+        let matrices = plan(1 << 14, &[256; 8], (1 << 16) + 784, 256, true);
+        assert!(matrices.degree <= (1 << 16) + 784);
+        assert!(matrices.input);
+        assert!(
+            matrices.layers.iter().any(|f| !f),
+            "eight 256-wide layers do not all fit"
+        );
+        let public = plan(1 << 14, &[256; 8], (1 << 16) + 784, 256, false);
+        assert_eq!(public.layers, matrices.layers);
+        assert!(!public.input);
+        let lookups = plan(1 << 16, &[64, 16], 3 * (1 << 16) + 8, 64, false);
+        assert_eq!(lookups.layers, vec![false, false], "2n + 2·2n exceeds 3n");
+        assert_eq!(lookups.degree, 0, "nothing folded: the quotient stays below 3n");
+    }
+}
