@@ -171,7 +171,7 @@ pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
 }
 
 /// The first word of `pk.bin` (v3: with the weight-blinding seed).
-const PK_MAGIC: &str = "zkt-eth.pk.v3";
+const PK_MAGIC: &str = "zkt-eth.pk.v4";
 /// Header words of `pk.bin`: magic, vk digest, `k`, `n`, blinding seed.
 const HEADER_WORDS: usize = 5;
 

@@ -22,8 +22,11 @@ use ark_poly::univariate::DensePolynomial;
 use serde::{Deserialize, Serialize};
 
 /// Format version written as the first vk word. 3: a hidden input's layer-0 weight columns are
-/// committed in the bit-reversed input layout, and visibility 2 (committed) exists.
-pub const VK_VERSION: u64 = 5;
+/// committed in the bit-reversed input layout, and visibility 2 (committed) exists. 5: layer op
+/// words. 6: the same words, for the proof with the table side and the planned lookup shares
+/// folded into the running sum (`blocks::fold`): the digest of a version-5 vk must not name the new
+/// proof layout.
+pub const VK_VERSION: u64 = 6;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

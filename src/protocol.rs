@@ -339,9 +339,11 @@ impl Layout {
         d
     }
 
-    /// The largest degree of any polynomial the prover forms (the quotient's bound, see
-    /// `docs/proof-format.md` §5): `K + 3M` for RowSum, below `3n` for the lifted
-    /// lookups and the running sum.
+    /// The largest degree of any polynomial the prover commits (the quotient's bound, see
+    /// `docs/proof-format.md` §5): `K + 3M` for RowSum, below `3n` for the lifted lookups, and the
+    /// running sum's quotient with its folded shares ([`crate::blocks::fold::FoldPlan::degree`]).
+    /// [`crate::keys::srs_len_for`] computes the same bound from the model, before setup
+    /// (`tests/soundness.rs` checks that it covers this one).
     pub fn max_degree(&self) -> usize {
         self.instances
             .iter()
@@ -388,6 +390,10 @@ pub enum AlgebraError {
     /// A committed-input statement without its commitment.
     #[error("the input is committed but the statement has no commitment")]
     MissingCommitment,
+    /// The block list does not end with the Table block, which closes the LogUp sum: a share
+    /// after it would be constrained by nothing.
+    #[error("malformed layout: the Table block (the LogUp running sum) must be the last instance")]
+    TableNotLast,
 }
 
 /// `ζ` must lie outside every domain: `ζ^{max} ≠ 1` (all domains are subgroups of the largest).
@@ -497,6 +503,11 @@ pub fn build_claims(
         evals,
         public_vals,
     };
+    // The Table block consumes every share (committed in `logup`, folded in `folded`): nothing
+    // may come after it.
+    if !matches!(layout.instances.last(), Some(crate::blocks::Instance::Table(_))) {
+        return Err(AlgebraError::TableNotLast);
+    }
     let mut ids = Identities::default();
     for inst in &layout.instances {
         inst.block().identities(&cx, &mut ids)?;

@@ -4,7 +4,9 @@
 //! Everything is sized by three numbers of the model: the domain `n` (the larger of the widest
 //! tensor and the lookup table's `K·2^B` rows), the SRS prefix `k = 2n + 16` G1 powers
 //! ([`srs_len_for`]) and the number of committed columns `c` of the proof ([`Layout`]: per layer
-//! `y`, `q`, `z`, `h`, then `m`, `g`, `s`, `Q`, and `x₀`, `h_in` for a private input). The byte counts
+//! `y`, `q`, `z`, `h` (unless its share is folded), then `m`, `s`, `Q`, and `x₀`, `h_in` for a
+//! private input). A folded share raises the running sum's quotient to at most
+//! [`crate::blocks::fold::FOLD_BUDGET`] coefficients or the model's matrix degree, which `k` covers. The byte counts
 //! of one element in memory: `Fr` 32, an affine G1 point 72 (two 32-byte coordinates and the
 //! infinity flag, padded), a projective G1 point 96, a file word 32.
 //!

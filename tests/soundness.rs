@@ -285,6 +285,12 @@ fn blinding_covers_every_revealed_point() {
         for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
             let (pk, _, _) = prove(model, calib, input, vis);
             let layout = Layout::new(&pk.vk);
+            assert!(
+                layout.max_degree() < pk.g1.len(),
+                "{model} {vis:?}: the layout's degree bound {} exceeds the SRS ({} powers)",
+                layout.max_degree(),
+                pk.g1.len()
+            );
             for c in 0..layout.n_commits {
                 let (pts, rotated) = revealed_points(&layout, c);
                 if c == layout.quotient {

@@ -55,7 +55,7 @@ contract GluVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x16d8a46c66da7cf19b09aac054a6688be8ddf33f081e0cc403ecbdea1414b2f6;
+        0x8633c0ba89b74283b0b4e52c01f7f3beeb636baaa1908e39ba04aa949fa01af6;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 8;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

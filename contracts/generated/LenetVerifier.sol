@@ -55,7 +55,7 @@ contract LenetVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x0865cfdd327ec2b56ba793ad1518df108f42414db7d4517682c28ca76d46bb84;
+        0xd69369a1448def72c90d53591f95bb63b09073392ee97ddacd3c87a3384344d4;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -55,7 +55,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x5c72ab686c9f4aec7d624e7d4745a4b28f80a16091c3f2e5b716ffa0dd974ecc;
+        0xeaeb2041c0c3852a9a333762b596d5ac9e979e2e0cfc9dba357b2de80ddc13f7;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

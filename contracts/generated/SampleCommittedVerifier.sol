@@ -55,7 +55,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x2c381b955a038c2813a48d072f7b71c527ed17e706d8d12a4a41f00c82c760b7;
+        0x95a0ea470d643f2aab65db8a3733b5bd74fdb49e60cce01f7d8bfd34132a57f6;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -55,7 +55,7 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xb2437d5a260f4540dcf0bd49d15b8a2e3c165c2fb3b79f22b3405c05ad9e43a2;
+        0x616095db81c077f1b77dc074ba53d2e54e646804e7c458ecb77a51cdf0d0747e;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -14,10 +14,12 @@
 //! The table side `m/(β + T)` is never committed: multiplying the running-sum step by its
 //! denominator folds it in, which saves one commitment and one evaluation. Lookup instances whose
 //! shares are folded too ([`super::fold`]) multiply it by their denominators `D_k`:
-//! `((s(ωX) − s(X) − term(X))·P − E)·(β + T(X)) + m(X)·P`, `P = Π D_k`, `E = P·Σ N_k/D_k`. `T_v`, `T_f` are never
-//! opened: they stay linearised in the quotient claim, with the scalar `s(ωζ) − s(ζ) − term(ζ)`.
-//! It must be the last instance: `term(ζ)` is the sum the earlier instances left in
-//! [`Identities::logup`], and its prover reads the shares they added.
+//! `((s(ωX) − s(X) − term(X))·P − E)·(β + T(X)) + m(X)·P`, `P = Π D_k`, `E = P·Σ N_k/D_k`. `T_v`,
+//! `T_f` are never opened: they stay linearised in the quotient claim, with the scalar
+//! `(s(ωζ) − s(ζ) − term(ζ))·P(ζ) − E(ζ)`. It must be the last instance (`build_claims` refuses a
+//! layout where it is not): `term(ζ)` is the sum the earlier instances left in
+//! [`Identities::logup`], `P`, `E` come from [`Identities::folded`], and its prover reads the shares
+//! they added.
 
 use super::lookup;
 use super::{At, Block, ClaimCx, Identities, Poly};
