@@ -246,17 +246,13 @@ pub fn domain_of(model: &QuantizedModel) -> Domain {
 /// degree `K + (b − 1)·M` for an input with `b ≤ 4` blinding coefficients; below `3n` for the lookup
 /// domain's identities; the running sum's with its folded shares, [`crate::blocks::fold`]).
 pub fn srs_len_for(model: &QuantizedModel) -> usize {
-    let n = domain_of(model).size();
-    let shapes = model.layers.iter().map(|l| {
-        let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
-        (nd.size(), md.size(), l.op.is_dense())
-    });
-    let base = crate::blocks::fold::base_degree(n, shapes.clone());
-    let outputs: Vec<usize> = shapes.map(|s| s.1).collect();
-    let input = tensor_domain(model.input_len()).size();
-    // The plan as if the input were hidden: an upper bound for every visibility
-    // ([`crate::blocks::fold`]).
-    base.max(crate::blocks::fold::plan(n, &outputs, base, input, true).degree) + 1
+    let shapes: Vec<_> = model
+        .layers
+        .iter()
+        .map(|l| (l.in_len(), l.out_len(), l.op.is_dense()))
+        .collect();
+    // As if the input were hidden: an upper bound for every visibility ([`crate::blocks::fold`]).
+    crate::blocks::fold::plan(domain_of(model).size(), &shapes, model.input_len(), true).srs_len()
 }
 
 /// The largest domain of a model (the lookup domain or a matrix domain): `τ` must lie outside it.

@@ -16,6 +16,8 @@
 //! coefficients. The private input's degree is always reserved, so the plan does not depend on the
 //! input's visibility.
 
+use crate::protocol::tensor_domain;
+
 /// Folding may raise the running-sum identity's degree up to this many coefficients (`2^16`: its
 /// quotient's MSM then costs ≈ 0.2 s on two cores).
 pub const FOLD_BUDGET: usize = 1 << 16;
@@ -34,17 +36,16 @@ pub struct FoldPlan {
     /// A bound on the degree of the running-sum quotient when anything is folded (the Table block's
     /// `max_degree`), else 0 (the quotient then stays below `3n`).
     pub degree: usize,
+    /// The degree bound the proof needs without folding: `N·M + 3M + 16` for a dense layer with
+    /// domains `(N, M)` (its RowSum quotient), `3n + 8` for the lookup domain.
+    pub base: usize,
 }
 
-/// The degree bound the proof needs without folding ([`crate::keys::srs_len_for`]): `N·M + 3M + 16`
-/// for a dense layer with domains `(N, M)` (its RowSum quotient), `3n + 8` for the lookup domain.
-pub fn base_degree(n: usize, layers: impl Iterator<Item = (usize, usize, bool)>) -> usize {
-    layers
-        .filter(|l| l.2)
-        .map(|(input, output, _)| input * output + 3 * output + 16)
-        .chain([3 * n + 8])
-        .max()
-        .unwrap_or(3 * n + 8)
+impl FoldPlan {
+    /// The G1 powers the proof needs ([`crate::keys::srs_len_for`]).
+    pub fn srs_len(&self) -> usize {
+        self.base.max(self.degree) + 1
+    }
 }
 
 /// The degree of the product of `factors` lifted tensor polynomials from `H_m` to `H_n`.
@@ -72,12 +73,20 @@ fn degree(n: usize, layers: &[(usize, bool)], input: Option<(usize, bool)>) -> u
     committed + product
 }
 
-/// The plan for lookup domain `n`, layers with output domains `outputs` (`M_k`), the degree bound
-/// the rest of the proof already needs (`base`), and the input's domain `N₀`, folded when `hidden`.
-pub fn plan(n: usize, outputs: &[usize], base: usize, input: usize, hidden: bool) -> FoldPlan {
+/// The plan for lookup domain `n`, layers `(in_len, out_len, dense)` and an input of `input_len`
+/// values, folded when `hidden`. `blocks::lower` reads the shapes from the vk, `keys::srs_len_for`
+/// from the model (with `hidden` set: an upper bound for every visibility).
+pub fn plan(n: usize, shapes: &[(usize, usize, bool)], input_len: usize, hidden: bool) -> FoldPlan {
+    let dom = |len: usize| tensor_domain(len).size();
+    let base = shapes
+        .iter()
+        .filter(|l| l.2)
+        .map(|&(i, o, _)| dom(i) * dom(o) + 3 * dom(o) + 16)
+        .fold(3 * n + 8, usize::max);
     let budget = base.max(FOLD_BUDGET);
+    let input = dom(input_len);
     // Greedy, in layer order, with the input's share reserved as folded (its worst case).
-    let mut layers: Vec<(usize, bool)> = outputs.iter().map(|&m| (m, false)).collect();
+    let mut layers: Vec<(usize, bool)> = shapes.iter().map(|l| (dom(l.1), false)).collect();
     for k in 0..layers.len() {
         layers[k].1 = true;
         if degree(n, &layers, Some((input, true))) > budget {
@@ -94,6 +103,7 @@ pub fn plan(n: usize, outputs: &[usize], base: usize, input: usize, hidden: bool
         } else {
             0
         },
+        base,
     }
 }
 
@@ -105,21 +115,23 @@ mod tests {
     /// plan never exceeds its budget and does not depend on the input's visibility.
     #[test]
     fn the_plan_folds_within_the_budget() {
-        let small = plan(512, &[8, 8], 1544, 8, true);
+        let small = plan(512, &[(4, 4, true); 2], 4, true);
         assert_eq!(small.layers, vec![true, true]);
         assert!(small.input);
+        assert_eq!(small.base, 3 * 512 + 8);
         assert!(small.degree <= FOLD_BUDGET);
-        let matrices = plan(1 << 14, &[256; 8], (1 << 16) + 784, 256, true);
-        assert!(matrices.degree <= (1 << 16) + 784);
+        let matrices = plan(1 << 14, &[(256, 256, true); 8], 256, true);
+        assert_eq!(matrices.base, (1 << 16) + 3 * 256 + 16);
+        assert!(matrices.degree <= matrices.base);
         assert!(matrices.input);
         assert!(
             matrices.layers.iter().any(|f| !f),
             "eight 256-wide layers do not all fit"
         );
-        let public = plan(1 << 14, &[256; 8], (1 << 16) + 784, 256, false);
+        let public = plan(1 << 14, &[(256, 256, true); 8], 256, false);
         assert_eq!(public.layers, matrices.layers);
         assert!(!public.input);
-        let lookups = plan(1 << 16, &[64, 16], 3 * (1 << 16) + 8, 64, false);
+        let lookups = plan(1 << 16, &[(64, 64, true), (64, 16, true)], 64, false);
         assert_eq!(lookups.layers, vec![false, false], "2n + 2·2n exceeds 3n");
         assert_eq!(lookups.degree, 0, "nothing folded: the quotient stays below 3n");
     }

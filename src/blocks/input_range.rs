@@ -131,10 +131,8 @@ impl Block for InputRange {
         let lift = st.layout.domain.size() / self.dom.size();
         let mut out = vec![];
         if self.folded {
-            let mut share: Vec<Fr> = a.iter().map(|a| beta + a).collect();
-            ark_ff::batch_inversion(&mut share);
             let den = &a_poly + &Poly { coeffs: vec![beta] };
-            st.add_folded(&share, self.dom, (&one, &den));
+            st.add_folded(&lookup::range_shares(&a, beta), self.dom, (&one, &den));
         } else {
             let col = lookup::prove_range(self.dom, &a, beta, st.layout.blinding(self.h), &mut rng);
             let e = lookup::numerator(&col.poly, &a_poly, None, &one, beta);

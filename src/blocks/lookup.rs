@@ -253,9 +253,15 @@ pub fn layer_shares((a, b): (&[Fr], &[Fr]), beta: Fr) -> (Vec<Fr>, Vec<Fr>) {
 
 /// Prover: `h = 1/(β + a)` for the private-input range lookup.
 pub fn prove_range(d: Domain, a: &[Fr], beta: Fr, blinding: usize, rng: &mut impl RngCore) -> InverseColumn {
+    let h = range_shares(a, beta);
+    inverse_column(d, (h.clone(), blinding), h, None, rng)
+}
+
+/// Prover: the range lookup's inverses `1/(β + a)`, which are also its shares.
+pub fn range_shares(a: &[Fr], beta: Fr) -> Vec<Fr> {
     let mut h: Vec<Fr> = a.iter().map(|a| beta + a).collect();
     ark_ff::batch_inversion(&mut h);
-    inverse_column(d, (h.clone(), blinding), h, None, rng)
+    h
 }
 
 /// Prover: the table side's values `g = m/(β + T)` on `H_n` (never committed: the running sum

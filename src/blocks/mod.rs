@@ -277,22 +277,12 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
     }
     let mut x = 0usize;
     let table = vk.lookup_table();
-    let n = vk.domain.size();
-    let shapes = vk.layers.iter().map(|l| {
-        (
-            tensor_domain(l.in_len).size(),
-            tensor_domain(l.out_len).size(),
-            l.op.is_dense(),
-        )
-    });
-    let outputs: Vec<usize> = shapes.clone().map(|s| s.1).collect();
-    let folds = fold::plan(
-        n,
-        &outputs,
-        fold::base_degree(n, shapes),
-        tensors[0].dom.size(),
-        vk.input.hidden(),
-    );
+    let shapes: Vec<_> = vk
+        .layers
+        .iter()
+        .map(|l| (l.in_len, l.out_len, l.op.is_dense()))
+        .collect();
+    let folds = fold::plan(vk.domain.size(), &shapes, vk.input_len(), vk.input.hidden());
     for (k, l) in vk.layers.iter().enumerate() {
         let out = |t: &mut Vec<Tensor>, col: Col, source: TraceRef| {
             t.push(tensor(l.out_len, col, source));
