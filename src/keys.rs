@@ -7,6 +7,7 @@
 //! (`VerifyingKey::to_words`, 32-byte words) is the `vk.bin` file; `keccak256` of it is the digest
 //! absorbed first by the transcript and embedded in the Solidity verifier.
 
+use crate::blocks::rowsum::BiasColumn;
 use crate::field::{g1_from_words, g1_to_words, Word};
 use crate::kzg::{commit, G2Points, KzgError};
 use crate::lookup_table::{LookupTable, MAX_KINDS};
@@ -25,8 +26,10 @@ use serde::{Deserialize, Serialize};
 /// committed in the bit-reversed input layout, and visibility 2 (committed) exists. 5: layer op
 /// words. 6: the same words, for the proof with the table side and the planned lookup shares
 /// folded into the running sum (`blocks::fold`): the digest of a version-5 vk must not name the new
-/// proof layout.
-pub const VK_VERSION: u64 = 6;
+/// proof layout. 7: a dense layer whose input has a padding column with a forced value keeps its
+/// bias in that column of `[Ŵ]` and has no `[B̂]` word pair ([`BiasColumn`]); the decider's `[W']`
+/// is the Shplonk opening divided by `Z_T(ξ)`.
+pub const VK_VERSION: u64 = 7;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -83,7 +86,9 @@ pub struct LayerVk {
     /// ([`WeightBlinds`], `docs/protocols/rowsum.md`). The identity for a product layer (not
     /// encoded: it has no weights).
     pub weights: G1Affine,
-    /// `[B̂(τ)]₁`: the bias at the row starts of `H_K`, hiding (the identity for a product).
+    /// `[B̂(τ)]₁`: the bias at the row starts of `H_K`, hiding. The identity, and not encoded, for a
+    /// product layer and for a layer whose bias sits in a column of `[Ŵ]`
+    /// ([`VerifyingKey::bias_column`]).
     pub bias: G1Affine,
 }
 
@@ -264,20 +269,50 @@ pub fn max_domain_of(model: &QuantizedModel) -> Domain {
         .fold(n, |d, l| Domain::new(d.log_size.max(l.matrix_log().unwrap_or(0))))
 }
 
-/// The hiding weight polynomial `Ŵ = W + ρ_W·Z_K` of a layer on its matrix domain.
+/// The hiding weight polynomial `Ŵ = W + ρ_W·Z_K` of a layer on its matrix domain: `W` with the
+/// bias as an extra column when the layer has a bias column ([`BiasColumn`]).
 ///
 /// `bitrev`: the layer reads the hidden model input, whose value `j` sits at position `bitrev(j)`
 /// (`blocks::Tensor::bitrev`), so column `j` of `W` is placed there too.
 pub fn weight_poly(
-    weights: &[Vec<i64>],
+    (weights, bias): (&[Vec<i64>], &[i64]),
     rho: Fr,
     (in_len, out_len): (usize, usize),
-    bitrev: bool,
+    (bitrev, column): (bool, Option<BiasColumn>),
 ) -> DensePolynomial<Fr> {
     let (nd, md) = (tensor_domain(in_len), tensor_domain(out_len));
     let kd = Domain::new(nd.log_size + md.log_size);
+    let augmented;
+    let weights = match column {
+        Some(_) => {
+            augmented = BiasColumn::augment(weights, bias);
+            &augmented[..]
+        }
+        None => weights,
+    };
     let w = crate::blocks::rowsum::positioned_weights(weights, nd, bitrev);
     &kd.interpolate(&crate::blocks::rowsum::matrix_values(&w, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
+}
+
+/// Where layer `k` of `layers` (`(in_len, dense and not mixed, activation)` each) keeps its bias:
+/// the rule of [`BiasColumn::of`], a function of the vk's shapes only.
+pub fn bias_column_of(
+    layers: &[(usize, bool, Activation)],
+    k: usize,
+    hidden_input: bool,
+    scale_bits: u32,
+) -> Option<BiasColumn> {
+    let reads = k.checked_sub(1).map(|p| (layers[p].1, layers[p].2));
+    BiasColumn::of(layers[k].0, k == 0 && hidden_input, reads, scale_bits)
+}
+
+/// The shapes [`bias_column_of`] reads, from a model.
+fn model_shapes(model: &QuantizedModel) -> Vec<(usize, bool, Activation)> {
+    model
+        .layers
+        .iter()
+        .map(|l| (l.in_len(), l.op.is_dense() && !l.mixed, l.activation))
+        .collect()
 }
 
 /// The hiding bias polynomial `B̂ = B + ρ_B·Z_K` (bias at the row starts of `H_K`).
@@ -332,6 +367,7 @@ impl ProvingKey {
             return Err(KeyError::SmallOrderTau { n: max.size() });
         }
         let blinds = WeightBlinds::derive(seed, model);
+        let shapes = model_shapes(model);
         let bar = crate::progress::task("commit weight matrices (hiding)", model.layers.len() as u64);
         let layers = model
             .layers
@@ -341,10 +377,17 @@ impl ProvingKey {
             .map(|(k, (layer, (rho_w, rho_b)))| {
                 let (i, o) = (layer.in_len(), layer.out_len());
                 let bitrev = k == 0 && input.hidden();
+                let column = bias_column_of(&shapes, k, input.hidden(), model.scale_bits);
                 let (weights, bias) = match layer.op {
                     LayerOp::Dense => (
-                        commit(&g1, &weight_poly(&layer.weights, *rho_w, (i, o), bitrev))?,
-                        commit(&g1, &bias_poly(&layer.bias, *rho_b, i, o))?,
+                        commit(
+                            &g1,
+                            &weight_poly((&layer.weights, &layer.bias), *rho_w, (i, o), (bitrev, column)),
+                        )?,
+                        match column {
+                            Some(_) => G1Affine::zero(),
+                            None => commit(&g1, &bias_poly(&layer.bias, *rho_b, i, o))?,
+                        },
                     ),
                     LayerOp::Product { .. } => (G1Affine::zero(), G1Affine::zero()),
                 };
@@ -462,9 +505,21 @@ pub fn check_model_against_vk(
         }
         let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
         let (i, o) = (l.in_len(), l.out_len());
-        let combined = &(&weight_poly(&l.weights, blinds.weights[k], (i, o), k == 0 && vk.input.hidden()) * r)
-            + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t);
-        let lhs = crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine();
+        let column = vk.bias_column(k);
+        let what = weight_poly(
+            (&l.weights, &l.bias),
+            blinds.weights[k],
+            (i, o),
+            (k == 0 && vk.input.hidden(), column),
+        );
+        let (combined, lhs) = match column {
+            // The bias is inside [Ŵ]: one point, compared with one random multiple.
+            Some(_) => (&what * r, crate::kzg::lincomb(&[(r, lv.weights)]).into_affine()),
+            None => (
+                &(&what * r) + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t),
+                crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine(),
+            ),
+        };
         if lhs != commit(g1, &combined)? {
             return differs(format!("the weights or bias of layers[{k}] ({})", l.name));
         }
@@ -498,7 +553,20 @@ fn g2_from_words(w: &[Word]) -> Result<G2Affine, KeyError> {
     Ok(p)
 }
 
+impl LayerVk {
+    /// What [`bias_column_of`] reads: `(in_len, dense and not mixed, activation)`.
+    pub fn shape(&self) -> (usize, bool, Activation) {
+        (self.in_len, self.op.is_dense() && !self.mixed, self.activation)
+    }
+}
+
 impl VerifyingKey {
+    /// Where dense layer `k` keeps its bias: a column of `[Ŵ]` (`Some`), or `[B̂]` (`None`).
+    pub fn bias_column(&self, k: usize) -> Option<BiasColumn> {
+        let shapes: Vec<_> = self.layers.iter().map(LayerVk::shape).collect();
+        bias_column_of(&shapes, k, self.input.hidden(), self.scale_bits)
+    }
+
     /// Canonical encoding (the `vk.bin` file and the digest preimage).
     pub fn to_words(&self) -> Vec<Word> {
         let mut w = vec![
@@ -509,7 +577,7 @@ impl VerifyingKey {
             word_u64(self.insecure.into()),
             word_u64(self.layers.len() as u64),
         ];
-        for l in &self.layers {
+        for (k, l) in self.layers.iter().enumerate() {
             w.extend([
                 word_u64(l.in_len as u64),
                 word_u64(l.out_len as u64),
@@ -518,7 +586,9 @@ impl VerifyingKey {
             ]);
             if l.op.is_dense() {
                 w.extend(g1_to_words(&l.weights));
-                w.extend(g1_to_words(&l.bias));
+                if self.bias_column(k).is_none() {
+                    w.extend(g1_to_words(&l.bias));
+                }
             }
         }
         for t in &self.table {
@@ -611,7 +681,15 @@ impl VerifyingKey {
                 return Err(KeyError::Malformed(problem));
             }
             let (weights, bias) = match op {
-                LayerOp::Dense => (r.point()?, r.point()?),
+                LayerOp::Dense => {
+                    let weights = r.point()?;
+                    let mut shapes: Vec<_> = layers.iter().map(LayerVk::shape).collect();
+                    shapes.push((in_len, !mixed, activation));
+                    match bias_column_of(&shapes, k, input.hidden(), scale_bits) {
+                        Some(_) => (weights, G1Affine::zero()),
+                        None => (weights, r.point()?),
+                    }
+                }
                 LayerOp::Product { .. } => (G1Affine::zero(), G1Affine::zero()),
             };
             layers.push(LayerVk {

@@ -363,7 +363,8 @@ fn prove_inner(
                 Base::Weights(l) => {
                     let ml = &model.layers[l];
                     let bitrev = l == 0 && vk.input.hidden();
-                    &weight_poly(&ml.weights, pk.blinds.weights[l], (ml.in_len(), ml.out_len()), bitrev) * *sc
+                    let (io, col) = ((ml.in_len(), ml.out_len()), vk.bias_column(l));
+                    &weight_poly((&ml.weights, &ml.bias), pk.blinds.weights[l], io, (bitrev, col)) * *sc
                 }
                 Base::Bias(l) => {
                     let ml = &model.layers[l];
@@ -379,7 +380,9 @@ fn prove_inner(
     let w_commit = commit(&pk.g1, &w_poly)?;
     tr.absorb(Tag::Openings, &point_words(&[w_commit]));
     ch.xi = tr.squeeze();
-    let w_prime = commit(&pk.g1, &shplonk::prove_w_prime(&folded, &w_poly, &pts, ch.xi))?;
+    let w_prime_poly =
+        shplonk::prove_w_prime(&folded, &w_poly, &pts, ch.xi).ok_or(AlgebraError::DegenerateChallenge)?;
+    let w_prime = commit(&pk.g1, &w_prime_poly)?;
     let t_acc = t2.elapsed();
     Ok(ProveOutput {
         proof: Proof {

@@ -7,13 +7,17 @@
 //!
 //! ```text
 //! prover:   W  = Σ_i νⁱ·(f_i − v_i)/(X − x_{p(i)})                       sends [W]      → ξ
-//!           L  = Σ_i νⁱ·Z_{T∖p(i)}(ξ)·(f_i − v_i) − Z_T(ξ)·W          (L(ξ) = 0)
+//!           L  = Σ_i νⁱ·(f_i − v_i)/(ξ − x_{p(i)}) − W                (L(ξ) = 0)
 //!           W' = L/(X − ξ)                                               sends [W']
-//! verifier: F  = Σ_i νⁱ·Z_{T∖p(i)}(ξ)·([f_i] − v_i·[1]₁) − Z_T(ξ)·[W]
+//! verifier: F  = Σ_i νⁱ/(ξ − x_{p(i)})·([f_i] − v_i·[1]₁) − [W]
 //!           e(F + ξ·[W'], [1]₂) · e(−[W'], [τ]₂) = 1
 //! ```
 //!
-//! Soundness: the pairing gives `L(ξ) = 0`; dividing by `Z_T(ξ) ≠ 0` (checked),
+//! This is the BDFG check divided through by `Z_T(ξ)` (the paper's `L` is `Z_T(ξ)` times ours): the
+//! weights `1/(ξ − x_p)` join the verifier's batched inversion, and `[W]` enters `F` with
+//! coefficient −1, one ecAdd instead of an ecMul by `Z_T(ξ)`.
+//!
+//! Soundness: every `ξ − x_p` is non-zero (checked), and the pairing gives `L(ξ) = 0`, i.e.
 //! `Σ_i νⁱ (f_i(ξ) − v_i)/(ξ − x_{p(i)}) = W(ξ)` with everything fixed before `ξ`, so the rational
 //! functions agree; their partial fractions then vanish one by one (the `f_i, v_i` are fixed before
 //! `ν`), i.e. `(X − x_{p(i)}) | f_i − v_i`. No degree bound is used anywhere.
@@ -33,21 +37,15 @@ use ark_poly::univariate::DensePolynomial;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
-/// `Z_{T∖p}(ξ) = Π_{q ≠ p} (ξ − x_q)` for every point `p`, and `Z_T(ξ)`.
-pub fn vanishing_except(points: &[Fr], xi: Fr) -> (Vec<Fr>, Fr) {
-    let diffs: Vec<Fr> = points.iter().map(|x| xi - x).collect();
-    let all = diffs.iter().product();
-    let except = (0..points.len())
-        .map(|p| {
-            diffs
-                .iter()
-                .enumerate()
-                .filter(|(q, _)| *q != p)
-                .map(|(_, d)| *d)
-                .product()
-        })
-        .collect();
-    (except, all)
+/// The Shplonk weight `1/(ξ − x_p)` of every point `p`, or `None` when `ξ` is a point
+/// (probability ≈ 2⁻²⁵⁰).
+pub fn point_weights(points: &[Fr], xi: Fr) -> Option<Vec<Fr>> {
+    let mut w: Vec<Fr> = points.iter().map(|x| xi - x).collect();
+    if w.iter().any(Zero::is_zero) {
+        return None;
+    }
+    ark_ff::batch_inversion(&mut w);
+    Some(w)
 }
 
 /// Prover, first message: per point the folded claim `(F_p, V_p) = (Σ_{i∈p} νⁱ f_i, Σ νⁱ v_i)` and
@@ -74,39 +72,35 @@ pub fn prove_w(
     (folded, w)
 }
 
-/// Prover, second message: `W' = L/(X − ξ)`.
+/// Prover, second message: `W' = L/(X − ξ)`, `L = Σ_p (F_p − V_p)/(ξ − x_p) − W`; `None` when `ξ`
+/// is a point.
 pub fn prove_w_prime(
     folded: &[(DensePolynomial<Fr>, Fr)],
     w: &DensePolynomial<Fr>,
     points: &[Fr],
     xi: Fr,
-) -> DensePolynomial<Fr> {
-    let (except, all) = vanishing_except(points, xi);
+) -> Option<DensePolynomial<Fr>> {
+    let weights = point_weights(points, xi)?;
     let l = folded
         .par_iter()
-        .zip(&except)
+        .zip(&weights)
         .map(|((f, v), c)| &(f - &DensePolynomial { coeffs: vec![*v] }) * *c)
         .reduce(DensePolynomial::zero, |a, b| &a + &b);
-    divide_by_linear(&(&l - &(w * all)), xi)
+    Some(divide_by_linear(&(&l - w), xi))
 }
 
-/// The verifier's fold: the coefficient of every base in `F`, of `[1]₁`, and `Z_T(ξ)`.
+/// The verifier's fold: the coefficient of every base in `F` and of `[1]₁` (`[W]`'s is −1).
 pub struct Fold {
     /// `(coefficient, base)` for every commitment and vk point, in first-use order.
     pub terms: Vec<(Fr, Base)>,
     /// The coefficient of `[1]₁`: `−Σ weights·v_i`.
     pub generator: Fr,
-    /// `Z_T(ξ)`, the coefficient of `−[W]`.
-    pub vanishing: Fr,
 }
 
 /// Verifier: the scalar coefficient of every base in `F` and the coefficient of `[1]₁`, or `None`
-/// when `ξ` hits a point (`Z_T(ξ) = 0`, probability ≈ 2⁻²⁵⁰).
+/// when `ξ` hits a point (probability ≈ 2⁻²⁵⁰).
 pub fn fold_coefficients(claims: &[Claim], points: &[Fr], nu: Fr, xi: Fr) -> Option<Fold> {
-    let (except, all) = vanishing_except(points, xi);
-    if all.is_zero() {
-        return None;
-    }
+    let except = point_weights(points, xi)?;
     let mut coef: HashMap<Base, Fr> = HashMap::new();
     let mut order: Vec<Base> = vec![];
     let mut g = Fr::zero();
@@ -122,11 +116,7 @@ pub fn fold_coefficients(claims: &[Claim], points: &[Fr], nu: Fr, xi: Fr) -> Opt
         }
     }
     let terms = order.into_iter().map(|b| (coef[&b], b)).collect();
-    Some(Fold {
-        terms,
-        generator: g,
-        vanishing: all,
-    })
+    Some(Fold { terms, generator: g })
 }
 
 /// Verifier: the one pairing-product check.
@@ -140,17 +130,12 @@ pub fn verify(
     resolve: impl Fn(Base) -> G1Affine,
     g2: &G2Points,
 ) -> bool {
-    let Some(Fold {
-        terms,
-        generator: g,
-        vanishing: all,
-    }) = fold_coefficients(claims, points, nu, xi)
-    else {
+    let Some(Fold { terms, generator: g }) = fold_coefficients(claims, points, nu, xi) else {
         return false;
     };
     let mut msm: Vec<(Fr, G1Affine)> = terms.into_iter().map(|(s, b)| (s, resolve(b))).collect();
     msm.push((g, G1Affine::generator()));
-    msm.push((-all, w));
+    msm.push((-Fr::one(), w));
     msm.push((xi, w_prime));
     let lhs: G1Projective = lincomb(&msm);
     let out = Bn254::multi_pairing([w_prime, (-lhs).into_affine()], [g2.tau, g2.one]);
@@ -192,7 +177,7 @@ mod tests {
             _ => DensePolynomial::zero(),
         };
         let (folded, w) = prove_w(&claims, points, nu, poly_of);
-        let wp = prove_w_prime(&folded, &w, points, xi);
+        let wp = prove_w_prime(&folded, &w, points, xi).unwrap();
         (claims, (commit(g1, &w).unwrap(), commit(g1, &wp).unwrap()), commits)
     }
 

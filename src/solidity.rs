@@ -53,8 +53,8 @@ pub struct SolCx<'a> {
     /// The proof's layout.
     pub layout: &'a Layout,
     n_inv: usize,
-    /// Per layer, its index among the dense layers (the ones with vk points).
-    dense_index: Vec<usize>,
+    /// Per layer, the index of its `[Ŵ]` in `VK_POINTS` (its `[B̂]`, if any, is the next one).
+    vk_index: Vec<usize>,
 }
 
 impl SolCx<'_> {
@@ -71,13 +71,14 @@ impl SolCx<'_> {
         self.n_inv += count;
         self.n_inv - count
     }
-    /// The index of a vk point in `VK_POINTS` (the MSM order): `[T_v]`, `[T_f]`, then `[Ŵ_k]`, `[B̂_k]`
-    /// per dense layer (a product layer has none), then `G`.
+    /// The index of a vk point in `VK_POINTS` (the MSM order): `[T_v]`, `[T_f]`, then `[Ŵ_k]` and
+    /// `[B̂_k]` per dense layer (a product layer has none, a layer with a bias column no `[B̂_k]`), then
+    /// `G`.
     pub fn vk_point(&self, b: Base) -> usize {
         match b {
             Base::Table(c) => c,
-            Base::Weights(l) => 2 + 2 * self.dense_index[l],
-            Base::Bias(l) => 3 + 2 * self.dense_index[l],
+            Base::Weights(l) => self.vk_index[l],
+            Base::Bias(l) => self.vk_index[l] + 1,
             Base::Commit(_) | Base::InputCommitment => usize::MAX,
         }
     }
@@ -117,12 +118,15 @@ pub fn spec_with(
     let mut sx = SolCx {
         layout: &layout,
         n_inv: 1,
-        dense_index: vk
+        vk_index: vk
             .layers
             .iter()
-            .scan(0, |dense, l| {
-                let index = *dense;
-                *dense += usize::from(l.op.is_dense());
+            .enumerate()
+            .scan(vk.table.len(), |next, (k, l)| {
+                let index = *next;
+                if l.op.is_dense() {
+                    *next += 1 + usize::from(vk.bias_column(k).is_none());
+                }
                 Some(index)
             })
             .collect(),
@@ -147,6 +151,7 @@ pub fn spec_with(
             }
         })
         .collect();
+    let xi_inv = sx.inverses(layout.points.len());
     let public_inputs = match vk.input {
         Visibility::Public => vk.input_len(),
         Visibility::Private => 0,
@@ -172,8 +177,9 @@ pub fn spec_with(
         .chain(
             vk.layers
                 .iter()
-                .filter(|l| l.op.is_dense())
-                .flat_map(|l| [&l.weights, &l.bias]),
+                .enumerate()
+                .filter(|(_, l)| l.op.is_dense())
+                .flat_map(|(k, l)| std::iter::once(&l.weights).chain(vk.bias_column(k).is_none().then_some(&l.bias))),
         )
         .collect();
     VerifierSpec {
@@ -200,6 +206,7 @@ pub fn spec_with(
         max_log: layout.max_domain.log_size,
         points,
         n_inv: sx.n_inv,
+        xi_inv,
         proof_words: layout.proof_words(),
         n_commits: layout.n_commits,
         r1_end: layout.r1_end,

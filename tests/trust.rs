@@ -80,15 +80,16 @@ fn small_order_tau_is_rejected_at_setup() {
 /// commitments (`W + ρ_W·Z_K`, `B + ρ_B·Z_K`), the true matrices and biases match no vk point.
 #[test]
 fn true_weights_cannot_be_confirmed_against_the_vk() {
-    use zkt_eth::blocks::rowsum::{bias_values, matrix_values};
+    use zkt_eth::blocks::rowsum::{bias_values, matrix_values, positioned_weights, BiasColumn};
     use zkt_eth::kzg::{commit, lagrange_basis, lincomb};
     use zkt_eth::protocol::tensor_domain;
     let model = common::model();
     let srs = Srs::dev(1, srs_len_for(&model));
     // The attacker's guesses: each layer's true matrix and bias, laid out exactly as the vk's
-    // RowSum polynomials (W_ij at j + N·i of H_K, b_i at the row starts), committed from the
-    // public SRS through the Lagrange basis of H_K.
+    // RowSum polynomials (W_ij at j + N·i of H_K, b_i at the row starts, or the matrix with the bias
+    // as its padding column n'), committed from the public SRS through the Lagrange basis of H_K.
     let mut guesses: Vec<G1Affine> = vec![];
+    let mut columns = 0;
     for l in &model.layers {
         let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
         let kd = zkt_eth::poly::Domain::new(nd.log_size + md.log_size);
@@ -100,11 +101,22 @@ fn true_weights_cannot_be_confirmed_against_the_vk() {
         // The attacker's computation is right: it equals a plain KZG commitment of the matrix.
         assert_eq!(plain(&w), commit(&srs.g1, &kd.interpolate(&w)).unwrap());
         guesses.extend([plain(&w), plain(&b)]);
+        if nd.size() > l.in_len() {
+            let augmented = BiasColumn::augment(&l.weights, &l.bias);
+            let wb = matrix_values(&positioned_weights(&augmented, nd, false), nd, kd);
+            guesses.push(plain(&wb));
+            columns += 1;
+        }
     }
+    assert!(columns > 0, "the sample keeps a bias in a column: its guess is tested");
 
     for seed in [BlindSeed::Random, BlindSeed::Fixed([7; 32])] {
         let pk = ProvingKey::setup_with(&model, &srs, Visibility::Public, seed).unwrap();
         let vk_points: Vec<G1Affine> = pk.vk.layers.iter().flat_map(|l| [l.weights, l.bias]).collect();
+        assert!(
+            (0..pk.vk.layers.len()).any(|k| pk.vk.bias_column(k).is_some()),
+            "the sample's first layer has a free column (3 inputs on H_8)"
+        );
         for g in &guesses {
             assert!(
                 !vk_points.contains(g),
@@ -119,6 +131,10 @@ fn true_weights_cannot_be_confirmed_against_the_vk() {
     // Two random-seeded setups of the same model give unrelated weight commitments.
     let a = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
     let b = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
-    assert_ne!(a.vk.layers[0].weights, b.vk.layers[0].weights);
-    assert_ne!(a.vk.layers[0].bias, b.vk.layers[0].bias);
+    for (k, (la, lb)) in a.vk.layers.iter().zip(&b.vk.layers).enumerate() {
+        assert_ne!(la.weights, lb.weights);
+        if a.vk.bias_column(k).is_none() {
+            assert_ne!(la.bias, lb.bias);
+        }
+    }
 }

@@ -82,6 +82,8 @@ pub struct VerifierSpec {
     pub points: Vec<String>,
     /// Number of batched inversions.
     pub n_inv: usize,
+    /// The first inversion slot of the Shplonk weights `1/(ξ − x_p)`, one per point.
+    pub xi_inv: usize,
     /// Total proof words.
     pub proof_words: usize,
     /// Commitments.

@@ -89,8 +89,10 @@ contract {{ contract_name }} is IZkTorchVerifier {
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = {{ points.len() }};
     // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
-    // order, then the public evaluations' Lagrange denominators.
+    // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
+    // 1/(ξ − x_p) from slot XI_INV on.
     uint256 internal constant N_INV = {{ n_inv }};
+    uint256 internal constant XI_INV = {{ xi_inv }};
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per dense layer, then
     /// the generator G = (1, 2).
@@ -365,6 +367,15 @@ contract {{ contract_name }} is IZkTorchVerifier {
         {%- for p in public_evals %}
         _lagrangeDenominators(d, {{ p.inv_at }}, {{ p.count }}, st.pts[{{ p.point }}], {{ p.log }}, {{ p.omega }});
         {%- endfor %}
+        uint256[] memory pts = st.pts;
+        uint256 xi = st.xi;
+        assembly ("memory-safe") {
+            let dp := add(add(d, 0x20), shl(5, XI_INV))
+            let p := add(pts, 0x20)
+            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
+                mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+        }
         st.inv = _batchInverse(d);
     }
 
@@ -466,50 +477,25 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {%- include "blocks/table.sol" %}
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
+    /// the batched inversion, which reverts if ξ is a point);
+    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
-        (uint256[] memory ex, uint256 all) = _vanishingExcept(st);
-        uint256[2] memory acc = _fold(st, proof, ex);
-        _mulAdd(acc, _w(proof, W_OPENINGS), _w(proof, W_OPENINGS + 1), R - all);
+        uint256[2] memory acc = _fold(st, proof);
+        // − [W]: coefficient −1, an ecAdd of the negated point.
+        uint256 wy = _w(proof, W_OPENINGS + 1);
+        _mulAdd(acc, _w(proof, W_OPENINGS), wy == 0 ? 0 : P - wy, 1);
         uint256[2] memory wp = [_w(proof, W_OPENINGS + 2), _w(proof, W_OPENINGS + 3)];
         _mulAdd(acc, wp[0], wp[1], st.xi);
         _pairing(wp, acc);
     }
 
-    /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
-    function _vanishingExcept(State memory st) internal pure returns (uint256[] memory ex, uint256 all) {
-        ex = new uint256[](N_POINTS);
-        uint256[] memory pts = st.pts;
-        uint256 xi = st.xi;
-        assembly ("memory-safe") {
-            let e := add(ex, 0x20)
-            let p := add(pts, 0x20)
-            all := 1
-            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
-                mstore(add(e, shl(5, i)), all)
-                all := mulmod(all, addmod(xi, sub(R, mload(add(p, shl(5, i)))), R), R)
-            }
-            let suffix := 1
-            for { let i := N_POINTS } gt(i, 0) { i := sub(i, 1) } {
-                let slot := add(e, shl(5, sub(i, 1)))
-                mstore(slot, mulmod(mload(slot), suffix, R))
-                suffix := mulmod(suffix, addmod(xi, sub(R, mload(add(p, shl(5, sub(i, 1))))), R), R)
-            }
-        }
-        if (all == 0) revert DegenerateChallenge();
-    }
-
     /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
-    function _fold(State memory st, bytes calldata proof, uint256[] memory ex)
-        internal
-        view
-        returns (uint256[2] memory acc)
-    {
+    function _fold(State memory st, bytes calldata proof) internal view returns (uint256[2] memory acc) {
         uint256[] memory coef = new uint256[](N_COMMITS);
-        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
+        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef);
         // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
-        uint256 kq = mulmod(nuPow, ex[0], R);
+        uint256 kq = mulmod(nuPow, st.inv[XI_INV], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
         {%- if committed %}
@@ -562,17 +548,18 @@ contract {{ contract_name }} is IZkTorchVerifier {
 
     /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
     /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
-    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef, uint256[] memory ex)
+    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
         internal
         pure
         returns (uint256 nuPow, uint256 g)
     {
         bytes memory src = EVAL_SRC;
         uint256 nu = st.nu;
+        uint256[] memory inv = st.inv;
         nuPow = nu;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
-            let exPtr := add(ex, 0x20)
+            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
                 let word := mload(add(srcPtr, mul(e, 3)))

@@ -55,7 +55,7 @@ contract GluVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x8633c0ba89b74283b0b4e52c01f7f3beeb636baaa1908e39ba04aa949fa01af6;
+        0x2bb817ade8073196ed80bf26760f2b8be5194145b0a766ab7aa65a2d7a1d7380;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 8;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -90,17 +90,19 @@ contract GluVerifier is IZkTorchVerifier {
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = 13;
     // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
-    // order, then the public evaluations' Lagrange denominators.
-    uint256 internal constant N_INV = 17;
+    // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
+    // 1/(ξ − x_p) from slot XI_INV on.
+    uint256 internal constant N_INV = 31;
+    uint256 internal constant XI_INV = 18;
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per dense layer, then
     /// the generator G = (1, 2).
-    uint256 internal constant N_VK = 9;
+    uint256 internal constant N_VK = 8;
     /// 1/2 mod r.
     uint256 internal constant INV_TWO =
         10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_809;
     bytes internal constant VK_POINTS =
-        hex"1a35f24fe9c26f3a05dd534b8b8b9a7c6968306c29ffdcccef455c7f05e13fee2dfb7259152e5c1243fa22ef41e796b905a9a37bcd1db7b83d45bae7ea6f5040175ec20b2d4e05740f39c18615bd4446a204f0170cee08f7d4dd131240565e7d2528f473a7e5cc447cc1d31426b0e59f6572771a3b55c96e3e683d62831e3f3a26990ebeb242383965216c5bb87a8dc12b598c2b90efc1449ac91f6155d9ef200d79f4da86fb2107155b27e7cd1e76a1d2a321bde2f723d85243e0bb443c43641ce9080359d05cf304b342eb805653e8c46e06a43f787be8a7afa07c7cc9236f0cc61b4089dee4824e8c542a6d44c7363158f0cf1cf26482ac022a566eae04672b6174b9b86b4a3cf9676b87773a774649eccb3c81feb29d96a2a45586ae715a001a8811ea5dfd69d47c8c84b45b5fe3e540c76c37d5a80a3157c1a52314d7271c150e017411db5e10307af3a3a4d05e0f6c438df4f2015a42e3d8da7389480224e8e6de900d2e866680d09ea49492134d6c9ae13608ece128019e3a76d63d05294b772ec64b0970e05b07169ecb4366efa6e6593a92fe1d2f0c0be2ede448642e0bf59c95df8846e6a3a354a3218c1e27d8b1b9139a9bde4dfd0106c4715a880544b5780a022dbdf1bc4897b1ba8b8eb179dee78adcef8b3ab78666aa69ac2f280b0424996303727ad64e11a00868101ef9da5f4ff2175d73d039a7e326fb4100000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
+        hex"1a35f24fe9c26f3a05dd534b8b8b9a7c6968306c29ffdcccef455c7f05e13fee2dfb7259152e5c1243fa22ef41e796b905a9a37bcd1db7b83d45bae7ea6f5040175ec20b2d4e05740f39c18615bd4446a204f0170cee08f7d4dd131240565e7d2528f473a7e5cc447cc1d31426b0e59f6572771a3b55c96e3e683d62831e3f3a26990ebeb242383965216c5bb87a8dc12b598c2b90efc1449ac91f6155d9ef200d79f4da86fb2107155b27e7cd1e76a1d2a321bde2f723d85243e0bb443c43642b6174b9b86b4a3cf9676b87773a774649eccb3c81feb29d96a2a45586ae715a001a8811ea5dfd69d47c8c84b45b5fe3e540c76c37d5a80a3157c1a52314d7271c150e017411db5e10307af3a3a4d05e0f6c438df4f2015a42e3d8da7389480224e8e6de900d2e866680d09ea49492134d6c9ae13608ece128019e3a76d63d05294b772ec64b0970e05b07169ecb4366efa6e6593a92fe1d2f0c0be2ede448642e0bf59c95df8846e6a3a354a3218c1e27d8b1b9139a9bde4dfd0106c4715a880544b5780a022dbdf1bc4897b1ba8b8eb179dee78adcef8b3ab78666aa69ac2f280b0424996303727ad64e11a00868101ef9da5f4ff2175d73d039a7e326fb4100000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
@@ -199,7 +201,7 @@ contract GluVerifier is IZkTorchVerifier {
             3,
             3,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
-            10,
+            11,
             0
         );
         st.pubAt[1] = _evalPublic(
@@ -208,7 +210,7 @@ contract GluVerifier is IZkTorchVerifier {
             9,
             3,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
-            14,
+            15,
             0
         );
 
@@ -218,7 +220,19 @@ contract GluVerifier is IZkTorchVerifier {
         st.gammaPow = st.gamma;
         st.foldP = 1;
         // RowSum, layer 0: y = W·x + b on H_K, K = 128
-        _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), st.pubAt[0], _ev(proof, 2), 1, 7, 2]);
+        _rowsumBiasColumn(
+            st,
+            [
+                uint256(_ev(proof, 0)),
+                _ev(proof, 1),
+                st.pubAt[0],
+                _ev(proof, 2),
+                1,
+                7,
+                2,
+                21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616
+            ]
+        );
         // Activation, layer 0: rescale and sigmoid (even rows; odd rows identity) by lookup on H_16, share folded into the running sum
         _activationFolded(
             st,
@@ -231,7 +245,7 @@ contract GluVerifier is IZkTorchVerifier {
             ]
         );
         // RowSum, layer 1: y = W·x + b on H_K, K = 256
-        _rowsum(st, [uint256(_ev(proof, 6)), _ev(proof, 7), _ev(proof, 8), _ev(proof, 9), 4, 8, 4]);
+        _rowsum(st, [uint256(_ev(proof, 6)), _ev(proof, 7), _ev(proof, 8), _ev(proof, 9), 5, 8, 3]);
         // Activation, layer 1: rescale and identity by lookup on H_16
         _activation(
             st,
@@ -260,7 +274,7 @@ contract GluVerifier is IZkTorchVerifier {
         );
         // RowSum, layer 3: y = W·x + b on H_K, K = 64
         _rowsum(
-            st, [uint256(_ev(proof, 17)), _ev(proof, 18), _ev(proof, 19), _ev(proof, 20), 7, 6, 6]
+            st, [uint256(_ev(proof, 17)), _ev(proof, 18), _ev(proof, 19), _ev(proof, 20), 8, 6, 5]
         );
         // Activation, layer 3: rescale and identity by lookup on H_8
         _activation(
@@ -458,9 +472,19 @@ contract GluVerifier is IZkTorchVerifier {
             8,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
         );
+        d[4] = mulmod(
+            8,
+            addmod(
+                st.pts[3],
+                R
+                    - 21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616,
+                R
+            ),
+            R
+        );
         _rowsumDenominators(
             d,
-            4,
+            5,
             zp[8],
             st.pts[3],
             16,
@@ -468,7 +492,7 @@ contract GluVerifier is IZkTorchVerifier {
         );
         _rowsumDenominators(
             d,
-            7,
+            8,
             zp[6],
             st.pts[11],
             8,
@@ -476,7 +500,7 @@ contract GluVerifier is IZkTorchVerifier {
         );
         _lagrangeDenominators(
             d,
-            10,
+            11,
             PUBLIC_INPUTS,
             st.pts[3],
             3,
@@ -484,12 +508,21 @@ contract GluVerifier is IZkTorchVerifier {
         );
         _lagrangeDenominators(
             d,
-            14,
+            15,
             OUTPUTS,
             st.pts[9],
             3,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
         );
+        uint256[] memory pts = st.pts;
+        uint256 xi = st.xi;
+        assembly ("memory-safe") {
+            let dp := add(add(d, 0x20), shl(5, XI_INV))
+            let p := add(pts, 0x20)
+            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
+                mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+        }
         st.inv = _batchInverse(d);
     }
 
@@ -618,6 +651,22 @@ contract GluVerifier is IZkTorchVerifier {
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
+    /// (RS1)/Z_K and (RS2)/Z_K for a layer whose bias is a column of [Ŵ] (RowSum::identities with a
+    /// BiasColumn): x(ζ^M) becomes x̃(ζ^M) = x(ζ^M) + (1 − pad)·ω_N^p·Z_K(ζ)/(N·(ζ^M − ω_N^p)), and
+    /// there is no [B̂]. c = _rowsum's first seven, then (1 − pad)·ω_N^p; slot at + 3 holds
+    /// 1/(N·(ζ^M − ω_N^p)).
+    function _rowsumBiasColumn(State memory st, uint256[8] memory c) internal pure {
+        uint256 zkInv = st.inv[c[4]];
+        uint256 zk = addmod(st.zp[c[5]], R - 1, R);
+        uint256 iZeta = mulmod(st.inv[c[4] + 1], zk, R);
+        uint256 x = addmod(c[2], mulmod(mulmod(c[7], zk, R), st.inv[c[4] + 3], R), R);
+        uint256 rs1 =
+            mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
+        uint256 g = _identity(st, rs1);
+        st.vkCoef[c[6]] = mulmod(g, R - mulmod(x, zkInv, R), R);
+        _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
     // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
     /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
     /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
@@ -726,54 +775,29 @@ contract GluVerifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
+    /// the batched inversion, which reverts if ξ is a point);
+    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
-        (uint256[] memory ex, uint256 all) = _vanishingExcept(st);
-        uint256[2] memory acc = _fold(st, proof, ex);
-        _mulAdd(acc, _w(proof, W_OPENINGS), _w(proof, W_OPENINGS + 1), R - all);
+        uint256[2] memory acc = _fold(st, proof);
+        // − [W]: coefficient −1, an ecAdd of the negated point.
+        uint256 wy = _w(proof, W_OPENINGS + 1);
+        _mulAdd(acc, _w(proof, W_OPENINGS), wy == 0 ? 0 : P - wy, 1);
         uint256[2] memory wp = [_w(proof, W_OPENINGS + 2), _w(proof, W_OPENINGS + 3)];
         _mulAdd(acc, wp[0], wp[1], st.xi);
         _pairing(wp, acc);
     }
 
-    /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
-    function _vanishingExcept(State memory st)
-        internal
-        pure
-        returns (uint256[] memory ex, uint256 all)
-    {
-        ex = new uint256[](N_POINTS);
-        uint256[] memory pts = st.pts;
-        uint256 xi = st.xi;
-        assembly ("memory-safe") {
-            let e := add(ex, 0x20)
-            let p := add(pts, 0x20)
-            all := 1
-            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
-                mstore(add(e, shl(5, i)), all)
-                all := mulmod(all, addmod(xi, sub(R, mload(add(p, shl(5, i)))), R), R)
-            }
-            let suffix := 1
-            for { let i := N_POINTS } gt(i, 0) { i := sub(i, 1) } {
-                let slot := add(e, shl(5, sub(i, 1)))
-                mstore(slot, mulmod(mload(slot), suffix, R))
-                suffix := mulmod(suffix, addmod(xi, sub(R, mload(add(p, shl(5, sub(i, 1))))), R), R)
-            }
-        }
-        if (all == 0) revert DegenerateChallenge();
-    }
-
     /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
-    function _fold(State memory st, bytes calldata proof, uint256[] memory ex)
+    function _fold(State memory st, bytes calldata proof)
         internal
         view
         returns (uint256[2] memory acc)
     {
         uint256[] memory coef = new uint256[](N_COMMITS);
-        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
+        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef);
         // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
-        uint256 kq = mulmod(nuPow, ex[0], R);
+        uint256 kq = mulmod(nuPow, st.inv[XI_INV], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
         _msm(acc, proof[0:N_COMMITS * 64], coef);
@@ -820,18 +844,18 @@ contract GluVerifier is IZkTorchVerifier {
 
     /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
     /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
-    function _evalClaims(
-        State memory st,
-        bytes calldata proof,
-        uint256[] memory coef,
-        uint256[] memory ex
-    ) internal pure returns (uint256 nuPow, uint256 g) {
+    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
+        internal
+        pure
+        returns (uint256 nuPow, uint256 g)
+    {
         bytes memory src = EVAL_SRC;
         uint256 nu = st.nu;
+        uint256[] memory inv = st.inv;
         nuPow = nu;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
-            let exPtr := add(ex, 0x20)
+            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
                 let word := mload(add(srcPtr, mul(e, 3)))

@@ -55,7 +55,7 @@ contract LenetVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xd69369a1448def72c90d53591f95bb63b09073392ee97ddacd3c87a3384344d4;
+        0x2b91cd27f3e0d00c5fbb3b0952cb0760826ae2dd8829e28c688583be414f57eb;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -90,8 +90,10 @@ contract LenetVerifier is IZkTorchVerifier {
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = 13;
     // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
-    // order, then the public evaluations' Lagrange denominators.
-    uint256 internal constant N_INV = 84;
+    // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
+    // 1/(ξ − x_p) from slot XI_INV on.
+    uint256 internal constant N_INV = 97;
+    uint256 internal constant XI_INV = 84;
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per dense layer, then
     /// the generator G = (1, 2).
@@ -471,6 +473,15 @@ contract LenetVerifier is IZkTorchVerifier {
             4,
             14_940_766_826_517_323_942_636_479_241_147_756_311_199_852_622_225_275_649_687_664_389_641_784_935_947
         );
+        uint256[] memory pts = st.pts;
+        uint256 xi = st.xi;
+        assembly ("memory-safe") {
+            let dp := add(add(d, 0x20), shl(5, XI_INV))
+            let p := add(pts, 0x20)
+            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
+                mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+        }
         st.inv = _batchInverse(d);
     }
 
@@ -592,6 +603,22 @@ contract LenetVerifier is IZkTorchVerifier {
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
+    /// (RS1)/Z_K and (RS2)/Z_K for a layer whose bias is a column of [Ŵ] (RowSum::identities with a
+    /// BiasColumn): x(ζ^M) becomes x̃(ζ^M) = x(ζ^M) + (1 − pad)·ω_N^p·Z_K(ζ)/(N·(ζ^M − ω_N^p)), and
+    /// there is no [B̂]. c = _rowsum's first seven, then (1 − pad)·ω_N^p; slot at + 3 holds
+    /// 1/(N·(ζ^M − ω_N^p)).
+    function _rowsumBiasColumn(State memory st, uint256[8] memory c) internal pure {
+        uint256 zkInv = st.inv[c[4]];
+        uint256 zk = addmod(st.zp[c[5]], R - 1, R);
+        uint256 iZeta = mulmod(st.inv[c[4] + 1], zk, R);
+        uint256 x = addmod(c[2], mulmod(mulmod(c[7], zk, R), st.inv[c[4] + 3], R), R);
+        uint256 rs1 =
+            mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
+        uint256 g = _identity(st, rs1);
+        st.vkCoef[c[6]] = mulmod(g, R - mulmod(x, zkInv, R), R);
+        _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
     // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
     /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
     /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
@@ -672,54 +699,29 @@ contract LenetVerifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
+    /// the batched inversion, which reverts if ξ is a point);
+    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
-        (uint256[] memory ex, uint256 all) = _vanishingExcept(st);
-        uint256[2] memory acc = _fold(st, proof, ex);
-        _mulAdd(acc, _w(proof, W_OPENINGS), _w(proof, W_OPENINGS + 1), R - all);
+        uint256[2] memory acc = _fold(st, proof);
+        // − [W]: coefficient −1, an ecAdd of the negated point.
+        uint256 wy = _w(proof, W_OPENINGS + 1);
+        _mulAdd(acc, _w(proof, W_OPENINGS), wy == 0 ? 0 : P - wy, 1);
         uint256[2] memory wp = [_w(proof, W_OPENINGS + 2), _w(proof, W_OPENINGS + 3)];
         _mulAdd(acc, wp[0], wp[1], st.xi);
         _pairing(wp, acc);
     }
 
-    /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
-    function _vanishingExcept(State memory st)
-        internal
-        pure
-        returns (uint256[] memory ex, uint256 all)
-    {
-        ex = new uint256[](N_POINTS);
-        uint256[] memory pts = st.pts;
-        uint256 xi = st.xi;
-        assembly ("memory-safe") {
-            let e := add(ex, 0x20)
-            let p := add(pts, 0x20)
-            all := 1
-            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
-                mstore(add(e, shl(5, i)), all)
-                all := mulmod(all, addmod(xi, sub(R, mload(add(p, shl(5, i)))), R), R)
-            }
-            let suffix := 1
-            for { let i := N_POINTS } gt(i, 0) { i := sub(i, 1) } {
-                let slot := add(e, shl(5, sub(i, 1)))
-                mstore(slot, mulmod(mload(slot), suffix, R))
-                suffix := mulmod(suffix, addmod(xi, sub(R, mload(add(p, shl(5, sub(i, 1))))), R), R)
-            }
-        }
-        if (all == 0) revert DegenerateChallenge();
-    }
-
     /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
-    function _fold(State memory st, bytes calldata proof, uint256[] memory ex)
+    function _fold(State memory st, bytes calldata proof)
         internal
         view
         returns (uint256[2] memory acc)
     {
         uint256[] memory coef = new uint256[](N_COMMITS);
-        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
+        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef);
         // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
-        uint256 kq = mulmod(nuPow, ex[0], R);
+        uint256 kq = mulmod(nuPow, st.inv[XI_INV], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
         _msm(acc, proof[0:N_COMMITS * 64], coef);
@@ -766,18 +768,18 @@ contract LenetVerifier is IZkTorchVerifier {
 
     /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
     /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
-    function _evalClaims(
-        State memory st,
-        bytes calldata proof,
-        uint256[] memory coef,
-        uint256[] memory ex
-    ) internal pure returns (uint256 nuPow, uint256 g) {
+    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
+        internal
+        pure
+        returns (uint256 nuPow, uint256 g)
+    {
         bytes memory src = EVAL_SRC;
         uint256 nu = st.nu;
+        uint256[] memory inv = st.inv;
         nuPow = nu;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
-            let exPtr := add(ex, 0x20)
+            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
                 let word := mload(add(srcPtr, mul(e, 3)))

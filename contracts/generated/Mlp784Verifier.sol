@@ -55,7 +55,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xeaeb2041c0c3852a9a333762b596d5ac9e979e2e0cfc9dba357b2de80ddc13f7;
+        0x81c296a7e28489e26327c514f96832764ef30b43939435c4b9422e92563f13fb;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -90,17 +90,19 @@ contract Mlp784Verifier is IZkTorchVerifier {
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = 11;
     // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
-    // order, then the public evaluations' Lagrange denominators.
-    uint256 internal constant N_INV = 21;
+    // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
+    // 1/(ξ − x_p) from slot XI_INV on.
+    uint256 internal constant N_INV = 33;
+    uint256 internal constant XI_INV = 22;
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per dense layer, then
     /// the generator G = (1, 2).
-    uint256 internal constant N_VK = 7;
+    uint256 internal constant N_VK = 6;
     /// 1/2 mod r.
     uint256 internal constant INV_TWO =
         10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_809;
     bytes internal constant VK_POINTS =
-        hex"0e34413d9861e6d9ecf32624d2533cf7d700cf596ea5ae2242d1bf9389c3a6bf0d74f7ea64fbbc2de584d89fe4535e4e9c956f822c481f297fd3d99ee4a72d1c239aa14c904cbc1804bd6707af6b3ee2340e42e8f4d0a9b338bbcd34a8beb9792ac81e5f5c9df98c052d99283b9a6800d50cef05bb860d42ae811669f4e5c8fc2dcab81f8cdef91eb72628959bbd4fa9fcb49a49c89c784c2d2044cfc053b64608f3b7e1a14c1b7188f94b4b0b25dee3bca911a607d12910d5c9de57dcd057e3251432a2def2ac4a7794b05349a95aa80139329e96fbcd337b68de4d59707810104e5ec1ab81d340fc7b3403e16fadc79130cc612eced8d5613b7b9138c30abe22aef60d71c141ae39526bac5ade35f175081781743d8c4c25b2fc1794d895c310a97d91322d53392a9a0b5d5c9e3b87d16e4573548426f1d255a898b31658b22d5e7d745f67e8a2a8c02a9dc344820214fed1e5cfef6cf5ff8035adbcbe8ae811d453bba29118a4f865992b5b13aace70c71980d3ef12dc0e25919cda01a52d00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
+        hex"0e34413d9861e6d9ecf32624d2533cf7d700cf596ea5ae2242d1bf9389c3a6bf0d74f7ea64fbbc2de584d89fe4535e4e9c956f822c481f297fd3d99ee4a72d1c239aa14c904cbc1804bd6707af6b3ee2340e42e8f4d0a9b338bbcd34a8beb9792ac81e5f5c9df98c052d99283b9a6800d50cef05bb860d42ae811669f4e5c8fc1b87f57f54249a5edce4c170d4a3b3c2a34e3f77ba59d9dfb7ab3e66efd9a44126a6938163d19e0903704e4266aafd81f0a587baaf372ded686eaf2ffed3848422aef60d71c141ae39526bac5ade35f175081781743d8c4c25b2fc1794d895c310a97d91322d53392a9a0b5d5c9e3b87d16e4573548426f1d255a898b31658b22d5e7d745f67e8a2a8c02a9dc344820214fed1e5cfef6cf5ff8035adbcbe8ae811d453bba29118a4f865992b5b13aace70c71980d3ef12dc0e25919cda01a52d00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
@@ -199,7 +201,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
             9,
             4,
             14_940_766_826_517_323_942_636_479_241_147_756_311_199_852_622_225_275_649_687_664_389_641_784_935_947,
-            11,
+            12,
             0
         );
 
@@ -209,7 +211,19 @@ contract Mlp784Verifier is IZkTorchVerifier {
         st.gammaPow = st.gamma;
         st.foldP = 1;
         // RowSum, layer 0: y = W·x + b on H_K, K = 131072
-        _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), _ev(proof, 2), _ev(proof, 3), 1, 17, 2]);
+        _rowsumBiasColumn(
+            st,
+            [
+                uint256(_ev(proof, 0)),
+                _ev(proof, 1),
+                _ev(proof, 2),
+                _ev(proof, 3),
+                1,
+                17,
+                2,
+                13_892_993_936_997_459_646_245_798_277_710_671_495_860_617_150_403_134_567_095_381_893_078_959_616_934
+            ]
+        );
         // Activation, layer 0: rescale and relu by lookup on H_128, share folded into the running sum
         _activationFolded(
             st,
@@ -223,7 +237,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
         );
         // RowSum, layer 1: y = W·x + b on H_K, K = 2048
         _rowsum(
-            st, [uint256(_ev(proof, 7)), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10), 4, 11, 4]
+            st, [uint256(_ev(proof, 7)), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10), 5, 11, 3]
         );
         // Activation, layer 1: rescale and identity by lookup on H_16, share folded into the running sum
         _activationFolded(
@@ -252,26 +266,26 @@ contract Mlp784Verifier is IZkTorchVerifier {
                     addmod(
                         mulmod(
                             12_829_182_801_450_548_738_282_483_435_968_232_868_452_949_447_533_525_382_345_558_718_831_952_411_679,
-                            st.inv[7],
+                            st.inv[8],
                             R
                         ),
                         mulmod(
                             18_207_170_870_696_353_980_883_626_502_897_081_130_912_021_114_816_322_206_273_071_791_687_191_502_551,
-                            st.inv[8],
+                            st.inv[9],
                             R
                         ),
                         R
                     ),
                     mulmod(
                         3_638_186_594_082_635_916_054_211_003_763_775_878_608_657_844_192_355_146_040_852_299_983_094_793_980,
-                        st.inv[9],
+                        st.inv[10],
                         R
                     ),
                     R
                 ),
                 mulmod(
                     14_756_844_126_803_462_936_308_369_252_802_381_764_506_331_168_992_032_130_596_840_021_342_926_875_476,
-                    st.inv[10],
+                    st.inv[11],
                     R
                 ),
                 R
@@ -447,33 +461,43 @@ contract Mlp784Verifier is IZkTorchVerifier {
             1024,
             3_161_067_157_621_608_152_362_653_341_354_432_744_960_400_845_131_437_947_728_257_924_963_983_317_266
         );
+        d[4] = mulmod(
+            1024,
+            addmod(
+                st.pts[3],
+                R
+                    - 13_892_993_936_997_459_646_245_798_277_710_671_495_860_617_150_403_134_567_095_381_893_078_959_616_934,
+                R
+            ),
+            R
+        );
         _rowsumDenominators(
             d,
-            4,
+            5,
             zp[11],
             st.pts[7],
             128,
             10_359_452_186_428_527_605_436_343_203_440_067_497_552_205_259_388_878_191_021_578_220_384_701_716_497
         );
-        d[7] = addmod(
+        d[8] = addmod(
             zp[6],
             R
                 - 11_202_713_034_781_936_026_961_927_327_447_725_304_699_281_826_752_353_753_282_203_101_940_040_009_627,
             R
         );
-        d[8] = addmod(
+        d[9] = addmod(
             zp[7],
             R
                 - 13_535_153_194_462_171_609_869_498_716_017_443_886_927_201_263_305_417_664_584_988_483_019_107_195_590,
             R
         );
-        d[9] = addmod(
+        d[10] = addmod(
             zp[8],
             R
                 - 14_434_499_761_643_624_212_374_564_569_705_863_880_641_796_706_245_613_649_257_228_426_577_899_712_446,
             R
         );
-        d[10] = addmod(
+        d[11] = addmod(
             zp[9],
             R
                 - 8_613_538_655_231_327_379_234_925_296_132_678_673_308_827_349_856_085_326_283_699_237_864_372_525_723,
@@ -481,12 +505,21 @@ contract Mlp784Verifier is IZkTorchVerifier {
         );
         _lagrangeDenominators(
             d,
-            11,
+            12,
             OUTPUTS,
             st.pts[9],
             4,
             14_940_766_826_517_323_942_636_479_241_147_756_311_199_852_622_225_275_649_687_664_389_641_784_935_947
         );
+        uint256[] memory pts = st.pts;
+        uint256 xi = st.xi;
+        assembly ("memory-safe") {
+            let dp := add(add(d, 0x20), shl(5, XI_INV))
+            let p := add(pts, 0x20)
+            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
+                mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+        }
         st.inv = _batchInverse(d);
     }
 
@@ -615,6 +648,22 @@ contract Mlp784Verifier is IZkTorchVerifier {
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
+    /// (RS1)/Z_K and (RS2)/Z_K for a layer whose bias is a column of [Ŵ] (RowSum::identities with a
+    /// BiasColumn): x(ζ^M) becomes x̃(ζ^M) = x(ζ^M) + (1 − pad)·ω_N^p·Z_K(ζ)/(N·(ζ^M − ω_N^p)), and
+    /// there is no [B̂]. c = _rowsum's first seven, then (1 − pad)·ω_N^p; slot at + 3 holds
+    /// 1/(N·(ζ^M − ω_N^p)).
+    function _rowsumBiasColumn(State memory st, uint256[8] memory c) internal pure {
+        uint256 zkInv = st.inv[c[4]];
+        uint256 zk = addmod(st.zp[c[5]], R - 1, R);
+        uint256 iZeta = mulmod(st.inv[c[4] + 1], zk, R);
+        uint256 x = addmod(c[2], mulmod(mulmod(c[7], zk, R), st.inv[c[4] + 3], R), R);
+        uint256 rs1 =
+            mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
+        uint256 g = _identity(st, rs1);
+        st.vkCoef[c[6]] = mulmod(g, R - mulmod(x, zkInv, R), R);
+        _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
     // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
     /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
     /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
@@ -714,54 +763,29 @@ contract Mlp784Verifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
+    /// the batched inversion, which reverts if ξ is a point);
+    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
-        (uint256[] memory ex, uint256 all) = _vanishingExcept(st);
-        uint256[2] memory acc = _fold(st, proof, ex);
-        _mulAdd(acc, _w(proof, W_OPENINGS), _w(proof, W_OPENINGS + 1), R - all);
+        uint256[2] memory acc = _fold(st, proof);
+        // − [W]: coefficient −1, an ecAdd of the negated point.
+        uint256 wy = _w(proof, W_OPENINGS + 1);
+        _mulAdd(acc, _w(proof, W_OPENINGS), wy == 0 ? 0 : P - wy, 1);
         uint256[2] memory wp = [_w(proof, W_OPENINGS + 2), _w(proof, W_OPENINGS + 3)];
         _mulAdd(acc, wp[0], wp[1], st.xi);
         _pairing(wp, acc);
     }
 
-    /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
-    function _vanishingExcept(State memory st)
-        internal
-        pure
-        returns (uint256[] memory ex, uint256 all)
-    {
-        ex = new uint256[](N_POINTS);
-        uint256[] memory pts = st.pts;
-        uint256 xi = st.xi;
-        assembly ("memory-safe") {
-            let e := add(ex, 0x20)
-            let p := add(pts, 0x20)
-            all := 1
-            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
-                mstore(add(e, shl(5, i)), all)
-                all := mulmod(all, addmod(xi, sub(R, mload(add(p, shl(5, i)))), R), R)
-            }
-            let suffix := 1
-            for { let i := N_POINTS } gt(i, 0) { i := sub(i, 1) } {
-                let slot := add(e, shl(5, sub(i, 1)))
-                mstore(slot, mulmod(mload(slot), suffix, R))
-                suffix := mulmod(suffix, addmod(xi, sub(R, mload(add(p, shl(5, sub(i, 1))))), R), R)
-            }
-        }
-        if (all == 0) revert DegenerateChallenge();
-    }
-
     /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
-    function _fold(State memory st, bytes calldata proof, uint256[] memory ex)
+    function _fold(State memory st, bytes calldata proof)
         internal
         view
         returns (uint256[2] memory acc)
     {
         uint256[] memory coef = new uint256[](N_COMMITS);
-        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
+        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef);
         // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
-        uint256 kq = mulmod(nuPow, ex[0], R);
+        uint256 kq = mulmod(nuPow, st.inv[XI_INV], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
         _msm(acc, proof[0:N_COMMITS * 64], coef);
@@ -808,18 +832,18 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
     /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
-    function _evalClaims(
-        State memory st,
-        bytes calldata proof,
-        uint256[] memory coef,
-        uint256[] memory ex
-    ) internal pure returns (uint256 nuPow, uint256 g) {
+    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
+        internal
+        pure
+        returns (uint256 nuPow, uint256 g)
+    {
         bytes memory src = EVAL_SRC;
         uint256 nu = st.nu;
+        uint256[] memory inv = st.inv;
         nuPow = nu;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
-            let exPtr := add(ex, 0x20)
+            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
                 let word := mload(add(srcPtr, mul(e, 3)))

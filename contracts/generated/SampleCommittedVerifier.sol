@@ -55,7 +55,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x95a0ea470d643f2aab65db8a3733b5bd74fdb49e60cce01f7d8bfd34132a57f6;
+        0x7e678a0c3aeaeb45f489659e2e2f0052427a8196a35f7486bc14b51d513cf263;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -90,17 +90,19 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = 6;
     // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
-    // order, then the public evaluations' Lagrange denominators.
-    uint256 internal constant N_INV = 13;
+    // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
+    // 1/(ξ − x_p) from slot XI_INV on.
+    uint256 internal constant N_INV = 21;
+    uint256 internal constant XI_INV = 15;
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per dense layer, then
     /// the generator G = (1, 2).
-    uint256 internal constant N_VK = 7;
+    uint256 internal constant N_VK = 5;
     /// 1/2 mod r.
     uint256 internal constant INV_TWO =
         10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_809;
     bytes internal constant VK_POINTS =
-        hex"2b313e4bd29c776b236e5ca39e6c6f6740a245c2c17df49d67a21443f73233dd20ecb469d247426f47de39e40e2e3866d8e488c092df19aa22c674134cb325e202f63c7a8d1a2fbf83dae5ce3ad27b00e8e5f0e3fa4843c35af0c991e673c83c2711d75a2e08173dc6b79399c30c1aa29243a672862a36b6a90d35c25fea340903eeebbbcf3e2897dba906880b0e34ccb3e203a38db5d6f1df4d279f26e26aa02263ece623b2bf5af2bfff7030d3419a2e565a4d0d22410c7519da3e24bac8340210ca1deb1a1ac4c92ab41760aeb51bdfd11192334d83a353f486fedfc2c0d90ea1341ba991e4579946a4c05180b3366a4f0468c63026e2cebdf1d80fce995a2ff10213fd979b2a1ec4ed6bcf6dceb2fb871c2f8ad950a3c0e8f06feeecfde307d53e049929d7d246e54db74a433d96f44e5000ab996fb11b2cf19ca66e156307234111b6bc5f66ee2b0fca903a78e4a4534b4b3a8957a0fc44f562fd70f27b2fb2764aed44a25a2d2c5f20d32849e8c4acbd0bd8dc76883405a03ebe64852000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
+        hex"2b313e4bd29c776b236e5ca39e6c6f6740a245c2c17df49d67a21443f73233dd20ecb469d247426f47de39e40e2e3866d8e488c092df19aa22c674134cb325e202f63c7a8d1a2fbf83dae5ce3ad27b00e8e5f0e3fa4843c35af0c991e673c83c2711d75a2e08173dc6b79399c30c1aa29243a672862a36b6a90d35c25fea34092297a3b5c58ea123ac890d7224323168f46a3b1d9c9aac402a76d0641d384ecb17627bbe8aab7d1ced892476871001e92ac7e59c74210d4d577637348ed786ff0cd248e607cd7b643c5003b3cf898e42ad92f70b102b59c0e561e671b9cfefca13d537a641e84708f40a1bfa5aa224af3efed3450c700bfc04159af64e6bd24000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
     /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
     /// `Layout::eval_sources`.
@@ -201,7 +203,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             5,
             3,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
-            9,
+            11,
             0
         );
 
@@ -213,7 +215,19 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         // InputBinding: the input on H_8 is the committed one
         _inputBinding(st, 0, 1);
         // RowSum, layer 0: y = W·x + b on H_K, K = 64
-        _rowsum(st, [uint256(_ev(proof, 0)), _ev(proof, 1), _ev(proof, 2), _ev(proof, 3), 2, 6, 2]);
+        _rowsumBiasColumn(
+            st,
+            [
+                uint256(_ev(proof, 0)),
+                _ev(proof, 1),
+                _ev(proof, 2),
+                _ev(proof, 3),
+                2,
+                6,
+                2,
+                19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
+            ]
+        );
         // Activation, layer 0: rescale and relu by lookup on H_8, share folded into the running sum
         _activationFolded(
             st,
@@ -226,7 +240,19 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             ]
         );
         // RowSum, layer 1: y = W·x + b on H_K, K = 64
-        _rowsum(st, [uint256(_ev(proof, 7)), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10), 5, 6, 4]);
+        _rowsumBiasColumn(
+            st,
+            [
+                uint256(_ev(proof, 7)),
+                _ev(proof, 8),
+                _ev(proof, 9),
+                _ev(proof, 10),
+                6,
+                6,
+                3,
+                21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616
+            ]
+        );
         // Activation, layer 1: rescale and relu by lookup on H_8, share folded into the running sum
         _activationFolded(
             st,
@@ -251,7 +277,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             _ev(proof, 13),
             mulmod(
                 10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_808,
-                st.inv[8],
+                st.inv[10],
                 R
             )
         );
@@ -428,15 +454,35 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             8,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
         );
+        d[5] = mulmod(
+            8,
+            addmod(
+                st.pts[3],
+                R
+                    - 19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
+                R
+            ),
+            R
+        );
         _rowsumDenominators(
             d,
-            5,
+            6,
             zp[6],
             st.pts[3],
             8,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
         );
-        d[8] = addmod(
+        d[9] = mulmod(
+            8,
+            addmod(
+                st.pts[3],
+                R
+                    - 21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616,
+                R
+            ),
+            R
+        );
+        d[10] = addmod(
             zp[8],
             R
                 - 21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616,
@@ -444,12 +490,21 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         );
         _lagrangeDenominators(
             d,
-            9,
+            11,
             OUTPUTS,
             st.pts[5],
             3,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
         );
+        uint256[] memory pts = st.pts;
+        uint256 xi = st.xi;
+        assembly ("memory-safe") {
+            let dp := add(add(d, 0x20), shl(5, XI_INV))
+            let p := add(pts, 0x20)
+            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
+                mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+        }
         st.inv = _batchInverse(d);
     }
 
@@ -578,6 +633,22 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
+    /// (RS1)/Z_K and (RS2)/Z_K for a layer whose bias is a column of [Ŵ] (RowSum::identities with a
+    /// BiasColumn): x(ζ^M) becomes x̃(ζ^M) = x(ζ^M) + (1 − pad)·ω_N^p·Z_K(ζ)/(N·(ζ^M − ω_N^p)), and
+    /// there is no [B̂]. c = _rowsum's first seven, then (1 − pad)·ω_N^p; slot at + 3 holds
+    /// 1/(N·(ζ^M − ω_N^p)).
+    function _rowsumBiasColumn(State memory st, uint256[8] memory c) internal pure {
+        uint256 zkInv = st.inv[c[4]];
+        uint256 zk = addmod(st.zp[c[5]], R - 1, R);
+        uint256 iZeta = mulmod(st.inv[c[4] + 1], zk, R);
+        uint256 x = addmod(c[2], mulmod(mulmod(c[7], zk, R), st.inv[c[4] + 3], R), R);
+        uint256 rs1 =
+            mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
+        uint256 g = _identity(st, rs1);
+        st.vkCoef[c[6]] = mulmod(g, R - mulmod(x, zkInv, R), R);
+        _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
     // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
     /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
     /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
@@ -686,54 +757,29 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ·Z_{T∖p}(ξ);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − Z_T(ξ)·[W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
+    /// the batched inversion, which reverts if ξ is a point);
+    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
-        (uint256[] memory ex, uint256 all) = _vanishingExcept(st);
-        uint256[2] memory acc = _fold(st, proof, ex);
-        _mulAdd(acc, _w(proof, W_OPENINGS), _w(proof, W_OPENINGS + 1), R - all);
+        uint256[2] memory acc = _fold(st, proof);
+        // − [W]: coefficient −1, an ecAdd of the negated point.
+        uint256 wy = _w(proof, W_OPENINGS + 1);
+        _mulAdd(acc, _w(proof, W_OPENINGS), wy == 0 ? 0 : P - wy, 1);
         uint256[2] memory wp = [_w(proof, W_OPENINGS + 2), _w(proof, W_OPENINGS + 3)];
         _mulAdd(acc, wp[0], wp[1], st.xi);
         _pairing(wp, acc);
     }
 
-    /// Z_{T∖p}(ξ) for every point p, by prefix and suffix products, and Z_T(ξ) ≠ 0.
-    function _vanishingExcept(State memory st)
-        internal
-        pure
-        returns (uint256[] memory ex, uint256 all)
-    {
-        ex = new uint256[](N_POINTS);
-        uint256[] memory pts = st.pts;
-        uint256 xi = st.xi;
-        assembly ("memory-safe") {
-            let e := add(ex, 0x20)
-            let p := add(pts, 0x20)
-            all := 1
-            for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
-                mstore(add(e, shl(5, i)), all)
-                all := mulmod(all, addmod(xi, sub(R, mload(add(p, shl(5, i)))), R), R)
-            }
-            let suffix := 1
-            for { let i := N_POINTS } gt(i, 0) { i := sub(i, 1) } {
-                let slot := add(e, shl(5, sub(i, 1)))
-                mstore(slot, mulmod(mload(slot), suffix, R))
-                suffix := mulmod(suffix, addmod(xi, sub(R, mload(add(p, shl(5, sub(i, 1))))), R), R)
-            }
-        }
-        if (all == 0) revert DegenerateChallenge();
-    }
-
     /// Σ weights·[f_i] − (Σ weights·v_i)·G over every claim: one ecMul per commitment and vk point.
-    function _fold(State memory st, bytes calldata proof, uint256[] memory ex)
+    function _fold(State memory st, bytes calldata proof)
         internal
         view
         returns (uint256[2] memory acc)
     {
         uint256[] memory coef = new uint256[](N_COMMITS);
-        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef, ex);
+        (uint256 nuPow, uint256 g) = _evalClaims(st, proof, coef);
         // The quotient claim at ζ: [Σ γᵉ lin_e] − [Q] opens to −Σ γᵉ c_e.
-        uint256 kq = mulmod(nuPow, ex[0], R);
+        uint256 kq = mulmod(nuPow, st.inv[XI_INV], R);
         coef[N_COMMITS - 1] = addmod(coef[N_COMMITS - 1], R - kq, R);
         g = addmod(g, mulmod(kq, st.idC, R), R);
         // The input binding γᵉ·([x₀] − C)/Z_{N₀}(ζ) inside the quotient claim.
@@ -784,18 +830,18 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
     /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
-    function _evalClaims(
-        State memory st,
-        bytes calldata proof,
-        uint256[] memory coef,
-        uint256[] memory ex
-    ) internal pure returns (uint256 nuPow, uint256 g) {
+    function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
+        internal
+        pure
+        returns (uint256 nuPow, uint256 g)
+    {
         bytes memory src = EVAL_SRC;
         uint256 nu = st.nu;
+        uint256[] memory inv = st.inv;
         nuPow = nu;
         assembly ("memory-safe") {
             let srcPtr := add(src, 0x20)
-            let exPtr := add(ex, 0x20)
+            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
                 let word := mload(add(srcPtr, mul(e, 3)))

@@ -305,7 +305,7 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
             }
         };
         instances.push(match l.op {
-            LayerOp::Dense => Instance::RowSum(rowsum::RowSum::new(k, x, y, &tensors)),
+            LayerOp::Dense => Instance::RowSum(rowsum::RowSum::new(k, (x, y), vk.bias_column(k), &tensors)),
             LayerOp::Product { .. } => Instance::Product(product::Product::new(k, x, y, &tensors)),
         });
         // The table is built from these very layers; an impossible miss names kind 255, which no

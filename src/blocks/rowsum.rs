@@ -7,7 +7,9 @@
 //! `H_M ⊂ H_K`, and its last point `u` satisfies `c·u = ω_M^i` with `c = ω_K^{1−N}`.
 //!
 //! **vk.** One hiding point per matrix, `[Ŵ]` with `Ŵ = W + ρ_W·Z_K` (`W(u_k) = W_ij`), and one for
-//! the bias, `[B̂]` with `B̂ = B + ρ_B·Z_K` (`B(ω_M^i) = b_i` at row starts, 0 elsewhere).
+//! the bias, `[B̂]` with `B̂ = B + ρ_B·Z_K` (`B(ω_M^i) = b_i` at row starts, 0 elsewhere), unless the
+//! input has a padding column whose value is forced: then the bias is that column of `W`
+//! ([`BiasColumn`]) and the layer has one vk point.
 //!
 //! **Prover.** Commits the row prefix sums `R(u_k) = b_i + Σ_{j' ≤ j} W_ij'·x_j'` (blinded).
 //!
@@ -19,11 +21,13 @@
 //! ```
 //!
 //! (RS1) starts each row at `b_i + W_i0·x_0` and adds `W_ij·x_j` along it; (RS2) reads `y_i` at the
-//! row's last point. `Ŵ` and `B̂` are never opened: they stay linearised in the quotient claim. The
+//! row's last point. With a [`BiasColumn`] at position `p`, `B̂` is gone from (RS1) and `x(X^M)` reads
+//! `x̃(X^M) = x(X^M) + (1 − pad)·L_p(X^M)`, which is 1 at column `p`, where `W` holds `b`. `Ŵ` and `B̂` are never opened: they stay linearised in the quotient claim. The
 //! verifier's cost is two vk points, `[R]` and five field values per layer, whatever `m` and `n'`.
 
 use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
 use crate::field::fr_from_i64;
+use crate::model::Activation;
 use crate::poly::Domain;
 use crate::protocol::{AlgebraError, Base, LayoutBuilder, Lin, PointSpec};
 use crate::prover::{ProveError, ProverState};
@@ -55,6 +59,71 @@ impl MatrixDomains {
     }
 }
 
+/// A layer whose input `x` has a padding column with a forced value keeps its bias in that column of
+/// the weight matrix, and needs no `[B̂]` (`docs/protocols/rowsum.md#bias-column`).
+///
+/// With `x̃ = x + (1 − pad)·L_p` on `H_N` (`L_p` the Lagrange polynomial of position `p`), `x̃` is `x`
+/// except at `p`, where it is 1 **provided `x_p = pad`**, so `W̃·x̃ = W·x + b` for `W̃` = `W` with `b`
+/// in column `p`. The forced value comes from a block: a hidden model input's padding is zero
+/// (InputRange), a public one is the verifier's own interpolation with zero padding, and the output
+/// of a plain dense layer with activation `f` is `f(0)` at padding (RowSum forces `y = 0` on padding
+/// rows, the rescale lookup then `q = 0`, the table `z = f(0)`). A product or mixed layer's output
+/// is not used: its padding value depends on more than `f`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BiasColumn {
+    /// The column's position on `H_N` (after `bitrev` for the hidden model input).
+    pub position: usize,
+    /// The value `x` is forced to hold there.
+    pub pad: i64,
+}
+
+impl BiasColumn {
+    /// The rule, a function of the vk's shapes: a layer with input length `in_len` (read
+    /// bit-reversed when `bitrev`) reading the model input (`reads = None`) or the output of the
+    /// previous layer (`Some((plain, f))`, `plain` = dense and not mixed, `f` its activation).
+    pub fn of(in_len: usize, bitrev: bool, reads: Option<(bool, Activation)>, scale_bits: u32) -> Option<Self> {
+        let nd = crate::protocol::tensor_domain(in_len);
+        if nd.size() == in_len {
+            return None;
+        }
+        let pad = match reads {
+            None => 0,
+            Some((true, f)) => f.apply(0, scale_bits),
+            Some((false, _)) => return None,
+        };
+        let position = if bitrev {
+            super::bitrev(in_len, nd.log_size)
+        } else {
+            in_len
+        };
+        Some(Self { position, pad })
+    }
+    /// `W̃`: `W` with `b_i` appended to row `i` as column `n'` (value order; [`positioned_weights`]
+    /// moves it to [`Self::position`] with the other columns).
+    pub fn augment(weights: &[Vec<i64>], bias: &[i64]) -> Vec<Vec<i64>> {
+        weights
+            .iter()
+            .zip(bias)
+            .map(|(row, b)| row.iter().copied().chain([*b]).collect())
+            .collect()
+    }
+    /// `1 − pad`, the weight of `L_p` in `x̃`.
+    pub fn lift(&self) -> Fr {
+        Fr::one() - fr_from_i64(self.pad)
+    }
+    /// `x̃ = x + (1 − pad)·L_p` as a polynomial.
+    pub fn lifted_input(&self, x: &DensePolynomial<Fr>, n_dom: Domain) -> DensePolynomial<Fr> {
+        let mut unit = vec![Fr::zero(); n_dom.size()];
+        unit[self.position] = self.lift();
+        x + &n_dom.interpolate(&unit)
+    }
+    /// `(1 − pad)·L_p(ζ^M)` from `Z_K(ζ) = ζ^K − 1` and `1/(N·(ζ^M − ω_N^p))`:
+    /// `L_p(Y) = ω_N^p·(Y^N − 1)/(N·(Y − ω_N^p))` and `(ζ^M)^N = ζ^K`.
+    pub fn correction(&self, n_dom: Domain, zk: Fr, den_inv: Fr) -> Fr {
+        self.lift() * n_dom.omega().pow([self.position as u64]) * zk * den_inv
+    }
+}
+
 /// One RowSum instance: layer `layer`'s `y = W·x + b` between tensors `x` and `y`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowSum {
@@ -72,11 +141,13 @@ pub struct RowSum {
     pub at: [At; 4],
     /// Point index of `ζ^M`.
     pub p_x: usize,
+    /// The bias sits in a column of `[Ŵ]` ([`BiasColumn`]) instead of in `[B̂]`.
+    pub bias: Option<BiasColumn>,
 }
 
 impl RowSum {
     /// Layer `layer` from tensor `x` to tensor `y`.
-    pub fn new(layer: usize, x: usize, y: usize, tensors: &[Tensor]) -> Self {
+    pub fn new(layer: usize, (x, y): (usize, usize), bias: Option<BiasColumn>, tensors: &[Tensor]) -> Self {
         Self {
             layer,
             x,
@@ -85,6 +156,14 @@ impl RowSum {
             r: 0,
             at: [At::Eval(0); 4],
             p_x: 0,
+            bias,
+        }
+    }
+    /// The weight matrix as committed in `[Ŵ]`: `W`, or `W̃` with the bias column.
+    fn committed_weights(&self, weights: &[Vec<i64>], bias: &[i64], bitrev: bool) -> Vec<Vec<i64>> {
+        match self.bias {
+            Some(_) => positioned_weights(&BiasColumn::augment(weights, bias), self.doms.n_dom, bitrev).into_owned(),
+            None => positioned_weights(weights, self.doms.n_dom, bitrev).into_owned(),
         }
     }
 }
@@ -124,16 +203,26 @@ impl Block for RowSum {
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
         let [r, r_prev, x, y_end] = self.at.map(|a| cx.val(a));
         let e = RowSumEvals { r, r_prev, x, y_end };
-        out.list.extend(identities(self.layer, &self.doms, e, cx.ch.zeta)?);
+        out.list
+            .extend(identities(self.layer, &self.doms, e, cx.ch.zeta, self.bias)?);
         Ok(())
     }
     fn prove_round1(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<(), ProveError> {
         let layer = &st.pk.model.layers[self.layer];
         let bitrev = st.layout.tensors[self.x].bitrev;
+        let mut x = st.positioned_ints(self.x);
+        let zero_bias = vec![0; layer.bias.len()];
+        let bias = match self.bias {
+            Some(c) => {
+                x[c.position] = 1; // x̃
+                &zero_bias
+            }
+            None => &layer.bias,
+        };
         let r = prefix_sums(
-            &positioned_weights(&layer.weights, self.doms.n_dom, bitrev),
-            &layer.bias,
-            &st.positioned_ints(self.x),
+            &self.committed_weights(&layer.weights, &layer.bias, bitrev),
+            bias,
+            &x,
             self.doms.n_dom,
             self.doms.k_dom,
         );
@@ -148,18 +237,23 @@ impl Block for RowSum {
     fn quotient(&self, st: &ProverState<'_>, _: &[Poly], gammas: &[Fr]) -> Result<Poly, ProveError> {
         let layer = &st.pk.model.layers[self.layer];
         let d = &self.doms;
+        let weights = self.committed_weights(&layer.weights, &layer.bias, st.layout.tensors[self.x].bitrev);
+        let b_values = bias_values(&layer.bias, d.n_dom, d.k_dom);
+        let x = &st.tensor_polys[self.x];
         quotient(
             &RowSumPolys {
                 doms: d,
-                w_values: &matrix_values(
-                    &positioned_weights(&layer.weights, d.n_dom, st.layout.tensors[self.x].bitrev),
-                    d.n_dom,
-                    d.k_dom,
-                ),
-                b_values: &bias_values(&layer.bias, d.n_dom, d.k_dom),
-                blinds: (st.pk.blinds.weights[self.layer], st.pk.blinds.bias[self.layer]),
+                w_values: &matrix_values(&weights, d.n_dom, d.k_dom),
+                bias: match self.bias {
+                    Some(_) => None,
+                    None => Some((&b_values, st.pk.blinds.bias[self.layer])),
+                },
+                rho_w: st.pk.blinds.weights[self.layer],
                 r: &st.polys[self.r],
-                x: &st.tensor_polys[self.x],
+                x: &match self.bias {
+                    Some(c) => c.lifted_input(x, d.n_dom),
+                    None => x.clone(),
+                },
                 y: &st.tensor_polys[self.y],
             },
             (gammas[0], gammas[1]),
@@ -167,7 +261,7 @@ impl Block for RowSum {
         .ok_or_else(|| ProveError::Internal("a RowSum domain is unsupported".into()))
     }
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
-        let at = sx.inverses(3);
+        let at = sx.inverses(if self.bias.is_some() { 4 } else { 3 });
         let d = &self.doms;
         let mut args: Vec<String> = self.at.iter().map(|a| sx.val(*a)).collect();
         args.extend([
@@ -175,16 +269,32 @@ impl Block for RowSum {
             d.k_dom.log_size.to_string(),
             sx.vk_point(Base::Weights(self.layer)).to_string(),
         ]);
+        let mut denominators = vec![format!(
+            "_rowsumDenominators(d, {at}, zp[{}], st.pts[{}], {}, {});",
+            d.k_dom.log_size,
+            self.p_x,
+            d.n_dom.size(),
+            SolCx::dec(d.n_dom.omega())
+        )];
+        let call = match self.bias {
+            Some(c) => {
+                let omega_p = d.n_dom.omega().pow([c.position as u64]);
+                args.push(SolCx::dec(c.lift() * omega_p));
+                denominators.push(format!(
+                    "d[{}] = mulmod({}, addmod(st.pts[{}], R - {}, R), R);",
+                    at + 3,
+                    d.n_dom.size(),
+                    self.p_x,
+                    SolCx::dec(omega_p)
+                ));
+                format!("_rowsumBiasColumn(st, {});", SolCx::args(&args))
+            }
+            None => format!("_rowsum(st, {});", SolCx::args(&args)),
+        };
         SolBlock {
             comment: self.describe(),
-            call: format!("_rowsum(st, {});", SolCx::args(&args)),
-            denominators: vec![format!(
-                "_rowsumDenominators(d, {at}, zp[{}], st.pts[{}], {}, {});",
-                d.k_dom.log_size,
-                self.p_x,
-                d.n_dom.size(),
-                SolCx::dec(d.n_dom.omega())
-            )],
+            call,
+            denominators,
         }
     }
 }
@@ -205,18 +315,37 @@ pub struct RowSumEvals {
 /// Verifier: (RS1)/Z_K(ζ) and (RS2)/Z_K(ζ), with `[Ŵ]`, `[B̂]` left committed.
 ///
 /// `I(ζ)/Z_K(ζ) = 1/(N·Z_M(ζ))` and `I(ω_Kζ)/Z_K(ζ) = 1/(N·(ω_N·ζ^M − 1))`, so three inversions
-/// per layer: `Z_K(ζ)`, `N·(ζ^M − 1)`, `N·(ω_N·ζ^M − 1)`.
-pub fn identities(layer: usize, idx: &MatrixDomains, e: RowSumEvals, zeta: Fr) -> Result<[Lin; 2], AlgebraError> {
+/// per layer: `Z_K(ζ)`, `N·(ζ^M − 1)`, `N·(ω_N·ζ^M − 1)`; a fourth, `N·(ζ^M − ω_N^p)`, with a bias
+/// column, which replaces the `[B̂]` term by `x̃(ζ^M)` ([`BiasColumn::correction`]).
+pub fn identities(
+    layer: usize,
+    idx: &MatrixDomains,
+    e: RowSumEvals,
+    zeta: Fr,
+    bias: Option<BiasColumn>,
+) -> Result<[Lin; 2], AlgebraError> {
     let n = Fr::from(idx.n_dom.size() as u64);
     let zm = zeta.pow([idx.m_dom.size() as u64]);
     let inv = |x: Fr| x.inverse().ok_or(AlgebraError::DegenerateChallenge);
     let zk_inv = inv(idx.k_dom.vanishing_at(zeta))?;
     let start = inv(n * (zm - Fr::one()))?; // I(ζ)/Z_K(ζ)
     let end = inv(n * (idx.n_dom.omega() * zm - Fr::one()))?; // I(ω_Kζ)/Z_K(ζ)
-    let i_zeta = start * idx.k_dom.vanishing_at(zeta); // I(ζ)
+    let zk = idx.k_dom.vanishing_at(zeta);
+    let i_zeta = start * zk; // I(ζ)
+    let (x, bias_term) = match bias {
+        Some(c) => {
+            let omega_p = idx.n_dom.omega().pow([c.position as u64]);
+            let den = inv(n * (zm - omega_p))?;
+            (e.x + c.correction(idx.n_dom, zk, den), None)
+        }
+        None => (e.x, Some((-start, Base::Bias(layer)))),
+    };
     let rs1 = Lin {
         c: (e.r - (Fr::one() - i_zeta) * e.r_prev) * zk_inv,
-        terms: vec![(-(e.x * zk_inv), Base::Weights(layer)), (-start, Base::Bias(layer))],
+        terms: [(-(x * zk_inv), Base::Weights(layer))]
+            .into_iter()
+            .chain(bias_term)
+            .collect(),
     };
     let rs2 = Lin::scalar(end * (e.r - e.y_end));
     Ok([rs1, rs2])
@@ -306,15 +435,15 @@ pub fn row_start_indicator(n_dom: Domain, m_dom: Domain) -> DensePolynomial<Fr> 
 pub struct RowSumPolys<'a> {
     /// The layer's domains.
     pub doms: &'a MatrixDomains,
-    /// `W` on `H_K` (unblinded values).
+    /// `W` (or `W̃`) on `H_K` (unblinded values).
     pub w_values: &'a [Fr],
-    /// `B` on `H_K` (unblinded values).
-    pub b_values: &'a [Fr],
-    /// The hiding scalars `ρ_W`, `ρ_B` of the vk points.
-    pub blinds: (Fr, Fr),
+    /// `B` on `H_K` (unblinded values) and its hiding scalar `ρ_B`; `None` with a bias column.
+    pub bias: Option<(&'a [Fr], Fr)>,
+    /// The hiding scalar `ρ_W` of `[Ŵ]`.
+    pub rho_w: Fr,
     /// The committed `R`.
     pub r: &'a DensePolynomial<Fr>,
-    /// The committed (or public) `x` on `H_N`.
+    /// The committed (or public) `x` on `H_N` (`x̃` with a bias column).
     pub x: &'a DensePolynomial<Fr>,
     /// The committed `y` on `H_M`.
     pub y: &'a DensePolynomial<Fr>,
@@ -342,7 +471,7 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         c
     };
     let w = on_coset(&small.ifft(p.w_values));
-    let b = on_coset(&small.ifft(p.b_values));
+    let b = p.bias.map(|(v, _)| on_coset(&small.ifft(v)));
     let r = on_coset(&p.r.coeffs);
     let y = on_coset(&p.y.coeffs);
     // x(u_t^M): u_t^M = g^M·ω_{4N}^t, so x on the coset g^M·H_{4N}, indexed t mod 4N.
@@ -393,15 +522,18 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         let i_start = zk[t4] * den_start[tn];
         let r_prev = r[(t + four_k - 4) % four_k];
         let y_end = y[(t + end_shift) % four_k];
-        let e1 = r[t] - w[t] * x_small[tn] - i_start * b[t] - (Fr::one() - i_start) * r_prev;
+        let b_t = b.as_ref().map_or(Fr::zero(), |b| b[t]);
+        let e1 = r[t] - w[t] * x_small[tn] - i_start * b_t - (Fr::one() - i_start) * r_prev;
         // I(ω_K·u)/Z_K(u) = 1/(N·(ω_N·u^M − 1)).
         *out = g1 * e1 * zk_inv[t4] + g2 * (r[t] - y_end) * den_end[tn];
     }
     coset.ifft_in_place(&mut q);
     let q = DensePolynomial::from_coefficients_vec(q);
     // Hiding: Ŵ = W + ρ_W·Z_K and B̂ = B + ρ_B·Z_K add −ρ_W·x(X^M) − ρ_B·I(X) to (RS1)/Z_K.
-    let (rho_w, rho_b) = p.blinds;
-    let hiding = &(&compose_power(p.x, mm) * rho_w) + &(&row_start_indicator(nd, md) * rho_b);
+    let mut hiding = &compose_power(p.x, mm) * p.rho_w;
+    if let Some((_, rho_b)) = p.bias {
+        hiding = &hiding + &(&row_start_indicator(nd, md) * rho_b);
+    }
     Some(&q - &(&hiding * g1))
 }
 
@@ -454,9 +586,20 @@ mod tests {
         MatrixDomains::new(tensor_domain(in_len), tensor_domain(out_len))
     }
 
+    /// How [`holds`] deviates from the honest prover.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Case {
+        Honest,
+        /// A wrong `y_1`.
+        WrongOutput,
+        /// With a bias column: `x` holds `pad + 1` instead of `pad` at the column.
+        WrongPadding,
+    }
+
     /// Honest `y` gives polynomial quotients that satisfy the verifier's identities at a random
     /// point; a wrong `y_i` leaves a remainder (the quotient is then not a polynomial identity).
-    fn holds(tamper: bool) -> bool {
+    /// `column`: the bias sits in a padding column whose value is `pad` (`x` has 10 values on `H_16`).
+    fn holds(case: Case, column: Option<i64>) -> bool {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
         let (m, n) = (3usize, 10usize);
         let l = idx(n, m);
@@ -470,25 +613,41 @@ mod tests {
             .zip(&b)
             .map(|(r, bi)| r.iter().zip(&x).map(|(a, c)| a * c).sum::<i64>() + bi)
             .collect();
-        if tamper {
+        if case == Case::WrongOutput {
             y[1] += 1;
         }
+        let bias = column.map(|pad| BiasColumn { position: n, pad });
+        let mut x_full = x.clone();
+        x_full.resize(l.n_dom.size(), column.unwrap_or(0));
+        if case == Case::WrongPadding {
+            x_full[n] += 1;
+        }
         let fr = |v: &[i64]| v.iter().map(|a| fr_from_i64(*a)).collect::<Vec<_>>();
-        let xp = l.n_dom.interpolate_blinded(&fr(&x), &mut rng);
+        let xp = l.n_dom.interpolate_blinded(&fr(&x_full), &mut rng);
         let yp = l.m_dom.interpolate_blinded(&fr(&y), &mut rng);
-        let rv = prefix_sums(&w, &b, &x, l.n_dom, l.k_dom);
+        // The honest prover's R and matrix (it believes x is padded with `pad`).
+        let (wm, bm, x_r) = match bias {
+            Some(c) => {
+                let mut xt = x_full.clone();
+                xt[c.position] = 1;
+                (BiasColumn::augment(&w, &b), vec![0; m], xt)
+            }
+            None => (w.clone(), b.clone(), x.clone()),
+        };
+        let rv = prefix_sums(&wm, &bm, &x_r, l.n_dom, l.k_dom);
         let rp = l.k_dom.blinded_with(&rv, 4, &mut rng).poly;
-        let (wv, bv) = (matrix_values(&w, l.n_dom, l.k_dom), bias_values(&b, l.n_dom, l.k_dom));
+        let (wv, bv) = (matrix_values(&wm, l.n_dom, l.k_dom), bias_values(&b, l.n_dom, l.k_dom));
         let blinds = (random_fr(&mut rng), random_fr(&mut rng));
         let (g1, g2) = (random_fr(&mut rng), random_fr(&mut rng));
+        let x_lifted = bias.map_or(xp.clone(), |c| c.lifted_input(&xp, l.n_dom));
         let q = quotient(
             &RowSumPolys {
                 doms: &l,
                 w_values: &wv,
-                b_values: &bv,
-                blinds,
+                bias: bias.is_none().then_some((&bv[..], blinds.1)),
+                rho_w: blinds.0,
                 r: &rp,
-                x: &xp,
+                x: &x_lifted,
                 y: &yp,
             },
             (g1, g2),
@@ -504,7 +663,7 @@ mod tests {
             x: xp.evaluate(&zeta.pow([l.m_dom.size() as u64])),
             y_end: yp.evaluate(&(zeta * l.k_dom.omega().pow([(l.k_dom.size() + 1 - l.n_dom.size()) as u64]))),
         };
-        let [a, c] = identities(0, &l, e, zeta).unwrap();
+        let [a, c] = identities(0, &l, e, zeta, bias).unwrap();
         let resolve = |lin: &Lin| {
             lin.terms.iter().fold(lin.c, |acc, (s, base)| {
                 acc + *s
@@ -519,8 +678,42 @@ mod tests {
 
     #[test]
     fn honest_rowsum_holds_and_a_wrong_output_does_not() {
-        assert!(holds(false));
-        assert!(!holds(true));
+        assert!(holds(Case::Honest, None));
+        assert!(!holds(Case::WrongOutput, None));
+    }
+
+    /// The bias in a padding column: honest proofs hold (zero and non-zero padding), a wrong output
+    /// does not, and neither does an input whose padding at the column is not the forced value (the
+    /// reason the rule only uses inputs whose padding a block forces).
+    #[test]
+    fn a_bias_column_holds_only_with_the_forced_padding() {
+        for pad in [0, 3] {
+            assert!(holds(Case::Honest, Some(pad)), "pad {pad}");
+            assert!(!holds(Case::WrongOutput, Some(pad)), "pad {pad}");
+            assert!(!holds(Case::WrongPadding, Some(pad)), "pad {pad}");
+        }
+    }
+
+    /// The rule: a free column only, at its bit-reversed position for the hidden input, never after
+    /// a product or mixed layer; the forced value is `f(0)`.
+    #[test]
+    fn the_bias_column_rule() {
+        assert_eq!(BiasColumn::of(256, false, None, 8), None, "no free column");
+        assert_eq!(
+            BiasColumn::of(4, false, None, 8),
+            Some(BiasColumn { position: 4, pad: 0 })
+        );
+        assert_eq!(
+            BiasColumn::of(784, true, None, 8),
+            Some(BiasColumn {
+                position: crate::blocks::bitrev(784, 10),
+                pad: 0
+            })
+        );
+        assert_eq!(BiasColumn::of(4, false, Some((false, Activation::Relu)), 8), None);
+        let sigmoid = BiasColumn::of(4, false, Some((true, Activation::Sigmoid)), 8).unwrap();
+        assert_eq!(sigmoid.pad, Activation::Sigmoid.apply(0, 8));
+        assert_ne!(sigmoid.pad, 0);
     }
 
     #[test]

@@ -23,3 +23,18 @@
         st.vkCoef[c[6] + 1] = mulmod(g, R - start, R);
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
+
+    /// (RS1)/Z_K and (RS2)/Z_K for a layer whose bias is a column of [Ŵ] (RowSum::identities with a
+    /// BiasColumn): x(ζ^M) becomes x̃(ζ^M) = x(ζ^M) + (1 − pad)·ω_N^p·Z_K(ζ)/(N·(ζ^M − ω_N^p)), and
+    /// there is no [B̂]. c = _rowsum's first seven, then (1 − pad)·ω_N^p; slot at + 3 holds
+    /// 1/(N·(ζ^M − ω_N^p)).
+    function _rowsumBiasColumn(State memory st, uint256[8] memory c) internal pure {
+        uint256 zkInv = st.inv[c[4]];
+        uint256 zk = addmod(st.zp[c[5]], R - 1, R);
+        uint256 iZeta = mulmod(st.inv[c[4] + 1], zk, R);
+        uint256 x = addmod(c[2], mulmod(mulmod(c[7], zk, R), st.inv[c[4] + 3], R), R);
+        uint256 rs1 = mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
+        uint256 g = _identity(st, rs1);
+        st.vkCoef[c[6]] = mulmod(g, R - mulmod(x, zkInv, R), R);
+        _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
