@@ -1,6 +1,7 @@
 //! The proof and its byte encoding (`docs/proof-format.md`): 32-byte big-endian words in the order
-//! commitments (rounds 1–3), evaluations, the two Shplonk points. The vk fixes every count, so the length is
-//! exact and nothing is self-described. There are no other scalars: every sum claim has total zero.
+//! commitments (rounds 1–3), evaluations, the two Shplonk points, the inversion hint. The vk fixes every
+//! count, so the length is exact and nothing is self-described. There are no other scalars: every sum
+//! claim has total zero.
 
 use crate::field::{fr_from_word, fr_to_word, g1_from_words, g1_to_words, EncodingError, Word};
 use crate::protocol::{Layout, OPENINGS};
@@ -15,6 +16,10 @@ pub struct Proof {
     pub evals: Vec<Fr>,
     /// The decider's Shplonk opening `[W]`, `[W']` (all points at once).
     pub openings: Vec<G1Affine>,
+    /// The inverse of the product of the verifier's denominators
+    /// ([`crate::protocol::inversion_set`]): the verifier checks one product against it instead of
+    /// inverting. Determined by everything before it, so it is not absorbed.
+    pub inverse: Fr,
 }
 
 /// Why proof bytes could not be decoded.
@@ -44,6 +49,7 @@ impl Proof {
         pts(&mut w, &self.commits);
         w.extend(self.evals.iter().map(fr_to_word));
         pts(&mut w, &self.openings);
+        w.push(fr_to_word(&self.inverse));
         w
     }
 
@@ -80,10 +86,12 @@ impl Proof {
             .collect::<Result<Vec<_>, _>>()?;
         pos += layout.n_evals;
         let openings = points(OPENINGS, &mut pos)?;
+        let inverse = fr_from_word(&w[pos], pos)?;
         Ok(Self {
             commits,
             evals,
             openings,
+            inverse,
         })
     }
 }

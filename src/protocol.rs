@@ -295,7 +295,7 @@ impl Layout {
 
     /// Number of 32-byte words in an encoded proof.
     pub fn proof_words(&self) -> usize {
-        2 * self.n_commits + self.n_evals + 2 * OPENINGS
+        2 * self.n_commits + self.n_evals + 2 * OPENINGS + 1
     }
 
     /// The number of random blinding coefficients commitment `c` carries: one per point at which it
@@ -423,7 +423,43 @@ pub struct ClaimCx<'a> {
     public_vals: Vec<Fr>,
 }
 
-impl ClaimCx<'_> {
+impl<'a> ClaimCx<'a> {
+    /// The context for a proof's evaluations and challenges; rejects a degenerate `ζ`.
+    pub fn new(
+        vk: &'a VerifyingKey,
+        layout: &'a Layout,
+        public: &'a Public,
+        evals: &'a [Fr],
+        ch: &'a Challenges,
+    ) -> Result<Self, AlgebraError> {
+        check_zeta(layout, ch.zeta)?;
+        let pts = layout.point_values(ch.zeta);
+        let zn_inv = inverse(layout.domain.vanishing_at(ch.zeta))?;
+        let public_vals = layout
+            .public_evals
+            .iter()
+            .map(|(t, p)| {
+                let t = &layout.tensors[*t];
+                let values = match t.col {
+                    Col::PublicInput => &public.inputs,
+                    _ => &public.outputs,
+                };
+                t.dom
+                    .evaluate_public(values, fr_from_i64(t.pad), pts[*p])
+                    .ok_or(AlgebraError::DegenerateChallenge)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            vk,
+            layout,
+            public,
+            ch,
+            pts,
+            zn_inv,
+            evals,
+            public_vals,
+        })
+    }
     /// The value behind `a`.
     pub fn val(&self, a: At) -> Fr {
         match a {
@@ -431,6 +467,46 @@ impl ClaimCx<'_> {
             At::Public(j) => self.public_vals[j],
         }
     }
+}
+
+/// The verifier's batched inversion, in the Solidity verifier's slot order (`_inversions`):
+/// `Z_n(ζ)`; every block's [`crate::blocks::Block::denominators`] in instance order; each public
+/// tensor's Lagrange denominators `D·(x − ω_D^j)`, `j < len`; the Shplonk weights' `ξ − x_p`, one
+/// per point. The proof carries the inverse of their product ([`crate::proof::Proof::inverse`]),
+/// so the verifier inverts with one multiplication and no modexp.
+pub fn inversion_set(cx: &ClaimCx<'_>) -> Vec<Fr> {
+    let mut d = vec![cx.layout.domain.vanishing_at(cx.ch.zeta)];
+    for inst in &cx.layout.instances {
+        d.extend(inst.block().denominators(cx));
+    }
+    for (t, p) in &cx.layout.public_evals {
+        let t = &cx.layout.tensors[*t];
+        let size = Fr::from(t.dom.size() as u64);
+        let x = cx.pts[*p];
+        let count = public_eval_count(cx.vk, t);
+        d.extend(
+            std::iter::successors(Some(Fr::one()), |w| Some(*w * t.dom.omega()))
+                .take(count)
+                .map(|w| size * (x - w)),
+        );
+    }
+    d.extend(cx.pts.iter().map(|x| cx.ch.xi - x));
+    d
+}
+
+/// How many values a public tensor's interpolation reads: the public input's length, or the
+/// model's output length.
+pub fn public_eval_count(vk: &VerifyingKey, t: &crate::blocks::Tensor) -> usize {
+    if t.col == Col::PublicInput {
+        t.len
+    } else {
+        vk.output_len()
+    }
+}
+
+/// The inverse of the product of [`inversion_set`] (the prover's `Proof::inverse`).
+pub fn inversion_hint(cx: &ClaimCx<'_>) -> Result<Fr, AlgebraError> {
+    inverse(inversion_set(cx).into_iter().product())
 }
 
 /// `x⁻¹`, or a degenerate challenge.
@@ -462,23 +538,7 @@ pub fn build_claims(
     evals: &[Fr],
     ch: &Challenges,
 ) -> Result<Vec<Claim>, AlgebraError> {
-    check_zeta(layout, ch.zeta)?;
-    let pts = layout.point_values(ch.zeta);
-    let zn_inv = inverse(layout.domain.vanishing_at(ch.zeta))?;
-    let public_vals = layout
-        .public_evals
-        .iter()
-        .map(|(t, p)| {
-            let t = &layout.tensors[*t];
-            let values = match t.col {
-                Col::PublicInput => &public.inputs,
-                _ => &public.outputs,
-            };
-            t.dom
-                .evaluate_public(values, fr_from_i64(t.pad), pts[*p])
-                .ok_or(AlgebraError::DegenerateChallenge)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let cx = ClaimCx::new(vk, layout, public, evals, ch)?;
 
     // 1. Evaluation `e` is an opening claim of one commitment (claim index = evaluation index).
     let mut claims: Vec<Claim> = layout
@@ -493,16 +553,6 @@ pub fn build_claims(
         .collect();
 
     // 2. Block identities, instance by instance.
-    let cx = ClaimCx {
-        vk,
-        layout,
-        public,
-        ch,
-        pts,
-        zn_inv,
-        evals,
-        public_vals,
-    };
     // The Table block consumes every share (committed in `logup`, folded in `folded`): nothing
     // may come after it.
     if !matches!(layout.instances.last(), Some(crate::blocks::Instance::Table(_))) {

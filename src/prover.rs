@@ -383,12 +383,14 @@ fn prove_inner(
     let w_prime_poly =
         shplonk::prove_w_prime(&folded, &w_poly, &pts, ch.xi).ok_or(AlgebraError::DegenerateChallenge)?;
     let w_prime = commit(&pk.g1, &w_prime_poly)?;
+    let inverse = crate::protocol::inversion_hint(&crate::protocol::ClaimCx::new(vk, &layout, &public, &evals, &ch)?)?;
     let t_acc = t2.elapsed();
     Ok(ProveOutput {
         proof: Proof {
             commits,
             evals,
             openings: vec![w_commit, w_prime],
+            inverse,
         },
         public,
         trace,

@@ -9,6 +9,7 @@ use crate::protocol::{build_claims, resolve, AlgebraError, Challenges, Layout, P
 use crate::transcript::{Tag, Transcript, Words};
 use ark_bn254::Fr;
 use ark_ec::AffineRepr;
+use ark_ff::{One, Zero};
 
 /// Why a proof was rejected. `Malformed` variants are encoding problems; the rest are false proofs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +46,9 @@ pub enum VerifyError {
     /// A field check of the algebra failed.
     #[error("algebra check failed: {0}")]
     Algebra(#[from] AlgebraError),
+    /// The proof's inversion hint is not the inverse of the verifier's denominators' product.
+    #[error("the proof's inversion hint (its last word) is not the inverse of the verifier's denominators (tampered proof, or a proof for other public values)")]
+    InverseMismatch,
     /// The final pairing check failed: some opening or block identity is false.
     #[error("pairing check failed: an opening or a block identity does not hold (tampered proof, wrong public values, or another model's proof)")]
     PairingFailed,
@@ -166,6 +170,15 @@ pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<
     check_public(vk, public)?;
     let ch = replay(vk, &layout, public, &proof);
     let claims = build_claims(vk, &layout, public, &proof.evals, &ch)?;
+    // The batched inversion's hint: one product instead of an inversion (Solidity `_batchInverse`).
+    let cx = crate::protocol::ClaimCx::new(vk, &layout, public, &proof.evals, &ch)?;
+    let product: Fr = crate::protocol::inversion_set(&cx).into_iter().product();
+    if product.is_zero() {
+        return Err(AlgebraError::DegenerateChallenge.into());
+    }
+    if product * proof.inverse != Fr::one() {
+        return Err(VerifyError::InverseMismatch);
+    }
     let points = layout.point_values(ch.zeta);
     let ok = crate::shplonk::verify(
         &claims,

@@ -35,7 +35,9 @@ fn a_proof_is_bound_to_its_commitment_only() {
     ] {
         let mut p = out.public.clone();
         p.commitment = Some(other.commitment);
-        assert_eq!(verify(&pk.vk, &p, &bytes), Err(VerifyError::PairingFailed));
+        assert_eq!(verify(&pk.vk, &p, &bytes), Err(VerifyError::InverseMismatch));
+        let rehinted = common::rehint(&pk.vk, &p, &bytes);
+        assert_eq!(verify(&pk.vk, &p, &rehinted), Err(VerifyError::PairingFailed));
     }
 
     // A cheating prover proves b with its own opening but states a's commitment, with a transcript

@@ -14,6 +14,8 @@
 //! verifier or the template changed without regenerating: run `script/gen-fixtures.sh`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod common;
+
 use alloy::primitives::{keccak256, U256};
 use ark_ff::{BigInteger, PrimeField};
 use serde_json::{json, Value};
@@ -180,6 +182,7 @@ fn solidity_error(e: &VerifyError, vk: &VerifyingKey) -> Option<(&'static str, V
         VerifyError::OutputOutOfWindow { index } => ("OutputOutOfWindow", vec![*index]),
         VerifyError::Algebra(AlgebraError::DegenerateChallenge) => ("DegenerateChallenge", vec![]),
         VerifyError::PairingFailed => ("PairingFailed", vec![]),
+        VerifyError::InverseMismatch => ("InverseMismatch", vec![]),
         _ => return None,
     })
 }
@@ -310,6 +313,8 @@ impl Sections {
         let mut point = 0usize;
         for (w, k) in kinds.iter().enumerate() {
             let (name, kind) = match k {
+                // The last word: the inversion hint (Proof::inverse).
+                Kind::Scalar if w + 1 == kinds.len() => ("inverse".to_string(), "fr"),
                 Kind::Scalar => ("scalars".to_string(), "fr"),
                 Kind::X => {
                     point += 1;
@@ -327,7 +332,9 @@ impl Sections {
                 }),
             }
         }
-        let scalar_runs: Vec<usize> = (0..list.len()).filter(|i| list[*i].kind == "fr").collect();
+        let scalar_runs: Vec<usize> = (0..list.len())
+            .filter(|i| list[*i].kind == "fr" && list[*i].name != "inverse")
+            .collect();
         if let Some(last) = scalar_runs.last() {
             assert_eq!(
                 list[*last].words, layout.n_evals,
@@ -444,12 +451,13 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
             .unwrap_or_else(|| panic!("the proof has no {prefix} section: update tests/fixtures.rs"))
             .clone()
     };
-    let (r1, r2, later, evals, openings) = (
+    let (r1, r2, later, evals, openings, inverse) = (
         sec("round1_commitments"),
         sec("round2_commitments"),
         sec("later_commitments"),
         sec("evaluations"),
         sec("openings"),
+        sec("inverse"),
     );
     // Proofs carry no scalars besides the evaluations (every sum claim has total zero).
     let scalars = s.find("scalars").cloned().unwrap_or_else(|| evals.clone());
@@ -527,6 +535,12 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
             "flip_last_evaluation",
             evals.first + evals.words - 1,
             "the last evaluation".into(),
+            Intent::Invalid,
+        ),
+        (
+            "flip_inverse",
+            inverse.first,
+            "the inversion hint (the last word)".into(),
             Intent::Invalid,
         ),
         (
@@ -647,6 +661,14 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
         scalar,
     );
     push(
+        "inverse_plus_r",
+        format!("the inversion hint + r (same residue mod r) at word {}", inverse.first),
+        set(inverse.first, u(&words[inverse.first]) + r),
+        ins.clone(),
+        outs.clone(),
+        scalar,
+    );
+    push(
         "scalar_max",
         format!(
             "first word of the {} section set to 2^256 − 1 at word {s0}",
@@ -730,6 +752,14 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
         "wrong_output",
         format!("output {best} (the argmax) changed by one unit"),
         file.proof.clone(),
+        ins.clone(),
+        wrong.clone(),
+        Intent::Invalid,
+    );
+    push(
+        "wrong_output_rehinted",
+        format!("output {best} changed by one unit, the inversion hint recomputed for it (reaches the pairing)"),
+        common::rehint(vk, &verifier::public_from_ints(&ins, &wrong), &file.proof),
         ins.clone(),
         wrong,
         Intent::Invalid,
@@ -1241,6 +1271,9 @@ fn corpus_matches_rust_verifier() {
         "point_off_curve",
         "truncated_last_word",
         "wrong_output",
+        "wrong_output_rehinted",
+        "flip_inverse",
+        "inverse_plus_r",
         "wrong_input",
         "mlp784_proof",
     ] {
@@ -1326,6 +1359,7 @@ fn generated_verifiers_match_template() {
             "CoordinateNotCanonical",
             "PointNotOnCurve",
             "PublicLength",
+            "InverseMismatch",
             "PairingFailed",
         ] {
             if !errors.contains_key(name) {

@@ -103,7 +103,7 @@ async fn generated_verifier_on_anvil() {
     let mut wrong = a.outputs.clone();
     wrong[1] += 1;
     let data = calldata::encode_verify(&a.proof, &a.inputs, &wrong);
-    assert_eq!(verdict(&url, &a, &data).await.as_deref(), Some("PairingFailed"));
+    assert_eq!(verdict(&url, &a, &data).await.as_deref(), Some("InverseMismatch"));
 
     // Model B's proof at model A's verifier (and the other way round).
     let data = calldata::encode_verify(&b.proof, &b.inputs, &b.outputs);

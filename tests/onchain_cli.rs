@@ -196,13 +196,13 @@ async fn verify_onchain_names_the_failed_check() {
     // A tampered proof on the right verifier: refused, with the verifier's custom error.
     let bad = tampered(a);
     let o = run_in(a, &["verify-onchain", p(&bad), "--build", p(a)]);
-    fails_with(&o, &["refused the proof", "reverted with PairingFailed()"]);
+    fails_with(&o, &["refused the proof", "reverted with InverseMismatch()"]);
     let v = json(&run_in(a, &["verify-onchain", p(&bad), "--build", p(a), "--json"]));
     assert_eq!(v["valid"], false);
     assert_eq!(v["checks"]["vk_digest"], true);
     assert_eq!(v["checks"]["returned_true"], false);
-    assert_eq!(v["revert"]["name"], "PairingFailed");
-    assert_eq!(v["revert"]["data"], format!("0x{}", selector("PairingFailed()")));
+    assert_eq!(v["revert"]["name"], "InverseMismatch");
+    assert_eq!(v["revert"]["data"], format!("0x{}", selector("InverseMismatch()")));
 
     // Another model's (setup's) verifier: both digests shown.
     let dep_other = deploy_json(other, other, &["--rpc-url", &url]);

@@ -130,8 +130,15 @@ fn wrong_outputs_and_inputs_are_rejected() {
     for i in 0..public.outputs.len() {
         let mut p = public.clone();
         p.outputs[i] += ark_bn254::Fr::from(1u64);
+        // The proof's inversion hint no longer fits the challenges...
         assert_eq!(
             verify(&pk.vk, &p, &bytes),
+            Err(VerifyError::InverseMismatch),
+            "output {i}"
+        );
+        // ...and with the hint recomputed, as anyone can, the pairing refuses it.
+        assert_eq!(
+            verify(&pk.vk, &p, &common::rehint(&pk.vk, &p, &bytes)),
             Err(VerifyError::PairingFailed),
             "output {i}"
         );

@@ -41,6 +41,10 @@ contract {{ contract_name }} is IZkTorchVerifier {
     error OutputOutOfWindow(uint256 index);
     /// A challenge landed on a domain point (probability ~2^-250).
     error DegenerateChallenge();
+    /// The proof's last word is not the inverse of the product of the verifier's denominators
+    /// (protocol::inversion_set). Any other tampered word or public value changes the challenges,
+    /// and with them the denominators, so this is where most invalid proofs stop.
+    error InverseMismatch();
     /// The final pairing-product check failed.
     error PairingFailed();
     /// A precompile call failed.
@@ -76,8 +80,10 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant TWO_S = {{ two_s }};
     uint256 internal constant REM_SCALE = {{ rem_scale }};
 
-    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'].
+    // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'], the
+    // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
     uint256 internal constant PROOF_WORDS = {{ proof_words }};
+    uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
     uint256 internal constant N_COMMITS = {{ n_commits }};
     uint256 internal constant N_EVALS = {{ n_evals }};
     uint256 internal constant W_EVALS = {{ w_evals }};
@@ -88,7 +94,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant MAX_LOG = {{ max_log }};
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = {{ points.len() }};
-    // Inversions, batched into one modexp: 1/Z_n(ζ), then the blocks' denominators in instance
+    // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
     // 1/(ξ − x_p) from slot XI_INV on.
     uint256 internal constant N_INV = {{ n_inv }};
@@ -177,6 +183,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         _checkPoints(proof, 0, N_COMMITS);
         _checkScalars(proof, W_EVALS, N_EVALS);
         _checkPoints(proof, W_OPENINGS, 2);
+        _checkScalars(proof, W_INVERSE, 1);
 
         // Step 2 — public values (verifier::check_public): counts, window, int256 → Fr.
         if (inputs.length != PUBLIC_INPUTS || outputs.length != OUTPUTS) {
@@ -198,7 +205,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
 
         // Step 4 — points, one batched inversion, the public tensors at their points.
         _points(st);
-        _inversions(st);
+        _inversions(st, _w(proof, W_INVERSE));
         st.pubAt = new uint256[]({{ public_evals.len() }});
         {%- for p in public_evals %}
         st.pubAt[{{ loop.index0 }}] = _evalPublic(st, {{ p.vector }}, {{ p.point }}, {{ p.log }}, {{ p.omega }}, {{ p.inv_at }}, {{ p.pad }});
@@ -356,8 +363,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
         {%- endfor %}
     }
 
-    /// Every denominator of the algebra, inverted with one modexp (Montgomery's trick).
-    function _inversions(State memory st) internal view {
+    /// Every denominator of the algebra, inverted by Montgomery's trick with the proof's hint for the
+    /// inverse of their product (protocol::inversion_set): one check, no modexp.
+    function _inversions(State memory st, uint256 hint) internal pure {
         uint256[] memory d = new uint256[](N_INV);
         uint256[] memory zp = st.zp;
         d[0] = addmod(zp[LOG_N], R - 1, R);
@@ -376,7 +384,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
                 mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
             }
         }
-        st.inv = _batchInverse(d);
+        st.inv = _batchInverse(d, hint);
     }
 
     /// D·(pt − ω_D^j) for j < count (poly::Domain::lagrange_at).
@@ -423,9 +431,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
         }
     }
 
-    /// All d_i⁻¹ with one modexp (reverts DegenerateChallenge if any d_i = 0): Montgomery's trick,
-    /// both passes in Yul.
-    function _batchInverse(uint256[] memory d) internal view returns (uint256[] memory out) {
+    /// All d_i⁻¹ by Montgomery's trick, both passes in Yul, with `hint` = (Π d_i)⁻¹ checked, never
+    /// trusted (reverts DegenerateChallenge if any d_i = 0, InverseMismatch if the hint is wrong).
+    function _batchInverse(uint256[] memory d, uint256 hint) internal pure returns (uint256[] memory out) {
         uint256 n = d.length;
         out = new uint256[](n);
         uint256 acc = 1;
@@ -437,7 +445,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
                 acc := mulmod(acc, mload(add(dp, shl(5, i))), R)
             }
         }
-        uint256 inv = _inv(acc);
+        if (acc == 0) revert DegenerateChallenge();
+        if (mulmod(acc, hint, R) != 1) revert InverseMismatch();
+        uint256 inv = hint;
         assembly ("memory-safe") {
             let dp := add(d, 0x20)
             let op := add(out, 0x20)
@@ -624,24 +634,5 @@ contract {{ contract_name }} is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// a⁻¹ mod r by modexp (0x05).
-    function _inv(uint256 a) internal view returns (uint256 out) {
-        if (a == 0) revert DegenerateChallenge();
-        bool ok;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, 0x20)
-            mstore(add(m, 0x20), 0x20)
-            mstore(add(m, 0x40), 0x20)
-            mstore(add(m, 0x60), a)
-            mstore(add(m, 0x80), sub(R, 2))
-            mstore(add(m, 0xa0), R)
-            ok := staticcall(gas(), 0x05, m, 0xc0, m, 0x20)
-            ok := and(ok, eq(returndatasize(), 0x20))
-            out := mload(m)
-        }
-        // Checked, not trusted: a missing or wrong modexp must not yield a silent garbage inverse.
-        if (!ok || mulmod(a, out, R) != 1) revert PrecompileFailed();
-    }
 
 }

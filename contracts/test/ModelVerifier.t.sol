@@ -100,6 +100,7 @@ abstract contract FixtureTest is CheatcodeTest {
         if (_eq(name, "InputOutOfWindow")) return SampleVerifier.InputOutOfWindow.selector;
         if (_eq(name, "OutputOutOfWindow")) return SampleVerifier.OutputOutOfWindow.selector;
         if (_eq(name, "DegenerateChallenge")) return SampleVerifier.DegenerateChallenge.selector;
+        if (_eq(name, "InverseMismatch")) return SampleVerifier.InverseMismatch.selector;
         if (_eq(name, "PairingFailed")) return SampleVerifier.PairingFailed.selector;
         if (_eq(name, "PrecompileFailed")) return SampleVerifier.PrecompileFailed.selector;
         if (_eq(name, "InputCommitmentInvalid")) {

@@ -94,6 +94,9 @@ impl Block for InputBinding {
             .collect();
         Ok(&Poly::from_coefficients_vec(coeffs) * gammas[0])
     }
+    fn denominators(&self, cx: &ClaimCx<'_>) -> Vec<Fr> {
+        vec![self.dom.vanishing_at(cx.ch.zeta)]
+    }
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         let at = sx.inverses(1);
         SolBlock {

@@ -154,6 +154,14 @@ impl Block for InputRange {
         }
         Ok(out)
     }
+    fn denominators(&self, cx: &ClaimCx<'_>) -> Vec<Fr> {
+        // ζ'^{m_t} − c_t with ζ' = ζ^{n/N₀}: ζ^{2^(log(n/N₀) + log m_t)}.
+        let lift_log = cx.layout.domain.log_size - self.dom.log_size;
+        self.padding
+            .iter()
+            .map(|(mu, c)| cx.ch.zeta.pow([1u64 << (lift_log + mu)]) - c)
+            .collect()
+    }
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         let n = Fr::from(sx.layout.domain.size() as u64);
         let w = Fr::from(self.dom.size() as u64) * n.inverse().unwrap_or_default();

@@ -196,6 +196,12 @@ pub trait Block: std::fmt::Debug + Send + Sync {
         }
         Ok(out)
     }
+    /// Verifier: the values it adds to the batched inversion, the same as its Solidity
+    /// `denominators` ([`crate::protocol::inversion_set`]; an honest proof verifies on chain only
+    /// if the two agree).
+    fn denominators(&self, _cx: &ClaimCx<'_>) -> Vec<Fr> {
+        vec![]
+    }
     /// Solidity: its call in `verify()` and its denominators for the batched inversion.
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock;
 }

@@ -260,6 +260,19 @@ impl Block for RowSum {
         )
         .ok_or_else(|| ProveError::Internal("a RowSum domain is unsupported".into()))
     }
+    fn denominators(&self, cx: &ClaimCx<'_>) -> Vec<Fr> {
+        let d = &self.doms;
+        let (n, zm) = (Fr::from(d.n_dom.size() as u64), cx.pts[self.p_x]);
+        let mut out = vec![
+            d.k_dom.vanishing_at(cx.ch.zeta),
+            n * (zm - Fr::one()),
+            n * (d.n_dom.omega() * zm - Fr::one()),
+        ];
+        if let Some(c) = self.bias {
+            out.push(n * (zm - d.n_dom.omega().pow([c.position as u64])));
+        }
+        out
+    }
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         let at = sx.inverses(if self.bias.is_some() { 4 } else { 3 });
         let d = &self.doms;

@@ -159,3 +159,15 @@ pub fn cli(args: &[&str]) -> std::process::Output {
 pub fn stderr_of(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// `bytes` with its last word (the inversion hint) recomputed for `public`, as anyone can: what a
+/// tamperer sends, so that a test of a tampered statement reaches the pairing check.
+pub fn rehint(vk: &zkt_eth::keys::VerifyingKey, public: &zkt_eth::protocol::Public, bytes: &[u8]) -> Vec<u8> {
+    use zkt_eth::protocol::{inversion_hint, ClaimCx, Layout};
+    let layout = Layout::new(vk);
+    let mut proof = zkt_eth::proof::Proof::from_bytes(bytes, &layout).expect("a decodable proof");
+    let ch = zkt_eth::verifier::replay(vk, &layout, public, &proof);
+    let cx = ClaimCx::new(vk, &layout, public, &proof.evals, &ch).expect("a non-degenerate ζ");
+    proof.inverse = inversion_hint(&cx).expect("non-zero denominators");
+    proof.to_bytes()
+}
