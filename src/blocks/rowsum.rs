@@ -23,7 +23,8 @@
 //! (RS1) starts each row at `b_i + W_i0·x_0` and adds `W_ij·x_j` along it; (RS2) reads `y_i` at the
 //! row's last point. With a [`BiasColumn`] at position `p`, `B̂` is gone from (RS1) and `x(X^M)` reads
 //! `x̃(X^M) = x(X^M) + (1 − pad)·L_p(X^M)`, which is 1 at column `p`, where `W` holds `b`. `Ŵ` and `B̂` are never opened: they stay linearised in the quotient claim. The
-//! verifier's cost is two vk points, `[R]` and five field values per layer, whatever `m` and `n'`.
+//! verifier's cost is two vk points (one with a bias column), `[R]` and five field values per
+//! layer, whatever `m` and `n'`.
 
 use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
 use crate::field::fr_from_i64;
@@ -463,85 +464,103 @@ pub struct RowSumPolys<'a> {
 }
 
 /// Prover: `g₁·(RS1)/Z_K + g₂·(RS2)/Z_K` for the hiding `Ŵ`, `B̂` (`g₁`, `g₂` the identities'
-/// powers of γ), computed on the coset `u_t = g·ω_{4K}^t` of size `4K` (the numerators have degree
-/// `≤ 2K + 2M < 4K`).
+/// powers of γ).
 ///
-/// Structure keeps the work at five FFTs of size `4K` and one inverse: `R(ω_K^{-1}·u_t) = R(u_{t−4})`
-/// and `y(c·u_t) = y(u_{t+4(1−N)})` are rotations of `R`'s and `y`'s evaluations; `x(u_t^M)` is
-/// `x` on the coset `g^M·H_{4N}`, tiled; `Z_K(u_t)` takes 4 values and the two other denominators
-/// have period `4N`, so only `8N + 4` inversions are needed.
+/// **Two cosets' worth of work, not four.** Split `x = x_u + Z_N·b` (`x_u` of degree `< N`, `b` the
+/// blinding: `x(X^M) = x_u(X^M) + Z_K(X)·b(X^M)` since `Z_N(X^M) = Z_K(X)`). Then
+/// `W·x(X^M)/Z_K = W·x_u(X^M)/Z_K + W·b(X^M)`, and with `x_u` every numerator has degree `< 2K`
+/// (`W·x_u(X^M)`: `2K − M − 1`; the others `≤ 2K − M + 3`, `M ≥ 8`), so the division by `Z_K` is
+/// exact on the coset `u_t = g·ω_{2K}^t` of size `2K`. The blinding part `W·b(X^M)` (≤ 4 shifted
+/// copies of `W`) and the hiding terms are added as polynomials.
+///
+/// Structure keeps the work at four FFTs of size `2K` and one inverse: `R(ω_K^{-1}·u_t) = R(u_{t−2})`
+/// and `y(c·u_t) = y(u_{t+2(1−N)})` are rotations of `R`'s and `y`'s evaluations; `x_u(u_t^M)` is
+/// `x_u` on the coset `g^M·H_{2N}`, tiled; `Z_K(u_t)` takes 2 values and the two other denominators
+/// have period `2N`, so only `4N + 2` inversions are needed.
 pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomial<Fr>> {
     let (kd, nd, md) = (p.doms.k_dom, p.doms.n_dom, p.doms.m_dom);
     let (kk, nn, mm) = (kd.size(), nd.size(), md.size());
-    let big = Radix2EvaluationDomain::<Fr>::new(4 * kk)?;
+    let big = Radix2EvaluationDomain::<Fr>::new(2 * kk)?;
     let shift_g = Fr::GENERATOR;
     let coset = big.get_coset(shift_g)?;
     let small = Radix2EvaluationDomain::<Fr>::new(kk)?;
     let on_coset = |coeffs: &[Fr]| {
         let mut c = coeffs.to_vec();
-        c.resize(4 * kk, Fr::zero());
+        c.resize(2 * kk, Fr::zero());
         coset.fft_in_place(&mut c);
         c
     };
-    let w = on_coset(&small.ifft(p.w_values));
+    // x = x_u + Z_N·b: b_i is the coefficient of X^{N+i}, and x_u folds it back onto X^i.
+    if p.x.coeffs.len() > 2 * nn {
+        return None;
+    }
+    let blind: Vec<Fr> = p.x.coeffs.iter().skip(nn).copied().collect();
+    let mut x_u: Vec<Fr> = p.x.coeffs.iter().take(nn).copied().collect();
+    x_u.resize(nn, Fr::zero());
+    for (i, b) in blind.iter().enumerate() {
+        x_u[i] += b;
+    }
+    let w_coeffs = small.ifft(p.w_values);
+    let w = on_coset(&w_coeffs);
     let b = p.bias.map(|(v, _)| on_coset(&small.ifft(v)));
+    if p.r.coeffs.len() > 2 * kk || p.y.coeffs.len() > 2 * kk {
+        return None;
+    }
     let r = on_coset(&p.r.coeffs);
     let y = on_coset(&p.y.coeffs);
-    // x(u_t^M): u_t^M = g^M·ω_{4N}^t, so x on the coset g^M·H_{4N}, indexed t mod 4N.
+    // x_u(u_t^M): u_t^M = g^M·ω_{2N}^t, so x_u on the coset g^M·H_{2N}, indexed t mod 2N.
     let x_small = {
-        let d4n = Radix2EvaluationDomain::<Fr>::new(4 * nn)?.get_coset(shift_g.pow([mm as u64]))?;
-        let mut c = p.x.coeffs.clone();
-        if c.len() > 4 * nn {
-            return None;
-        }
-        c.resize(4 * nn, Fr::zero());
-        d4n.fft_in_place(&mut c);
+        let d2n = Radix2EvaluationDomain::<Fr>::new(2 * nn)?.get_coset(shift_g.pow([mm as u64]))?;
+        let mut c = x_u;
+        c.resize(2 * nn, Fr::zero());
+        d2n.fft_in_place(&mut c);
         c
     };
-    // Denominators: Z_K(u_t) = g^K·ω_4^t − 1 (period 4); N·(u_t^M − 1) and N·(ω_N·u_t^M − 1)
-    // (period 4N).
+    // Denominators: Z_K(u_t) = g^K·(−1)^t − 1 (period 2); N·(u_t^M − 1) and N·(ω_N·u_t^M − 1)
+    // (period 2N).
     let n_fr = Fr::from(nn as u64);
     let omega_n = nd.omega();
-    let (gm, w4n) = (
+    let (gm, w2n) = (
         shift_g.pow([mm as u64]),
-        Radix2EvaluationDomain::<Fr>::new(4 * nn)?.group_gen(),
+        Radix2EvaluationDomain::<Fr>::new(2 * nn)?.group_gen(),
     );
-    let mut um = Vec::with_capacity(4 * nn);
+    let mut um = Vec::with_capacity(2 * nn);
     let mut acc = gm;
-    for _ in 0..4 * nn {
+    for _ in 0..2 * nn {
         um.push(acc);
-        acc *= w4n;
+        acc *= w2n;
     }
-    let zk: Vec<Fr> = (0..4)
-        .map(|t| {
-            shift_g.pow([kk as u64])
-                * Radix2EvaluationDomain::<Fr>::new(4)
-                    .map_or(Fr::one(), |d| d.group_gen())
-                    .pow([t as u64])
-                - Fr::one()
-        })
-        .collect();
-    let mut zk_inv = zk.clone();
+    let gk = shift_g.pow([kk as u64]);
+    let zk = [gk - Fr::one(), -gk - Fr::one()];
+    let mut zk_inv = zk;
     batch_inversion(&mut zk_inv);
     let mut den_start: Vec<Fr> = um.iter().map(|v| n_fr * (*v - Fr::one())).collect();
     let mut den_end: Vec<Fr> = um.iter().map(|v| n_fr * (omega_n * v - Fr::one())).collect();
     batch_inversion(&mut den_start);
     batch_inversion(&mut den_end);
-    let four_k = 4 * kk;
-    let end_shift = (four_k + 4 - (4 * nn) % four_k) % four_k; // 4·(1 − N) mod 4K
-    let mut q = vec![Fr::zero(); four_k];
+    let two_k = 2 * kk;
+    let end_shift = (two_k + 2 - (2 * nn) % two_k) % two_k; // 2·(1 − N) mod 2K
+    let mut q = vec![Fr::zero(); two_k];
     for (t, out) in q.iter_mut().enumerate() {
-        let (t4, tn) = (t % 4, t % (4 * nn));
-        let i_start = zk[t4] * den_start[tn];
-        let r_prev = r[(t + four_k - 4) % four_k];
-        let y_end = y[(t + end_shift) % four_k];
+        let (t2, tn) = (t % 2, t % (2 * nn));
+        let i_start = zk[t2] * den_start[tn];
+        let r_prev = r[(t + two_k - 2) % two_k];
+        let y_end = y[(t + end_shift) % two_k];
         let b_t = b.as_ref().map_or(Fr::zero(), |b| b[t]);
         let e1 = r[t] - w[t] * x_small[tn] - i_start * b_t - (Fr::one() - i_start) * r_prev;
         // I(ω_K·u)/Z_K(u) = 1/(N·(ω_N·u^M − 1)).
-        *out = g1 * e1 * zk_inv[t4] + g2 * (r[t] - y_end) * den_end[tn];
+        *out = g1 * e1 * zk_inv[t2] + g2 * (r[t] - y_end) * den_end[tn];
     }
     coset.ifft_in_place(&mut q);
-    let q = DensePolynomial::from_coefficients_vec(q);
+    let mut q = DensePolynomial::from_coefficients_vec(q);
+    // The blinding part of W·x(X^M)/Z_K: W·b(X^M) = Σ_i b_i·X^{iM}·W(X), in (RS1) with sign −g₁.
+    let mut wb = vec![Fr::zero(); kk + mm * blind.len().max(1)];
+    for (i, bi) in blind.iter().enumerate() {
+        for (j, wj) in w_coeffs.iter().enumerate() {
+            wb[i * mm + j] += *bi * wj;
+        }
+    }
+    q = &q - &(&DensePolynomial::from_coefficients_vec(wb) * g1);
     // Hiding: Ŵ = W + ρ_W·Z_K and B̂ = B + ρ_B·Z_K add −ρ_W·x(X^M) − ρ_B·I(X) to (RS1)/Z_K.
     let mut hiding = &compose_power(p.x, mm) * p.rho_w;
     if let Some((_, rho_b)) = p.bias {
@@ -695,11 +714,14 @@ mod tests {
         assert!(!holds(Case::WrongOutput, None));
     }
 
-    /// The bias in a padding column: honest proofs hold (zero and non-zero padding), a wrong output
-    /// does not, and neither does an input whose padding at the column is not the forced value (the
-    /// reason the rule only uses inputs whose padding a block forces).
+    /// The bias in a padding column: honest quotients hold (zero and non-zero padding), a wrong
+    /// output does not, and an `R` built for `x̃_p = 1` does not fit an input whose value at the
+    /// column differs from the padding value the verifier assumes. RowSum alone does not force that
+    /// value (a prover could build `R` for `x̃_p = 2` and state `y = W·x + 2b`): the blocks named in
+    /// the rule do (`input_range::tests::a_nonzero_padding_value_breaks_the_identity`, the rescale
+    /// lookup's uniqueness in `docs/protocols/lookup.md`).
     #[test]
-    fn a_bias_column_holds_only_with_the_forced_padding() {
+    fn a_bias_column_reads_the_assumed_padding_value() {
         for pad in [0, 3] {
             assert!(holds(Case::Honest, Some(pad)), "pad {pad}");
             assert!(!holds(Case::WrongOutput, Some(pad)), "pad {pad}");
