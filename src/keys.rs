@@ -26,10 +26,11 @@ use serde::{Deserialize, Serialize};
 /// committed in the bit-reversed input layout, and visibility 2 (committed) exists. 5: layer op
 /// words. 6: the same words, for the proof with the table side and the planned lookup shares
 /// folded into the running sum (`blocks::fold`): the digest of a version-5 vk must not name the new
-/// proof layout. 7: a dense layer whose input has a padding column with a forced value keeps its
-/// bias in that column of `[Ŵ]` and has no `[B̂]` word pair ([`BiasColumn`]); the decider's `[W']`
-/// is the Shplonk opening divided by `Z_T(ξ)`.
-pub const VK_VERSION: u64 = 7;
+/// proof layout. 7 (never released): a dense layer whose input has a padding column with a forced
+/// value keeps its bias in that column of `[Ŵ]` and has no `[B̂]` word pair ([`BiasColumn`]); the
+/// decider's `[W']` is the Shplonk opening divided by `Z_T(ξ)`. 8: the vk words of 7, for the proof
+/// that ends with the inversion hint (`Proof::inverse`).
+pub const VK_VERSION: u64 = 8;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -561,6 +562,16 @@ impl LayerVk {
 }
 
 impl VerifyingKey {
+    /// The number of G1 points in the vk: the table columns, and per dense layer `[Ŵ]` and, without
+    /// a bias column, `[B̂]`.
+    pub fn g1_points(&self) -> usize {
+        self.table.len()
+            + (0..self.layers.len())
+                .filter(|k| self.layers[*k].op.is_dense())
+                .map(|k| 1 + usize::from(self.bias_column(k).is_none()))
+                .sum::<usize>()
+    }
+
     /// Where dense layer `k` keeps its bias: a column of `[Ŵ]` (`Some`), or `[B̂]` (`None`).
     pub fn bias_column(&self, k: usize) -> Option<BiasColumn> {
         let shapes: Vec<_> = self.layers.iter().map(LayerVk::shape).collect();

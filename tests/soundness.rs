@@ -330,3 +330,37 @@ fn blinding_covers_every_revealed_point() {
         }
     }
 }
+
+/// Rust's inversion set (`protocol::inversion_set`, whose product the proof's hint inverts) and the
+/// generated Solidity `_inversions` reserve the same number of denominators, for every block type
+/// and visibility (their values agree on chain: `tests/onchain_small.rs`, the forge fixtures).
+#[test]
+fn rust_and_solidity_invert_the_same_denominators() {
+    use zkt_eth::protocol::{inversion_set, ClaimCx};
+    let x = [16, -8, 24];
+    for model in [
+        common::model(),
+        common::activations_model(),
+        common::product_model(),
+        common::mixed_model(),
+    ] {
+        for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
+            let srs = Srs::dev(11, srs_len_for(&model));
+            let pk = ProvingKey::setup(&model, &srs, vis).unwrap();
+            let layout = Layout::new(&pk.vk);
+            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+            let opening = (vis == Visibility::Committed)
+                .then(|| zkt_eth::commitment::commit_input(&pk.vk, &pk.g1, &x, &mut rng).unwrap());
+            let out = prover::prove_with(&pk, &x, opening.as_ref(), &mut rng).unwrap();
+            let ch = zkt_eth::verifier::replay(&pk.vk, &layout, &out.public, &out.proof);
+            let cx = ClaimCx::new(&pk.vk, &layout, &out.public, &out.proof.evals, &ch).unwrap();
+            let spec = zkt_eth::solidity::spec(&pk.vk, "V", "m", "IZkTorchVerifier.sol");
+            assert_eq!(
+                inversion_set(&cx).len(),
+                spec.n_inv,
+                "{}, {vis:?}: Rust and Solidity invert different numbers of values",
+                model.name
+            );
+        }
+    }
+}

@@ -17,7 +17,7 @@ import {ZktTranscript} from "{{ transcript_import }}";
 ///      identities (src/protocol.rs `build_claims`, src/blocks/*.rs, src/sumcheck.rs) with ONE
 ///      batched inversion, fold all opening claims with ν into one Shplonk check (src/shplonk.rs)
 ///      and run one pairing-product call against the fixed points [1]₂ and [τ]₂. The cost per
-///      layer is constant: two vk points, one commitment, a few field operations.
+///      layer is constant: one or two vk points, one commitment, a few field operations.
 ///      Invalid proofs revert with a custom error naming the failed check; valid proofs return true.
 {%- if insecure %}
 /// @custom:security INSECURE: the SRS behind this verifier was generated with `--dev` from a public
@@ -100,8 +100,8 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant N_INV = {{ n_inv }};
     uint256 internal constant XI_INV = {{ xi_inv }};
 
-    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per dense layer, then
-    /// the generator G = (1, 2).
+    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
+    /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
     uint256 internal constant N_VK = {{ n_vk }};
     /// 1/2 mod r.
     uint256 internal constant INV_TWO = 10944121435919637611123202872628637544274182200208017171849102093287904247809;
@@ -526,7 +526,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
 
     /// acc += Σ_i sc[i]·P_i for the points `pts` (x ‖ y each): the proof's commitments, then the vk's
-    /// ([T_v], [T_f], [Ŵ_k], [B̂_k] per dense layer, G = (1, 2)). ecMul (0x07) and ecAdd (0x06) in one Yul
+    /// ([T_v], [T_f], [Ŵ_k] and [B̂_k]? per dense layer, G = (1, 2)). ecMul (0x07) and ecAdd (0x06) in one Yul
     /// loop, every call's success and return size checked; zero scalars are skipped.
     function _msm(uint256[2] memory acc, bytes memory pts, uint256[] memory sc) internal view {
         bool ok = true;
@@ -556,7 +556,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
+    /// The evaluation claims: coef[commitment] += νᵉ/(ξ − x_p) and g −= νᵉ/(ξ − x_p)·vₑ.
     /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
     function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
         internal

@@ -17,7 +17,7 @@ import {ZktTranscript} from "../ZktTranscript.sol";
 ///      identities (src/protocol.rs `build_claims`, src/blocks/*.rs, src/sumcheck.rs) with ONE
 ///      batched inversion, fold all opening claims with ν into one Shplonk check (src/shplonk.rs)
 ///      and run one pairing-product call against the fixed points [1]₂ and [τ]₂. The cost per
-///      layer is constant: two vk points, one commitment, a few field operations.
+///      layer is constant: one or two vk points, one commitment, a few field operations.
 ///      Invalid proofs revert with a custom error naming the failed check; valid proofs return true.
 /// @custom:security INSECURE: the SRS behind this verifier was generated with `--dev` from a public
 ///      seed. Anyone can forge proofs. Never deploy it where value is at stake.
@@ -59,7 +59,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x7e678a0c3aeaeb45f489659e2e2f0052427a8196a35f7486bc14b51d513cf263;
+        0x679fb3aa77d13395f55f0908897661d7d9c75e33772953189a49e884762e16f5;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -101,8 +101,8 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     uint256 internal constant N_INV = 21;
     uint256 internal constant XI_INV = 15;
 
-    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k], [B̂_k] per dense layer, then
-    /// the generator G = (1, 2).
+    /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
+    /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
     uint256 internal constant N_VK = 5;
     /// 1/2 mod r.
     uint256 internal constant INV_TWO =
@@ -812,7 +812,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     }
 
     /// acc += Σ_i sc[i]·P_i for the points `pts` (x ‖ y each): the proof's commitments, then the vk's
-    /// ([T_v], [T_f], [Ŵ_k], [B̂_k] per dense layer, G = (1, 2)). ecMul (0x07) and ecAdd (0x06) in one Yul
+    /// ([T_v], [T_f], [Ŵ_k] and [B̂_k]? per dense layer, G = (1, 2)). ecMul (0x07) and ecAdd (0x06) in one Yul
     /// loop, every call's success and return size checked; zero scalars are skipped.
     function _msm(uint256[2] memory acc, bytes memory pts, uint256[] memory sc) internal view {
         bool ok = true;
@@ -842,7 +842,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// The evaluation claims: coef[commitment] += νᵉ·Z_{T∖p}(ξ) and g −= νᵉ·Z_{T∖p}(ξ)·vₑ.
+    /// The evaluation claims: coef[commitment] += νᵉ/(ξ − x_p) and g −= νᵉ/(ξ − x_p)·vₑ.
     /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
     function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
         internal

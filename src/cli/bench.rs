@@ -247,7 +247,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         }
         let Some((out, bytes)) = last else { continue };
         let g1 = layout.n_commits + crate::protocol::OPENINGS;
-        let fr = layout.n_evals;
+        let fr = layout.n_evals + 1; // the evaluations and the inversion hint
         let mut row = json!({
             "model": case.name, "input": format!("{:?}", case.visibility).to_lowercase(),
             "layers": model.layers.iter().map(|l| format!("{}x{}", l.out_len(), l.in_len())).collect::<Vec<_>>(),
@@ -255,7 +255,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             "setup_cold_s": t_setup.as_secs_f64(), "setup_srs_s": t_srs.as_secs_f64(),
             "prove_median_s": median(prove_t.clone()).as_secs_f64(), "verify_median_s": median(verify_t.clone()).as_secs_f64(),
             "runs": prove_t.len(), "proof_bytes": bytes.len(), "g1_points": g1, "field_elements": fr,
-            "distinct_g2_points": 2, "vk_g1_points": 2 * pk.vk.layers.len() + 2, "evaluation_points": layout.points.len(),
+            "distinct_g2_points": 2, "vk_g1_points": pk.vk.g1_points(), "evaluation_points": layout.points.len(),
             "peak_rss_mib": peak_rss_mib(), "reference": case.reference,
         });
         if let Some(n) = &node {
