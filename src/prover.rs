@@ -59,10 +59,14 @@ pub enum ProveError {
 pub struct Timings {
     /// Integer inference and witness vectors.
     pub witness: Duration,
-    /// Rounds 1–4 (block polynomials and commitments).
+    /// Rounds 1–3 (block polynomials, the quotient and their commitments).
     pub blocks: Duration,
     /// Evaluations, accumulation and decider openings.
     pub accumulate: Duration,
+    /// Of `blocks` and `accumulate`: every commitment (the MSMs of rounds 1–3 and of `[W]`, `[W']`).
+    pub commitments: Duration,
+    /// Of `blocks`: the quotient, every instance's share (FFTs on cosets, in parallel).
+    pub quotient: Duration,
 }
 
 /// A proof with its public statement.
@@ -273,7 +277,10 @@ fn prove_inner(
         inst.block().prove_round1(&mut st, &mut *rng)?;
     }
     let mut commits = vec![G1Affine::zero(); layout.n_commits];
+    let mut t_msm = Duration::ZERO;
+    let tc = Instant::now();
     commit_range(pk, &st, &mut commits, 0..layout.r1_end)?;
+    t_msm += tc.elapsed();
     let mut tr = Transcript::new();
     tr.absorb(Tag::VkDigest, &[vk.digest()]);
     absorb_public(&mut tr, &public);
@@ -296,7 +303,9 @@ fn prove_inner(
     for inst in &layout.instances {
         round2.push(inst.block().prove_round2(&mut st, &mut *rng)?);
     }
+    let tc = Instant::now();
     commit_range(pk, &st, &mut commits, layout.r1_end..layout.r2_end)?;
+    t_msm += tc.elapsed();
     tr.absorb(Tag::Inverses, &point_words(&commits[layout.r1_end..layout.r2_end]));
     let gamma = tr.squeeze();
 
@@ -309,6 +318,7 @@ fn prove_inner(
         g *= gamma;
     }
     let st_ref = &st;
+    let tq = Instant::now();
     let parts = layout
         .instances
         .par_iter()
@@ -321,7 +331,10 @@ fn prove_inner(
         .collect::<Result<Vec<_>, _>>()?;
     let quotient = parts.iter().fold(DensePolynomial::zero(), |acc, p| &acc + p);
     st.polys[layout.quotient] = quotient;
+    let t_quotient = tq.elapsed();
+    let tc = Instant::now();
     commit_range(pk, &st, &mut commits, layout.quotient..layout.quotient + 1)?;
+    t_msm += tc.elapsed();
     tr.absorb(Tag::Quotient, &point_words(&commits[layout.quotient..=layout.quotient]));
     let zeta = tr.squeeze();
     check_zeta(&layout, zeta)?;
@@ -377,12 +390,16 @@ fn prove_inner(
         out
     };
     let (folded, w_poly) = shplonk::prove_w(&claims, &pts, nu, poly_of);
+    let tc = Instant::now();
     let w_commit = commit(&pk.g1, &w_poly)?;
+    t_msm += tc.elapsed();
     tr.absorb(Tag::Openings, &point_words(&[w_commit]));
     ch.xi = tr.squeeze();
     let w_prime_poly =
         shplonk::prove_w_prime(&folded, &w_poly, &pts, ch.xi).ok_or(AlgebraError::DegenerateChallenge)?;
+    let tc = Instant::now();
     let w_prime = commit(&pk.g1, &w_prime_poly)?;
+    t_msm += tc.elapsed();
     let inverse = crate::protocol::inversion_hint(&crate::protocol::ClaimCx::new(vk, &layout, &public, &evals, &ch)?)?;
     let t_acc = t2.elapsed();
     Ok(ProveOutput {
@@ -398,6 +415,8 @@ fn prove_inner(
             witness: t_witness,
             blocks: t_blocks,
             accumulate: t_acc,
+            commitments: t_msm,
+            quotient: t_quotient,
         },
     })
 }

@@ -393,14 +393,17 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<()> {
         return print_json(
             &json!({"proof": a.out, "outputs": real, "input_commitment": out.public.commitment.map(|c| crate::commitment::commitment_hex(&c)), "outputs_fixed_point": outs, "scale_bits": pk.model.scale_bits,
             "argmax": onnx::argmax(real.iter().copied()), "proof_bytes": file.proof.len(), "insecure": pk.vk.insecure,
-            "seconds": {"total": total.as_secs_f64(), "witness": t.witness.as_secs_f64(), "blocks": t.blocks.as_secs_f64(), "accumulate_and_decide": t.accumulate.as_secs_f64()}}),
+            "seconds": {"total": total.as_secs_f64(), "witness": t.witness.as_secs_f64(), "blocks": t.blocks.as_secs_f64(), "accumulate_and_decide": t.accumulate.as_secs_f64(),
+                "of_which_commitments": t.commitments.as_secs_f64(), "of_which_quotient": t.quotient.as_secs_f64()}}),
         );
     }
     eprintln!(
-        "  witness {} · block proofs {} · accumulation + decider {}",
+        "  witness {} · block proofs {} · accumulation + decider {} (of which commitments, MSMs: {}; the quotient's FFTs: {})",
         fmt_duration(t.witness),
         fmt_duration(t.blocks),
-        fmt_duration(t.accumulate)
+        fmt_duration(t.accumulate),
+        fmt_duration(t.commitments),
+        fmt_duration(t.quotient)
     );
     say!(
         "outputs: [{}]",
