@@ -76,7 +76,6 @@ contract GluVerifier is IZkTorchVerifier {
     bool public constant INSECURE_SRS = true;
 
     uint256 internal constant WINDOW = 1024;
-    int256 internal constant SIGNED_WINDOW = 1024;
     uint256 internal constant HALF = 128;
     uint256 internal constant TWO_S = 256;
     uint256 internal constant REM_SCALE = 4;
@@ -361,22 +360,31 @@ contract GluVerifier is IZkTorchVerifier {
     }
 
     // ───────────────────────────────────────────────── step 2: public values ──
-    /// int256 → Fr for values in [-WINDOW, WINDOW), reverting otherwise (verifier::check_public).
+    /// int256 → Fr for values in [-WINDOW, WINDOW), reverting at the first one outside with its
+    /// index (verifier::check_public), in one Yul loop.
     function _toField(int256[] calldata v, bool isInput)
         internal
         pure
         returns (uint256[] memory out)
     {
         out = new uint256[](v.length);
-        for (uint256 i = 0; i < v.length; ++i) {
-            int256 x = v[i];
-            if (x < -SIGNED_WINDOW || x >= SIGNED_WINDOW) {
-                if (isInput) revert InputOutOfWindow(i);
-                revert OutputOutOfWindow(i);
+        uint256 bad = type(uint256).max;
+        assembly ("memory-safe") {
+            let o := add(out, 0x20)
+            for { let i := 0 } lt(i, v.length) { i := add(i, 1) } {
+                let x := calldataload(add(v.offset, shl(5, i)))
+                // x ∈ [−WINDOW, WINDOW) ⟺ x + WINDOW ∈ [0, 2·WINDOW) (two's complement, wrapping).
+                if iszero(lt(add(x, WINDOW), shl(1, WINDOW))) {
+                    bad := i
+                    break
+                }
+                // x ≥ 0 stays; x < 0 (2^256 − |x|) becomes R − |x|: add R, wrapping.
+                mstore(add(o, shl(5, i)), add(x, mul(slt(x, 0), R)))
             }
-            // casting to 'uint256' is safe because x and -x lie in [-WINDOW, WINDOW] here
-            // forge-lint: disable-next-line(unsafe-typecast)
-            out[i] = x >= 0 ? uint256(x) : R - uint256(-x);
+        }
+        if (bad != type(uint256).max) {
+            if (isInput) revert InputOutOfWindow(bad);
+            revert OutputOutOfWindow(bad);
         }
     }
 
