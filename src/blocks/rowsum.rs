@@ -626,6 +626,8 @@ mod tests {
         WrongOutput,
         /// With a bias column: `x` holds `pad + 1` instead of `pad` at the column.
         WrongPadding,
+        /// `y` is not zero on a padding row (`i ≥ m`).
+        PaddingRow,
     }
 
     /// Honest `y` gives polynomial quotients that satisfy the verifier's identities at a random
@@ -647,6 +649,10 @@ mod tests {
             .collect();
         if case == Case::WrongOutput {
             y[1] += 1;
+        }
+        if case == Case::PaddingRow {
+            y.resize(l.m_dom.size(), 0);
+            y[m] = 5;
         }
         let bias = column.map(|pad| BiasColumn { position: n, pad });
         let mut x_full = x.clone();
@@ -712,6 +718,14 @@ mod tests {
     fn honest_rowsum_holds_and_a_wrong_output_does_not() {
         assert!(holds(Case::Honest, None));
         assert!(!holds(Case::WrongOutput, None));
+    }
+
+    /// (RS2) holds on every row of `H_M`: a padding row of `y` (zero weights and bias there) must
+    /// be zero, which the rescale lookup and the bias column's forced padding rely on.
+    #[test]
+    fn a_padding_row_of_y_is_forced_to_zero() {
+        assert!(!holds(Case::PaddingRow, None));
+        assert!(!holds(Case::PaddingRow, Some(0)));
     }
 
     /// The bias in a padding column: honest quotients hold (zero and non-zero padding), a wrong
