@@ -27,10 +27,10 @@
 //! the FFT scratch of the largest product (`4 · 32 · 4n`).
 //!
 //! **RowSum (v2)** adds, per layer, its matrix domain `K = M·N`: at setup two MSMs of `K` points
-//! (`[Ŵ]`, `[B̂]`); at proving the column `R` (values and coefficients), seven coset vectors of `4K`
+//! (`[Ŵ]`, `[B̂]`); at proving the column `R` (values and coefficients), seven coset vectors of `2K`
 //! per concurrently proven layer, and the quotient and Shplonk polynomials of the largest `K`; the
 //! time is dominated by four MSMs of `≈ K` points (≈ 16 µs per point and thread here) and seven
-//! coset FFTs of `4K` per layer. These terms are derived from the code and the measured MSM speed
+//! coset FFTs of `2K` per layer. These terms are derived from the code and the measured MSM speed
 //! (mlp784, `K = 2^17`: ≈ 1 s per MSM on 2 threads), not re-fitted to RSS measurements.
 //!
 //! Both add the model's weights (8 bytes each as `i64`, 32 more as `Fr` in the prover) and
@@ -190,16 +190,16 @@ pub fn prove_estimate(s: &Sizes) -> Estimate {
     let pk = G1_AFFINE * (k + n);
     let load_peak = G1_FILE * (k + n) + pk;
     // RowSum: every layer's R (values and coefficients), the quotient, W and W' on the largest
-    // matrix domain, and per concurrent layer seven coset vectors of 4K (blocks/rowsum.rs).
-    let rowsum = FR * (2 * s.matrix_total + 3 * s.matrix_max) + threads.min(2) * 7 * FR * 4 * s.matrix_max;
+    // matrix domain, and per concurrent layer seven coset vectors of 2K (blocks/rowsum.rs).
+    let rowsum = FR * (2 * s.matrix_total + 3 * s.matrix_max) + threads.min(2) * 7 * FR * 2 * s.matrix_max;
     let prove_peak = pk + FR * n * (8 * s.columns + 16) + 4 * FR * 4 * n + rowsum;
     let bytes = BASE + 40 * s.weights + load_peak.max(prove_peak);
     let log_n = (n.max(2) as f64).log2();
-    let log_4k = ((4 * s.matrix_max).max(2) as f64).log2();
-    // The MSMs of [R] per layer and of [Q], [W], [W'], and seven coset FFTs of 4K per layer.
+    let log_2k = ((2 * s.matrix_max).max(2) as f64).log2();
+    // The MSMs of [R] per layer and of [Q], [W], [W'], and seven coset FFTs of 2K per layer.
     let cpu = 1.6e-6 * (n * s.columns) as f64 * log_n
         + 16e-6 * (s.matrix_total + 3 * s.matrix_max) as f64
-        + 6e-8 * 7.0 * (4 * s.matrix_total) as f64 * log_4k;
+        + 6e-8 * 7.0 * (2 * s.matrix_total) as f64 * log_2k;
     Estimate {
         bytes,
         seconds: cpu / threads as f64,

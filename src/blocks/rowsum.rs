@@ -259,7 +259,9 @@ impl Block for RowSum {
             },
             (gammas[0], gammas[1]),
         )
-        .ok_or_else(|| ProveError::Internal("a RowSum domain is unsupported".into()))
+        .ok_or_else(|| {
+            ProveError::Internal("a RowSum domain is unsupported or a polynomial is longer than its coset".into())
+        })
     }
     fn denominators(&self, cx: &ClaimCx<'_>) -> Vec<Fr> {
         let d = &self.doms;
