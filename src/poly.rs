@@ -181,10 +181,64 @@ pub fn divide_by_linear(p: &DensePolynomial<Fr>, z: Fr) -> DensePolynomial<Fr> {
     DensePolynomial::from_coefficients_vec(q)
 }
 
+/// `p / (X^t − a)`, the remainder dropped (`t ≥ 1`; `t = 1` is [`divide_by_linear`]). Long division
+/// from the top: `q_j = p_{j+t} + a·q_{j+t}`.
+pub fn divide_by_binomial(p: &DensePolynomial<Fr>, t: usize, a: Fr) -> DensePolynomial<Fr> {
+    let n = p.coeffs.len();
+    if n <= t {
+        return DensePolynomial::zero();
+    }
+    let mut q = vec![Fr::zero(); n - t];
+    for j in (0..n - t).rev() {
+        let carry = q.get(j + t).copied().unwrap_or_else(Fr::zero);
+        q[j] = p.coeffs[j + t] + a * carry;
+    }
+    DensePolynomial::from_coefficients_vec(q)
+}
+
+/// `Σ_t X^t·p_t(X^T)` for the `T` polynomials `ps` (coefficient `T·j + t` is `p_t`'s `j`-th): the
+/// polynomial of a group commitment ([`crate::protocol::Layout::groups`]).
+pub fn interleave(ps: &[&DensePolynomial<Fr>]) -> DensePolynomial<Fr> {
+    let t = ps.len();
+    let len = ps.iter().map(|p| p.coeffs.len()).max().unwrap_or(0);
+    let mut out = vec![Fr::zero(); t * len];
+    for (k, p) in ps.iter().enumerate() {
+        for (j, c) in p.coeffs.iter().enumerate() {
+            out[t * j + k] = *c;
+        }
+    }
+    DensePolynomial::from_coefficients_vec(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ark_poly::Polynomial;
+
+    /// `S = Σ_t X^t p_t(X^T)` reduces modulo `X^T − y` to `Σ_t X^t p_t(y)`, and the binomial
+    /// division's quotient times the divisor plus that remainder gives `S` back.
+    #[test]
+    fn a_group_polynomial_reduces_to_its_members_values() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        let ps: Vec<DensePolynomial<Fr>> = (0..3)
+            .map(|k| DensePolynomial::from_coefficients_vec((0..7 + k).map(|_| random_fr(&mut rng)).collect()))
+            .collect();
+        let s = interleave(&ps.iter().collect::<Vec<_>>());
+        let y = random_fr(&mut rng);
+        let rem = DensePolynomial::from_coefficients_vec(ps.iter().map(|p| p.evaluate(&y)).collect());
+        let q = divide_by_binomial(&(&s - &rem), 3, y);
+        let mut div = vec![Fr::zero(); 4];
+        div[0] = -y;
+        div[3] = Fr::from(1u64);
+        assert_eq!(&q * &DensePolynomial::from_coefficients_vec(div), &s - &rem);
+        let x = random_fr(&mut rng);
+        let direct: Fr = ps
+            .iter()
+            .enumerate()
+            .map(|(t, p)| x.pow([t as u64]) * p.evaluate(&x.pow([3])))
+            .sum();
+        assert_eq!(s.evaluate(&x), direct);
+    }
     use rand::SeedableRng;
 
     #[test]

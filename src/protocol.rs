@@ -73,15 +73,40 @@ impl Lin {
     }
 }
 
-/// An opening claim: the polynomial behind `Σ terms` takes `value` at `points[point]`.
+/// An opening claim: the polynomial `f` behind `Σ terms` satisfies
+/// `f ≡ Σ_t X^t·values[t]  (mod X^T − x_p)` for its divisor `(p, T)`, `T = values.len()`
+/// ([`Layout::divisors`]). With `T = 1` this is `f(x_p) = values[0]`; for a group commitment
+/// `S = Σ_t X^t·p_t(X^T)` it says `p_t(x_p) = values[t]` for every member `t` ([`Layout::groups`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Claim {
     /// The linear combination of commitments.
     pub terms: Vec<(Fr, Base)>,
+    /// Index into [`Layout::divisors`].
+    pub divisor: usize,
+    /// The claimed remainder's coefficients (one per group member).
+    pub values: Vec<Fr>,
+}
+
+/// A Shplonk divisor `X^power − x_point`: `power` 1 for a single commitment's claims, the group
+/// size for a group's ([`Layout::groups`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Divisor {
     /// Index into [`Layout::points`].
     pub point: usize,
-    /// The claimed value.
-    pub value: Fr,
+    /// `T`.
+    pub power: usize,
+}
+
+/// Which evaluations one opening claim of [`build_claims`] gathers: the proof commitment `slot`
+/// and, for each of its members in order, the evaluation at the divisor's point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimSpec {
+    /// The proof commitment (index into [`Layout::groups`]).
+    pub slot: usize,
+    /// Index into [`Layout::divisors`].
+    pub divisor: usize,
+    /// One evaluation index per member of the slot.
+    pub evals: Vec<usize>,
 }
 
 /// The Fiat–Shamir challenges in the order they are drawn.
@@ -149,6 +174,8 @@ pub fn tensor_domain(len: usize) -> Domain {
 #[derive(Debug)]
 pub struct LayoutBuilder {
     n_commits: usize,
+    col_sizes: Vec<usize>,
+    whole: Vec<usize>,
     points: Vec<PointSpec>,
     eval_sources: Vec<(usize, usize)>,
     public_evals: Vec<(usize, usize)>,
@@ -160,10 +187,17 @@ pub struct LayoutBuilder {
 }
 
 impl LayoutBuilder {
-    /// The next commitment index.
-    pub fn commit(&mut self) -> usize {
+    /// The next column index: a polynomial on `dom` (blinded on it) that the prover commits,
+    /// alone or in a group ([`Layout::groups`]).
+    pub fn commit(&mut self, dom: Domain) -> usize {
         self.n_commits += 1;
+        self.col_sizes.push(dom.size());
         self.n_commits - 1
+    }
+    /// Column `c` is read linearly by an identity (its commitment enters the quotient claim), so it
+    /// keeps a commitment of its own: it is never grouped.
+    pub fn keep_whole(&mut self, c: usize) {
+        self.whole.push(c);
     }
     /// The index of point `p` (registered once).
     pub fn point(&mut self, p: PointSpec) -> usize {
@@ -208,19 +242,20 @@ impl LayoutBuilder {
     }
 }
 
-/// The shape of a proof for a given vk: its tensors and block instances with every commitment,
-/// point and evaluation index, in protocol order.
+/// The shape of a proof for a given vk: its tensors and block instances with every column,
+/// commitment, point and evaluation index, in protocol order.
 ///
-/// Commitments: round 1 the committed tensors (in lowering order), then every instance's round-1
-/// columns; round 2 every instance's round-2 columns; round 3 the quotient `[Q]`. Evaluations: every
-/// instance's, in instance order. The decider adds `[W]`, `[W']`.
+/// Columns: round 1 the committed tensors (in lowering order), then every instance's round-1
+/// columns; round 2 every instance's round-2 columns; round 3 the quotient `Q`. The proof commits
+/// them in [`Layout::groups`] (fflonk-style, `docs/protocols/accumulation.md` "Grouped
+/// commitments"). Evaluations: every instance's, in instance order. The decider adds `[W]`, `[W']`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     /// The lowered model's tensors.
     pub tensors: Vec<Tensor>,
     /// The block instances, in protocol order.
     pub instances: Vec<Instance>,
-    /// Quotient `[Q]`.
+    /// The quotient's column `Q` (its commitment is the last one).
     pub quotient: usize,
     /// The lookup domain `H_n` (table, multiplicities, running sum).
     pub domain: Domain,
@@ -230,21 +265,45 @@ pub struct Layout {
     pub r1_end: usize,
     /// End of round 2.
     pub r2_end: usize,
-    /// Number of commitments.
+    /// Number of columns (polynomials the blocks commit).
+    pub n_columns: usize,
+    /// Number of the proof's commitments (one per group).
     pub n_commits: usize,
+    /// The proof's commitments: commitment `g` is `[S_g]`, `S_g = Σ_t X^t·p_t(X^T)` over its
+    /// member columns `p_0 … p_{T−1}` (`T = 1`: the column itself). Members share a round and
+    /// their evaluation points ([`Layout::plan_groups`]).
+    pub groups: Vec<Vec<usize>>,
+    /// Per column: its commitment and its position in the group.
+    pub slot_of: Vec<(usize, usize)>,
+    /// The Shplonk divisors: first `(p, 1)` for every point `p`, then each group's `(p, T)`.
+    pub divisors: Vec<Divisor>,
+    /// The opening claims of the evaluations, in [`build_claims`] order (the quotient claim
+    /// follows).
+    pub claims: Vec<ClaimSpec>,
     /// Number of evaluations.
     pub n_evals: usize,
+    /// The evaluations the blocks read come first; the groups' extra ones
+    /// ([`Layout::plan_groups`]) follow from this index on.
+    pub n_block_evals: usize,
     /// The distinct evaluation points; point 0 is `ζ`, point 1 is `ω_n·ζ`.
     pub points: Vec<PointSpec>,
-    /// For evaluation `e`: the commitment it opens and its point index. Claim `e` of
-    /// [`build_claims`] is evaluation `e`; the quotient claim (at `ζ`) follows.
+    /// For evaluation `e`: the column it opens and its point index ([`Layout::claims`] gathers
+    /// them into opening claims).
     pub eval_sources: Vec<(usize, usize)>,
     /// Public tensors the verifier evaluates itself: `(tensor, point)`.
     pub public_evals: Vec<(usize, usize)>,
-    /// Commitments whose blinding is revealed once more than their evaluations (one entry each
+    /// Columns whose blinding is revealed once more than their evaluations (one entry each
     /// time, [`LayoutBuilder::reveal_extra`]).
     pub extra_reveals: Vec<usize>,
 }
+
+/// A merge of two commitment groups may add at most this many evaluations
+/// ([`Layout::plan_groups`]).
+pub const MAX_EXTRA_EVALS: usize = 8;
+
+/// An extra evaluation point may raise a group member's blinding to at most this many
+/// coefficients: the bound the blocks' degree bounds assume (RowSum's `x(X^M)`: `K + 3M`).
+pub const MAX_GROUP_BLINDING: usize = 4;
 
 /// Number of G1 points the decider sends (`[W]`, `[W']`).
 pub const OPENINGS: usize = 2;
@@ -256,6 +315,8 @@ impl Layout {
         let n_dom = vk.domain;
         let mut b = LayoutBuilder {
             n_commits: 0,
+            col_sizes: vec![],
+            whole: vec![],
             points: vec![PointSpec::new(1, 0, 0), PointSpec::new(1, n_dom.log_size, 1)],
             eval_sources: vec![],
             public_evals: vec![],
@@ -265,15 +326,18 @@ impl Layout {
         };
         for t in 0..b.tensors.len() {
             if let Col::Commit(_) = b.tensors[t].col {
-                b.tensors[t].col = Col::Commit(b.commit());
+                let dom = b.tensors[t].dom;
+                b.tensors[t].col = Col::Commit(b.commit(dom));
             }
         }
         instances.iter_mut().for_each(|i| i.block_mut().alloc_round1(&mut b));
         let r1_end = b.n_commits;
         instances.iter_mut().for_each(|i| i.block_mut().alloc_round2(&mut b));
         let r2_end = b.n_commits;
-        let quotient = b.commit();
+        let dom = b.domain;
+        let quotient = b.commit(dom);
         instances.iter_mut().for_each(|i| i.block_mut().alloc_openings(&mut b));
+        let n_points = b.points.len();
         let mut layout = Self {
             tensors: b.tensors,
             instances,
@@ -282,31 +346,27 @@ impl Layout {
             max_domain: n_dom,
             r1_end,
             r2_end,
+            n_columns: b.n_commits,
             n_commits: b.n_commits,
+            groups: (0..b.n_commits).map(|c| vec![c]).collect(),
+            slot_of: (0..b.n_commits).map(|c| (c, 0)).collect(),
+            divisors: (0..n_points).map(|point| Divisor { point, power: 1 }).collect(),
+            claims: vec![],
             n_evals: b.eval_sources.len(),
+            n_block_evals: b.eval_sources.len(),
             points: b.points,
             eval_sources: b.eval_sources,
             public_evals: b.public_evals,
             extra_reveals: b.extra_reveals,
         };
         layout.max_domain = layout.domains().last().copied().unwrap_or(n_dom);
+        let groups = layout.plan_groups(&b.col_sizes, &b.whole);
+        layout.set_groups(groups);
         layout
     }
 
-    /// Number of 32-byte words in an encoded proof.
-    pub fn proof_words(&self) -> usize {
-        2 * self.n_commits + self.n_evals + 2 * OPENINGS + 1
-    }
-
-    /// The number of random blinding coefficients commitment `c` carries: one per point at which it
-    /// is revealed — `τ` (the commitment itself) and each distinct evaluation point — plus one when
-    /// it is evaluated at a rotated point (`ω·ζ`-type), whose `τ`-counterpart enters `[Q]`
-    /// (`docs/protocols/accumulation.md` "Zero knowledge"). The prover blinds with exactly this
-    /// count; the quotient is not blinded (0).
-    pub fn blinding(&self, c: usize) -> usize {
-        if c == self.quotient {
-            return 0;
-        }
+    /// The evaluation points of column `c`, sorted.
+    pub fn column_points(&self, c: usize) -> Vec<usize> {
         let mut pts: Vec<usize> = self
             .eval_sources
             .iter()
@@ -315,9 +375,185 @@ impl Layout {
             .collect();
         pts.sort_unstable();
         pts.dedup();
+        pts
+    }
+
+    /// Which columns share a commitment (fflonk-style grouping, `docs/protocols/accumulation.md`
+    /// "Grouped commitments"), and each group's points. Columns of one round that are opened at
+    /// exactly the same points group first (their claims need no extra evaluation); then groups of
+    /// one round merge greedily, fewest extra evaluations first, while a merge costs at most
+    /// [`MAX_EXTRA_EVALS`] evaluations (a member opened at a group point it is not read at: ≈ 0.7k
+    /// gas each, against ≈ 7.5k for a commitment). A group stays within the SRS the proof already
+    /// needs (`T` members of at most `L` coefficients: `T·L ≤` [`Layout::max_degree`] + 1), and an
+    /// extra point may raise a member's blinding ([`Layout::blinding`]) to at most
+    /// [`MAX_GROUP_BLINDING`], the count the blocks' degree bounds assume. The quotient, a column
+    /// read linearly ([`LayoutBuilder::keep_whole`]) and a column without evaluations stay alone.
+    fn plan_groups(&self, col_sizes: &[usize], whole: &[usize]) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let cap = self.max_degree() + 1;
+        let round = |c: usize| usize::from(c >= self.r1_end) + usize::from(c >= self.r2_end);
+        let blinding_at = |c: usize, pts: &[usize]| {
+            1 + pts.len()
+                + usize::from(pts.iter().any(|p| self.points[*p].root_log > 0))
+                + self.extra_reveals.iter().filter(|x| **x == c).count()
+        };
+        let fits = |members: &[usize], pts: &[usize]| {
+            let l = members
+                .iter()
+                .map(|c| col_sizes[*c] + blinding_at(*c, pts))
+                .max()
+                .unwrap_or(0);
+            members.len() * l <= cap
+                && members.iter().all(|c| {
+                    let b = blinding_at(*c, pts);
+                    b <= MAX_GROUP_BLINDING || b == self.blinding(*c)
+                })
+        };
+        // (members, points, may merge)
+        let mut groups: Vec<(Vec<usize>, Vec<usize>, bool)> = vec![];
+        for c in 0..self.n_columns {
+            let pts = self.column_points(c);
+            if c == self.quotient || whole.contains(&c) || pts.is_empty() {
+                groups.push((vec![c], pts, false));
+                continue;
+            }
+            let same = groups
+                .iter()
+                .rposition(|(m, p, ok)| *ok && round(m[0]) == round(c) && *p == pts);
+            if let Some(g) = same {
+                let mut members = groups[g].0.clone();
+                members.push(c);
+                if fits(&members, &pts) {
+                    groups[g].0 = members;
+                    continue;
+                }
+            }
+            groups.push((vec![c], pts, true));
+        }
+        loop {
+            let mut best: Option<(usize, usize, usize, Vec<usize>)> = None;
+            for a in 0..groups.len() {
+                for b in a + 1..groups.len() {
+                    let ((ma, pa, oka), (mb, pb, okb)) = (&groups[a], &groups[b]);
+                    if !(*oka && *okb) || round(ma[0]) != round(mb[0]) {
+                        continue;
+                    }
+                    let mut union: Vec<usize> = pa.iter().chain(pb).copied().collect();
+                    union.sort_unstable();
+                    union.dedup();
+                    let extra = ma.len() * (union.len() - pa.len()) + mb.len() * (union.len() - pb.len());
+                    let members: Vec<usize> = ma.iter().chain(mb).copied().collect();
+                    if extra <= MAX_EXTRA_EVALS
+                        && best.as_ref().is_none_or(|(_, _, e, _)| extra < *e)
+                        && fits(&members, &union)
+                    {
+                        best = Some((a, b, extra, union));
+                    }
+                }
+            }
+            let Some((a, b, _, union)) = best else { break };
+            let (mb, _, _) = groups.remove(b);
+            groups[a].0.extend(mb);
+            groups[a].0.sort_unstable();
+            groups[a].1 = union;
+        }
+        groups.sort_by_key(|(m, _, _)| m[0]);
+        groups.into_iter().map(|(m, p, _)| (m, p)).collect()
+    }
+
+    /// Install `groups` (in round order): the commitments, the round boundaries, the divisors and
+    /// the claims.
+    fn set_groups(&mut self, planned: Vec<(Vec<usize>, Vec<usize>)>) {
+        // A member opened at a group point it is not read at: an extra evaluation (after the
+        // blocks' own).
+        for (members, pts) in &planned {
+            for c in members {
+                for p in pts {
+                    if members.len() > 1 && !self.eval_sources.contains(&(*c, *p)) {
+                        self.eval_sources.push((*c, *p));
+                    }
+                }
+            }
+        }
+        self.n_evals = self.eval_sources.len();
+        let groups: Vec<Vec<usize>> = planned.into_iter().map(|(m, _)| m).collect();
+        let mut slot_of = vec![(0, 0); self.n_columns];
+        for (g, members) in groups.iter().enumerate() {
+            for (t, c) in members.iter().enumerate() {
+                slot_of[*c] = (g, t);
+            }
+        }
+        let first_slot_from = |col: usize| groups.iter().position(|m| m[0] >= col).unwrap_or(groups.len());
+        self.r1_end = first_slot_from(self.r1_end);
+        self.r2_end = first_slot_from(self.r2_end);
+        self.n_commits = groups.len();
+        let mut claims: Vec<ClaimSpec> = vec![];
+        let mut seen: Vec<(usize, usize)> = vec![];
+        for (e, (c, p)) in self.eval_sources.iter().enumerate() {
+            let (slot, _) = slot_of[*c];
+            let members = &groups[slot];
+            if members.len() == 1 {
+                claims.push(ClaimSpec {
+                    slot,
+                    divisor: *p,
+                    evals: vec![e],
+                });
+                continue;
+            }
+            if seen.contains(&(slot, *p)) {
+                continue;
+            }
+            seen.push((slot, *p));
+            let d = Divisor {
+                point: *p,
+                power: members.len(),
+            };
+            let divisor = match self.divisors.iter().position(|x| *x == d) {
+                Some(i) => i,
+                None => {
+                    self.divisors.push(d);
+                    self.divisors.len() - 1
+                }
+            };
+            let evals = members
+                .iter()
+                .map(|m| {
+                    self.eval_sources
+                        .iter()
+                        .position(|s| *s == (*m, *p))
+                        .expect("group members share their points (plan_groups)")
+                })
+                .collect();
+            claims.push(ClaimSpec { slot, divisor, evals });
+        }
+        self.groups = groups;
+        self.slot_of = slot_of;
+        self.claims = claims;
+    }
+
+    /// Number of 32-byte words in an encoded proof.
+    pub fn proof_words(&self) -> usize {
+        2 * self.n_commits + self.n_evals + 2 * OPENINGS + 1
+    }
+
+    /// The number of random blinding coefficients column `c` carries: one per point at which it
+    /// is revealed — `τ` (its commitment; a group member is revealed there only inside one
+    /// combination `S(τ) = Σ_t τ^t·p_t(τ^T)`) and each distinct evaluation point — plus one when
+    /// it is evaluated at a rotated point (`ω·ζ`-type), whose `τ`-counterpart enters `[Q]`
+    /// (`docs/protocols/accumulation.md` "Zero knowledge"). The prover blinds with exactly this
+    /// count; the quotient is not blinded (0).
+    pub fn blinding(&self, c: usize) -> usize {
+        if c == self.quotient {
+            return 0;
+        }
+        let pts = self.column_points(c);
         let rotated = pts.iter().any(|p| self.points[*p].root_log > 0);
         let extra = self.extra_reveals.iter().filter(|x| **x == c).count();
         1 + pts.len() + usize::from(rotated) + extra
+    }
+
+    /// The concrete divisors `(x_p, T)` for the point values `pts` ([`crate::shplonk::Div`]).
+    pub fn divisor_values(&self, pts: &[Fr]) -> Vec<crate::shplonk::Div> {
+        self.divisors.iter().map(|d| (pts[d.point], d.power)).collect()
     }
 
     /// The concrete points for `ζ`.
@@ -471,8 +707,8 @@ impl<'a> ClaimCx<'a> {
 
 /// The verifier's batched inversion, in the Solidity verifier's slot order (`_inversions`):
 /// `Z_n(ζ)`; every block's [`crate::blocks::Block::denominators`] in instance order; each public
-/// tensor's Lagrange denominators `D·(x − ω_D^j)`, `j < len`; the Shplonk weights' `ξ − x_p`, one
-/// per point. The proof carries the inverse of their product ([`crate::proof::Proof::inverse`]),
+/// tensor's Lagrange denominators `D·(x − ω_D^j)`, `j < len`; the Shplonk weights' `ξ^T − x_p`, one
+/// per divisor ([`Layout::divisors`]). The proof carries the inverse of their product ([`crate::proof::Proof::inverse`]),
 /// so the verifier inverts with one multiplication and no modexp.
 pub fn inversion_set(cx: &ClaimCx<'_>) -> Vec<Fr> {
     let mut d = vec![cx.layout.domain.vanishing_at(cx.ch.zeta)];
@@ -490,7 +726,12 @@ pub fn inversion_set(cx: &ClaimCx<'_>) -> Vec<Fr> {
                 .map(|w| size * (x - w)),
         );
     }
-    d.extend(cx.pts.iter().map(|x| cx.ch.xi - x));
+    d.extend(
+        cx.layout
+            .divisors
+            .iter()
+            .map(|v| cx.ch.xi.pow([v.power as u64]) - cx.pts[v.point]),
+    );
     d
 }
 
@@ -528,7 +769,7 @@ pub struct Identities {
 
 /// The verifier's algebra: all opening claims for a proof.
 ///
-/// Order (mirrored by the Solidity verifier): one claim per evaluation, then the quotient claim
+/// Order (mirrored by the Solidity verifier): the evaluations' claims ([`Layout::claims`]), then the quotient claim
 /// `[Σ_e γ^e·lin_e/Z_e(ζ)] − [Q]` opening to `−Σ_e γ^e·c_e/Z_e(ζ)` at `ζ`, the identities `e` taken
 /// from the block instances in order.
 pub fn build_claims(
@@ -540,15 +781,15 @@ pub fn build_claims(
 ) -> Result<Vec<Claim>, AlgebraError> {
     let cx = ClaimCx::new(vk, layout, public, evals, ch)?;
 
-    // 1. Evaluation `e` is an opening claim of one commitment (claim index = evaluation index).
+    // 1. The evaluations' opening claims ([`Layout::claims`]): one per single commitment and
+    //    evaluation, one per group and point with the members' values.
     let mut claims: Vec<Claim> = layout
-        .eval_sources
+        .claims
         .iter()
-        .zip(evals)
-        .map(|((commit, point), value)| Claim {
-            terms: vec![(Fr::one(), Base::Commit(*commit))],
-            point: *point,
-            value: *value,
+        .map(|c| Claim {
+            terms: vec![(Fr::one(), Base::Commit(c.slot))],
+            divisor: c.divisor,
+            values: c.evals.iter().map(|e| evals[*e]).collect(),
         })
         .collect();
 
@@ -571,18 +812,26 @@ pub fn build_claims(
         combined = combined.sum(&e.scale(gamma_pow));
         gamma_pow *= ch.gamma;
     }
-    let mut terms = combined.terms;
-    terms.push((-Fr::one(), Base::Commit(layout.quotient)));
+    // Blocks name columns; a column read linearly has a commitment of its own (`keep_whole`).
+    let mut terms: Vec<(Fr, Base)> = combined
+        .terms
+        .into_iter()
+        .map(|(k, b)| match b {
+            Base::Commit(c) => (k, Base::Commit(layout.slot_of[c].0)),
+            b => (k, b),
+        })
+        .collect();
+    terms.push((-Fr::one(), Base::Commit(layout.slot_of[layout.quotient].0)));
     claims.push(Claim {
         terms,
-        point: 0,
-        value: -combined.c,
+        divisor: 0,
+        values: vec![-combined.c],
     });
     Ok(claims)
 }
 
-/// Resolve a base to its vk point (fixed bases), the proof commitment, or the public input
-/// commitment.
+/// Resolve a base to its vk point (fixed bases), the proof commitment (`Commit(g)`: the `g`-th
+/// commitment of the proof, [`Layout::groups`]), or the public input commitment.
 pub fn resolve(vk: &VerifyingKey, commits: &[G1Affine], public: &Public, b: Base) -> G1Affine {
     match b {
         Base::Commit(i) => commits[i],

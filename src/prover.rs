@@ -18,7 +18,7 @@ use crate::keys::{bias_poly, weight_poly, ProvingKey, Visibility};
 use crate::kzg::{commit, commit_evaluations, KzgError};
 use crate::lookup_table::LookupTable;
 use crate::model::{ForwardError, Trace};
-use crate::poly::{Blinded, Domain};
+use crate::poly::{interleave, Blinded, Domain};
 use crate::proof::Proof;
 use crate::protocol::{build_claims, check_zeta, AlgebraError, Base, Challenges, Layout, Public};
 use crate::shplonk;
@@ -240,8 +240,8 @@ fn prove_inner(
         pk,
         layout: &layout,
         trace: &trace,
-        polys: vec![DensePolynomial::zero(); layout.n_commits],
-        lagrange: vec![None; layout.n_commits],
+        polys: vec![DensePolynomial::zero(); layout.n_columns],
+        lagrange: vec![None; layout.n_columns],
         tensor_polys: vec![],
         multiplicities: vec![0; n.size()],
         logup: ProverTerm {
@@ -251,7 +251,7 @@ fn prove_inner(
         folded: vec![],
         table: pk.model.lookup_table(),
         table_polys: vec![],
-        blinds: vec![vec![]; layout.n_commits],
+        blinds: vec![vec![]; layout.n_columns],
         opening,
         theta: Fr::zero(),
         beta: Fr::zero(),
@@ -277,9 +277,10 @@ fn prove_inner(
         inst.block().prove_round1(&mut st, &mut *rng)?;
     }
     let mut commits = vec![G1Affine::zero(); layout.n_commits];
+    let mut group_polys: Vec<Option<DensePolynomial<Fr>>> = vec![None; layout.n_commits];
     let mut t_msm = Duration::ZERO;
     let tc = Instant::now();
-    commit_range(pk, &st, &mut commits, 0..layout.r1_end)?;
+    commit_range(pk, &st, (&mut commits, &mut group_polys), 0..layout.r1_end)?;
     t_msm += tc.elapsed();
     let mut tr = Transcript::new();
     tr.absorb(Tag::VkDigest, &[vk.digest()]);
@@ -304,7 +305,7 @@ fn prove_inner(
         round2.push(inst.block().prove_round2(&mut st, &mut *rng)?);
     }
     let tc = Instant::now();
-    commit_range(pk, &st, &mut commits, layout.r1_end..layout.r2_end)?;
+    commit_range(pk, &st, (&mut commits, &mut group_polys), layout.r1_end..layout.r2_end)?;
     t_msm += tc.elapsed();
     tr.absorb(Tag::Inverses, &point_words(&commits[layout.r1_end..layout.r2_end]));
     let gamma = tr.squeeze();
@@ -333,9 +334,14 @@ fn prove_inner(
     st.polys[layout.quotient] = quotient;
     let t_quotient = tq.elapsed();
     let tc = Instant::now();
-    commit_range(pk, &st, &mut commits, layout.quotient..layout.quotient + 1)?;
+    commit_range(
+        pk,
+        &st,
+        (&mut commits, &mut group_polys),
+        layout.r2_end..layout.n_commits,
+    )?;
     t_msm += tc.elapsed();
-    tr.absorb(Tag::Quotient, &point_words(&commits[layout.quotient..=layout.quotient]));
+    tr.absorb(Tag::Quotient, &point_words(&commits[layout.r2_end..]));
     let zeta = tr.squeeze();
     check_zeta(&layout, zeta)?;
     let t_blocks = t1.elapsed();
@@ -371,7 +377,10 @@ fn prove_inner(
         let mut out = DensePolynomial::zero();
         for (sc, b) in terms {
             let p = match *b {
-                Base::Commit(i) => &polys[i] * *sc,
+                Base::Commit(g) => match &group_polys[g] {
+                    Some(p) => p * *sc,
+                    None => &polys[layout.groups[g][0]] * *sc,
+                },
                 Base::Table(c) => &st.table_polys[c + 1] * *sc,
                 Base::Weights(l) => {
                     let ml = &model.layers[l];
@@ -389,14 +398,15 @@ fn prove_inner(
         }
         out
     };
-    let (folded, w_poly) = shplonk::prove_w(&claims, &pts, nu, poly_of);
+    let divs = layout.divisor_values(&pts);
+    let (folded, w_poly) = shplonk::prove_w(&claims, &divs, nu, poly_of);
     let tc = Instant::now();
     let w_commit = commit(&pk.g1, &w_poly)?;
     t_msm += tc.elapsed();
     tr.absorb(Tag::Openings, &point_words(&[w_commit]));
     ch.xi = tr.squeeze();
     let w_prime_poly =
-        shplonk::prove_w_prime(&folded, &w_poly, &pts, ch.xi).ok_or(AlgebraError::DegenerateChallenge)?;
+        shplonk::prove_w_prime(&folded, &w_poly, &divs, ch.xi).ok_or(AlgebraError::DegenerateChallenge)?;
     let tc = Instant::now();
     let w_prime = commit(&pk.g1, &w_prime_poly)?;
     t_msm += tc.elapsed();
@@ -421,23 +431,35 @@ fn prove_inner(
     })
 }
 
-/// Commit `polys[range]`: columns of the lookup domain through its Lagrange basis (cost: the
-/// entries that differ from the padding value), everything else through the monomial SRS.
+/// Commit the proof's commitments `range` ([`Layout::groups`]): a single column of the lookup
+/// domain through its Lagrange basis (cost: the entries that differ from the padding value), any
+/// other single column through the monomial SRS, and a group's `S = Σ_t X^t·p_t(X^T)` (kept in
+/// `group_polys` for the decider) through the monomial SRS.
 fn commit_range(
     pk: &ProvingKey,
     st: &ProverState<'_>,
-    commits: &mut [G1Affine],
+    (commits, group_polys): (&mut [G1Affine], &mut [Option<DensePolynomial<Fr>>]),
     range: std::ops::Range<usize>,
 ) -> Result<(), KzgError> {
+    let layout = st.layout;
     let out = range
         .clone()
         .into_par_iter()
-        .map(|i| match &st.lagrange[i] {
-            Some(b) => commit_evaluations(&pk.g1, &pk.lagrange, b),
-            None => commit(&pk.g1, &st.polys[i]),
+        .map(|g| match layout.groups[g].as_slice() {
+            [c] => match &st.lagrange[*c] {
+                Some(b) => commit_evaluations(&pk.g1, &pk.lagrange, b).map(|p| (p, None)),
+                None => commit(&pk.g1, &st.polys[*c]).map(|p| (p, None)),
+            },
+            members => {
+                let s = interleave(&members.iter().map(|c| &st.polys[*c]).collect::<Vec<_>>());
+                commit(&pk.g1, &s).map(|p| (p, Some(s)))
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    commits[range].copy_from_slice(&out);
+    for (g, (p, s)) in range.zip(out) {
+        commits[g] = p;
+        group_polys[g] = s;
+    }
     Ok(())
 }
 

@@ -151,7 +151,7 @@ pub fn spec_with(
             }
         })
         .collect();
-    let xi_inv = sx.inverses(layout.points.len());
+    let xi_inv = sx.inverses(layout.divisors.len());
     let public_inputs = match vk.input {
         Visibility::Public => vk.input_len(),
         Visibility::Private => 0,
@@ -214,10 +214,19 @@ pub fn spec_with(
         n_evals: layout.n_evals,
         w_evals,
         w_openings,
-        eval_src_hex: layout
-            .eval_sources
+        n_claims: layout.claims.len(),
+        claim_src_hex: layout
+            .claims
             .iter()
-            .map(|(c, p)| format!("{c:04x}{p:02x}"))
+            .map(|c| {
+                let evals: String = c.evals.iter().map(|e| format!("{e:04x}")).collect();
+                format!("{:04x}{:02x}{:02x}{evals}", c.slot, c.divisor, c.evals.len())
+            })
+            .collect(),
+        n_divisors: layout.divisors.len(),
+        divisors_hex: layout.divisors[layout.points.len()..]
+            .iter()
+            .map(|d| format!("{:02x}{:02x}", d.point, d.power))
             .collect(),
         blocks,
         public_evals,

@@ -72,10 +72,7 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
     let (theta, beta) = (t.squeeze(), t.squeeze());
     t.absorb(Tag::Inverses, &points(&proof.commits[layout.r1_end..layout.r2_end]).0);
     let gamma = t.squeeze();
-    t.absorb(
-        Tag::Quotient,
-        &points(&proof.commits[layout.quotient..=layout.quotient]).0,
-    );
+    t.absorb(Tag::Quotient, &points(&proof.commits[layout.r2_end..]).0);
     let zeta = t.squeeze();
     let mut w = Words::default();
     proof.evals.iter().for_each(|s| {
@@ -179,10 +176,10 @@ pub fn verify(vk: &VerifyingKey, public: &Public, proof_bytes: &[u8]) -> Result<
     if product * proof.inverse != Fr::one() {
         return Err(VerifyError::InverseMismatch);
     }
-    let points = layout.point_values(ch.zeta);
+    let divs = layout.divisor_values(&layout.point_values(ch.zeta));
     let ok = crate::shplonk::verify(
         &claims,
-        &points,
+        &divs,
         ch.nu,
         ch.xi,
         (proof.openings[0], proof.openings[1]),

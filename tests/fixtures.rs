@@ -834,7 +834,15 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
         );
     }
 
-    // Another model's valid proof with its own public values.
+    // Another model's valid proof with its own public values: refused by its length, else by its
+    // public values' shape, else by the algebra.
+    let foreign = if other.1.proof.len() != file.proof.len() {
+        len
+    } else if other.1.inputs.len() != ins.len() || other.1.outputs.len() != outs.len() {
+        Intent::Error("PublicLength")
+    } else {
+        Intent::Error("InverseMismatch")
+    };
     push(
         &format!("{}_proof", other.0),
         format!(
@@ -844,7 +852,7 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
         other.1.proof.clone(),
         other.1.inputs.clone(),
         other.1.outputs.clone(),
-        len,
+        foreign,
     );
     out
 }

@@ -106,7 +106,7 @@ fn check_every_word(model: &zkt_eth::model::QuantizedModel) {
             Instance::Activation(a) => a.odd_kind.is_some(),
             _ => false,
         }));
-        for c in (0..layout.n_commits).filter(|c| *c != layout.quotient) {
+        for c in (0..layout.n_columns).filter(|c| *c != layout.quotient) {
             let (pts, rotated) = revealed_points(&layout, c);
             assert!(layout.blinding(c) > pts + usize::from(rotated), "commitment {c}");
         }
@@ -298,7 +298,7 @@ fn blinding_covers_every_revealed_point() {
                 layout.max_degree(),
                 pk.g1.len()
             );
-            for c in 0..layout.n_commits {
+            for c in 0..layout.n_columns {
                 let (pts, rotated) = revealed_points(&layout, c);
                 if c == layout.quotient {
                     assert_eq!(pts, 0, "[Q] is never evaluated");
@@ -363,4 +363,43 @@ fn rust_and_solidity_invert_the_same_denominators() {
             );
         }
     }
+}
+
+/// Grouped commitments (`Layout::groups`, `docs/protocols/accumulation.md`): the sample's ten
+/// columns share five commitments, and each member's evaluation is bound on its own. Swapping two
+/// members' values at a group point, or changing an extra evaluation (one that no block reads, only
+/// the group claim), is refused by the pairing even with the inversion hint recomputed.
+#[test]
+fn grouped_commitments_bind_every_member() {
+    let (pk, public, bytes) = sample(Visibility::Public);
+    let layout = Layout::new(&pk.vk);
+    assert!(layout.n_commits < layout.n_columns, "the sample groups its columns");
+    let w_eval = 2 * layout.n_commits;
+    let word = |e: usize| 32 * (w_eval + e)..32 * (w_eval + e + 1);
+    let group = layout.claims.iter().find(|c| c.evals.len() > 1).expect("a group claim");
+    let (a, b) = (group.evals[0], group.evals[1]);
+    let mut swapped = bytes.clone();
+    let (ra, rb) = (word(a), word(b));
+    let va = swapped[ra.clone()].to_vec();
+    let vb = swapped[rb.clone()].to_vec();
+    assert_ne!(va, vb);
+    swapped[ra].copy_from_slice(&vb);
+    swapped[rb].copy_from_slice(&va);
+    assert_eq!(
+        verify(&pk.vk, &public, &common::rehint(&pk.vk, &public, &swapped)).unwrap_err(),
+        VerifyError::PairingFailed
+    );
+    // The blocks read the first evaluations; the groups' extra ones come last.
+    assert!(
+        layout.n_block_evals < layout.n_evals,
+        "the sample's groups add evaluations"
+    );
+    let extra = layout.n_block_evals;
+    let mut changed = bytes.clone();
+    let r = word(extra);
+    changed[r.end - 1] ^= 1;
+    assert_eq!(
+        verify(&pk.vk, &public, &common::rehint(&pk.vk, &public, &changed)).unwrap_err(),
+        VerifyError::PairingFailed
+    );
 }

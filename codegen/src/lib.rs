@@ -82,8 +82,12 @@ pub struct VerifierSpec {
     pub points: Vec<String>,
     /// Number of batched inversions.
     pub n_inv: usize,
-    /// The first inversion slot of the Shplonk weights `1/(ξ − x_p)`, one per point.
+    /// The first inversion slot of the Shplonk weights `1/(ξ^T − x_p)`, one per divisor.
     pub xi_inv: usize,
+    /// Number of Shplonk divisors.
+    pub n_divisors: usize,
+    /// Per group divisor (after the `X − x_p` of every point): its point (1 byte) and `T` (1 byte), hex.
+    pub divisors_hex: String,
     /// Total proof words.
     pub proof_words: usize,
     /// Commitments.
@@ -98,8 +102,10 @@ pub struct VerifierSpec {
     pub w_evals: usize,
     /// Word offset of `[W]`, `[W']`.
     pub w_openings: usize,
-    /// Per evaluation: 2-byte commitment index and 1-byte point index, hex.
-    pub eval_src_hex: String,
+    /// Number of evaluation claims.
+    pub n_claims: usize,
+    /// Per claim: 2-byte commitment, 1-byte divisor, 1-byte `T`, `T` 2-byte evaluation indices, hex.
+    pub claim_src_hex: String,
     /// Block instances, in protocol order.
     pub blocks: Vec<BlockCall>,
     /// Public evaluations, in `Layout::public_evals` order.

@@ -95,9 +95,15 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant N_POINTS = {{ points.len() }};
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
-    // 1/(ξ − x_p) from slot XI_INV on.
+    // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
     uint256 internal constant N_INV = {{ n_inv }};
     uint256 internal constant XI_INV = {{ xi_inv }};
+    // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
+    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    uint256 internal constant N_DIVISORS = {{ n_divisors }};
+    {%- if n_divisors > points.len() %}
+    bytes internal constant DIVISORS = hex"{{ divisors_hex }}";
+    {%- endif %}
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -106,9 +112,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant INV_TWO = 10944121435919637611123202872628637544274182200208017171849102093287904247809;
     bytes internal constant VK_POINTS = hex"{{ vk_points_hex }}";
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
-    /// `Layout::eval_sources`.
-    bytes internal constant EVAL_SRC = hex"{{ eval_src_hex }}";
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
+    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
+    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    uint256 internal constant N_CLAIMS = {{ n_claims }};
+    bytes internal constant CLAIM_SRC = hex"{{ claim_src_hex }}";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -385,12 +393,27 @@ contract {{ contract_name }} is IZkTorchVerifier {
         {%- endfor %}
         uint256[] memory pts = st.pts;
         uint256 xi = st.xi;
+        {%- if n_divisors > points.len() %}
+        bytes memory divisors = DIVISORS;
+        {%- endif %}
         assembly ("memory-safe") {
             let dp := add(add(d, 0x20), shl(5, XI_INV))
             let p := add(pts, 0x20)
+            // Divisors 0 … N_POINTS − 1 are X − x_p.
             for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
                 mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
             }
+            {%- if n_divisors > points.len() %}
+            // The groups' X^T − x_p.
+            let src := add(divisors, 0x20)
+            for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
+                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
+                let t := and(shr(240, word), 0xff)
+                let xt := xi
+                for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, R) }
+                mstore(add(dp, shl(5, i)), addmod(xt, sub(R, mload(add(p, shl(5, shr(248, word))))), R))
+            }
+            {%- endif %}
         }
         st.inv = _batchInverse(d, hint);
     }
@@ -495,9 +518,10 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {%- include "blocks/table.sol" %}
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
-    /// the batched inversion, which reverts if ξ is a point);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i with divisor X^T − x_p weighs νⁱ/(ξ^T − x_p) (the slots from
+    /// XI_INV of the batched inversion, which reverts if one is zero);
+    /// F = Σ weights·[f_i] − (Σ weights·r_i(ξ))·G − [W], r_i(ξ) = Σ_t ξ^t·v_{i,t}, and
+    /// e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
         uint256[2] memory acc = _fold(st, proof);
         // − [W]: coefficient −1, an ecAdd of the negated point.
@@ -564,29 +588,48 @@ contract {{ contract_name }} is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// The evaluation claims: coef[commitment] += νᵉ/(ξ − x_p) and g −= νᵉ/(ξ − x_p)·vₑ.
-    /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
+    /// The evaluation claims: coef[commitment] += νⁱ/(ξ^T − x_p) and g −= νⁱ/(ξ^T − x_p)·r_i(ξ),
+    /// r_i(ξ) = Σ_t ξ^t·v_{e_t} by Horner. Claim i is weighted ν^(i+1) (no coefficient fixed to 1).
+    /// Returns ν^(N_CLAIMS+1) and g.
     function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
         internal
         pure
         returns (uint256 nuPow, uint256 g)
     {
-        bytes memory src = EVAL_SRC;
+        bytes memory src = CLAIM_SRC;
         uint256 nu = st.nu;
-        uint256[] memory inv = st.inv;
+        uint256 xi = st.xi;
+        uint256 exPtr;
+        {
+            uint256[] memory inv = st.inv;
+            assembly ("memory-safe") {
+                exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            }
+        }
         nuPow = nu;
         assembly ("memory-safe") {
-            let srcPtr := add(src, 0x20)
-            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            let ptr := add(src, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
-            for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
-                let word := mload(add(srcPtr, mul(e, 3)))
-                let base := shr(240, word)
-                let pt := and(shr(232, word), 0xff)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, pt))), R)
-                let slot := add(coef, shl(5, add(base, 1)))
-                mstore(slot, addmod(mload(slot), c, R))
-                g := addmod(g, sub(R, mulmod(c, calldataload(add(evals, shl(5, e))), R)), R)
+            for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
+                let word := mload(ptr)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), R)
+                {
+                    let cs := add(coef, shl(5, add(shr(240, word), 1)))
+                    mstore(cs, addmod(mload(cs), c, R))
+                }
+                let t := and(shr(224, word), 0xff)
+                // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
+                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                if gt(t, 1) {
+                    r := 0
+                    for { let k := t } k {} {
+                        k := sub(k, 1)
+                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        r := addmod(mulmod(r, xi, R), calldataload(add(evals, shl(5, e))), R)
+                    }
+                }
+                ptr := add(ptr, add(4, shl(1, t)))
+                g := addmod(g, sub(R, mulmod(c, r, R)), R)
                 nuPow := mulmod(nuPow, nu, R)
             }
         }

@@ -82,12 +82,12 @@ contract GluVerifier is IZkTorchVerifier {
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'], the
     // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
-    uint256 internal constant PROOF_WORDS = 65;
+    uint256 internal constant PROOF_WORDS = 61;
     uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
-    uint256 internal constant N_COMMITS = 17;
-    uint256 internal constant N_EVALS = 26;
-    uint256 internal constant W_EVALS = 34;
-    uint256 internal constant W_OPENINGS = 60;
+    uint256 internal constant N_COMMITS = 12;
+    uint256 internal constant N_EVALS = 32;
+    uint256 internal constant W_EVALS = 24;
+    uint256 internal constant W_OPENINGS = 56;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 13;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -96,9 +96,13 @@ contract GluVerifier is IZkTorchVerifier {
     uint256 internal constant N_POINTS = 13;
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
-    // 1/(ξ − x_p) from slot XI_INV on.
-    uint256 internal constant N_INV = 31;
+    // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
+    uint256 internal constant N_INV = 39;
     uint256 internal constant XI_INV = 18;
+    // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
+    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    uint256 internal constant N_DIVISORS = 21;
+    bytes internal constant DIVISORS = hex"00020202040205020503090209030b02";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -109,10 +113,12 @@ contract GluVerifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"1a35f24fe9c26f3a05dd534b8b8b9a7c6968306c29ffdcccef455c7f05e13fee2dfb7259152e5c1243fa22ef41e796b905a9a37bcd1db7b83d45bae7ea6f5040175ec20b2d4e05740f39c18615bd4446a204f0170cee08f7d4dd131240565e7d2528f473a7e5cc447cc1d31426b0e59f6572771a3b55c96e3e683d62831e3f3a26990ebeb242383965216c5bb87a8dc12b598c2b90efc1449ac91f6155d9ef200d79f4da86fb2107155b27e7cd1e76a1d2a321bde2f723d85243e0bb443c43642b6174b9b86b4a3cf9676b87773a774649eccb3c81feb29d96a2a45586ae715a001a8811ea5dfd69d47c8c84b45b5fe3e540c76c37d5a80a3157c1a52314d7271c150e017411db5e10307af3a3a4d05e0f6c438df4f2015a42e3d8da7389480224e8e6de900d2e866680d09ea49492134d6c9ae13608ece128019e3a76d63d05294b772ec64b0970e05b07169ecb4366efa6e6593a92fe1d2f0c0be2ede448642e0bf59c95df8846e6a3a354a3218c1e27d8b1b9139a9bde4dfd0106c4715a880544b5780a022dbdf1bc4897b1ba8b8eb179dee78adcef8b3ab78666aa69ac2f280b0424996303727ad64e11a00868101ef9da5f4ff2175d73d039a7e326fb4100000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
-    /// `Layout::eval_sources`.
-    bytes internal constant EVAL_SRC =
-        hex"000800000802000004000005000105000205000900000906000203000307000305000405000c05000408000509000609000d09000a00000a0a00060b00070c000709000e09000b00000f00000f01";
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
+    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
+    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    uint256 internal constant N_CLAIMS = 22;
+    bytes internal constant CLAIM_SRC =
+        hex"00060d020000001700060e020001001c00000f020002001a000010020003000400010501000500070001000600070601000700010301000800020701000900020501000a00030501000b00091103000c001e001f00030801000d00041202000e000f00091303001d0010001600080001001100080a01001200041402001b001300050c010014000509010015000a00010018000a01010019";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -399,12 +405,12 @@ contract GluVerifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:768]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:576]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[768:1024]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[576:704]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[1024:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[704:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
@@ -532,11 +538,25 @@ contract GluVerifier is IZkTorchVerifier {
         );
         uint256[] memory pts = st.pts;
         uint256 xi = st.xi;
+        bytes memory divisors = DIVISORS;
         assembly ("memory-safe") {
             let dp := add(add(d, 0x20), shl(5, XI_INV))
             let p := add(pts, 0x20)
+            // Divisors 0 … N_POINTS − 1 are X − x_p.
             for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
                 mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+            // The groups' X^T − x_p.
+            let src := add(divisors, 0x20)
+            for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
+                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
+                let t := and(shr(240, word), 0xff)
+                let xt := xi
+                for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, R) }
+                mstore(
+                    add(dp, shl(5, i)),
+                    addmod(xt, sub(R, mload(add(p, shl(5, shr(248, word))))), R)
+                )
             }
         }
         st.inv = _batchInverse(d, hint);
@@ -797,9 +817,10 @@ contract GluVerifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
-    /// the batched inversion, which reverts if ξ is a point);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i with divisor X^T − x_p weighs νⁱ/(ξ^T − x_p) (the slots from
+    /// XI_INV of the batched inversion, which reverts if one is zero);
+    /// F = Σ weights·[f_i] − (Σ weights·r_i(ξ))·G − [W], r_i(ξ) = Σ_t ξ^t·v_{i,t}, and
+    /// e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
         uint256[2] memory acc = _fold(st, proof);
         // − [W]: coefficient −1, an ecAdd of the negated point.
@@ -864,29 +885,48 @@ contract GluVerifier is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// The evaluation claims: coef[commitment] += νᵉ/(ξ − x_p) and g −= νᵉ/(ξ − x_p)·vₑ.
-    /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
+    /// The evaluation claims: coef[commitment] += νⁱ/(ξ^T − x_p) and g −= νⁱ/(ξ^T − x_p)·r_i(ξ),
+    /// r_i(ξ) = Σ_t ξ^t·v_{e_t} by Horner. Claim i is weighted ν^(i+1) (no coefficient fixed to 1).
+    /// Returns ν^(N_CLAIMS+1) and g.
     function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
         internal
         pure
         returns (uint256 nuPow, uint256 g)
     {
-        bytes memory src = EVAL_SRC;
+        bytes memory src = CLAIM_SRC;
         uint256 nu = st.nu;
-        uint256[] memory inv = st.inv;
+        uint256 xi = st.xi;
+        uint256 exPtr;
+        {
+            uint256[] memory inv = st.inv;
+            assembly ("memory-safe") {
+                exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            }
+        }
         nuPow = nu;
         assembly ("memory-safe") {
-            let srcPtr := add(src, 0x20)
-            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            let ptr := add(src, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
-            for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
-                let word := mload(add(srcPtr, mul(e, 3)))
-                let base := shr(240, word)
-                let pt := and(shr(232, word), 0xff)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, pt))), R)
-                let slot := add(coef, shl(5, add(base, 1)))
-                mstore(slot, addmod(mload(slot), c, R))
-                g := addmod(g, sub(R, mulmod(c, calldataload(add(evals, shl(5, e))), R)), R)
+            for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
+                let word := mload(ptr)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), R)
+                {
+                    let cs := add(coef, shl(5, add(shr(240, word), 1)))
+                    mstore(cs, addmod(mload(cs), c, R))
+                }
+                let t := and(shr(224, word), 0xff)
+                // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
+                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                if gt(t, 1) {
+                    r := 0
+                    for { let k := t } k {} {
+                        k := sub(k, 1)
+                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        r := addmod(mulmod(r, xi, R), calldataload(add(evals, shl(5, e))), R)
+                    }
+                }
+                ptr := add(ptr, add(4, shl(1, t)))
+                g := addmod(g, sub(R, mulmod(c, r, R)), R)
                 nuPow := mulmod(nuPow, nu, R)
             }
         }

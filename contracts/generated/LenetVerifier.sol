@@ -84,9 +84,9 @@ contract LenetVerifier is IZkTorchVerifier {
     // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
     uint256 internal constant PROOF_WORDS = 61;
     uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
-    uint256 internal constant N_COMMITS = 16;
-    uint256 internal constant N_EVALS = 24;
-    uint256 internal constant W_EVALS = 32;
+    uint256 internal constant N_COMMITS = 10;
+    uint256 internal constant N_EVALS = 36;
+    uint256 internal constant W_EVALS = 20;
     uint256 internal constant W_OPENINGS = 56;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 14;
@@ -96,9 +96,13 @@ contract LenetVerifier is IZkTorchVerifier {
     uint256 internal constant N_POINTS = 13;
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
-    // 1/(ξ − x_p) from slot XI_INV on.
-    uint256 internal constant N_INV = 97;
+    // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
+    uint256 internal constant N_INV = 105;
     uint256 internal constant XI_INV = 84;
+    // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
+    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    uint256 internal constant N_DIVISORS = 21;
+    bytes internal constant DIVISORS = hex"0002020204020502050307030a030c03";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -109,10 +113,12 @@ contract LenetVerifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"047b8905b2b2749b7c5da296f120d9a194994b16899a3d161bc3d3709a50c47f1840178b33a9526f49d7a6a0f8733f5fe04662ae5f8c85c2980aa6d1997f36772178eeb91bac1c57c3ff28bdd4b4a974f8576f3fcf6730a2a59cce401dac019f079baebd03f3c13fa9f85e0d30b0290a0bfa5b6d4ecee0c37b214cac81131e931628f2a67d33f820472daee850293927cce03b896f752b06cc12257b567dbe6f0c6befd4c7c6206878d5581cdcea099effde57f79e17a9188e6d08f1247a82c90add429f6f46e63b2f0a4310f44d440ebfe89dbeb989260bda80f9e175aaaced09961771579117b2e102c04335c437bceea2e1c94f4be2c62524723c47cf1aae11eacbf39437c4f7c7fea074fb501b028a3b22f103e8c4bc21df2613c22eed5b2b7da0130cd1a108268ecdac186ff2aecab8e33210ed4cf391d3b33173bf660c233b7ad39b1af498b2b2bf25cc3edac1c6a1f256aa7bc98fa8c44e6bce87e9b51b5e575453f115af01710a6cea3bf106c5dab03f142c6a41afd7e28e7b1c08b01021c42909a0e9dc9eedafcb1b3d56c655ae9c98cf4c1c3da52e8cbedd1a81361bd0dafbee482e7600ccaae521848f2cf2a78a5059fcec21d4cda6f598cfc33c163c57fe93c84e6cd57a1bed724283c237648e40c19d35650010ce0e00e9cd5c236cf48d390e564b7ef43eb031e5555b44589bacecc640ca1de7a5fba05a61ae00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
-    /// `Layout::eval_sources`.
-    bytes internal constant EVAL_SRC =
-        hex"000700000702000004000005000105000205000b05000800000806000207000308000307000407000507000c0700090000090900050a00060b00060c000d0c000a00000e00000e01";
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
+    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
+    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    uint256 internal constant N_CLAIMS = 20;
+    bytes internal constant CLAIM_SRC =
+        hex"00040d020000001500040e020001001d00000f02000200180000100200030004000111030005001a001c00071103000600200022000500010007000506010008000112030009000c000d00020801000a00020701000b00071203001e000e002300060001000f000609010010000113030019001b001100030b01001200030c01001300071403001f00210014000800010016000801010017";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -372,12 +378,12 @@ contract LenetVerifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:704]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:448]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[704:960]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[448:576]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[960:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[576:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
@@ -491,11 +497,25 @@ contract LenetVerifier is IZkTorchVerifier {
         );
         uint256[] memory pts = st.pts;
         uint256 xi = st.xi;
+        bytes memory divisors = DIVISORS;
         assembly ("memory-safe") {
             let dp := add(add(d, 0x20), shl(5, XI_INV))
             let p := add(pts, 0x20)
+            // Divisors 0 … N_POINTS − 1 are X − x_p.
             for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
                 mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+            // The groups' X^T − x_p.
+            let src := add(divisors, 0x20)
+            for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
+                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
+                let t := and(shr(240, word), 0xff)
+                let xt := xi
+                for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, R) }
+                mstore(
+                    add(dp, shl(5, i)),
+                    addmod(xt, sub(R, mload(add(p, shl(5, shr(248, word))))), R)
+                )
             }
         }
         st.inv = _batchInverse(d, hint);
@@ -721,9 +741,10 @@ contract LenetVerifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
-    /// the batched inversion, which reverts if ξ is a point);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i with divisor X^T − x_p weighs νⁱ/(ξ^T − x_p) (the slots from
+    /// XI_INV of the batched inversion, which reverts if one is zero);
+    /// F = Σ weights·[f_i] − (Σ weights·r_i(ξ))·G − [W], r_i(ξ) = Σ_t ξ^t·v_{i,t}, and
+    /// e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
         uint256[2] memory acc = _fold(st, proof);
         // − [W]: coefficient −1, an ecAdd of the negated point.
@@ -788,29 +809,48 @@ contract LenetVerifier is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// The evaluation claims: coef[commitment] += νᵉ/(ξ − x_p) and g −= νᵉ/(ξ − x_p)·vₑ.
-    /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
+    /// The evaluation claims: coef[commitment] += νⁱ/(ξ^T − x_p) and g −= νⁱ/(ξ^T − x_p)·r_i(ξ),
+    /// r_i(ξ) = Σ_t ξ^t·v_{e_t} by Horner. Claim i is weighted ν^(i+1) (no coefficient fixed to 1).
+    /// Returns ν^(N_CLAIMS+1) and g.
     function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
         internal
         pure
         returns (uint256 nuPow, uint256 g)
     {
-        bytes memory src = EVAL_SRC;
+        bytes memory src = CLAIM_SRC;
         uint256 nu = st.nu;
-        uint256[] memory inv = st.inv;
+        uint256 xi = st.xi;
+        uint256 exPtr;
+        {
+            uint256[] memory inv = st.inv;
+            assembly ("memory-safe") {
+                exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            }
+        }
         nuPow = nu;
         assembly ("memory-safe") {
-            let srcPtr := add(src, 0x20)
-            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            let ptr := add(src, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
-            for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
-                let word := mload(add(srcPtr, mul(e, 3)))
-                let base := shr(240, word)
-                let pt := and(shr(232, word), 0xff)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, pt))), R)
-                let slot := add(coef, shl(5, add(base, 1)))
-                mstore(slot, addmod(mload(slot), c, R))
-                g := addmod(g, sub(R, mulmod(c, calldataload(add(evals, shl(5, e))), R)), R)
+            for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
+                let word := mload(ptr)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), R)
+                {
+                    let cs := add(coef, shl(5, add(shr(240, word), 1)))
+                    mstore(cs, addmod(mload(cs), c, R))
+                }
+                let t := and(shr(224, word), 0xff)
+                // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
+                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                if gt(t, 1) {
+                    r := 0
+                    for { let k := t } k {} {
+                        k := sub(k, 1)
+                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        r := addmod(mulmod(r, xi, R), calldataload(add(evals, shl(5, e))), R)
+                    }
+                }
+                ptr := add(ptr, add(4, shl(1, t)))
+                g := addmod(g, sub(R, mulmod(c, r, R)), R)
                 nuPow := mulmod(nuPow, nu, R)
             }
         }

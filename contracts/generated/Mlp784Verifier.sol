@@ -82,12 +82,12 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'], the
     // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
-    uint256 internal constant PROOF_WORDS = 41;
+    uint256 internal constant PROOF_WORDS = 39;
     uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
-    uint256 internal constant N_COMMITS = 10;
-    uint256 internal constant N_EVALS = 16;
-    uint256 internal constant W_EVALS = 20;
-    uint256 internal constant W_OPENINGS = 36;
+    uint256 internal constant N_COMMITS = 8;
+    uint256 internal constant N_EVALS = 18;
+    uint256 internal constant W_EVALS = 16;
+    uint256 internal constant W_OPENINGS = 34;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 12;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -96,9 +96,13 @@ contract Mlp784Verifier is IZkTorchVerifier {
     uint256 internal constant N_POINTS = 11;
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
-    // 1/(ξ − x_p) from slot XI_INV on.
-    uint256 internal constant N_INV = 33;
+    // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
+    uint256 internal constant N_INV = 37;
     uint256 internal constant XI_INV = 22;
+    // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
+    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    uint256 internal constant N_DIVISORS = 15;
+    bytes internal constant DIVISORS = hex"0402050200020602";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -109,10 +113,12 @@ contract Mlp784Verifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"0e34413d9861e6d9ecf32624d2533cf7d700cf596ea5ae2242d1bf9389c3a6bf0d74f7ea64fbbc2de584d89fe4535e4e9c956f822c481f297fd3d99ee4a72d1c239aa14c904cbc1804bd6707af6b3ee2340e42e8f4d0a9b338bbcd34a8beb9792ac81e5f5c9df98c052d99283b9a6800d50cef05bb860d42ae811669f4e5c8fc1b87f57f54249a5edce4c170d4a3b3c2a34e3f77ba59d9dfb7ab3e66efd9a44126a6938163d19e0903704e4266aafd81f0a587baaf372ded686eaf2ffed3848422aef60d71c141ae39526bac5ade35f175081781743d8c4c25b2fc1794d895c310a97d91322d53392a9a0b5d5c9e3b87d16e4573548426f1d255a898b31658b22d5e7d745f67e8a2a8c02a9dc344820214fed1e5cfef6cf5ff8035adbcbe8ae811d453bba29118a4f865992b5b13aace70c71980d3ef12dc0e25919cda01a52d00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
-    /// `Layout::eval_sources`.
-    bytes internal constant EVAL_SRC =
-        hex"00050000050200000300010400010500020500030500060000060600030700040800040900000a000700000800000801";
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
+    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
+    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    uint256 internal constant N_CLAIMS = 14;
+    bytes internal constant CLAIM_SRC =
+        hex"00040001000000040201000100000301000200010b020003001000010c020004000500020501000600050d020007000d00050e020008001100020701000900030801000a00030901000b00000a01000c00060001000e00060101000f";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -402,12 +408,12 @@ contract Mlp784Verifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:512]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:384]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[512:576]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[384:448]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[576:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[448:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
@@ -529,11 +535,25 @@ contract Mlp784Verifier is IZkTorchVerifier {
         );
         uint256[] memory pts = st.pts;
         uint256 xi = st.xi;
+        bytes memory divisors = DIVISORS;
         assembly ("memory-safe") {
             let dp := add(add(d, 0x20), shl(5, XI_INV))
             let p := add(pts, 0x20)
+            // Divisors 0 … N_POINTS − 1 are X − x_p.
             for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
                 mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+            // The groups' X^T − x_p.
+            let src := add(divisors, 0x20)
+            for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
+                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
+                let t := and(shr(240, word), 0xff)
+                let xt := xi
+                for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, R) }
+                mstore(
+                    add(dp, shl(5, i)),
+                    addmod(xt, sub(R, mload(add(p, shl(5, shr(248, word))))), R)
+                )
             }
         }
         st.inv = _batchInverse(d, hint);
@@ -785,9 +805,10 @@ contract Mlp784Verifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
-    /// the batched inversion, which reverts if ξ is a point);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i with divisor X^T − x_p weighs νⁱ/(ξ^T − x_p) (the slots from
+    /// XI_INV of the batched inversion, which reverts if one is zero);
+    /// F = Σ weights·[f_i] − (Σ weights·r_i(ξ))·G − [W], r_i(ξ) = Σ_t ξ^t·v_{i,t}, and
+    /// e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
         uint256[2] memory acc = _fold(st, proof);
         // − [W]: coefficient −1, an ecAdd of the negated point.
@@ -852,29 +873,48 @@ contract Mlp784Verifier is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// The evaluation claims: coef[commitment] += νᵉ/(ξ − x_p) and g −= νᵉ/(ξ − x_p)·vₑ.
-    /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
+    /// The evaluation claims: coef[commitment] += νⁱ/(ξ^T − x_p) and g −= νⁱ/(ξ^T − x_p)·r_i(ξ),
+    /// r_i(ξ) = Σ_t ξ^t·v_{e_t} by Horner. Claim i is weighted ν^(i+1) (no coefficient fixed to 1).
+    /// Returns ν^(N_CLAIMS+1) and g.
     function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
         internal
         pure
         returns (uint256 nuPow, uint256 g)
     {
-        bytes memory src = EVAL_SRC;
+        bytes memory src = CLAIM_SRC;
         uint256 nu = st.nu;
-        uint256[] memory inv = st.inv;
+        uint256 xi = st.xi;
+        uint256 exPtr;
+        {
+            uint256[] memory inv = st.inv;
+            assembly ("memory-safe") {
+                exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            }
+        }
         nuPow = nu;
         assembly ("memory-safe") {
-            let srcPtr := add(src, 0x20)
-            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            let ptr := add(src, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
-            for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
-                let word := mload(add(srcPtr, mul(e, 3)))
-                let base := shr(240, word)
-                let pt := and(shr(232, word), 0xff)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, pt))), R)
-                let slot := add(coef, shl(5, add(base, 1)))
-                mstore(slot, addmod(mload(slot), c, R))
-                g := addmod(g, sub(R, mulmod(c, calldataload(add(evals, shl(5, e))), R)), R)
+            for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
+                let word := mload(ptr)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), R)
+                {
+                    let cs := add(coef, shl(5, add(shr(240, word), 1)))
+                    mstore(cs, addmod(mload(cs), c, R))
+                }
+                let t := and(shr(224, word), 0xff)
+                // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
+                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                if gt(t, 1) {
+                    r := 0
+                    for { let k := t } k {} {
+                        k := sub(k, 1)
+                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        r := addmod(mulmod(r, xi, R), calldataload(add(evals, shl(5, e))), R)
+                    }
+                }
+                ptr := add(ptr, add(4, shl(1, t)))
+                g := addmod(g, sub(R, mulmod(c, r, R)), R)
                 nuPow := mulmod(nuPow, nu, R)
             }
         }

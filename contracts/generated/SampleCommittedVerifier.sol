@@ -82,12 +82,12 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'], the
     // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
-    uint256 internal constant PROOF_WORDS = 44;
+    uint256 internal constant PROOF_WORDS = 37;
     uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
-    uint256 internal constant N_COMMITS = 11;
-    uint256 internal constant N_EVALS = 17;
-    uint256 internal constant W_EVALS = 22;
-    uint256 internal constant W_OPENINGS = 39;
+    uint256 internal constant N_COMMITS = 6;
+    uint256 internal constant N_EVALS = 20;
+    uint256 internal constant W_EVALS = 12;
+    uint256 internal constant W_OPENINGS = 32;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 9;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -96,9 +96,13 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     uint256 internal constant N_POINTS = 6;
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
-    // 1/(ξ − x_p) from slot XI_INV on.
-    uint256 internal constant N_INV = 21;
+    // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
+    uint256 internal constant N_INV = 25;
     uint256 internal constant XI_INV = 15;
+    // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
+    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    uint256 internal constant N_DIVISORS = 10;
+    bytes internal constant DIVISORS = hex"0003020304040504";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -109,10 +113,12 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"2b313e4bd29c776b236e5ca39e6c6f6740a245c2c17df49d67a21443f73233dd20ecb469d247426f47de39e40e2e3866d8e488c092df19aa22c674134cb325e202f63c7a8d1a2fbf83dae5ce3ad27b00e8e5f0e3fa4843c35af0c991e673c83c2711d75a2e08173dc6b79399c30c1aa29243a672862a36b6a90d35c25fea34092297a3b5c58ea123ac890d7224323168f46a3b1d9c9aac402a76d0641d384ecb17627bbe8aab7d1ced892476871001e92ac7e59c74210d4d577637348ed786ff0cd248e607cd7b643c5003b3cf898e42ad92f70b102b59c0e561e671b9cfefca13d537a641e84708f40a1bfa5aa224af3efed3450c700bfc04159af64e6bd24000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// Per evaluation: the commitment it opens (2 bytes) and its point (1 byte). Mirrors
-    /// `Layout::eval_sources`.
-    bytes internal constant EVAL_SRC =
-        hex"000600000602000003000104000105000205000305000700000702000303000404000405000505000005000800000900000901";
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
+    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
+    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    uint256 internal constant N_CLAIMS = 10;
+    bytes internal constant CLAIM_SRC =
+        hex"0003060300000007000e000307030001000800130000030100020001080400030011000a00120001090400040005000b000c00020501000600020301000900000501000d00040001000f000401010010";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -407,12 +413,12 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         s = ZktTranscript.absorb(
             s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut, st.inC)
         );
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:576]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:256]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[576:640]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[256:320]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[640:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[320:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
@@ -514,11 +520,25 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         );
         uint256[] memory pts = st.pts;
         uint256 xi = st.xi;
+        bytes memory divisors = DIVISORS;
         assembly ("memory-safe") {
             let dp := add(add(d, 0x20), shl(5, XI_INV))
             let p := add(pts, 0x20)
+            // Divisors 0 … N_POINTS − 1 are X − x_p.
             for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
                 mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+            }
+            // The groups' X^T − x_p.
+            let src := add(divisors, 0x20)
+            for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
+                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
+                let t := and(shr(240, word), 0xff)
+                let xt := xi
+                for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, R) }
+                mstore(
+                    add(dp, shl(5, i)),
+                    addmod(xt, sub(R, mload(add(p, shl(5, shr(248, word))))), R)
+                )
             }
         }
         st.inv = _batchInverse(d, hint);
@@ -779,9 +799,10 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
-    /// Shplonk (shplonk::verify): claim i at point p weighs νⁱ/(ξ − x_p) (the slots from XI_INV of
-    /// the batched inversion, which reverts if ξ is a point);
-    /// F = Σ weights·[f_i] − (Σ weights·v_i)·G − [W], and e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
+    /// Shplonk (shplonk::verify): claim i with divisor X^T − x_p weighs νⁱ/(ξ^T − x_p) (the slots from
+    /// XI_INV of the batched inversion, which reverts if one is zero);
+    /// F = Σ weights·[f_i] − (Σ weights·r_i(ξ))·G − [W], r_i(ξ) = Σ_t ξ^t·v_{i,t}, and
+    /// e([W'], [τ]₂)·e(−(F + ξ·[W']), [1]₂) = 1.
     function _decider(State memory st, bytes calldata proof) internal view {
         uint256[2] memory acc = _fold(st, proof);
         // − [W]: coefficient −1, an ecAdd of the negated point.
@@ -850,29 +871,48 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         if (!ok) revert PrecompileFailed();
     }
 
-    /// The evaluation claims: coef[commitment] += νᵉ/(ξ − x_p) and g −= νᵉ/(ξ − x_p)·vₑ.
-    /// Claim i is weighted ν^(i+1) (no coefficient fixed to 1). Returns ν^(N_EVALS+1) and g.
+    /// The evaluation claims: coef[commitment] += νⁱ/(ξ^T − x_p) and g −= νⁱ/(ξ^T − x_p)·r_i(ξ),
+    /// r_i(ξ) = Σ_t ξ^t·v_{e_t} by Horner. Claim i is weighted ν^(i+1) (no coefficient fixed to 1).
+    /// Returns ν^(N_CLAIMS+1) and g.
     function _evalClaims(State memory st, bytes calldata proof, uint256[] memory coef)
         internal
         pure
         returns (uint256 nuPow, uint256 g)
     {
-        bytes memory src = EVAL_SRC;
+        bytes memory src = CLAIM_SRC;
         uint256 nu = st.nu;
-        uint256[] memory inv = st.inv;
+        uint256 xi = st.xi;
+        uint256 exPtr;
+        {
+            uint256[] memory inv = st.inv;
+            assembly ("memory-safe") {
+                exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            }
+        }
         nuPow = nu;
         assembly ("memory-safe") {
-            let srcPtr := add(src, 0x20)
-            let exPtr := add(add(inv, 0x20), shl(5, XI_INV))
+            let ptr := add(src, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
-            for { let e := 0 } lt(e, N_EVALS) { e := add(e, 1) } {
-                let word := mload(add(srcPtr, mul(e, 3)))
-                let base := shr(240, word)
-                let pt := and(shr(232, word), 0xff)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, pt))), R)
-                let slot := add(coef, shl(5, add(base, 1)))
-                mstore(slot, addmod(mload(slot), c, R))
-                g := addmod(g, sub(R, mulmod(c, calldataload(add(evals, shl(5, e))), R)), R)
+            for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
+                let word := mload(ptr)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), R)
+                {
+                    let cs := add(coef, shl(5, add(shr(240, word), 1)))
+                    mstore(cs, addmod(mload(cs), c, R))
+                }
+                let t := and(shr(224, word), 0xff)
+                // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
+                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                if gt(t, 1) {
+                    r := 0
+                    for { let k := t } k {} {
+                        k := sub(k, 1)
+                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        r := addmod(mulmod(r, xi, R), calldataload(add(evals, shl(5, e))), R)
+                    }
+                }
+                ptr := add(ptr, add(4, shl(1, t)))
+                g := addmod(g, sub(R, mulmod(c, r, R)), R)
                 nuPow := mulmod(nuPow, nu, R)
             }
         }

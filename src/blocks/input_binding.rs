@@ -65,6 +65,7 @@ impl Block for InputBinding {
             self.x_commit = c;
         }
         b.reveal_extra(self.x_commit);
+        b.keep_whole(self.x_commit);
     }
     fn identity_count(&self) -> usize {
         1
@@ -101,7 +102,7 @@ impl Block for InputBinding {
         let at = sx.inverses(1);
         SolBlock {
             comment: self.describe(),
-            call: format!("_inputBinding(st, {}, {at});", self.x_commit),
+            call: format!("_inputBinding(st, {}, {at});", sx.layout.slot_of[self.x_commit].0),
             denominators: vec![format!("d[{at}] = addmod(zp[{}], R - 1, R);", self.dom.log_size)],
         }
     }

@@ -80,7 +80,7 @@ impl Block for InputRange {
     }
     fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
         if !self.folded {
-            self.h = b.commit();
+            self.h = b.commit(self.dom);
         }
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {

@@ -185,7 +185,7 @@ impl Block for RowSum {
         self.doms.k_dom.size() + 3 * self.doms.m_dom.size() + 16
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
-        self.r = b.commit();
+        self.r = b.commit(self.doms.k_dom);
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
         let MatrixDomains { n_dom, m_dom, k_dom } = self.doms;

@@ -55,10 +55,10 @@ impl Block for TableSide {
         self.max_degree
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
-        self.m = b.commit();
+        self.m = b.commit(b.domain);
     }
     fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
-        self.s = b.commit();
+        self.s = b.commit(b.domain);
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
         self.at = [b.open(self.m, 0), b.open(self.s, 0), b.open(self.s, 1)];
