@@ -29,8 +29,9 @@ use serde::{Deserialize, Serialize};
 /// proof layout. 7 (never released): a dense layer whose input has a padding column with a forced
 /// value keeps its bias in that column of `[Ŵ]` and has no `[B̂]` word pair ([`BiasColumn`]); the
 /// decider's `[W']` is the Shplonk opening divided by `Z_T(ξ)`. 8: the vk words of 7, for the proof
-/// that ends with the inversion hint (`Proof::inverse`).
-pub const VK_VERSION: u64 = 8;
+/// that ends with the inversion hint (`Proof::inverse`). 9: the vk words of 8, for the proof whose
+/// columns share grouped commitments (`protocol::Layout::groups`).
+pub const VK_VERSION: u64 = 9;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

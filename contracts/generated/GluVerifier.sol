@@ -59,7 +59,7 @@ contract GluVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x030c30a418b80ceaf685d8d194567120eab5d29f8d874c3e00053296240155c1;
+        0x51011b64b41d7fe8249289ea43c563556cbfedb280777d0550d0f05a1229ec05;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 8;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -59,7 +59,7 @@ contract LenetVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xcfe7a74f918316e4898f345e178ad454648128781ea303c8bf6d871b5cc47c4e;
+        0xe836457611af6fe91934a6dfcd433eb0ba9f680e93b05a801a6f7ac53188d9c2;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -59,7 +59,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x3404821b80a5ca2101adf99945d6cf13451bd92400ea1d0eb3d272e0928ba551;
+        0x09d35d9ab992ad22480d256fc3831e91e30f8b420f95aba0db432bbf978f32aa;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -59,7 +59,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x679fb3aa77d13395f55f0908897661d7d9c75e33772953189a49e884762e16f5;
+        0x1b16267313a13c5cc502432f7cc6784e14abebadd8c81ae03cb3844339ae02f7;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -59,7 +59,7 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x8c047f6b5b25c737bd920ac0aee4dbcc5e92663e2b5cd3008368af9118949a13;
+        0xfe534f8d5ad4bfdb41967d0c39e8681e2707496185cd50214e39b4adb4d8c2ba;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
