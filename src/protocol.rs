@@ -194,8 +194,9 @@ impl LayoutBuilder {
         self.col_sizes.push(dom.size());
         self.n_commits - 1
     }
-    /// Column `c` is read linearly by an identity (its commitment enters the quotient claim), so it
-    /// keeps a commitment of its own: it is never grouped.
+    /// Column `c` keeps a commitment of its own, never grouped: it is read linearly by an identity
+    /// (its commitment enters the quotient claim), or it is sparse and cheap to commit alone (the
+    /// Table block's multiplicities on a large lookup domain).
     pub fn keep_whole(&mut self, c: usize) {
         self.whole.push(c);
     }
@@ -706,9 +707,10 @@ impl<'a> ClaimCx<'a> {
 }
 
 /// The verifier's batched inversion, in the Solidity verifier's slot order (`_inversions`):
-/// `Z_n(ζ)`; every block's [`crate::blocks::Block::denominators`] in instance order; each public
-/// tensor's Lagrange denominators `D·(x − ω_D^j)`, `j < len`; the Shplonk weights' `ξ^T − x_p`, one
-/// per divisor ([`Layout::divisors`]). The proof carries the inverse of their product ([`crate::proof::Proof::inverse`]),
+/// `Z_n(ζ)`; every block's [`crate::blocks::Block::denominators`] in instance order; per public
+/// tensor the product `Π_{j<len} (x − ω_D^j)` of its Lagrange denominators (the Solidity verifier
+/// sums `Σ_j (v_j − pad)·ω^j/(x − ω^j)` as one fraction, `_publicFraction`); the Shplonk weights'
+/// `ξ^T − x_p`, one per divisor ([`Layout::divisors`]). The proof carries the inverse of their product ([`crate::proof::Proof::inverse`]),
 /// so the verifier inverts with one multiplication and no modexp.
 pub fn inversion_set(cx: &ClaimCx<'_>) -> Vec<Fr> {
     let mut d = vec![cx.layout.domain.vanishing_at(cx.ch.zeta)];
@@ -717,13 +719,13 @@ pub fn inversion_set(cx: &ClaimCx<'_>) -> Vec<Fr> {
     }
     for (t, p) in &cx.layout.public_evals {
         let t = &cx.layout.tensors[*t];
-        let size = Fr::from(t.dom.size() as u64);
         let x = cx.pts[*p];
         let count = public_eval_count(cx.vk, t);
-        d.extend(
+        d.push(
             std::iter::successors(Some(Fr::one()), |w| Some(*w * t.dom.omega()))
                 .take(count)
-                .map(|w| size * (x - w)),
+                .map(|w| x - w)
+                .product(),
         );
     }
     d.extend(

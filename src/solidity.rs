@@ -9,7 +9,7 @@ use crate::protocol::{Base, Layout};
 use crate::toolchain::{self, CompilerSettings};
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, Field, PrimeField};
 use zkt_codegen::{PublicEvalSpec, VerifierSpec};
 
 fn dec<F: PrimeField>(x: F) -> String {
@@ -139,15 +139,15 @@ pub fn spec_with(
         .map(|(t, p)| {
             let t = &layout.tensors[*t];
             let input = t.col == Col::PublicInput;
-            let count = if input { t.len } else { vk.output_len() };
             PublicEvalSpec {
                 vector: if input { "pubIn" } else { "pubOut" }.into(),
-                count: if input { "PUBLIC_INPUTS" } else { "OUTPUTS" }.into(),
                 point: *p,
                 log: t.dom.log_size,
                 omega: dec(t.dom.omega()),
-                inv_at: sx.inverses(count),
+                inv_size: dec(Fr::from(t.dom.size() as u64).inverse().unwrap_or_default()),
+                inv_at: sx.inverses(1),
                 pad: dec(crate::field::fr_from_i64(t.pad)),
+                neg_pad: dec(-crate::field::fr_from_i64(t.pad)),
             }
         })
         .collect();

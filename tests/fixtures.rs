@@ -805,6 +805,33 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
             outs.clone(),
             Intent::Invalid,
         );
+        // The window's edges convert like Rust's (`_toField`): with the hint recomputed for them,
+        // the statement reaches the pairing (a wrong conversion would stop at InverseMismatch).
+        let last = ins.len() - 1;
+        let mut edges = ins.clone();
+        edges[0] = -window;
+        edges[last] = window - 1;
+        push(
+            "input_window_edges_rehinted",
+            format!(
+                "input 0 set to −2^(B−1) = {} and input {last} to 2^(B−1) − 1, both inside the window, the inversion hint recomputed for them (reaches the pairing)",
+                -window
+            ),
+            common::rehint(vk, &verifier::public_from_ints(&edges, &outs), &file.proof),
+            edges,
+            outs.clone(),
+            Intent::Error("PairingFailed"),
+        );
+        let mut above = ins.clone();
+        above[last] = window;
+        push(
+            "last_input_out_of_window",
+            format!("input {last} set to {window} = 2^(B−1), just above the window: the failing index is the last"),
+            file.proof.clone(),
+            above,
+            outs.clone(),
+            Intent::Error("InputOutOfWindow"),
+        );
         let mut wrong = ins.clone();
         wrong[0] = -window - 1;
         push(

@@ -24,19 +24,21 @@ pub struct BlockCall {
 pub struct PublicEvalSpec {
     /// `pubIn` or `pubOut`.
     pub vector: String,
-    /// Its length constant, `PUBLIC_INPUTS` or `OUTPUTS`.
-    pub count: String,
     /// Point index.
     pub point: usize,
     /// `log2` of the tensor's domain.
     pub log: u32,
     /// The domain's generator (decimal).
     pub omega: String,
-    /// First slot of its Lagrange denominators in the batched inversion.
+    /// `1/D` (decimal), `D` the domain's size.
+    pub inv_size: String,
+    /// Its slot in the batched inversion: the product `Π_j (x − ω^j)`.
     pub inv_at: usize,
     /// The value at its padding positions (decimal field element; `f(0)` for an activation
     /// output, else 0).
     pub pad: String,
+    /// `−pad` as a field element (decimal; 0 when the padding is 0).
+    pub neg_pad: String,
 }
 
 /// Everything the template needs.

@@ -52,6 +52,9 @@ contract GluVerifier is IZkTorchVerifier {
     error InputCommitmentInvalid();
 
     // ──────────────────────────────────────────────────────────── constants ──
+    // Every Yul loop reads R and P from a local (rq, pq): with the optimizer's usual runs setting the
+    // legacy code generator fetches a 32-byte constant from the code (CODECOPY) at each use, which
+    // doubled the loops' gas (a 64-term loop: 27.7k → 12.9k).
     uint256 internal constant R =
         21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_617;
     uint256 internal constant P =
@@ -82,12 +85,12 @@ contract GluVerifier is IZkTorchVerifier {
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'], the
     // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
-    uint256 internal constant PROOF_WORDS = 61;
+    uint256 internal constant PROOF_WORDS = 62;
     uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
-    uint256 internal constant N_COMMITS = 12;
-    uint256 internal constant N_EVALS = 32;
-    uint256 internal constant W_EVALS = 24;
-    uint256 internal constant W_OPENINGS = 56;
+    uint256 internal constant N_COMMITS = 13;
+    uint256 internal constant N_EVALS = 31;
+    uint256 internal constant W_EVALS = 26;
+    uint256 internal constant W_OPENINGS = 57;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 13;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -97,12 +100,12 @@ contract GluVerifier is IZkTorchVerifier {
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
     // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
-    uint256 internal constant N_INV = 39;
-    uint256 internal constant XI_INV = 18;
+    uint256 internal constant N_INV = 32;
+    uint256 internal constant XI_INV = 13;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
     // X^T − x_p, each its point (1 byte) and T (1 byte).
-    uint256 internal constant N_DIVISORS = 21;
-    bytes internal constant DIVISORS = hex"00020202040205020503090209030b02";
+    uint256 internal constant N_DIVISORS = 19;
+    bytes internal constant DIVISORS = hex"040205020503090209030b02";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -116,9 +119,9 @@ contract GluVerifier is IZkTorchVerifier {
     /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
     /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
     /// a group commitment S = Σ_t X^t·p_t(X^T).
-    uint256 internal constant N_CLAIMS = 22;
+    uint256 internal constant N_CLAIMS = 23;
     bytes internal constant CLAIM_SRC =
-        hex"00060d020000001700060e020001001c00000f020002001a000010020003000400010501000500070001000600070601000700010301000800020701000900020501000a00030501000b00091103000c001e001f00030801000d00041202000e000f00091303001d0010001600080001001100080a01001200041402001b001300050c010014000509010015000a00010018000a01010019";
+        hex"00060001000000060201000100000d020002001a00000e020003000400010501000500070001000600070601000700010301000800020701000900020501000a00030501000b000a0f03000c001d001e00030801000d00041002000e000f000a1103001c0010001600080001001100080a01001200041202001b001300050c010014000509010015000900010017000b00010018000b01010019";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -133,8 +136,10 @@ contract GluVerifier is IZkTorchVerifier {
         uint256[] zp;
         uint256[] pts;
         uint256[] inv;
-        // The public tensors at the points blocks read them (Layout::public_evals).
+        // The public tensors at the points blocks read them (Layout::public_evals); before the
+        // inversion, the numerator and denominator of their Lagrange sums.
         uint256[] pubAt;
+        uint256[] pubDen;
         // γᵉ for the next identity; Σ γᵉ·c_e; the LogUp sum; the vk points' coefficients (γ-weighted).
         uint256 gammaPow;
         uint256 idC;
@@ -205,24 +210,37 @@ contract GluVerifier is IZkTorchVerifier {
 
         // Step 4 — points, one batched inversion, the public tensors at their points.
         _points(st);
-        _inversions(st, _w(proof, W_INVERSE));
         st.pubAt = new uint256[](2);
-        st.pubAt[0] = _evalPublic(
-            st,
+        st.pubDen = new uint256[](2);
+        (st.pubAt[0], st.pubDen[0]) = _publicFraction(
             pubIn,
-            3,
-            3,
+            st.pts[3],
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
+            0
+        );
+        (st.pubAt[1], st.pubDen[1]) = _publicFraction(
+            pubOut,
+            st.pts[9],
+            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
+            0
+        );
+        _inversions(st, _w(proof, W_INVERSE));
+        st.pubAt[0] = _publicValue(
+            st,
+            st.pubAt[0],
+            3,
+            3,
+            19_152_212_512_859_365_819_465_605_027_100_115_702_479_818_850_364_030_050_735_928_663_253_832_433_665,
             11,
             0
         );
-        st.pubAt[1] = _evalPublic(
+        st.pubAt[1] = _publicValue(
             st,
-            pubOut,
+            st.pubAt[1],
             9,
             3,
-            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
-            15,
+            19_152_212_512_859_365_819_465_605_027_100_115_702_479_818_850_364_030_050_735_928_663_253_832_433_665,
+            12,
             0
         );
 
@@ -325,8 +343,9 @@ contract GluVerifier is IZkTorchVerifier {
     function _checkScalars(bytes calldata proof, uint256 from, uint256 n) internal pure {
         uint256 bad = type(uint256).max;
         assembly ("memory-safe") {
+            let rq := R
             for { let i := from } lt(i, add(from, n)) { i := add(i, 1) } {
-                if iszero(lt(calldataload(add(proof.offset, shl(5, i))), R)) {
+                if iszero(lt(calldataload(add(proof.offset, shl(5, i))), rq)) {
                     bad := i
                     break
                 }
@@ -341,20 +360,21 @@ contract GluVerifier is IZkTorchVerifier {
         uint256 bad = type(uint256).max;
         uint256 kind;
         assembly ("memory-safe") {
+            let pq := P
             for { let i := from } lt(i, add(from, shl(1, n))) { i := add(i, 2) } {
                 let x := calldataload(add(proof.offset, shl(5, i)))
                 let y := calldataload(add(proof.offset, shl(5, add(i, 1))))
-                if iszero(lt(x, P)) {
+                if iszero(lt(x, pq)) {
                     bad := i
                     kind := 1
                     break
                 }
-                if iszero(lt(y, P)) {
+                if iszero(lt(y, pq)) {
                     bad := add(i, 1)
                     kind := 1
                     break
                 }
-                if iszero(eq(mulmod(y, y, P), addmod(mulmod(mulmod(x, x, P), x, P), 3, P))) {
+                if iszero(eq(mulmod(y, y, pq), addmod(mulmod(mulmod(x, x, pq), x, pq), 3, pq))) {
                     bad := i
                     kind := 2
                     break
@@ -376,6 +396,7 @@ contract GluVerifier is IZkTorchVerifier {
         out = new uint256[](v.length);
         uint256 bad = type(uint256).max;
         assembly ("memory-safe") {
+            let rq := R
             let o := add(out, 0x20)
             for { let i := 0 } lt(i, v.length) { i := add(i, 1) } {
                 let x := calldataload(add(v.offset, shl(5, i)))
@@ -384,8 +405,8 @@ contract GluVerifier is IZkTorchVerifier {
                     bad := i
                     break
                 }
-                // x ≥ 0 stays; x < 0 (2^256 − |x|) becomes R − |x|: add R, wrapping.
-                mstore(add(o, shl(5, i)), add(x, mul(slt(x, 0), R)))
+                // x ≥ 0 stays; x < 0 (2^256 − |x|) becomes rq − |x|: add rq, wrapping.
+                mstore(add(o, shl(5, i)), add(x, mul(slt(x, 0), rq)))
             }
         }
         if (bad != type(uint256).max) {
@@ -405,12 +426,12 @@ contract GluVerifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:576]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:640]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[576:704]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[640:768]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[704:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[768:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);
@@ -424,10 +445,11 @@ contract GluVerifier is IZkTorchVerifier {
         uint256[] memory zp = new uint256[](MAX_LOG + 1);
         uint256 z = st.zeta;
         assembly ("memory-safe") {
+            let rq := R
             let p := add(zp, 0x20)
             for { let k := 0 } lt(k, add(MAX_LOG, 1)) { k := add(k, 1) } {
                 mstore(add(p, shl(5, k)), z)
-                z := mulmod(z, z, R)
+                z := mulmod(z, z, rq)
             }
         }
         if (zp[MAX_LOG] == 1) revert DegenerateChallenge();
@@ -520,31 +542,18 @@ contract GluVerifier is IZkTorchVerifier {
             8,
             19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
         );
-        _lagrangeDenominators(
-            d,
-            11,
-            PUBLIC_INPUTS,
-            st.pts[3],
-            3,
-            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
-        );
-        _lagrangeDenominators(
-            d,
-            15,
-            OUTPUTS,
-            st.pts[9],
-            3,
-            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
-        );
+        d[11] = st.pubDen[0];
+        d[12] = st.pubDen[1];
         uint256[] memory pts = st.pts;
         uint256 xi = st.xi;
         bytes memory divisors = DIVISORS;
         assembly ("memory-safe") {
+            let rq := R
             let dp := add(add(d, 0x20), shl(5, XI_INV))
             let p := add(pts, 0x20)
             // Divisors 0 … N_POINTS − 1 are X − x_p.
             for { let i := 0 } lt(i, N_POINTS) { i := add(i, 1) } {
-                mstore(add(dp, shl(5, i)), addmod(xi, sub(R, mload(add(p, shl(5, i)))), R))
+                mstore(add(dp, shl(5, i)), addmod(xi, sub(rq, mload(add(p, shl(5, i)))), rq))
             }
             // The groups' X^T − x_p.
             let src := add(divisors, 0x20)
@@ -552,66 +561,65 @@ contract GluVerifier is IZkTorchVerifier {
                 let word := mload(add(src, shl(1, sub(i, N_POINTS))))
                 let t := and(shr(240, word), 0xff)
                 let xt := xi
-                for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, R) }
+                for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, rq) }
                 mstore(
                     add(dp, shl(5, i)),
-                    addmod(xt, sub(R, mload(add(p, shl(5, shr(248, word))))), R)
+                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(248, word))))), rq)
                 )
             }
         }
         st.inv = _batchInverse(d, hint);
     }
 
-    /// D·(pt − ω_D^j) for j < count (poly::Domain::lagrange_at).
-    function _lagrangeDenominators(
-        uint256[] memory d,
-        uint256 at,
-        uint256 count,
-        uint256 pt,
-        uint256 logD,
-        uint256 omega
-    ) internal pure {
+    /// A public vector v at x over a tensor domain of size D (poly::Domain::evaluate_public) as a
+    /// fraction, with no inversion: num/den = Σ_{j<len} (v_j − pad)·ω^j/(x − ω^j), accumulated term
+    /// by term (num ← num·(x − ω^j) + (v_j − pad)·ω^j·den, den ← den·(x − ω^j)), so den = Π_j (x − ω^j).
+    /// den joins the batched inversion (protocol::inversion_set); _publicValue finishes.
+    function _publicFraction(uint256[] memory v, uint256 x, uint256 omega, uint256 negPad)
+        internal
+        pure
+        returns (uint256 num, uint256 den)
+    {
+        den = 1;
         assembly ("memory-safe") {
+            let rq := R
             let w := 1
-            let size := shl(logD, 1)
-            let p := add(add(d, 0x20), shl(5, at))
-            for { let j := 0 } lt(j, count) { j := add(j, 1) } {
-                mstore(add(p, shl(5, j)), mulmod(size, addmod(pt, sub(R, w), R), R))
-                w := mulmod(w, omega, R)
+            for {
+                let ptr := add(v, 0x20)
+                let end := add(ptr, shl(5, mload(v)))
+            } lt(ptr, end) { ptr := add(ptr, 0x20) } {
+                let dj := addmod(x, sub(rq, w), rq)
+                num := addmod(
+                    mulmod(num, dj, rq),
+                    mulmod(mulmod(addmod(mload(ptr), negPad, rq), w, rq), den, rq),
+                    rq
+                )
+                den := mulmod(den, dj, rq)
+                w := mulmod(w, omega, rq)
             }
         }
     }
 
-    /// Σ_{j<len} (v_j − pad)·L_j(pt) + pad over a tensor domain of size 2^logD, whose padding
-    /// positions hold `pad` (poly::Domain::evaluate_public): L_j(pt) = ω^j·(pt^D − 1)/(D·(pt − ω^j)).
-    function _evalPublic(
+    /// pad + (x^D − 1)/D · num/den: the Lagrange sum Σ_j (v_j − pad)·L_j(x) + pad, with
+    /// L_j(x) = ω^j·(x^D − 1)/(D·(x − ω^j)) and 1/den from the batched inversion's slot `at`.
+    function _publicValue(
         State memory st,
-        uint256[] memory v,
+        uint256 num,
         uint256 p,
         uint256 logD,
-        uint256 omega,
+        uint256 invD,
         uint256 at,
         uint256 pad
     ) internal pure returns (uint256 acc) {
-        if (v.length == 0) return pad;
-        uint256 pt = st.pts[p];
-        uint256[] memory inv = st.inv;
+        uint256 x = st.pts[p];
+        uint256 denInv = st.inv[at];
         assembly ("memory-safe") {
-            for { let k := 0 } lt(k, logD) { k := add(k, 1) } { pt := mulmod(pt, pt, R) }
-            let w := 1
-            let vp := add(v, 0x20)
-            let ip := add(add(inv, 0x20), shl(5, at))
-            for { let j := 0 } lt(j, mload(v)) { j := add(j, 1) } {
-                let term :=
-                    mulmod(
-                        addmod(mload(add(vp, shl(5, j))), sub(R, pad), R),
-                        mulmod(w, mload(add(ip, shl(5, j))), R),
-                        R
-                    )
-                acc := addmod(acc, term, R)
-                w := mulmod(w, omega, R)
-            }
-            acc := addmod(mulmod(acc, addmod(pt, sub(R, 1), R), R), pad, R)
+            for { let k := 0 } lt(k, logD) { k := add(k, 1) } { x := mulmod(x, x, R) }
+            acc := addmod(
+                mulmod(mulmod(num, denInv, R), mulmod(addmod(x, sub(R, 1), R), invD, R), R),
+                pad,
+                R
+            )
         }
     }
 
@@ -626,23 +634,25 @@ contract GluVerifier is IZkTorchVerifier {
         out = new uint256[](n);
         uint256 acc = 1;
         assembly ("memory-safe") {
+            let rq := R
             let dp := add(d, 0x20)
             let op := add(out, 0x20)
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                 mstore(add(op, shl(5, i)), acc)
-                acc := mulmod(acc, mload(add(dp, shl(5, i))), R)
+                acc := mulmod(acc, mload(add(dp, shl(5, i))), rq)
             }
         }
         if (acc == 0) revert DegenerateChallenge();
         if (mulmod(acc, hint, R) != 1) revert InverseMismatch();
         uint256 inv = hint;
         assembly ("memory-safe") {
+            let rq := R
             let dp := add(d, 0x20)
             let op := add(out, 0x20)
             for { let i := n } gt(i, 0) { i := sub(i, 1) } {
                 let slot := add(op, shl(5, sub(i, 1)))
-                let t := mulmod(inv, mload(slot), R)
-                inv := mulmod(inv, mload(add(dp, shl(5, sub(i, 1)))), R)
+                let t := mulmod(inv, mload(slot), rq)
+                inv := mulmod(inv, mload(add(dp, shl(5, sub(i, 1)))), rq)
                 mstore(slot, t)
             }
         }
@@ -905,14 +915,15 @@ contract GluVerifier is IZkTorchVerifier {
         }
         nuPow = nu;
         assembly ("memory-safe") {
+            let rq := R
             let ptr := add(src, 0x20)
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
                 let word := mload(ptr)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), R)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), rq)
                 {
                     let cs := add(coef, shl(5, add(shr(240, word), 1)))
-                    mstore(cs, addmod(mload(cs), c, R))
+                    mstore(cs, addmod(mload(cs), c, rq))
                 }
                 let t := and(shr(224, word), 0xff)
                 // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
@@ -922,12 +933,12 @@ contract GluVerifier is IZkTorchVerifier {
                     for { let k := t } k {} {
                         k := sub(k, 1)
                         let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
-                        r := addmod(mulmod(r, xi, R), calldataload(add(evals, shl(5, e))), R)
+                        r := addmod(mulmod(r, xi, rq), calldataload(add(evals, shl(5, e))), rq)
                     }
                 }
                 ptr := add(ptr, add(4, shl(1, t)))
-                g := addmod(g, sub(R, mulmod(c, r, R)), R)
-                nuPow := mulmod(nuPow, nu, R)
+                g := addmod(g, sub(rq, mulmod(c, r, rq)), rq)
+                nuPow := mulmod(nuPow, nu, rq)
             }
         }
     }

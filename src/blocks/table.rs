@@ -31,6 +31,10 @@ use crate::sumcheck;
 use ark_bn254::Fr;
 use rand::RngCore;
 
+/// The largest lookup domain on which the multiplicities `m` may share a commitment
+/// ([`crate::protocol::Layout::groups`]): its dense MSM then costs the prover a few milliseconds.
+pub const SPARSE_GROUP_MAX: usize = 1 << 12;
+
 /// The table side and the running sum (one instance per proof, last).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TableSide {
@@ -56,6 +60,12 @@ impl Block for TableSide {
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
         self.m = b.commit(b.domain);
+        // `m` is sparse (one non-zero entry per table row used), so the prover commits it through
+        // the Lagrange basis at the cost of its non-zero entries; in a group it would cost a dense
+        // MSM of `n` points: only worth a verifier ecMul on a small lookup domain.
+        if b.domain.size() > SPARSE_GROUP_MAX {
+            b.keep_whole(self.m);
+        }
     }
     fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
         self.s = b.commit(b.domain);
