@@ -98,7 +98,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
     // Evaluation points: point p = ζ^(2^POINT_LOG[p]) · POINT_FACTOR[p] (protocol::PointSpec).
     uint256 internal constant N_POINTS = 11;
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
-    // order, then the public evaluations' Lagrange denominators, then the Shplonk weights
+    // order, then per public evaluation the product of its Lagrange denominators, then the Shplonk weights
     // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
     uint256 internal constant N_INV = 28;
     uint256 internal constant XI_INV = 13;
