@@ -176,6 +176,7 @@ pub struct LayoutBuilder {
     n_commits: usize,
     col_sizes: Vec<usize>,
     whole: Vec<usize>,
+    caps: Vec<(usize, usize)>,
     points: Vec<PointSpec>,
     eval_sources: Vec<(usize, usize)>,
     public_evals: Vec<(usize, usize)>,
@@ -199,6 +200,12 @@ impl LayoutBuilder {
     /// Table block's multiplicities on a large lookup domain).
     pub fn keep_whole(&mut self, c: usize) {
         self.whole.push(c);
+    }
+    /// A group's extra evaluation points may raise column `c`'s blinding
+    /// ([`Layout::blinding`]) to at most `max` coefficients: a block whose degree bound depends on
+    /// its columns' blinding says so here (the Activation's lifted identity on a small domain).
+    pub fn cap_blinding(&mut self, c: usize, max: usize) {
+        self.caps.push((c, max));
     }
     /// The index of point `p` (registered once).
     pub fn point(&mut self, p: PointSpec) -> usize {
@@ -318,6 +325,7 @@ impl Layout {
             n_commits: 0,
             col_sizes: vec![],
             whole: vec![],
+            caps: vec![],
             points: vec![PointSpec::new(1, 0, 0), PointSpec::new(1, n_dom.log_size, 1)],
             eval_sources: vec![],
             public_evals: vec![],
@@ -361,7 +369,7 @@ impl Layout {
             extra_reveals: b.extra_reveals,
         };
         layout.max_domain = layout.domains().last().copied().unwrap_or(n_dom);
-        let groups = layout.plan_groups(&b.col_sizes, &b.whole);
+        let groups = layout.plan_groups(&b.col_sizes, &b.whole, &b.caps);
         layout.set_groups(groups);
         layout
     }
@@ -387,9 +395,15 @@ impl Layout {
     /// gas each, against ≈ 7.5k for a commitment). A group stays within the SRS the proof already
     /// needs (`T` members of at most `L` coefficients: `T·L ≤` [`Layout::max_degree`] + 1), and an
     /// extra point may raise a member's blinding ([`Layout::blinding`]) to at most
-    /// [`MAX_GROUP_BLINDING`], the count the blocks' degree bounds assume. The quotient, a column
+    /// [`MAX_GROUP_BLINDING`], the count the blocks' degree bounds assume, or a block's lower cap
+    /// ([`LayoutBuilder::cap_blinding`]). The quotient, a column
     /// read linearly ([`LayoutBuilder::keep_whole`]) and a column without evaluations stay alone.
-    fn plan_groups(&self, col_sizes: &[usize], whole: &[usize]) -> Vec<(Vec<usize>, Vec<usize>)> {
+    fn plan_groups(
+        &self,
+        col_sizes: &[usize],
+        whole: &[usize],
+        caps: &[(usize, usize)],
+    ) -> Vec<(Vec<usize>, Vec<usize>)> {
         let cap = self.max_degree() + 1;
         let round = |c: usize| usize::from(c >= self.r1_end) + usize::from(c >= self.r2_end);
         let blinding_at = |c: usize, pts: &[usize]| {
@@ -406,7 +420,12 @@ impl Layout {
             members.len() * l <= cap
                 && members.iter().all(|c| {
                     let b = blinding_at(*c, pts);
-                    b <= MAX_GROUP_BLINDING || b == self.blinding(*c)
+                    let cap = caps
+                        .iter()
+                        .filter(|(k, _)| k == c)
+                        .map(|(_, m)| *m)
+                        .fold(MAX_GROUP_BLINDING, usize::min);
+                    b <= cap || b == self.blinding(*c)
                 })
         };
         // (members, points, may merge)
@@ -627,6 +646,10 @@ pub enum AlgebraError {
     /// A committed-input statement without its commitment.
     #[error("the input is committed but the statement has no commitment")]
     MissingCommitment,
+    /// An identity reads a column linearly that shares a group commitment (a block that reads a
+    /// column linearly must call `LayoutBuilder::keep_whole`).
+    #[error("malformed layout: a column read linearly by an identity shares a group commitment")]
+    GroupedLinearColumn,
     /// The block list does not end with the Table block, which closes the LogUp sum: a share
     /// after it would be constrained by nothing.
     #[error("malformed layout: the Table block (the LogUp running sum) must be the last instance")]
@@ -814,15 +837,22 @@ pub fn build_claims(
         combined = combined.sum(&e.scale(gamma_pow));
         gamma_pow *= ch.gamma;
     }
-    // Blocks name columns; a column read linearly has a commitment of its own (`keep_whole`).
+    // Blocks name columns; a column read linearly has a commitment of its own (`keep_whole`): a
+    // group's `[S]` in its place would be unsound, so a layout that did that is refused.
     let mut terms: Vec<(Fr, Base)> = combined
         .terms
         .into_iter()
         .map(|(k, b)| match b {
-            Base::Commit(c) => (k, Base::Commit(layout.slot_of[c].0)),
-            b => (k, b),
+            Base::Commit(c) => {
+                let slot = layout.slot_of[c].0;
+                if layout.groups[slot].len() != 1 {
+                    return Err(AlgebraError::GroupedLinearColumn);
+                }
+                Ok((k, Base::Commit(slot)))
+            }
+            b => Ok((k, b)),
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     terms.push((-Fr::one(), Base::Commit(layout.slot_of[layout.quotient].0)));
     claims.push(Claim {
         terms,

@@ -764,6 +764,37 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
         wrong,
         Intent::Invalid,
     );
+    // Grouped commitments (`Layout::groups`): a group claim binds each member's value, and an
+    // extra evaluation (read by no block) is bound by its group claim alone.
+    let layout = Layout::new(vk);
+    let w_eval = 2 * layout.n_commits;
+    let honest = verifier::public_from_ints(&ins, &outs);
+    if let Some(g) = layout.claims.iter().find(|c| c.evals.len() > 1) {
+        let (a, b) = (g.evals[0], g.evals[1]);
+        push(
+            "group_members_swapped_rehinted",
+            format!(
+                "evaluations {a} and {b} (two members of one group commitment, at one point) swapped, the inversion hint recomputed (reaches the pairing)"
+            ),
+            common::rehint(vk, &honest, &with(&|w| w.swap(w_eval + a, w_eval + b))),
+            ins.clone(),
+            outs.clone(),
+            Intent::Error("PairingFailed"),
+        );
+    }
+    if layout.n_block_evals < layout.n_evals {
+        let e = layout.n_block_evals;
+        push(
+            "extra_evaluation_changed_rehinted",
+            format!(
+                "evaluation {e} (a group member's extra evaluation, read by no block) changed, the inversion hint recomputed (reaches the pairing)"
+            ),
+            common::rehint(vk, &honest, &with(&|w| w[w_eval + e][31] ^= 1)),
+            ins.clone(),
+            outs.clone(),
+            Intent::Error("PairingFailed"),
+        );
+    }
     let mut wrong = outs.clone();
     wrong.swap(0, outs.len() - 1);
     if wrong != outs {

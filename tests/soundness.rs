@@ -267,16 +267,10 @@ fn zeta_on_any_domain_is_rejected() {
     }
 }
 
-/// The number of distinct points at which commitment `c` is opened, and whether one is rotated.
+/// The number of distinct points at which column `c` is opened (a group's extra evaluations
+/// included), and whether one is rotated.
 fn revealed_points(layout: &Layout, c: usize) -> (usize, bool) {
-    let mut pts: Vec<usize> = layout
-        .eval_sources
-        .iter()
-        .filter(|(k, _)| *k == c)
-        .map(|(_, p)| *p)
-        .collect();
-    pts.sort_unstable();
-    pts.dedup();
+    let pts = layout.column_points(c);
     (pts.len(), pts.iter().any(|p| layout.points[*p].root_log > 0))
 }
 
@@ -402,4 +396,43 @@ fn grouped_commitments_bind_every_member() {
         verify(&pk.vk, &public, &common::rehint(&pk.vk, &public, &changed)).unwrap_err(),
         VerifyError::PairingFailed
     );
+}
+
+/// A model whose Activation on `H_8` would leave the SRS if grouping raised its columns' blinding
+/// (784 → 8 → 32 → 10, public input, lookup domain `2^14`, nothing folds): with the Activation's
+/// blinding cap (`LayoutBuilder::cap_blinding`) every group fits, and it proves and verifies.
+#[test]
+fn grouping_keeps_a_small_activation_domain_within_the_srs() {
+    use zkt_eth::model::{Activation, DenseLayer, QuantizedModel};
+    let layer = |name: &str, rows: usize, cols: usize, activation| DenseLayer {
+        name: name.into(),
+        weights: (0..rows)
+            .map(|i| (0..cols).map(|j| ((i * 7 + j * 3) % 5) as i64 - 2).collect())
+            .collect(),
+        bias: (0..rows).map(|i| (i % 3) as i64 - 1).collect(),
+        activation,
+        op: Default::default(),
+        mixed: false,
+    };
+    let m = QuantizedModel {
+        name: "narrow".into(),
+        scale_bits: 6,
+        lookup_bits: 13,
+        input_shape: vec![1, 784],
+        dropped: None,
+        layers: vec![
+            layer("l0", 8, 784, Activation::Relu),
+            layer("l1", 32, 8, Activation::Relu),
+            layer("l2", 10, 32, Activation::Identity),
+        ],
+    };
+    let srs = Srs::dev(11, srs_len_for(&m));
+    let pk = ProvingKey::setup(&m, &srs, Visibility::Public).unwrap();
+    let layout = Layout::new(&pk.vk);
+    assert_eq!(layout.domain.size(), 1 << 14);
+    assert!(layout.n_commits < layout.n_columns, "some columns still group");
+    let x: Vec<i64> = (0..784).map(|i| (i % 16) as i64).collect();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+    let out = prover::prove(&pk, &x, &mut rng).unwrap_or_else(|e| panic!("{e}"));
+    verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
 }

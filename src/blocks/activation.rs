@@ -17,7 +17,7 @@
 
 use super::lookup::{self, LookupEvals};
 use super::rowsum::compose_power;
-use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
+use super::{At, Block, ClaimCx, Col, Identities, Poly, Tensor};
 use crate::field::fr_from_i64;
 use crate::lookup_table::{periodic_at, periodic_coefficients};
 use crate::poly::Domain;
@@ -143,6 +143,18 @@ impl Block for ActivationLookup {
         let z_at = if z == q { q_at } else { b.read(z, p) };
         let h_at = if self.folded { q_at } else { At::Eval(b.open(self.h, p)) };
         self.at = [y_at, q_at, z_at, h_at];
+        // The lifted identity `h·(β + a)(β + b)` over `Z_n` stays below `3n` while the blinding
+        // counts `b_h + max(b_y, b_q) + max(b_q, b_z) − 3 ≤ M`: on `H_8`, a group's extra points may
+        // raise `h`, `q`, `z` to 3 (with `y`'s 4: 7 ≤ 8). From `M = 16` on, the general cap of 4
+        // keeps it (9 ≤ 16). A folded share's degree is bounded by the fold plan instead.
+        if !self.folded && self.dom.size() < 16 {
+            b.cap_blinding(self.h, 3);
+            for t in [q, z] {
+                if let Col::Commit(c) = b.tensors[t].col {
+                    b.cap_blinding(c, 3);
+                }
+            }
+        }
     }
     fn identity_count(&self) -> usize {
         usize::from(!self.folded)
