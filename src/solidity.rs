@@ -220,13 +220,13 @@ pub fn spec_with(
             .iter()
             .map(|c| {
                 let evals: String = c.evals.iter().map(|e| format!("{e:04x}")).collect();
-                format!("{:04x}{:02x}{:02x}{evals}", c.slot, c.divisor, c.evals.len())
+                format!("{:04x}{:04x}{:04x}{evals}", c.slot, c.divisor, c.evals.len())
             })
             .collect(),
         n_divisors: layout.divisors.len(),
         divisors_hex: layout.divisors[layout.points.len()..]
             .iter()
-            .map(|d| format!("{:02x}{:02x}", d.point, d.power))
+            .map(|d| format!("{:04x}{:04x}", d.point, d.power))
             .collect(),
         blocks,
         public_evals,

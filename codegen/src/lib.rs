@@ -88,7 +88,7 @@ pub struct VerifierSpec {
     pub xi_inv: usize,
     /// Number of Shplonk divisors.
     pub n_divisors: usize,
-    /// Per group divisor (after the `X − x_p` of every point): its point (1 byte) and `T` (1 byte), hex.
+    /// Per group divisor (after the `X − x_p` of every point): its point and `T` (2 bytes each), hex.
     pub divisors_hex: String,
     /// Total proof words.
     pub proof_words: usize,
@@ -106,7 +106,7 @@ pub struct VerifierSpec {
     pub w_openings: usize,
     /// Number of evaluation claims.
     pub n_claims: usize,
-    /// Per claim: 2-byte commitment, 1-byte divisor, 1-byte `T`, `T` 2-byte evaluation indices, hex.
+    /// Per claim: commitment, divisor, `T`, then `T` evaluation indices, 2 bytes each, hex.
     pub claim_src_hex: String,
     /// Block instances, in protocol order.
     pub blocks: Vec<BlockCall>,

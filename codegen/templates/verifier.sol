@@ -102,7 +102,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant N_INV = {{ n_inv }};
     uint256 internal constant XI_INV = {{ xi_inv }};
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
-    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    // X^T − x_p, each its point (2 bytes) and T (2 bytes).
     uint256 internal constant N_DIVISORS = {{ n_divisors }};
     {%- if n_divisors > points.len() %}
     bytes internal constant DIVISORS = hex"{{ divisors_hex }}";
@@ -115,9 +115,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
     uint256 internal constant INV_TWO = 10944121435919637611123202872628637544274182200208017171849102093287904247809;
     bytes internal constant VK_POINTS = hex"{{ vk_points_hex }}";
 
-    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
-    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
-    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
+    /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
+    /// S = Σ_t X^t·p_t(X^T).
     uint256 internal constant N_CLAIMS = {{ n_claims }};
     bytes internal constant CLAIM_SRC = hex"{{ claim_src_hex }}";
 
@@ -421,11 +421,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
             // The groups' X^T − x_p.
             let src := add(divisors, 0x20)
             for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
-                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
-                let t := and(shr(240, word), 0xff)
+                let word := mload(add(src, shl(2, sub(i, N_POINTS))))
+                let t := and(shr(224, word), 0xffff)
                 let xt := xi
                 for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, rq) }
-                mstore(add(dp, shl(5, i)), addmod(xt, sub(rq, mload(add(p, shl(5, shr(248, word))))), rq))
+                mstore(add(dp, shl(5, i)), addmod(xt, sub(rq, mload(add(p, shl(5, shr(240, word))))), rq))
             }
             {%- endif %}
         }
@@ -625,23 +625,23 @@ contract {{ contract_name }} is IZkTorchVerifier {
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
                 let word := mload(ptr)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), rq)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(224, word), 0xffff)))), rq)
                 {
                     let cs := add(coef, shl(5, add(shr(240, word), 1)))
                     mstore(cs, addmod(mload(cs), c, rq))
                 }
-                let t := and(shr(224, word), 0xff)
+                let t := and(shr(208, word), 0xffff)
                 // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
-                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                let r := calldataload(add(evals, shl(5, and(shr(192, word), 0xffff))))
                 if gt(t, 1) {
                     r := 0
                     for { let k := t } k {} {
                         k := sub(k, 1)
-                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        let e := shr(240, mload(add(add(ptr, 6), shl(1, k))))
                         r := addmod(mulmod(r, xi, rq), calldataload(add(evals, shl(5, e))), rq)
                     }
                 }
-                ptr := add(ptr, add(4, shl(1, t)))
+                ptr := add(ptr, add(6, shl(1, t)))
                 g := addmod(g, sub(rq, mulmod(c, r, rq)), rq)
                 nuPow := mulmod(nuPow, nu, rq)
             }

@@ -103,9 +103,9 @@ contract GluVerifier is IZkTorchVerifier {
     uint256 internal constant N_INV = 32;
     uint256 internal constant XI_INV = 13;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
-    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    // X^T − x_p, each its point (2 bytes) and T (2 bytes).
     uint256 internal constant N_DIVISORS = 19;
-    bytes internal constant DIVISORS = hex"040205020503090209030b02";
+    bytes internal constant DIVISORS = hex"0004000200050002000500030009000200090003000b0002";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -116,12 +116,12 @@ contract GluVerifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"1a35f24fe9c26f3a05dd534b8b8b9a7c6968306c29ffdcccef455c7f05e13fee2dfb7259152e5c1243fa22ef41e796b905a9a37bcd1db7b83d45bae7ea6f5040175ec20b2d4e05740f39c18615bd4446a204f0170cee08f7d4dd131240565e7d2528f473a7e5cc447cc1d31426b0e59f6572771a3b55c96e3e683d62831e3f3a26990ebeb242383965216c5bb87a8dc12b598c2b90efc1449ac91f6155d9ef200d79f4da86fb2107155b27e7cd1e76a1d2a321bde2f723d85243e0bb443c43642b6174b9b86b4a3cf9676b87773a774649eccb3c81feb29d96a2a45586ae715a001a8811ea5dfd69d47c8c84b45b5fe3e540c76c37d5a80a3157c1a52314d7271c150e017411db5e10307af3a3a4d05e0f6c438df4f2015a42e3d8da7389480224e8e6de900d2e866680d09ea49492134d6c9ae13608ece128019e3a76d63d05294b772ec64b0970e05b07169ecb4366efa6e6593a92fe1d2f0c0be2ede448642e0bf59c95df8846e6a3a354a3218c1e27d8b1b9139a9bde4dfd0106c4715a880544b5780a022dbdf1bc4897b1ba8b8eb179dee78adcef8b3ab78666aa69ac2f280b0424996303727ad64e11a00868101ef9da5f4ff2175d73d039a7e326fb4100000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
-    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
-    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
+    /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
+    /// S = Σ_t X^t·p_t(X^T).
     uint256 internal constant N_CLAIMS = 23;
     bytes internal constant CLAIM_SRC =
-        hex"00060001000000060201000100000d020002001a00000e020003000400010501000500070001000600070601000700010301000800020701000900020501000a00030501000b000a0f03000c001d001e00030801000d00041002000e000f000a1103001c0010001600080001001100080a01001200041202001b001300050c010014000509010015000900010017000b00010018000b01010019";
+        hex"000600000001000000060002000100010000000d00020002001a0000000e00020003000400010005000100050007000000010006000700060001000700010003000100080002000700010009000200050001000a000300050001000b000a000f0003000c001d001e000300080001000d000400100002000e000f000a00110003001c0010001600080000000100110008000a00010012000400120002001b00130005000c0001001400050009000100150009000000010017000b000000010018000b000100010019";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -558,13 +558,13 @@ contract GluVerifier is IZkTorchVerifier {
             // The groups' X^T − x_p.
             let src := add(divisors, 0x20)
             for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
-                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
-                let t := and(shr(240, word), 0xff)
+                let word := mload(add(src, shl(2, sub(i, N_POINTS))))
+                let t := and(shr(224, word), 0xffff)
                 let xt := xi
                 for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, rq) }
                 mstore(
                     add(dp, shl(5, i)),
-                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(248, word))))), rq)
+                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(240, word))))), rq)
                 )
             }
         }
@@ -920,23 +920,23 @@ contract GluVerifier is IZkTorchVerifier {
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
                 let word := mload(ptr)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), rq)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(224, word), 0xffff)))), rq)
                 {
                     let cs := add(coef, shl(5, add(shr(240, word), 1)))
                     mstore(cs, addmod(mload(cs), c, rq))
                 }
-                let t := and(shr(224, word), 0xff)
+                let t := and(shr(208, word), 0xffff)
                 // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
-                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                let r := calldataload(add(evals, shl(5, and(shr(192, word), 0xffff))))
                 if gt(t, 1) {
                     r := 0
                     for { let k := t } k {} {
                         k := sub(k, 1)
-                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        let e := shr(240, mload(add(add(ptr, 6), shl(1, k))))
                         r := addmod(mulmod(r, xi, rq), calldataload(add(evals, shl(5, e))), rq)
                     }
                 }
-                ptr := add(ptr, add(4, shl(1, t)))
+                ptr := add(ptr, add(6, shl(1, t)))
                 g := addmod(g, sub(rq, mulmod(c, r, rq)), rq)
                 nuPow := mulmod(nuPow, nu, rq)
             }

@@ -103,9 +103,9 @@ contract LenetVerifier is IZkTorchVerifier {
     uint256 internal constant N_INV = 31;
     uint256 internal constant XI_INV = 12;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
-    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    // X^T − x_p, each its point (2 bytes) and T (2 bytes).
     uint256 internal constant N_DIVISORS = 19;
-    bytes internal constant DIVISORS = hex"04020502050307030a030c03";
+    bytes internal constant DIVISORS = hex"00040002000500020005000300070003000a0003000c0003";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -116,12 +116,12 @@ contract LenetVerifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"047b8905b2b2749b7c5da296f120d9a194994b16899a3d161bc3d3709a50c47f1840178b33a9526f49d7a6a0f8733f5fe04662ae5f8c85c2980aa6d1997f36772178eeb91bac1c57c3ff28bdd4b4a974f8576f3fcf6730a2a59cce401dac019f079baebd03f3c13fa9f85e0d30b0290a0bfa5b6d4ecee0c37b214cac81131e931628f2a67d33f820472daee850293927cce03b896f752b06cc12257b567dbe6f0c6befd4c7c6206878d5581cdcea099effde57f79e17a9188e6d08f1247a82c90add429f6f46e63b2f0a4310f44d440ebfe89dbeb989260bda80f9e175aaaced09961771579117b2e102c04335c437bceea2e1c94f4be2c62524723c47cf1aae11eacbf39437c4f7c7fea074fb501b028a3b22f103e8c4bc21df2613c22eed5b2b7da0130cd1a108268ecdac186ff2aecab8e33210ed4cf391d3b33173bf660c233b7ad39b1af498b2b2bf25cc3edac1c6a1f256aa7bc98fa8c44e6bce87e9b51b5e575453f115af01710a6cea3bf106c5dab03f142c6a41afd7e28e7b1c08b01021c42909a0e9dc9eedafcb1b3d56c655ae9c98cf4c1c3da52e8cbedd1a81361bd0dafbee482e7600ccaae521848f2cf2a78a5059fcec21d4cda6f598cfc33c163c57fe93c84e6cd57a1bed724283c237648e40c19d35650010ce0e00e9cd5c236cf48d390e564b7ef43eb031e5555b44589bacecc640ca1de7a5fba05a61ae00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
-    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
-    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
+    /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
+    /// S = Σ_t X^t·p_t(X^T).
     uint256 internal constant N_CLAIMS = 21;
     bytes internal constant CLAIM_SRC =
-        hex"00040001000000040201000100000d020002001800000e020003000400010f030005001a001c00080f030006001f0021000500010007000506010008000110030009000c000d00020801000a00020701000b00081003001d000e002200060001000f000609010010000111030019001b001100030b01001200030c01001300081203001e00200014000700010015000900010016000901010017";
+        hex"000400000001000000040002000100010000000d0002000200180000000e0002000300040001000f00030005001a001c0008000f00030006001f0021000500000001000700050006000100080001001000030009000c000d000200080001000a000200070001000b000800100003001d000e0022000600000001000f00060009000100100001001100030019001b00110003000b000100120003000c00010013000800120003001e00200014000700000001001500090000000100160009000100010017";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -517,13 +517,13 @@ contract LenetVerifier is IZkTorchVerifier {
             // The groups' X^T − x_p.
             let src := add(divisors, 0x20)
             for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
-                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
-                let t := and(shr(240, word), 0xff)
+                let word := mload(add(src, shl(2, sub(i, N_POINTS))))
+                let t := and(shr(224, word), 0xffff)
                 let xt := xi
                 for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, rq) }
                 mstore(
                     add(dp, shl(5, i)),
-                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(248, word))))), rq)
+                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(240, word))))), rq)
                 )
             }
         }
@@ -844,23 +844,23 @@ contract LenetVerifier is IZkTorchVerifier {
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
                 let word := mload(ptr)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), rq)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(224, word), 0xffff)))), rq)
                 {
                     let cs := add(coef, shl(5, add(shr(240, word), 1)))
                     mstore(cs, addmod(mload(cs), c, rq))
                 }
-                let t := and(shr(224, word), 0xff)
+                let t := and(shr(208, word), 0xffff)
                 // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
-                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                let r := calldataload(add(evals, shl(5, and(shr(192, word), 0xffff))))
                 if gt(t, 1) {
                     r := 0
                     for { let k := t } k {} {
                         k := sub(k, 1)
-                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        let e := shr(240, mload(add(add(ptr, 6), shl(1, k))))
                         r := addmod(mulmod(r, xi, rq), calldataload(add(evals, shl(5, e))), rq)
                     }
                 }
-                ptr := add(ptr, add(4, shl(1, t)))
+                ptr := add(ptr, add(6, shl(1, t)))
                 g := addmod(g, sub(rq, mulmod(c, r, rq)), rq)
                 nuPow := mulmod(nuPow, nu, rq)
             }

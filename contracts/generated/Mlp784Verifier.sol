@@ -103,9 +103,9 @@ contract Mlp784Verifier is IZkTorchVerifier {
     uint256 internal constant N_INV = 28;
     uint256 internal constant XI_INV = 13;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
-    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    // X^T − x_p, each its point (2 bytes) and T (2 bytes).
     uint256 internal constant N_DIVISORS = 15;
-    bytes internal constant DIVISORS = hex"0402050200020602";
+    bytes internal constant DIVISORS = hex"00040002000500020000000200060002";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -116,12 +116,12 @@ contract Mlp784Verifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"0e34413d9861e6d9ecf32624d2533cf7d700cf596ea5ae2242d1bf9389c3a6bf0d74f7ea64fbbc2de584d89fe4535e4e9c956f822c481f297fd3d99ee4a72d1c239aa14c904cbc1804bd6707af6b3ee2340e42e8f4d0a9b338bbcd34a8beb9792ac81e5f5c9df98c052d99283b9a6800d50cef05bb860d42ae811669f4e5c8fc1b87f57f54249a5edce4c170d4a3b3c2a34e3f77ba59d9dfb7ab3e66efd9a44126a6938163d19e0903704e4266aafd81f0a587baaf372ded686eaf2ffed3848422aef60d71c141ae39526bac5ade35f175081781743d8c4c25b2fc1794d895c310a97d91322d53392a9a0b5d5c9e3b87d16e4573548426f1d255a898b31658b22d5e7d745f67e8a2a8c02a9dc344820214fed1e5cfef6cf5ff8035adbcbe8ae811d453bba29118a4f865992b5b13aace70c71980d3ef12dc0e25919cda01a52d00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
-    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
-    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
+    /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
+    /// S = Σ_t X^t·p_t(X^T).
     uint256 internal constant N_CLAIMS = 14;
     bytes internal constant CLAIM_SRC =
-        hex"00040001000000040201000100000301000200010b020003001000010c020004000500020501000600050d020007000d00050e020008001100020701000900030801000a00030901000b00000a01000c00060001000e00060101000f";
+        hex"0004000000010000000400020001000100000003000100020001000b0002000300100001000c00020004000500020005000100060005000d00020007000d0005000e0002000800110002000700010009000300080001000a000300090001000b0000000a0001000c000600000001000e000600010001000f";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -556,13 +556,13 @@ contract Mlp784Verifier is IZkTorchVerifier {
             // The groups' X^T − x_p.
             let src := add(divisors, 0x20)
             for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
-                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
-                let t := and(shr(240, word), 0xff)
+                let word := mload(add(src, shl(2, sub(i, N_POINTS))))
+                let t := and(shr(224, word), 0xffff)
                 let xt := xi
                 for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, rq) }
                 mstore(
                     add(dp, shl(5, i)),
-                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(248, word))))), rq)
+                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(240, word))))), rq)
                 )
             }
         }
@@ -909,23 +909,23 @@ contract Mlp784Verifier is IZkTorchVerifier {
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
                 let word := mload(ptr)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), rq)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(224, word), 0xffff)))), rq)
                 {
                     let cs := add(coef, shl(5, add(shr(240, word), 1)))
                     mstore(cs, addmod(mload(cs), c, rq))
                 }
-                let t := and(shr(224, word), 0xff)
+                let t := and(shr(208, word), 0xffff)
                 // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
-                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                let r := calldataload(add(evals, shl(5, and(shr(192, word), 0xffff))))
                 if gt(t, 1) {
                     r := 0
                     for { let k := t } k {} {
                         k := sub(k, 1)
-                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        let e := shr(240, mload(add(add(ptr, 6), shl(1, k))))
                         r := addmod(mulmod(r, xi, rq), calldataload(add(evals, shl(5, e))), rq)
                     }
                 }
-                ptr := add(ptr, add(4, shl(1, t)))
+                ptr := add(ptr, add(6, shl(1, t)))
                 g := addmod(g, sub(rq, mulmod(c, r, rq)), rq)
                 nuPow := mulmod(nuPow, nu, rq)
             }

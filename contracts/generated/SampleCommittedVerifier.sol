@@ -103,9 +103,9 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     uint256 internal constant N_INV = 22;
     uint256 internal constant XI_INV = 12;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
-    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    // X^T − x_p, each its point (2 bytes) and T (2 bytes).
     uint256 internal constant N_DIVISORS = 10;
-    bytes internal constant DIVISORS = hex"0003020304040504";
+    bytes internal constant DIVISORS = hex"00000003000200030004000400050004";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -116,12 +116,12 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"2b313e4bd29c776b236e5ca39e6c6f6740a245c2c17df49d67a21443f73233dd20ecb469d247426f47de39e40e2e3866d8e488c092df19aa22c674134cb325e202f63c7a8d1a2fbf83dae5ce3ad27b00e8e5f0e3fa4843c35af0c991e673c83c2711d75a2e08173dc6b79399c30c1aa29243a672862a36b6a90d35c25fea34092297a3b5c58ea123ac890d7224323168f46a3b1d9c9aac402a76d0641d384ecb17627bbe8aab7d1ced892476871001e92ac7e59c74210d4d577637348ed786ff0cd248e607cd7b643c5003b3cf898e42ad92f70b102b59c0e561e671b9cfefca13d537a641e84708f40a1bfa5aa224af3efed3450c700bfc04159af64e6bd24000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
-    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
-    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
+    /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
+    /// S = Σ_t X^t·p_t(X^T).
     uint256 internal constant N_CLAIMS = 10;
     bytes internal constant CLAIM_SRC =
-        hex"0003060300000007000e000307030001000800130000030100020001080400030011000a00120001090400040005000b000c00020501000600020301000900000501000d00040001000f000401010010";
+        hex"00030006000300000007000e000300070003000100080013000000030001000200010008000400030011000a001200010009000400040005000b000c00020005000100060002000300010009000000050001000d000400000001000f0004000100010010";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -541,13 +541,13 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             // The groups' X^T − x_p.
             let src := add(divisors, 0x20)
             for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
-                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
-                let t := and(shr(240, word), 0xff)
+                let word := mload(add(src, shl(2, sub(i, N_POINTS))))
+                let t := and(shr(224, word), 0xffff)
                 let xt := xi
                 for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, rq) }
                 mstore(
                     add(dp, shl(5, i)),
-                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(248, word))))), rq)
+                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(240, word))))), rq)
                 )
             }
         }
@@ -907,23 +907,23 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
                 let word := mload(ptr)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), rq)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(224, word), 0xffff)))), rq)
                 {
                     let cs := add(coef, shl(5, add(shr(240, word), 1)))
                     mstore(cs, addmod(mload(cs), c, rq))
                 }
-                let t := and(shr(224, word), 0xff)
+                let t := and(shr(208, word), 0xffff)
                 // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
-                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                let r := calldataload(add(evals, shl(5, and(shr(192, word), 0xffff))))
                 if gt(t, 1) {
                     r := 0
                     for { let k := t } k {} {
                         k := sub(k, 1)
-                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        let e := shr(240, mload(add(add(ptr, 6), shl(1, k))))
                         r := addmod(mulmod(r, xi, rq), calldataload(add(evals, shl(5, e))), rq)
                     }
                 }
-                ptr := add(ptr, add(4, shl(1, t)))
+                ptr := add(ptr, add(6, shl(1, t)))
                 g := addmod(g, sub(rq, mulmod(c, r, rq)), rq)
                 nuPow := mulmod(nuPow, nu, rq)
             }

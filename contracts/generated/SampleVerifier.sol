@@ -103,9 +103,9 @@ contract SampleVerifier is IZkTorchVerifier {
     uint256 internal constant N_INV = 21;
     uint256 internal constant XI_INV = 11;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
-    // X^T − x_p, each its point (1 byte) and T (1 byte).
+    // X^T − x_p, each its point (2 bytes) and T (2 bytes).
     uint256 internal constant N_DIVISORS = 10;
-    bytes internal constant DIVISORS = hex"0003020304040504";
+    bytes internal constant DIVISORS = hex"00000003000200030004000400050004";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -116,12 +116,12 @@ contract SampleVerifier is IZkTorchVerifier {
     bytes internal constant VK_POINTS =
         hex"2b313e4bd29c776b236e5ca39e6c6f6740a245c2c17df49d67a21443f73233dd20ecb469d247426f47de39e40e2e3866d8e488c092df19aa22c674134cb325e202f63c7a8d1a2fbf83dae5ce3ad27b00e8e5f0e3fa4843c35af0c991e673c83c2711d75a2e08173dc6b79399c30c1aa29243a672862a36b6a90d35c25fea3409221cf3e4c948f83f44a91f80f00f686c0a22c16bc855f3e88aca9a00fb7e64c5206f2648a54d9d85a44028a0a60c43772af4da70168864eb1d9163c187c3d5010cd248e607cd7b643c5003b3cf898e42ad92f70b102b59c0e561e671b9cfefca13d537a641e84708f40a1bfa5aa224af3efed3450c700bfc04159af64e6bd24000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002";
 
-    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment (2 bytes),
-    /// its divisor (1 byte), T (1 byte), then T evaluation indices (2 bytes each), one per member of
-    /// a group commitment S = Σ_t X^t·p_t(X^T).
+    /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
+    /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
+    /// S = Σ_t X^t·p_t(X^T).
     uint256 internal constant N_CLAIMS = 8;
     bytes internal constant CLAIM_SRC =
-        hex"0002060300000006000c00020703000100070011000008040002000f000900100000090400030004000a000b00010501000500010301000800030001000d00030101000e";
+        hex"00020006000300000006000c0002000700030001000700110000000800040002000f0009001000000009000400030004000a000b00010005000100050001000300010008000300000001000d000300010001000e";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -514,13 +514,13 @@ contract SampleVerifier is IZkTorchVerifier {
             // The groups' X^T − x_p.
             let src := add(divisors, 0x20)
             for { let i := N_POINTS } lt(i, N_DIVISORS) { i := add(i, 1) } {
-                let word := mload(add(src, shl(1, sub(i, N_POINTS))))
-                let t := and(shr(240, word), 0xff)
+                let word := mload(add(src, shl(2, sub(i, N_POINTS))))
+                let t := and(shr(224, word), 0xffff)
                 let xt := xi
                 for { let k := 1 } lt(k, t) { k := add(k, 1) } { xt := mulmod(xt, xi, rq) }
                 mstore(
                     add(dp, shl(5, i)),
-                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(248, word))))), rq)
+                    addmod(xt, sub(rq, mload(add(p, shl(5, shr(240, word))))), rq)
                 )
             }
         }
@@ -867,23 +867,23 @@ contract SampleVerifier is IZkTorchVerifier {
             let evals := add(proof.offset, shl(5, W_EVALS))
             for { let i := 0 } lt(i, N_CLAIMS) { i := add(i, 1) } {
                 let word := mload(ptr)
-                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(232, word), 0xff)))), rq)
+                let c := mulmod(nuPow, mload(add(exPtr, shl(5, and(shr(224, word), 0xffff)))), rq)
                 {
                     let cs := add(coef, shl(5, add(shr(240, word), 1)))
                     mstore(cs, addmod(mload(cs), c, rq))
                 }
-                let t := and(shr(224, word), 0xff)
+                let t := and(shr(208, word), 0xffff)
                 // r = v_{e_0} for a single commitment (T = 1); Horner over the members otherwise.
-                let r := calldataload(add(evals, shl(5, and(shr(208, word), 0xffff))))
+                let r := calldataload(add(evals, shl(5, and(shr(192, word), 0xffff))))
                 if gt(t, 1) {
                     r := 0
                     for { let k := t } k {} {
                         k := sub(k, 1)
-                        let e := shr(240, mload(add(add(ptr, 4), shl(1, k))))
+                        let e := shr(240, mload(add(add(ptr, 6), shl(1, k))))
                         r := addmod(mulmod(r, xi, rq), calldataload(add(evals, shl(5, e))), rq)
                     }
                 }
-                ptr := add(ptr, add(4, shl(1, t)))
+                ptr := add(ptr, add(6, shl(1, t)))
                 g := addmod(g, sub(rq, mulmod(c, r, rq)), rq)
                 nuPow := mulmod(nuPow, nu, rq)
             }
