@@ -166,22 +166,7 @@ pub fn random_fr(rng: &mut impl RngCore) -> Fr {
     <Fr as ark_ff::PrimeField>::from_le_bytes_mod_order(&bytes)
 }
 
-/// `(p(X) − p(z)) / (X − z)` by synthetic division.
-pub fn divide_by_linear(p: &DensePolynomial<Fr>, z: Fr) -> DensePolynomial<Fr> {
-    let n = p.coeffs.len();
-    if n <= 1 {
-        return DensePolynomial::zero();
-    }
-    let mut q = vec![Fr::zero(); n - 1];
-    let mut acc = Fr::zero();
-    for i in (1..n).rev() {
-        acc = acc * z + p.coeffs[i];
-        q[i - 1] = acc;
-    }
-    DensePolynomial::from_coefficients_vec(q)
-}
-
-/// `p / (X^t − a)`, the remainder dropped (`t ≥ 1`; `t = 1` is [`divide_by_linear`]). Long division
+/// `p / (X^t − a)`, the remainder dropped (`t ≥ 1`; `t = 1`: `(p(X) − p(a))/(X − a)`). Long division
 /// from the top: `q_j = p_{j+t} + a·q_{j+t}`.
 pub fn divide_by_binomial(p: &DensePolynomial<Fr>, t: usize, a: Fr) -> DensePolynomial<Fr> {
     let n = p.coeffs.len();
@@ -268,7 +253,7 @@ mod tests {
         let p = DensePolynomial::from_coefficients_vec((0..9).map(|_| random_fr(&mut rng)).collect());
         let z = random_fr(&mut rng);
         let x = random_fr(&mut rng);
-        let q = divide_by_linear(&p, z);
+        let q = divide_by_binomial(&p, 1, z);
         assert_eq!(q.evaluate(&x) * (x - z), p.evaluate(&x) - p.evaluate(&z));
     }
 }

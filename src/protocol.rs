@@ -406,20 +406,15 @@ impl Layout {
     ) -> Vec<(Vec<usize>, Vec<usize>)> {
         let cap = self.max_degree() + 1;
         let round = |c: usize| usize::from(c >= self.r1_end) + usize::from(c >= self.r2_end);
-        let blinding_at = |c: usize, pts: &[usize]| {
-            1 + pts.len()
-                + usize::from(pts.iter().any(|p| self.points[*p].root_log > 0))
-                + self.extra_reveals.iter().filter(|x| **x == c).count()
-        };
         let fits = |members: &[usize], pts: &[usize]| {
             let l = members
                 .iter()
-                .map(|c| col_sizes[*c] + blinding_at(*c, pts))
+                .map(|c| col_sizes[*c] + self.blinding_at(*c, pts))
                 .max()
                 .unwrap_or(0);
             members.len() * l <= cap
                 && members.iter().all(|c| {
-                    let b = blinding_at(*c, pts);
+                    let b = self.blinding_at(*c, pts);
                     let cap = caps
                         .iter()
                         .filter(|(k, _)| k == c)
@@ -565,7 +560,12 @@ impl Layout {
         if c == self.quotient {
             return 0;
         }
-        let pts = self.column_points(c);
+        self.blinding_at(c, &self.column_points(c))
+    }
+
+    /// [`Layout::blinding`] of column `c` were it opened at the points `pts` (the group planner
+    /// prices extra evaluation points with it).
+    fn blinding_at(&self, c: usize, pts: &[usize]) -> usize {
         let rotated = pts.iter().any(|p| self.points[*p].root_log > 0);
         let extra = self.extra_reveals.iter().filter(|x| **x == c).count();
         1 + pts.len() + usize::from(rotated) + extra

@@ -56,7 +56,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     // ──────────────────────────────────────────────────────────── constants ──
     // Every Yul loop reads R and P from a local (rq, pq): with the optimizer's usual runs setting the
     // legacy code generator fetches a 32-byte constant from the code (CODECOPY) at each use, which
-    // doubled the loops' gas (a 64-term loop: 27.7k → 12.9k).
+    // doubled the loops' gas.
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 internal constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
 

@@ -54,7 +54,7 @@ contract SampleVerifier is IZkTorchVerifier {
     // ──────────────────────────────────────────────────────────── constants ──
     // Every Yul loop reads R and P from a local (rq, pq): with the optimizer's usual runs setting the
     // legacy code generator fetches a 32-byte constant from the code (CODECOPY) at each use, which
-    // doubled the loops' gas (a 64-term loop: 27.7k → 12.9k).
+    // doubled the loops' gas.
     uint256 internal constant R =
         21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_617;
     uint256 internal constant P =
