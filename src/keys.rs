@@ -30,8 +30,10 @@ use serde::{Deserialize, Serialize};
 /// value keeps its bias in that column of `[Ŵ]` and has no `[B̂]` word pair ([`BiasColumn`]); the
 /// decider's `[W']` is the Shplonk opening divided by `Z_T(ξ)`. 8: the vk words of 7, for the proof
 /// that ends with the inversion hint (`Proof::inverse`). 9: the vk words of 8, for the proof whose
-/// columns share grouped commitments (`protocol::Layout::groups`).
-pub const VK_VERSION: u64 = 9;
+/// columns share grouped commitments (`protocol::Layout::groups`). 10: the vk words of 9, for the
+/// proof in which a wide output (`model::wide_output`) looks up only its rescale remainder, and
+/// whose verifier range-checks that output as a 64-bit integer.
+pub const VK_VERSION: u64 = 10;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -760,6 +762,13 @@ impl VerifyingKey {
     /// Real output length.
     pub fn output_len(&self) -> usize {
         self.layers.last().map_or(0, |l| l.out_len)
+    }
+    /// The output is wide ([`crate::model::wide_output`]): any 64-bit integer, range-checked by the
+    /// verifier, not looked up.
+    pub fn wide_output(&self) -> bool {
+        self.layers
+            .last()
+            .is_some_and(|l| crate::model::wide_output(l.activation))
     }
 }
 

@@ -37,6 +37,15 @@ pub const MAX_WIDTH: usize = 1 << 20;
 /// arithmetic agree.
 pub const ACC_LIMIT: i128 = 1 << 62;
 
+/// Whether a model whose last layer's activation is `last` has a **wide output**
+/// (`docs/protocols/lookup.md#wide-outputs`): with the identity, the last layer's rescaled value
+/// `q` is the public output itself, so the proof looks up only its rescale remainder and the
+/// verifier checks that every output is a 64-bit integer. The lookup window then need not hold the
+/// logits, which are usually the widest values of a classifier.
+pub fn wide_output(last: Activation) -> bool {
+    last == Activation::Identity
+}
+
 /// Why a quantized model is not acceptable. Each variant names the field (a JSON path such as
 /// `layers[1].bias`), the bad value and what is allowed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -537,6 +546,10 @@ impl QuantizedModel {
         let half = 1i64 << (self.lookup_bits.clamp(1, 63) - 1);
         (-half, half)
     }
+    /// The output is wide ([`wide_output`]): its values are any `i64`, not window values.
+    pub fn wide_output(&self) -> bool {
+        self.layers.last().is_some_and(|l| wide_output(l.activation))
+    }
     /// Quantize a real value at this model's scale.
     pub fn quantize(&self, v: f64) -> i64 {
         (v * f64::from(self.scale_bits).exp2()).round() as i64
@@ -849,7 +862,9 @@ impl QuantizedModel {
                 })
                 .collect::<Result<_, _>>()?;
             let q: Vec<i64> = acc.iter().map(|a| rescale(*a, s)).collect();
-            if let Some((position, &value)) = q.iter().enumerate().find(|(_, v)| window && (**v < lo || **v >= hi)) {
+            // A wide output is any i64 (the verifier range-checks it, not the table).
+            let checked = window && !(k + 1 == self.layers.len() && self.wide_output());
+            if let Some((position, &value)) = q.iter().enumerate().find(|(_, v)| checked && (**v < lo || **v >= hi)) {
                 return Err(ForwardError::OutsideWindow {
                     layer: k,
                     name: layer.name.clone(),

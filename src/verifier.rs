@@ -153,8 +153,17 @@ pub fn check_public(vk: &VerifyingKey, public: &Public) -> Result<(), VerifyErro
         return Err(VerifyError::InputOutOfWindow { index });
     }
     // Outputs are lookup outputs, so always in the window; checking it keeps the int256 → Fr map
-    // injective on chain (v and v + r would otherwise be the same field element).
-    if let Some(index) = public.outputs.iter().position(|x| !in_window(x)) {
+    // injective on chain (v and v + r would otherwise be the same field element). A wide output
+    // (`model::wide_output`) is not looked up: this check to [−2^63, 2^63) is its range check, on
+    // which the uniqueness of its rescale rests (docs/protocols/lookup.md#wide-outputs).
+    let out_ok = |x: &Fr| {
+        if vk.wide_output() {
+            fr_to_i64(*x).is_some() || *x == -Fr::from(1u64 << 63)
+        } else {
+            in_window(x)
+        }
+    };
+    if let Some(index) = public.outputs.iter().position(|x| !out_ok(x)) {
         return Err(VerifyError::OutputOutOfWindow { index });
     }
     Ok(())

@@ -321,8 +321,9 @@ fn nan_in_an_input_file_is_named_with_row_and_index() {
 
 #[test]
 fn out_of_window_prove_errors_name_the_value_and_the_recompile_command() {
-    // The reported bug: digits at scale 8 with a 12-bit window. The witness runs before the
-    // proving key is loaded, so this fails in milliseconds, before setup.
+    // The reported bug: digits at scale 8 with a window too small (now 10 bits: the logits are a
+    // wide output, outside the window, so the hidden layer is what overflows). The witness runs
+    // before the proving key is loaded, so this fails in milliseconds, before setup.
     let dir = tempfile::tempdir().unwrap();
     let d = path(dir.path());
     ok(run(&[
@@ -333,15 +334,15 @@ fn out_of_window_prove_errors_name_the_value_and_the_recompile_command() {
         "--scale-bits",
         "8",
         "--lookup-bits",
-        "12",
+        "10",
     ]));
     fails_with(
         &run(&["prove", d, "--input", "models/digits/input.json"]),
         &[
-            "layer 1 (fc2/MatMul+fc2/Add), output",
-            "outside the lookup window [-2048, 2048)",
+            "layer 0 (fc1/Gemm+fc1/Relu), output 4: value 711",
+            "outside the lookup window [-512, 512)",
             &format!("zkt-eth compile models/digits/digits.onnx -o {d} --calibrate models/digits/input.json"),
-            "--scale-bits 8 --lookup-bits 14",
+            "--scale-bits 8 --lookup-bits 12",
         ],
     );
 

@@ -113,6 +113,23 @@ fn unhex(v: &Value) -> Vec<u8> {
     hex::decode(s.trim().trim_start_matches("0x")).unwrap_or_else(|e| panic!("bad hex ({e}); {REGEN}"))
 }
 
+/// A JSON array of integers as `i128` (a wide output's out-of-range variants reach `±2^63`).
+fn ints128(v: &Value) -> Vec<i128> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    x.as_i64()
+                        .map(i128::from)
+                        .or_else(|| x.as_u64().map(i128::from))
+                        .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+                        .unwrap_or(i128::MAX)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn ints(v: &Value) -> Vec<i64> {
     v.as_array()
         .unwrap_or_else(|| panic!("expected an integer array, got {v}; {REGEN}"))
@@ -199,14 +216,34 @@ struct Verdict {
     rust_error: String,
 }
 
+/// The public values of `inputs` and `outputs` (outputs as `i128`: a wide output's out-of-range
+/// variant is `2^63`, which no `i64` holds).
+fn public_values(inputs: &[i64], outputs: &[i128]) -> zkt_eth::protocol::Public {
+    let fr = |v: i128| {
+        let m = ark_bn254::Fr::from(v.unsigned_abs());
+        if v < 0 {
+            -m
+        } else {
+            m
+        }
+    };
+    let mut public = verifier::public_from_ints(inputs, &[]);
+    public.outputs = outputs.iter().map(|v| fr(*v)).collect();
+    public
+}
+
+fn wide(v: &[i64]) -> Vec<i128> {
+    v.iter().map(|x| i128::from(*x)).collect()
+}
+
 fn verdict(
     vk: &VerifyingKey,
     errors: &BTreeMap<String, String>,
     proof: &[u8],
     inputs: &[i64],
-    outputs: &[i64],
+    outputs: &[i128],
 ) -> Verdict {
-    let public = verifier::public_from_ints(inputs, outputs);
+    let public = public_values(inputs, outputs);
     match verifier::verify(vk, &public, proof) {
         Ok(()) => Verdict {
             valid: true,
@@ -415,7 +452,7 @@ struct Variant {
     description: String,
     proof: Vec<u8>,
     inputs: Vec<i64>,
-    outputs: Vec<i64>,
+    outputs: Vec<i128>,
     intent: Intent,
 }
 
@@ -428,7 +465,7 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
     let public_input = vk.input == Visibility::Public;
     let mut out = vec![];
     let mut push =
-        |name: &str, description: String, proof: Vec<u8>, inputs: Vec<i64>, outputs: Vec<i64>, intent: Intent| {
+        |name: &str, description: String, proof: Vec<u8>, inputs: Vec<i64>, outputs: Vec<i128>, intent: Intent| {
             out.push(Variant {
                 name: name.into(),
                 description,
@@ -443,7 +480,7 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
         f(&mut w);
         w.concat()
     };
-    let (ins, outs) = (file.inputs.clone(), file.outputs.clone());
+    let (ins, outs) = (file.inputs.clone(), wide(&file.outputs));
     let flip = |w: usize| with(&|v: &mut Vec<Word>| v[w][31] ^= 1);
     let set = |w: usize, x: U256| with(&|v: &mut Vec<Word>| v[w] = x.to_be_bytes::<32>());
     let sec = |prefix: &str| {
@@ -744,10 +781,10 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
     );
 
     // Public values.
-    let best = argmax(&outs);
+    let best = argmax(&file.outputs);
     let bump = |v: i64| if v + 1 < window { v + 1 } else { v - 1 };
     let mut wrong = outs.clone();
-    wrong[best] = bump(wrong[best]);
+    wrong[best] = i128::from(bump(file.outputs[best]));
     push(
         "wrong_output",
         format!("output {best} (the argmax) changed by one unit"),
@@ -759,7 +796,7 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
     push(
         "wrong_output_rehinted",
         format!("output {best} changed by one unit, the inversion hint recomputed for it (reaches the pairing)"),
-        common::rehint(vk, &verifier::public_from_ints(&ins, &wrong), &file.proof),
+        common::rehint(vk, &public_values(&ins, &wrong), &file.proof),
         ins.clone(),
         wrong,
         Intent::Invalid,
@@ -768,7 +805,7 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
     // extra evaluation (read by no block) is bound by its group claim alone.
     let layout = Layout::new(vk);
     let w_eval = 2 * layout.n_commits;
-    let honest = verifier::public_from_ints(&ins, &outs);
+    let honest = public_values(&ins, &outs);
     if let Some(g) = layout.claims.iter().find(|c| c.evals.len() > 1) {
         let (a, b) = (g.evals[0], g.evals[1]);
         push(
@@ -808,15 +845,54 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
         );
     }
     let mut wrong = outs.clone();
-    wrong[0] = window;
-    push(
-        "output_out_of_window",
-        format!("output 0 set to {window} = 2^(B−1), just outside the lookup window"),
-        file.proof.clone(),
-        ins.clone(),
-        wrong,
-        Intent::Error("OutputOutOfWindow"),
-    );
+    if vk.wide_output() {
+        // A wide output is range-checked by the verifier to [−2^63, 2^63), not looked up: the
+        // edges convert like Rust's and reach the pairing; 2^63 and −2^63 − 1 are refused.
+        let (lo, hi) = (-(1i128 << 63), (1i128 << 63) - 1);
+        let last = outs.len() - 1;
+        let mut edges = outs.clone();
+        edges[0] = lo;
+        edges[last] = hi;
+        push(
+            "output_window_edges_rehinted",
+            format!("wide output: output 0 set to −2^63 and output {last} to 2^63 − 1, both inside its 64-bit range, the inversion hint recomputed for them (reaches the pairing)"),
+            common::rehint(vk, &public_values(&ins, &edges), &file.proof),
+            ins.clone(),
+            edges,
+            Intent::Error("PairingFailed"),
+        );
+        wrong[0] = 1i128 << 63;
+        push(
+            "output_out_of_window",
+            "wide output: output 0 set to 2^63, just outside its 64-bit range".into(),
+            file.proof.clone(),
+            ins.clone(),
+            wrong.clone(),
+            Intent::Error("OutputOutOfWindow"),
+        );
+        wrong[0] = outs[0];
+        wrong[last] = (1i128 << 63) + 1;
+        push(
+            "last_output_out_of_window",
+            format!(
+                "wide output: output {last} set to 2^63 + 1, above its 64-bit range: the failing index is the last"
+            ),
+            file.proof.clone(),
+            ins.clone(),
+            wrong,
+            Intent::Error("OutputOutOfWindow"),
+        );
+    } else {
+        wrong[0] = i128::from(window);
+        push(
+            "output_out_of_window",
+            format!("output 0 set to {window} = 2^(B−1), just outside the lookup window"),
+            file.proof.clone(),
+            ins.clone(),
+            wrong,
+            Intent::Error("OutputOutOfWindow"),
+        );
+    }
     push(
         "missing_output",
         "the last output dropped".into(),
@@ -848,7 +924,7 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
                 "input 0 set to −2^(B−1) = {} and input {last} to 2^(B−1) − 1, both inside the window, the inversion hint recomputed for them (reaches the pairing)",
                 -window
             ),
-            common::rehint(vk, &verifier::public_from_ints(&edges, &outs), &file.proof),
+            common::rehint(vk, &public_values(&edges, &outs), &file.proof),
             edges,
             outs.clone(),
             Intent::Error("PairingFailed"),
@@ -909,7 +985,7 @@ fn variants(vk: &VerifyingKey, file: &ProofFile, s: &Sections, other: (&str, &Pr
         ),
         other.1.proof.clone(),
         other.1.inputs.clone(),
-        other.1.outputs.clone(),
+        wide(&other.1.outputs),
         foreign,
     );
     out
@@ -963,7 +1039,7 @@ fn word_flips(vk: &VerifyingKey, errors: &BTreeMap<String, String>, file: &Proof
         .map(|w| {
             let mut b = file.proof.clone();
             b[32 * w + 31] ^= 1;
-            verdict(vk, errors, &b, &file.inputs, &file.outputs)
+            verdict(vk, errors, &b, &file.inputs, &wide(&file.outputs))
         })
         .collect()
 }
@@ -1065,6 +1141,8 @@ fn regenerate_fixtures() {
             "scale_bits": vk.scale_bits,
             "lookup_bits": vk.lookup_bits,
             "window": window,
+            "output_bits": if vk.wide_output() { 64 } else { vk.lookup_bits },
+            "wide_output": vk.wide_output(),
             "public_inputs": if vk.input == Visibility::Public { vk.input_len() } else { 0 },
             "output_count": vk.output_len(),
             "runtime_bytes": runtime_bytes,
@@ -1171,7 +1249,7 @@ fn check_entry(vk: &VerifyingKey, errors: &BTreeMap<String, String>, e: &Value, 
         errors,
         &unhex(&e["proof"]),
         &ints(&e["inputs"]),
-        &ints(&e["outputs"]),
+        &ints128(&e["outputs"]),
     );
     let expected = e["expected"].as_str().unwrap_or("?");
     let got = if d.valid { "valid" } else { "invalid" };

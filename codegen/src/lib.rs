@@ -122,8 +122,14 @@ pub struct VerifierSpec {
     pub two_s: String,
     /// `c = 2^(B−1−s)`.
     pub rem_scale: String,
-    /// `2^(B−1)`: public values lie in `[−2^(B−1), 2^(B−1))`.
+    /// `2^(B−1)`: public inputs (and outputs that are looked up) lie in `[−2^(B−1), 2^(B−1))`.
     pub window: String,
+    /// The public outputs' bound: `window`, or `2^63` for a wide output (any 64-bit integer).
+    pub output_window: String,
+    /// `log2(output_window) + 1`: `B`, or 64 for a wide output.
+    pub output_bits: u32,
+    /// The output is wide (only its rescale remainder is looked up).
+    pub wide: bool,
     /// `[τ]₂` in precompile order, decimal.
     pub tau_g2: [String; 4],
     /// `[1]₂` in precompile order, decimal.

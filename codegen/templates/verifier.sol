@@ -37,7 +37,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     error PublicLength(uint256 expectedInputs, uint256 expectedOutputs);
     /// A public input lies outside [-WINDOW, WINDOW).
     error InputOutOfWindow(uint256 index);
-    /// A public output lies outside [-WINDOW, WINDOW).
+    /// A public output lies outside [-OUTPUT_WINDOW, OUTPUT_WINDOW).
     error OutputOutOfWindow(uint256 index);
     /// A challenge landed on a domain point (probability ~2^-250).
     error DegenerateChallenge();
@@ -64,8 +64,12 @@ contract {{ contract_name }} is IZkTorchVerifier {
     bytes32 public constant VK_DIGEST = {{ vk_digest }};
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = {{ scale_bits }};
-    /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
+    /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = {{ lookup_bits }};
+    /// @notice Every public output lies in [-2**(OUTPUT_BITS-1), 2**(OUTPUT_BITS-1)): LOOKUP_BITS, or
+    ///         64 for a wide output (the last layer's identity, e.g. logits), which the proof does not
+    ///         look up and this contract range-checks itself (docs/protocols/lookup.md#wide-outputs).
+    uint256 public constant OUTPUT_BITS = {{ output_bits }};
     /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
     ///         the commitment's x and y (committed).
     uint256 public constant PUBLIC_INPUTS = {{ public_inputs }};
@@ -78,6 +82,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     bool public constant INSECURE_SRS = {{ insecure }};
 
     uint256 internal constant WINDOW = {{ window }};
+    uint256 internal constant OUTPUT_WINDOW = {{ output_window }};
     uint256 internal constant HALF = {{ half }};
     uint256 internal constant TWO_S = {{ two_s }};
     uint256 internal constant REM_SCALE = {{ rem_scale }};
@@ -208,9 +213,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256[] memory pubIn = new uint256[](0);
         {%- else %}
         State memory st;
-        uint256[] memory pubIn = _toField(inputs, true);
+        uint256[] memory pubIn = _toField(inputs, WINDOW, true);
         {%- endif %}
-        uint256[] memory pubOut = _toField(outputs, false);
+        uint256[] memory pubOut = _toField(outputs, OUTPUT_WINDOW, false);
 
         // Step 3 — transcript replay (verifier::replay).
         _replay(st, proof, pubIn, pubOut);
@@ -304,9 +309,14 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
 
     // ───────────────────────────────────────────────── step 2: public values ──
-    /// int256 → Fr for values in [-WINDOW, WINDOW), reverting at the first one outside with its
-    /// index (verifier::check_public), in one Yul loop.
-    function _toField(int256[] calldata v, bool isInput) internal pure returns (uint256[] memory out) {
+    /// int256 → Fr for values in [-window, window), reverting at the first one outside with its
+    /// index (verifier::check_public), in one Yul loop. `window` is WINDOW for inputs and
+    /// OUTPUT_WINDOW for outputs (2^63 for a wide output, whose range check this is).
+    function _toField(int256[] calldata v, uint256 window, bool isInput)
+        internal
+        pure
+        returns (uint256[] memory out)
+    {
         out = new uint256[](v.length);
         uint256 bad = type(uint256).max;
         assembly ("memory-safe") {
@@ -314,8 +324,8 @@ contract {{ contract_name }} is IZkTorchVerifier {
             let o := add(out, 0x20)
             for { let i := 0 } lt(i, v.length) { i := add(i, 1) } {
                 let x := calldataload(add(v.offset, shl(5, i)))
-                // x ∈ [−WINDOW, WINDOW) ⟺ x + WINDOW ∈ [0, 2·WINDOW) (two's complement, wrapping).
-                if iszero(lt(add(x, WINDOW), shl(1, WINDOW))) {
+                // x ∈ [−window, window) ⟺ x + window ∈ [0, 2·window) (two's complement, wrapping).
+                if iszero(lt(add(x, window), shl(1, window))) {
                     bad := i
                     break
                 }

@@ -35,7 +35,7 @@ contract GluVerifier is IZkTorchVerifier {
     error PublicLength(uint256 expectedInputs, uint256 expectedOutputs);
     /// A public input lies outside [-WINDOW, WINDOW).
     error InputOutOfWindow(uint256 index);
-    /// A public output lies outside [-WINDOW, WINDOW).
+    /// A public output lies outside [-OUTPUT_WINDOW, OUTPUT_WINDOW).
     error OutputOutOfWindow(uint256 index);
     /// A challenge landed on a domain point (probability ~2^-250).
     error DegenerateChallenge();
@@ -62,11 +62,15 @@ contract GluVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x51011b64b41d7fe8249289ea43c563556cbfedb280777d0550d0f05a1229ec05;
+        0x8d59f52e26a9e7288eecfb770c8d0ead3aade85bc93b0153554d2bdde773d8fe;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 8;
-    /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
+    /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = 11;
+    /// @notice Every public output lies in [-2**(OUTPUT_BITS-1), 2**(OUTPUT_BITS-1)): LOOKUP_BITS, or
+    ///         64 for a wide output (the last layer's identity, e.g. logits), which the proof does not
+    ///         look up and this contract range-checks itself (docs/protocols/lookup.md#wide-outputs).
+    uint256 public constant OUTPUT_BITS = 64;
     /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
     ///         the commitment's x and y (committed).
     uint256 public constant PUBLIC_INPUTS = 4;
@@ -79,18 +83,19 @@ contract GluVerifier is IZkTorchVerifier {
     bool public constant INSECURE_SRS = true;
 
     uint256 internal constant WINDOW = 1024;
+    uint256 internal constant OUTPUT_WINDOW = 9_223_372_036_854_775_808;
     uint256 internal constant HALF = 128;
     uint256 internal constant TWO_S = 256;
     uint256 internal constant REM_SCALE = 4;
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'], the
     // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
-    uint256 internal constant PROOF_WORDS = 62;
+    uint256 internal constant PROOF_WORDS = 64;
     uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
     uint256 internal constant N_COMMITS = 13;
-    uint256 internal constant N_EVALS = 31;
+    uint256 internal constant N_EVALS = 33;
     uint256 internal constant W_EVALS = 26;
-    uint256 internal constant W_OPENINGS = 57;
+    uint256 internal constant W_OPENINGS = 59;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 13;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -105,7 +110,7 @@ contract GluVerifier is IZkTorchVerifier {
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
     // X^T − x_p, each its point (2 bytes) and T (2 bytes).
     uint256 internal constant N_DIVISORS = 19;
-    bytes internal constant DIVISORS = hex"0004000200050002000500030009000200090003000b0002";
+    bytes internal constant DIVISORS = hex"0004000200050002000500040009000200090004000b0002";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -121,7 +126,7 @@ contract GluVerifier is IZkTorchVerifier {
     /// S = Σ_t X^t·p_t(X^T).
     uint256 internal constant N_CLAIMS = 23;
     bytes internal constant CLAIM_SRC =
-        hex"000600000001000000060002000100010000000d00020002001a0000000e00020003000400010005000100050007000000010006000700060001000700010003000100080002000700010009000200050001000a000300050001000b000a000f0003000c001d001e000300080001000d000400100002000e000f000a00110003001c0010001600080000000100110008000a00010012000400120002001b00130005000c0001001400050009000100150009000000010017000b000000010018000b000100010019";
+        hex"000600000001000000060002000100010000000d00020002001b0000000e0002000300040001000500010005000a000f00040006000d001f0020000700000001000700070006000100080001000300010009000200070001000a000200050001000b000300050001000c000300080001000e000400100002000f0010000a00110004001d001e0011001700080000000100120008000a00010013000400120002001c00140005000c0001001500050009000100160009000000010018000b000000010019000b00010001001a";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -145,9 +150,6 @@ contract GluVerifier is IZkTorchVerifier {
         uint256 idC;
         uint256 logup;
         uint256[] vkCoef;
-        // The folded shares N_k/D_k (blocks/fold.rs): foldP = Π D_k, foldE = foldP·Σ N_k/D_k.
-        uint256 foldP;
-        uint256 foldE;
         // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
         // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
         uint256[2] inC;
@@ -202,8 +204,8 @@ contract GluVerifier is IZkTorchVerifier {
             revert PublicLength(PUBLIC_INPUTS, OUTPUTS);
         }
         State memory st;
-        uint256[] memory pubIn = _toField(inputs, true);
-        uint256[] memory pubOut = _toField(outputs, false);
+        uint256[] memory pubIn = _toField(inputs, WINDOW, true);
+        uint256[] memory pubOut = _toField(outputs, OUTPUT_WINDOW, false);
 
         // Step 3 — transcript replay (verifier::replay).
         _replay(st, proof, pubIn, pubOut);
@@ -248,7 +250,6 @@ contract GluVerifier is IZkTorchVerifier {
         // by its vanishing polynomial.
         st.vkCoef = new uint256[](N_VK - 1);
         st.gammaPow = st.gamma;
-        st.foldP = 1;
         // RowSum, layer 0: y = W·x + b on H_K, K = 128
         _rowsumBiasColumn(
             st,
@@ -263,63 +264,62 @@ contract GluVerifier is IZkTorchVerifier {
                 21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616
             ]
         );
-        // Activation, layer 0: rescale and sigmoid (even rows; odd rows identity) by lookup on H_16, share folded into the running sum
-        _activationFolded(
+        // Activation, layer 0: rescale and sigmoid (even rows; odd rows identity) by lookup on H_16
+        _activation(
             st,
             [
                 uint256(_ev(proof, 3)),
                 _ev(proof, 4),
                 _ev(proof, 5),
+                _ev(proof, 6),
                 addmod(1, mulmod(1, st.zp[12], R), R),
                 21_845_492_397_480_214_137_827_955_734_036_069_473_141_043_376_196_471_776_620_668_631_523_902_619_649
             ]
         );
         // RowSum, layer 1: y = W·x + b on H_K, K = 256
-        _rowsum(st, [uint256(_ev(proof, 6)), _ev(proof, 7), _ev(proof, 8), _ev(proof, 9), 5, 8, 3]);
+        _rowsum(st, [uint256(_ev(proof, 7)), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10), 5, 8, 3]);
         // Activation, layer 1: rescale and identity by lookup on H_16
         _activation(
             st,
             [
-                uint256(_ev(proof, 10)),
-                _ev(proof, 11),
-                _ev(proof, 11),
+                uint256(_ev(proof, 11)),
                 _ev(proof, 12),
+                _ev(proof, 12),
+                _ev(proof, 13),
                 0,
                 21_845_492_397_480_214_137_827_955_734_036_069_473_141_043_376_196_471_776_620_668_631_523_902_619_649
             ]
         );
         // Product, layer 2: y = x[..8] ⊙ x[8..] on H_16
-        _product(st, [uint256(_ev(proof, 11)), _ev(proof, 13), _ev(proof, 14)]);
+        _product(st, [uint256(_ev(proof, 12)), _ev(proof, 14), _ev(proof, 15)]);
         // Activation, layer 2: rescale and identity by lookup on H_8
         _activation(
             st,
             [
-                uint256(_ev(proof, 14)),
-                _ev(proof, 15),
-                _ev(proof, 15),
+                uint256(_ev(proof, 15)),
                 _ev(proof, 16),
+                _ev(proof, 16),
+                _ev(proof, 17),
                 0,
                 21_866_867_634_659_744_680_037_180_739_646_672_280_844_703_888_306_253_060_159_436_409_049_855_557_633
             ]
         );
         // RowSum, layer 3: y = W·x + b on H_K, K = 64
         _rowsum(
-            st, [uint256(_ev(proof, 17)), _ev(proof, 18), _ev(proof, 19), _ev(proof, 20), 8, 6, 5]
+            st, [uint256(_ev(proof, 18)), _ev(proof, 19), _ev(proof, 20), _ev(proof, 21), 8, 6, 5]
         );
-        // Activation, layer 3: rescale and identity by lookup on H_8
-        _activation(
+        // Activation, layer 3: rescale and identity by lookup on H_8 (wide output: remainder only; the verifier range-checks the output)
+        _activationWide(
             st,
             [
-                uint256(_ev(proof, 21)),
+                uint256(_ev(proof, 22)),
                 st.pubAt[1],
-                st.pubAt[1],
-                _ev(proof, 22),
-                0,
+                _ev(proof, 23),
                 21_866_867_634_659_744_680_037_180_739_646_672_280_844_703_888_306_253_060_159_436_409_049_855_557_633
             ]
         );
         // Table: the LogUp table side and the running sum, on H_n
-        _table(st, [uint256(_ev(proof, 23)), _ev(proof, 24), _ev(proof, 25)], 0, _kindAt(st));
+        _table(st, [uint256(_ev(proof, 24)), _ev(proof, 25), _ev(proof, 26)], 0, _kindAt(st));
 
         // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
         _decider(st, proof);
@@ -386,9 +386,10 @@ contract GluVerifier is IZkTorchVerifier {
     }
 
     // ───────────────────────────────────────────────── step 2: public values ──
-    /// int256 → Fr for values in [-WINDOW, WINDOW), reverting at the first one outside with its
-    /// index (verifier::check_public), in one Yul loop.
-    function _toField(int256[] calldata v, bool isInput)
+    /// int256 → Fr for values in [-window, window), reverting at the first one outside with its
+    /// index (verifier::check_public), in one Yul loop. `window` is WINDOW for inputs and
+    /// OUTPUT_WINDOW for outputs (2^63 for a wide output, whose range check this is).
+    function _toField(int256[] calldata v, uint256 window, bool isInput)
         internal
         pure
         returns (uint256[] memory out)
@@ -400,8 +401,8 @@ contract GluVerifier is IZkTorchVerifier {
             let o := add(out, 0x20)
             for { let i := 0 } lt(i, v.length) { i := add(i, 1) } {
                 let x := calldataload(add(v.offset, shl(5, i)))
-                // x ∈ [−WINDOW, WINDOW) ⟺ x + WINDOW ∈ [0, 2·WINDOW) (two's complement, wrapping).
-                if iszero(lt(add(x, WINDOW), shl(1, WINDOW))) {
+                // x ∈ [−window, window) ⟺ x + window ∈ [0, 2·window) (two's complement, wrapping).
+                if iszero(lt(add(x, window), shl(1, window))) {
                     bad := i
                     break
                 }
@@ -666,13 +667,6 @@ contract GluVerifier is IZkTorchVerifier {
         st.gammaPow = mulmod(g, st.gamma, R);
     }
 
-    /// Hands a folded share num/den to the running sum (blocks/fold.rs): foldE ← foldE·den + num·foldP,
-    /// foldP ← foldP·den, so that foldE/foldP = Σ N_k/D_k.
-    function _foldShare(State memory st, uint256 num, uint256 den) internal pure {
-        st.foldE = addmod(mulmod(st.foldE, den, R), mulmod(num, st.foldP, R), R);
-        st.foldP = mulmod(st.foldP, den, R);
-    }
-
     // ── block: RowSum (src/blocks/rowsum.rs, docs/protocols/rowsum.md) ──
     /// Z_K(ζ), N·(ζ^M − 1), N·(ω_N·ζ^M − 1) into slots at, at + 1, at + 2 of the batched inversion.
     function _rowsumDenominators(
@@ -740,14 +734,15 @@ contract GluVerifier is IZkTorchVerifier {
         st.logup = addmod(st.logup, mulmod(c[5], share, R), R);
     }
 
-    /// A folded lookup at ζ^(n/M) (blocks/fold.rs): no h and no identity; the share
-    /// (M/n)·(2β + a + b)/((β + a)·(β + b)) goes to the running sum. c = [y, q, z, kind, M/n].
-    function _activationFolded(State memory st, uint256[5] memory c) internal pure {
-        uint256 th2 = mulmod(st.theta, st.theta, R);
-        uint256 a = addmod(c[3], addmod(mulmod(st.theta, c[1], R), mulmod(th2, c[2], R), R), R);
+    /// A wide output (src/model.rs wide_output): only b is looked up, q is the public output
+    /// (range-checked by _toField). (h·(β+b) − 1)/Z_n(ζ) and the share (M/n)·h.
+    /// c = [y, q (at ζ^(n/M)), h, M/n].
+    function _activationWide(State memory st, uint256[4] memory c) internal pure {
         uint256 b = _tupleB(st, c[0], c[1]);
-        uint256 num = mulmod(c[4], addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), R);
-        _foldShare(st, num, mulmod(addmod(st.beta, a, R), addmod(st.beta, b, R), R));
+        _identity(
+            st, mulmod(addmod(mulmod(c[2], addmod(st.beta, b, R), R), R - 1, R), st.inv[0], R)
+        );
+        st.logup = addmod(st.logup, mulmod(c[3], c[2], R), R);
     }
 
     /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
@@ -766,13 +761,6 @@ contract GluVerifier is IZkTorchVerifier {
             st, mulmod(addmod(mulmod(c[1], addmod(st.beta, a, R), R), R - 1, R), st.inv[0], R)
         );
         st.logup = addmod(st.logup, mulmod(c[2], c[1], R), R);
-    }
-
-    /// A folded range lookup (0, x, x) at ζ^(n/N₀) (blocks/fold.rs): no h and no identity; the
-    /// share (N₀/n)/(β + (θ + θ²)·x) goes to the running sum. c = [x, N₀/n].
-    function _inputRangeFolded(State memory st, uint256[2] memory c) internal pure {
-        uint256 a = mulmod(addmod(st.theta, mulmod(st.theta, st.theta, R), R), c[0], R);
-        _foldShare(st, c[1], addmod(st.beta, a, R));
     }
 
     /// The padding identity x·S/Z_N₀ at ζ^(n/N₀), S the indicator of the padding positions
@@ -817,9 +805,7 @@ contract GluVerifier is IZkTorchVerifier {
     {
         uint256 zn = st.inv[0];
         uint256 d = addmod(addmod(c[2], R - c[1], R), R - st.logup, R);
-        // d·P − E: the folded shares multiplied through, and m·P.
-        d = addmod(mulmod(d, st.foldP, R), R - st.foldE, R);
-        uint256 id = addmod(mulmod(d, addmod(st.beta, kindAt, R), R), mulmod(c[0], st.foldP, R), R);
+        uint256 id = addmod(mulmod(d, addmod(st.beta, kindAt, R), R), c[0], R);
         uint256 k = _identity(st, mulmod(id, zn, R));
         uint256 kd = mulmod(mulmod(k, d, R), zn, R);
         st.vkCoef[vkAt] = mulmod(kd, st.theta, R);

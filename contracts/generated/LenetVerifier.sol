@@ -35,7 +35,7 @@ contract LenetVerifier is IZkTorchVerifier {
     error PublicLength(uint256 expectedInputs, uint256 expectedOutputs);
     /// A public input lies outside [-WINDOW, WINDOW).
     error InputOutOfWindow(uint256 index);
-    /// A public output lies outside [-WINDOW, WINDOW).
+    /// A public output lies outside [-OUTPUT_WINDOW, OUTPUT_WINDOW).
     error OutputOutOfWindow(uint256 index);
     /// A challenge landed on a domain point (probability ~2^-250).
     error DegenerateChallenge();
@@ -62,11 +62,15 @@ contract LenetVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xe836457611af6fe91934a6dfcd433eb0ba9f680e93b05a801a6f7ac53188d9c2;
+        0x77d125ce5d4f3a61ef312e02ce654c7a430510aa19983dd344af0e8fd7d5bed7;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
-    /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
+    /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = 13;
+    /// @notice Every public output lies in [-2**(OUTPUT_BITS-1), 2**(OUTPUT_BITS-1)): LOOKUP_BITS, or
+    ///         64 for a wide output (the last layer's identity, e.g. logits), which the proof does not
+    ///         look up and this contract range-checks itself (docs/protocols/lookup.md#wide-outputs).
+    uint256 public constant OUTPUT_BITS = 64;
     /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
     ///         the commitment's x and y (committed).
     uint256 public constant PUBLIC_INPUTS = 64;
@@ -79,6 +83,7 @@ contract LenetVerifier is IZkTorchVerifier {
     bool public constant INSECURE_SRS = true;
 
     uint256 internal constant WINDOW = 4096;
+    uint256 internal constant OUTPUT_WINDOW = 9_223_372_036_854_775_808;
     uint256 internal constant HALF = 32;
     uint256 internal constant TWO_S = 64;
     uint256 internal constant REM_SCALE = 64;
@@ -199,8 +204,8 @@ contract LenetVerifier is IZkTorchVerifier {
             revert PublicLength(PUBLIC_INPUTS, OUTPUTS);
         }
         State memory st;
-        uint256[] memory pubIn = _toField(inputs, true);
-        uint256[] memory pubOut = _toField(outputs, false);
+        uint256[] memory pubIn = _toField(inputs, WINDOW, true);
+        uint256[] memory pubOut = _toField(outputs, OUTPUT_WINDOW, false);
 
         // Step 3 — transcript replay (verifier::replay).
         _replay(st, proof, pubIn, pubOut);
@@ -279,15 +284,13 @@ contract LenetVerifier is IZkTorchVerifier {
         _rowsum(
             st, [uint256(_ev(proof, 15)), _ev(proof, 16), _ev(proof, 17), _ev(proof, 18), 7, 11, 6]
         );
-        // Activation, layer 2: rescale and identity by lookup on H_16
-        _activation(
+        // Activation, layer 2: rescale and identity by lookup on H_16 (wide output: remainder only; the verifier range-checks the output)
+        _activationWide(
             st,
             [
                 uint256(_ev(proof, 19)),
                 st.pubAt[1],
-                st.pubAt[1],
                 _ev(proof, 20),
-                0,
                 21_866_867_634_659_744_680_037_180_739_646_672_280_844_703_888_306_253_060_159_436_409_049_855_557_633
             ]
         );
@@ -359,9 +362,10 @@ contract LenetVerifier is IZkTorchVerifier {
     }
 
     // ───────────────────────────────────────────────── step 2: public values ──
-    /// int256 → Fr for values in [-WINDOW, WINDOW), reverting at the first one outside with its
-    /// index (verifier::check_public), in one Yul loop.
-    function _toField(int256[] calldata v, bool isInput)
+    /// int256 → Fr for values in [-window, window), reverting at the first one outside with its
+    /// index (verifier::check_public), in one Yul loop. `window` is WINDOW for inputs and
+    /// OUTPUT_WINDOW for outputs (2^63 for a wide output, whose range check this is).
+    function _toField(int256[] calldata v, uint256 window, bool isInput)
         internal
         pure
         returns (uint256[] memory out)
@@ -373,8 +377,8 @@ contract LenetVerifier is IZkTorchVerifier {
             let o := add(out, 0x20)
             for { let i := 0 } lt(i, v.length) { i := add(i, 1) } {
                 let x := calldataload(add(v.offset, shl(5, i)))
-                // x ∈ [−WINDOW, WINDOW) ⟺ x + WINDOW ∈ [0, 2·WINDOW) (two's complement, wrapping).
-                if iszero(lt(add(x, WINDOW), shl(1, WINDOW))) {
+                // x ∈ [−window, window) ⟺ x + window ∈ [0, 2·window) (two's complement, wrapping).
+                if iszero(lt(add(x, window), shl(1, window))) {
                     bad := i
                     break
                 }
@@ -690,6 +694,17 @@ contract LenetVerifier is IZkTorchVerifier {
         _identity(st, mulmod(addmod(e, R - 1, R), st.inv[0], R));
         uint256 share = mulmod(addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), c[3], R);
         st.logup = addmod(st.logup, mulmod(c[5], share, R), R);
+    }
+
+    /// A wide output (src/model.rs wide_output): only b is looked up, q is the public output
+    /// (range-checked by _toField). (h·(β+b) − 1)/Z_n(ζ) and the share (M/n)·h.
+    /// c = [y, q (at ζ^(n/M)), h, M/n].
+    function _activationWide(State memory st, uint256[4] memory c) internal pure {
+        uint256 b = _tupleB(st, c[0], c[1]);
+        _identity(
+            st, mulmod(addmod(mulmod(c[2], addmod(st.beta, b, R), R), R - 1, R), st.inv[0], R)
+        );
+        st.logup = addmod(st.logup, mulmod(c[3], c[2], R), R);
     }
 
     /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).

@@ -35,7 +35,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
     error PublicLength(uint256 expectedInputs, uint256 expectedOutputs);
     /// A public input lies outside [-WINDOW, WINDOW).
     error InputOutOfWindow(uint256 index);
-    /// A public output lies outside [-WINDOW, WINDOW).
+    /// A public output lies outside [-OUTPUT_WINDOW, OUTPUT_WINDOW).
     error OutputOutOfWindow(uint256 index);
     /// A challenge landed on a domain point (probability ~2^-250).
     error DegenerateChallenge();
@@ -62,11 +62,15 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x09d35d9ab992ad22480d256fc3831e91e30f8b420f95aba0db432bbf978f32aa;
+        0x37c876cb7d1d062bf2cc9952e3ac413328c256cbe2774f872780e0407412ba75;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
-    /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
+    /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = 11;
+    /// @notice Every public output lies in [-2**(OUTPUT_BITS-1), 2**(OUTPUT_BITS-1)): LOOKUP_BITS, or
+    ///         64 for a wide output (the last layer's identity, e.g. logits), which the proof does not
+    ///         look up and this contract range-checks itself (docs/protocols/lookup.md#wide-outputs).
+    uint256 public constant OUTPUT_BITS = 64;
     /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
     ///         the commitment's x and y (committed).
     uint256 public constant PUBLIC_INPUTS = 0;
@@ -79,6 +83,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
     bool public constant INSECURE_SRS = true;
 
     uint256 internal constant WINDOW = 1024;
+    uint256 internal constant OUTPUT_WINDOW = 9_223_372_036_854_775_808;
     uint256 internal constant HALF = 64;
     uint256 internal constant TWO_S = 128;
     uint256 internal constant REM_SCALE = 8;
@@ -202,8 +207,8 @@ contract Mlp784Verifier is IZkTorchVerifier {
             revert PublicLength(PUBLIC_INPUTS, OUTPUTS);
         }
         State memory st;
-        uint256[] memory pubIn = _toField(inputs, true);
-        uint256[] memory pubOut = _toField(outputs, false);
+        uint256[] memory pubIn = _toField(inputs, WINDOW, true);
+        uint256[] memory pubOut = _toField(outputs, OUTPUT_WINDOW, false);
 
         // Step 3 — transcript replay (verifier::replay).
         _replay(st, proof, pubIn, pubOut);
@@ -263,14 +268,12 @@ contract Mlp784Verifier is IZkTorchVerifier {
         _rowsum(
             st, [uint256(_ev(proof, 7)), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10), 5, 11, 3]
         );
-        // Activation, layer 1: rescale and identity by lookup on H_16, share folded into the running sum
-        _activationFolded(
+        // Activation, layer 1: rescale and identity by lookup on H_16, share folded into the running sum (wide output: remainder only; the verifier range-checks the output)
+        _activationWideFolded(
             st,
             [
                 uint256(_ev(proof, 11)),
                 st.pubAt[0],
-                st.pubAt[0],
-                0,
                 21_802_741_923_121_153_053_409_505_722_814_863_857_733_722_351_976_909_209_543_133_076_471_996_743_681
             ]
         );
@@ -383,9 +386,10 @@ contract Mlp784Verifier is IZkTorchVerifier {
     }
 
     // ───────────────────────────────────────────────── step 2: public values ──
-    /// int256 → Fr for values in [-WINDOW, WINDOW), reverting at the first one outside with its
-    /// index (verifier::check_public), in one Yul loop.
-    function _toField(int256[] calldata v, bool isInput)
+    /// int256 → Fr for values in [-window, window), reverting at the first one outside with its
+    /// index (verifier::check_public), in one Yul loop. `window` is WINDOW for inputs and
+    /// OUTPUT_WINDOW for outputs (2^63 for a wide output, whose range check this is).
+    function _toField(int256[] calldata v, uint256 window, bool isInput)
         internal
         pure
         returns (uint256[] memory out)
@@ -397,8 +401,8 @@ contract Mlp784Verifier is IZkTorchVerifier {
             let o := add(out, 0x20)
             for { let i := 0 } lt(i, v.length) { i := add(i, 1) } {
                 let x := calldataload(add(v.offset, shl(5, i)))
-                // x ∈ [−WINDOW, WINDOW) ⟺ x + WINDOW ∈ [0, 2·WINDOW) (two's complement, wrapping).
-                if iszero(lt(add(x, WINDOW), shl(1, WINDOW))) {
+                // x ∈ [−window, window) ⟺ x + window ∈ [0, 2·window) (two's complement, wrapping).
+                if iszero(lt(add(x, window), shl(1, window))) {
                     bad := i
                     break
                 }
@@ -746,6 +750,22 @@ contract Mlp784Verifier is IZkTorchVerifier {
         uint256 b = _tupleB(st, c[0], c[1]);
         uint256 num = mulmod(c[4], addmod(addmod(st.beta, st.beta, R), addmod(a, b, R), R), R);
         _foldShare(st, num, mulmod(addmod(st.beta, a, R), addmod(st.beta, b, R), R));
+    }
+
+    /// A wide output (src/model.rs wide_output): only b is looked up, q is the public output
+    /// (range-checked by _toField). (h·(β+b) − 1)/Z_n(ζ) and the share (M/n)·h.
+    /// c = [y, q (at ζ^(n/M)), h, M/n].
+    function _activationWide(State memory st, uint256[4] memory c) internal pure {
+        uint256 b = _tupleB(st, c[0], c[1]);
+        _identity(
+            st, mulmod(addmod(mulmod(c[2], addmod(st.beta, b, R), R), R - 1, R), st.inv[0], R)
+        );
+        st.logup = addmod(st.logup, mulmod(c[3], c[2], R), R);
+    }
+
+    /// A folded wide output: the share (M/n)/(β + b) goes to the running sum. c = [y, q, M/n].
+    function _activationWideFolded(State memory st, uint256[3] memory c) internal pure {
+        _foldShare(st, c[2], addmod(st.beta, _tupleB(st, c[0], c[1]), R));
     }
 
     /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).

@@ -35,7 +35,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     error PublicLength(uint256 expectedInputs, uint256 expectedOutputs);
     /// A public input lies outside [-WINDOW, WINDOW).
     error InputOutOfWindow(uint256 index);
-    /// A public output lies outside [-WINDOW, WINDOW).
+    /// A public output lies outside [-OUTPUT_WINDOW, OUTPUT_WINDOW).
     error OutputOutOfWindow(uint256 index);
     /// A challenge landed on a domain point (probability ~2^-250).
     error DegenerateChallenge();
@@ -62,11 +62,15 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x1b16267313a13c5cc502432f7cc6784e14abebadd8c81ae03cb3844339ae02f7;
+        0x08910248f547898be4c7a8368d82e7dad90e0670dd0626bf4ebd9d85dfc3e430;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
-    /// @notice Lookup window bits: every public value lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
+    /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = 8;
+    /// @notice Every public output lies in [-2**(OUTPUT_BITS-1), 2**(OUTPUT_BITS-1)): LOOKUP_BITS, or
+    ///         64 for a wide output (the last layer's identity, e.g. logits), which the proof does not
+    ///         look up and this contract range-checks itself (docs/protocols/lookup.md#wide-outputs).
+    uint256 public constant OUTPUT_BITS = 8;
     /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
     ///         the commitment's x and y (committed).
     uint256 public constant PUBLIC_INPUTS = 2;
@@ -79,6 +83,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     bool public constant INSECURE_SRS = true;
 
     uint256 internal constant WINDOW = 128;
+    uint256 internal constant OUTPUT_WINDOW = 128;
     uint256 internal constant HALF = 32;
     uint256 internal constant TWO_S = 64;
     uint256 internal constant REM_SCALE = 2;
@@ -205,7 +210,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         State memory st;
         st.inC = _toCommitment(inputs);
         uint256[] memory pubIn = new uint256[](0);
-        uint256[] memory pubOut = _toField(outputs, false);
+        uint256[] memory pubOut = _toField(outputs, OUTPUT_WINDOW, false);
 
         // Step 3 — transcript replay (verifier::replay).
         _replay(st, proof, pubIn, pubOut);
@@ -373,9 +378,10 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     }
 
     // ───────────────────────────────────────────────── step 2: public values ──
-    /// int256 → Fr for values in [-WINDOW, WINDOW), reverting at the first one outside with its
-    /// index (verifier::check_public), in one Yul loop.
-    function _toField(int256[] calldata v, bool isInput)
+    /// int256 → Fr for values in [-window, window), reverting at the first one outside with its
+    /// index (verifier::check_public), in one Yul loop. `window` is WINDOW for inputs and
+    /// OUTPUT_WINDOW for outputs (2^63 for a wide output, whose range check this is).
+    function _toField(int256[] calldata v, uint256 window, bool isInput)
         internal
         pure
         returns (uint256[] memory out)
@@ -387,8 +393,8 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             let o := add(out, 0x20)
             for { let i := 0 } lt(i, v.length) { i := add(i, 1) } {
                 let x := calldataload(add(v.offset, shl(5, i)))
-                // x ∈ [−WINDOW, WINDOW) ⟺ x + WINDOW ∈ [0, 2·WINDOW) (two's complement, wrapping).
-                if iszero(lt(add(x, WINDOW), shl(1, WINDOW))) {
+                // x ∈ [−window, window) ⟺ x + window ∈ [0, 2·window) (two's complement, wrapping).
+                if iszero(lt(add(x, window), shl(1, window))) {
                     bad := i
                     break
                 }

@@ -13,6 +13,7 @@ interface IGeneratedVerifier is IZkTorchVerifier {
     function VK_DIGEST() external view returns (bytes32);
     function SCALE_BITS() external view returns (uint256);
     function LOOKUP_BITS() external view returns (uint256);
+    function OUTPUT_BITS() external view returns (uint256);
     function PUBLIC_INPUTS() external view returns (uint256);
     function OUTPUTS() external view returns (uint256);
     function INSECURE_SRS() external view returns (bool);
@@ -144,6 +145,7 @@ contract ModelVerifierTest is FixtureTest {
         vm.assertEq(v.scaleBits(), vm.parseJsonUint(fx, ".scale_bits"), "scaleBits()");
         vm.assertEq(v.SCALE_BITS(), vm.parseJsonUint(fx, ".scale_bits"), "SCALE_BITS");
         vm.assertEq(v.LOOKUP_BITS(), vm.parseJsonUint(fx, ".lookup_bits"), "LOOKUP_BITS");
+        vm.assertEq(v.OUTPUT_BITS(), vm.parseJsonUint(fx, ".output_bits"), "OUTPUT_BITS");
         vm.assertEq(v.PUBLIC_INPUTS(), vm.parseJsonUint(fx, ".public_inputs"), "PUBLIC_INPUTS");
         vm.assertEq(v.OUTPUTS(), vm.parseJsonUint(fx, ".output_count"), "OUTPUTS");
         vm.assertEq(v.INSECURE_SRS(), vm.parseJsonBool(fx, ".insecure_dev_srs"), "INSECURE_SRS");

@@ -14,6 +14,11 @@
 //! the function at even `j` and the identity at odd `j`: the public polynomial
 //! `κ(X) = (A + I)/2 + (A − I)/2·X^{M/2}` (`X^{M/2} = ±1` on `H_M` by the parity of `j`), which the
 //! verifier evaluates at `ζ^{n/M}` as `(A + I)/2 + (A − I)/2·ζ^{n/2}`.
+//!
+//! A **wide** instance (the last layer with the identity, [`crate::model::wide_output`]) looks up
+//! only `b_j`: its `q` is the public output, which the verifier range-checks as a 64-bit integer
+//! (`docs/protocols/lookup.md#wide-outputs`). Its identity is `h·(β+b) − 1` with `h = 1/(β+b)`,
+//! its share `(M/n)·h`, and folded, the fraction `(M/n)/(β+b)`.
 
 use super::lookup::{self, LookupEvals};
 use super::rowsum::compose_power;
@@ -50,6 +55,8 @@ pub struct ActivationLookup {
     pub at: [At; 4],
     /// The share is folded into the running sum ([`super::fold`]): no `[h]`, no identity of its own.
     pub folded: bool,
+    /// A wide output ([`crate::model::wide_output`]): only the remainder tuple `b` is looked up.
+    pub wide: bool,
 }
 
 impl ActivationLookup {
@@ -70,6 +77,7 @@ impl ActivationLookup {
             h: 0,
             at: [At::Eval(0); 4],
             folded: false,
+            wide: false,
         }
     }
     /// The kind looked up at position `j`.
@@ -123,7 +131,11 @@ impl Block for ActivationLookup {
             } else {
                 ""
             }
-        )
+        ) + if self.wide {
+            " (wide output: remainder only; the verifier range-checks the output)"
+        } else {
+            ""
+        }
     }
     fn domains(&self) -> Vec<Domain> {
         vec![self.dom]
@@ -161,6 +173,17 @@ impl Block for ActivationLookup {
     }
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
         let [y, q, z, h] = self.at.map(|a| cx.val(a));
+        if self.wide {
+            let w = self.weight(cx.layout.domain);
+            let den = cx.ch.beta + lookup::wide_tuple(cx.vk, (y, q), cx.ch);
+            if self.folded {
+                out.folded.push((w, den));
+            } else {
+                out.list.push(Lin::scalar((h * den - Fr::one()) * cx.zn_inv));
+                out.logup += w * h;
+            }
+            return Ok(());
+        }
         let kind = self.kind_value(cx.ch.zeta, cx.layout.domain);
         if self.folded {
             let (num, den) = lookup::fraction(cx.vk, kind, (y, q, z), cx.ch);
@@ -184,7 +207,9 @@ impl Block for ActivationLookup {
                 st.ints(y).get(j).copied().unwrap_or(0),
                 st.ints(q).get(j).copied().unwrap_or(0),
             );
-            st.bump(self.kind_at(j), qj)?;
+            if !self.wide {
+                st.bump(self.kind_at(j), qj)?;
+            }
             st.bump(1, c * (a + (1i64 << (s - 1)) - (qj << s)))?;
         }
         Ok(())
@@ -212,6 +237,23 @@ impl Block for ActivationLookup {
         let constant = |c: Fr| Poly { coeffs: vec![c] };
         let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &self.kind_column();
         let b_poly = &(&(y_poly - &(q_poly * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
+        if self.wide {
+            let den = &b_poly + &constant(beta);
+            if self.folded {
+                let share = lookup::range_shares(&b, beta);
+                st.add_folded(&share, self.dom, (&constant(Fr::one()), &den));
+                return Ok(vec![]);
+            }
+            let col = lookup::prove_range(self.dom, &b, beta, st.layout.blinding(self.h), &mut rng);
+            let e = lookup::numerator(&col.poly, &b_poly, None, &constant(Fr::one()), beta);
+            let qm = self
+                .dom
+                .divide_by_vanishing(&e)
+                .ok_or_else(|| internal("a wide output's lookup identity does not vanish"))?;
+            st.polys[self.h] = col.poly;
+            st.add_lifted(&col.share, self.dom);
+            return Ok(vec![compose_power(&qm, st.layout.domain.size() / self.dom.size())]);
+        }
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
         if self.folded {
             let (_, share) = lookup::layer_shares((&a, &b), beta);
@@ -231,6 +273,24 @@ impl Block for ActivationLookup {
         Ok(vec![compose_power(&qm, st.layout.domain.size() / self.dom.size())])
     }
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
+        if self.wide {
+            // [y, q, h?, M/n]: q is the public output's value at ζ^(n/M).
+            let mut args: Vec<String> = [self.at[0], self.at[1]].iter().map(|a| sx.val(*a)).collect();
+            if !self.folded {
+                args.push(sx.val(self.at[3]));
+            }
+            args.push(SolCx::dec(self.weight(sx.layout.domain)));
+            let function = if self.folded {
+                "_activationWideFolded"
+            } else {
+                "_activationWide"
+            };
+            return SolBlock {
+                comment: self.describe(),
+                call: format!("{function}(st, {});", SolCx::args(&args)),
+                denominators: vec![],
+            };
+        }
         let shown = if self.folded { 3 } else { 4 };
         let mut args: Vec<String> = self.at[..shown].iter().map(|a| sx.val(*a)).collect();
         let kind = match self.odd_kind {
@@ -285,6 +345,7 @@ mod tests {
             h: 0,
             at: [At::Eval(0); 4],
             folded: false,
+            wide: false,
         };
         let half = Fr::from(2u64).inverse().unwrap();
         assert_eq!(

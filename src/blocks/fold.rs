@@ -18,9 +18,11 @@
 
 use crate::protocol::tensor_domain;
 
-/// Folding may raise the running-sum identity's degree up to this many coefficients (`2^16`: its
-/// quotient's MSM then costs ≈ 0.2 s on two cores).
-pub const FOLD_BUDGET: usize = 1 << 16;
+/// Folding may raise the running-sum identity's degree up to this many coefficients. `2^14`: the
+/// sample folds everything (4,680), and a lookup domain of `2^12` (digits) folds nothing rather than
+/// triple its quotient and the decider's two MSMs (≈ 0.15 s of its 0.63 s prove at `2^16`, for two
+/// commitments; `docs/protocols/lookup.md`, "Folded shares").
+pub const FOLD_BUDGET: usize = 1 << 14;
 
 /// A tensor polynomial on `H_M` has at most this many blinding coefficients (one per revealed
 /// point, `protocol::Layout::blinding`: at most five today), so degree `< M + BLIND_MAX`.

@@ -49,13 +49,13 @@ pub fn remainder_scale(scale_bits: u32, lookup_bits: u32) -> i64 {
 /// Check one layer's lookups on a witness: at every position the tuple `(kind, q, z)` is a table
 /// row (so `q` is in the window and `z = act(q)`), and the remainder tuple `(1, c·r, c·r)` is one
 /// (so `0 ≤ r < 2^s`, i.e. `q = ⌊(acc + 2^(s−1)) / 2^s⌋`). `activation` gives each position's
-/// function ([`crate::model::DenseLayer::activation_at`]).
+/// function ([`crate::model::DenseLayer::activation_at`]). A `wide` output layer
+/// ([`crate::model::wide_output`]) looks up only the remainder: `q` is any `i64` and `z = q`.
 pub fn check(
     table: &LookupTable,
     activation: impl Fn(usize) -> Activation,
-    acc: &[i64],
-    q: &[i64],
-    z: &[i64],
+    wide: bool,
+    (acc, q, z): (&[i64], &[i64], &[i64]),
 ) -> Result<(), super::Violation> {
     let (scale_bits, lookup_bits) = (table.scale_bits, table.lookup_bits);
     let fail = |position, reason| Err(super::Violation { position, reason });
@@ -69,7 +69,7 @@ pub fn check(
     let half = 1i64 << (lookup_bits - 1);
     for (position, ((acc, q), z)) in acc.iter().zip(q).zip(z).enumerate() {
         let kind = table.kind(activation(position)).unwrap_or(u8::MAX);
-        match table.value(kind, *q) {
+        match if wide { Some(*q) } else { table.value(kind, *q) } {
             None => {
                 return fail(
                     position,
@@ -161,6 +161,19 @@ pub fn fraction(vk: &VerifyingKey, kind: Fr, (y, q, z): (Fr, Fr, Fr), ch: &Chall
     let e = LookupEvals { y, q, z, h: Fr::zero() };
     let (a, b) = tuples(vk, kind, &e, ch);
     (ch.beta.double() + a + b, (ch.beta + a) * (ch.beta + b))
+}
+
+/// Verifier: a wide output layer's one tuple `b(ζ_M)` ([`crate::model::wide_output`]: the output
+/// `q` is public and range-checked by the verifier, only the remainder is looked up). Its identity
+/// is `h·(β + b) − 1`, its share `h`, and folded, the fraction `(1, β + b)`.
+pub fn wide_tuple(vk: &VerifyingKey, (y, q): (Fr, Fr), ch: &Challenges) -> Fr {
+    let e = LookupEvals {
+        y,
+        q,
+        z: q,
+        h: Fr::zero(),
+    };
+    tuples(vk, Fr::zero(), &e, ch).1
 }
 
 /// Verifier: a folded private-input range lookup's denominator `β + (θ + θ²)·x` at `ζ^{n/N₀}`.
@@ -317,9 +330,9 @@ mod tests {
         let q: Vec<i64> = acc.iter().map(|a| crate::model::rescale(*a, s)).collect();
         let relu: Vec<i64> = q.iter().map(|v| (*v).max(0)).collect();
         let t = LookupTable::new(s, b, [Activation::Relu]);
-        assert_eq!(check(&t, |_| Activation::Relu, &acc, &q, &relu), Ok(()));
-        assert_eq!(check(&t, |_| Activation::Identity, &acc, &q, &q), Ok(()));
-        let v = check(&t, |_| Activation::Identity, &acc, &q, &relu).unwrap_err();
+        assert_eq!(check(&t, |_| Activation::Relu, false, (&acc, &q, &relu)), Ok(()));
+        assert_eq!(check(&t, |_| Activation::Identity, false, (&acc, &q, &q)), Ok(()));
+        let v = check(&t, |_| Activation::Identity, false, (&acc, &q, &relu)).unwrap_err();
         assert!(v.position == 0 && v.reason.contains("activation output"), "{v}");
         // A mixed layer: ReLU on even positions, identity on odd ones (q[1] = −1 is carried).
         let mixed = |i: usize| {
@@ -331,18 +344,49 @@ mod tests {
         };
         let z: Vec<i64> = q.iter().enumerate().map(|(i, v)| mixed(i).apply(*v, s)).collect();
         assert_eq!(z[1], q[1]);
-        assert_eq!(check(&t, mixed, &acc, &q, &z), Ok(()));
-        let v = check(&t, mixed, &acc, &q, &relu).unwrap_err();
+        assert_eq!(check(&t, mixed, false, (&acc, &q, &z)), Ok(()));
+        let v = check(&t, mixed, false, (&acc, &q, &relu)).unwrap_err();
         assert!(v.position == 1 && v.reason.contains("activation output"), "{v}");
         let mut wrong = q.clone();
         wrong[3] += 1;
-        let v = check(&t, |_| Activation::Identity, &acc, &wrong, &wrong).unwrap_err();
+        let v = check(&t, |_| Activation::Identity, false, (&acc, &wrong, &wrong)).unwrap_err();
         assert!(v.position == 3 && v.reason.contains("remainder"), "{v}");
         let big = [100i64];
-        let v = check(&t, |_| Activation::Identity, &[400], &big, &big).unwrap_err();
+        let v = check(&t, |_| Activation::Identity, false, (&[400], &big, &big)).unwrap_err();
         assert!(v.reason.contains("outside the lookup window [-16, 16)"), "{v}");
+        // A wide output: any i64, only the remainder and z = q are checked.
+        assert_eq!(check(&t, |_| Activation::Identity, true, (&[400], &big, &big)), Ok(()));
+        let v = check(&t, |_| Activation::Identity, true, (&[400], &[101], &[101])).unwrap_err();
+        assert!(v.reason.contains("remainder"), "{v}");
+        let v = check(&t, |_| Activation::Identity, true, (&[400], &big, &[99])).unwrap_err();
+        assert!(v.reason.contains("activation output"), "{v}");
         assert_eq!(check_range(&t, &[-16, 15]), Ok(()));
         assert_eq!(check_range(&t, &[-16, 16]).unwrap_err().position, 1);
+    }
+
+    /// A wide output (`docs/protocols/lookup.md#wide-outputs`) is unique among 64-bit integers: for
+    /// an honest accumulator, the remainder tuple `(1, c·r, c·r)` with `r = acc + 2^(s−1) − 2^s·q`
+    /// in `[0, 2^s)` holds for every `r` with `q = (acc + 2^(s−1) − r)/2^s` in the field, but only
+    /// the rounded `q` is an `i64`: the verifier's range check is what pins the output.
+    #[test]
+    fn a_wide_output_is_unique_among_64_bit_integers() {
+        use crate::field::{fr_from_i64, fr_to_i64};
+        let as_i64 = |q: Fr| fr_to_i64(q).or((q == -Fr::from(1u64 << 63)).then_some(i64::MIN));
+        for s in [1u32, 6, 12, crate::model::MAX_SCALE_BITS] {
+            let inv = Fr::from(1u64 << s).inverse().unwrap();
+            let half = 1i64 << (s - 1);
+            for acc in [-(1i64 << 61), -12_345, -1, 0, 1, 777, (1i64 << 61) - 1] {
+                let honest = crate::model::rescale(acc, s);
+                let honest_r = acc + half - (honest << s);
+                assert!((0..1i64 << s).contains(&honest_r));
+                let tried = (0..(1i64 << s).min(4096)).chain([honest_r, (1i64 << s) - 1]);
+                for r in tried {
+                    let q = (fr_from_i64(acc) + fr_from_i64(half) - fr_from_i64(r)) * inv;
+                    let expected = (r == honest_r).then_some(honest);
+                    assert_eq!(as_i64(q), expected, "s = {s}, acc = {acc}, r = {r}");
+                }
+            }
+        }
     }
 
     /// LogUp balances exactly when every witness tuple is a table row.

@@ -326,6 +326,7 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
             lookup.odd_kind = Some(table.kind(Activation::Identity).unwrap_or(u8::MAX));
         }
         lookup.folded = folds.layers[k];
+        lookup.wide = k == last && crate::model::wide_output(l.activation);
         instances.push(Instance::Activation(lookup));
         x = z;
     }

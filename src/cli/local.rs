@@ -25,7 +25,7 @@ pub struct CompileArgs {
     /// window stays small, chosen from the input range (or the calibration data).
     #[arg(long)]
     pub scale_bits: Option<u32>,
-    /// Lookup window bits `B` (values must lie in [-2^(B-1), 2^(B-1))); the table has K·2^B rows (K = 2, 4 or 8 activation functions)
+    /// Lookup window bits `B` (values must lie in [-2^(B-1), 2^(B-1)), but a wide output: the logits of a last identity layer, any 64-bit integer the verifier checks); the table has K·2^B rows (K = 2, 4 or 8 activation functions)
     /// and dominates proving time. Omitted: the smallest window the input range (or calibration
     /// data) needs.
     #[arg(long)]

@@ -113,9 +113,8 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
             lookup::check(
                 &table,
                 |i| layer.activation_at(i),
-                &trace.acc[k],
-                &trace.rescaled[k],
-                &trace.out[k],
+                k + 1 == model.layers.len() && model.wide_output(),
+                (&trace.acc[k], &trace.rescaled[k], &trace.out[k]),
             ),
         );
         stage.widen(&trace.rescaled[k]);
@@ -137,13 +136,16 @@ fn assumed_range(assumptions: &Value) -> Option<(f64, f64)> {
     Some((r.first()?.as_f64()?, r.get(1)?.as_f64()?))
 }
 
-/// The lookup bits that would hold every value of `rows` at the model's scale, if computable.
+/// The lookup bits that would hold every value of `rows` at the model's scale (but a wide
+/// output's), if computable.
 fn lookup_bits_for(model: &QuantizedModel, rows: &[Vec<f32>]) -> Option<u32> {
     let mut bounds = vec![];
     for row in rows {
         let input = onnx::quantize_input(model, row).ok()?;
         let trace = model.forward_unchecked(&input).ok()?;
-        for v in std::iter::once(&trace.input).chain(&trace.rescaled) {
+        // A wide output is not in the window ([`crate::model::wide_output`]).
+        let windowed = trace.rescaled.len() - usize::from(model.wide_output());
+        for v in std::iter::once(&trace.input).chain(&trace.rescaled[..windowed]) {
             let (lo, hi) = (v.iter().min()?, v.iter().max()?);
             bounds.push((i128::from(*lo), i128::from(*hi)));
         }

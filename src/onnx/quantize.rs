@@ -222,6 +222,11 @@ impl Assumptions {
             Some(p) => text.push_str(&format!("\n  bounds at scale 2^{s}: {p}")),
             None => text.push_str("\n  bounds overflow 128-bit integers at this scale"),
         }
+        if model.wide_output() {
+            text.push_str(
+                "\n  the output (logits, identity activation) is wide: outside the window, range-checked by the verifier as a 64-bit integer",
+            );
+        }
         text
     }
 
@@ -313,7 +318,7 @@ pub fn quantize_explained(
         let layers = quantize_layers(float, s)?;
         Ok(match &evidence {
             Evidence::Range { range, .. } => {
-                interval_bounds(&layers, s, *range).map_or(129, |b| window_bits(&b).max(s + 1))
+                interval_bounds(&layers, s, *range).map_or(129, |b| window_bits(windowed(&layers, &b)).max(s + 1))
             }
             Evidence::Calibration { .. } => required_lookup_bits(&layers, s, rows),
         })
@@ -376,8 +381,8 @@ pub fn quantize_explained(
         .collect();
     let window_holds = match (&evidence, &bounds) {
         (_, None) => false,
-        (Evidence::Range { .. }, Some(bd)) => window_bits(bd) <= b,
-        (Evidence::Calibration { .. }, Some(bd)) => margin_bits(bd) <= b,
+        (Evidence::Range { .. }, Some(bd)) => window_bits(windowed(&layers, bd)) <= b,
+        (Evidence::Calibration { .. }, Some(bd)) => margin_bits(windowed(&layers, bd)) <= b,
     };
     let assumptions = Assumptions {
         evidence,
@@ -501,7 +506,17 @@ fn margin_bits(bounds: &[(i128, i128)]) -> u32 {
 /// The smallest `B ≥ s + 1` whose window holds twice the largest `|value|` of the integer model on
 /// `rows`.
 fn required_lookup_bits(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> u32 {
-    margin_bits(&observed_bounds(layers, s, rows)).max(s + 1)
+    margin_bits(windowed(layers, &observed_bounds(layers, s, rows))).max(s + 1)
+}
+
+/// The stages whose values the lookup window must hold: every stage (the input, then each layer's
+/// rescaled values), but the last one when the output is wide ([`crate::model::wide_output`]: the
+/// verifier range-checks it as a 64-bit integer instead).
+fn windowed<'a>(layers: &[DenseLayer], bounds: &'a [(i128, i128)]) -> &'a [(i128, i128)] {
+    match layers.last() {
+        Some(l) if crate::model::wide_output(l.activation) && bounds.len() > 1 => &bounds[..bounds.len() - 1],
+        _ => bounds,
+    }
 }
 
 /// Per stage (the input, then every layer's rescaled values before the activation), the smallest

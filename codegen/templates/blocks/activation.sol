@@ -24,6 +24,24 @@
         _foldShare(st, num, mulmod(addmod(st.beta, a, R), addmod(st.beta, b, R), R));
     }
     {%- endif %}
+    {%- if wide %}
+
+    /// A wide output (src/model.rs wide_output): only b is looked up, q is the public output
+    /// (range-checked by _toField). (h·(β+b) − 1)/Z_n(ζ) and the share (M/n)·h.
+    /// c = [y, q (at ζ^(n/M)), h, M/n].
+    function _activationWide(State memory st, uint256[4] memory c) internal pure {
+        uint256 b = _tupleB(st, c[0], c[1]);
+        _identity(st, mulmod(addmod(mulmod(c[2], addmod(st.beta, b, R), R), R - 1, R), st.inv[0], R));
+        st.logup = addmod(st.logup, mulmod(c[3], c[2], R), R);
+    }
+    {%- if folded %}
+
+    /// A folded wide output: the share (M/n)/(β + b) goes to the running sum. c = [y, q, M/n].
+    function _activationWideFolded(State memory st, uint256[3] memory c) internal pure {
+        _foldShare(st, c[2], addmod(st.beta, _tupleB(st, c[0], c[1]), R));
+    }
+    {%- endif %}
+    {%- endif %}
 
     /// b = 1 + κ·(y + 2^(s−1) − 2^s·q) with κ = (θ + θ²)·2^(B−1−s).
     function _tupleB(State memory st, uint256 y, uint256 q) internal pure returns (uint256) {
