@@ -612,8 +612,9 @@ impl QuantizedModel {
                 _ => half.max(self.layers[k - 1].activation.max_abs_on_window(half, self.scale_bits)),
             });
             let field = |f: &str| format!("layers[{k}].{f}");
-            // Every activation maps the window into the window (the next layer's bound and the
-            // public outputs rely on it): only a clip can leave it, with a bound outside.
+            // A clip bound outside the window is refused; other activations may step slightly
+            // outside it (SELU, softplus, ELU: `max_abs_on_window` bounds the next layer's input,
+            // and public outputs are checked as 64-bit integers).
             if let Activation::Clip { lo, hi } = layer.activation {
                 if lo < -half || hi >= half {
                     return Err(ModelError::OutOfRange {

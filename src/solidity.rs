@@ -240,12 +240,8 @@ pub fn spec_with(
         two_s: (1u64 << s).to_string(),
         rem_scale: (1u64 << (b - 1 - s)).to_string(),
         window: (1u64 << (b - 1)).to_string(),
-        output_window: if vk.wide_output() {
-            (1u64 << 63).to_string()
-        } else {
-            (1u64 << (b - 1)).to_string()
-        },
-        output_bits: if vk.wide_output() { 64 } else { b },
+        output_window: (1u64 << 63).to_string(),
+        output_bits: 64,
         wide: vk.wide_output(),
         tau_g2: g2_dec(&vk.g2.tau),
         one_g2: g2_dec(&vk.g2.one),

@@ -152,17 +152,12 @@ pub fn check_public(vk: &VerifyingKey, public: &Public) -> Result<(), VerifyErro
     if let Some(index) = public.inputs.iter().position(|x| !in_window(x)) {
         return Err(VerifyError::InputOutOfWindow { index });
     }
-    // Outputs are lookup outputs, so always in the window; checking it keeps the int256 → Fr map
-    // injective on chain (v and v + r would otherwise be the same field element). A wide output
-    // (`model::wide_output`) is not looked up: this check to [−2^63, 2^63) is its range check, on
-    // which the uniqueness of its rescale rests (docs/protocols/lookup.md#wide-outputs).
-    let out_ok = |x: &Fr| {
-        if vk.wide_output() {
-            fr_to_i64(*x).is_some() || *x == -Fr::from(1u64 << 63)
-        } else {
-            in_window(x)
-        }
-    };
+    // Every output is a 64-bit integer, [−2^63, 2^63): this keeps the int256 → Fr map injective on
+    // chain (v and v + r would otherwise be the same field element), holds every table value
+    // `f(q)` (a SELU or softplus output may leave the lookup window), and is a wide output's range
+    // check, on which the uniqueness of its rescale rests (`model::wide_output`,
+    // docs/protocols/lookup.md#wide-outputs-the-logits-leave-the-window).
+    let out_ok = |x: &Fr| fr_to_i64(*x).is_some() || *x == -Fr::from(1u64 << 63);
     if let Some(index) = public.outputs.iter().position(|x| !out_ok(x)) {
         return Err(VerifyError::OutputOutOfWindow { index });
     }

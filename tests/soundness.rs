@@ -229,7 +229,8 @@ fn out_of_window_public_values_are_rejected() {
         Err(VerifyError::InputOutOfWindow { index: 0 })
     );
     let mut p = public;
-    p.outputs[1] = -ark_bn254::Fr::from(1u64 << 40);
+    // Outputs are 64-bit integers: −2^63 − 1 is the first value below.
+    p.outputs[1] = -ark_bn254::Fr::from(1u64 << 63) - ark_bn254::Fr::from(1u64);
     assert_eq!(
         verify(&pk.vk, &p, &bytes),
         Err(VerifyError::OutputOutOfWindow { index: 1 })

@@ -67,9 +67,9 @@ contract Mlp784Verifier is IZkTorchVerifier {
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
     uint256 public constant LOOKUP_BITS = 11;
-    /// @notice Every public output lies in [-2**(OUTPUT_BITS-1), 2**(OUTPUT_BITS-1)): LOOKUP_BITS, or
-    ///         64 for a wide output (the last layer's identity, e.g. logits), which the proof does not
-    ///         look up and this contract range-checks itself (docs/protocols/lookup.md#wide-outputs).
+    /// @notice Every public output lies in [-2**(OUTPUT_BITS-1), 2**(OUTPUT_BITS-1)) (64 bits). A wide
+    ///         output (the last layer's identity, e.g. logits) is not looked up: this is its range
+    ///         check (docs/protocols/lookup.md, "Wide outputs").
     uint256 public constant OUTPUT_BITS = 64;
     /// @notice Number of `inputs` words `verify` takes: the model inputs (public), 0 (private), or
     ///         the commitment's x and y (committed).
