@@ -235,6 +235,7 @@ mod tests {
             lookup_bits: 6,
             input_shape: vec![1, 3],
             dropped: None,
+            fold_log: crate::blocks::fold::DEFAULT_FOLD_LOG,
             layers: vec![DenseLayer {
                 name: "fc".into(),
                 weights: vec![vec![1, -2, 3], vec![0, 1, 1]],

@@ -118,6 +118,9 @@ pub struct VerifyingKey {
     pub g2: G2Points,
     /// The SRS was generated with `--dev` (INSECURE).
     pub insecure: bool,
+    /// The fold budget `log2` ([`crate::blocks::fold`]): which lookup shares fold into the running
+    /// sum, a gas-versus-proving-time choice made at `compile`.
+    pub fold_log: u32,
 }
 
 /// The proving key: the model, the SRS prefix the prover needs, and the vk.
@@ -261,7 +264,14 @@ pub fn srs_len_for(model: &QuantizedModel) -> usize {
         .map(|l| (l.in_len(), l.out_len(), l.op.is_dense()))
         .collect();
     // As if the input were hidden: an upper bound for every visibility ([`crate::blocks::fold`]).
-    crate::blocks::fold::plan(domain_of(model).size(), &shapes, model.input_len(), true).srs_len()
+    crate::blocks::fold::plan(
+        domain_of(model).size(),
+        &shapes,
+        model.input_len(),
+        true,
+        model.fold_log,
+    )
+    .srs_len()
 }
 
 /// The largest domain of a model (the lookup domain or a matrix domain): `τ` must lie outside it.
@@ -430,6 +440,7 @@ impl ProvingKey {
             // Insecure unless τ is checked to come from a pinned public ceremony: a self-made
             // .ptau is as forgeable as --dev for whoever made it.
             insecure: srs.is_insecure() || crate::ceremony::identify(&srs.g2[1]).is_none(),
+            fold_log: model.fold_log,
         };
         let spin = crate::progress::task(&format!("Lagrange basis over G1 ({} points)", domain.size()), 0);
         let lagrange = crate::kzg::lagrange_basis(&g1, domain)?;
@@ -468,6 +479,9 @@ pub fn check_model_against_vk(
             "(scale_bits, lookup_bits) = ({}, {})",
             model.scale_bits, model.lookup_bits
         ));
+    }
+    if model.fold_log != vk.fold_log {
+        return differs(format!("the fold budget (2^{})", model.fold_log));
     }
     if model.layers.len() != vk.layers.len() {
         return differs(format!("the number of layers ({})", model.layers.len()));
@@ -589,6 +603,7 @@ impl VerifyingKey {
             word_u64(self.lookup_bits.into()),
             word_u64(self.input.code()),
             word_u64(self.insecure.into()),
+            word_u64(self.fold_log.into()),
             word_u64(self.layers.len() as u64),
         ];
         for (k, l) in self.layers.iter().enumerate() {
@@ -667,6 +682,13 @@ impl VerifyingKey {
             _ => Visibility::Private,
         };
         let insecure = small(&mut r, 0, 1, "insecure flag")? == 1;
+        let range = crate::blocks::fold::FOLD_LOG_RANGE;
+        let fold_log = small(
+            &mut r,
+            (*range.start()).into(),
+            (*range.end()).into(),
+            "fold budget (log2)",
+        )? as u32;
         let n_layers = small(&mut r, 1, crate::model::MAX_LAYERS as u64, "layer count")? as usize;
         let mut layers = Vec::with_capacity(n_layers);
         for k in 0..n_layers {
@@ -743,6 +765,7 @@ impl VerifyingKey {
             },
             // The stored bit is the author's word; the origin of τ is checked, not declared.
             insecure: insecure || crate::ceremony::identify(&tau).is_none(),
+            fold_log,
         })
     }
 

@@ -440,6 +440,11 @@ pub struct QuantizedModel {
     /// the model's outputs are its input, the logits. Informational, not in the vk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropped: Option<String>,
+    /// The fold budget `log2` (`compile --fold-budget`, [`crate::blocks::fold`]): lookup shares
+    /// fold into the running sum while its quotient stays within `2^fold_log` coefficients (or the
+    /// degree the proof needs anyway). Larger: cheaper `verify()`, slower proving. In the vk.
+    #[serde(default = "crate::blocks::fold::default_fold_log")]
+    pub fold_log: u32,
 }
 
 /// Why integer inference failed.
@@ -595,6 +600,14 @@ impl QuantizedModel {
             " (scale_bits + 1 up to the table limit)",
         )?;
         range("number of layers", self.layers.len() as u64, 1, MAX_LAYERS as u64, "")?;
+        let folds = crate::blocks::fold::FOLD_LOG_RANGE;
+        range(
+            "fold_log",
+            self.fold_log.into(),
+            (*folds.start()).into(),
+            (*folds.end()).into(),
+            " (compile --fold-budget)",
+        )?;
         range(
             "distinct activations (with identity and relu)",
             self.lookup_table().kinds.len() as u64,

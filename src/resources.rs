@@ -6,7 +6,7 @@
 //! ([`srs_len_for`]) and the number of committed columns `c` of the proof ([`Layout`]: per layer
 //! `y`, `q`, `z`, `h` (unless its share is folded), then `m`, `s`, `Q`, and `x₀`, `h_in` for a
 //! private input). A folded share raises the running sum's quotient to at most
-//! [`crate::blocks::fold::FOLD_BUDGET`] coefficients or the model's matrix degree, which `k` covers. The byte counts
+//! `2^fold_log` coefficients ([`crate::blocks::fold::DEFAULT_FOLD_LOG`], `compile --fold-budget`) or the model's matrix degree, which `k` covers. The byte counts
 //! of one element in memory: `Fr` 32, an affine G1 point 72 (two 32-byte coordinates and the
 //! infinity flag, padded), a projective G1 point 96, a file word 32.
 //!

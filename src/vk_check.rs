@@ -112,10 +112,11 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
             "layout",
             true,
             format!(
-                "{} layers, s = {}, B = {}",
+                "{} layers, s = {}, B = {}, fold budget 2^{}",
                 vk.layers.len(),
                 vk.scale_bits,
-                vk.lookup_bits
+                vk.lookup_bits,
+                vk.fold_log
             ),
         )
     } else {

@@ -421,6 +421,7 @@ fn grouping_keeps_a_small_activation_domain_within_the_srs() {
         lookup_bits: 13,
         input_shape: vec![1, 784],
         dropped: None,
+        fold_log: zkt_eth::blocks::fold::DEFAULT_FOLD_LOG,
         layers: vec![
             layer("l0", 8, 784, Activation::Relu),
             layer("l1", 32, 8, Activation::Relu),

@@ -138,3 +138,28 @@ fn true_weights_cannot_be_confirmed_against_the_vk() {
         }
     }
 }
+
+/// The fold budget (vk word 5) is part of the vk and its digest, and only `FOLD_LOG_RANGE` loads.
+#[test]
+fn the_fold_budget_word_is_bounded_and_in_the_digest() {
+    use zkt_eth::blocks::fold::DEFAULT_FOLD_LOG;
+    let model = common::model();
+    let srs = Srs::dev(1, srs_len_for(&model));
+    let pk = ProvingKey::setup(&model, &srs, Visibility::Public).unwrap();
+    let mut bytes = pk.vk.to_bytes();
+    let word = 5 * 32 + 31;
+    assert_eq!(
+        u32::from(bytes[word]),
+        DEFAULT_FOLD_LOG,
+        "layout: word 5 is the fold budget"
+    );
+    for bad in [9u8, 21] {
+        bytes[word] = bad;
+        let e = VerifyingKey::from_bytes(&bytes).unwrap_err().to_string();
+        assert!(e.contains("fold budget (log2) (word 5)"), "{e}");
+    }
+    bytes[word] = 16;
+    let vk = VerifyingKey::from_bytes(&bytes).unwrap();
+    assert_eq!(vk.fold_log, 16);
+    assert_ne!(vk.digest(), pk.vk.digest());
+}

@@ -62,7 +62,7 @@ contract GluVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x8d59f52e26a9e7288eecfb770c8d0ead3aade85bc93b0153554d2bdde773d8fe;
+        0x0df78c48625d61591b9eaf6e6403886cf482ad7352b0525a1e0c86a3e8252929;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 8;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

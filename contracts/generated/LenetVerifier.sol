@@ -62,7 +62,7 @@ contract LenetVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x77d125ce5d4f3a61ef312e02ce654c7a430510aa19983dd344af0e8fd7d5bed7;
+        0x296ad7dc05a5b004a2bfba3b442980f5a61385dc16eb602122483ef87c941aa5;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -62,7 +62,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x37c876cb7d1d062bf2cc9952e3ac413328c256cbe2774f872780e0407412ba75;
+        0xb30987da79e22eb4b0c6050d89ce8fa4c9d5f47a83668a9b592dc7c9c781618b;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -62,7 +62,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x08910248f547898be4c7a8368d82e7dad90e0670dd0626bf4ebd9d85dfc3e430;
+        0xd0a02c654df44fc6440a435b102beeb2b1583e12067cfd182892ea72e6006f57;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -62,7 +62,7 @@ contract SampleVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x5e09fb0e06b19df49943b300e8bfccc87488ac3518b7de6a88c8b7b6acf8dca9;
+        0xbab0831b174685372b996b22ebaccfc4a7b8fc6be7632707192c83c03a6e363f;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).

@@ -11,18 +11,29 @@
 //! The plan is a function of the model's shape alone (the vk's, at verification), so that
 //! [`crate::keys::srs_len_for`] knows the SRS length before setup. An instance is folded while the
 //! identity's degree stays within the larger of the degree the proof already needs (RowSum's
-//! `K + 3M`, the lookups' `3n`) and [`FOLD_BUDGET`]: folding never lengthens the SRS of a model whose
+//! `K + 3M`, the lookups' `3n`) and the model's fold budget `2^fold_log` (`compile --fold-budget`,
+//! a vk word; default [`DEFAULT_FOLD_LOG`]): folding never lengthens the SRS of a model whose
 //! matrices dominate (mlp784), and small models fold everything for a quotient of a few thousand
 //! coefficients. The private input's degree is always reserved, so the plan does not depend on the
 //! input's visibility.
 
 use crate::protocol::tensor_domain;
 
-/// Folding may raise the running-sum identity's degree up to this many coefficients. `2^14`: the
-/// sample folds everything (4,680), and a lookup domain of `2^12` (digits) folds nothing rather than
-/// triple its quotient and the decider's two MSMs (≈ 0.15 s of its 0.63 s prove at `2^16`, for two
-/// commitments; `docs/protocols/lookup.md`, "Folded shares").
-pub const FOLD_BUDGET: usize = 1 << 14;
+/// The default fold budget, `log2`: folding may raise the running-sum identity's degree up to
+/// `2^14` coefficients. The sample folds everything (4,680), and a lookup domain of `2^12` (digits)
+/// folds nothing rather than triple its quotient and the decider's two MSMs (≈ 0.15 s of its 0.63 s
+/// prove at `2^16`, for two commitments ≈ 13k gas; `docs/protocols/lookup.md`, "Folded shares").
+/// A larger budget buys `verify()` gas with proving time.
+pub const DEFAULT_FOLD_LOG: u32 = 14;
+
+/// The fold budgets a model or vk may declare (`log2`): up to `2^20` coefficients, the largest
+/// quotient a 2-core machine proves in seconds.
+pub const FOLD_LOG_RANGE: std::ops::RangeInclusive<u32> = 10..=20;
+
+/// The default for `model.json` files written before the budget was recorded.
+pub fn default_fold_log() -> u32 {
+    DEFAULT_FOLD_LOG
+}
 
 /// A tensor polynomial on `H_M` has at most this many blinding coefficients (one per revealed
 /// point, `protocol::Layout::blinding`: at most five today), so degree `< M + BLIND_MAX`.
@@ -76,16 +87,17 @@ fn degree(n: usize, layers: &[(usize, bool)], input: Option<(usize, bool)>) -> u
 }
 
 /// The plan for lookup domain `n`, layers `(in_len, out_len, dense)` and an input of `input_len`
-/// values, folded when `hidden`. `blocks::lower` reads the shapes from the vk, `keys::srs_len_for`
-/// from the model (with `hidden` set: an upper bound for every visibility).
-pub fn plan(n: usize, shapes: &[(usize, usize, bool)], input_len: usize, hidden: bool) -> FoldPlan {
+/// values, folded when `hidden`, within the budget `2^fold_log`. `blocks::lower` reads the shapes
+/// and budget from the vk, `keys::srs_len_for` from the model (with `hidden` set: an upper bound for
+/// every visibility).
+pub fn plan(n: usize, shapes: &[(usize, usize, bool)], input_len: usize, hidden: bool, fold_log: u32) -> FoldPlan {
     let dom = |len: usize| tensor_domain(len).size();
     let base = shapes
         .iter()
         .filter(|l| l.2)
         .map(|&(i, o, _)| dom(i) * dom(o) + 3 * dom(o) + 16)
         .fold(3 * n + 8, usize::max);
-    let budget = base.max(FOLD_BUDGET);
+    let budget = base.max(1usize << fold_log.min(*FOLD_LOG_RANGE.end()));
     let input = dom(input_len);
     // Greedy, in layer order, with the input's share reserved as folded (its worst case).
     let mut layers: Vec<(usize, bool)> = shapes.iter().map(|l| (dom(l.1), false)).collect();
@@ -117,12 +129,12 @@ mod tests {
     /// plan never exceeds its budget and does not depend on the input's visibility.
     #[test]
     fn the_plan_folds_within_the_budget() {
-        let small = plan(512, &[(4, 4, true); 2], 4, true);
+        let small = plan(512, &[(4, 4, true); 2], 4, true, DEFAULT_FOLD_LOG);
         assert_eq!(small.layers, vec![true, true]);
         assert!(small.input);
         assert_eq!(small.base, 3 * 512 + 8);
-        assert!(small.degree <= FOLD_BUDGET);
-        let matrices = plan(1 << 14, &[(256, 256, true); 8], 256, true);
+        assert!(small.degree <= 1 << DEFAULT_FOLD_LOG);
+        let matrices = plan(1 << 14, &[(256, 256, true); 8], 256, true, DEFAULT_FOLD_LOG);
         assert_eq!(matrices.base, (1 << 16) + 3 * 256 + 16);
         assert!(matrices.degree <= matrices.base);
         assert!(matrices.input);
@@ -130,11 +142,19 @@ mod tests {
             matrices.layers.iter().any(|f| !f),
             "eight 256-wide layers do not all fit"
         );
-        let public = plan(1 << 14, &[(256, 256, true); 8], 256, false);
+        let public = plan(1 << 14, &[(256, 256, true); 8], 256, false, DEFAULT_FOLD_LOG);
         assert_eq!(public.layers, matrices.layers);
         assert!(!public.input);
-        let lookups = plan(1 << 16, &[(64, 64, true), (64, 16, true)], 64, false);
+        let lookups = plan(1 << 16, &[(64, 64, true), (64, 16, true)], 64, false, DEFAULT_FOLD_LOG);
         assert_eq!(lookups.layers, vec![false, false], "2n + 2·2n exceeds 3n");
         assert_eq!(lookups.degree, 0, "nothing folded: the quotient stays below 3n");
+        // digits' shapes on its 2^12 lookup domain: the default folds nothing, a budget of 2^16
+        // folds both layers (cheaper verify(), a three times larger quotient).
+        let digits = [(64, 32, true), (32, 10, true)];
+        let default = plan(1 << 12, &digits, 64, false, DEFAULT_FOLD_LOG);
+        assert_eq!(default.layers, vec![false, false]);
+        let wide = plan(1 << 12, &digits, 64, false, 16);
+        assert_eq!(wide.layers, vec![true, true]);
+        assert!(wide.srs_len() > default.srs_len() && wide.degree <= 1 << 16);
     }
 }

@@ -288,7 +288,13 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         .iter()
         .map(|l| (l.in_len, l.out_len, l.op.is_dense()))
         .collect();
-    let folds = fold::plan(vk.domain.size(), &shapes, vk.input_len(), vk.input.hidden());
+    let folds = fold::plan(
+        vk.domain.size(),
+        &shapes,
+        vk.input_len(),
+        vk.input.hidden(),
+        vk.fold_log,
+    );
     for (k, l) in vk.layers.iter().enumerate() {
         let out = |t: &mut Vec<Tensor>, col: Col, source: TraceRef| {
             t.push(tensor(l.out_len, col, source));

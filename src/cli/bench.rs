@@ -95,6 +95,7 @@ fn synthetic_model(depth: usize) -> (crate::model::QuantizedModel, Vec<i64>) {
         input_shape: vec![1, 256],
         layers,
         dropped: None,
+        fold_log: crate::blocks::fold::DEFAULT_FOLD_LOG,
     };
     let input = (0..256).map(|_| rng.gen_range(0i64..64)).collect();
     (model, input)

@@ -50,6 +50,13 @@ pub struct CompileArgs {
     /// Softmax to the proven outputs off-chain). Without it such a model is refused.
     #[arg(long)]
     pub until_logits: bool,
+    /// Fold budget, log2 (10..=20): lookup shares fold into the running sum while its quotient stays
+    /// within 2^N coefficients (or the degree the proof needs anyway). Each fold saves a column's
+    /// commitment or evaluations in verify() (up to ~8k gas) and enlarges the quotient the prover
+    /// commits: 16 makes small models' verify() cheaper (e.g. 13k-24k gas) for slower proving.
+    #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
+          value_parser = clap::value_parser!(u32).range(10..=20))]
+    pub fold_budget: u32,
     /// Memory limit for the setup and prove this model will need (checked here, before writing).
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -147,7 +154,8 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         input_range: a.input_range,
         until_logits: a.until_logits,
     };
-    let (model, assumptions) = onnx::load_model_explained(&a.model, &opts)?;
+    let (mut model, assumptions) = onnx::load_model_explained(&a.model, &opts)?;
+    model.fold_log = a.fold_budget;
     resources::check_compile(&model, a.limits.max_memory)?;
     p.done();
     eprintln!("{}", assumptions.describe(&model));

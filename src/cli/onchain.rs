@@ -110,6 +110,10 @@ pub struct DemoArgs {
     /// Prove the logits of a model that ends in Softmax or LogSoftmax (see `compile --until-logits`).
     #[arg(long)]
     pub until_logits: bool,
+    /// Fold budget, log2 (as `compile --fold-budget`).
+    #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
+          value_parser = clap::value_parser!(u32).range(10..=20))]
+    pub fold_budget: u32,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -603,6 +607,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         calibrate: Some(a.input.clone()),
         eval: None,
         until_logits: a.until_logits,
+        fold_budget: a.fold_budget,
         limits: Default::default(),
         json: false,
     })?;

@@ -422,6 +422,7 @@ pub fn quantize_explained(
         input_shape: float.input_shape.clone(),
         layers,
         dropped: float.dropped.clone(),
+        fold_log: crate::blocks::fold::DEFAULT_FOLD_LOG,
     };
     // The same checks `setup` and `prove` run on model.json: refuse here what they would refuse.
     model.validate().map_err(|e| options(e.to_string()))?;

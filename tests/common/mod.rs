@@ -11,6 +11,7 @@ pub fn model() -> QuantizedModel {
         lookup_bits: 8,
         input_shape: vec![1, 3],
         dropped: None,
+        fold_log: zkt_eth::blocks::fold::DEFAULT_FOLD_LOG,
         layers: vec![
             DenseLayer {
                 name: "l0".into(),
@@ -73,6 +74,7 @@ pub fn product_model() -> QuantizedModel {
         lookup_bits: 8,
         input_shape: vec![1, 3],
         dropped: None,
+        fold_log: zkt_eth::blocks::fold::DEFAULT_FOLD_LOG,
         layers: vec![
             DenseLayer {
                 name: "operands".into(),
@@ -112,6 +114,7 @@ pub fn mixed_model() -> QuantizedModel {
         lookup_bits: 8,
         input_shape: vec![1, 3],
         dropped: None,
+        fold_log: zkt_eth::blocks::fold::DEFAULT_FOLD_LOG,
         layers: vec![
             DenseLayer {
                 name: "gate".into(),
