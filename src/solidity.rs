@@ -257,6 +257,7 @@ pub fn render(
     model_name: &str,
     interface_import: &str,
 ) -> Result<String, zkt_codegen::RenderError> {
+    check_encodable(vk)?;
     spec(vk, contract_name, model_name, interface_import).render_solidity()
 }
 
@@ -268,5 +269,47 @@ pub fn render_with(
     interface_import: &str,
     settings: &CompilerSettings,
 ) -> Result<String, zkt_codegen::RenderError> {
+    check_encodable(vk)?;
     spec_with(vk, contract_name, model_name, interface_import, settings).render_solidity()
+}
+
+/// Refuse a layout the template cannot encode ([`two_byte_problem`]).
+fn check_encodable(vk: &VerifyingKey) -> Result<(), zkt_codegen::RenderError> {
+    let layout = Layout::new(vk);
+    let fields = layout
+        .claims
+        .iter()
+        .flat_map(|c| {
+            [c.slot, c.divisor, c.evals.len()]
+                .into_iter()
+                .chain(c.evals.iter().copied())
+        })
+        .chain(layout.divisors.iter().flat_map(|d| [d.point, d.power]));
+    two_byte_problem(fields).map_or(Ok(()), |p| Err(zkt_codegen::RenderError::new(p)))
+}
+
+/// The claim table (`CLAIM_SRC`) and the divisor table (`DIVISORS`) store every field in 2 bytes:
+/// a larger value would be misread by the Yul loop, so it is refused here.
+fn two_byte_problem(fields: impl Iterator<Item = usize>) -> Option<String> {
+    let largest = fields.max()?;
+    (largest > usize::from(u16::MAX)).then(|| {
+        format!(
+            "this vk's proof layout needs the index {largest} in the verifier's claim table, whose fields are 2 bytes (at most 65535): split the model into smaller ones"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A claim-table field above 65535 would be misread on chain: it is refused with a message,
+    /// and every example layout fits.
+    #[test]
+    fn claim_table_fields_fit_two_bytes() {
+        assert_eq!(two_byte_problem([0usize, 7, 65_535].into_iter()), None);
+        let e = two_byte_problem([3usize, 65_536].into_iter()).unwrap_or_default();
+        assert!(e.contains("65536") && e.contains("2 bytes"), "{e}");
+        assert_eq!(two_byte_problem(std::iter::empty()), None);
+    }
 }

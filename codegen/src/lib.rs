@@ -141,10 +141,17 @@ pub struct VerifierSpec {
     pub compiler_settings: String,
 }
 
-/// Rendering failed (a template bug).
+/// Rendering failed: a template bug, or a layout the template cannot encode.
 #[derive(Debug, thiserror::Error)]
 #[error("rendering the Solidity verifier failed: {0}")]
 pub struct RenderError(String);
+
+impl RenderError {
+    /// An error with this explanation.
+    pub fn new(why: impl Into<String>) -> Self {
+        Self(why.into())
+    }
+}
 
 impl VerifierSpec {
     /// Render the Solidity source.
