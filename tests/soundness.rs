@@ -268,10 +268,25 @@ fn zeta_on_any_domain_is_rejected() {
     }
 }
 
-/// The number of distinct points at which column `c` is opened (a group's extra evaluations
-/// included), and whether one is rotated.
+/// The number of distinct points at which column `c` is revealed, and whether one is rotated,
+/// counted from what the verifier receives rather than from the layout's own bookkeeping
+/// (`Layout::column_points`, which `Layout::blinding` reads): every opening claim of `c`'s group
+/// commitment reveals every member at that claim's point (`S ≡ Σ_t X^t·v_t mod X^T − y`).
 fn revealed_points(layout: &Layout, c: usize) -> (usize, bool) {
-    let pts = layout.column_points(c);
+    let (slot, _) = layout.slot_of[c];
+    let mut pts: Vec<usize> = layout
+        .claims
+        .iter()
+        .filter(|cl| cl.slot == slot)
+        .map(|cl| layout.divisors[cl.divisor].point)
+        .collect();
+    pts.sort_unstable();
+    pts.dedup();
+    assert_eq!(
+        pts,
+        layout.column_points(c),
+        "column {c}: the claims reveal it at other points than the layout counts"
+    );
     (pts.len(), pts.iter().any(|p| layout.points[*p].root_log > 0))
 }
 
