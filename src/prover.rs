@@ -121,6 +121,9 @@ pub struct ProverState<'a> {
     pub theta: Fr,
     /// `β` (round 1).
     pub beta: Fr,
+    /// Soundness tests only ([`prove_forging_wide_output`]): output `index` stated as the field
+    /// element `q'` with rescale remainder `r`.
+    pub forged: Option<(usize, Fr, i64)>,
 }
 
 impl ProverState<'_> {
@@ -134,7 +137,11 @@ impl ProverState<'_> {
     }
     /// Tensor `t`'s values at their domain positions (padding [`crate::blocks::Tensor::pad`]).
     pub fn values(&self, t: usize) -> Vec<Fr> {
-        self.positioned_ints(t).into_iter().map(fr_from_i64).collect()
+        let mut v: Vec<Fr> = self.positioned_ints(t).into_iter().map(fr_from_i64).collect();
+        if let (Some((index, q, _)), Col::PublicOutput) = (self.forged, self.layout.tensors[t].col) {
+            v[index] = q;
+        }
+        v
     }
     /// Count one lookup of `(kind, v)`.
     pub fn bump(&mut self, kind: u8, v: i64) -> Result<(), ProveError> {
@@ -186,7 +193,7 @@ pub fn prove_with(
     opening: Option<&InputOpening>,
     rng: &mut (impl RngCore + Send),
 ) -> Result<ProveOutput, ProveError> {
-    prove_inner(pk, input, opening, None, rng)
+    prove_inner(pk, input, opening, None, None, rng)
 }
 
 /// Soundness tests only: a cheating prover that knows the opening of its own input but states
@@ -200,7 +207,21 @@ pub fn prove_claiming_commitment(
     claimed: G1Affine,
     rng: &mut (impl RngCore + Send),
 ) -> Result<ProveOutput, ProveError> {
-    prove_inner(pk, input, Some(opening), Some(claimed), rng)
+    prove_inner(pk, input, Some(opening), Some(claimed), None, rng)
+}
+
+/// Soundness tests only: a cheating prover for a wide output ([`crate::model::wide_output`]). It
+/// states output `index` as `q' = (acc + 2^(s−1) − r)/2^s` in the field, for a rescale remainder
+/// `r ∈ [0, 2^s)` of its choice: the remainder lookup and every identity then hold, and only the
+/// verifier's 64-bit range check of the outputs stands in the way (`tests/soundness.rs`).
+#[doc(hidden)]
+pub fn prove_forging_wide_output(
+    pk: &ProvingKey,
+    input: &[i64],
+    (index, remainder): (usize, i64),
+    rng: &mut (impl RngCore + Send),
+) -> Result<ProveOutput, ProveError> {
+    prove_inner(pk, input, None, None, Some((index, remainder)), rng)
 }
 
 fn prove_inner(
@@ -208,6 +229,7 @@ fn prove_inner(
     input: &[i64],
     opening: Option<&InputOpening>,
     claimed: Option<G1Affine>,
+    forge: Option<(usize, i64)>,
     rng: &mut (impl RngCore + Send),
 ) -> Result<ProveOutput, ProveError> {
     let t0 = Instant::now();
@@ -227,7 +249,7 @@ fn prove_inner(
     let n = layout.domain;
     let trace = pk.model.forward(input)?;
     let ints = |v: &[i64]| v.iter().map(|x| fr_from_i64(*x)).collect::<Vec<_>>();
-    let public = Public {
+    let mut public = Public {
         inputs: if vk.input == Visibility::Public {
             ints(&trace.input)
         } else {
@@ -235,6 +257,22 @@ fn prove_inner(
         },
         outputs: ints(trace.output()),
         commitment: claimed.or(opening.map(|o| o.commitment)),
+    };
+    let forged = match forge {
+        None => None,
+        Some((index, r)) => {
+            let acc = trace.acc.last().and_then(|a| a.get(index)).copied();
+            let (Some(acc), true) = (acc, vk.wide_output()) else {
+                return Err(ProveError::Internal(
+                    "forging needs a wide output and an output index".into(),
+                ));
+            };
+            let s = vk.scale_bits;
+            let q = (fr_from_i64(acc) + fr_from_i64(1 << (s - 1)) - fr_from_i64(r))
+                * Fr::from(1u64 << s).inverse().unwrap_or_default();
+            public.outputs[index] = q;
+            Some((index, q, r))
+        }
     };
     let mut st = ProverState {
         pk,
@@ -255,6 +293,7 @@ fn prove_inner(
         opening,
         theta: Fr::zero(),
         beta: Fr::zero(),
+        forged,
     };
     for inst in &layout.instances {
         inst.block().witness(&mut st)?;

@@ -453,3 +453,63 @@ fn grouping_keeps_a_small_activation_domain_within_the_srs() {
     let out = prover::prove(&pk, &x, &mut rng).unwrap_or_else(|e| panic!("{e}"));
     verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
 }
+
+/// A wide output (`model::wide_output`, `docs/protocols/lookup.md` "Wide outputs") is not looked
+/// up, so a cheating prover can state any of the `2^s` field values `q' = (acc + 2^(s−1) − r)/2^s`
+/// with the remainder lookup satisfied. Every algebraic check passes for such a proof; only the
+/// verifier's 64-bit range check of the outputs refuses it, which is what the soundness argument
+/// (lookup.md item 8) says.
+#[test]
+fn a_forged_wide_output_is_refused_only_by_the_output_range_check() {
+    use ark_ff::One;
+    use zkt_eth::field::fr_to_i64;
+    let model = common::model();
+    assert!(model.wide_output());
+    let srs = Srs::dev(1, srs_len_for(&model));
+    let pk = ProvingKey::setup(&model, &srs, Visibility::Public).unwrap();
+    let input = [5i64, -3, 9];
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+    let honest = prover::prove(&pk, &input, &mut rng).unwrap();
+    let bytes = honest.proof.to_bytes();
+    assert_eq!(verify(&pk.vk, &honest.public, &bytes), Ok(()));
+    let s = model.scale_bits;
+    let acc = honest.trace.acc[1][0];
+    let honest_r = acc + (1 << (s - 1)) - (honest.trace.rescaled[1][0] << s);
+    for r in [(honest_r + 1) % (1 << s), (honest_r + (1 << s) - 1) % (1 << s)] {
+        let forged = prover::prove_forging_wide_output(&pk, &input, (0, r), &mut rng).unwrap();
+        let q = forged.public.outputs[0];
+        assert!(
+            fr_to_i64(q).is_none(),
+            "r = {r}: the forged output is no 64-bit integer"
+        );
+        let bytes = forged.proof.to_bytes();
+        assert_eq!(
+            verify(&pk.vk, &forged.public, &bytes),
+            Err(VerifyError::OutputOutOfWindow { index: 0 }),
+            "r = {r}"
+        );
+        // The steps of `verifier::verify` after its public-value check: all pass.
+        let vk = &pk.vk;
+        let layout = Layout::new(vk);
+        let proof = zkt_eth::proof::Proof::from_bytes(&bytes, &layout).unwrap();
+        let ch = zkt_eth::verifier::replay(vk, &layout, &forged.public, &proof);
+        let claims = zkt_eth::protocol::build_claims(vk, &layout, &forged.public, &proof.evals, &ch).unwrap();
+        let cx = zkt_eth::protocol::ClaimCx::new(vk, &layout, &forged.public, &proof.evals, &ch).unwrap();
+        let product: ark_bn254::Fr = zkt_eth::protocol::inversion_set(&cx).into_iter().product();
+        assert!(
+            product * proof.inverse == ark_bn254::Fr::one(),
+            "r = {r}: inversion hint"
+        );
+        let divs = layout.divisor_values(&layout.point_values(ch.zeta));
+        let pairing = zkt_eth::shplonk::verify(
+            &claims,
+            &divs,
+            ch.nu,
+            ch.xi,
+            (proof.openings[0], proof.openings[1]),
+            |b| zkt_eth::protocol::resolve(vk, &proof.commits, &forged.public, b),
+            &vk.g2,
+        );
+        assert!(pairing, "r = {r}: the forged proof is algebraically valid");
+    }
+}
