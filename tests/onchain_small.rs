@@ -35,6 +35,9 @@ async fn solidity_and_rust_agree() {
             .await
             .unwrap();
         println!("{vis:?}: verify gas {}", tx.gas_used);
+        if vis == Visibility::Public {
+            forged_wide_output_reverts(&url, &pk, &out, dep.address, &mut rng).await;
+        }
         for w in 0..bytes.len() / 32 {
             let mut b = bytes.clone();
             b[32 * w + 31] ^= 1;
@@ -47,6 +50,51 @@ async fn solidity_and_rust_agree() {
             assert!(!sol, "word {w}");
         }
     }
+}
+
+/// The toy model's output is wide (its last layer is the identity): a proof that states output 0 as
+/// `(acc + 2^(s−1) − r')/2^s` for a wrong remainder `r'` passes every algebraic check
+/// (`tests/soundness.rs::a_forged_wide_output_is_refused_only_by_the_output_range_check`); on chain
+/// it reverts with `OutputOutOfWindow(0)`, the output's 64-bit range check.
+async fn forged_wide_output_reverts(
+    url: &str,
+    pk: &ProvingKey,
+    honest: &prover::ProveOutput,
+    verifier: alloy::primitives::Address,
+    rng: &mut rand_chacha::ChaCha20Rng,
+) {
+    use alloy::primitives::{keccak256, I256, U256};
+    use alloy::sol_types::SolCall;
+    let s = pk.vk.scale_bits;
+    let (acc, q) = (honest.trace.acc[1][0], honest.trace.rescaled[1][0]);
+    let wrong_r = (acc + (1 << (s - 1)) - (q << s) + 1) % (1 << s);
+    let input = &honest.trace.input;
+    let forged = prover::prove_forging_wide_output(pk, input, (0, wrong_r), rng).unwrap();
+    // Output 0 is the forged field element, positive below r < 2^255: its own int256; the others
+    // are the honest small values.
+    let (ins, outs) = calldata::public_ints(&forged.public);
+    let outputs: Vec<I256> = outs
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match i {
+            0 => I256::from_raw(U256::from_be_bytes(zkt_eth::field::fr_to_word(
+                &forged.public.outputs[0],
+            ))),
+            _ => I256::try_from(*v).unwrap(),
+        })
+        .collect();
+    let cd = calldata::IZkTorchVerifier::verifyCall {
+        proof: forged.proof.to_bytes().into(),
+        inputs: ins.iter().map(|x| I256::try_from(*x).unwrap()).collect(),
+        outputs,
+    }
+    .abi_encode();
+    let res = chain::call(url, verifier, &cd).await.unwrap();
+    assert!(!res.success, "a forged wide output passed on chain");
+    let data = res.revert.map(|r| r.data.to_vec()).unwrap_or_default();
+    let mut expected = keccak256("OutputOutOfWindow(uint256)")[..4].to_vec();
+    expected.extend_from_slice(&[0u8; 32]);
+    assert_eq!(data, expected, "the forged output must stop at the output range check");
 }
 
 /// Every table function (tanh, leaky ReLU, sigmoid: K = 8 kind slots, the kind column's
