@@ -33,6 +33,11 @@ pub struct BenchArgs {
     /// Directory holding the example models.
     #[arg(long, default_value = "models")]
     pub models_dir: PathBuf,
+    /// Fold budget, log2, for every model (as `compile --fold-budget`): compare gas against
+    /// proving time.
+    #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
+          value_parser = clap::value_parser!(u32).range(10..=20))]
+    pub fold_budget: u32,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -211,7 +216,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     let mut rows = vec![];
     for case in CASES.iter().filter(|c| a.models.iter().any(|m| m == c.name)) {
         eprintln!("• {}", case.name);
-        let (model, input) = if case.depth > 0 {
+        let (mut model, input) = if case.depth > 0 {
             synthetic_model(case.depth)
         } else {
             let path = a.models_dir.join(case.onnx);
@@ -226,6 +231,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             let input = onnx::quantize_input(&model, &onnx::read_inputs(&a.models_dir.join(case.input))?[0])?;
             (model, input)
         };
+        model.fold_log = a.fold_budget;
         let t = Instant::now();
         let srs = Srs::dev(1, srs_len_for(&model));
         let t_srs = t.elapsed();
@@ -255,7 +261,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         let mut row = json!({
             "model": case.name, "input": format!("{:?}", case.visibility).to_lowercase(),
             "layers": model.layers.iter().map(|l| format!("{}x{}", l.out_len(), l.in_len())).collect::<Vec<_>>(),
-            "scale_bits": model.scale_bits, "lookup_bits": model.lookup_bits,
+            "scale_bits": model.scale_bits, "lookup_bits": model.lookup_bits, "fold_log": model.fold_log,
             "setup_cold_s": t_setup.as_secs_f64(), "setup_srs_s": t_srs.as_secs_f64(),
             "prove_median_s": median(prove_t.clone()).as_secs_f64(),
             "prove_commitments_median_s": median(msm_t).as_secs_f64(), "prove_quotient_median_s": median(quotient_t).as_secs_f64(), "verify_median_s": median(verify_t.clone()).as_secs_f64(),
