@@ -202,8 +202,10 @@ impl LayoutBuilder {
         self.whole.push(c);
     }
     /// A group's extra evaluation points may raise column `c`'s blinding
-    /// ([`Layout::blinding`]) to at most `max` coefficients: a block whose degree bound depends on
-    /// its columns' blinding says so here (the Activation's lifted identity on a small domain).
+    /// ([`Layout::blinding`]) to at most `max` coefficients, in place of the default
+    /// [`MAX_GROUP_BLINDING`]: a block whose degree bound depends on its columns' blinding says so
+    /// here, lower (the Activation's lifted identity on a small domain) or higher (RowSum's `R`,
+    /// which no block reads through a power map). With several caps for one column, the smallest.
     pub fn cap_blinding(&mut self, c: usize, max: usize) {
         self.caps.push((c, max));
     }
@@ -419,7 +421,8 @@ impl Layout {
                         .iter()
                         .filter(|(k, _)| k == c)
                         .map(|(_, m)| *m)
-                        .fold(MAX_GROUP_BLINDING, usize::min);
+                        .min()
+                        .unwrap_or(MAX_GROUP_BLINDING);
                     b <= cap || b == self.blinding(*c)
                 })
         };

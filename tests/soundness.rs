@@ -298,10 +298,20 @@ fn blinding_covers_every_revealed_point() {
     for (model, calib, input) in [
         ("sample/sample.onnx", "sample/input.json", "sample/input.json"),
         ("mlp784/mlp784.onnx", "mlp784/input.json", "mlp784/input.json"),
+        // Its R_0 and R_2 share a commitment: three points, five coefficients each.
+        ("lenet/lenet.onnx", "lenet/input.json", "lenet/input.json"),
     ] {
         for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
             let (pk, _, _) = prove(model, calib, input, vis);
             let layout = Layout::new(&pk.vk);
+            let r_columns: Vec<usize> = layout
+                .instances
+                .iter()
+                .filter_map(|i| match i {
+                    Instance::RowSum(r) => Some(r.r),
+                    _ => None,
+                })
+                .collect();
             assert!(
                 layout.max_degree() < pk.g1.len(),
                 "{model} {vis:?}: the layout's degree bound {} exceeds the SRS ({} powers)",
@@ -315,9 +325,15 @@ fn blinding_covers_every_revealed_point() {
                     continue;
                 }
                 assert!(pts > 0, "{model}: commitment {c} is never opened");
+                // The fold plan's bound is for tensors lifted by a power map; R has its own.
+                let most = if r_columns.contains(&c) {
+                    zkt_eth::blocks::rowsum::R_MAX_BLINDING + 1
+                } else {
+                    zkt_eth::blocks::fold::BLIND_MAX
+                };
                 assert!(
-                    layout.blinding(c) < zkt_eth::blocks::fold::BLIND_MAX,
-                    "{model}: commitment {c} has more blinding coefficients than the fold plan's degree bound assumes"
+                    layout.blinding(c) < most,
+                    "{model}: commitment {c} has more blinding coefficients than its degree bound assumes"
                 );
                 assert!(
                     layout.blinding(c) > pts + usize::from(rotated),
@@ -327,7 +343,11 @@ fn blinding_covers_every_revealed_point() {
             }
             for inst in &layout.instances {
                 match inst {
-                    Instance::RowSum(r) => assert_eq!(layout.blinding(r.r), 4),
+                    // Four, one more per point its group adds.
+                    Instance::RowSum(r) => {
+                        let (pts, _) = revealed_points(&layout, r.r);
+                        assert_eq!(layout.blinding(r.r), 2 + pts, "{model}: R");
+                    }
                     Instance::Table(t) => assert_eq!(layout.blinding(t.s), 4),
                     // A committed input's blinding also enters [Q] through (x₀ − c)/Z = r' − r.
                     Instance::InputBinding(b) => {

@@ -90,12 +90,12 @@ contract GluVerifier is IZkTorchVerifier {
 
     // Proof layout (protocol::Layout), in 32-byte words: commitments, evaluations, [W], [W'], the
     // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
-    uint256 internal constant PROOF_WORDS = 64;
+    uint256 internal constant PROOF_WORDS = 66;
     uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
-    uint256 internal constant N_COMMITS = 13;
-    uint256 internal constant N_EVALS = 33;
-    uint256 internal constant W_EVALS = 26;
-    uint256 internal constant W_OPENINGS = 59;
+    uint256 internal constant N_COMMITS = 11;
+    uint256 internal constant N_EVALS = 39;
+    uint256 internal constant W_EVALS = 22;
+    uint256 internal constant W_OPENINGS = 61;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 13;
     // The largest domain: ζ^(2^MAX_LOG) ≠ 1 keeps ζ off every domain.
@@ -105,12 +105,13 @@ contract GluVerifier is IZkTorchVerifier {
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then per public evaluation the product of its Lagrange denominators, then the Shplonk weights
     // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
-    uint256 internal constant N_INV = 32;
+    uint256 internal constant N_INV = 36;
     uint256 internal constant XI_INV = 13;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
     // X^T − x_p, each its point (2 bytes) and T (2 bytes).
-    uint256 internal constant N_DIVISORS = 19;
-    bytes internal constant DIVISORS = hex"0004000200050002000500040009000200090004000b0002";
+    uint256 internal constant N_DIVISORS = 23;
+    bytes internal constant DIVISORS =
+        hex"0000000300020003000400020005000200050004000600030009000200090004000a0003000b0002";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -124,9 +125,9 @@ contract GluVerifier is IZkTorchVerifier {
     /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
     /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
     /// S = Σ_t X^t·p_t(X^T).
-    uint256 internal constant N_CLAIMS = 23;
+    uint256 internal constant N_CLAIMS = 21;
     bytes internal constant CLAIM_SRC =
-        hex"000600000001000000060002000100010000000d00020002001b0000000e0002000300040001000500010005000a000f00040006000d001f0020000700000001000700070006000100080001000300010009000200070001000a000200050001000b000300050001000c000300080001000e000400100002000f0010000a00110004001d001e0011001700080000000100120008000a00010013000400120002001c00140005000c0001001500050009000100160009000000010018000b000000010019000b00010001001a";
+        hex"0006000d00030000000700120006000e00030001001f00210000000f00020002001b0000001000020003000400010005000100050008001100040006000d00250026000600120003001d000800220001000300010009000200070001000a000200050001000b000300050001000c000300080001000e000400130002000f00100008001400040023002400110017000600150003001e00200013000400160002001c00140005000c00010015000500090001001600070000000100180009000000010019000900010001001a";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -427,12 +428,12 @@ contract GluVerifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:640]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:512]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[640:768]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[512:640]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[768:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[640:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);

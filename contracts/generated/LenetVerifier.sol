@@ -92,9 +92,9 @@ contract LenetVerifier is IZkTorchVerifier {
     // inversion hint (word W_INVERSE = PROOF_WORDS − 1).
     uint256 internal constant PROOF_WORDS = 62;
     uint256 internal constant W_INVERSE = PROOF_WORDS - 1;
-    uint256 internal constant N_COMMITS = 11;
-    uint256 internal constant N_EVALS = 35;
-    uint256 internal constant W_EVALS = 22;
+    uint256 internal constant N_COMMITS = 10;
+    uint256 internal constant N_EVALS = 37;
+    uint256 internal constant W_EVALS = 20;
     uint256 internal constant W_OPENINGS = 57;
     // The lookup domain H_n (table, multiplicities, running sum): n = 2^LOG_N, generator OMEGA.
     uint256 internal constant LOG_N = 14;
@@ -105,12 +105,13 @@ contract LenetVerifier is IZkTorchVerifier {
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then per public evaluation the product of its Lagrange denominators, then the Shplonk weights
     // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
-    uint256 internal constant N_INV = 31;
+    uint256 internal constant N_INV = 34;
     uint256 internal constant XI_INV = 12;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
     // X^T − x_p, each its point (2 bytes) and T (2 bytes).
-    uint256 internal constant N_DIVISORS = 19;
-    bytes internal constant DIVISORS = hex"00040002000500020005000300070003000a0003000c0003";
+    uint256 internal constant N_DIVISORS = 22;
+    bytes internal constant DIVISORS =
+        hex"00000002000200020004000200050002000500030007000300090002000a0003000c0003";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -124,9 +125,9 @@ contract LenetVerifier is IZkTorchVerifier {
     /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
     /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
     /// S = Σ_t X^t·p_t(X^T).
-    uint256 internal constant N_CLAIMS = 21;
+    uint256 internal constant N_CLAIMS = 20;
     bytes internal constant CLAIM_SRC =
-        hex"000400000001000000040002000100010000000d0002000200180000000e0002000300040001000f00030005001a001c0008000f00030006001f0021000500000001000700050006000100080001001000030009000c000d000200080001000a000200070001000b000800100003001d000e0022000600000001000f00060009000100100001001100030019001b00110003000b000100120003000c00010013000800120003001e00200014000700000001001500090000000100160009000100010017";
+        hex"0004000d00020000000f0004000e00020001001e0000000f000200020018000000100002000300040001001100030005001a001c000700110003000600210023000500000001000700050006000100080001001200030009000c000d000200080001000a000200070001000b000700120003001f000e0024000400130002001d00100001001400030019001b00110003000b000100120003000c00010013000700150003002000220014000600000001001500080000000100160008000100010017";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
@@ -403,12 +404,12 @@ contract LenetVerifier is IZkTorchVerifier {
         bytes32 s = ZktTranscript.init();
         s = ZktTranscript.absorb(s, 1, abi.encodePacked(VK_DIGEST));
         s = ZktTranscript.absorb(s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut));
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:512]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:448]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[512:640]);
+        s = ZktTranscript.absorbCalldata(s, 4, proof[448:576]);
         st.gamma = ZktTranscript.squeeze(s, 3);
-        s = ZktTranscript.absorbCalldata(s, 6, proof[640:W_EVALS * 32]);
+        s = ZktTranscript.absorbCalldata(s, 6, proof[576:W_EVALS * 32]);
         st.zeta = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
         st.nu = ZktTranscript.squeeze(s, 5);

@@ -38,6 +38,12 @@ use ark_ff::{batch_inversion, FftField, Field, One, Zero};
 use ark_poly::{univariate::DensePolynomial, DenseUVPolynomial, EvaluationDomain, Radix2EvaluationDomain};
 use rand::RngCore;
 
+/// The most blinding coefficients `R` may carry when grouping adds evaluation points
+/// ([`crate::protocol::LayoutBuilder::cap_blinding`]). The quotient's coset of size `2K` holds the
+/// (RS2) numerator `I(ωX)·R(X)` of degree `2K − M + b_R − 1` exactly while `b_R ≤ M`, and `M ≥ 8`;
+/// `R` enters no power map, so no other degree bound depends on it.
+pub const R_MAX_BLINDING: usize = 6;
+
 /// The three domains of a RowSum instance: `x` on `H_N`, `y` on `H_M`, the matrix on `H_K`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MatrixDomains {
@@ -186,6 +192,9 @@ impl Block for RowSum {
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
         self.r = b.commit(self.doms.k_dom);
+        // `R` is read at points of its own, never through a power map: a group's extra points may
+        // raise its blinding past the default cap, up to [`R_MAX_BLINDING`].
+        b.cap_blinding(self.r, R_MAX_BLINDING);
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
         let MatrixDomains { n_dom, m_dom, k_dom } = self.doms;
