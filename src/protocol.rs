@@ -397,8 +397,8 @@ impl Layout {
     /// gas each, against ≈ 7.5k for a commitment). A group stays within the SRS the proof already
     /// needs (`T` members of at most `L` coefficients: `T·L ≤` [`Layout::max_degree`] + 1), and an
     /// extra point may raise a member's blinding ([`Layout::blinding`]) to at most
-    /// [`MAX_GROUP_BLINDING`], the count the blocks' degree bounds assume, or a block's lower cap
-    /// ([`LayoutBuilder::cap_blinding`]). The quotient, a column
+    /// [`MAX_GROUP_BLINDING`], the count the blocks' degree bounds assume, or a block's own cap
+    /// ([`LayoutBuilder::cap_blinding`]: lower, or higher for RowSum's `R`). The quotient, a column
     /// read linearly ([`LayoutBuilder::keep_whole`]) and a column without evaluations stay alone.
     fn plan_groups(
         &self,

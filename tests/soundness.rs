@@ -292,7 +292,8 @@ fn revealed_points(layout: &Layout, c: usize) -> (usize, bool) {
 
 /// Zero knowledge bookkeeping: every committed polynomial carries at least as many blinding
 /// coefficients as points at which it is revealed (τ and each distinct evaluation point), one
-/// more when one of them is rotated (its τ-counterpart enters [Q]); `R` and `s` have four.
+/// more when one of them is rotated (its τ-counterpart enters [Q]); `s` has four, `R` four plus one
+/// per point its group adds (LeNet's `R_0`, `R_2`: five; glu's three `R`: six).
 #[test]
 fn blinding_covers_every_revealed_point() {
     for (model, calib, input) in [
@@ -300,6 +301,8 @@ fn blinding_covers_every_revealed_point() {
         ("mlp784/mlp784.onnx", "mlp784/input.json", "mlp784/input.json"),
         // Its R_0 and R_2 share a commitment: three points, five coefficients each.
         ("lenet/lenet.onnx", "lenet/input.json", "lenet/input.json"),
+        // Its three R share a commitment at four points: six coefficients, R_MAX_BLINDING.
+        ("testdata/glu.onnx", "testdata/glu.json", "testdata/glu.json"),
     ] {
         for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
             let (pk, _, _) = prove(model, calib, input, vis);

@@ -236,7 +236,8 @@ impl Block for RowSum {
             self.doms.n_dom,
             self.doms.k_dom,
         );
-        // R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q]: four coefficients.
+        // R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q]: four coefficients, one more per
+        // point its commitment group adds (at most R_MAX_BLINDING).
         st.polys[self.r] = self
             .doms
             .k_dom
@@ -684,7 +685,7 @@ mod tests {
             None => (w.clone(), b.clone(), x.clone()),
         };
         let rv = prefix_sums(&wm, &bm, &x_r, l.n_dom, l.k_dom);
-        let rp = l.k_dom.blinded_with(&rv, 4, &mut rng).poly;
+        let rp = l.k_dom.blinded_with(&rv, R_MAX_BLINDING, &mut rng).poly; // the most R carries (4 in most proofs)
         let (wv, bv) = (matrix_values(&wm, l.n_dom, l.k_dom), bias_values(&b, l.n_dom, l.k_dom));
         let blinds = (random_fr(&mut rng), random_fr(&mut rng));
         let (g1, g2) = (random_fr(&mut rng), random_fr(&mut rng));
