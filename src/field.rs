@@ -54,13 +54,20 @@ pub fn fr_from_i64(x: i64) -> Fr {
     }
 }
 
-/// Field element to signed integer, if it is the encoding of an integer in `(-2^63, 2^63)`.
+/// Field element to signed integer, if it is the encoding ([`fr_from_i64`]) of an `i64`, i.e. of
+/// an integer in `[−2^63, 2^63)`.
 pub fn fr_to_i64(x: Fr) -> Option<i64> {
     let small = |v: Fr| -> Option<u64> {
         let b = v.into_bigint();
-        (b.0[1..].iter().all(|l| *l == 0) && b.0[0] < (1u64 << 63)).then_some(b.0[0])
+        b.0[1..].iter().all(|l| *l == 0).then_some(b.0[0])
     };
-    small(x).map(|v| v as i64).or_else(|| small(-x).map(|v| -(v as i64)))
+    match small(x) {
+        Some(v) => i64::try_from(v).ok(),
+        // −v for 1 ≤ v ≤ 2^63 (v = 2^63 is i64::MIN).
+        None => small(-x)
+            .filter(|v| *v <= 1u64 << 63)
+            .map(|v| 0i64.wrapping_sub_unsigned(v)),
+    }
 }
 
 /// Scalar to its big-endian word.
@@ -167,8 +174,12 @@ mod tests {
 
     #[test]
     fn signed_integers() {
-        for v in [-5i64, 0, 7, -(1 << 40), 1 << 40] {
+        for v in [-5i64, 0, 7, -(1 << 40), 1 << 40, i64::MIN, i64::MAX] {
             assert_eq!(fr_to_i64(fr_from_i64(v)), Some(v));
         }
+        let two63 = Fr::from(1u64 << 63);
+        assert_eq!(fr_to_i64(two63), None, "2^63 is no i64");
+        assert_eq!(fr_to_i64(-two63 - Fr::from(1u64)), None, "−2^63 − 1 is no i64");
+        assert_eq!(fr_to_i64(Fr::from(u64::MAX)), None);
     }
 }

@@ -11,6 +11,10 @@ use ark_bn254::Fr;
 use ark_ec::AffineRepr;
 use ark_ff::{One, Zero};
 
+/// Every public output is an `OUTPUT_BITS`-bit signed integer, `[−2^63, 2^63)` (`check_public`;
+/// Solidity `OUTPUT_BITS`, `_toField` with `OUTPUT_WINDOW = 2^(OUTPUT_BITS−1)`).
+pub const OUTPUT_BITS: u32 = 64;
+
 /// Why a proof was rejected. `Malformed` variants are encoding problems; the rest are false proofs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -152,13 +156,12 @@ pub fn check_public(vk: &VerifyingKey, public: &Public) -> Result<(), VerifyErro
     if let Some(index) = public.inputs.iter().position(|x| !in_window(x)) {
         return Err(VerifyError::InputOutOfWindow { index });
     }
-    // Every output is a 64-bit integer, [−2^63, 2^63): this keeps the int256 → Fr map injective on
+    // Every output is a 64-bit integer ([`OUTPUT_BITS`]), [−2^63, 2^63): this keeps the int256 → Fr map injective on
     // chain (v and v + r would otherwise be the same field element), holds every table value
     // `f(q)` (a SELU or softplus output may leave the lookup window), and is a wide output's range
     // check, on which the uniqueness of its rescale rests (`model::wide_output`,
     // docs/protocols/lookup.md#wide-outputs-the-logits-leave-the-window).
-    let out_ok = |x: &Fr| fr_to_i64(*x).is_some() || *x == -Fr::from(1u64 << 63);
-    if let Some(index) = public.outputs.iter().position(|x| !out_ok(x)) {
+    if let Some(index) = public.outputs.iter().position(|x| fr_to_i64(*x).is_none()) {
         return Err(VerifyError::OutputOutOfWindow { index });
     }
     Ok(())

@@ -1128,7 +1128,7 @@ fn regenerate_fixtures() {
             "scale_bits": vk.scale_bits,
             "lookup_bits": vk.lookup_bits,
             "window": window,
-            "output_bits": 64,
+            "output_bits": zkt_eth::verifier::OUTPUT_BITS,
             "wide_output": vk.wide_output(),
             "public_inputs": if vk.input == Visibility::Public { vk.input_len() } else { 0 },
             "output_count": vk.output_len(),

@@ -124,10 +124,10 @@ pub struct VerifierSpec {
     pub rem_scale: String,
     /// `2^(B−1)`: public inputs (and outputs that are looked up) lie in `[−2^(B−1), 2^(B−1))`.
     pub window: String,
-    /// The public outputs' bound, `2^63`: every output is a 64-bit integer (a wide output's range
-    /// check; a looked-up output is pinned by the table).
+    /// The public outputs' bound `2^(output_bits − 1)`: every output is a signed integer of
+    /// `output_bits` bits (a wide output's range check; a looked-up output is pinned by the table).
     pub output_window: String,
-    /// `log2(output_window) + 1` = 64.
+    /// `zkt_eth::verifier::OUTPUT_BITS` (64).
     pub output_bits: u32,
     /// The output is wide (only its rescale remainder is looked up).
     pub wide: bool,

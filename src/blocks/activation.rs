@@ -225,13 +225,7 @@ impl Block for ActivationLookup {
         let kappa = (theta + th2) * fr_from_i64(lookup::remainder_scale(s, b_bits));
         let (half, two_s) = (fr_from_i64(1 << (s - 1)), fr_from_i64(1 << s));
         let [y, q, z] = self.tensors;
-        let (yv, qv, zv) = (st.values(y), st.values(q), st.values(z));
-        let a: Vec<Fr> = qv
-            .iter()
-            .zip(&zv)
-            .enumerate()
-            .map(|(j, (q, z))| lookup::compress(theta, Fr::from(self.kind_at(j)), *q, *z))
-            .collect();
+        let (yv, qv) = (st.values(y), st.values(q));
         let b: Vec<Fr> = yv
             .iter()
             .zip(&qv)
@@ -239,7 +233,6 @@ impl Block for ActivationLookup {
             .collect();
         let (y_poly, q_poly, z_poly) = (&st.tensor_polys[y], &st.tensor_polys[q], &st.tensor_polys[z]);
         let constant = |c: Fr| Poly { coeffs: vec![c] };
-        let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &self.kind_column();
         let b_poly = &(&(y_poly - &(q_poly * two_s)) * kappa) + &constant(Fr::one() + kappa * half);
         if self.wide {
             let den = &b_poly + &constant(beta);
@@ -258,6 +251,13 @@ impl Block for ActivationLookup {
             st.add_lifted(&col.share, self.dom);
             return Ok(vec![compose_power(&qm, st.layout.domain.size() / self.dom.size())]);
         }
+        let a: Vec<Fr> = qv
+            .iter()
+            .zip(&st.values(z))
+            .enumerate()
+            .map(|(j, (q, z))| lookup::compress(theta, Fr::from(self.kind_at(j)), *q, *z))
+            .collect();
+        let a_poly = &(&(q_poly * theta) + &(z_poly * th2)) + &self.kind_column();
         let ab_poly = &(&a_poly + &b_poly) + &constant(beta + beta);
         if self.folded {
             let (_, share) = lookup::layer_shares((&a, &b), beta);

@@ -71,7 +71,7 @@ pub fn fixture_json(file: &ProofFile, vk: &crate::keys::VerifyingKey) -> serde_j
         "scale_bits": vk.scale_bits,
         "lookup_bits": vk.lookup_bits,
         "window": 1u64 << (vk.lookup_bits - 1),
-        "output_bits": 64,
+        "output_bits": crate::verifier::OUTPUT_BITS,
         "wide_output": vk.wide_output(),
         "input_visibility": vk.input.name(),
         "public_inputs": file.abi_inputs().len(),
