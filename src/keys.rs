@@ -7,7 +7,7 @@
 //! (`VerifyingKey::to_words`, 32-byte words) is the `vk.bin` file; `keccak256` of it is the digest
 //! absorbed first by the transcript and embedded in the Solidity verifier.
 
-use crate::blocks::rowsum::BiasColumn;
+use crate::blocks::rowsum::{BiasColumn, LayerShape, RowSumPlan};
 use crate::field::{g1_from_words, g1_to_words, Word};
 use crate::kzg::{commit, G2Points, KzgError};
 use crate::lookup_table::{LookupTable, MAX_KINDS};
@@ -32,8 +32,11 @@ use serde::{Deserialize, Serialize};
 /// that ends with the inversion hint (`Proof::inverse`). 9: the vk words of 8, for the proof whose
 /// columns share grouped commitments (`protocol::Layout::groups`). 10: the vk words of 9, for the
 /// proof in which a wide output (`model::wide_output`) looks up only its rescale remainder, and
-/// whose verifier range-checks that output as a 64-bit integer.
-pub const VK_VERSION: u64 = 10;
+/// whose verifier range-checks that output as a 64-bit integer. 11: dense layers on equal domains
+/// share one RowSum instance ([`RowSumPlan`]): one running sum after the challenge `λ`, and ONE
+/// `[B̂]` word pair per instance (on its first layer without a bias column) holding every such
+/// layer's bias in its own column.
+pub const VK_VERSION: u64 = 11;
 
 /// Whether the model input is part of the public statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -308,32 +311,38 @@ pub fn weight_poly(
     &kd.interpolate(&crate::blocks::rowsum::matrix_values(&w, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
 }
 
-/// Where layer `k` of `layers` (`(in_len, dense and not mixed, activation)` each) keeps its bias:
-/// the rule of [`BiasColumn::of`], a function of the vk's shapes only.
-pub fn bias_column_of(
-    layers: &[(usize, bool, Activation)],
-    k: usize,
-    hidden_input: bool,
-    scale_bits: u32,
-) -> Option<BiasColumn> {
-    let reads = k.checked_sub(1).map(|p| (layers[p].1, layers[p].2));
-    BiasColumn::of(layers[k].0, k == 0 && hidden_input, reads, scale_bits)
-}
-
-/// The shapes [`bias_column_of`] reads, from a model.
-fn model_shapes(model: &QuantizedModel) -> Vec<(usize, bool, Activation)> {
-    model
+/// The model's RowSum plan: which layers share an instance and where each keeps its bias, a
+/// function of the vk's shapes only.
+pub fn model_plan(model: &QuantizedModel, input: Visibility) -> RowSumPlan {
+    let shapes: Vec<LayerShape> = model
         .layers
         .iter()
-        .map(|l| (l.in_len(), l.op.is_dense() && !l.mixed, l.activation))
-        .collect()
+        .map(|l| LayerShape {
+            in_len: l.in_len(),
+            out_len: l.out_len(),
+            dense: l.op.is_dense(),
+            plain: l.op.is_dense() && !l.mixed,
+            activation: l.activation,
+        })
+        .collect();
+    RowSumPlan::of(&shapes, input.hidden(), model.scale_bits)
 }
 
-/// The hiding bias polynomial `B̂ = B + ρ_B·Z_K` (bias at the row starts of `H_K`).
-pub fn bias_poly(bias: &[i64], rho: Fr, in_len: usize, out_len: usize) -> DensePolynomial<Fr> {
+/// The hiding bias polynomial `B̂ = B + ρ_B·Z_K` of a RowSum instance on `H_K`: each slotted layer's
+/// bias in its column (one layer: at the row starts).
+pub fn bias_poly(slotted: &[(usize, &[i64])], rho: Fr, in_len: usize, out_len: usize) -> DensePolynomial<Fr> {
     let (nd, md) = (tensor_domain(in_len), tensor_domain(out_len));
     let kd = Domain::new(nd.log_size + md.log_size);
-    &kd.interpolate(&crate::blocks::rowsum::bias_values(bias, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
+    &kd.interpolate(&crate::blocks::rowsum::bias_values(slotted, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
+}
+
+/// The biases carrier `k`'s `[B̂]` holds, with their slots (`plan.slotted(k)` with the model's
+/// values).
+pub fn slotted_biases<'m>(model: &'m QuantizedModel, plan: &RowSumPlan, k: usize) -> Vec<(usize, &'m [i64])> {
+    plan.slotted(k)
+        .into_iter()
+        .map(|(l, slot)| (slot, &model.layers[l].bias[..]))
+        .collect()
 }
 
 impl ProvingKey {
@@ -381,7 +390,7 @@ impl ProvingKey {
             return Err(KeyError::SmallOrderTau { n: max.size() });
         }
         let blinds = WeightBlinds::derive(seed, model);
-        let shapes = model_shapes(model);
+        let plan = model_plan(model, input);
         let bar = crate::progress::task("commit weight matrices (hiding)", model.layers.len() as u64);
         let layers = model
             .layers
@@ -391,16 +400,16 @@ impl ProvingKey {
             .map(|(k, (layer, (rho_w, rho_b)))| {
                 let (i, o) = (layer.in_len(), layer.out_len());
                 let bitrev = k == 0 && input.hidden();
-                let column = bias_column_of(&shapes, k, input.hidden(), model.scale_bits);
+                let column = plan.bias_column(k);
                 let (weights, bias) = match layer.op {
                     LayerOp::Dense => (
                         commit(
                             &g1,
                             &weight_poly((&layer.weights, &layer.bias), *rho_w, (i, o), (bitrev, column)),
                         )?,
-                        match column {
-                            Some(_) => G1Affine::zero(),
-                            None => commit(&g1, &bias_poly(&layer.bias, *rho_b, i, o))?,
+                        match plan.carries_bias(k) {
+                            false => G1Affine::zero(),
+                            true => commit(&g1, &bias_poly(&slotted_biases(model, &plan, k), *rho_b, i, o))?,
                         },
                     ),
                     LayerOp::Product { .. } => (G1Affine::zero(), G1Affine::zero()),
@@ -517,24 +526,26 @@ pub fn check_model_against_vk(
     // Per layer, one random combination of the hiding weight and bias polynomials against the
     // same combination of the vk points: one MSM of the layer's matrix domain.
     let mut rng = rand::thread_rng();
+    let plan = vk.rowsum_plan();
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
         if !l.op.is_dense() {
             continue; // no weights: compared above
         }
         let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
         let (i, o) = (l.in_len(), l.out_len());
-        let column = vk.bias_column(k);
+        let column = plan.bias_column(k);
         let what = weight_poly(
             (&l.weights, &l.bias),
             blinds.weights[k],
             (i, o),
             (k == 0 && vk.input.hidden(), column),
         );
-        let (combined, lhs) = match column {
-            // The bias is inside [Ŵ]: one point, compared with one random multiple.
-            Some(_) => (&what * r, crate::kzg::lincomb(&[(r, lv.weights)]).into_affine()),
-            None => (
-                &(&what * r) + &(&bias_poly(&l.bias, blinds.bias[k], i, o) * t),
+        let (combined, lhs) = match plan.carries_bias(k) {
+            // The bias is inside [Ŵ], or in another layer's [B̂] (compared there): one point,
+            // compared with one random multiple.
+            false => (&what * r, crate::kzg::lincomb(&[(r, lv.weights)]).into_affine()),
+            true => (
+                &(&what * r) + &(&bias_poly(&slotted_biases(model, &plan, k), blinds.bias[k], i, o) * t),
                 crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine(),
             ),
         };
@@ -572,27 +583,39 @@ fn g2_from_words(w: &[Word]) -> Result<G2Affine, KeyError> {
 }
 
 impl LayerVk {
-    /// What [`bias_column_of`] reads: `(in_len, dense and not mixed, activation)`.
-    pub fn shape(&self) -> (usize, bool, Activation) {
-        (self.in_len, self.op.is_dense() && !self.mixed, self.activation)
+    /// What [`RowSumPlan::of`] reads.
+    pub fn shape(&self) -> LayerShape {
+        LayerShape {
+            in_len: self.in_len,
+            out_len: self.out_len,
+            dense: self.op.is_dense(),
+            plain: self.op.is_dense() && !self.mixed,
+            activation: self.activation,
+        }
     }
 }
 
 impl VerifyingKey {
-    /// The number of G1 points in the vk: the table columns, and per dense layer `[Ŵ]` and, without
-    /// a bias column, `[B̂]`.
+    /// The number of G1 points in the vk: the table columns, per dense layer `[Ŵ]`, and per RowSum
+    /// instance with a slotted bias one `[B̂]`.
     pub fn g1_points(&self) -> usize {
+        let plan = self.rowsum_plan();
         self.table.len()
             + (0..self.layers.len())
                 .filter(|k| self.layers[*k].op.is_dense())
-                .map(|k| 1 + usize::from(self.bias_column(k).is_none()))
+                .map(|k| 1 + usize::from(plan.carries_bias(k)))
                 .sum::<usize>()
     }
 
-    /// Where dense layer `k` keeps its bias: a column of `[Ŵ]` (`Some`), or `[B̂]` (`None`).
-    pub fn bias_column(&self, k: usize) -> Option<BiasColumn> {
+    /// Which layers share a RowSum instance and where each keeps its bias.
+    pub fn rowsum_plan(&self) -> RowSumPlan {
         let shapes: Vec<_> = self.layers.iter().map(LayerVk::shape).collect();
-        bias_column_of(&shapes, k, self.input.hidden(), self.scale_bits)
+        RowSumPlan::of(&shapes, self.input.hidden(), self.scale_bits)
+    }
+
+    /// Where dense layer `k` keeps its bias: a column of `[Ŵ]` (`Some`), or a slot of a `[B̂]` (`None`).
+    pub fn bias_column(&self, k: usize) -> Option<BiasColumn> {
+        self.rowsum_plan().bias_column(k)
     }
 
     /// Canonical encoding (the `vk.bin` file and the digest preimage).
@@ -606,6 +629,7 @@ impl VerifyingKey {
             word_u64(self.fold_log.into()),
             word_u64(self.layers.len() as u64),
         ];
+        let plan = self.rowsum_plan();
         for (k, l) in self.layers.iter().enumerate() {
             w.extend([
                 word_u64(l.in_len as u64),
@@ -615,7 +639,7 @@ impl VerifyingKey {
             ]);
             if l.op.is_dense() {
                 w.extend(g1_to_words(&l.weights));
-                if self.bias_column(k).is_none() {
+                if plan.carries_bias(k) {
                     w.extend(g1_to_words(&l.bias));
                 }
             }
@@ -720,10 +744,18 @@ impl VerifyingKey {
                 LayerOp::Dense => {
                     let weights = r.point()?;
                     let mut shapes: Vec<_> = layers.iter().map(LayerVk::shape).collect();
-                    shapes.push((in_len, !mixed, activation));
-                    match bias_column_of(&shapes, k, input.hidden(), scale_bits) {
-                        Some(_) => (weights, G1Affine::zero()),
-                        None => (weights, r.point()?),
+                    shapes.push(LayerShape {
+                        in_len,
+                        out_len,
+                        dense: true,
+                        plain: !mixed,
+                        activation,
+                    });
+                    // The plan of a prefix is a prefix of the plan (RowSumPlan), so the layers
+                    // read so far decide whether this one carries a [B̂].
+                    match RowSumPlan::of(&shapes, input.hidden(), scale_bits).carries_bias(k) {
+                        false => (weights, G1Affine::zero()),
+                        true => (weights, r.point()?),
                     }
                 }
                 LayerOp::Product { .. } => (G1Affine::zero(), G1Affine::zero()),

@@ -14,7 +14,7 @@ use crate::blocks::rowsum::compose_power;
 use crate::blocks::Col;
 use crate::commitment::{CommitmentError, InputOpening};
 use crate::field::{fr_from_i64, Word};
-use crate::keys::{bias_poly, weight_poly, ProvingKey, Visibility};
+use crate::keys::{bias_poly, slotted_biases, weight_poly, ProvingKey, Visibility};
 use crate::kzg::{commit, commit_evaluations, KzgError};
 use crate::lookup_table::LookupTable;
 use crate::model::{ForwardError, Trace};
@@ -121,6 +121,8 @@ pub struct ProverState<'a> {
     pub theta: Fr,
     /// `β` (round 1).
     pub beta: Fr,
+    /// RowSum's batching challenge `λ` (after round 1).
+    pub lambda: Fr,
     /// Soundness tests only ([`prove_forging_wide_output`]): output `index` stated as the field
     /// element `q'` with rescale remainder `r`.
     pub forged: Option<(usize, Fr, i64)>,
@@ -293,6 +295,7 @@ fn prove_inner(
         opening,
         theta: Fr::zero(),
         beta: Fr::zero(),
+        lambda: Fr::zero(),
         forged,
     };
     for inst in &layout.instances {
@@ -327,6 +330,7 @@ fn prove_inner(
     tr.absorb(Tag::Witness, &point_words(&commits[..layout.r1_end]));
     st.theta = tr.squeeze();
     st.beta = tr.squeeze();
+    st.lambda = tr.squeeze();
     st.tensor_polys = layout
         .tensors
         .iter()
@@ -405,6 +409,7 @@ fn prove_inner(
     let mut ch = Challenges {
         theta: st.theta,
         beta: st.beta,
+        lambda: st.lambda,
         gamma,
         zeta,
         nu,
@@ -412,6 +417,7 @@ fn prove_inner(
     };
     let claims = build_claims(vk, &layout, &public, &evals, &ch)?;
     let model = &pk.model;
+    let plan = vk.rowsum_plan();
     let poly_of = |terms: &[(Fr, Base)]| -> DensePolynomial<Fr> {
         let mut out = DensePolynomial::zero();
         for (sc, b) in terms {
@@ -424,12 +430,13 @@ fn prove_inner(
                 Base::Weights(l) => {
                     let ml = &model.layers[l];
                     let bitrev = l == 0 && vk.input.hidden();
-                    let (io, col) = ((ml.in_len(), ml.out_len()), vk.bias_column(l));
+                    let (io, col) = ((ml.in_len(), ml.out_len()), plan.bias_column(l));
                     &weight_poly((&ml.weights, &ml.bias), pk.blinds.weights[l], io, (bitrev, col)) * *sc
                 }
                 Base::Bias(l) => {
                     let ml = &model.layers[l];
-                    &bias_poly(&ml.bias, pk.blinds.bias[l], ml.in_len(), ml.out_len()) * *sc
+                    let slotted = slotted_biases(model, &plan, l);
+                    &bias_poly(&slotted, pk.blinds.bias[l], ml.in_len(), ml.out_len()) * *sc
                 }
                 Base::InputCommitment => opening.map_or_else(DensePolynomial::zero, |o| &o.polynomial(vk) * *sc),
             };

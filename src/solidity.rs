@@ -114,6 +114,7 @@ pub fn spec_with(
     let n = layout.domain;
     let w_evals = 2 * layout.n_commits;
     let w_openings = w_evals + layout.n_evals;
+    let plan = vk.rowsum_plan();
     // Inversion slot 0 is Z_n(ζ); the blocks' denominators follow, then the public evaluations'.
     let mut sx = SolCx {
         layout: &layout,
@@ -125,7 +126,7 @@ pub fn spec_with(
             .scan(vk.table.len(), |next, (k, l)| {
                 let index = *next;
                 if l.op.is_dense() {
-                    *next += 1 + usize::from(vk.bias_column(k).is_none());
+                    *next += 1 + usize::from(plan.carries_bias(k));
                 }
                 Some(index)
             })
@@ -179,7 +180,7 @@ pub fn spec_with(
                 .iter()
                 .enumerate()
                 .filter(|(_, l)| l.op.is_dense())
-                .flat_map(|(k, l)| std::iter::once(&l.weights).chain(vk.bias_column(k).is_none().then_some(&l.bias))),
+                .flat_map(|(k, l)| std::iter::once(&l.weights).chain(plan.carries_bias(k).then_some(&l.bias))),
         )
         .collect();
     VerifierSpec {
@@ -199,6 +200,10 @@ pub fn spec_with(
             crate::blocks::Instance::InputRange(r) => r.folded,
             _ => false,
         }),
+        batched: layout
+            .instances
+            .iter()
+            .any(|i| matches!(i, crate::blocks::Instance::RowSum(r) if r.batched())),
         outputs: vk.output_len(),
         log_n: n.log_size,
         log_kinds: table.slots().trailing_zeros(),

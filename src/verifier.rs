@@ -73,7 +73,7 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
         w
     };
     t.absorb(Tag::Witness, &points(&proof.commits[..layout.r1_end]).0);
-    let (theta, beta) = (t.squeeze(), t.squeeze());
+    let (theta, beta, lambda) = (t.squeeze(), t.squeeze(), t.squeeze());
     t.absorb(Tag::Inverses, &points(&proof.commits[layout.r1_end..layout.r2_end]).0);
     let gamma = t.squeeze();
     t.absorb(Tag::Quotient, &points(&proof.commits[layout.r2_end..]).0);
@@ -89,6 +89,7 @@ pub fn replay(vk: &VerifyingKey, layout: &Layout, public: &Public, proof: &Proof
     Challenges {
         theta,
         beta,
+        lambda,
         gamma,
         zeta,
         nu,

@@ -154,13 +154,30 @@ async fn mixed_layers_agree_on_chain() {
     check_activation_model(&node.endpoint(), &model, 4).await;
 }
 
+/// Four dense layers on one domain share ONE RowSum instance batched by `λ` (one `[R]` in round 2,
+/// the four biases in slots 0–3 of one `[B̂]`): Rust and Solidity accept the honest proof and reject
+/// a wrong output and every flipped proof word.
+#[tokio::test(flavor = "multi_thread")]
+async fn batched_layers_agree_on_chain() {
+    let node = LocalNode::spawn().unwrap();
+    let model = common::batched_model();
+    let plan = zkt_eth::keys::model_plan(&model, Visibility::Public);
+    assert_eq!(plan.batches, vec![vec![0, 1, 2, 3]]);
+    assert_eq!(plan.slotted(0).len(), 4);
+    check_model_on_chain(&node.endpoint(), &model, &[16, -8, 4, 0, 3, -7, 12, 1], 2).await;
+}
+
 async fn check_activation_model(url: &str, model: &zkt_eth::model::QuantizedModel, slots: usize) {
+    check_model_on_chain(url, model, &[16, -8, 24], slots).await;
+}
+
+async fn check_model_on_chain(url: &str, model: &zkt_eth::model::QuantizedModel, input: &[i64], slots: usize) {
     let url = url.to_owned();
     let srs = Srs::dev(42, zkt_eth::keys::srs_len_for(model));
     let pk = ProvingKey::setup(model, &srs, Visibility::Public).unwrap();
     assert_eq!(pk.vk.lookup_table().slots(), slots);
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-    let out = prover::prove(&pk, &[16, -8, 24], &mut rng).unwrap();
+    let out = prover::prove(&pk, input, &mut rng).unwrap();
     let bytes = out.proof.to_bytes();
     verifier::verify(&pk.vk, &out.public, &bytes).unwrap();
     let src = solidity::render(&pk.vk, "ActVerifier", "activations", "contracts/IZkTorchVerifier.sol").unwrap();

@@ -169,13 +169,14 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "protocol_order",
-            description: "A proof-shaped sequence (synthetic values) in v2 protocol order: tags 1, 2, 3 then theta, beta; 4 (inverse columns, table side, running sum) then gamma; 6 (quotient) then zeta; 7 (evaluations) then nu; 8 (Shplonk's [W]) then xi. Tag 5 is retired.",
+            description: "A proof-shaped sequence (synthetic values) in v2 protocol order: tags 1, 2, 3 then theta, beta, lambda; 4 (inverse columns, table side, running sum) then gamma; 6 (quotient) then zeta; 7 (evaluations) then nu; 8 (Shplonk's [W]) then xi. Tag 5 is retired.",
             ops: vec![
                 Op::Absorb(1, vec![keccak256(b"example vk")]),
                 Op::Absorb(2, words(&[I(0), I(2), S(Fr::from(3u64)), S(-Fr::from(2u64))])),
                 Op::Absorb(3, words(&[P(point(11)), P(point(12))])),
                 Op::Squeeze("theta"),
                 Op::Squeeze("beta"),
+                Op::Squeeze("lambda"),
                 Op::Absorb(4, words(&[P(point(21)), P(point(22)), P(point(31))])),
                 Op::Squeeze("gamma"),
                 Op::Absorb(6, words(&[P(point(41))])),

@@ -77,64 +77,76 @@ fn small_order_tau_is_rejected_at_setup() {
 
 /// The weight-confirmation attack: anyone can compute the Lagrange basis `[L_j(τ)]₁` from the public
 /// SRS, hence the plain commitment `Σ_j W_ij·[L_j(τ)]₁` of a guessed row. With hiding vk
-/// commitments (`W + ρ_W·Z_K`, `B + ρ_B·Z_K`), the true matrices and biases match no vk point.
+/// commitments (`W + ρ_W·Z_K`, `B + ρ_B·Z_K`), the true matrices and biases match no vk point: the
+/// toy model (two layers with bias columns) and the batched one (four layers whose biases share one
+/// `[B̂]`, guessed both alone and laid out in their slots).
 #[test]
 fn true_weights_cannot_be_confirmed_against_the_vk() {
     use zkt_eth::blocks::rowsum::{bias_values, matrix_values, positioned_weights, BiasColumn};
     use zkt_eth::kzg::{commit, lagrange_basis, lincomb};
     use zkt_eth::protocol::tensor_domain;
-    let model = common::model();
-    let srs = Srs::dev(1, srs_len_for(&model));
-    // The attacker's guesses: each layer's true matrix and bias, laid out exactly as the vk's
-    // RowSum polynomials (W_ij at j + N·i of H_K, b_i at the row starts, or the matrix with the bias
-    // as its padding column n'), committed from the public SRS through the Lagrange basis of H_K.
-    let mut guesses: Vec<G1Affine> = vec![];
-    let mut columns = 0;
-    for l in &model.layers {
-        let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
-        let kd = zkt_eth::poly::Domain::new(nd.log_size + md.log_size);
-        let basis = lagrange_basis(&srs.g1, kd).unwrap();
-        let plain = |vals: &[ark_bn254::Fr]| {
-            lincomb(&vals.iter().copied().zip(basis.iter().copied()).collect::<Vec<_>>()).into_affine()
-        };
-        let (w, b) = (matrix_values(&l.weights, nd, kd), bias_values(&l.bias, nd, kd));
-        // The attacker's computation is right: it equals a plain KZG commitment of the matrix.
-        assert_eq!(plain(&w), commit(&srs.g1, &kd.interpolate(&w)).unwrap());
-        guesses.extend([plain(&w), plain(&b)]);
-        if nd.size() > l.in_len() {
-            let augmented = BiasColumn::augment(&l.weights, &l.bias);
-            let wb = matrix_values(&positioned_weights(&augmented, nd, false), nd, kd);
-            guesses.push(plain(&wb));
-            columns += 1;
-        }
-    }
-    assert!(columns > 0, "the sample keeps a bias in a column: its guess is tested");
-
-    for seed in [BlindSeed::Random, BlindSeed::Fixed([7; 32])] {
-        let pk = ProvingKey::setup_with(&model, &srs, Visibility::Public, seed).unwrap();
-        let vk_points: Vec<G1Affine> = pk.vk.layers.iter().flat_map(|l| [l.weights, l.bias]).collect();
-        assert!(
-            (0..pk.vk.layers.len()).any(|k| pk.vk.bias_column(k).is_some()),
-            "the sample's first layer has a free column (3 inputs on H_8)"
-        );
-        for g in &guesses {
-            assert!(
-                !vk_points.contains(g),
-                "a weight matrix or bias is confirmable from the vk"
+    for (model, input) in [
+        (common::model(), vec![16, -8, 4]),
+        (common::batched_model(), vec![16, -8, 4, 0, 3, -7, 12, 1]),
+    ] {
+        let srs = Srs::dev(1, srs_len_for(&model));
+        let plan = zkt_eth::keys::model_plan(&model, Visibility::Public);
+        // The attacker's guesses: each layer's true matrix and bias, laid out exactly as the vk's
+        // RowSum polynomials (W_ij at j + N·i of H_K, b_i at the row starts or in the layers' slots,
+        // or the matrix with the bias as its padding column n'), committed from the public SRS
+        // through the Lagrange basis of H_K.
+        let mut guesses: Vec<G1Affine> = vec![];
+        let (mut columns, mut slots) = (0, 0);
+        for (k, l) in model.layers.iter().enumerate() {
+            let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
+            let kd = zkt_eth::poly::Domain::new(nd.log_size + md.log_size);
+            let basis = lagrange_basis(&srs.g1, kd).unwrap();
+            let plain = |vals: &[ark_bn254::Fr]| {
+                lincomb(&vals.iter().copied().zip(basis.iter().copied()).collect::<Vec<_>>()).into_affine()
+            };
+            let (w, b) = (
+                matrix_values(&l.weights, nd, kd),
+                bias_values(&[(0, &l.bias[..])], nd, kd),
             );
+            // The attacker's computation is right: it equals a plain KZG commitment of the matrix.
+            assert_eq!(plain(&w), commit(&srs.g1, &kd.interpolate(&w)).unwrap());
+            guesses.extend([plain(&w), plain(&b)]);
+            if nd.size() > l.in_len() {
+                let augmented = BiasColumn::augment(&l.weights, &l.bias);
+                let wb = matrix_values(&positioned_weights(&augmented, nd, false), nd, kd);
+                guesses.push(plain(&wb));
+                columns += 1;
+            }
+            if plan.carries_bias(k) {
+                let slotted = zkt_eth::keys::slotted_biases(&model, &plan, k);
+                slots += slotted.len();
+                guesses.push(plain(&bias_values(&slotted, nd, kd)));
+            }
         }
-        // Still a working key: prove and verify one inference.
-        let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(3);
-        let out = zkt_eth::prover::prove(&pk, &[16, -8, 4], &mut rng).unwrap();
-        zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
-    }
-    // Two random-seeded setups of the same model give unrelated weight commitments.
-    let a = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
-    let b = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
-    for (k, (la, lb)) in a.vk.layers.iter().zip(&b.vk.layers).enumerate() {
-        assert_ne!(la.weights, lb.weights);
-        if a.vk.bias_column(k).is_none() {
-            assert_ne!(la.bias, lb.bias);
+        assert!(columns > 0 || slots > 1, "a bias column or a shared [B̂] is tested");
+
+        for seed in [BlindSeed::Random, BlindSeed::Fixed([7; 32])] {
+            let pk = ProvingKey::setup_with(&model, &srs, Visibility::Public, seed).unwrap();
+            let vk_points: Vec<G1Affine> = pk.vk.layers.iter().flat_map(|l| [l.weights, l.bias]).collect();
+            for g in &guesses {
+                assert!(
+                    !vk_points.contains(g),
+                    "a weight matrix or bias is confirmable from the vk"
+                );
+            }
+            // Still a working key: prove and verify one inference.
+            let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(3);
+            let out = zkt_eth::prover::prove(&pk, &input, &mut rng).unwrap();
+            zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
+        }
+        // Two random-seeded setups of the same model give unrelated weight commitments.
+        let a = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
+        let b = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
+        for (k, (la, lb)) in a.vk.layers.iter().zip(&b.vk.layers).enumerate() {
+            assert_ne!(la.weights, lb.weights);
+            if plan.carries_bias(k) {
+                assert_ne!(la.bias, lb.bias);
+            }
         }
     }
 }

@@ -70,6 +70,9 @@ pub struct VerifierSpec {
     /// Some lookup share is folded into the running sum (`blocks::fold`: the fold accumulators
     /// are emitted).
     pub folded: bool,
+    /// Some RowSum instance batches several layers (`blocks::rowsum::RowSumPlan`: the batch
+    /// functions and their state are emitted).
+    pub batched: bool,
     /// Output count.
     pub outputs: usize,
     /// `log2` of the lookup domain's size.

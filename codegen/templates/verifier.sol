@@ -131,6 +131,9 @@ contract {{ contract_name }} is IZkTorchVerifier {
         // Challenges, in transcript order.
         uint256 theta;
         uint256 beta;
+        {%- if batched %}
+        uint256 lambda;
+        {%- endif %}
         uint256 gamma;
         uint256 zeta;
         uint256 nu;
@@ -152,6 +155,11 @@ contract {{ contract_name }} is IZkTorchVerifier {
         // The folded shares N_k/D_k (blocks/fold.rs): foldP = Π D_k, foldE = foldP·Σ N_k/D_k.
         uint256 foldP;
         uint256 foldE;
+        {%- endif %}
+        {%- if batched %}
+        // A batched RowSum instance (blocks/rowsum.rs): RS1's γ power, λ^t, Σ λ^t·y_t(c·ζ), the
+        // [B̂] coefficient Σ λ^t·L_s(ζ^M)/Z_K(ζ), Z_K(ζ) and 1/Z_K(ζ).
+        uint256[6] rs;
         {%- endif %}
         // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
         // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
@@ -371,14 +379,18 @@ contract {{ contract_name }} is IZkTorchVerifier {
         s = ZktTranscript.absorbCalldata(s, 3, proof[0:{{ r1_end * 64 }}]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
+        {%- if batched %}
+        st.lambda = ZktTranscript.squeeze(s, 3);
+        {%- endif %}
+        // (λ, squeeze 3, is drawn only where a RowSum instance batches layers: no other block reads it.)
         s = ZktTranscript.absorbCalldata(s, 4, proof[{{ r1_end * 64 }}:{{ r2_end * 64 }}]);
-        st.gamma = ZktTranscript.squeeze(s, 3);
+        st.gamma = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 6, proof[{{ r2_end * 64 }}:W_EVALS * 32]);
-        st.zeta = ZktTranscript.squeeze(s, 4);
+        st.zeta = ZktTranscript.squeeze(s, 5);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
-        st.nu = ZktTranscript.squeeze(s, 5);
+        st.nu = ZktTranscript.squeeze(s, 6);
         s = ZktTranscript.absorbCalldata(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
-        st.xi = ZktTranscript.squeeze(s, 6);
+        st.xi = ZktTranscript.squeeze(s, 7);
     }
 
     // ─────────────────────────────────────────────── step 4: points, inverses ──

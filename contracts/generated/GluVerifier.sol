@@ -62,7 +62,7 @@ contract GluVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x0df78c48625d61591b9eaf6e6403886cf482ad7352b0525a1e0c86a3e8252929;
+        0x2ead28fbb85a067362131e617d81a01fecabde14ca91075078d01408867347fd;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 8;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -431,14 +431,15 @@ contract GluVerifier is IZkTorchVerifier {
         s = ZktTranscript.absorbCalldata(s, 3, proof[0:512]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
+        // (λ, squeeze 3, is drawn only where a RowSum instance batches layers: no other block reads it.)
         s = ZktTranscript.absorbCalldata(s, 4, proof[512:640]);
-        st.gamma = ZktTranscript.squeeze(s, 3);
+        st.gamma = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 6, proof[640:W_EVALS * 32]);
-        st.zeta = ZktTranscript.squeeze(s, 4);
+        st.zeta = ZktTranscript.squeeze(s, 5);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
-        st.nu = ZktTranscript.squeeze(s, 5);
+        st.nu = ZktTranscript.squeeze(s, 6);
         s = ZktTranscript.absorbCalldata(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
-        st.xi = ZktTranscript.squeeze(s, 6);
+        st.xi = ZktTranscript.squeeze(s, 7);
     }
 
     // ─────────────────────────────────────────────── step 4: points, inverses ──

@@ -62,7 +62,7 @@ contract LenetVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0x296ad7dc05a5b004a2bfba3b442980f5a61385dc16eb602122483ef87c941aa5;
+        0x1e0eca4be9216e6f5180685fd4ca3592698c115d5f643019d7bb9c1b9c975f75;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -407,14 +407,15 @@ contract LenetVerifier is IZkTorchVerifier {
         s = ZktTranscript.absorbCalldata(s, 3, proof[0:448]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
+        // (λ, squeeze 3, is drawn only where a RowSum instance batches layers: no other block reads it.)
         s = ZktTranscript.absorbCalldata(s, 4, proof[448:576]);
-        st.gamma = ZktTranscript.squeeze(s, 3);
+        st.gamma = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 6, proof[576:W_EVALS * 32]);
-        st.zeta = ZktTranscript.squeeze(s, 4);
+        st.zeta = ZktTranscript.squeeze(s, 5);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
-        st.nu = ZktTranscript.squeeze(s, 5);
+        st.nu = ZktTranscript.squeeze(s, 6);
         s = ZktTranscript.absorbCalldata(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
-        st.xi = ZktTranscript.squeeze(s, 6);
+        st.xi = ZktTranscript.squeeze(s, 7);
     }
 
     // ─────────────────────────────────────────────── step 4: points, inverses ──

@@ -62,7 +62,7 @@ contract Mlp784Verifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xb30987da79e22eb4b0c6050d89ce8fa4c9d5f47a83668a9b592dc7c9c781618b;
+        0xdb11543b17eaa297e9946dcfa3597d71b2339ddbe231579eb0ca265caa7d2122;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 7;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -430,14 +430,15 @@ contract Mlp784Verifier is IZkTorchVerifier {
         s = ZktTranscript.absorbCalldata(s, 3, proof[0:384]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
+        // (λ, squeeze 3, is drawn only where a RowSum instance batches layers: no other block reads it.)
         s = ZktTranscript.absorbCalldata(s, 4, proof[384:448]);
-        st.gamma = ZktTranscript.squeeze(s, 3);
+        st.gamma = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 6, proof[448:W_EVALS * 32]);
-        st.zeta = ZktTranscript.squeeze(s, 4);
+        st.zeta = ZktTranscript.squeeze(s, 5);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
-        st.nu = ZktTranscript.squeeze(s, 5);
+        st.nu = ZktTranscript.squeeze(s, 6);
         s = ZktTranscript.absorbCalldata(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
-        st.xi = ZktTranscript.squeeze(s, 6);
+        st.xi = ZktTranscript.squeeze(s, 7);
     }
 
     // ─────────────────────────────────────────────── step 4: points, inverses ──

@@ -62,7 +62,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
 
     /// @notice keccak256 of the verifying key (vk.bin); the first value absorbed by the transcript.
     bytes32 public constant VK_DIGEST =
-        0xd0a02c654df44fc6440a435b102beeb2b1583e12067cfd182892ea72e6006f57;
+        0xe93832e05c2ad9b2bea3afcaa3e7026711fcb480b57a75d62c23a44ff761bdcc;
     /// @notice Outputs are fixed-point integers: real value = output / 2**SCALE_BITS.
     uint256 public constant SCALE_BITS = 6;
     /// @notice Lookup window bits: every public input lies in [-2**(LOOKUP_BITS-1), 2**(LOOKUP_BITS-1)).
@@ -105,12 +105,12 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     // Inversions, batched, with the proof's hint for the product's inverse: 1/Z_n(ζ), then the blocks' denominators in instance
     // order, then per public evaluation the product of its Lagrange denominators, then the Shplonk weights
     // 1/(ξ^T − x_p), one per divisor, from slot XI_INV on.
-    uint256 internal constant N_INV = 22;
-    uint256 internal constant XI_INV = 12;
+    uint256 internal constant N_INV = 20;
+    uint256 internal constant XI_INV = 9;
     // Shplonk divisors (protocol::Layout::divisors): X − x_p for every point p, then the groups'
     // X^T − x_p, each its point (2 bytes) and T (2 bytes).
-    uint256 internal constant N_DIVISORS = 10;
-    bytes internal constant DIVISORS = hex"00000003000200030004000400050004";
+    uint256 internal constant N_DIVISORS = 11;
+    bytes internal constant DIVISORS = hex"0004000400030002000500040005000200000002";
 
     /// The vk's G1 points in MSM order, x ‖ y each: [T_v], [T_f], then [Ŵ_k] and [B̂_k] per dense layer
     /// (no [B̂_k] for a layer with a bias column), then the generator G = (1, 2).
@@ -124,15 +124,16 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
     /// The evaluations' opening claims (protocol::Layout::claims): per claim the commitment, its
     /// divisor, T, then T evaluation indices (2 bytes each), one per member of a group commitment
     /// S = Σ_t X^t·p_t(X^T).
-    uint256 internal constant N_CLAIMS = 10;
+    uint256 internal constant N_CLAIMS = 11;
     bytes internal constant CLAIM_SRC =
-        hex"00030006000300000007000e000300070003000100080013000000030001000200010008000400030011000a001200010009000400040005000b000c00020005000100060002000300010009000000050001000d000400000001000f0004000100010010";
+        hex"0003000000010000000300020001000100000003000100020001000600040003000f0005001000020007000200040012000100080004000600070009000a00020009000200080013000000050001000b0002000a00020011000c000400000001000d000400010001000e";
 
     // ──────────────────────────────────────────────────────────────── state ──
     struct State {
         // Challenges, in transcript order.
         uint256 theta;
         uint256 beta;
+        uint256 lambda;
         uint256 gamma;
         uint256 zeta;
         uint256 nu;
@@ -153,6 +154,9 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         // The folded shares N_k/D_k (blocks/fold.rs): foldP = Π D_k, foldE = foldP·Σ N_k/D_k.
         uint256 foldP;
         uint256 foldE;
+        // A batched RowSum instance (blocks/rowsum.rs): RS1's γ power, λ^t, Σ λ^t·y_t(c·ζ), the
+        // [B̂] coefficient Σ λ^t·L_s(ζ^M)/Z_K(ζ), Z_K(ζ) and 1/Z_K(ζ).
+        uint256[6] rs;
         // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
         // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
         uint256[2] inC;
@@ -232,7 +236,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             5,
             3,
             19_152_212_512_859_365_819_465_605_027_100_115_702_479_818_850_364_030_050_735_928_663_253_832_433_665,
-            11,
+            8,
             0
         );
 
@@ -243,51 +247,48 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         st.foldP = 1;
         // InputBinding: the input on H_8 is the committed one
         _inputBinding(st, 0, 1);
-        // RowSum, layer 0: y = W·x + b on H_K, K = 64
-        _rowsumBiasColumn(
+        // RowSum, layers 0, 1 batched by λ: y = W·x + b on H_K, K = 64
+        _rowsumBatchStart(st, [uint256(_ev(proof, 0)), _ev(proof, 1), 2, 6]);
+        _rowsumPart(
             st,
             [
-                uint256(_ev(proof, 0)),
-                _ev(proof, 1),
-                _ev(proof, 2),
+                uint256(_ev(proof, 2)),
                 _ev(proof, 3),
                 2,
-                6,
-                2,
-                19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
+                5,
+                19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832,
+                1
             ]
         );
-        // Activation, layer 0: rescale and relu by lookup on H_8, share folded into the running sum
-        _activationFolded(
+        _rowsumPart(
             st,
             [
                 uint256(_ev(proof, 4)),
                 _ev(proof, 5),
-                _ev(proof, 6),
-                1,
-                21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
+                3,
+                6,
+                21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616,
+                1
             ]
         );
-        // RowSum, layer 1: y = W·x + b on H_K, K = 64
-        _rowsumBiasColumn(
+        _rowsumBatchEnd(st, [uint256(_ev(proof, 0)), 4, type(uint256).max]);
+        // Activation, layer 0: rescale and relu by lookup on H_8, share folded into the running sum
+        _activationFolded(
             st,
             [
-                uint256(_ev(proof, 7)),
+                uint256(_ev(proof, 6)),
+                _ev(proof, 7),
                 _ev(proof, 8),
-                _ev(proof, 9),
-                _ev(proof, 10),
-                6,
-                6,
-                3,
-                21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616
+                1,
+                21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
             ]
         );
         // Activation, layer 1: rescale and relu by lookup on H_8, share folded into the running sum
         _activationFolded(
             st,
             [
-                uint256(_ev(proof, 11)),
-                _ev(proof, 12),
+                uint256(_ev(proof, 9)),
+                _ev(proof, 10),
                 st.pubAt[0],
                 1,
                 21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
@@ -297,21 +298,21 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         _inputRangeFolded(
             st,
             [
-                uint256(_ev(proof, 13)),
+                uint256(_ev(proof, 11)),
                 21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
             ]
         );
         _inputPadding(
             st,
-            _ev(proof, 13),
+            _ev(proof, 11),
             mulmod(
                 10_944_121_435_919_637_611_123_202_872_628_637_544_274_182_200_208_017_171_849_102_093_287_904_247_808,
-                st.inv[10],
+                st.inv[7],
                 R
             )
         );
         // Table: the LogUp table side and the running sum, on H_n
-        _table(st, [uint256(_ev(proof, 14)), _ev(proof, 15), _ev(proof, 16)], 0, _kindAt(st));
+        _table(st, [uint256(_ev(proof, 12)), _ev(proof, 13), _ev(proof, 14)], 0, _kindAt(st));
 
         // Step 6 — Shplonk accumulation (shplonk::verify) and the one pairing-product call.
         _decider(st, proof);
@@ -434,17 +435,19 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         s = ZktTranscript.absorb(
             s, 2, abi.encodePacked(pubIn.length, pubIn, pubOut.length, pubOut, st.inC)
         );
-        s = ZktTranscript.absorbCalldata(s, 3, proof[0:256]);
+        s = ZktTranscript.absorbCalldata(s, 3, proof[0:192]);
         st.theta = ZktTranscript.squeeze(s, 1);
         st.beta = ZktTranscript.squeeze(s, 2);
-        s = ZktTranscript.absorbCalldata(s, 4, proof[256:320]);
-        st.gamma = ZktTranscript.squeeze(s, 3);
+        st.lambda = ZktTranscript.squeeze(s, 3);
+        // (λ, squeeze 3, is drawn only where a RowSum instance batches layers: no other block reads it.)
+        s = ZktTranscript.absorbCalldata(s, 4, proof[192:320]);
+        st.gamma = ZktTranscript.squeeze(s, 4);
         s = ZktTranscript.absorbCalldata(s, 6, proof[320:W_EVALS * 32]);
-        st.zeta = ZktTranscript.squeeze(s, 4);
+        st.zeta = ZktTranscript.squeeze(s, 5);
         s = ZktTranscript.absorbCalldata(s, 7, proof[W_EVALS * 32:W_OPENINGS * 32]);
-        st.nu = ZktTranscript.squeeze(s, 5);
+        st.nu = ZktTranscript.squeeze(s, 6);
         s = ZktTranscript.absorbCalldata(s, 8, proof[W_OPENINGS * 32:W_OPENINGS * 32 + 64]);
-        st.xi = ZktTranscript.squeeze(s, 6);
+        st.xi = ZktTranscript.squeeze(s, 7);
     }
 
     // ─────────────────────────────────────────────── step 4: points, inverses ──
@@ -508,15 +511,7 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             ),
             R
         );
-        _rowsumDenominators(
-            d,
-            6,
-            zp[6],
-            st.pts[3],
-            8,
-            19_540_430_494_807_482_326_159_819_597_004_422_086_093_766_032_135_589_407_132_600_596_362_845_576_832
-        );
-        d[9] = mulmod(
+        d[6] = mulmod(
             8,
             addmod(
                 st.pts[3],
@@ -526,13 +521,13 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
             ),
             R
         );
-        d[10] = addmod(
+        d[7] = addmod(
             zp[8],
             R
                 - 21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_616,
             R
         );
-        d[11] = st.pubDen[0];
+        d[8] = st.pubDen[0];
         uint256[] memory pts = st.pts;
         uint256 xi = st.xi;
         bytes memory divisors = DIVISORS;
@@ -706,6 +701,44 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         uint256 g = _identity(st, rs1);
         st.vkCoef[c[6]] = mulmod(g, R - mulmod(x, zkInv, R), R);
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
+    }
+
+    /// A RowSum instance of several layers (RowSum::identities with λ): (RS1)/Z_K's scalar part,
+    /// whose γ power the parts' [Ŵ_t] terms take. c = [R(ζ), R(ω_K⁻¹ζ), first inversion slot,
+    /// log2 K]. Then one _rowsumPart per layer and _rowsumBatchEnd.
+    function _rowsumBatchStart(State memory st, uint256[4] memory c) internal pure {
+        uint256 zkInv = st.inv[c[2]];
+        uint256 zk = addmod(st.zp[c[3]], R - 1, R);
+        uint256 iZeta = mulmod(st.inv[c[2] + 1], zk, R);
+        uint256 rs1 =
+            mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
+        st.rs = [_identity(st, rs1), 1, 0, 0, zk, zkInv];
+    }
+
+    /// Layer t of a batched instance: [Ŵ_t] takes −γ·λ^t·x̃_t(ζ^M)/Z_K(ζ); λ^t·y_t(c·ζ) joins (RS2).
+    /// c = [x(ζ^M), y(c·ζ), vk index of [Ŵ_t], inversion slot, coefficient, kind]. Kind 1, a bias
+    /// column: x̃ = x + coefficient·Z_K(ζ)·inv (coefficient (1 − pad)·ω_N^p). Kind 0, a slotted bias:
+    /// [B̂]'s coefficient gains λ^t·coefficient·inv (coefficient ω_N^s, inv 1/(N·(ζ^M − ω_N^s))).
+    function _rowsumPart(State memory st, uint256[6] memory c) internal pure {
+        uint256[6] memory rs = st.rs;
+        uint256 x = c[0];
+        if (c[5] == 1) {
+            x = addmod(x, mulmod(mulmod(c[4], rs[4], R), st.inv[c[3]], R), R);
+        } else {
+            rs[3] = addmod(rs[3], mulmod(rs[1], mulmod(c[4], st.inv[c[3]], R), R), R);
+        }
+        st.vkCoef[c[2]] = mulmod(rs[0], R - mulmod(mulmod(rs[1], x, R), rs[5], R), R);
+        rs[2] = addmod(rs[2], mulmod(rs[1], c[1], R), R);
+        rs[1] = mulmod(rs[1], st.lambda, R);
+    }
+
+    /// The end of a batched instance: [B̂] takes −γ·Σ λ^t·L_s(ζ^M)/Z_K(ζ) (vk index c[2], or none
+    /// when type(uint256).max), and (RS2)/Z_K = (R(ζ) − Σ λ^t·y_t(c·ζ))/(N·(ω_N·ζ^M − 1)).
+    /// c = [R(ζ), inversion slot of N·(ω_N·ζ^M − 1), vk index of [B̂]].
+    function _rowsumBatchEnd(State memory st, uint256[3] memory c) internal pure {
+        uint256[6] memory rs = st.rs;
+        if (c[2] != type(uint256).max) st.vkCoef[c[2]] = mulmod(rs[0], R - rs[3], R);
+        _identity(st, mulmod(st.inv[c[1]], addmod(c[0], R - rs[2], R), R));
     }
 
     // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──

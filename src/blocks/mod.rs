@@ -295,6 +295,11 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         vk.input.hidden(),
         vk.fold_log,
     );
+    // A RowSum instance stands where its first layer is; its later layers' tensors exist only
+    // after the loop, so it is inserted then.
+    let plan = vk.rowsum_plan();
+    let mut io = vec![(0usize, 0usize); vk.layers.len()];
+    let mut rowsum_at: Vec<(usize, usize)> = vec![];
     for (k, l) in vk.layers.iter().enumerate() {
         let out = |t: &mut Vec<Tensor>, col: Col, source: TraceRef| {
             t.push(tensor(l.out_len, col, source));
@@ -316,10 +321,15 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
                 z
             }
         };
-        instances.push(match l.op {
-            LayerOp::Dense => Instance::RowSum(rowsum::RowSum::new(k, (x, y), vk.bias_column(k), &tensors)),
-            LayerOp::Product { .. } => Instance::Product(product::Product::new(k, x, y, &tensors)),
-        });
+        match l.op {
+            LayerOp::Dense => {
+                io[k] = (x, y);
+                if let Some(b) = plan.batches.iter().position(|b| b[0] == k) {
+                    rowsum_at.push((instances.len(), b));
+                }
+            }
+            LayerOp::Product { .. } => instances.push(Instance::Product(product::Product::new(k, x, y, &tensors))),
+        }
         // The table is built from these very layers; an impossible miss names kind 255, which no
         // table row has, so such a proof fails rather than checking another function.
         let mut lookup = activation::ActivationLookup::new(
@@ -335,6 +345,13 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
         lookup.wide = k == last && crate::model::wide_output(l.activation);
         instances.push(Instance::Activation(lookup));
         x = z;
+    }
+    for (at, b) in rowsum_at.into_iter().rev() {
+        let layers: Vec<_> = plan.batches[b]
+            .iter()
+            .filter_map(|k| Some((*k, io[*k].0, io[*k].1, plan.places[*k]?)))
+            .collect();
+        instances.insert(at, Instance::RowSum(rowsum::RowSum::new(&layers, &tensors)));
     }
     if vk.input.hidden() {
         let mut range = input_range::InputRange::new(0, &tensors);

@@ -131,57 +131,278 @@ impl BiasColumn {
     }
 }
 
-/// One RowSum instance: layer `layer`'s `y = W·x + b` between tensors `x` and `y`.
+/// A layer's shape as [`RowSumPlan::of`] reads it (a function of the vk's words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerShape {
+    /// Input length `n'`.
+    pub in_len: usize,
+    /// Output length `m`.
+    pub out_len: usize,
+    /// A RowSum layer (`y = W·x + b`), not a product.
+    pub dense: bool,
+    /// Dense and not mixed: its output's padding is `f(0)` ([`BiasColumn`]).
+    pub plain: bool,
+    /// Its activation `f`.
+    pub activation: Activation,
+}
+
+/// Where a dense layer keeps its bias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BiasPlace {
+    /// In a padding column of its own `[Ŵ]` ([`BiasColumn`]).
+    Column(BiasColumn),
+    /// In column `slot` of the `[B̂]` that layer `carrier` holds for its RowSum instance
+    /// ([`RowSumPlan`]): `B(u_{slot + N·i}) = b_i`. The carrier is the instance's first layer
+    /// without a bias column, and its slot is 0.
+    Slot {
+        /// The layer whose vk entry holds the instance's `[B̂]`.
+        carrier: usize,
+        /// The column of `H_N` the bias sits in.
+        slot: usize,
+    },
+}
+
+/// Which dense layers share one RowSum instance, and where each keeps its bias
+/// (`docs/protocols/rowsum.md#batched-instances`).
+///
+/// Layers whose input and output domains are equal (`H_N`, `H_M`, hence `H_K`) share ONE instance:
+/// one running sum `R` over the random combination `Σ_t λ^t·(W_t·x_t + b_t)`, one pair of
+/// identities, and one `[B̂]` holding the biases of the instance's layers in distinct columns. The
+/// plan is greedy in layer order (an instance takes at most `N` layers, so every slot is a column
+/// of `H_N`), so the plan of a prefix of the layers is a prefix of the plan: the vk decoder knows
+/// whether layer `k` carries a `[B̂]` from the layers before it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RowSum {
-    /// The dense layer (its vk points `[Ŵ]`, `[B̂]` and, for the prover, its weights).
+pub struct RowSumPlan {
+    /// The instances, each its layers in order.
+    pub batches: Vec<Vec<usize>>,
+    /// Per layer: where a dense layer keeps its bias (`None` for a product layer).
+    pub places: Vec<Option<BiasPlace>>,
+}
+
+impl RowSumPlan {
+    /// The plan for `shapes` (`hidden_input`: the model input is committed bit-reversed).
+    pub fn of(shapes: &[LayerShape], hidden_input: bool, scale_bits: u32) -> Self {
+        let mut batches: Vec<Vec<usize>> = vec![];
+        let mut open: Vec<((Domain, Domain), usize)> = vec![];
+        let mut places = vec![None; shapes.len()];
+        for (k, s) in shapes.iter().enumerate() {
+            if !s.dense {
+                continue;
+            }
+            let key = (
+                crate::protocol::tensor_domain(s.in_len),
+                crate::protocol::tensor_domain(s.out_len),
+            );
+            let b = match open.iter().find(|(d, b)| *d == key && batches[*b].len() < key.0.size()) {
+                Some((_, b)) => *b,
+                None => {
+                    open.retain(|(d, _)| *d != key);
+                    batches.push(vec![]);
+                    open.push((key, batches.len() - 1));
+                    batches.len() - 1
+                }
+            };
+            let reads = k.checked_sub(1).map(|p| (shapes[p].plain, shapes[p].activation));
+            places[k] = Some(
+                match BiasColumn::of(s.in_len, k == 0 && hidden_input, reads, scale_bits) {
+                    Some(c) => BiasPlace::Column(c),
+                    None => {
+                        let slotted: Vec<usize> = batches[b]
+                            .iter()
+                            .copied()
+                            .filter(|l| matches!(places[*l], Some(BiasPlace::Slot { .. })))
+                            .collect();
+                        BiasPlace::Slot {
+                            carrier: slotted.first().copied().unwrap_or(k),
+                            slot: slotted.len(),
+                        }
+                    }
+                },
+            );
+            batches[b].push(k);
+        }
+        Self { batches, places }
+    }
+    /// Layer `k` keeps its bias in a column of its `[Ŵ]`.
+    pub fn bias_column(&self, k: usize) -> Option<BiasColumn> {
+        match self.places.get(k).copied().flatten() {
+            Some(BiasPlace::Column(c)) => Some(c),
+            _ => None,
+        }
+    }
+    /// Layer `k`'s vk entry holds a `[B̂]` (it carries its instance's biases).
+    pub fn carries_bias(&self, k: usize) -> bool {
+        self.places.get(k).copied().flatten() == Some(BiasPlace::Slot { carrier: k, slot: 0 })
+    }
+    /// The layers whose biases carrier `k`'s `[B̂]` holds, with their slots.
+    pub fn slotted(&self, carrier: usize) -> Vec<(usize, usize)> {
+        self.places
+            .iter()
+            .enumerate()
+            .filter_map(|(l, p)| match p {
+                Some(BiasPlace::Slot { carrier: c, slot }) if *c == carrier => Some((l, *slot)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// One layer of a RowSum instance: its `y_t = W_t·x_t + b_t`, weighted by `λ^t` in the instance's
+/// running sum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The dense layer (its vk point `[Ŵ]` and, for the prover, its weights).
     pub layer: usize,
     /// Input tensor.
     pub x: usize,
     /// Output tensor (committed).
     pub y: usize,
-    /// Its domains.
+    /// Where the layer keeps its bias.
+    pub bias: BiasPlace,
+    /// `x(ζ^M)`, `y(c·ζ)`.
+    pub at: [At; 2],
+}
+
+impl Part {
+    /// The bias column, if the bias sits in `[Ŵ]`.
+    pub fn column(&self) -> Option<BiasColumn> {
+        match self.bias {
+            BiasPlace::Column(c) => Some(c),
+            BiasPlace::Slot { .. } => None,
+        }
+    }
+}
+
+/// One RowSum instance: the layers of one [`RowSumPlan`] batch, all on the same domains.
+///
+/// With one layer it is the block of `docs/protocols/rowsum.md` (`[R]` in round 1, `λ` unused).
+/// With several, `[R]` is committed in round 2, after `λ`, for the combination
+/// `Σ_t λ^t·(W_t·x_t + b_t)`, whose inputs and outputs are all round-1 columns or public.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowSum {
+    /// The layers, in order (`λ^t` for part `t`).
+    pub parts: Vec<Part>,
+    /// Their domains.
     pub doms: MatrixDomains,
-    /// Commitment `[R]` (round 1).
+    /// Commitment `[R]` (round 1 for one layer, round 2 for several).
     pub r: usize,
-    /// `R(ζ)`, `R(ω_K^{-1}ζ)`, `x(ζ^M)`, `y(c·ζ)`.
-    pub at: [At; 4],
+    /// `R(ζ)`, `R(ω_K^{-1}ζ)`.
+    pub at: [At; 2],
     /// Point index of `ζ^M`.
     pub p_x: usize,
-    /// The bias sits in a column of `[Ŵ]` ([`BiasColumn`]) instead of in `[B̂]`.
-    pub bias: Option<BiasColumn>,
+    /// The layer whose `[B̂]` holds the slotted biases (`None`: every bias is in a column).
+    pub carrier: Option<usize>,
 }
 
 impl RowSum {
-    /// Layer `layer` from tensor `x` to tensor `y`.
-    pub fn new(layer: usize, (x, y): (usize, usize), bias: Option<BiasColumn>, tensors: &[Tensor]) -> Self {
+    /// The instance for `layers` (`(layer, x, y, bias place)` each, on equal domains).
+    pub fn new(layers: &[(usize, usize, usize, BiasPlace)], tensors: &[Tensor]) -> Self {
+        let (_, x0, y0, _) = layers[0];
         Self {
-            layer,
-            x,
-            y,
-            doms: MatrixDomains::new(tensors[x].dom, tensors[y].dom),
+            parts: layers
+                .iter()
+                .map(|(layer, x, y, bias)| Part {
+                    layer: *layer,
+                    x: *x,
+                    y: *y,
+                    bias: *bias,
+                    at: [At::Eval(0); 2],
+                })
+                .collect(),
+            doms: MatrixDomains::new(tensors[x0].dom, tensors[y0].dom),
             r: 0,
-            at: [At::Eval(0); 4],
+            at: [At::Eval(0); 2],
             p_x: 0,
-            bias,
+            carrier: layers.iter().find_map(|(_, _, _, b)| match b {
+                BiasPlace::Slot { carrier, .. } => Some(*carrier),
+                BiasPlace::Column(_) => None,
+            }),
         }
     }
-    /// The weight matrix as committed in `[Ŵ]`: `W`, or `W̃` with the bias column.
-    fn committed_weights(&self, weights: &[Vec<i64>], bias: &[i64], bitrev: bool) -> Vec<Vec<i64>> {
-        match self.bias {
+    /// More than one layer: `[R]` waits for `λ` (round 2).
+    pub fn batched(&self) -> bool {
+        self.parts.len() > 1
+    }
+    /// The weight matrix of `part` as committed in `[Ŵ]`: `W`, or `W̃` with the bias column.
+    fn committed_weights(&self, part: &Part, weights: &[Vec<i64>], bias: &[i64], bitrev: bool) -> Vec<Vec<i64>> {
+        match part.column() {
             Some(_) => positioned_weights(&BiasColumn::augment(weights, bias), self.doms.n_dom, bitrev).into_owned(),
             None => positioned_weights(weights, self.doms.n_dom, bitrev).into_owned(),
         }
+    }
+    /// `λ^t` for each part.
+    fn lambdas(&self, lambda: Fr) -> Vec<Fr> {
+        let mut out = Vec::with_capacity(self.parts.len());
+        let mut l = Fr::one();
+        for _ in &self.parts {
+            out.push(l);
+            l *= lambda;
+        }
+        out
+    }
+    /// The prover's running sum: `Σ_t λ^t·R_t`, each `R_t` the prefix sums of part `t`.
+    fn running_sum(&self, st: &ProverState<'_>, lambda: Fr) -> Vec<Fr> {
+        let mut acc = vec![Fr::zero(); self.doms.k_dom.size()];
+        for (part, l) in self.parts.iter().zip(self.lambdas(lambda)) {
+            let layer = &st.pk.model.layers[part.layer];
+            let bitrev = st.layout.tensors[part.x].bitrev;
+            let mut x = st.positioned_ints(part.x);
+            let mut bias_row = vec![0; layer.bias.len()];
+            let mut slot = 0;
+            match part.bias {
+                BiasPlace::Column(c) => x[c.position] = 1, // x̃
+                BiasPlace::Slot { slot: s, .. } => {
+                    bias_row.clone_from(&layer.bias);
+                    slot = s;
+                }
+            }
+            let r = prefix_sums(
+                &self.committed_weights(part, &layer.weights, &layer.bias, bitrev),
+                (&bias_row, slot),
+                &x,
+                self.doms.n_dom,
+                self.doms.k_dom,
+            );
+            acc.iter_mut().zip(r).for_each(|(a, v)| *a += l * v);
+        }
+        acc
+    }
+    /// Allocate `[R]` (in the round the caller is in).
+    fn alloc_r(&mut self, b: &mut LayoutBuilder) {
+        self.r = b.commit(self.doms.k_dom);
+        // `R` is read at points of its own, never through a power map: a group's extra points may
+        // raise its blinding past the default cap, up to [`R_MAX_BLINDING`].
+        b.cap_blinding(self.r, R_MAX_BLINDING);
+    }
+    /// Prover: the blinded `R` for the combination by `λ`.
+    fn commit_r(&self, st: &mut ProverState<'_>, lambda: Fr, mut rng: &mut dyn RngCore) {
+        let r = self.running_sum(st, lambda);
+        // R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q]: four coefficients, one more per
+        // point its commitment group adds (at most R_MAX_BLINDING).
+        st.polys[self.r] = self
+            .doms
+            .k_dom
+            .blinded_with(&r, st.layout.blinding(self.r), &mut rng)
+            .poly;
     }
 }
 
 impl Block for RowSum {
     fn describe(&self) -> String {
-        format!(
-            "RowSum, layer {}: y = W·x + b on H_K, K = {}",
-            self.layer,
-            self.doms.k_dom.size()
-        )
+        let layers: Vec<String> = self.parts.iter().map(|p| p.layer.to_string()).collect();
+        if self.batched() {
+            format!(
+                "RowSum, layers {} batched by λ: y = W·x + b on H_K, K = {}",
+                layers.join(", "),
+                self.doms.k_dom.size()
+            )
+        } else {
+            format!(
+                "RowSum, layer {}: y = W·x + b on H_K, K = {}",
+                layers[0],
+                self.doms.k_dom.size()
+            )
+        }
     }
     fn domains(&self) -> Vec<Domain> {
         vec![self.doms.n_dom, self.doms.m_dom, self.doms.k_dom]
@@ -191,10 +412,14 @@ impl Block for RowSum {
         self.doms.k_dom.size() + 3 * self.doms.m_dom.size() + 16
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
-        self.r = b.commit(self.doms.k_dom);
-        // `R` is read at points of its own, never through a power map: a group's extra points may
-        // raise its blinding past the default cap, up to [`R_MAX_BLINDING`].
-        b.cap_blinding(self.r, R_MAX_BLINDING);
+        if !self.batched() {
+            self.alloc_r(b);
+        }
+    }
+    fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
+        if self.batched() {
+            self.alloc_r(b);
+        }
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
         let MatrixDomains { n_dom, m_dom, k_dom } = self.doms;
@@ -204,68 +429,98 @@ impl Block for RowSum {
         let p_end = b.point(PointSpec::new(1, k_dom.log_size, kk + 1 - n_dom.size() as u64));
         let r_at = At::Eval(b.open(self.r, 0));
         let r_prev = At::Eval(b.open(self.r, p_prev));
-        let x_at = b.read(self.x, self.p_x);
-        self.at = [r_at, r_prev, x_at, b.read(self.y, p_end)];
+        self.at = [r_at, r_prev];
+        for part in &mut self.parts {
+            part.at = [b.read(part.x, self.p_x), b.read(part.y, p_end)];
+        }
     }
     fn identity_count(&self) -> usize {
         2
     }
     fn identities(&self, cx: &ClaimCx<'_>, out: &mut Identities) -> Result<(), AlgebraError> {
-        let [r, r_prev, x, y_end] = self.at.map(|a| cx.val(a));
-        let e = RowSumEvals { r, r_prev, x, y_end };
+        let [r, r_prev] = self.at.map(|a| cx.val(a));
+        let parts: Vec<PartEvals> = self
+            .parts
+            .iter()
+            .map(|p| PartEvals {
+                layer: p.layer,
+                x: cx.val(p.at[0]),
+                y_end: cx.val(p.at[1]),
+                bias: p.bias,
+            })
+            .collect();
         out.list
-            .extend(identities(self.layer, &self.doms, e, cx.ch.zeta, self.bias)?);
+            .extend(identities(&self.doms, (r, r_prev), &parts, (cx.ch.zeta, cx.ch.lambda))?);
         Ok(())
     }
-    fn prove_round1(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<(), ProveError> {
-        let layer = &st.pk.model.layers[self.layer];
-        let bitrev = st.layout.tensors[self.x].bitrev;
-        let mut x = st.positioned_ints(self.x);
-        let zero_bias = vec![0; layer.bias.len()];
-        let bias = match self.bias {
-            Some(c) => {
-                x[c.position] = 1; // x̃
-                &zero_bias
-            }
-            None => &layer.bias,
-        };
-        let r = prefix_sums(
-            &self.committed_weights(&layer.weights, &layer.bias, bitrev),
-            bias,
-            &x,
-            self.doms.n_dom,
-            self.doms.k_dom,
-        );
-        // R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q]: four coefficients, one more per
-        // point its commitment group adds (at most R_MAX_BLINDING).
-        st.polys[self.r] = self
-            .doms
-            .k_dom
-            .blinded_with(&r, st.layout.blinding(self.r), &mut rng)
-            .poly;
+    fn prove_round1(&self, st: &mut ProverState<'_>, rng: &mut dyn RngCore) -> Result<(), ProveError> {
+        if !self.batched() {
+            self.commit_r(st, Fr::one(), rng);
+        }
         Ok(())
+    }
+    fn prove_round2(&self, st: &mut ProverState<'_>, rng: &mut dyn RngCore) -> Result<Vec<Poly>, ProveError> {
+        if self.batched() {
+            let lambda = st.lambda;
+            self.commit_r(st, lambda, rng);
+        }
+        Ok(vec![])
     }
     fn quotient(&self, st: &ProverState<'_>, _: &[Poly], gammas: &[Fr]) -> Result<Poly, ProveError> {
-        let layer = &st.pk.model.layers[self.layer];
         let d = &self.doms;
-        let weights = self.committed_weights(&layer.weights, &layer.bias, st.layout.tensors[self.x].bitrev);
-        let b_values = bias_values(&layer.bias, d.n_dom, d.k_dom);
-        let x = &st.tensor_polys[self.x];
-        quotient(
-            &RowSumPolys {
-                doms: d,
-                w_values: &matrix_values(&weights, d.n_dom, d.k_dom),
-                bias: match self.bias {
-                    Some(_) => None,
-                    None => Some((&b_values, st.pk.blinds.bias[self.layer])),
-                },
-                rho_w: st.pk.blinds.weights[self.layer],
-                r: &st.polys[self.r],
-                x: &match self.bias {
+        let lambdas = self.lambdas(if self.batched() { st.lambda } else { Fr::one() });
+        let mut parts = Vec::with_capacity(self.parts.len());
+        let mut y = Poly::zero();
+        for (part, l) in self.parts.iter().zip(&lambdas) {
+            let layer = &st.pk.model.layers[part.layer];
+            let weights = self.committed_weights(part, &layer.weights, &layer.bias, st.layout.tensors[part.x].bitrev);
+            let x = &st.tensor_polys[part.x];
+            parts.push(PartPolys {
+                w_values: matrix_values(&weights, d.n_dom, d.k_dom),
+                rho_w: st.pk.blinds.weights[part.layer],
+                x: match part.column() {
                     Some(c) => c.lifted_input(x, d.n_dom),
                     None => x.clone(),
                 },
-                y: &st.tensor_polys[self.y],
+                lambda: *l,
+            });
+            y = &y + &(&st.tensor_polys[part.y] * *l);
+        }
+        let bias = self.carrier.map(|carrier| {
+            let slotted: Vec<(usize, &[i64])> = self
+                .parts
+                .iter()
+                .filter_map(|p| match p.bias {
+                    BiasPlace::Slot { slot, .. } => Some((slot, &st.pk.model.layers[p.layer].bias[..])),
+                    BiasPlace::Column(_) => None,
+                })
+                .collect();
+            let selector: Vec<(usize, Fr)> = self
+                .parts
+                .iter()
+                .zip(&lambdas)
+                .filter_map(|(p, l)| match p.bias {
+                    BiasPlace::Slot { slot, .. } => Some((slot, *l)),
+                    BiasPlace::Column(_) => None,
+                })
+                .collect();
+            (
+                bias_values(&slotted, d.n_dom, d.k_dom),
+                selector,
+                st.pk.blinds.bias[carrier],
+            )
+        });
+        quotient(
+            &RowSumPolys {
+                doms: d,
+                parts: &parts,
+                bias: bias.as_ref().map(|(v, s, rho)| SharedBias {
+                    values: v,
+                    slots: s,
+                    rho: *rho,
+                }),
+                r: &st.polys[self.r],
+                y: &y,
             },
             (gammas[0], gammas[1]),
         )
@@ -281,20 +536,17 @@ impl Block for RowSum {
             n * (zm - Fr::one()),
             n * (d.n_dom.omega() * zm - Fr::one()),
         ];
-        if let Some(c) = self.bias {
-            out.push(n * (zm - d.n_dom.omega().pow([c.position as u64])));
+        for p in &self.parts {
+            if let Some(position) = extra_root(p.bias) {
+                out.push(n * (zm - d.n_dom.omega().pow([position as u64])));
+            }
         }
         out
     }
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
-        let at = sx.inverses(if self.bias.is_some() { 4 } else { 3 });
+        let extra = self.parts.iter().filter(|p| extra_root(p.bias).is_some()).count();
+        let at = sx.inverses(3 + extra);
         let d = &self.doms;
-        let mut args: Vec<String> = self.at.iter().map(|a| sx.val(*a)).collect();
-        args.extend([
-            at.to_string(),
-            d.k_dom.log_size.to_string(),
-            sx.vk_point(Base::Weights(self.layer)).to_string(),
-        ]);
         let mut denominators = vec![format!(
             "_rowsumDenominators(d, {at}, zp[{}], st.pts[{}], {}, {});",
             d.k_dom.log_size,
@@ -302,20 +554,83 @@ impl Block for RowSum {
             d.n_dom.size(),
             SolCx::dec(d.n_dom.omega())
         )];
-        let call = match self.bias {
-            Some(c) => {
-                let omega_p = d.n_dom.omega().pow([c.position as u64]);
-                args.push(SolCx::dec(c.lift() * omega_p));
+        let mut slot = at + 3;
+        let mut extra_slots = vec![];
+        for p in &self.parts {
+            if let Some(position) = extra_root(p.bias) {
                 denominators.push(format!(
-                    "d[{}] = mulmod({}, addmod(st.pts[{}], R - {}, R), R);",
-                    at + 3,
+                    "d[{slot}] = mulmod({}, addmod(st.pts[{}], R - {}, R), R);",
                     d.n_dom.size(),
                     self.p_x,
-                    SolCx::dec(omega_p)
+                    SolCx::dec(d.n_dom.omega().pow([position as u64]))
                 ));
-                format!("_rowsumBiasColumn(st, {});", SolCx::args(&args))
+                extra_slots.push(Some(slot));
+                slot += 1;
+            } else {
+                extra_slots.push(None);
             }
-            None => format!("_rowsum(st, {});", SolCx::args(&args)),
+        }
+        let [r, r_prev] = self.at.map(|a| sx.val(a));
+        let call = if !self.batched() {
+            let p = &self.parts[0];
+            let mut args = vec![
+                r,
+                r_prev,
+                sx.val(p.at[0]),
+                sx.val(p.at[1]),
+                at.to_string(),
+                d.k_dom.log_size.to_string(),
+                sx.vk_point(Base::Weights(p.layer)).to_string(),
+            ];
+            match p.column() {
+                Some(c) => {
+                    args.push(SolCx::dec(c.lift() * d.n_dom.omega().pow([c.position as u64])));
+                    format!("_rowsumBiasColumn(st, {});", SolCx::args(&args))
+                }
+                None => format!("_rowsum(st, {});", SolCx::args(&args)),
+            }
+        } else {
+            let mut lines = vec![format!(
+                "_rowsumBatchStart(st, {});",
+                SolCx::args(&[r.clone(), r_prev, at.to_string(), d.k_dom.log_size.to_string()])
+            )];
+            for (p, extra) in self.parts.iter().zip(&extra_slots) {
+                // [x(ζ^M), y(c·ζ), vk index of [Ŵ], inversion slot, coefficient, kind]: kind 1 a
+                // bias column (coefficient (1 − pad)·ω_N^p), kind 0 a slotted bias (ω_N^slot).
+                let (inv, coef, kind) = match p.bias {
+                    BiasPlace::Column(c) => (
+                        extra.unwrap_or(0),
+                        c.lift() * d.n_dom.omega().pow([c.position as u64]),
+                        1,
+                    ),
+                    BiasPlace::Slot { slot, .. } => (extra.unwrap_or(at + 1), d.n_dom.omega().pow([slot as u64]), 0),
+                };
+                lines.push(format!(
+                    "_rowsumPart(st, {});",
+                    SolCx::args(&[
+                        sx.val(p.at[0]),
+                        sx.val(p.at[1]),
+                        sx.vk_point(Base::Weights(p.layer)).to_string(),
+                        inv.to_string(),
+                        SolCx::dec(coef),
+                        kind.to_string(),
+                    ])
+                ));
+            }
+            let bias_point = self.carrier.map_or(usize::MAX, |c| sx.vk_point(Base::Bias(c)));
+            lines.push(format!(
+                "_rowsumBatchEnd(st, {});",
+                SolCx::args(&[
+                    r,
+                    (at + 2).to_string(),
+                    if self.carrier.is_some() {
+                        bias_point.to_string()
+                    } else {
+                        "type(uint256).max".to_string()
+                    },
+                ])
+            ));
+            lines.join("\n        ")
         };
         SolBlock {
             comment: self.describe(),
@@ -325,30 +640,46 @@ impl Block for RowSum {
     }
 }
 
-/// The evaluations RowSum reads.
+/// The position of the extra denominator `N·(ζ^M − ω_N^p)` a part adds: its bias column `p`, or its
+/// bias slot when it is not 0 (slot 0's `L_0(ζ^M)/Z_K(ζ)` is `1/(N·(ζ^M − 1))`, already there).
+fn extra_root(bias: BiasPlace) -> Option<usize> {
+    match bias {
+        BiasPlace::Column(c) => Some(c.position),
+        BiasPlace::Slot { slot: 0, .. } => None,
+        BiasPlace::Slot { slot, .. } => Some(slot),
+    }
+}
+
+/// The evaluations one part of a RowSum instance reads, with its bias place.
 #[derive(Clone, Copy, Debug)]
-pub struct RowSumEvals {
-    /// `R(ζ)`.
-    pub r: Fr,
-    /// `R(ω_K^{-1}ζ)`.
-    pub r_prev: Fr,
+pub struct PartEvals {
+    /// The layer (its `[Ŵ]`).
+    pub layer: usize,
     /// `x(ζ^M)`.
     pub x: Fr,
     /// `y(c·ζ)`.
     pub y_end: Fr,
+    /// Where its bias sits.
+    pub bias: BiasPlace,
 }
 
-/// Verifier: (RS1)/Z_K(ζ) and (RS2)/Z_K(ζ), with `[Ŵ]`, `[B̂]` left committed.
+/// Verifier: (RS1)/Z_K(ζ) and (RS2)/Z_K(ζ) of an instance, `R(ζ)`, `R(ω_K^{-1}ζ)` and one
+/// [`PartEvals`] per layer, with `[Ŵ_t]` and `[B̂]` left committed:
 ///
-/// `I(ζ)/Z_K(ζ) = 1/(N·Z_M(ζ))` and `I(ω_Kζ)/Z_K(ζ) = 1/(N·(ω_N·ζ^M − 1))`, so three inversions
-/// per layer: `Z_K(ζ)`, `N·(ζ^M − 1)`, `N·(ω_N·ζ^M − 1)`; a fourth, `N·(ζ^M − ω_N^p)`, with a bias
-/// column, which replaces the `[B̂]` term by `x̃(ζ^M)` ([`BiasColumn::correction`]).
+/// ```text
+/// RS1/Z_K = (R(ζ) − (1 − I(ζ))·R(ω_K^{-1}ζ))/Z_K − Σ_t λ^t·(x̃_t(ζ^M)/Z_K)·[Ŵ_t] − Λ(ζ^M)/Z_K·[B̂]
+/// RS2/Z_K = (R(ζ) − Σ_t λ^t·y_t(c·ζ)) / (N·(ω_N·ζ^M − 1))
+/// ```
+///
+/// `I(ζ)/Z_K(ζ) = 1/(N·Z_M(ζ))`, `I(ω_Kζ)/Z_K(ζ) = 1/(N·(ω_N·ζ^M − 1))`, and `Λ(Y) = Σ λ^t·L_{s_t}(Y)`
+/// over the slotted parts, `L_s(ζ^M)/Z_K(ζ) = ω_N^s/(N·(ζ^M − ω_N^s))` (slot 0: the row-start
+/// term). So three inversions per instance, and one more per part with a bias column
+/// ([`BiasColumn::correction`]) or a slot other than 0. One part is the single-layer block (`λ^0 = 1`).
 pub fn identities(
-    layer: usize,
     idx: &MatrixDomains,
-    e: RowSumEvals,
-    zeta: Fr,
-    bias: Option<BiasColumn>,
+    (r, r_prev): (Fr, Fr),
+    parts: &[PartEvals],
+    (zeta, lambda): (Fr, Fr),
 ) -> Result<[Lin; 2], AlgebraError> {
     let n = Fr::from(idx.n_dom.size() as u64);
     let zm = zeta.pow([idx.m_dom.size() as u64]);
@@ -358,22 +689,38 @@ pub fn identities(
     let end = inv(n * (idx.n_dom.omega() * zm - Fr::one()))?; // I(ω_Kζ)/Z_K(ζ)
     let zk = idx.k_dom.vanishing_at(zeta);
     let i_zeta = start * zk; // I(ζ)
-    let (x, bias_term) = match bias {
-        Some(c) => {
-            let omega_p = idx.n_dom.omega().pow([c.position as u64]);
-            let den = inv(n * (zm - omega_p))?;
-            (e.x + c.correction(idx.n_dom, zk, den), None)
-        }
-        None => (e.x, Some((-start, Base::Bias(layer)))),
-    };
+    let (mut terms, mut y_comb, mut bias_coef, mut carrier) = (vec![], Fr::zero(), Fr::zero(), None);
+    let mut l = Fr::one();
+    for p in parts {
+        let x = match p.bias {
+            BiasPlace::Column(c) => {
+                let omega_p = idx.n_dom.omega().pow([c.position as u64]);
+                p.x + c.correction(idx.n_dom, zk, inv(n * (zm - omega_p))?)
+            }
+            BiasPlace::Slot { carrier: c, slot } => {
+                carrier = Some(c);
+                bias_coef += l * match slot {
+                    0 => start,
+                    s => {
+                        let omega_s = idx.n_dom.omega().pow([s as u64]);
+                        omega_s * inv(n * (zm - omega_s))?
+                    }
+                };
+                p.x
+            }
+        };
+        terms.push((-(l * x * zk_inv), Base::Weights(p.layer)));
+        y_comb += l * p.y_end;
+        l *= lambda;
+    }
+    if let Some(c) = carrier {
+        terms.push((-bias_coef, Base::Bias(c)));
+    }
     let rs1 = Lin {
-        c: (e.r - (Fr::one() - i_zeta) * e.r_prev) * zk_inv,
-        terms: [(-(x * zk_inv), Base::Weights(layer))]
-            .into_iter()
-            .chain(bias_term)
-            .collect(),
+        c: (r - (Fr::one() - i_zeta) * r_prev) * zk_inv,
+        terms,
     };
-    let rs2 = Lin::scalar(end * (e.r - e.y_end));
+    let rs2 = Lin::scalar(end * (r - y_comb));
     Ok([rs1, rs2])
 }
 
@@ -409,22 +756,34 @@ pub fn matrix_values(weights: &[Vec<i64>], n_dom: Domain, k_dom: Domain) -> Vec<
     v
 }
 
-/// The bias values on `H_K`: `b_i` at the row starts `N·i`.
-pub fn bias_values(bias: &[i64], n_dom: Domain, k_dom: Domain) -> Vec<Fr> {
+/// The bias values of an instance's `[B̂]` on `H_K`: each slotted layer's `b_i` at `slot + N·i`
+/// (one layer in slot 0: the row starts).
+pub fn bias_values(slotted: &[(usize, &[i64])], n_dom: Domain, k_dom: Domain) -> Vec<Fr> {
     let mut v = vec![Fr::zero(); k_dom.size()];
-    for (i, b) in bias.iter().enumerate() {
-        v[n_dom.size() * i] = fr_from_i64(*b);
+    for (slot, bias) in slotted {
+        for (i, b) in bias.iter().enumerate() {
+            v[slot + n_dom.size() * i] = fr_from_i64(*b);
+        }
     }
     v
 }
 
-/// Prover: the row prefix sums `R` on `H_K` (bias at each row start).
-pub fn prefix_sums(weights: &[Vec<i64>], bias: &[i64], x: &[i64], n_dom: Domain, k_dom: Domain) -> Vec<Fr> {
+/// Prover: the row prefix sums `R` on `H_K`, the bias `b_i` added at column `slot` of row `i`.
+pub fn prefix_sums(
+    weights: &[Vec<i64>],
+    (bias, slot): (&[i64], usize),
+    x: &[i64],
+    n_dom: Domain,
+    k_dom: Domain,
+) -> Vec<Fr> {
     let nn = n_dom.size();
     let mut v = vec![Fr::zero(); k_dom.size()];
     for (i, (row, b)) in weights.iter().zip(bias).enumerate() {
-        let mut acc = fr_from_i64(*b);
+        let mut acc = Fr::zero();
         for j in 0..nn {
+            if j == slot {
+                acc += fr_from_i64(*b);
+            }
             if let (Some(w), Some(xj)) = (row.get(j), x.get(j)) {
                 acc += fr_from_i64(*w) * fr_from_i64(*xj);
             }
@@ -457,38 +816,58 @@ pub fn row_start_indicator(n_dom: Domain, m_dom: Domain) -> DensePolynomial<Fr> 
     DensePolynomial::from_coefficients_vec(c)
 }
 
+/// The prover's inputs for one part (layer) of a RowSum quotient.
+pub struct PartPolys {
+    /// `W` (or `W̃`) on `H_K` (unblinded values).
+    pub w_values: Vec<Fr>,
+    /// The hiding scalar `ρ_W` of its `[Ŵ]`.
+    pub rho_w: Fr,
+    /// The committed (or public) `x` on `H_N` (`x̃` with a bias column).
+    pub x: DensePolynomial<Fr>,
+    /// Its weight `λ^t` in the instance.
+    pub lambda: Fr,
+}
+
+/// An instance's shared bias for the prover: `B` on `H_K` (the slotted biases, unblinded values),
+/// the slots with their `λ^t`, and the hiding scalar `ρ_B`.
+pub struct SharedBias<'a> {
+    /// `B`'s values on `H_K`.
+    pub values: &'a [Fr],
+    /// `(slot, λ^t)` per slotted layer.
+    pub slots: &'a [(usize, Fr)],
+    /// `ρ_B`.
+    pub rho: Fr,
+}
+
 /// The prover's inputs for one RowSum quotient.
 pub struct RowSumPolys<'a> {
-    /// The layer's domains.
+    /// The instance's domains.
     pub doms: &'a MatrixDomains,
-    /// `W` (or `W̃`) on `H_K` (unblinded values).
-    pub w_values: &'a [Fr],
-    /// `B` on `H_K` (unblinded values) and its hiding scalar `ρ_B`; `None` with a bias column.
-    pub bias: Option<(&'a [Fr], Fr)>,
-    /// The hiding scalar `ρ_W` of `[Ŵ]`.
-    pub rho_w: Fr,
+    /// Its layers.
+    pub parts: &'a [PartPolys],
+    /// The shared `[B̂]`'s polynomial; `None` when every bias is in a column.
+    pub bias: Option<SharedBias<'a>>,
     /// The committed `R`.
     pub r: &'a DensePolynomial<Fr>,
-    /// The committed (or public) `x` on `H_N` (`x̃` with a bias column).
-    pub x: &'a DensePolynomial<Fr>,
-    /// The committed `y` on `H_M`.
+    /// `Σ_t λ^t·y_t` (the committed outputs on `H_M`, combined).
     pub y: &'a DensePolynomial<Fr>,
 }
 
-/// Prover: `g₁·(RS1)/Z_K + g₂·(RS2)/Z_K` for the hiding `Ŵ`, `B̂` (`g₁`, `g₂` the identities'
+/// Prover: `g₁·(RS1)/Z_K + g₂·(RS2)/Z_K` for the hiding `Ŵ_t`, `B̂` (`g₁`, `g₂` the identities'
 /// powers of γ).
 ///
 /// **Two cosets' worth of work, not four.** Split `x = x_u + Z_N·b` (`x_u` of degree `< N`, `b` the
 /// blinding: `x(X^M) = x_u(X^M) + Z_K(X)·b(X^M)` since `Z_N(X^M) = Z_K(X)`). Then
 /// `W·x(X^M)/Z_K = W·x_u(X^M)/Z_K + W·b(X^M)`, and with `x_u` every numerator has degree `< 2K`
-/// (`W·x_u(X^M)`: `2K − M − 1`; the others `≤ 2K − M + 3`, `M ≥ 8`), so the division by `Z_K` is
+/// (`W·x_u(X^M)`: `2K − M − 1`; the others `≤ 2K − M + 5`, `M ≥ 8`), so the division by `Z_K` is
 /// exact on the coset `u_t = g·ω_{2K}^t` of size `2K`. The blinding part `W·b(X^M)` (≤ 4 shifted
 /// copies of `W`) and the hiding terms are added as polynomials.
 ///
-/// Structure keeps the work at four FFTs of size `2K` and one inverse: `R(ω_K^{-1}·u_t) = R(u_{t−2})`
-/// and `y(c·u_t) = y(u_{t+2(1−N)})` are rotations of `R`'s and `y`'s evaluations; `x_u(u_t^M)` is
-/// `x_u` on the coset `g^M·H_{2N}`, tiled; `Z_K(u_t)` takes 2 values and the two other denominators
-/// have period `2N`, so only `4N + 2` inversions are needed.
+/// Structure keeps the work at two FFTs of size `2K` per layer (`W_t`'s inverse and coset FFT)
+/// plus three for the instance and one inverse: `R(ω_K^{-1}·u_t) = R(u_{t−2})` and
+/// `y(c·u_t) = y(u_{t+2(1−N)})` are rotations of `R`'s and `y`'s evaluations; `x_u(u_t^M)` is `x_u` on
+/// the coset `g^M·H_{2N}`, tiled; `Z_K(u_t)` takes 2 values and the other denominators and `Λ(u_t^M)`
+/// have period `2N`.
 pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomial<Fr>> {
     let (kd, nd, md) = (p.doms.k_dom, p.doms.n_dom, p.doms.m_dom);
     let (kk, nn, mm) = (kd.size(), nd.size(), md.size());
@@ -502,32 +881,47 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         coset.fft_in_place(&mut c);
         c
     };
-    // x = x_u + Z_N·b: b_i is the coefficient of X^{N+i}, and x_u folds it back onto X^i.
-    if p.x.coeffs.len() > 2 * nn {
-        return None;
-    }
-    let blind: Vec<Fr> = p.x.coeffs.iter().skip(nn).copied().collect();
-    let mut x_u: Vec<Fr> = p.x.coeffs.iter().take(nn).copied().collect();
-    x_u.resize(nn, Fr::zero());
-    for (i, b) in blind.iter().enumerate() {
-        x_u[i] += b;
-    }
-    let w_coeffs = small.ifft(p.w_values);
-    let w = on_coset(&w_coeffs);
-    let b = p.bias.map(|(v, _)| on_coset(&small.ifft(v)));
     if p.r.coeffs.len() > 2 * kk || p.y.coeffs.len() > 2 * kk {
         return None;
     }
+    let d2n = Radix2EvaluationDomain::<Fr>::new(2 * nn)?.get_coset(shift_g.pow([mm as u64]))?;
+    let two_k = 2 * kk;
+    // Σ_t λ^t·W_t·x_u,t(X^M) on the coset, and the polynomial parts: the blinding W·b(X^M) and the
+    // hiding −ρ_W·x(X^M) of each layer (both in (RS1)/Z_K with sign −g₁).
+    let mut wx = vec![Fr::zero(); two_k];
+    let mut poly_part = DensePolynomial::<Fr>::zero();
+    for part in p.parts {
+        // x = x_u + Z_N·b: b_i is the coefficient of X^{N+i}, and x_u folds it back onto X^i.
+        if part.x.coeffs.len() > 2 * nn {
+            return None;
+        }
+        let blind: Vec<Fr> = part.x.coeffs.iter().skip(nn).copied().collect();
+        let mut x_u: Vec<Fr> = part.x.coeffs.iter().take(nn).copied().collect();
+        x_u.resize(nn, Fr::zero());
+        for (i, b) in blind.iter().enumerate() {
+            x_u[i] += b;
+        }
+        // x_u(u_t^M): u_t^M = g^M·ω_{2N}^t, so x_u on the coset g^M·H_{2N}, indexed t mod 2N.
+        x_u.resize(2 * nn, Fr::zero());
+        d2n.fft_in_place(&mut x_u);
+        let w_coeffs = small.ifft(&part.w_values);
+        let w = on_coset(&w_coeffs);
+        for (t, acc) in wx.iter_mut().enumerate() {
+            *acc += part.lambda * w[t] * x_u[t % (2 * nn)];
+        }
+        let mut wb = vec![Fr::zero(); kk + mm * blind.len().max(1)];
+        for (i, bi) in blind.iter().enumerate() {
+            let bi = *bi * part.lambda;
+            for (j, wj) in w_coeffs.iter().enumerate() {
+                wb[i * mm + j] += bi * wj;
+            }
+        }
+        poly_part = &poly_part + &DensePolynomial::from_coefficients_vec(wb);
+        poly_part = &poly_part + &(&compose_power(&part.x, mm) * (part.rho_w * part.lambda));
+    }
+    let b = p.bias.as_ref().map(|sb| on_coset(&small.ifft(sb.values)));
     let r = on_coset(&p.r.coeffs);
     let y = on_coset(&p.y.coeffs);
-    // x_u(u_t^M): u_t^M = g^M·ω_{2N}^t, so x_u on the coset g^M·H_{2N}, indexed t mod 2N.
-    let x_small = {
-        let d2n = Radix2EvaluationDomain::<Fr>::new(2 * nn)?.get_coset(shift_g.pow([mm as u64]))?;
-        let mut c = x_u;
-        c.resize(2 * nn, Fr::zero());
-        d2n.fft_in_place(&mut c);
-        c
-    };
     // Denominators: Z_K(u_t) = g^K·(−1)^t − 1 (period 2); N·(u_t^M − 1) and N·(ω_N·u_t^M − 1)
     // (period 2N).
     let n_fr = Fr::from(nn as u64);
@@ -550,7 +944,28 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
     let mut den_end: Vec<Fr> = um.iter().map(|v| n_fr * (omega_n * v - Fr::one())).collect();
     batch_inversion(&mut den_start);
     batch_inversion(&mut den_end);
-    let two_k = 2 * kk;
+    // Λ(u^M) = Σ λ^t·L_{s_t}(u^M), L_s(v) = ω_N^s·(v^N − 1)/(N·(v − ω_N^s)), v^N = Z_K(u) + 1.
+    let lam: Vec<Fr> = match &p.bias {
+        None => vec![],
+        Some(SharedBias { slots, .. }) => {
+            let roots: Vec<Fr> = slots.iter().map(|(s, _)| omega_n.pow([*s as u64])).collect();
+            let mut dens: Vec<Fr> = um
+                .iter()
+                .flat_map(|v| roots.iter().map(move |w| n_fr * (*v - w)))
+                .collect();
+            batch_inversion(&mut dens);
+            (0..2 * nn)
+                .map(|t| {
+                    slots
+                        .iter()
+                        .zip(&roots)
+                        .enumerate()
+                        .map(|(j, ((_, l), w))| *l * w * zk[t % 2] * dens[t * roots.len() + j])
+                        .sum()
+                })
+                .collect()
+        }
+    };
     let end_shift = (two_k + 2 - (2 * nn) % two_k) % two_k; // 2·(1 − N) mod 2K
     let mut q = vec![Fr::zero(); two_k];
     for (t, out) in q.iter_mut().enumerate() {
@@ -558,27 +973,22 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         let i_start = zk[t2] * den_start[tn];
         let r_prev = r[(t + two_k - 2) % two_k];
         let y_end = y[(t + end_shift) % two_k];
-        let b_t = b.as_ref().map_or(Fr::zero(), |b| b[t]);
-        let e1 = r[t] - w[t] * x_small[tn] - i_start * b_t - (Fr::one() - i_start) * r_prev;
+        let bias = b.as_ref().map_or(Fr::zero(), |b| lam[tn] * b[t]);
+        let e1 = r[t] - wx[t] - bias - (Fr::one() - i_start) * r_prev;
         // I(ω_K·u)/Z_K(u) = 1/(N·(ω_N·u^M − 1)).
         *out = g1 * e1 * zk_inv[t2] + g2 * (r[t] - y_end) * den_end[tn];
     }
     coset.ifft_in_place(&mut q);
-    let mut q = DensePolynomial::from_coefficients_vec(q);
-    // The blinding part of W·x(X^M)/Z_K: W·b(X^M) = Σ_i b_i·X^{iM}·W(X), in (RS1) with sign −g₁.
-    let mut wb = vec![Fr::zero(); kk + mm * blind.len().max(1)];
-    for (i, bi) in blind.iter().enumerate() {
-        for (j, wj) in w_coeffs.iter().enumerate() {
-            wb[i * mm + j] += *bi * wj;
+    let q = DensePolynomial::from_coefficients_vec(q);
+    // Hiding: B̂ = B + ρ_B·Z_K adds −ρ_B·Λ(X^M) to (RS1)/Z_K.
+    if let Some(sb) = &p.bias {
+        let mut lam_values = vec![Fr::zero(); nn];
+        for (s, l) in sb.slots {
+            lam_values[*s] += *l;
         }
+        poly_part = &poly_part + &(&compose_power(&nd.interpolate(&lam_values), mm) * sb.rho);
     }
-    q = &q - &(&DensePolynomial::from_coefficients_vec(wb) * g1);
-    // Hiding: Ŵ = W + ρ_W·Z_K and B̂ = B + ρ_B·Z_K add −ρ_W·x(X^M) − ρ_B·I(X) to (RS1)/Z_K.
-    let mut hiding = &compose_power(p.x, mm) * p.rho_w;
-    if let Some((_, rho_b)) = p.bias {
-        hiding = &hiding + &(&row_start_indicator(nd, md) * rho_b);
-    }
-    Some(&q - &(&hiding * g1))
+    Some(&q - &(&poly_part * g1))
 }
 
 /// Check `y = W·x + b` exactly over the integers, row by row (the statement RowSum proves over
@@ -634,91 +1044,130 @@ mod tests {
     #[derive(Clone, Copy, PartialEq)]
     enum Case {
         Honest,
-        /// A wrong `y_1`.
-        WrongOutput,
-        /// With a bias column: `x` holds `pad + 1` instead of `pad` at the column.
-        WrongPadding,
-        /// `y` is not zero on a padding row (`i ≥ m`).
-        PaddingRow,
+        /// A wrong `y_1` in one part.
+        WrongOutput(usize),
+        /// A part with a bias column: `x` holds `pad + 1` instead of `pad` at the column.
+        WrongPadding(usize),
+        /// `y` is not zero on a padding row (`i ≥ m`) in one part.
+        PaddingRow(usize),
     }
 
-    /// Honest `y` gives polynomial quotients that satisfy the verifier's identities at a random
-    /// point; a wrong `y_i` leaves a remainder (the quotient is then not a polynomial identity).
-    /// `column`: the bias sits in a padding column whose value is `pad` (`x` has 10 values on `H_16`).
-    fn holds(case: Case, column: Option<i64>) -> bool {
+    /// An instance of `columns.len()` layers 10 → 3 (`x` on `H_16`, `y` on `H_8`): part `t` keeps
+    /// its bias in a padding column whose value is `pad` (`Some(pad)`) or in the next slot of the
+    /// shared `[B̂]` (`None`). Honest outputs give polynomial quotients that satisfy the verifier's
+    /// identities at a random point; a deviation leaves a remainder.
+    fn holds(case: Case, columns: &[Option<i64>]) -> bool {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
         let (m, n) = (3usize, 10usize);
         let l = idx(n, m);
-        let w: Vec<Vec<i64>> = (0..m)
-            .map(|i| (0..n).map(|j| (i * 7 + j * 3) as i64 - 9).collect())
-            .collect();
-        let b: Vec<i64> = vec![5, -2, 11];
-        let x: Vec<i64> = (0..n).map(|j| j as i64 - 4).collect();
-        let mut y: Vec<i64> = w
-            .iter()
-            .zip(&b)
-            .map(|(r, bi)| r.iter().zip(&x).map(|(a, c)| a * c).sum::<i64>() + bi)
-            .collect();
-        if case == Case::WrongOutput {
-            y[1] += 1;
-        }
-        if case == Case::PaddingRow {
-            y.resize(l.m_dom.size(), 0);
-            y[m] = 5;
-        }
-        let bias = column.map(|pad| BiasColumn { position: n, pad });
-        let mut x_full = x.clone();
-        x_full.resize(l.n_dom.size(), column.unwrap_or(0));
-        if case == Case::WrongPadding {
-            x_full[n] += 1;
-        }
-        let fr = |v: &[i64]| v.iter().map(|a| fr_from_i64(*a)).collect::<Vec<_>>();
-        let xp = l.n_dom.interpolate_blinded(&fr(&x_full), &mut rng);
-        let yp = l.m_dom.interpolate_blinded(&fr(&y), &mut rng);
-        // The honest prover's R and matrix (it believes x is padded with `pad`).
-        let (wm, bm, x_r) = match bias {
-            Some(c) => {
-                let mut xt = x_full.clone();
-                xt[c.position] = 1;
-                (BiasColumn::augment(&w, &b), vec![0; m], xt)
-            }
-            None => (w.clone(), b.clone(), x.clone()),
-        };
-        let rv = prefix_sums(&wm, &bm, &x_r, l.n_dom, l.k_dom);
-        let rp = l.k_dom.blinded_with(&rv, R_MAX_BLINDING, &mut rng).poly; // the most R carries (4 in most proofs)
-        let (wv, bv) = (matrix_values(&wm, l.n_dom, l.k_dom), bias_values(&b, l.n_dom, l.k_dom));
-        let blinds = (random_fr(&mut rng), random_fr(&mut rng));
+        let lambda = random_fr(&mut rng);
         let (g1, g2) = (random_fr(&mut rng), random_fr(&mut rng));
-        let x_lifted = bias.map_or(xp.clone(), |c| c.lifted_input(&xp, l.n_dom));
+        let zeta = random_fr(&mut rng);
+        let fr = |v: &[i64]| v.iter().map(|a| fr_from_i64(*a)).collect::<Vec<_>>();
+        let rho_b = random_fr(&mut rng);
+        let (mut parts, mut evals, mut hats) = (vec![], vec![], vec![]);
+        let (mut slotted, mut selector) = (vec![], vec![]);
+        let mut r_values = vec![Fr::zero(); l.k_dom.size()];
+        let mut y_comb = Poly::zero();
+        let mut lt = Fr::one();
+        for (t, column) in columns.iter().enumerate() {
+            let w: Vec<Vec<i64>> = (0..m)
+                .map(|i| (0..n).map(|j| ((i * 7 + j * 3 + t * 5) % 19) as i64 - 9).collect())
+                .collect();
+            let b: Vec<i64> = vec![5 + t as i64, -2, 11];
+            let x: Vec<i64> = (0..n).map(|j| j as i64 - 4 + t as i64).collect();
+            let mut y: Vec<i64> = w
+                .iter()
+                .zip(&b)
+                .map(|(r, bi)| r.iter().zip(&x).map(|(a, c)| a * c).sum::<i64>() + bi)
+                .collect();
+            if case == Case::WrongOutput(t) {
+                y[1] += 1;
+            }
+            if case == Case::PaddingRow(t) {
+                y.resize(l.m_dom.size(), 0);
+                y[m] = 5;
+            }
+            let place = match column {
+                Some(pad) => BiasPlace::Column(BiasColumn { position: n, pad: *pad }),
+                None => BiasPlace::Slot {
+                    carrier: 0,
+                    slot: slotted.len(),
+                },
+            };
+            let mut x_full = x.clone();
+            x_full.resize(l.n_dom.size(), column.unwrap_or(0));
+            if case == Case::WrongPadding(t) {
+                x_full[n] += 1;
+            }
+            let xp = l.n_dom.interpolate_blinded(&fr(&x_full), &mut rng);
+            let yp = l.m_dom.interpolate_blinded(&fr(&y), &mut rng);
+            // The honest prover's R and matrix (it believes x is padded with `pad`).
+            let (wm, bm, x_r, slot) = match place {
+                BiasPlace::Column(c) => {
+                    let mut xt = x_full.clone();
+                    xt[c.position] = 1;
+                    (BiasColumn::augment(&w, &b), vec![0; m], xt, 0)
+                }
+                BiasPlace::Slot { slot, .. } => (w.clone(), b.clone(), x.clone(), slot),
+            };
+            let rv = prefix_sums(&wm, (&bm, slot), &x_r, l.n_dom, l.k_dom);
+            r_values.iter_mut().zip(rv).for_each(|(a, v)| *a += lt * v);
+            let wv = matrix_values(&wm, l.n_dom, l.k_dom);
+            let rho_w = random_fr(&mut rng);
+            hats.push(&l.k_dom.interpolate(&wv) + &crate::keys::WeightBlinds::vanishing_multiple(rho_w, l.k_dom));
+            if let BiasPlace::Slot { slot, .. } = place {
+                slotted.push((slot, b.clone()));
+                selector.push((slot, lt));
+            }
+            parts.push(PartPolys {
+                w_values: wv,
+                rho_w,
+                x: match place {
+                    BiasPlace::Column(c) => c.lifted_input(&xp, l.n_dom),
+                    BiasPlace::Slot { .. } => xp.clone(),
+                },
+                lambda: lt,
+            });
+            evals.push(PartEvals {
+                layer: t,
+                x: xp.evaluate(&zeta.pow([l.m_dom.size() as u64])),
+                y_end: yp.evaluate(&(zeta * l.k_dom.omega().pow([(l.k_dom.size() + 1 - l.n_dom.size()) as u64]))),
+                bias: place,
+            });
+            y_comb = &y_comb + &(&yp * lt);
+            lt *= lambda;
+        }
+        let rp = l.k_dom.blinded_with(&r_values, R_MAX_BLINDING, &mut rng).poly; // the most R carries (4 in most proofs)
+        let slotted_refs: Vec<(usize, &[i64])> = slotted.iter().map(|(s, b)| (*s, &b[..])).collect();
+        let bv = bias_values(&slotted_refs, l.n_dom, l.k_dom);
+        let bhat = &l.k_dom.interpolate(&bv) + &crate::keys::WeightBlinds::vanishing_multiple(rho_b, l.k_dom);
         let q = quotient(
             &RowSumPolys {
                 doms: &l,
-                w_values: &wv,
-                bias: bias.is_none().then_some((&bv[..], blinds.1)),
-                rho_w: blinds.0,
+                parts: &parts,
+                bias: (!slotted.is_empty()).then_some(SharedBias {
+                    values: &bv,
+                    slots: &selector,
+                    rho: rho_b,
+                }),
                 r: &rp,
-                x: &x_lifted,
-                y: &yp,
+                y: &y_comb,
             },
             (g1, g2),
         )
         .unwrap();
         // Check against the verifier's formula with the hiding polynomials evaluated in the clear.
-        let zeta = random_fr(&mut rng);
-        let what = &l.k_dom.interpolate(&wv) + &crate::keys::WeightBlinds::vanishing_multiple(blinds.0, l.k_dom);
-        let bhat = &l.k_dom.interpolate(&bv) + &crate::keys::WeightBlinds::vanishing_multiple(blinds.1, l.k_dom);
-        let e = RowSumEvals {
-            r: rp.evaluate(&zeta),
-            r_prev: rp.evaluate(&(zeta * l.k_dom.omega().inverse().unwrap())),
-            x: xp.evaluate(&zeta.pow([l.m_dom.size() as u64])),
-            y_end: yp.evaluate(&(zeta * l.k_dom.omega().pow([(l.k_dom.size() + 1 - l.n_dom.size()) as u64]))),
-        };
-        let [a, c] = identities(0, &l, e, zeta, bias).unwrap();
+        let r = (
+            rp.evaluate(&zeta),
+            rp.evaluate(&(zeta * l.k_dom.omega().inverse().unwrap())),
+        );
+        let [a, c] = identities(&l, r, &evals, (zeta, lambda)).unwrap();
         let resolve = |lin: &Lin| {
             lin.terms.iter().fold(lin.c, |acc, (s, base)| {
                 acc + *s
                     * match base {
-                        Base::Weights(_) => what.evaluate(&zeta),
+                        Base::Weights(t) => hats[*t].evaluate(&zeta),
                         _ => bhat.evaluate(&zeta),
                     }
             })
@@ -728,16 +1177,17 @@ mod tests {
 
     #[test]
     fn honest_rowsum_holds_and_a_wrong_output_does_not() {
-        assert!(holds(Case::Honest, None));
-        assert!(!holds(Case::WrongOutput, None));
+        assert!(holds(Case::Honest, &[None]));
+        assert!(!holds(Case::WrongOutput(0), &[None]));
     }
 
     /// (RS2) holds on every row of `H_M`: a padding row of `y` (zero weights and bias there) must
     /// be zero, which the rescale lookup and the bias column's forced padding rely on.
     #[test]
     fn a_padding_row_of_y_is_forced_to_zero() {
-        assert!(!holds(Case::PaddingRow, None));
-        assert!(!holds(Case::PaddingRow, Some(0)));
+        assert!(!holds(Case::PaddingRow(0), &[None]));
+        assert!(!holds(Case::PaddingRow(0), &[Some(0)]));
+        assert!(!holds(Case::PaddingRow(2), &[None, Some(0), None]));
     }
 
     /// The bias in a padding column: honest quotients hold (zero and non-zero padding), a wrong
@@ -749,10 +1199,73 @@ mod tests {
     #[test]
     fn a_bias_column_reads_the_assumed_padding_value() {
         for pad in [0, 3] {
-            assert!(holds(Case::Honest, Some(pad)), "pad {pad}");
-            assert!(!holds(Case::WrongOutput, Some(pad)), "pad {pad}");
-            assert!(!holds(Case::WrongPadding, Some(pad)), "pad {pad}");
+            assert!(holds(Case::Honest, &[Some(pad)]), "pad {pad}");
+            assert!(!holds(Case::WrongOutput(0), &[Some(pad)]), "pad {pad}");
+            assert!(!holds(Case::WrongPadding(0), &[Some(pad)]), "pad {pad}");
         }
+    }
+
+    /// A batched instance: layers weighted by `λ^t` share one `R` and one `[B̂]` (slots 0, 1, 2),
+    /// with or without a bias column among them; a wrong output in any one layer breaks it.
+    #[test]
+    fn a_batched_instance_holds_and_each_layer_is_checked() {
+        for columns in [
+            &[None, None, None][..],
+            &[None, Some(3), None, None],
+            &[Some(0), Some(0)],
+        ] {
+            assert!(holds(Case::Honest, columns), "{columns:?}");
+            for t in 0..columns.len() {
+                assert!(!holds(Case::WrongOutput(t), columns), "{columns:?} part {t}");
+            }
+        }
+        assert!(!holds(Case::WrongPadding(1), &[None, Some(3), None]));
+    }
+
+    /// One layer in slot 0: `Λ(X^M) = L_0(X^M)` is the row-start indicator `I(X)`, so the batched
+    /// identities are the single-layer block's.
+    #[test]
+    fn slot_zero_is_the_row_start() {
+        let l = idx(10, 3);
+        let mut unit = vec![Fr::zero(); l.n_dom.size()];
+        unit[0] = Fr::one();
+        let lambda0 = compose_power(&l.n_dom.interpolate(&unit), l.m_dom.size());
+        assert_eq!(lambda0, row_start_indicator(l.n_dom, l.m_dom));
+    }
+
+    /// Layers on equal domains share an instance (at most `N` of them); each instance's first
+    /// layer without a bias column carries the `[B̂]`; the plan of a prefix is a prefix of the plan.
+    #[test]
+    fn the_plan_batches_equal_domains() {
+        let dense = |in_len, out_len| LayerShape {
+            in_len,
+            out_len,
+            dense: true,
+            plain: true,
+            activation: Activation::Relu,
+        };
+        let shapes = [
+            dense(256, 256),
+            dense(256, 256),
+            dense(256, 100),
+            dense(100, 256),
+            dense(256, 256),
+            dense(256, 10),
+        ];
+        let plan = RowSumPlan::of(&shapes, false, 8);
+        assert_eq!(plan.batches, vec![vec![0, 1, 4], vec![2], vec![3], vec![5]]);
+        assert_eq!(plan.slotted(0), vec![(0, 0), (1, 1), (4, 2)]);
+        assert!(plan.carries_bias(0) && !plan.carries_bias(1) && !plan.carries_bias(4));
+        // Layer 3 reads 100 values on H_128: its bias is a column.
+        assert!(plan.bias_column(3).is_some() && !plan.carries_bias(3));
+        for k in 1..shapes.len() {
+            let prefix = RowSumPlan::of(&shapes[..k], false, 8);
+            assert_eq!(prefix.places[..], plan.places[..k], "prefix {k}");
+        }
+        // At most N layers per instance: nine 8 → 8 layers make two instances.
+        let plan = RowSumPlan::of(&[dense(8, 8); 9], false, 8);
+        assert_eq!(plan.batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![8, 1]);
+        assert!(plan.carries_bias(0) && plan.carries_bias(8));
     }
 
     /// The rule: a free column only, at its bit-reversed position for the hidden input, never after

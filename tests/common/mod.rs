@@ -39,6 +39,36 @@ pub fn model() -> QuantizedModel {
     }
 }
 
+/// Four dense layers on the same domains (8 → 8 ReLU, three times, then 8 → 2 identity): ONE RowSum
+/// instance batched by `λ`, with no padding column (8 inputs fill `H_8`), so the four biases share
+/// one `[B̂]` in slots 0–3 (`blocks::rowsum::RowSumPlan`). Scale 2^4, window 2^8.
+pub fn batched_model() -> QuantizedModel {
+    let dense = |k: usize, rows: usize, activation| DenseLayer {
+        name: format!("l{k}"),
+        weights: (0..rows)
+            .map(|i| (0..8).map(|j| ((i * 5 + j * 3 + k * 7) % 11) as i64 - 5).collect())
+            .collect(),
+        bias: (0..rows).map(|i| (i as i64 * 13 + k as i64 * 29) % 61 - 30).collect(),
+        activation,
+        op: Default::default(),
+        mixed: false,
+    };
+    QuantizedModel {
+        name: "batched".into(),
+        scale_bits: 4,
+        lookup_bits: 9,
+        input_shape: vec![1, 8],
+        dropped: None,
+        fold_log: zkt_eth::blocks::fold::DEFAULT_FOLD_LOG,
+        layers: vec![
+            dense(0, 8, Activation::Relu),
+            dense(1, 8, Activation::Relu),
+            dense(2, 8, Activation::Relu),
+            dense(3, 2, Activation::Identity),
+        ],
+    }
+}
+
 /// A three-layer model with every table function but the identity and ReLU: tanh, leaky ReLU
 /// (α = 0.1), then a final sigmoid (a public output whose padding is σ(0) ≠ 0). Five kinds, so the
 /// table has K = 8 kind slots.

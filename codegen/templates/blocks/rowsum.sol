@@ -38,3 +38,42 @@
         st.vkCoef[c[6]] = mulmod(g, R - mulmod(x, zkInv, R), R);
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
+    {%- if batched %}
+
+    /// A RowSum instance of several layers (RowSum::identities with λ): (RS1)/Z_K's scalar part,
+    /// whose γ power the parts' [Ŵ_t] terms take. c = [R(ζ), R(ω_K⁻¹ζ), first inversion slot,
+    /// log2 K]. Then one _rowsumPart per layer and _rowsumBatchEnd.
+    function _rowsumBatchStart(State memory st, uint256[4] memory c) internal pure {
+        uint256 zkInv = st.inv[c[2]];
+        uint256 zk = addmod(st.zp[c[3]], R - 1, R);
+        uint256 iZeta = mulmod(st.inv[c[2] + 1], zk, R);
+        uint256 rs1 = mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
+        st.rs = [_identity(st, rs1), 1, 0, 0, zk, zkInv];
+    }
+
+    /// Layer t of a batched instance: [Ŵ_t] takes −γ·λ^t·x̃_t(ζ^M)/Z_K(ζ); λ^t·y_t(c·ζ) joins (RS2).
+    /// c = [x(ζ^M), y(c·ζ), vk index of [Ŵ_t], inversion slot, coefficient, kind]. Kind 1, a bias
+    /// column: x̃ = x + coefficient·Z_K(ζ)·inv (coefficient (1 − pad)·ω_N^p). Kind 0, a slotted bias:
+    /// [B̂]'s coefficient gains λ^t·coefficient·inv (coefficient ω_N^s, inv 1/(N·(ζ^M − ω_N^s))).
+    function _rowsumPart(State memory st, uint256[6] memory c) internal pure {
+        uint256[6] memory rs = st.rs;
+        uint256 x = c[0];
+        if (c[5] == 1) {
+            x = addmod(x, mulmod(mulmod(c[4], rs[4], R), st.inv[c[3]], R), R);
+        } else {
+            rs[3] = addmod(rs[3], mulmod(rs[1], mulmod(c[4], st.inv[c[3]], R), R), R);
+        }
+        st.vkCoef[c[2]] = mulmod(rs[0], R - mulmod(mulmod(rs[1], x, R), rs[5], R), R);
+        rs[2] = addmod(rs[2], mulmod(rs[1], c[1], R), R);
+        rs[1] = mulmod(rs[1], st.lambda, R);
+    }
+
+    /// The end of a batched instance: [B̂] takes −γ·Σ λ^t·L_s(ζ^M)/Z_K(ζ) (vk index c[2], or none
+    /// when type(uint256).max), and (RS2)/Z_K = (R(ζ) − Σ λ^t·y_t(c·ζ))/(N·(ω_N·ζ^M − 1)).
+    /// c = [R(ζ), inversion slot of N·(ω_N·ζ^M − 1), vk index of [B̂]].
+    function _rowsumBatchEnd(State memory st, uint256[3] memory c) internal pure {
+        uint256[6] memory rs = st.rs;
+        if (c[2] != type(uint256).max) st.vkCoef[c[2]] = mulmod(rs[0], R - rs[3], R);
+        _identity(st, mulmod(st.inv[c[1]], addmod(c[0], R - rs[2], R), R));
+    }
+    {%- endif %}
