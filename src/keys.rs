@@ -550,7 +550,18 @@ pub fn check_model_against_vk(
             ),
         };
         if lhs != commit(g1, &combined)? {
-            return differs(format!("the weights or bias of layers[{k}] ({})", l.name));
+            let shared: Vec<String> = plan
+                .slotted(k)
+                .iter()
+                .filter(|(other, _)| *other != k)
+                .map(|(other, _)| format!("layers[{other}]"))
+                .collect();
+            let also = if plan.carries_bias(k) && !shared.is_empty() {
+                format!(", or the bias of {} (kept in the same [B̂])", shared.join(", "))
+            } else {
+                String::new()
+            };
+            return differs(format!("the weights or bias of layers[{k}] ({}){also}", l.name));
         }
     }
     Ok(())
@@ -613,7 +624,8 @@ impl VerifyingKey {
         RowSumPlan::of(&shapes, self.input.hidden(), self.scale_bits)
     }
 
-    /// Where dense layer `k` keeps its bias: a column of `[Ŵ]` (`Some`), or a slot of a `[B̂]` (`None`).
+    /// Where dense layer `k` keeps its bias: a column of `[Ŵ]` (`Some`); `None` for a slot of a
+    /// `[B̂]` or a product layer. Builds the plan: callers that loop use [`Self::rowsum_plan`].
     pub fn bias_column(&self, k: usize) -> Option<BiasColumn> {
         self.rowsum_plan().bias_column(k)
     }

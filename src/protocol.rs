@@ -183,6 +183,8 @@ pub struct LayoutBuilder {
     eval_sources: Vec<(usize, usize)>,
     public_evals: Vec<(usize, usize)>,
     extra_reveals: Vec<usize>,
+    /// The number of round-1 columns, once round 1 is allocated.
+    round1_end: Option<usize>,
     /// The lowered model's tensors (commitment indices assigned).
     pub tensors: Vec<Tensor>,
     /// The lookup domain `H_n`.
@@ -210,6 +212,14 @@ impl LayoutBuilder {
     /// which no block reads through a power map). With several caps for one column, the smallest.
     pub fn cap_blinding(&mut self, c: usize, max: usize) {
         self.caps.push((c, max));
+    }
+    /// Tensor `t` is fixed before the challenges drawn after round 1 (`θ`, `β`, `λ`): public, or a
+    /// round-1 commitment. Only meaningful from round 2 on (`false` before).
+    pub fn fixed_in_round1(&self, t: usize) -> bool {
+        match self.tensors[t].col {
+            Col::Commit(c) => self.round1_end.is_some_and(|end| c < end),
+            Col::PublicInput | Col::PublicOutput => self.round1_end.is_some(),
+        }
     }
     /// The index of point `p` (registered once).
     pub fn point(&mut self, p: PointSpec) -> usize {
@@ -334,6 +344,7 @@ impl Layout {
             eval_sources: vec![],
             public_evals: vec![],
             extra_reveals: vec![],
+            round1_end: None,
             tensors,
             domain: n_dom,
         };
@@ -345,6 +356,7 @@ impl Layout {
         }
         instances.iter_mut().for_each(|i| i.block_mut().alloc_round1(&mut b));
         let r1_end = b.n_commits;
+        b.round1_end = Some(r1_end);
         instances.iter_mut().for_each(|i| i.block_mut().alloc_round2(&mut b));
         let r2_end = b.n_commits;
         let dom = b.domain;

@@ -95,25 +95,53 @@ fn a_product_layer_proves_and_every_flipped_word_is_rejected() {
     assert!(bad.validate().unwrap_err().to_string().contains("f(0) = 0"));
 }
 
+/// Four dense layers on one domain (one RowSum instance batched by `λ`, the biases in slots 0–3
+/// of one `[B̂]`): the honest proof verifies for every input visibility, every flipped word is
+/// rejected, the blinding covers every revealed point; a model whose non-carrier bias was edited
+/// after setup is refused, naming the layers that share the `[B̂]`.
+#[test]
+fn a_batched_rowsum_proves_and_every_flipped_word_is_rejected() {
+    let model = common::batched_model();
+    check_words(&model, &[16, -8, 4, 0, 3, -7, 12, 1], |layout| {
+        layout
+            .instances
+            .iter()
+            .any(|i| matches!(i, Instance::RowSum(r) if r.parts.len() == 4 && r.carrier == Some(0)))
+    });
+    let srs = Srs::dev(11, srs_len_for(&model));
+    let pk = ProvingKey::setup(&model, &srs, Visibility::Public).unwrap();
+    let mut edited = model.clone();
+    edited.layers[2].bias[1] += 1;
+    let err = zkt_eth::keys::check_model_against_vk(&edited, &pk.vk, &pk.g1, &pk.lagrange, &pk.blinds)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("layers[0]") && err.contains("layers[2]"), "{err}");
+}
+
 fn check_every_word(model: &zkt_eth::model::QuantizedModel) {
-    let x = [16, -8, 24];
+    check_words(model, &[16, -8, 24], |layout| {
+        layout.instances.iter().any(|i| match i {
+            Instance::Product(_) => true,
+            Instance::Activation(a) => a.odd_kind.is_some(),
+            _ => false,
+        })
+    });
+}
+
+fn check_words(model: &zkt_eth::model::QuantizedModel, x: &[i64], has_block: impl Fn(&Layout) -> bool) {
     for vis in [Visibility::Public, Visibility::Private, Visibility::Committed] {
         let srs = Srs::dev(11, srs_len_for(model));
         let pk = ProvingKey::setup(model, &srs, vis).unwrap();
         let layout = Layout::new(&pk.vk);
-        assert!(layout.instances.iter().any(|i| match i {
-            Instance::Product(_) => true,
-            Instance::Activation(a) => a.odd_kind.is_some(),
-            _ => false,
-        }));
+        assert!(has_block(&layout));
         for c in (0..layout.n_columns).filter(|c| *c != layout.quotient) {
             let (pts, rotated) = revealed_points(&layout, c);
             assert!(layout.blinding(c) > pts + usize::from(rotated), "commitment {c}");
         }
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
         let opening = (vis == Visibility::Committed)
-            .then(|| zkt_eth::commitment::commit_input(&pk.vk, &pk.g1, &x, &mut rng).unwrap());
-        let out = prover::prove_with(&pk, &x, opening.as_ref(), &mut rng).unwrap();
+            .then(|| zkt_eth::commitment::commit_input(&pk.vk, &pk.g1, x, &mut rng).unwrap());
+        let out = prover::prove_with(&pk, x, opening.as_ref(), &mut rng).unwrap();
         let bytes = out.proof.to_bytes();
         verify(&pk.vk, &out.public, &bytes).unwrap();
         for w in 0..bytes.len() / 32 {

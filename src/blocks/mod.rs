@@ -11,7 +11,7 @@
 //!
 //! | block | statement | domain | prover messages | verifier per instance |
 //! |---|---|---|---|---|
-//! | [`rowsum`] | `y = W·x + b`, `W`, `b` fixed in the vk as ONE hiding point each | `H_K`, `K = M·N` | `[R]`, 2 evaluations | 2 vk points and 3 inversions (1 and 4 with a bias column) |
+//! | [`rowsum`] | `y_t = W_t·x_t + b_t` for the layers on equal domains (one instance, batched by `λ`), each `W_t` ONE hiding vk point, the biases one more | `H_K`, `K = M·N` | `[R]`, 2 evaluations (+2 per layer) | per layer 1 vk point, per instance 1 more (`[B̂]`, unless every bias is in a column) and 3 inversions (+1 per bias column or slot ≠ 0) |
 //! | [`product`] | `y = x[..h] ⊙ x[h..]` (`Mul` of two activations) | `H_{2h}`, lifted to `H_n` | none (one evaluation) | field work only |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
 //! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |

@@ -25,6 +25,12 @@
 //! `x̃(X^M) = x(X^M) + (1 − pad)·L_p(X^M)`, which is 1 at column `p`, where `W` holds `b`. `Ŵ` and `B̂` are never opened: they stay linearised in the quotient claim. The
 //! verifier's cost is two vk points (one with a bias column), `[R]` and five field values per
 //! layer, whatever `m` and `n'`.
+//!
+//! **Batched instances** ([`RowSumPlan`], `docs/protocols/rowsum.md#batched-instances`). Layers on
+//! equal domains share one instance: ONE `R` for `Σ_t λ^t·(W_t·x_t + b_t)`, committed in round 2
+//! after the challenge `λ`, and ONE `[B̂]` with each layer's bias in its own column `s_t` of `H_N`,
+//! selected by `Λ(X^M) = Σ_t λ^t·L_{s_t}(X^M)` in place of `I(X)`. Per layer there remain `[Ŵ_t]`,
+//! `x_t(ζ^M)` and `y_t(c·ζ)`.
 
 use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
 use crate::field::fr_from_i64;
@@ -37,6 +43,7 @@ use ark_bn254::Fr;
 use ark_ff::{batch_inversion, FftField, Field, One, Zero};
 use ark_poly::{univariate::DensePolynomial, DenseUVPolynomial, EvaluationDomain, Radix2EvaluationDomain};
 use rand::RngCore;
+use rayon::prelude::*;
 
 /// The most blinding coefficients `R` may carry when grouping adds evaluation points
 /// ([`crate::protocol::LayoutBuilder::cap_blinding`]). The quotient's coset of size `2K` holds the
@@ -418,6 +425,15 @@ impl Block for RowSum {
     }
     fn alloc_round2(&mut self, b: &mut LayoutBuilder) {
         if self.batched() {
+            // Soundness of the batch: every x_t, y_t is fixed before λ (docs/protocols/rowsum.md
+            // "Batched instances"). `lower` only makes round-1 or public tensors; a change that
+            // breaks this must not yield a silently unsound layout.
+            assert!(
+                self.parts
+                    .iter()
+                    .all(|p| b.fixed_in_round1(p.x) && b.fixed_in_round1(p.y)),
+                "a batched RowSum instance reads a tensor committed after λ"
+            );
             self.alloc_r(b);
         }
     }
@@ -885,12 +901,9 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         return None;
     }
     let d2n = Radix2EvaluationDomain::<Fr>::new(2 * nn)?.get_coset(shift_g.pow([mm as u64]))?;
-    let two_k = 2 * kk;
     // Σ_t λ^t·W_t·x_u,t(X^M) on the coset, and the polynomial parts: the blinding W·b(X^M) and the
-    // hiding −ρ_W·x(X^M) of each layer (both in (RS1)/Z_K with sign −g₁).
-    let mut wx = vec![Fr::zero(); two_k];
-    let mut poly_part = DensePolynomial::<Fr>::zero();
-    for part in p.parts {
+    // hiding −ρ_W·x(X^M) of each layer (both in (RS1)/Z_K with sign −g₁). The layers in parallel.
+    let one_part = |part: &PartPolys| -> Option<(Vec<Fr>, DensePolynomial<Fr>)> {
         // x = x_u + Z_N·b: b_i is the coefficient of X^{N+i}, and x_u folds it back onto X^i.
         if part.x.coeffs.len() > 2 * nn {
             return None;
@@ -905,9 +918,9 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         x_u.resize(2 * nn, Fr::zero());
         d2n.fft_in_place(&mut x_u);
         let w_coeffs = small.ifft(&part.w_values);
-        let w = on_coset(&w_coeffs);
-        for (t, acc) in wx.iter_mut().enumerate() {
-            *acc += part.lambda * w[t] * x_u[t % (2 * nn)];
+        let mut wx = on_coset(&w_coeffs);
+        for (t, v) in wx.iter_mut().enumerate() {
+            *v *= part.lambda * x_u[t % (2 * nn)];
         }
         let mut wb = vec![Fr::zero(); kk + mm * blind.len().max(1)];
         for (i, bi) in blind.iter().enumerate() {
@@ -916,9 +929,19 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
                 wb[i * mm + j] += bi * wj;
             }
         }
-        poly_part = &poly_part + &DensePolynomial::from_coefficients_vec(wb);
-        poly_part = &poly_part + &(&compose_power(&part.x, mm) * (part.rho_w * part.lambda));
-    }
+        let poly =
+            &DensePolynomial::from_coefficients_vec(wb) + &(&compose_power(&part.x, mm) * (part.rho_w * part.lambda));
+        Some((wx, poly))
+    };
+    let (wx, mut poly_part) = p
+        .parts
+        .par_iter()
+        .map(one_part)
+        .try_reduce_with(|(mut a, pa), (b, pb)| {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            Some((a, &pa + &pb))
+        })??;
+    let two_k = 2 * kk;
     let b = p.bias.as_ref().map(|sb| on_coset(&small.ifft(sb.values)));
     let r = on_coset(&p.r.coeffs);
     let y = on_coset(&p.y.coeffs);
@@ -944,26 +967,22 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
     let mut den_end: Vec<Fr> = um.iter().map(|v| n_fr * (omega_n * v - Fr::one())).collect();
     batch_inversion(&mut den_start);
     batch_inversion(&mut den_end);
-    // Λ(u^M) = Σ λ^t·L_{s_t}(u^M), L_s(v) = ω_N^s·(v^N − 1)/(N·(v − ω_N^s)), v^N = Z_K(u) + 1.
-    let lam: Vec<Fr> = match &p.bias {
+    // Λ(Y) = Σ λ^t·L_{s_t}(Y) on H_N (λ^t in column s_t), and Λ(u_t^M) on the coset g^M·H_{2N}
+    // (indexed t mod 2N, like x_u): one FFT of size 2N, whatever the number of slots.
+    let lam_poly = p.bias.as_ref().map(|sb| {
+        let mut values = vec![Fr::zero(); nn];
+        for (s, l) in sb.slots {
+            values[*s] += *l;
+        }
+        nd.interpolate(&values)
+    });
+    let lam: Vec<Fr> = match &lam_poly {
         None => vec![],
-        Some(SharedBias { slots, .. }) => {
-            let roots: Vec<Fr> = slots.iter().map(|(s, _)| omega_n.pow([*s as u64])).collect();
-            let mut dens: Vec<Fr> = um
-                .iter()
-                .flat_map(|v| roots.iter().map(move |w| n_fr * (*v - w)))
-                .collect();
-            batch_inversion(&mut dens);
-            (0..2 * nn)
-                .map(|t| {
-                    slots
-                        .iter()
-                        .zip(&roots)
-                        .enumerate()
-                        .map(|(j, ((_, l), w))| *l * w * zk[t % 2] * dens[t * roots.len() + j])
-                        .sum()
-                })
-                .collect()
+        Some(poly) => {
+            let mut c = poly.coeffs.clone();
+            c.resize(2 * nn, Fr::zero());
+            d2n.fft_in_place(&mut c);
+            c
         }
     };
     let end_shift = (two_k + 2 - (2 * nn) % two_k) % two_k; // 2·(1 − N) mod 2K
@@ -981,12 +1000,8 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
     coset.ifft_in_place(&mut q);
     let q = DensePolynomial::from_coefficients_vec(q);
     // Hiding: B̂ = B + ρ_B·Z_K adds −ρ_B·Λ(X^M) to (RS1)/Z_K.
-    if let Some(sb) = &p.bias {
-        let mut lam_values = vec![Fr::zero(); nn];
-        for (s, l) in sb.slots {
-            lam_values[*s] += *l;
-        }
-        poly_part = &poly_part + &(&compose_power(&nd.interpolate(&lam_values), mm) * sb.rho);
+    if let (Some(sb), Some(poly)) = (&p.bias, &lam_poly) {
+        poly_part = &poly_part + &(&compose_power(poly, mm) * sb.rho);
     }
     Some(&q - &(&poly_part * g1))
 }
