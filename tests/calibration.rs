@@ -198,6 +198,9 @@ fn input_range_flag_parses_and_conflicts_are_errors() {
         let report = json(&ok(run(&args)));
         assert_eq!(report["assumptions"]["input_range"], serde_json::json!([-1.0, 1.0]));
         assert_eq!(report["assumptions"]["input_range_is_default"], false);
+        // The sample's two 4 → 4 layers share one batched RowSum instance.
+        assert_eq!(report["layers"][0]["rowsum_instance"], 0);
+        assert_eq!(report["layers"][1]["rowsum_instance"], 0);
     }
     fails_with(
         &run(&["compile", "models/sample/sample.onnx", "-o", d, "--input-range", "1,0"]),

@@ -175,6 +175,10 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
     }
     let dir = BuildDir(a.out.clone());
     artifacts::save_model(&dir.model(), &model)?;
+    // Which RowSum instance each dense layer joins (layers on equal domains share one; the
+    // batching does not depend on the input visibility, only where layer 0 keeps its bias does).
+    let plan = crate::keys::model_plan(&model, crate::keys::Visibility::Public);
+    let instance_of = |k: usize| plan.batches.iter().position(|b| b.contains(&k));
     let layers: Vec<_> = model
         .layers
         .iter()
@@ -182,7 +186,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .map(|(k, l)| {
             let first = if l.op.is_dense() { "rowsum" } else { "product" };
             json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
-                   "mixed": l.mixed, "blocks": [first, "activation"]})
+                   "mixed": l.mixed, "blocks": [first, "activation"], "rowsum_instance": instance_of(k)})
         })
         .collect();
     let fid: Vec<_> = fidelity
@@ -216,13 +220,20 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
     }
     say!("{:<4} {:<36} {:>10} {:<10} blocks", "#", "layer", "shape", "activation");
     for (k, l) in model.layers.iter().enumerate() {
+        let first = match instance_of(k) {
+            Some(i) if plan.batches[i].len() > 1 => {
+                let with: Vec<String> = plan.batches[i].iter().map(usize::to_string).collect();
+                format!("rowsum (batched: layers {})", with.join(", "))
+            }
+            Some(_) => "rowsum".to_string(),
+            None => "product".to_string(),
+        };
         say!(
-            "{:<4} {:<36} {:>10} {:<10} {} → activation",
+            "{:<4} {:<36} {:>10} {:<10} {first} → activation",
             k,
             l.name,
             format!("{}×{}", l.out_len(), l.in_len()),
             layer_act(l),
-            if l.op.is_dense() { "rowsum" } else { "product" }
         );
     }
     for (n, r) in &fidelity {
