@@ -74,7 +74,7 @@ pub struct InputOpening {
     pub commitment: G1Affine,
 }
 
-/// `c = x̂ + r·Z_{N₀}` ([`Domain::blinded_by`]), the input placed as the proof lays out the model
+/// `c = x̂ + r·Z_{N₀}` ([`crate::poly::Domain::blinded_by`]), the input placed as the proof lays out the model
 /// input ([`crate::blocks::Tensor::place`]: value `i` at `bitrev(i)`).
 fn polynomial(vk: &VerifyingKey, input: &[i64], blind: &[Fr]) -> DensePolynomial<Fr> {
     let (tensors, _) = crate::blocks::lower(vk);

@@ -293,7 +293,7 @@ pub struct Layout {
     pub n_commits: usize,
     /// The proof's commitments: commitment `g` is `[S_g]`, `S_g = Σ_t X^t·p_t(X^T)` over its
     /// member columns `p_0 … p_{T−1}` (`T = 1`: the column itself). Members share a round and
-    /// their evaluation points ([`Layout::plan_groups`]).
+    /// their evaluation points (`Layout::plan_groups`).
     pub groups: Vec<Vec<usize>>,
     /// Per column: its commitment and its position in the group.
     pub slot_of: Vec<(usize, usize)>,
@@ -305,7 +305,7 @@ pub struct Layout {
     /// Number of evaluations.
     pub n_evals: usize,
     /// The evaluations the blocks read come first; the groups' extra ones
-    /// ([`Layout::plan_groups`]) follow from this index on.
+    /// (`Layout::plan_groups`) follow from this index on.
     pub n_block_evals: usize,
     /// The distinct evaluation points; point 0 is `ζ`, point 1 is `ω_n·ζ`.
     pub points: Vec<PointSpec>,
@@ -320,7 +320,7 @@ pub struct Layout {
 }
 
 /// A merge of two commitment groups may add at most this many evaluations
-/// ([`Layout::plan_groups`]).
+/// (`Layout::plan_groups`).
 pub const MAX_EXTRA_EVALS: usize = 8;
 
 /// An extra evaluation point may raise a group member's blinding to at most this many

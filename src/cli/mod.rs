@@ -2,7 +2,7 @@
 //!
 //! Human-readable results go to stdout, progress and per-phase timings to stderr. `--json` makes
 //! stdout hold exactly one JSON object: every human line a command (or a step that `demo` runs)
-//! would print is routed to stderr instead ([`say!`]), and progress bars are switched off.
+//! would print is routed to stderr instead (`say!`), and progress bars are switched off.
 //! `--quiet` switches progress (bars and phase lines) off as well.
 
 mod bench;

@@ -5,7 +5,7 @@
 //! (inference), padding, transposition, slicing, element-wise arithmetic with constants, and
 //! matrix products with constant weights (and the windows of `MaxPool`, [`pool_cells`]). The
 //! lowering composes consecutive affine maps into expressions over the last layer's output
-//! ([`super::state`]), so a chain such as
+//! (`onnx::state`), so a chain such as
 //! `Conv → BatchNormalization → AveragePool → Conv` becomes **one** fixed-weight matrix, proven by
 //! one RowSum instance whose verifier cost does not depend on the matrix size
 //! (`docs/protocols/rowsum.md`).
