@@ -93,9 +93,9 @@ pub struct LayerVk {
     /// ([`WeightBlinds`], `docs/protocols/rowsum.md`). The identity for a product layer (not
     /// encoded: it has no weights).
     pub weights: G1Affine,
-    /// `[B̂(τ)]₁`: the bias at the row starts of `H_K`, hiding. The identity, and not encoded, for a
-    /// product layer and for a layer whose bias sits in a column of `[Ŵ]`
-    /// ([`VerifyingKey::bias_column`]).
+    /// `[B̂(τ)]₁`: the biases of this layer's RowSum instance, each in its slot's column of `H_K`
+    /// (one layer: the row starts), hiding. The identity, and not encoded, unless the layer carries
+    /// its instance's biases ([`RowSumPlan::carries_bias`]).
     pub bias: G1Affine,
 }
 
@@ -622,12 +622,6 @@ impl VerifyingKey {
     pub fn rowsum_plan(&self) -> RowSumPlan {
         let shapes: Vec<_> = self.layers.iter().map(LayerVk::shape).collect();
         RowSumPlan::of(&shapes, self.input.hidden(), self.scale_bits)
-    }
-
-    /// Where dense layer `k` keeps its bias: a column of `[Ŵ]` (`Some`); `None` for a slot of a
-    /// `[B̂]` or a product layer. Builds the plan: callers that loop use [`Self::rowsum_plan`].
-    pub fn bias_column(&self, k: usize) -> Option<BiasColumn> {
-        self.rowsum_plan().bias_column(k)
     }
 
     /// Canonical encoding (the `vk.bin` file and the digest preimage).

@@ -116,7 +116,7 @@ pub struct Challenges {
     pub theta: Fr,
     /// Lookup shift. After round 1.
     pub beta: Fr,
-    /// RowSum batching: part `t` of an instance of several layers weighs `λ^t`. After round 1.
+    /// RowSum batching: part `t` of an instance of several layers weighs `λ_t`. After round 1.
     pub lambda: Fr,
     /// Identity combination. After round 2.
     pub gamma: Fr,

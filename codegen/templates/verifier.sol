@@ -157,8 +157,8 @@ contract {{ contract_name }} is IZkTorchVerifier {
         uint256 foldE;
         {%- endif %}
         {%- if batched %}
-        // A batched RowSum instance (blocks/rowsum.rs): RS1's γ power, λ^t, Σ λ^t·y_t(c·ζ), the
-        // [B̂] coefficient Σ λ^t·L_s(ζ^M)/Z_K(ζ), Z_K(ζ) and 1/Z_K(ζ).
+        // A batched RowSum instance (blocks/rowsum.rs): RS1's γ power, λ_t, Σ λ_t·y_t(c·ζ), the
+        // [B̂] coefficient Σ λ_t·L_s(ζ^M)/Z_K(ζ), Z_K(ζ) and 1/Z_K(ζ).
         uint256[6] rs;
         {%- endif %}
         // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and

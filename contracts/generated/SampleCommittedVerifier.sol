@@ -154,8 +154,8 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         // The folded shares N_k/D_k (blocks/fold.rs): foldP = Π D_k, foldE = foldP·Σ N_k/D_k.
         uint256 foldP;
         uint256 foldE;
-        // A batched RowSum instance (blocks/rowsum.rs): RS1's γ power, λ^t, Σ λ^t·y_t(c·ζ), the
-        // [B̂] coefficient Σ λ^t·L_s(ζ^M)/Z_K(ζ), Z_K(ζ) and 1/Z_K(ζ).
+        // A batched RowSum instance (blocks/rowsum.rs): RS1's γ power, λ_t, Σ λ_t·y_t(c·ζ), the
+        // [B̂] coefficient Σ λ_t·L_s(ζ^M)/Z_K(ζ), Z_K(ζ) and 1/Z_K(ζ).
         uint256[6] rs;
         // A committed input: its commitment C = (x, y), and the binding term's [x₀] index and
         // coefficient γᵉ/Z_{N₀}(ζ) (blocks/input_binding.rs).
@@ -712,13 +712,14 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         uint256 iZeta = mulmod(st.inv[c[2] + 1], zk, R);
         uint256 rs1 =
             mulmod(addmod(c[0], R - mulmod(addmod(1, R - iZeta, R), c[1], R), R), zkInv, R);
-        st.rs = [_identity(st, rs1), 1, 0, 0, zk, zkInv];
+        st.rs = [_identity(st, rs1), st.lambda, 0, 0, zk, zkInv];
     }
 
-    /// Layer t of a batched instance: [Ŵ_t] takes −γ·λ^t·x̃_t(ζ^M)/Z_K(ζ); λ^t·y_t(c·ζ) joins (RS2).
+    /// Layer t of a batched instance (weight λ_t = λ^(t+1), rs[1]): [Ŵ_t] takes −γ·λ_t·x̃_t(ζ^M)/Z_K(ζ);
+    /// λ_t·y_t(c·ζ) joins (RS2).
     /// c = [x(ζ^M), y(c·ζ), vk index of [Ŵ_t], inversion slot, coefficient, kind]. Kind 1, a bias
     /// column: x̃ = x + coefficient·Z_K(ζ)·inv (coefficient (1 − pad)·ω_N^p). Kind 0, a slotted bias:
-    /// [B̂]'s coefficient gains λ^t·coefficient·inv (coefficient ω_N^s, inv 1/(N·(ζ^M − ω_N^s))).
+    /// [B̂]'s coefficient gains λ_t·coefficient·inv (coefficient ω_N^s, inv 1/(N·(ζ^M − ω_N^s))).
     function _rowsumPart(State memory st, uint256[6] memory c) internal pure {
         uint256[6] memory rs = st.rs;
         uint256 x = c[0];
@@ -732,8 +733,8 @@ contract SampleCommittedVerifier is IZkTorchVerifier {
         rs[1] = mulmod(rs[1], st.lambda, R);
     }
 
-    /// The end of a batched instance: [B̂] takes −γ·Σ λ^t·L_s(ζ^M)/Z_K(ζ) (vk index c[2], or none
-    /// when type(uint256).max), and (RS2)/Z_K = (R(ζ) − Σ λ^t·y_t(c·ζ))/(N·(ω_N·ζ^M − 1)).
+    /// The end of a batched instance: [B̂] takes −γ·Σ λ_t·L_s(ζ^M)/Z_K(ζ) (vk index c[2], or none
+    /// when type(uint256).max), and (RS2)/Z_K = (R(ζ) − Σ λ_t·y_t(c·ζ))/(N·(ω_N·ζ^M − 1)).
     /// c = [R(ζ), inversion slot of N·(ω_N·ζ^M − 1), vk index of [B̂]].
     function _rowsumBatchEnd(State memory st, uint256[3] memory c) internal pure {
         uint256[6] memory rs = st.rs;

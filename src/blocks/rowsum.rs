@@ -27,9 +27,10 @@
 //! layer, whatever `m` and `n'`.
 //!
 //! **Batched instances** ([`RowSumPlan`], `docs/protocols/rowsum.md#batched-instances`). Layers on
-//! equal domains share one instance: ONE `R` for `Σ_t λ^t·(W_t·x_t + b_t)`, committed in round 2
+//! equal domains share one instance: ONE `R` for `Σ_t λ_t·(W_t·x_t + b_t)` (`λ_t = λ^{t+1}`,
+//! [`part_weights`]), committed in round 2
 //! after the challenge `λ`, and ONE `[B̂]` with each layer's bias in its own column `s_t` of `H_N`,
-//! selected by `Λ(X^M) = Σ_t λ^t·L_{s_t}(X^M)` in place of `I(X)`. Per layer there remain `[Ŵ_t]`,
+//! selected by `Λ(X^M) = Σ_t λ_t·L_{s_t}(X^M)` in place of `I(X)`. Per layer there remain `[Ŵ_t]`,
 //! `x_t(ζ^M)` and `y_t(c·ζ)`.
 
 use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
@@ -173,7 +174,7 @@ pub enum BiasPlace {
 /// (`docs/protocols/rowsum.md#batched-instances`).
 ///
 /// Layers whose input and output domains are equal (`H_N`, `H_M`, hence `H_K`) share ONE instance:
-/// one running sum `R` over the random combination `Σ_t λ^t·(W_t·x_t + b_t)`, one pair of
+/// one running sum `R` over the random combination `Σ_t λ_t·(W_t·x_t + b_t)`, one pair of
 /// identities, and one `[B̂]` holding the biases of the instance's layers in distinct columns. The
 /// plan is greedy in layer order (an instance takes at most `N` layers, so every slot is a column
 /// of `H_N`), so the plan of a prefix of the layers is a prefix of the plan: the vk decoder knows
@@ -189,23 +190,24 @@ pub struct RowSumPlan {
 impl RowSumPlan {
     /// The plan for `shapes` (`hidden_input`: the model input is committed bit-reversed).
     pub fn of(shapes: &[LayerShape], hidden_input: bool, scale_bits: u32) -> Self {
+        let key = |s: &LayerShape| {
+            (
+                crate::protocol::tensor_domain(s.in_len),
+                crate::protocol::tensor_domain(s.out_len),
+            )
+        };
         let mut batches: Vec<Vec<usize>> = vec![];
-        let mut open: Vec<((Domain, Domain), usize)> = vec![];
         let mut places = vec![None; shapes.len()];
         for (k, s) in shapes.iter().enumerate() {
             if !s.dense {
                 continue;
             }
-            let key = (
-                crate::protocol::tensor_domain(s.in_len),
-                crate::protocol::tensor_domain(s.out_len),
-            );
-            let b = match open.iter().find(|(d, b)| *d == key && batches[*b].len() < key.0.size()) {
-                Some((_, b)) => *b,
+            // The last instance on these domains takes the layer unless it holds N layers already.
+            let last = batches.iter().rposition(|b| key(&shapes[b[0]]) == key(s));
+            let b = match last.filter(|b| batches[*b].len() < key(s).0.size()) {
+                Some(b) => b,
                 None => {
-                    open.retain(|(d, _)| *d != key);
                     batches.push(vec![]);
-                    open.push((key, batches.len() - 1));
                     batches.len() - 1
                 }
             };
@@ -254,7 +256,7 @@ impl RowSumPlan {
     }
 }
 
-/// One layer of a RowSum instance: its `y_t = W_t·x_t + b_t`, weighted by `λ^t` in the instance's
+/// One layer of a RowSum instance: its `y_t = W_t·x_t + b_t`, weighted by `λ_t` in the instance's
 /// running sum.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Part {
@@ -284,10 +286,10 @@ impl Part {
 ///
 /// With one layer it is the block of `docs/protocols/rowsum.md` (`[R]` in round 1, `λ` unused).
 /// With several, `[R]` is committed in round 2, after `λ`, for the combination
-/// `Σ_t λ^t·(W_t·x_t + b_t)`, whose inputs and outputs are all round-1 columns or public.
+/// `Σ_t λ_t·(W_t·x_t + b_t)`, whose inputs and outputs are all round-1 columns or public.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowSum {
-    /// The layers, in order (`λ^t` for part `t`).
+    /// The layers, in order (`λ_t` for part `t`).
     pub parts: Vec<Part>,
     /// Their domains.
     pub doms: MatrixDomains,
@@ -337,20 +339,15 @@ impl RowSum {
             None => positioned_weights(weights, self.doms.n_dom, bitrev).into_owned(),
         }
     }
-    /// `λ^t` for each part.
+    /// Each part's weight ([`part_weights`]).
     fn lambdas(&self, lambda: Fr) -> Vec<Fr> {
-        let mut out = Vec::with_capacity(self.parts.len());
-        let mut l = Fr::one();
-        for _ in &self.parts {
-            out.push(l);
-            l *= lambda;
-        }
-        out
+        part_weights(self.parts.len(), lambda)
     }
-    /// The prover's running sum: `Σ_t λ^t·R_t`, each `R_t` the prefix sums of part `t`.
-    fn running_sum(&self, st: &ProverState<'_>, lambda: Fr) -> Vec<Fr> {
+    /// The prover's running sum: `Σ_t λ^{t+1}·R_t`, each `R_t` the prefix sums of part `t` (one
+    /// part: weight 1, so a single-layer instance never reads `λ`, which round 1 has not drawn yet).
+    fn running_sum(&self, st: &ProverState<'_>) -> Vec<Fr> {
         let mut acc = vec![Fr::zero(); self.doms.k_dom.size()];
-        for (part, l) in self.parts.iter().zip(self.lambdas(lambda)) {
+        for (part, l) in self.parts.iter().zip(self.lambdas(st.lambda)) {
             let layer = &st.pk.model.layers[part.layer];
             let bitrev = st.layout.tensors[part.x].bitrev;
             let mut x = st.positioned_ints(part.x);
@@ -382,8 +379,8 @@ impl RowSum {
         b.cap_blinding(self.r, R_MAX_BLINDING);
     }
     /// Prover: the blinded `R` for the combination by `λ`.
-    fn commit_r(&self, st: &mut ProverState<'_>, lambda: Fr, mut rng: &mut dyn RngCore) {
-        let r = self.running_sum(st, lambda);
+    fn commit_r(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) {
+        let r = self.running_sum(st);
         // R is revealed at τ, ζ, ω_K⁻¹ζ, and at ω_K⁻¹τ inside [Q]: four coefficients, one more per
         // point its commitment group adds (at most R_MAX_BLINDING).
         st.polys[self.r] = self
@@ -471,20 +468,19 @@ impl Block for RowSum {
     }
     fn prove_round1(&self, st: &mut ProverState<'_>, rng: &mut dyn RngCore) -> Result<(), ProveError> {
         if !self.batched() {
-            self.commit_r(st, Fr::one(), rng);
+            self.commit_r(st, rng);
         }
         Ok(())
     }
     fn prove_round2(&self, st: &mut ProverState<'_>, rng: &mut dyn RngCore) -> Result<Vec<Poly>, ProveError> {
         if self.batched() {
-            let lambda = st.lambda;
-            self.commit_r(st, lambda, rng);
+            self.commit_r(st, rng);
         }
         Ok(vec![])
     }
     fn quotient(&self, st: &ProverState<'_>, _: &[Poly], gammas: &[Fr]) -> Result<Poly, ProveError> {
         let d = &self.doms;
-        let lambdas = self.lambdas(if self.batched() { st.lambda } else { Fr::one() });
+        let lambdas = self.lambdas(st.lambda);
         let mut parts = Vec::with_capacity(self.parts.len());
         let mut y = Poly::zero();
         for (part, l) in self.parts.iter().zip(&lambdas) {
@@ -656,6 +652,21 @@ impl Block for RowSum {
     }
 }
 
+/// The weights of an instance's `parts` layers: `λ, λ², …, λ^L` for a batch (every batching
+/// coefficient random, none fixed to 1), and `1` for a single layer, which batches nothing.
+pub fn part_weights(parts: usize, lambda: Fr) -> Vec<Fr> {
+    if parts == 1 {
+        return vec![Fr::one()];
+    }
+    let mut out = Vec::with_capacity(parts);
+    let mut l = lambda;
+    for _ in 0..parts {
+        out.push(l);
+        l *= lambda;
+    }
+    out
+}
+
 /// The position of the extra denominator `N·(ζ^M − ω_N^p)` a part adds: its bias column `p`, or its
 /// bias slot when it is not 0 (slot 0's `L_0(ζ^M)/Z_K(ζ)` is `1/(N·(ζ^M − 1))`, already there).
 fn extra_root(bias: BiasPlace) -> Option<usize> {
@@ -683,14 +694,14 @@ pub struct PartEvals {
 /// [`PartEvals`] per layer, with `[Ŵ_t]` and `[B̂]` left committed:
 ///
 /// ```text
-/// RS1/Z_K = (R(ζ) − (1 − I(ζ))·R(ω_K^{-1}ζ))/Z_K − Σ_t λ^t·(x̃_t(ζ^M)/Z_K)·[Ŵ_t] − Λ(ζ^M)/Z_K·[B̂]
-/// RS2/Z_K = (R(ζ) − Σ_t λ^t·y_t(c·ζ)) / (N·(ω_N·ζ^M − 1))
+/// RS1/Z_K = (R(ζ) − (1 − I(ζ))·R(ω_K^{-1}ζ))/Z_K − Σ_t λ_t·(x̃_t(ζ^M)/Z_K)·[Ŵ_t] − Λ(ζ^M)/Z_K·[B̂]
+/// RS2/Z_K = (R(ζ) − Σ_t λ_t·y_t(c·ζ)) / (N·(ω_N·ζ^M − 1))
 /// ```
 ///
-/// `I(ζ)/Z_K(ζ) = 1/(N·Z_M(ζ))`, `I(ω_Kζ)/Z_K(ζ) = 1/(N·(ω_N·ζ^M − 1))`, and `Λ(Y) = Σ λ^t·L_{s_t}(Y)`
+/// `I(ζ)/Z_K(ζ) = 1/(N·Z_M(ζ))`, `I(ω_Kζ)/Z_K(ζ) = 1/(N·(ω_N·ζ^M − 1))`, and `Λ(Y) = Σ λ_t·L_{s_t}(Y)`
 /// over the slotted parts, `L_s(ζ^M)/Z_K(ζ) = ω_N^s/(N·(ζ^M − ω_N^s))` (slot 0: the row-start
 /// term). So three inversions per instance, and one more per part with a bias column
-/// ([`BiasColumn::correction`]) or a slot other than 0. One part is the single-layer block (`λ^0 = 1`).
+/// ([`BiasColumn::correction`]) or a slot other than 0. One part is the single-layer block (weight 1, [`part_weights`]).
 pub fn identities(
     idx: &MatrixDomains,
     (r, r_prev): (Fr, Fr),
@@ -706,8 +717,7 @@ pub fn identities(
     let zk = idx.k_dom.vanishing_at(zeta);
     let i_zeta = start * zk; // I(ζ)
     let (mut terms, mut y_comb, mut bias_coef, mut carrier) = (vec![], Fr::zero(), Fr::zero(), None);
-    let mut l = Fr::one();
-    for p in parts {
+    for (p, l) in parts.iter().zip(part_weights(parts.len(), lambda)) {
         let x = match p.bias {
             BiasPlace::Column(c) => {
                 let omega_p = idx.n_dom.omega().pow([c.position as u64]);
@@ -727,7 +737,6 @@ pub fn identities(
         };
         terms.push((-(l * x * zk_inv), Base::Weights(p.layer)));
         y_comb += l * p.y_end;
-        l *= lambda;
     }
     if let Some(c) = carrier {
         terms.push((-bias_coef, Base::Bias(c)));
@@ -840,16 +849,16 @@ pub struct PartPolys {
     pub rho_w: Fr,
     /// The committed (or public) `x` on `H_N` (`x̃` with a bias column).
     pub x: DensePolynomial<Fr>,
-    /// Its weight `λ^t` in the instance.
+    /// Its weight `λ_t` in the instance.
     pub lambda: Fr,
 }
 
 /// An instance's shared bias for the prover: `B` on `H_K` (the slotted biases, unblinded values),
-/// the slots with their `λ^t`, and the hiding scalar `ρ_B`.
+/// the slots with their `λ_t`, and the hiding scalar `ρ_B`.
 pub struct SharedBias<'a> {
     /// `B`'s values on `H_K`.
     pub values: &'a [Fr],
-    /// `(slot, λ^t)` per slotted layer.
+    /// `(slot, λ_t)` per slotted layer.
     pub slots: &'a [(usize, Fr)],
     /// `ρ_B`.
     pub rho: Fr,
@@ -865,7 +874,7 @@ pub struct RowSumPolys<'a> {
     pub bias: Option<SharedBias<'a>>,
     /// The committed `R`.
     pub r: &'a DensePolynomial<Fr>,
-    /// `Σ_t λ^t·y_t` (the committed outputs on `H_M`, combined).
+    /// `Σ_t λ_t·y_t` (the committed outputs on `H_M`, combined).
     pub y: &'a DensePolynomial<Fr>,
 }
 
@@ -901,7 +910,7 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         return None;
     }
     let d2n = Radix2EvaluationDomain::<Fr>::new(2 * nn)?.get_coset(shift_g.pow([mm as u64]))?;
-    // Σ_t λ^t·W_t·x_u,t(X^M) on the coset, and the polynomial parts: the blinding W·b(X^M) and the
+    // Σ_t λ_t·W_t·x_u,t(X^M) on the coset, and the polynomial parts: the blinding W·b(X^M) and the
     // hiding −ρ_W·x(X^M) of each layer (both in (RS1)/Z_K with sign −g₁). The layers in parallel.
     let one_part = |part: &PartPolys| -> Option<(Vec<Fr>, DensePolynomial<Fr>)> {
         // x = x_u + Z_N·b: b_i is the coefficient of X^{N+i}, and x_u folds it back onto X^i.
@@ -967,7 +976,7 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
     let mut den_end: Vec<Fr> = um.iter().map(|v| n_fr * (omega_n * v - Fr::one())).collect();
     batch_inversion(&mut den_start);
     batch_inversion(&mut den_end);
-    // Λ(Y) = Σ λ^t·L_{s_t}(Y) on H_N (λ^t in column s_t), and Λ(u_t^M) on the coset g^M·H_{2N}
+    // Λ(Y) = Σ λ_t·L_{s_t}(Y) on H_N (λ_t in column s_t), and Λ(u_t^M) on the coset g^M·H_{2N}
     // (indexed t mod 2N, like x_u): one FFT of size 2N, whatever the number of slots.
     let lam_poly = p.bias.as_ref().map(|sb| {
         let mut values = vec![Fr::zero(); nn];
@@ -1084,8 +1093,9 @@ mod tests {
         let (mut slotted, mut selector) = (vec![], vec![]);
         let mut r_values = vec![Fr::zero(); l.k_dom.size()];
         let mut y_comb = Poly::zero();
-        let mut lt = Fr::one();
+        let weights = part_weights(columns.len(), lambda);
         for (t, column) in columns.iter().enumerate() {
+            let lt = weights[t];
             let w: Vec<Vec<i64>> = (0..m)
                 .map(|i| (0..n).map(|j| ((i * 7 + j * 3 + t * 5) % 19) as i64 - 9).collect())
                 .collect();
@@ -1151,7 +1161,6 @@ mod tests {
                 bias: place,
             });
             y_comb = &y_comb + &(&yp * lt);
-            lt *= lambda;
         }
         let rp = l.k_dom.blinded_with(&r_values, R_MAX_BLINDING, &mut rng).poly; // the most R carries (4 in most proofs)
         let slotted_refs: Vec<(usize, &[i64])> = slotted.iter().map(|(s, b)| (*s, &b[..])).collect();
@@ -1220,7 +1229,7 @@ mod tests {
         }
     }
 
-    /// A batched instance: layers weighted by `λ^t` share one `R` and one `[B̂]` (slots 0, 1, 2),
+    /// A batched instance: layers weighted by `λ_t` share one `R` and one `[B̂]` (slots 0, 1, 2),
     /// with or without a bias column among them; a wrong output in any one layer breaks it.
     #[test]
     fn a_batched_instance_holds_and_each_layer_is_checked() {
@@ -1246,6 +1255,14 @@ mod tests {
         unit[0] = Fr::one();
         let lambda0 = compose_power(&l.n_dom.interpolate(&unit), l.m_dom.size());
         assert_eq!(lambda0, row_start_indicator(l.n_dom, l.m_dom));
+        // A single layer weighs 1 (it batches nothing); a batch weighs λ, λ², λ³: no coefficient
+        // of a batch is fixed to 1 (DESIGN §9.1).
+        let lambda = Fr::from(7u64);
+        assert_eq!(part_weights(1, lambda), vec![Fr::one()]);
+        assert_eq!(
+            part_weights(3, lambda),
+            vec![lambda, lambda * lambda, lambda * lambda * lambda]
+        );
     }
 
     /// Layers on equal domains share an instance (at most `N` of them); each instance's first
