@@ -44,7 +44,7 @@ pub fn commit(g1: &[G1Affine], p: &DensePolynomial<Fr>) -> Result<G1Affine, KzgE
     if n == 0 {
         return Ok(G1Affine::zero());
     }
-    Ok(G1Projective::msm_unchecked(&g1[..n], &p.coeffs).into_affine())
+    Ok(crate::msm::msm(&g1[..n], &p.coeffs).into_affine())
 }
 
 /// `[L_j(τ)]₁` for `j < n`: the Lagrange basis of the domain `H` of size `n`, from the monomial SRS
@@ -98,10 +98,11 @@ pub fn commit_evaluations(
         terms.push((*bi, g1[n + i]));
         terms.push((-*bi, g1[i]));
     }
-    Ok(lincomb(&terms).into_affine())
+    let (scalars, bases): (Vec<Fr>, Vec<G1Affine>) = terms.into_iter().unzip();
+    Ok(crate::msm::msm(&bases, &scalars).into_affine())
 }
 
-/// `Σ sᵢ·Pᵢ`.
+/// `Σ sᵢ·Pᵢ` with `ark-ec`'s MSM: the verifier's (the prover's commitments use [`crate::msm`]).
 pub fn lincomb(terms: &[(Fr, G1Affine)]) -> G1Projective {
     let (scalars, bases): (Vec<Fr>, Vec<G1Affine>) = terms.iter().map(|(s, p)| (*s, *p)).unzip();
     G1Projective::msm_unchecked(&bases, &scalars)

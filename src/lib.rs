@@ -14,6 +14,7 @@ pub mod keys;
 pub mod kzg;
 pub mod lookup_table;
 pub mod model;
+pub mod msm;
 pub mod onnx;
 pub mod poly;
 pub mod progress;
