@@ -47,6 +47,20 @@ pub fn commit(g1: &[G1Affine], p: &DensePolynomial<Fr>) -> Result<G1Affine, KzgE
     Ok(crate::msm::msm(&g1[..n], &p.coeffs).into_affine())
 }
 
+/// [`commit`] with `ark-ec`'s MSM instead of [`crate::msm`]: for checks that recompute what setup
+/// committed (`check-vk`'s table), so that they do not share the prover's MSM.
+pub fn commit_reference(g1: &[G1Affine], p: &DensePolynomial<Fr>) -> Result<G1Affine, KzgError> {
+    let n = p.coeffs.len();
+    if n > g1.len() {
+        return Err(KzgError::SrsTooSmall {
+            degree: n.saturating_sub(1),
+            needed: n,
+            have: g1.len(),
+        });
+    }
+    Ok(G1Projective::msm_unchecked(&g1[..n], &p.coeffs).into_affine())
+}
+
 /// `[L_j(τ)]₁` for `j < n`: the Lagrange basis of the domain `H` of size `n`, from the monomial SRS
 /// by one inverse FFT over G1 (done once, at setup).
 pub fn lagrange_basis(g1: &[G1Affine], d: crate::poly::Domain) -> Result<Vec<G1Affine>, KzgError> {
@@ -102,7 +116,8 @@ pub fn commit_evaluations(
     Ok(crate::msm::msm(&bases, &scalars).into_affine())
 }
 
-/// `Σ sᵢ·Pᵢ` with `ark-ec`'s MSM: the verifier's (the prover's commitments use [`crate::msm`]).
+/// `Σ sᵢ·Pᵢ` with `ark-ec`'s MSM: the verifier's, and setup's re-randomisation (the commitments of
+/// setup and prove use [`crate::msm`]).
 pub fn lincomb(terms: &[(Fr, G1Affine)]) -> G1Projective {
     let (scalars, bases): (Vec<Fr>, Vec<G1Affine>) = terms.iter().map(|(s, p)| (*s, *p)).unzip();
     G1Projective::msm_unchecked(&bases, &scalars)

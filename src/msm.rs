@@ -13,10 +13,15 @@
 //! - **Windows sized to the scalars.** The number of windows follows the widest scalar actually present,
 //!   and the window width minimises the estimated cost for that width and the number of points.
 //!
-//! The Rust verifier keeps `ark-ec`'s MSM ([`crate::kzg::lincomb`]): an error here shows up as a
-//! rejected proof, never as a prover and verifier that agree on a wrong sum. `tests` compare this
+//! Used for every commitment of setup and prove ([`crate::kzg::commit`]). The Rust verifier, setup's
+//! model-against-vk check and `check-vk`'s table recomputation keep `ark-ec`'s MSM
+//! ([`crate::kzg::lincomb`], [`crate::kzg::commit_reference`]): an error here shows up as a rejected
+//! proof or a failed check, never as two sides that agree on a wrong sum. `tests` compare this
 //! function with `ark-ec`'s on random, small, signed, repeated, opposite and infinite inputs, for
 //! every window width.
+//!
+//! Memory: each window in flight holds its digits (4 bytes per point), its points sorted by bucket
+//! (72) and the inversion scratch (32 per pair); at most one window per rayon thread runs at once.
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::AdditiveGroup;
@@ -93,15 +98,15 @@ fn msm_with_width(bases: &[G1Affine], signed: &[Signed], bits: usize, c: usize) 
 /// window's `c` bits `u`, minus `2^c` when the window's top bit is set, plus the top bit of the window
 /// below. The sum `Σ_w d_w·2^(w·c)` telescopes to `m`, as the last window's top bit is 0
 /// ([`windows`] leaves one bit spare).
-fn digit(m: &[u64; 4], w: usize, c: usize) -> i64 {
-    let bit = |i: usize| -> i64 { m.get(i / 64).map_or(0, |l| ((l >> (i % 64)) & 1) as i64) };
+fn digit(m: &[u64; 4], w: usize, c: usize) -> i32 {
+    let bit = |i: usize| -> i32 { m.get(i / 64).map_or(0, |l| ((l >> (i % 64)) & 1) as i32) };
     let lo = w * c;
     let (limb, off) = (lo / 64, lo % 64);
     let mut u = m.get(limb).map_or(0, |l| l >> off);
     if off + c > 64 {
         u |= m.get(limb + 1).map_or(0, |l| l << (64 - off));
     }
-    let u = (u & ((1u64 << c) - 1)) as i64;
+    let u = (u & ((1u64 << c) - 1)) as i32;
     let below = if w == 0 { 0 } else { bit(lo - 1) };
     u + below - ((u >> (c - 1)) << c)
 }
@@ -110,7 +115,7 @@ fn digit(m: &[u64; 4], w: usize, c: usize) -> i64 {
 /// (negated for a negative digit or a negated scalar).
 fn window_sum(bases: &[G1Affine], signed: &[Signed], w: usize, c: usize) -> G1Projective {
     let buckets = 1usize << (c - 1);
-    let digits: Vec<i64> = signed.iter().map(|(m, _)| digit(m, w, c)).collect();
+    let digits: Vec<i32> = signed.iter().map(|(m, _)| digit(m, w, c)).collect();
     // Counting sort of the points by bucket.
     let mut start = vec![0u32; buckets + 1];
     for d in &digits {
@@ -161,12 +166,13 @@ fn sum_buckets(points: &mut [G1Affine], start: &[u32], len: &mut [u32]) {
             return;
         }
         invert_all(&mut denominators, &mut prefix);
-        let mut inverses = denominators.iter();
+        // The same order as the denominators above: pair `j` of the level.
+        let mut j = 0;
         for (s, l) in start.iter().zip(len.iter_mut()) {
             let (s, n) = (*s as usize, *l as usize);
             for k in 0..n / 2 {
-                let inv = inverses.next().copied().unwrap_or_else(Fq::one);
-                points[s + k] = add(&points[s + 2 * k], &points[s + 2 * k + 1], inv);
+                points[s + k] = add(&points[s + 2 * k], &points[s + 2 * k + 1], denominators[j]);
+                j += 1;
             }
             if n % 2 == 1 {
                 points[s + n / 2] = points[s + n - 1];
@@ -342,6 +348,59 @@ mod tests {
                 assert_eq!(v, Fr::from_bigint(ark_ff::BigInt(*m)).unwrap_or_default());
             }
         }
+    }
+
+    #[test]
+    fn digits_stay_in_their_buckets_and_narrow_scalars_use_every_width() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        let n = 200;
+        let bases = random_points(n, &mut rng);
+        for bits in [1u32, 7, 16, 40, 64, 65, 128, 200] {
+            // Magnitudes of at most `bits` bits (the top one set in some), both signs.
+            let scalars: Vec<Fr> = (0..n)
+                .map(|i| {
+                    let mut limbs = [0u64; 4];
+                    for (l, limb) in limbs.iter_mut().enumerate() {
+                        *limb = rng.gen();
+                        let used = bits.saturating_sub(64 * l as u32).min(64);
+                        *limb = if used == 0 { 0 } else { *limb >> (64 - used) };
+                    }
+                    let v = Fr::from_bigint(ark_ff::BigInt(limbs)).unwrap_or_default();
+                    if i % 2 == 0 {
+                        v
+                    } else {
+                        -v
+                    }
+                })
+                .collect();
+            let (signed, found) = signed_scalars(&scalars);
+            assert!(found <= bits as usize);
+            let want = reference(&bases, &scalars);
+            for c in 2..=16 {
+                for (m, _) in &signed {
+                    for w in 0..windows(found, c) {
+                        assert!(digit(m, w, c).unsigned_abs() <= 1 << (c - 1), "bits {bits}, c {c}");
+                    }
+                }
+                assert_eq!(
+                    msm_with_width(&bases, &signed, found, c).into_affine(),
+                    want,
+                    "bits {bits}, c {c}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unequal_lengths_use_the_shorter() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(6);
+        let bases = random_points(50, &mut rng);
+        let scalars: Vec<Fr> = (0..40).map(|_| Fr::rand(&mut rng)).collect();
+        assert_eq!(msm(&bases, &scalars).into_affine(), reference(&bases[..40], &scalars));
+        assert_eq!(
+            msm(&bases[..30], &scalars).into_affine(),
+            reference(&bases[..30], &scalars[..30])
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! comparing its runtime bytecode with the verifier regenerated from the vk (see the CLI).
 
 use crate::keys::{model_domain, VerifyingKey};
-use crate::kzg::commit;
+use crate::kzg::commit_reference;
 use ark_bn254::{G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use serde::Serialize;
@@ -187,7 +187,7 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
                 let cols = lookup_table.columns(vk.domain);
                 let mut bad = vec![];
                 for (k, (c, want)) in cols[1..].iter().zip(&vk.table).enumerate() {
-                    match commit(g1, &vk.domain.interpolate(c)) {
+                    match commit_reference(g1, &vk.domain.interpolate(c)) {
                         Ok(got) if &got == want => {}
                         Ok(_) => bad.push(["value", "f(value)"][k]),
                         Err(_) => bad.push("(SRS too short)"),
