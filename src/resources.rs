@@ -27,11 +27,12 @@
 //! the FFT scratch of the largest product (`4 · 32 · 4n`).
 //!
 //! **RowSum (v2)** adds, per layer, its matrix domain `K = M·N`: at setup two MSMs of `K` points
-//! (`[Ŵ]`, `[B̂]`); at proving the column `R` (values and coefficients), seven coset vectors of `2K`
-//! per concurrently proven layer, and the quotient and Shplonk polynomials of the largest `K`; the
-//! time is dominated by four MSMs of `≈ K` points (≈ 16 µs per point and thread here) and seven
-//! coset FFTs of `2K` per layer. These terms are derived from the code and the measured MSM speed
-//! (mlp784, `K = 2^17`: ≈ 1 s per MSM on 2 threads), not re-fitted to RSS measurements.
+//! (`[Ŵ]`, `[B̂]`); at proving the column `R` (values and coefficients) per instance (layers batched
+//! into one instance share it), seven coset vectors of `2K` per concurrently proven layer, and the
+//! quotient and Shplonk polynomials of the largest `K`; the time is dominated by four MSMs of `≈ K`
+//! points (≈ 9 µs per point and thread here, [`crate::msm`]) and seven coset FFTs of `2K` per
+//! layer. These terms are derived from the code and the measured MSM speed (mlp784, `K = 2^17`:
+//! ≈ 0.6 s per MSM on 2 threads), not re-fitted to RSS measurements.
 //!
 //! Both add the model's weights (8 bytes each as `i64`, 32 more as `Fr` in the prover) and
 //! [`BASE`] for the binary, its libraries and thread stacks.
@@ -65,6 +66,10 @@ use std::str::FromStr;
 
 /// The default memory limit: 8 GiB.
 pub const DEFAULT_MAX_MEMORY: u64 = 8 << 30;
+
+/// CPU seconds per point of a full-width MSM ([`crate::msm`]; mlp784's `2^17` points: ≈ 0.6 s on
+/// 2 threads on the development machine).
+const MSM_SECONDS_PER_POINT: f64 = 9e-6;
 
 /// Bytes of an affine G1 point in memory.
 const G1_AFFINE: u64 = 72;
@@ -118,6 +123,8 @@ pub struct Sizes {
     pub matrix_max: u64,
     /// `Σ K` over the layers.
     pub matrix_total: u64,
+    /// `Σ K` over the RowSum instances (one running sum `R` each; batched layers share one).
+    pub instance_total: u64,
 }
 
 fn matrix_of(l: &crate::model::DenseLayer) -> u64 {
@@ -152,6 +159,12 @@ impl Sizes {
                 .sum(),
             matrix_max: model.layers.iter().map(matrix_of).max().unwrap_or(0),
             matrix_total: model.layers.iter().map(matrix_of).sum(),
+            instance_total: crate::keys::model_plan(model, input)
+                .batches
+                .iter()
+                .filter_map(|b| b.first().and_then(|k| model.layers.get(*k)))
+                .map(matrix_of)
+                .sum(),
         }
     }
 
@@ -175,8 +188,8 @@ pub fn setup_estimate(s: &Sizes) -> Estimate {
     let live = write_peak.max(lagrange_peak).max(matrix_peak);
     let bytes = BASE + 8 * s.weights + live * SETUP_RETENTION_TENTHS / 10;
     let log_n = (n.max(2) as f64).log2();
-    // Two MSMs of K points per layer (≈ 16 µs per point and thread on the development machine).
-    let cpu = 150e-6 * (n / 2) as f64 * log_n + 2.0 * 16e-6 * s.matrix_total as f64;
+    // Two MSMs of K points per layer.
+    let cpu = 150e-6 * (n / 2) as f64 * log_n + 2.0 * MSM_SECONDS_PER_POINT * s.matrix_total as f64;
     Estimate {
         bytes,
         seconds: cpu / threads as f64,
@@ -189,16 +202,16 @@ pub fn prove_estimate(s: &Sizes) -> Estimate {
     let threads = rayon::current_num_threads().max(1) as u64;
     let pk = G1_AFFINE * (k + n);
     let load_peak = G1_FILE * (k + n) + pk;
-    // RowSum: every layer's R (values and coefficients), the quotient, W and W' on the largest
+    // RowSum: every instance's R (values and coefficients), the quotient, W and W' on the largest
     // matrix domain, and per concurrent layer seven coset vectors of 2K (blocks/rowsum.rs).
-    let rowsum = FR * (2 * s.matrix_total + 3 * s.matrix_max) + threads.min(2) * 7 * FR * 2 * s.matrix_max;
+    let rowsum = FR * (2 * s.instance_total + 3 * s.matrix_max) + threads.min(2) * 7 * FR * 2 * s.matrix_max;
     let prove_peak = pk + FR * n * (8 * s.columns + 16) + 4 * FR * 4 * n + rowsum;
     let bytes = BASE + 40 * s.weights + load_peak.max(prove_peak);
     let log_n = (n.max(2) as f64).log2();
     let log_2k = ((2 * s.matrix_max).max(2) as f64).log2();
-    // The MSMs of [R] per layer and of [Q], [W], [W'], and seven coset FFTs of 2K per layer.
+    // The MSMs of [R] per instance and of [Q], [W], [W'], and seven coset FFTs of 2K per layer.
     let cpu = 1.6e-6 * (n * s.columns) as f64 * log_n
-        + 16e-6 * (s.matrix_total + 3 * s.matrix_max) as f64
+        + MSM_SECONDS_PER_POINT * (s.instance_total + 3 * s.matrix_max) as f64
         + 6e-8 * 7.0 * (2 * s.matrix_total) as f64 * log_2k;
     Estimate {
         bytes,
@@ -390,8 +403,16 @@ mod tests {
             weights: 16,
             matrix_max: 64,
             matrix_total: 128,
+            instance_total: 128,
         };
         let (small, big) = (s(1 << 10), s(1 << 21));
+        // Two layers batched into one instance: one R less to hold and commit.
+        let batched = Sizes {
+            instance_total: 64,
+            ..small
+        };
+        assert!(prove_estimate(&batched).bytes < prove_estimate(&small).bytes);
+        assert!(prove_estimate(&batched).seconds < prove_estimate(&small).seconds);
         assert!(setup_estimate(&small).bytes < setup_estimate(&big).bytes);
         assert!(prove_estimate(&small).bytes < prove_estimate(&big).bytes);
         let e = prove_estimate(&big);
