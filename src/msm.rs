@@ -3,10 +3,10 @@
 //!
 //! Every proof commits a few polynomials of `M·N` coefficients (RowSum's matrix domain), so this sum
 //! is most of the prover's time. `ark-ec`'s MSM adds each point into a projective bucket (a mixed
-//! addition: 7 multiplications and 4 squarings). Here a window's points are first sorted by bucket,
-//! then every bucket is summed pairwise in levels: all additions of a level share ONE field inversion
-//! (Montgomery's trick), so an affine addition costs about 5 multiplications and 1 squaring. Two more
-//! savings:
+//! addition: 7 multiplications and 4 squarings). Here a window's points, a cache-sized chunk at a
+//! time, are first sorted by bucket, then every bucket is summed pairwise in levels: all additions of
+//! a level share ONE field inversion (Montgomery's trick), so an affine addition costs about 5
+//! multiplications and 1 squaring. Two more savings:
 //!
 //! - **Signed scalars.** A scalar above `(r − 1)/2` is replaced by `r − s` with the point negated, so
 //!   the small negative integers that fill witness columns cost as little as small positive ones.
@@ -20,8 +20,9 @@
 //! function with `ark-ec`'s on random, small, signed, repeated, opposite and infinite inputs, for
 //! every window width.
 //!
-//! Memory: each window in flight holds its digits (4 bytes per point), its points sorted by bucket
-//! (72) and the inversion scratch (32 per pair); at most one window per rayon thread runs at once.
+//! Memory: besides the scalars' magnitudes (40 bytes per point), each window in flight holds one
+//! chunk of [`CHUNK`] points and one running value per bucket; at most one window per rayon thread
+//! runs at once.
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::AdditiveGroup;
@@ -36,7 +37,7 @@ pub fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
     if bits == 0 {
         return G1Projective::zero();
     }
-    msm_with_width(bases, &signed, bits, window_width(n, bits))
+    msm_with_width(bases, &signed, bits, window_width(n, bits), CHUNK)
 }
 
 /// A scalar as a magnitude below `r/2` and a sign: `(limbs, negative)`.
@@ -78,11 +79,12 @@ fn windows(bits: usize, c: usize) -> usize {
     (bits + 1).div_ceil(c)
 }
 
-/// The sum with windows of `c` bits, for magnitudes of at most `bits` bits.
-fn msm_with_width(bases: &[G1Affine], signed: &[Signed], bits: usize, c: usize) -> G1Projective {
+/// The sum with windows of `c` bits, for magnitudes of at most `bits` bits, sorting `chunk` points
+/// at a time.
+fn msm_with_width(bases: &[G1Affine], signed: &[Signed], bits: usize, c: usize, chunk: usize) -> G1Projective {
     let sums: Vec<G1Projective> = (0..windows(bits, c))
         .into_par_iter()
-        .map(|w| window_sum(bases, signed, w, c))
+        .map(|w| window_sum(bases, signed, w, c, chunk))
         .collect();
     let mut total = G1Projective::zero();
     for s in sums.iter().rev() {
@@ -111,38 +113,71 @@ fn digit(m: &[u64; 4], w: usize, c: usize) -> i32 {
     u + below - ((u >> (c - 1)) << c)
 }
 
+/// Points sorted per window at a time: the chunk's points and the buckets' running values stay in
+/// the core's cache (≈ 0.9 MB at `c = 13`), so two windows in parallel do not contend for memory
+/// bandwidth (1.3× faster on 2 threads than sorting all `2^17` points of a window at once).
+const CHUNK: usize = 1 << 13;
+
 /// `Σ_b (b + 1)·B_b` for window `w`, where bucket `B_b` sums the points whose digit is `±(b + 1)`
-/// (negated for a negative digit or a negated scalar).
-fn window_sum(bases: &[G1Affine], signed: &[Signed], w: usize, c: usize) -> G1Projective {
+/// (negated for a negative digit or a negated scalar). The points go through in chunks of `chunk`:
+/// each chunk's points are sorted by bucket (a counting sort) after the bucket's value so far, and
+/// [`sum_buckets`] leaves one point per bucket.
+fn window_sum(bases: &[G1Affine], signed: &[Signed], w: usize, c: usize, chunk: usize) -> G1Projective {
     let buckets = 1usize << (c - 1);
-    let digits: Vec<i32> = signed.iter().map(|(m, _)| digit(m, w, c)).collect();
-    // Counting sort of the points by bucket.
+    let mut acc = vec![G1Affine::identity(); buckets];
     let mut start = vec![0u32; buckets + 1];
-    for d in &digits {
-        if *d != 0 {
-            start[d.unsigned_abs() as usize] += 1;
+    let mut len = vec![0u32; buckets];
+    let mut points: Vec<G1Affine> = Vec::new();
+    let mut digits: Vec<i32> = Vec::with_capacity(chunk);
+    for lo in (0..signed.len()).step_by(chunk.max(1)) {
+        let hi = (lo + chunk.max(1)).min(signed.len());
+        digits.clear();
+        digits.extend(signed[lo..hi].iter().map(|(m, _)| digit(m, w, c)));
+        // start[b + 1]: the points of bucket b in this chunk, plus its value so far if it has one.
+        start.fill(0);
+        for d in &digits {
+            if *d != 0 {
+                start[d.unsigned_abs() as usize] += 1;
+            }
+        }
+        for b in 0..buckets {
+            if start[b + 1] > 0 && !acc[b].infinity {
+                start[b + 1] += 1;
+            }
+        }
+        for b in 0..buckets {
+            start[b + 1] += start[b];
+        }
+        let mut fill = start.clone();
+        points.clear();
+        points.resize(start[buckets] as usize, G1Affine::identity());
+        for b in 0..buckets {
+            if start[b + 1] > start[b] && !acc[b].infinity {
+                points[fill[b] as usize] = acc[b];
+                fill[b] += 1;
+            }
+        }
+        for ((d, (_, negated)), p) in digits.iter().zip(&signed[lo..hi]).zip(&bases[lo..hi]) {
+            if *d != 0 {
+                let b = d.unsigned_abs() as usize - 1;
+                points[fill[b] as usize] = if (*d < 0) != *negated { -*p } else { *p };
+                fill[b] += 1;
+            }
+        }
+        for b in 0..buckets {
+            len[b] = start[b + 1] - start[b];
+        }
+        sum_buckets(&mut points, &start, &mut len);
+        for b in 0..buckets {
+            if len[b] == 1 {
+                acc[b] = points[start[b] as usize];
+            }
         }
     }
-    for b in 0..buckets {
-        start[b + 1] += start[b];
-    }
-    let mut fill = start.clone();
-    let mut points = vec![G1Affine::identity(); start[buckets] as usize];
-    for ((d, (_, negated)), p) in digits.iter().zip(signed).zip(bases) {
-        if *d != 0 {
-            let b = d.unsigned_abs() as usize - 1;
-            points[fill[b] as usize] = if (*d < 0) != *negated { -*p } else { *p };
-            fill[b] += 1;
-        }
-    }
-    let mut len: Vec<u32> = (0..buckets).map(|b| start[b + 1] - start[b]).collect();
-    sum_buckets(&mut points, &start, &mut len);
     let mut running = G1Projective::zero();
     let mut sum = G1Projective::zero();
     for b in (0..buckets).rev() {
-        if len[b] == 1 {
-            running += points[start[b] as usize];
-        }
+        running += acc[b];
         sum += running;
     }
     sum
@@ -259,7 +294,7 @@ mod tests {
     #[test]
     fn random_scalars_match_ark_ec() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-        for n in [0, 1, 2, 3, 17, 100, 1000, 5000] {
+        for n in [0, 1, 2, 3, 17, 100, 1000, 5000, 3 * CHUNK + 5] {
             let bases = random_points(n, &mut rng);
             let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             assert_eq!(
@@ -322,7 +357,15 @@ mod tests {
             (0..2000).map(|i| Fr::from((i % 3) as u64 + 1)).collect(),
             vec![Fr::from(5u64); 2000],
         ] {
-            assert_eq!(msm(&bases, &scalars).into_affine(), reference(&bases, &scalars));
+            let want = reference(&bases, &scalars);
+            assert_eq!(msm(&bases, &scalars).into_affine(), want);
+            // Chunks of 3 and 10: a bucket's value carried into the next chunk meets its own
+            // negation (cancels to infinity) and itself (doubles).
+            let (signed, bits) = signed_scalars(&scalars);
+            for chunk in [3, 10] {
+                let c = window_width(bases.len(), bits);
+                assert_eq!(msm_with_width(&bases, &signed, bits, c, chunk).into_affine(), want);
+            }
         }
     }
 
@@ -335,7 +378,17 @@ mod tests {
         let (signed, bits) = signed_scalars(&scalars);
         let want = reference(&bases, &scalars);
         for c in 2..=16 {
-            assert_eq!(msm_with_width(&bases, &signed, bits, c).into_affine(), want, "c = {c}");
+            assert_eq!(
+                msm_with_width(&bases, &signed, bits, c, CHUNK).into_affine(),
+                want,
+                "c = {c}"
+            );
+            // Small chunks: bucket values carried from chunk to chunk.
+            assert_eq!(
+                msm_with_width(&bases, &signed, bits, c, 7).into_affine(),
+                want,
+                "c = {c}"
+            );
         }
         // The digits reassemble every magnitude, for every width.
         for (m, _) in signed.iter().take(20) {
@@ -383,7 +436,7 @@ mod tests {
                     }
                 }
                 assert_eq!(
-                    msm_with_width(&bases, &signed, found, c).into_affine(),
+                    msm_with_width(&bases, &signed, found, c, 16).into_affine(),
                     want,
                     "bits {bits}, c {c}"
                 );
