@@ -30,9 +30,9 @@
 //! (`[Ŵ]`, `[B̂]`); at proving the column `R` (values and coefficients) per instance (layers batched
 //! into one instance share it), seven coset vectors of `2K` per concurrently proven layer, and the
 //! quotient and Shplonk polynomials of the largest `K`; the time is dominated by four MSMs of `≈ K`
-//! points (≈ 9 µs per point and thread here, [`crate::msm`]) and seven coset FFTs of `2K` per
+//! points (≈ 8 µs per point and thread here, [`crate::msm`]) and seven coset FFTs of `2K` per
 //! layer. These terms are derived from the code and the measured MSM speed (mlp784, `K = 2^17`:
-//! ≈ 0.6 s per MSM on 2 threads), not re-fitted to RSS measurements.
+//! ≈ 0.5 s per MSM on 2 threads), not re-fitted to RSS measurements.
 //!
 //! Both add the model's weights (8 bytes each as `i64`, 32 more as `Fr` in the prover) and
 //! [`BASE`] for the binary, its libraries and thread stacks.
@@ -67,9 +67,9 @@ use std::str::FromStr;
 /// The default memory limit: 8 GiB.
 pub const DEFAULT_MAX_MEMORY: u64 = 8 << 30;
 
-/// CPU seconds per point of a full-width MSM ([`crate::msm`]; mlp784's `2^17` points: ≈ 0.6 s on
+/// CPU seconds per point of a full-width MSM ([`crate::msm`]; mlp784's `2^17` points: ≈ 0.5 s on
 /// 2 threads on the development machine).
-const MSM_SECONDS_PER_POINT: f64 = 9e-6;
+const MSM_SECONDS_PER_POINT: f64 = 8e-6;
 
 /// Bytes of an affine G1 point in memory.
 const G1_AFFINE: u64 = 72;
