@@ -252,8 +252,10 @@ fn add(p: &G1Affine, q: &G1Affine, inv: Fq) -> G1Affine {
     G1Affine::new_unchecked(x, y)
 }
 
-/// Replace every (non-zero) element by its inverse with one field inversion (Montgomery's trick).
-fn invert_all(v: &mut [Fq], prefix: &mut Vec<Fq>) {
+/// Replace every (non-zero) element by its inverse with one field inversion (Montgomery's trick);
+/// `prefix` is reused working memory. A zero element would make every result zero (a wrong sum,
+/// never a panic); callers never pass one.
+pub(crate) fn invert_all(v: &mut [Fq], prefix: &mut Vec<Fq>) {
     prefix.clear();
     let mut acc = Fq::one();
     for x in v.iter() {

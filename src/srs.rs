@@ -66,7 +66,7 @@ use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projecti
 use ark_ec::pairing::Pairing;
 use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
-use ark_ff::{AdditiveGroup, BigInt, Field, One, PrimeField, UniformRand, Zero};
+use ark_ff::{BigInt, Field, One, PrimeField, UniformRand, Zero};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
@@ -438,7 +438,7 @@ fn fixed_base_g1(scalars: &[Fr]) -> Vec<G1Affine> {
                         dens.push(q.x - a.x);
                     }
                 }
-                serial_batch_inverse(&mut dens, &mut scratch);
+                crate::msm::invert_all(&mut dens, &mut scratch);
                 for (&(i, q), inv) in pending.iter().zip(&dens) {
                     let a = &mut acc[i];
                     let lambda = (q.y - a.y) * inv;
@@ -463,25 +463,6 @@ fn window_digit(s: &BigInt<4>, start: usize, width: usize) -> usize {
         limbs.get(limb + 1).copied().unwrap_or(0) << (64 - shift)
     };
     ((lo | hi) & ((1u64 << width) - 1)) as usize
-}
-
-/// Replaces every element of `v` (all nonzero) by its inverse with one field
-/// inversion (Montgomery's trick). `scratch` is reused working memory.
-fn serial_batch_inverse(v: &mut [Fq], scratch: &mut Vec<Fq>) {
-    scratch.clear();
-    let mut acc = Fq::one();
-    for f in v.iter() {
-        scratch.push(acc);
-        acc *= f;
-    }
-    // Every element is nonzero, so the product is; fall back to zero (the
-    // caller's result is then wrong, not a panic) only if that is violated.
-    let mut inv = acc.inverse().unwrap_or_default();
-    for (f, prefix) in v.iter_mut().zip(scratch.iter()).rev() {
-        let next = inv * *f;
-        *f = inv * prefix;
-        inv = next;
-    }
 }
 
 /// Verifies that `g1[i] = [τ^i]₁` and `g2 = [1]₂, [τ]₂` for one `τ ≠ 1`.
@@ -521,107 +502,16 @@ pub(crate) fn check_powers(g1: &[G1Affine], g2: &[G2Affine; 2]) -> Result<(), Sr
     Ok(())
 }
 
-/// `[Σ c_i·bases[0][i], Σ c_i·bases[1][i]]`: two multi-scalar multiplications
-/// sharing 128-bit coefficients, by Pippenger's bucket method.
-///
-/// The `(msm, window)` tasks run in parallel. Within a window, points are
-/// added to their buckets in **affine** coordinates in batches whose
-/// inversions are shared (Montgomery's trick); a point whose bucket already
-/// has an addition pending in the current batch waits for the next batch.
-/// That is about twice as fast as arkworks' projective buckets at the
-/// project's `opt-level = 1`. Bucket reduction uses projective arithmetic.
+/// `[Σ c_i·bases[0][i], Σ c_i·bases[1][i]]`: two multi-scalar multiplications sharing 128-bit
+/// coefficients, in parallel, by [`crate::msm`] (batched affine additions; its windows follow the
+/// coefficients' 128 bits).
 fn msm_u128_pair(bases: [&[G1Affine]; 2], coeffs: &[u128]) -> [G1Projective; 2] {
-    let n = coeffs.len();
-    let log_n = usize::BITS - n.max(1).leading_zeros();
-    let c = log_n.saturating_sub(5).clamp(4, 16);
-    let windows = 128u32.div_ceil(c);
-    let sums: Vec<G1Projective> = (0..2 * windows)
-        .into_par_iter()
-        .map(|task| {
-            let (which, window) = ((task / windows) as usize, task % windows);
-            msm_window(bases[which], coeffs, window * c, c)
-        })
-        .collect();
-    let combine = |window_sums: &[G1Projective]| {
-        let mut total = G1Projective::zero();
-        for sum in window_sums.iter().rev() {
-            for _ in 0..c {
-                total.double_in_place();
-            }
-            total += sum;
-        }
-        total
-    };
-    let (first, second) = sums.split_at(windows as usize);
-    [combine(first), combine(second)]
-}
-
-/// `Σ d_i·bases[i]` where `d_i` is bits `start .. start + c` of `coeffs[i]`.
-fn msm_window(bases: &[G1Affine], coeffs: &[u128], start: u32, c: u32) -> G1Projective {
-    const BATCH: usize = 256;
-    let n_buckets = (1usize << c) - 1;
-    let mask = (1u128 << c) - 1;
-    // buckets[d - 1] accumulates the points whose digit is d.
-    let mut buckets = vec![G1Affine::identity(); n_buckets];
-    let mut locked = vec![false; n_buckets];
-    let mut points = bases.iter().zip(coeffs).filter_map(|(p, s)| {
-        let digit = ((s >> start) & mask) as usize;
-        match digit.checked_sub(1) {
-            Some(bucket) if !p.infinity => Some((bucket, *p)),
-            _ => None,
-        }
-    });
-    let mut batch: Vec<(usize, G1Affine)> = Vec::with_capacity(BATCH);
-    let mut deferred: Vec<(usize, G1Affine)> = Vec::new();
-    let mut pending: Vec<(usize, G1Affine)> = Vec::with_capacity(BATCH);
-    let mut dens: Vec<Fq> = Vec::with_capacity(BATCH);
-    let mut scratch: Vec<Fq> = Vec::with_capacity(BATCH);
-    loop {
-        // Points deferred from the last batch go first; the first point of a
-        // batch always proceeds, so every round makes progress.
-        std::mem::swap(&mut batch, &mut deferred);
-        batch.extend((&mut points).take(BATCH.saturating_sub(batch.len())));
-        if batch.is_empty() {
-            break;
-        }
-        pending.clear();
-        dens.clear();
-        for &(b, p) in &batch {
-            if locked[b] {
-                deferred.push((b, p));
-                continue;
-            }
-            let acc = &mut buckets[b];
-            if acc.infinity {
-                *acc = p;
-            } else if acc.x == p.x {
-                // Doubling or cancellation: complete projective formulas.
-                *acc = (*acc + p).into_affine();
-            } else {
-                locked[b] = true;
-                pending.push((b, p));
-                dens.push(p.x - acc.x);
-            }
-        }
-        batch.clear();
-        serial_batch_inverse(&mut dens, &mut scratch);
-        for (&(b, p), inv) in pending.iter().zip(&dens) {
-            let acc = &mut buckets[b];
-            let lambda = (p.y - acc.y) * inv;
-            let x3 = lambda.square() - acc.x - p.x;
-            let y3 = lambda * (acc.x - x3) - acc.y;
-            // On the curve by the chord rule (acc ≠ ±p, neither infinite).
-            *acc = G1Affine::new_unchecked(x3, y3);
-            locked[b] = false;
-        }
-    }
-    let mut running = G1Projective::zero();
-    let mut sum = G1Projective::zero();
-    for bucket in buckets.iter().rev() {
-        running += bucket;
-        sum += running;
-    }
-    sum
+    let scalars: Vec<Fr> = coeffs.par_iter().map(|c| Fr::from(*c)).collect();
+    let (a, b) = rayon::join(
+        || crate::msm::msm(bases[0], &scalars),
+        || crate::msm::msm(bases[1], &scalars),
+    );
+    [a, b]
 }
 
 /// One entry of the section table.
