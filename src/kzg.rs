@@ -33,32 +33,23 @@ pub enum KzgError {
 
 /// Commit to `p` with the monomial SRS `g1`.
 pub fn commit(g1: &[G1Affine], p: &DensePolynomial<Fr>) -> Result<G1Affine, KzgError> {
+    Ok(crate::msm::msm(powers_for(g1, p)?, &p.coeffs).into_affine())
+}
+
+/// The SRS prefix `[τ^i]₁`, `i < len(p)`, that commits to `p`, or why the SRS is too short.
+fn powers_for<'a>(g1: &'a [G1Affine], p: &DensePolynomial<Fr>) -> Result<&'a [G1Affine], KzgError> {
     let n = p.coeffs.len();
-    if n > g1.len() {
-        return Err(KzgError::SrsTooSmall {
-            degree: n.saturating_sub(1),
-            needed: n,
-            have: g1.len(),
-        });
-    }
-    if n == 0 {
-        return Ok(G1Affine::zero());
-    }
-    Ok(crate::msm::msm(&g1[..n], &p.coeffs).into_affine())
+    g1.get(..n).ok_or(KzgError::SrsTooSmall {
+        degree: n.saturating_sub(1),
+        needed: n,
+        have: g1.len(),
+    })
 }
 
 /// [`commit`] with `ark-ec`'s MSM instead of [`crate::msm`]: for checks that recompute what setup
 /// committed (`check-vk`'s table), so that they do not share the prover's MSM.
 pub fn commit_reference(g1: &[G1Affine], p: &DensePolynomial<Fr>) -> Result<G1Affine, KzgError> {
-    let n = p.coeffs.len();
-    if n > g1.len() {
-        return Err(KzgError::SrsTooSmall {
-            degree: n.saturating_sub(1),
-            needed: n,
-            have: g1.len(),
-        });
-    }
-    Ok(G1Projective::msm_unchecked(&g1[..n], &p.coeffs).into_affine())
+    Ok(G1Projective::msm_unchecked(powers_for(g1, p)?, &p.coeffs).into_affine())
 }
 
 /// `[L_j(τ)]₁` for `j < n`: the Lagrange basis of the domain `H` of size `n`, from the monomial SRS
