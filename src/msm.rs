@@ -21,8 +21,8 @@
 //! every window width.
 //!
 //! Memory: besides the scalars' magnitudes (40 bytes per point), each window in flight holds one
-//! chunk of [`CHUNK`] points and one running value per bucket; at most one window per rayon thread
-//! runs at once.
+//! chunk of `CHUNK` (2^13) points and one running value per bucket; at most one window per rayon
+//! thread runs at once.
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::AdditiveGroup;
