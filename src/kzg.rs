@@ -107,8 +107,8 @@ pub fn commit_evaluations(
     Ok(crate::msm::msm(&bases, &scalars).into_affine())
 }
 
-/// `Σ sᵢ·Pᵢ` with `ark-ec`'s MSM: the verifier's, and setup's re-randomisation (the commitments of
-/// setup and prove use [`crate::msm`]).
+/// `Σ sᵢ·Pᵢ` with `ark-ec`'s MSM: the verifier's, and one side of the model-against-vk check (the
+/// commitments of setup and prove use [`crate::msm`]).
 pub fn lincomb(terms: &[(Fr, G1Affine)]) -> G1Projective {
     let (scalars, bases): (Vec<Fr>, Vec<G1Affine>) = terms.iter().map(|(s, p)| (*s, *p)).unzip();
     G1Projective::msm_unchecked(&bases, &scalars)

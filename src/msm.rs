@@ -13,10 +13,11 @@
 //! - **Windows sized to the scalars.** The number of windows follows the widest scalar actually present,
 //!   and the window width minimises the estimated cost for that width and the number of points.
 //!
-//! Used for every commitment of setup and prove ([`crate::kzg::commit`]). The Rust verifier, setup's
-//! model-against-vk check and `check-vk`'s table recomputation keep `ark-ec`'s MSM
-//! ([`crate::kzg::lincomb`], [`crate::kzg::commit_reference`]): an error here shows up as a rejected
-//! proof or a failed check, never as two sides that agree on a wrong sum. `tests` compare this
+//! Used for every commitment of setup and prove ([`crate::kzg::commit`]), the `.ptau` consistency
+//! check and the dev SRS (`srs`, which shares `invert_all` and the affine addition). The Rust
+//! verifier and `check-vk`'s table recomputation keep `ark-ec`'s MSM ([`crate::kzg::lincomb`],
+//! [`crate::kzg::commit_reference`]), and the model-against-vk check compares the two: an error here
+//! shows up as a rejected proof or a failed check, never as two sides that agree on a wrong sum. `tests` compare this
 //! function with `ark-ec`'s on random, small, signed, repeated, opposite and infinite inputs, for
 //! every window width.
 //!
@@ -219,7 +220,7 @@ fn sum_buckets(points: &mut [G1Affine], start: &[u32], len: &mut [u32]) {
 
 /// The denominator of the affine addition `p + q`: `x_q − x_p`, or `2·y_p` to double; 1 when the
 /// sum needs no division (a point at infinity, or `q = −p`).
-fn denominator(p: &G1Affine, q: &G1Affine) -> Fq {
+pub(crate) fn denominator(p: &G1Affine, q: &G1Affine) -> Fq {
     if p.infinity || q.infinity {
         Fq::one()
     } else if p.x != q.x {
@@ -232,7 +233,7 @@ fn denominator(p: &G1Affine, q: &G1Affine) -> Fq {
 }
 
 /// `p + q`, given the inverse of [`denominator`]`(p, q)` (BN254's `a = 0`: doubling slope `3x²/2y`).
-fn add(p: &G1Affine, q: &G1Affine, inv: Fq) -> G1Affine {
+pub(crate) fn add(p: &G1Affine, q: &G1Affine, inv: Fq) -> G1Affine {
     if p.infinity {
         return *q;
     }

@@ -398,7 +398,8 @@ fn powers_of(tau: Fr, len: usize) -> Vec<Fr> {
 /// the table entries in **affine** coordinates, batching the inversions of a
 /// whole chunk of accumulators (Montgomery's trick): about 6 field
 /// multiplications per addition instead of 11 for mixed addition, and the
-/// results come out affine with no final normalization.
+/// results come out affine with no final normalization. The addition is
+/// `crate::msm`'s (doubling and cancellation included).
 fn fixed_base_g1(scalars: &[Fr]) -> Vec<G1Affine> {
     const CHUNK: usize = 2048;
     if scalars.is_empty() {
@@ -412,40 +413,22 @@ fn fixed_base_g1(scalars: &[Fr]) -> Vec<G1Affine> {
         .zip(scalars.par_chunks(CHUNK))
         .for_each(|(acc, scalars)| {
             let bigints: Vec<BigInt<4>> = scalars.iter().map(|s| s.into_bigint()).collect();
-            // (index, table point) taking the batched affine path this
-            // round, and their denominators `x_q − x_acc`.
+            // (index, table point) added this round, and their denominators.
             let mut pending: Vec<(usize, G1Affine)> = Vec::with_capacity(acc.len());
             let mut dens: Vec<Fq> = Vec::with_capacity(acc.len());
             let mut scratch: Vec<Fq> = Vec::with_capacity(acc.len());
             for (k, row) in table.iter().enumerate() {
                 pending.clear();
                 dens.clear();
-                for (i, (a, s)) in acc.iter_mut().zip(&bigints).enumerate() {
-                    let Some(q) = row.get(window_digit(s, k * window, window)) else {
-                        continue;
-                    };
-                    if q.infinity {
-                        continue;
-                    }
-                    if a.infinity {
-                        *a = *q;
-                    } else if a.x == q.x {
-                        // Doubling or cancellation: vanishingly rare, done
-                        // with the complete projective formulas.
-                        *a = (*a + *q).into_affine();
-                    } else {
+                for (i, (a, s)) in acc.iter().zip(&bigints).enumerate() {
+                    if let Some(q) = row.get(window_digit(s, k * window, window)) {
                         pending.push((i, *q));
-                        dens.push(q.x - a.x);
+                        dens.push(crate::msm::denominator(a, q));
                     }
                 }
                 crate::msm::invert_all(&mut dens, &mut scratch);
                 for (&(i, q), inv) in pending.iter().zip(&dens) {
-                    let a = &mut acc[i];
-                    let lambda = (q.y - a.y) * inv;
-                    let x3 = lambda.square() - a.x - q.x;
-                    let y3 = lambda * (a.x - x3) - a.y;
-                    // On the curve by the chord rule (a ≠ ±q, neither infinite).
-                    *a = G1Affine::new_unchecked(x3, y3);
+                    acc[i] = crate::msm::add(&acc[i], &q, *inv);
                 }
             }
         });
