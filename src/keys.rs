@@ -84,7 +84,8 @@ pub struct LayerVk {
     pub out_len: usize,
     /// Activation after rescaling.
     pub activation: Activation,
-    /// Dense (a RowSum instance) or a product of the input's halves (a Product instance).
+    /// Dense (a RowSum instance), a product of the input's halves (a Product instance) or a coset
+    /// sum (a CosetSum instance).
     pub op: LayerOp,
     /// The activation applies to the even outputs, the identity to the odd ones
     /// ([`crate::model::DenseLayer::mixed`]).
@@ -261,11 +262,7 @@ pub fn domain_of(model: &QuantizedModel) -> Domain {
 /// degree `K + (b − 1)·M` for an input with `b ≤ 4` blinding coefficients; below `3n` for the lookup
 /// domain's identities; the running sum's with its folded shares, [`crate::blocks::fold`]).
 pub fn srs_len_for(model: &QuantizedModel) -> usize {
-    let shapes: Vec<_> = model
-        .layers
-        .iter()
-        .map(|l| (l.in_len(), l.out_len(), l.op.is_dense()))
-        .collect();
+    let shapes: Vec<_> = model.layers.iter().map(|l| (l.in_len(), l.out_len(), l.op)).collect();
     // As if the input were hidden: an upper bound for every visibility ([`crate::blocks::fold`]).
     crate::blocks::fold::plan(
         domain_of(model).size(),
@@ -412,7 +409,7 @@ impl ProvingKey {
                             true => commit(&g1, &bias_poly(&slotted_biases(model, &plan, k), *rho_b, i, o))?,
                         },
                     ),
-                    LayerOp::Product { .. } => (G1Affine::zero(), G1Affine::zero()),
+                    LayerOp::Product { .. } | LayerOp::CosetSum { .. } => (G1Affine::zero(), G1Affine::zero()),
                 };
                 bar.inc(1);
                 Ok(LayerVk {
@@ -737,13 +734,16 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
-            let code = small(&mut r, 0, 2, &format!("layer {k} op"))?;
+            let code = small(&mut r, 0, 3, &format!("layer {k} op"))?;
             let op = match code {
                 1 => LayerOp::Product { in_len, out_len },
+                3 => LayerOp::CosetSum { in_len, out_len },
                 _ => LayerOp::Dense,
             };
             let mixed = code == 2;
-            if let Some(problem) = crate::model::layer_shape_problem(k, n_layers, (in_len, out_len), op, mixed) {
+            if let Some(problem) =
+                crate::model::layer_shape_problem(k, n_layers, (in_len, out_len), (op, mixed), scale_bits)
+            {
                 return Err(KeyError::Malformed(problem));
             }
             let (weights, bias) = match op {
@@ -764,7 +764,7 @@ impl VerifyingKey {
                         true => (weights, r.point()?),
                     }
                 }
-                LayerOp::Product { .. } => (G1Affine::zero(), G1Affine::zero()),
+                LayerOp::Product { .. } | LayerOp::CosetSum { .. } => (G1Affine::zero(), G1Affine::zero()),
             };
             layers.push(LayerVk {
                 in_len,

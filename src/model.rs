@@ -292,6 +292,18 @@ pub enum LayerOp {
         /// The number of products.
         out_len: usize,
     },
+    /// `acc_j = (2^s / w)·Σ_{k<w} x_{j + k·m}` for `j < out_len`, `m = tensor_domain(out_len)`: the
+    /// sums over the cosets of a window of `w = in_len / m` values (the CosetSum block), scaled so
+    /// that the layer's rescale by `2^s` divides by `w`: an `AveragePool` with kernel = stride and no
+    /// padding, or a `GlobalAveragePool`, laid out by the lowering so that window `j`'s values sit at
+    /// `j, j + m, …`. No weights; `w` is a power of two, `2 ≤ w ≤ min(4, 2^s)`
+    /// ([`crate::blocks::cosetsum::MAX_WINDOW`]), and the layer never reads the model input.
+    CosetSum {
+        /// `w·m`.
+        in_len: usize,
+        /// The number of windows.
+        out_len: usize,
+    },
 }
 
 impl LayerOp {
@@ -299,12 +311,24 @@ impl LayerOp {
     pub fn is_dense(&self) -> bool {
         *self == LayerOp::Dense
     }
-    /// The vk word: 0 dense, 1 product (2, a dense layer with mixed rows, is
+    /// The vk word: 0 dense, 1 product, 3 coset sum (2, a dense layer with mixed rows, is
     /// [`DenseLayer::mixed`]).
     pub fn code(&self) -> u64 {
         match self {
             LayerOp::Dense => 0,
             LayerOp::Product { .. } => 1,
+            LayerOp::CosetSum { .. } => 3,
+        }
+    }
+    /// A coset sum's window `w = in_len / tensor_domain(out_len)` (`None` for the other ops or
+    /// when it does not divide).
+    pub fn window(&self) -> Option<usize> {
+        match *self {
+            LayerOp::CosetSum { in_len, out_len } => {
+                let m = crate::protocol::tensor_domain(out_len).size();
+                (in_len % m == 0).then_some(in_len / m)
+            }
+            _ => None,
         }
     }
     /// The input length of a product of `out_len` values: `2·tensor_domain(out_len)`.
@@ -316,14 +340,15 @@ impl LayerOp {
 /// The shape rules of layer `k` of `layers` with `(in_len, out_len)` that a vk alone can check
 /// (`VerifyingKey::from_bytes` and `check-vk`; [`QuantizedModel::validate`] applies them with typed
 /// errors): a dense layer's matrix domain is at most `2^MAX_MATRIX_LOG`; a product is not the first
-/// layer and reads `2·tensor_domain(out_len)` values; a mixed layer is not the last and fills its
-/// domain. `None` when they hold.
+/// layer and reads `2·tensor_domain(out_len)` values; a coset sum is not the first layer and its
+/// window is a power of two, `2 ≤ w ≤ min(4, 2^s)`; a mixed layer is not the last and fills its domain.
+/// `None` when they hold.
 pub fn layer_shape_problem(
     k: usize,
     layers: usize,
     (in_len, out_len): (usize, usize),
-    op: LayerOp,
-    mixed: bool,
+    (op, mixed): (LayerOp, bool),
+    scale_bits: u32,
 ) -> Option<String> {
     let domain = crate::protocol::tensor_domain;
     let k_log = domain(in_len).log_size + domain(out_len).log_size;
@@ -331,6 +356,22 @@ pub fn layer_shape_problem(
         return Some(format!(
             "layer {k} is {out_len}×{in_len}: its matrix domain 2^{k_log} exceeds 2^{MAX_MATRIX_LOG}"
         ));
+    }
+    if let LayerOp::CosetSum { .. } = op {
+        return match op.window() {
+            Some(w)
+                if k > 0
+                    && w.is_power_of_two()
+                    && (2..=crate::blocks::cosetsum::MAX_WINDOW.min(1 << scale_bits.min(30))).contains(&w) =>
+            {
+                None
+            }
+            _ => Some(format!(
+                "layer {k} is a coset sum of {out_len} windows reading {in_len}: it must not be the first layer, and {in_len} must be w·{} with w a power of two, 2 ≤ w ≤ min({}, 2^{scale_bits})",
+                domain(out_len).size(),
+                crate::blocks::cosetsum::MAX_WINDOW
+            )),
+        };
     }
     if !op.is_dense() && (k == 0 || in_len != LayerOp::product_in_len(out_len)) {
         return Some(format!(
@@ -380,14 +421,14 @@ impl DenseLayer {
     pub fn in_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.first().map_or(0, Vec::len),
-            LayerOp::Product { in_len, .. } => in_len,
+            LayerOp::Product { in_len, .. } | LayerOp::CosetSum { in_len, .. } => in_len,
         }
     }
     /// Number of outputs.
     pub fn out_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.len(),
-            LayerOp::Product { out_len, .. } => out_len,
+            LayerOp::Product { out_len, .. } | LayerOp::CosetSum { out_len, .. } => out_len,
         }
     }
     /// `log2` of the RowSum matrix domain `K = M·N` of a dense layer; `None` for a product.
@@ -419,6 +460,19 @@ impl DenseLayer {
                     a.checked_mul(*b).and_then(fits)
                 })
                 .collect(),
+            LayerOp::CosetSum { in_len, out_len } => {
+                let m = crate::protocol::tensor_domain(out_len).size();
+                let scale = (1i64 << s) / (in_len / m) as i64;
+                (0..out_len)
+                    .map(|j| {
+                        (j..in_len)
+                            .step_by(m)
+                            .try_fold(0i64, |acc, i| acc.checked_add(*x.get(i)?))?
+                            .checked_mul(scale)
+                            .and_then(fits)
+                    })
+                    .collect()
+            }
         }
     }
 }
@@ -656,9 +710,16 @@ impl QuantizedModel {
                     });
                 }
             }
-            if let LayerOp::Product { in_len, out_len } = layer.op {
-                self.validate_product(k, in_len, out_len, x_max)?;
-                continue;
+            match layer.op {
+                LayerOp::Product { in_len, out_len } => {
+                    self.validate_product(k, in_len, out_len, x_max)?;
+                    continue;
+                }
+                LayerOp::CosetSum { in_len, out_len } => {
+                    self.validate_coset_sum(k, in_len, out_len, x_max)?;
+                    continue;
+                }
+                LayerOp::Dense => {}
             }
             range(
                 &field("weights (rows)"),
@@ -805,6 +866,79 @@ impl QuantizedModel {
             ));
         }
         let bound = x_max.saturating_mul(x_max).saturating_add(1i128 << self.scale_bits);
+        if bound >= ACC_LIMIT {
+            return Err(ModelError::Overflow {
+                layer: k,
+                row: 0,
+                bound,
+                lookup_bits: self.lookup_bits,
+            });
+        }
+        Ok(())
+    }
+
+    /// The rules of a coset-sum layer `k` ([`LayerOp::CosetSum`]): it reads a dense layer's output
+    /// (never the model input), exactly `w·tensor_domain(out_len)` values with `w` a power of two,
+    /// `2 ≤ w ≤ min(4, 2^s)`, whose padding rows (`j mod m ≥ out_len`) are zero; it has no weights or bias;
+    /// and `w·x_max·2^s/w + 2^s` stays below [`ACC_LIMIT`].
+    fn validate_coset_sum(&self, k: usize, in_len: usize, out_len: usize, x_max: i128) -> Result<(), ModelError> {
+        let layer = &self.layers[k];
+        let field = |f: &str| format!("layers[{k}].{f}");
+        let out_of_range = |f: &str, value: String, allowed: &str| ModelError::OutOfRange {
+            field: field(f),
+            value,
+            allowed: allowed.into(),
+        };
+        if let Some(problem) = layer_shape_problem(
+            k,
+            self.layers.len(),
+            (in_len, out_len),
+            (layer.op, false),
+            self.scale_bits,
+        ) {
+            return Err(out_of_range("op", "coset sum".into(), &problem));
+        }
+        if in_len != self.layers[k - 1].out_len() {
+            return Err(ModelError::Shape {
+                field: field("op.in_len"),
+                len: in_len,
+                expected: self.layers[k - 1].out_len(),
+                why: format!("the output length of layers[{}]", k - 1),
+            });
+        }
+        // The identity sums every coset, padding included: the layer before must output 0 on the
+        // padding rows of each block of m (zero weights and bias, f(0) = 0).
+        let prev = &self.layers[k - 1];
+        let m = crate::protocol::tensor_domain(out_len).size();
+        let nonzero = |i: usize| {
+            prev.weights.get(i).is_some_and(|row| row.iter().any(|w| *w != 0))
+                || prev.bias.get(i).is_some_and(|b| *b != 0)
+                || prev.activation_at(i).apply(0, self.scale_bits) != 0
+        };
+        if !prev.op.is_dense() || prev.mixed {
+            return Err(out_of_range(
+                "op",
+                "coset sum".into(),
+                "a coset sum reads a dense layer's output (not a product's, a coset sum's or a mixed layer's)",
+            ));
+        }
+        if let Some(i) = (0..in_len).find(|i| i % m >= out_len && nonzero(*i)) {
+            return Err(out_of_range(
+                "op",
+                format!("layers[{}] row {i} is not zero", k - 1),
+                &format!("the rows j + k·{m} with j ≥ {out_len} of the layer before a coset sum have zero weights and bias and an activation with f(0) = 0"),
+            ));
+        }
+        if !layer.weights.is_empty() || !layer.bias.is_empty() {
+            return Err(out_of_range(
+                "weights",
+                format!("{} rows, {} biases", layer.weights.len(), layer.bias.len()),
+                "none: a coset-sum layer has no weights or bias",
+            ));
+        }
+        let bound = x_max
+            .saturating_mul(1i128 << self.scale_bits)
+            .saturating_add(1i128 << self.scale_bits);
         if bound >= ACC_LIMIT {
             return Err(ModelError::Overflow {
                 layer: k,

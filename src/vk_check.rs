@@ -96,8 +96,8 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
             k,
             vk.layers.len(),
             shape,
-            l.op,
-            l.mixed,
+            (l.op, l.mixed),
+            vk.scale_bits,
         ));
         if k > 0 && vk.layers[k - 1].out_len != l.in_len {
             layout.push(format!(

@@ -167,6 +167,7 @@ fn digits_calibrated_agrees_with_float_on_99_percent_of_the_test_split() {
         calibration: opts.calibration,
         input_range: None,
         until_logits: false,
+        pooling: Default::default(),
     };
     let m = load_model(&path, &opts).unwrap();
     let report = fidelity(&path, &m, &test.inputs).unwrap();
@@ -373,6 +374,99 @@ fn a_product_of_two_activations_is_proven() {
         let products = q.layers.iter().filter(|l| matches!(l.op, LayerOp::Product { .. }));
         assert_eq!(products.count(), 1);
     }
+}
+
+/// `compile --pool`: LeNet's two 2×2 AveragePools become CosetSum layers with `cosetsum` (the
+/// layer before each reordered, window `j`'s values at `j + k·m`), and compose into the next
+/// layers with `compose` and `auto` (256 and 128 values, below `AUTO_COSET_POOL`); both agree with
+/// tract on the test split like the composed chain (the self-check inside `lower` compares every
+/// lowering with tract on probe inputs too). The 28×28 CNN's pools (3,136 and 1,568 values) take
+/// the CosetSum path under `auto`, which shrinks its second convolution's matrix fourfold.
+#[test]
+fn average_pooling_lowers_to_coset_sums() {
+    use zkt_eth::model::LayerOp;
+    use zkt_eth::onnx::quantize::Pooling;
+    let test = read_dataset(&model("digits/test.json")).unwrap();
+    let calibration = read_inputs(&model("digits/train.json")).unwrap();
+    let path = model("lenet/lenet.onnx");
+    let load = |pooling: Pooling| {
+        let opts = QuantizeOptions {
+            calibration: Some(calibration.clone()),
+            pooling,
+            ..Default::default()
+        };
+        load_model(&path, &opts).unwrap()
+    };
+    let shape = |m: &zkt_eth::model::QuantizedModel| -> Vec<(usize, usize, LayerOp)> {
+        m.layers.iter().map(|l| (l.out_len(), l.in_len(), l.op)).collect()
+    };
+    let pooled = load(Pooling::Cosetsum);
+    assert_eq!(
+        shape(&pooled),
+        vec![
+            (256, 64, LayerOp::Dense),
+            (
+                64,
+                256,
+                LayerOp::CosetSum {
+                    in_len: 256,
+                    out_len: 64
+                }
+            ),
+            (128, 64, LayerOp::Dense),
+            (
+                32,
+                128,
+                LayerOp::CosetSum {
+                    in_len: 128,
+                    out_len: 32
+                }
+            ),
+            (10, 32, LayerOp::Dense),
+        ]
+    );
+    let composed = load(Pooling::Compose);
+    assert_eq!(
+        shape(&composed),
+        vec![
+            (256, 64, LayerOp::Dense),
+            (128, 256, LayerOp::Dense),
+            (10, 128, LayerOp::Dense)
+        ]
+    );
+    assert_eq!(load(Pooling::Auto), composed);
+    for m in [&pooled, &composed] {
+        let report = fidelity(&path, m, &test.inputs).unwrap();
+        assert!(report.argmax_ratio >= 0.99, "{report}");
+    }
+    let cnn28 = lower(&model("testdata/cnn28.onnx")).unwrap();
+    let ops: Vec<LayerOp> = cnn28.layers.iter().map(|l| l.op).collect();
+    assert_eq!(
+        ops,
+        vec![
+            LayerOp::Dense,
+            LayerOp::CosetSum {
+                in_len: 4096,
+                out_len: 784
+            },
+            LayerOp::Dense,
+            LayerOp::CosetSum {
+                in_len: 2048,
+                out_len: 392
+            },
+            LayerOp::Dense,
+        ]
+    );
+    assert_eq!(
+        cnn28.layers[2].weights.len(),
+        2048,
+        "conv2: 1,568 rows, padded per window offset"
+    );
+    assert_eq!(
+        cnn28.layers[2].weights[0].len(),
+        784,
+        "conv2 reads the 784 pooled values"
+    );
 }
 
 /// Compile `path` calibrated on `input`, prove and verify it with `visibility`, and check the

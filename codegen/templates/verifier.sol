@@ -544,6 +544,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {%- endif %}
     {%- include "blocks/rowsum.sol" %}
     {%- include "blocks/product.sol" %}
+    {%- include "blocks/cosetsum.sol" %}
     {%- include "blocks/activation.sol" %}
     {%- include "blocks/input_range.sol" %}
     {%- if committed %}

@@ -17,6 +17,7 @@
 //! coefficients. The private input's degree is always reserved, so the plan does not depend on the
 //! input's visibility.
 
+use crate::model::LayerOp;
 use crate::protocol::tensor_domain;
 
 /// The default fold budget, `log2`: folding may raise the running-sum identity's degree up to
@@ -86,15 +87,20 @@ fn degree(n: usize, layers: &[(usize, bool)], input: Option<(usize, bool)>) -> u
     committed + product
 }
 
-/// The plan for lookup domain `n`, layers `(in_len, out_len, dense)` and an input of `input_len`
+/// The plan for lookup domain `n`, layers `(in_len, out_len, op)` and an input of `input_len`
 /// values, folded when `hidden`, within the budget `2^fold_log`. `blocks::lower` reads the shapes
 /// and budget from the vk, `keys::srs_len_for` from the model (with `hidden` set: an upper bound for
 /// every visibility).
-pub fn plan(n: usize, shapes: &[(usize, usize, bool)], input_len: usize, hidden: bool, fold_log: u32) -> FoldPlan {
+///
+/// A layer whose output a coset sum reads is never folded: the CosetSum block reveals that output
+/// at `w ≤ 4` points, so it carries up to `w + 2 = 6` blinding coefficients, one more than the
+/// folded degree bound assumes ([`BLIND_MAX`]); unfolded, its Activation's identity stays below
+/// `3n` (`2n + 10n/N` for its domain `N ≥ 16`).
+pub fn plan(n: usize, shapes: &[(usize, usize, LayerOp)], input_len: usize, hidden: bool, fold_log: u32) -> FoldPlan {
     let dom = |len: usize| tensor_domain(len).size();
     let base = shapes
         .iter()
-        .filter(|l| l.2)
+        .filter(|l| l.2.is_dense())
         .map(|&(i, o, _)| dom(i) * dom(o) + 3 * dom(o) + 16)
         .fold(3 * n + 8, usize::max);
     let budget = base.max(1usize << fold_log.min(*FOLD_LOG_RANGE.end()));
@@ -102,6 +108,9 @@ pub fn plan(n: usize, shapes: &[(usize, usize, bool)], input_len: usize, hidden:
     // Greedy, in layer order, with the input's share reserved as folded (its worst case).
     let mut layers: Vec<(usize, bool)> = shapes.iter().map(|l| (dom(l.1), false)).collect();
     for k in 0..layers.len() {
+        if matches!(shapes.get(k + 1), Some((_, _, LayerOp::CosetSum { .. }))) {
+            continue;
+        }
         layers[k].1 = true;
         if degree(n, &layers, Some((input, true))) > budget {
             layers[k].1 = false;
@@ -129,12 +138,12 @@ mod tests {
     /// plan never exceeds its budget and does not depend on the input's visibility.
     #[test]
     fn the_plan_folds_within_the_budget() {
-        let small = plan(512, &[(4, 4, true); 2], 4, true, DEFAULT_FOLD_LOG);
+        let small = plan(512, &[(4, 4, LayerOp::Dense); 2], 4, true, DEFAULT_FOLD_LOG);
         assert_eq!(small.layers, vec![true, true]);
         assert!(small.input);
         assert_eq!(small.base, 3 * 512 + 8);
         assert!(small.degree <= 1 << DEFAULT_FOLD_LOG);
-        let matrices = plan(1 << 14, &[(256, 256, true); 8], 256, true, DEFAULT_FOLD_LOG);
+        let matrices = plan(1 << 14, &[(256, 256, LayerOp::Dense); 8], 256, true, DEFAULT_FOLD_LOG);
         assert_eq!(matrices.base, (1 << 16) + 3 * 256 + 16);
         assert!(matrices.degree <= matrices.base);
         assert!(matrices.input);
@@ -142,15 +151,21 @@ mod tests {
             matrices.layers.iter().any(|f| !f),
             "eight 256-wide layers do not all fit"
         );
-        let public = plan(1 << 14, &[(256, 256, true); 8], 256, false, DEFAULT_FOLD_LOG);
+        let public = plan(1 << 14, &[(256, 256, LayerOp::Dense); 8], 256, false, DEFAULT_FOLD_LOG);
         assert_eq!(public.layers, matrices.layers);
         assert!(!public.input);
-        let lookups = plan(1 << 16, &[(64, 64, true), (64, 16, true)], 64, false, DEFAULT_FOLD_LOG);
+        let lookups = plan(
+            1 << 16,
+            &[(64, 64, LayerOp::Dense), (64, 16, LayerOp::Dense)],
+            64,
+            false,
+            DEFAULT_FOLD_LOG,
+        );
         assert_eq!(lookups.layers, vec![false, false], "2n + 2·2n exceeds 3n");
         assert_eq!(lookups.degree, 0, "nothing folded: the quotient stays below 3n");
         // digits' shapes on its 2^12 lookup domain: the default folds nothing, a budget of 2^16
         // folds both layers (cheaper verify(), a three times larger quotient).
-        let digits = [(64, 32, true), (32, 10, true)];
+        let digits = [(64, 32, LayerOp::Dense), (32, 10, LayerOp::Dense)];
         let default = plan(1 << 12, &digits, 64, false, DEFAULT_FOLD_LOG);
         assert_eq!(default.layers, vec![false, false]);
         let wide = plan(1 << 12, &digits, 64, false, 16);

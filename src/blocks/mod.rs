@@ -13,6 +13,7 @@
 //! |---|---|---|---|---|
 //! | [`rowsum`] | `y_t = W_t·x_t + b_t` for the layers on equal domains (one instance, batched by `λ`), each `W_t` ONE hiding vk point, the biases one more | `H_K`, `K = M·N` | `[R]`, 2 evaluations (+2 per layer) | per layer 1 vk point, per instance 1 more (`[B̂]`, unless every bias is in a column) and 3 inversions (+1 per bias column or slot ≠ 0) |
 //! | [`product`] | `y = x[..h] ⊙ x[h..]` (`Mul` of two activations) | `H_{2h}`, lifted to `H_n` | none (one evaluation) | field work only |
+//! | [`cosetsum`] | `y_j = (2^s/w)·Σ_k x_{j+k·m}` (pooling: the mean over each window of `w ≤ 4`, after the rescale) | `H_{w·m}`, lifted to `H_n` | none (`w − 1` evaluations) | field work only |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
 //! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |
 //! | [`input_binding`] | a committed input is the one behind the public commitment `C` | `H_N₀` | none | `C`: one ecMul, one inversion |
@@ -27,6 +28,7 @@
 //! can prove; a failing check names the position and why.
 
 pub mod activation;
+pub mod cosetsum;
 pub mod fold;
 pub mod input_binding;
 pub mod input_range;
@@ -213,6 +215,8 @@ pub enum Instance {
     RowSum(rowsum::RowSum),
     /// See [`product`].
     Product(product::Product),
+    /// See [`cosetsum`].
+    CosetSum(cosetsum::CosetSum),
     /// See [`activation`].
     Activation(activation::ActivationLookup),
     /// See [`input_range`].
@@ -229,6 +233,7 @@ impl Instance {
         match self {
             Instance::RowSum(b) => b,
             Instance::Product(b) => b,
+            Instance::CosetSum(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
@@ -240,6 +245,7 @@ impl Instance {
         match self {
             Instance::RowSum(b) => b,
             Instance::Product(b) => b,
+            Instance::CosetSum(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
@@ -251,9 +257,10 @@ impl Instance {
 /// The lowering of a vk's layer list: tensors (commitment indices still unassigned: committed tensors
 /// carry `Col::Commit(0)`) and block instances.
 ///
-/// Per layer `k`: tensor `y_k = W·x + b` (committed; for a product layer `x[..h] ⊙ x[h..]`), `q_k` (rescaled; public if it is the
-/// model output), `z_k` (activation output; the same tensor as `q_k` for the identity, public for a
-/// final activation; padding `f(0)`); instances RowSum(`x → y_k`) or Product(`x → y_k`), and
+/// Per layer `k`: tensor `y_k = W·x + b` (committed; for a product layer `x[..h] ⊙ x[h..]`, for a
+/// coset sum `c·Σ_k x_{j+k·m}`), `q_k` (rescaled; public if it is the model output), `z_k`
+/// (activation output; the same tensor as `q_k` for the identity, public for a final activation;
+/// padding `f(0)`); instances RowSum(`x → y_k`), Product(`x → y_k`) or CosetSum(`x → y_k`), and
 /// Activation(`y_k → q_k, z_k`). A committed input's
 /// binding comes first; after the layers come the hidden input's range check and the table side
 /// with the running sum (last: it sums every share).
@@ -283,11 +290,7 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
     }
     let mut x = 0usize;
     let table = vk.lookup_table();
-    let shapes: Vec<_> = vk
-        .layers
-        .iter()
-        .map(|l| (l.in_len, l.out_len, l.op.is_dense()))
-        .collect();
+    let shapes: Vec<_> = vk.layers.iter().map(|l| (l.in_len, l.out_len, l.op)).collect();
     let folds = fold::plan(
         vk.domain.size(),
         &shapes,
@@ -329,6 +332,13 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
                 }
             }
             LayerOp::Product { .. } => instances.push(Instance::Product(product::Product::new(k, x, y, &tensors))),
+            LayerOp::CosetSum { .. } => instances.push(Instance::CosetSum(cosetsum::CosetSum::new(
+                k,
+                x,
+                y,
+                &tensors,
+                vk.scale_bits,
+            ))),
         }
         // The table is built from these very layers; an impossible miss names kind 255, which no
         // table row has, so such a proof fails rather than checking another function.

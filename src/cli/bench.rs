@@ -38,6 +38,9 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
           value_parser = clap::value_parser!(u32).range(10..=20))]
     pub fold_budget: u32,
+    /// How average pooling is proven, for every model (as `compile --pool`).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub pool: crate::onnx::quantize::Pooling,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -225,6 +228,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
                 &path,
                 &QuantizeOptions {
                     calibration: Some(calib),
+                    pooling: a.pool,
                     ..Default::default()
                 },
             )?;

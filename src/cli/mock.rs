@@ -12,7 +12,7 @@
 
 use super::{fmt_duration, print_json, say};
 use crate::artifacts::{self, BuildDir};
-use crate::blocks::{lookup, product, rowsum, Violation};
+use crate::blocks::{cosetsum, lookup, product, rowsum, Violation};
 use crate::model::{ForwardError, LayerOp, QuantizedModel, Trace};
 use crate::onnx::{self, quantize::window_bits};
 use anyhow::bail;
@@ -42,6 +42,8 @@ pub struct MockArgs {
 const BLOCKS: [&str; 2] = ["rowsum", "lookup"];
 /// The blocks of a product layer, in order.
 const PRODUCT_BLOCKS: [&str; 2] = ["product", "lookup"];
+/// The blocks of a coset-sum (pooling) layer.
+const COSETSUM_BLOCKS: [&str; 2] = ["cosetsum", "lookup"];
 
 /// The first failure of one block over all rows.
 #[derive(Clone, Debug)]
@@ -106,6 +108,11 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
                 rowsum::check(&layer.weights, &layer.bias, x, &trace.acc[k]),
             ),
             LayerOp::Product { .. } => stage.record("product", row, product::check(x, &trace.acc[k])),
+            LayerOp::CosetSum { .. } => {
+                let w = layer.op.window().unwrap_or(1);
+                let scale = (1i64 << model.scale_bits) / w as i64;
+                stage.record("cosetsum", row, cosetsum::check(x, &trace.acc[k], w, scale))
+            }
         };
         ok &= stage.record(
             "lookup",
@@ -227,12 +234,14 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
         None => 0,
     };
     let mut stages = vec![StageReport::new("input", &["lookup"])];
-    stages.extend(
-        model
-            .layers
-            .iter()
-            .map(|l| StageReport::new(&l.name, if l.op.is_dense() { &BLOCKS } else { &PRODUCT_BLOCKS })),
-    );
+    stages.extend(model.layers.iter().map(|l| {
+        let blocks: &[&'static str] = match l.op {
+            LayerOp::Dense => &BLOCKS,
+            LayerOp::Product { .. } => &PRODUCT_BLOCKS,
+            LayerOp::CosetSum { .. } => &COSETSUM_BLOCKS,
+        };
+        StageReport::new(&l.name, blocks)
+    }));
     let mut failed_rows = vec![];
     for (i, row) in rows.iter().enumerate() {
         let index = first_row + i;
@@ -334,10 +343,12 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
                 Some((_, None)) => "ok",
                 Some((_, Some(_))) => "FAIL",
             };
-            let op = match cell("product") {
-                "-" => format!("{} rowsum", cell("rowsum")),
-                product => format!("{product} product"),
-            };
+            // The first block of the stage is its layer op (rowsum, product or cosetsum).
+            let op = st
+                .blocks
+                .first()
+                .map(|(b, _)| format!("{} {b}", cell(b)))
+                .unwrap_or_default();
             say!(
                 "{:<6} {:<36} {:<11} {:<7} {:>24}",
                 if k == 0 { "in".to_owned() } else { (k - 1).to_string() },

@@ -45,6 +45,7 @@ use tract_onnx::tract_hir::infer::Factoid;
 
 use super::affine::{self, Affine, Window};
 use super::error::OnnxError;
+use super::quantize::{Pooling, AUTO_COSET_POOL};
 use super::reference::FloatReference;
 use super::state::{Carry, Expr, Live, Rows};
 use crate::model::{Activation, LayerOp, MAX_MATRIX_LOG, MAX_WIDTH};
@@ -207,7 +208,7 @@ impl FloatLayer {
     pub fn in_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.first().map_or(0, Vec::len),
-            LayerOp::Product { in_len, .. } => in_len,
+            LayerOp::Product { in_len, .. } | LayerOp::CosetSum { in_len, .. } => in_len,
         }
     }
 
@@ -215,11 +216,12 @@ impl FloatLayer {
     pub fn out_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.len(),
-            LayerOp::Product { out_len, .. } => out_len,
+            LayerOp::Product { out_len, .. } | LayerOp::CosetSum { out_len, .. } => out_len,
         }
     }
 
-    /// `act(W·x + b)`, or `act(x_i · x_{h+i})` for a product, in `f64`.
+    /// `act(W·x + b)`, `act(x_i · x_{h+i})` for a product, or `act(mean_k x_{j+k·m})` for a coset
+    /// sum, in `f64`.
     pub fn apply(&self, x: &[f64]) -> Vec<f64> {
         match self.op {
             LayerOp::Dense => self
@@ -242,6 +244,16 @@ impl FloatLayer {
                     self.activation.apply(v)
                 })
                 .collect(),
+            LayerOp::CosetSum { in_len, out_len } => {
+                let m = crate::protocol::tensor_domain(out_len).size();
+                let w = (in_len / m) as f64;
+                (0..out_len)
+                    .map(|j| {
+                        let sum: f64 = (j..in_len).step_by(m).map(|i| x.get(i).copied().unwrap_or(0.0)).sum();
+                        self.activation.apply(sum / w)
+                    })
+                    .collect()
+            }
         }
     }
 }
@@ -506,14 +518,15 @@ fn input_shape(model: &InferenceModel) -> Result<Vec<usize>, OnnxError> {
 
 /// Lower an ONNX model to float dense layers, and check the result against tract's float inference.
 pub fn lower(path: &Path) -> Result<FloatModel, OnnxError> {
-    lower_with(path, false)
+    lower_with(path, false, Pooling::Auto)
 }
 
 /// [`lower`]; with `until_logits`, a final `Softmax` / `LogSoftmax` is dropped first and the model
-/// computes its input, the logits (recorded in [`FloatModel::dropped`]).
-pub fn lower_with(path: &Path, until_logits: bool) -> Result<FloatModel, OnnxError> {
+/// computes its input, the logits (recorded in [`FloatModel::dropped`]); `pooling` chooses how
+/// average pooling is proven.
+pub fn lower_with(path: &Path, until_logits: bool, pooling: Pooling) -> Result<FloatModel, OnnxError> {
     let parsed = parse_with(path, until_logits)?;
-    let float = lower_parsed(&parsed)?;
+    let float = lower_parsed(&parsed, pooling)?;
     let reference = FloatReference::from_parsed(&parsed)?;
     self_check(&float, &reference)?;
     Ok(float)
@@ -635,6 +648,8 @@ struct Lowering<'a> {
     layers: Vec<FloatLayer>,
     /// Outputs of nodes already lowered as part of an earlier one (the `Mul` of a SiLU).
     fused: HashSet<String>,
+    /// How average pooling is proven.
+    pooling: Pooling,
 }
 
 /// The node being lowered, with what error messages need.
@@ -685,7 +700,7 @@ impl Ctx<'_> {
 }
 
 /// Lower an already parsed model.
-pub(crate) fn lower_parsed(parsed: &Parsed) -> Result<FloatModel, OnnxError> {
+pub(crate) fn lower_parsed(parsed: &Parsed, pooling: Pooling) -> Result<FloatModel, OnnxError> {
     let graph = parsed.proto.graph.as_ref().ok_or_else(|| OnnxError::Graph {
         reason: "the model has no graph".into(),
     })?;
@@ -725,6 +740,7 @@ pub(crate) fn lower_parsed(parsed: &Parsed) -> Result<FloatModel, OnnxError> {
         pending: vec![],
         layers: vec![],
         fused: HashSet::new(),
+        pooling,
     };
     for ix in topological_order(graph)? {
         let node = &graph.node[ix];
@@ -1033,7 +1049,9 @@ impl Lowering<'_> {
             "AveragePool" => self.average_pool(ctx),
             "GlobalAveragePool" => {
                 let map = affine::global_average_pool(&self.current_shape).map_err(|e| ctx.shape_err(e))?;
-                self.unary(ctx, map)
+                let data = ctx.node.input.first().map(String::as_str).unwrap_or_default();
+                self.expect_current(ctx, data)?;
+                self.pool(ctx, map)
             }
             "BatchNormalization" => self.batch_norm(ctx),
             "MaxPool" => self.max_pool(ctx),
@@ -1597,7 +1615,105 @@ impl Lowering<'_> {
         let include = ctx.attribute("count_include_pad", 0i64)? != 0;
         let (_, out) = self.output(ctx)?;
         let map = affine::average_pool(&self.current_shape, &window, include, &out).map_err(|e| ctx.shape_err(e))?;
-        self.affine(ctx, map)
+        self.pool(ctx, map)
+    }
+
+    /// An averaging `map` (`AveragePool`, `GlobalAveragePool`): a CosetSum layer when it applies
+    /// ([`Self::coset_pool`]), else composed into the next layer like any affine map.
+    fn pool(&mut self, ctx: &Ctx, map: Affine) -> Result<(), OnnxError> {
+        match self.coset_pool(ctx, &map)? {
+            true => Ok(()),
+            false => self.affine(ctx, map),
+        }
+    }
+
+    /// Pool with the CosetSum block ([`LayerOp::CosetSum`]) instead of composing the averaging
+    /// matrix into the next dense layer, whose matrix then shrinks by the window `w`. It applies
+    /// when the pooled tensor is exactly the last dense layer's output (each element one output,
+    /// nothing else carried, an activation with `f(0) = 0`) and every window averages `w ∈ {2, 4}`
+    /// distinct elements (kernel = stride, no padding). Then the last layer's rows are reordered so
+    /// that window `j`'s elements sit at `j, j + m, …` (`m = tensor_domain(windows)`), with zero
+    /// rows in each block's padding, and a coset-sum layer follows. Returns whether it applied.
+    fn coset_pool(&mut self, ctx: &Ctx, map: &Affine) -> Result<bool, OnnxError> {
+        let w = map.rows.first().map_or(0, Vec::len);
+        let uniform = map
+            .rows
+            .iter()
+            .all(|r| r.len() == w && r.iter().all(|(_, c)| *c == 1.0 / w as f64))
+            && map.bias.iter().all(|b| *b == 0.0);
+        let Some(last) = self.layers.last() else {
+            return Ok(false);
+        };
+        let wanted = match self.pooling {
+            Pooling::Compose => false,
+            Pooling::Cosetsum => true,
+            Pooling::Auto => numel(&self.current_shape) >= AUTO_COSET_POOL,
+        };
+        let fits = wanted
+            && uniform
+            && w.is_power_of_two()
+            && (2..=crate::blocks::cosetsum::MAX_WINDOW).contains(&w)
+            && last.op == LayerOp::Dense
+            && !last.mixed
+            && last.out_len() == self.state_len
+            && last.activation.apply(0.0) == 0.0
+            && self.survivors(ctx).is_empty();
+        if !fits {
+            return Ok(false);
+        }
+        let input = self.live_tensor(ctx, &self.current.clone())?;
+        // Each pooled element must be one distinct output of the last layer.
+        let mut row_of = Vec::with_capacity(input.exprs.len());
+        for e in &input.exprs {
+            match e.terms[..] {
+                [(v, c)] if c == 1.0 && e.bias == 0.0 => row_of.push(v),
+                _ => return Ok(false),
+            }
+        }
+        let mut seen = vec![false; self.state_len];
+        for cell in map.rows.iter().flatten() {
+            let v = row_of[cell.0];
+            if std::mem::replace(&mut seen[v], true) {
+                return Ok(false);
+            }
+        }
+        let (windows, nonneg) = (map.rows.len(), input.nonneg);
+        let m = crate::protocol::tensor_domain(windows).size();
+        let Some(last) = self.layers.last_mut() else {
+            return Ok(false);
+        };
+        let width = last.in_len();
+        let log = (w * m).trailing_zeros() + width.next_power_of_two().trailing_zeros();
+        if w * m > MAX_WIDTH || log > MAX_MATRIX_LOG {
+            return Ok(false); // the reordered layer would not fit: compose instead
+        }
+        let (mut weights, mut bias) = (vec![vec![0.0; width]; w * m], vec![0.0; w * m]);
+        for (j, cells) in map.rows.iter().enumerate() {
+            for (k, (cell, _)) in cells.iter().enumerate() {
+                let v = row_of[*cell];
+                weights[j + k * m] = std::mem::take(&mut last.weights[v]);
+                bias[j + k * m] = last.bias[v];
+            }
+        }
+        (last.weights, last.bias) = (weights, bias);
+        let (out, shape) = self.output(ctx)?;
+        let mut names = std::mem::take(&mut self.pending);
+        names.push(ctx.name.clone());
+        self.layers.push(FloatLayer {
+            name: names.join("+"),
+            weights: vec![],
+            bias: vec![],
+            activation: FloatActivation::Identity,
+            op: LayerOp::CosetSum {
+                in_len: w * m,
+                out_len: windows,
+            },
+            mixed: false,
+        });
+        self.state_len = windows;
+        let exprs = (0..windows).map(Expr::unit).collect();
+        self.live.insert(out, Live { shape, exprs, nonneg });
+        Ok(true)
     }
 
     fn batch_norm(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
@@ -2013,7 +2129,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sample/sample.onnx");
         let parsed = parse_with(&path, false).unwrap();
         let reference = FloatReference::from_parsed(&parsed).unwrap();
-        let mut float = lower_parsed(&parsed).unwrap();
+        let mut float = lower_parsed(&parsed, Pooling::Auto).unwrap();
         self_check(&float, &reference).unwrap();
         // A transposed weight matrix (the classic MatMul mistake) is caught.
         let w = float.layers[0].weights.clone();

@@ -131,7 +131,26 @@ pub struct QuantizeOptions {
     /// Front end: drop a final `Softmax` / `LogSoftmax` and compile up to the logits
     /// (`compile --until-logits`); without it such a graph is refused.
     pub until_logits: bool,
+    /// Front end: how average pooling is proven (`compile --pool`).
+    pub pooling: Pooling,
 }
+
+/// How the front end proves an average pooling (`compile --pool`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pooling {
+    /// A CosetSum layer when the pooled tensor has at least [`AUTO_COSET_POOL`] elements (there
+    /// it shrinks the next layer's matrix, and the prover's work, by the window), else composed.
+    #[default]
+    Auto,
+    /// A CosetSum layer wherever it applies: faster proving, a layer more to verify (≈ 25k gas).
+    Cosetsum,
+    /// Composed into the next dense layer: nothing to verify for the pooling itself.
+    Compose,
+}
+
+/// [`Pooling::Auto`]'s threshold: a pooled tensor of at least this many elements gets a CosetSum
+/// layer. LeNet's (256 and 128) compose, a 28×28 image's convolutions pool through CosetSum.
+pub const AUTO_COSET_POOL: usize = 1024;
 
 /// The evidence `(s, B)` was chosen from.
 #[derive(Clone, Debug, PartialEq)]
@@ -548,6 +567,18 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                 LayerOp::Product { in_len, out_len } => {
                     (0..out_len).map(|i| x[i].saturating_mul(x[in_len / 2 + i])).collect()
                 }
+                LayerOp::CosetSum { in_len, out_len } => {
+                    let m = crate::protocol::tensor_domain(out_len).size();
+                    let c = (1i128 << s) / (in_len / m) as i128;
+                    (0..out_len)
+                        .map(|j| {
+                            (j..in_len)
+                                .step_by(m)
+                                .fold(0i128, |a, i| a.saturating_add(x[i]))
+                                .saturating_mul(c)
+                        })
+                        .collect()
+                }
             };
             x = accs
                 .into_iter()
@@ -628,6 +659,21 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                     a_hi.checked_mul(b_hi)?,
                 ];
                 let (lo, hi) = (p.iter().min()?.checked_add(half)?, p.iter().max()?.checked_add(half)?);
+                rows.push((lo.div_euclid(1i128 << s), hi.div_euclid(1i128 << s)));
+            }
+        }
+        if let LayerOp::CosetSum { in_len, out_len } = layer.op {
+            // The rescaled mean of each window lies between the means of its bounds.
+            let m = crate::protocol::tensor_domain(out_len).size();
+            let c = (1i128 << s) / (in_len / m) as i128;
+            for j in 0..out_len {
+                let (lo, hi) = (j..in_len).step_by(m).try_fold((0i128, 0i128), |(a, b), i| {
+                    Some((a.checked_add(x[i].0)?, b.checked_add(x[i].1)?))
+                })?;
+                let (lo, hi) = (
+                    lo.checked_mul(c)?.checked_add(half)?,
+                    hi.checked_mul(c)?.checked_add(half)?,
+                );
                 rows.push((lo.div_euclid(1i128 << s), hi.div_euclid(1i128 << s)));
             }
         }
