@@ -118,6 +118,71 @@ fn a_batched_rowsum_proves_and_every_flipped_word_is_rejected() {
     assert!(err.contains("layers[0]") && err.contains("layers[2]"), "{err}");
 }
 
+/// A coset-sum (pooling) layer, windows 2 and 4 (the CosetSum block): the honest proof verifies for
+/// every input visibility, every flipped word is rejected (among them the block's evaluations
+/// `x(ω_w^k·ζ')`), its blinding covers every revealed point; shapes and padding rows that would
+/// break the identity are refused before any proving.
+#[test]
+fn a_coset_sum_layer_proves_and_every_flipped_word_is_rejected() {
+    use zkt_eth::model::{Activation, LayerOp};
+    for w in [2, 4] {
+        let model = common::coset_model(w);
+        let trace = model.forward(&[16, -8, 24]).unwrap();
+        // The mean of each window, rounded: 2^s/w·Σ, then rescaled by 2^s.
+        let m = 8;
+        for j in 0..5 {
+            let sum: i64 = (0..w).map(|k| trace.out[0][j + k * m]).sum();
+            assert_eq!(trace.acc[1][j], 16 / w as i64 * sum);
+        }
+        check_words(&model, &[16, -8, 24], |layout| {
+            layout
+                .instances
+                .iter()
+                .any(|i| matches!(i, Instance::CosetSum(c) if c.window == w))
+        });
+    }
+    // The vk encodes the layer as op 3 and decodes it back; a vk whose coset sum has a window of 8
+    // is refused by the decoder.
+    let model = common::coset_model(4);
+    let pk = ProvingKey::setup(&model, &Srs::dev(11, srs_len_for(&model)), Visibility::Public).unwrap();
+    let bytes = pk.vk.to_bytes();
+    assert_eq!(zkt_eth::keys::VerifyingKey::from_bytes(&bytes).unwrap(), pk.vk);
+    let mut vk = pk.vk.clone();
+    vk.layers[0].out_len = 64;
+    vk.layers[1].in_len = 64;
+    vk.layers[1].op = LayerOp::CosetSum { in_len: 64, out_len: 5 };
+    let err = zkt_eth::keys::VerifyingKey::from_bytes(&vk.to_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("coset sum"), "{err}");
+    let refused = |edit: &dyn Fn(&mut zkt_eth::model::QuantizedModel), needle: &str| {
+        let mut bad = common::coset_model(4);
+        edit(&mut bad);
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    };
+    // A padding row (j ≥ 5 in a block of 8) that is not zero would enter a window's sum.
+    refused(&|m| m.layers[0].bias[13] = 16, "row 13 is not zero");
+    refused(&|m| m.layers[0].activation = Activation::Sigmoid, "f(0) = 0");
+    // A window of 8 (x revealed at 8 points) or one that does not divide is refused, as is a
+    // coset sum as the first layer.
+    refused(
+        &|m| {
+            m.layers[0].weights.resize(64, vec![0, 0, 0]);
+            m.layers[0].bias.resize(64, 0);
+            m.layers[1].op = LayerOp::CosetSum { in_len: 64, out_len: 5 };
+        },
+        "2 ≤ w ≤ min(4",
+    );
+    refused(
+        &|m| {
+            m.layers.remove(0);
+            m.input_shape = vec![1, 32];
+        },
+        "must not be the first layer",
+    );
+}
+
 fn check_every_word(model: &zkt_eth::model::QuantizedModel) {
     check_words(model, &[16, -8, 24], |layout| {
         layout.instances.iter().any(|i| match i {

@@ -134,6 +134,62 @@ pub fn product_model() -> QuantizedModel {
     }
 }
 
+/// A coset-sum (pooling) layer with window `w ∈ {2, 4}`: a ReLU layer of `w` blocks of 8 rows
+/// (5 real rows, then the zero rows of the block's padding), the mean of each window
+/// `{j, j + 8, …}` (the CosetSum block), then a dense head.
+pub fn coset_model(w: usize) -> QuantizedModel {
+    let mut rows = vec![];
+    let mut bias = vec![];
+    for k in 0..w as i64 {
+        for j in 0..8i64 {
+            if j < 5 {
+                rows.push(vec![j - 2 + k, 3 - k * j, 2 * j - k]);
+                bias.push(5 * j - 7 * k);
+            } else {
+                rows.push(vec![0, 0, 0]);
+                bias.push(0);
+            }
+        }
+    }
+    QuantizedModel {
+        name: format!("coset{w}"),
+        scale_bits: 4,
+        lookup_bits: 8,
+        input_shape: vec![1, 3],
+        dropped: None,
+        fold_log: zkt_eth::blocks::fold::DEFAULT_FOLD_LOG,
+        layers: vec![
+            DenseLayer {
+                name: "conv".into(),
+                weights: rows,
+                bias,
+                activation: Activation::Relu,
+                op: LayerOp::Dense,
+                mixed: false,
+            },
+            DenseLayer {
+                name: "pool".into(),
+                weights: vec![],
+                bias: vec![],
+                activation: Activation::Identity,
+                op: LayerOp::CosetSum {
+                    in_len: 8 * w,
+                    out_len: 5,
+                },
+                mixed: false,
+            },
+            DenseLayer {
+                name: "head".into(),
+                weights: vec![vec![16, 8, -8, 4, 0], vec![4, -4, 16, 0, -12]],
+                bias: vec![3, -3],
+                activation: Activation::Identity,
+                op: LayerOp::Dense,
+                mixed: false,
+            },
+        ],
+    }
+}
+
 /// A mixed layer (a skip connection around a sigmoid): layer 0 has 8 rows, sigmoid on the even
 /// ones and the identity on the odd ones (which carry values past it), then a dense head. The
 /// table has identity, ReLU and sigmoid: K = 4.
