@@ -28,6 +28,8 @@ Outputs (all committed):
   ``rescnn/input.json`` is one test sample; calibration and evaluation reuse ``digits/*.json``.
 - ``mlp784/mlp784.onnx``: a 784-128-10 ReLU MLP with seeded random weights on a 1x1x28x28 input
   (``Flatten`` then ``MatMul`` + ``Add`` + ``Relu`` then ``Gemm``), and ``mlp784/input.json``.
+- ``testdata/cnn28.onnx``, ``testdata/cnn28.json``: a LeNet-shaped CNN on a 28x28 image with seeded
+  random weights, for the pooling (CosetSum) benchmark.
 - ``testdata/*.onnx``: tiny models for the front end's negative and lowering tests.
 
 Data files use the EZKL / ZKTorch input format ``{"input_data": [[...], ...]}``: one flattened row per
@@ -710,6 +712,63 @@ def mlp784() -> None:
     )
 
 
+def cnn28() -> None:
+    """A LeNet-shaped CNN on a 28x28 image with seeded random weights (the pooling benchmark):
+    Conv(1->4, 3x3, pads 1) + Relu + AveragePool(2x2) -> Conv(4->8, 3x3, pads 1) + Relu +
+    AveragePool(2x2) -> Flatten -> Gemm(392->10, transB=1). Its pooled tensors (3,136 and 1,568
+    values) are large enough for `compile --pool auto` to prove the pools with the CosetSum block."""
+    out = HERE / "testdata"
+    rng = np.random.default_rng(28)
+    w1 = rng.normal(0.0, 0.4, size=(4, 1, 3, 3)).astype(np.float32)
+    b1 = rng.normal(0.0, 0.05, size=4).astype(np.float32)
+    w2 = rng.normal(0.0, 0.2, size=(8, 4, 3, 3)).astype(np.float32)
+    b2 = rng.normal(0.0, 0.05, size=8).astype(np.float32)
+    w3 = rng.normal(0.0, 0.1, size=(10, 392)).astype(np.float32)
+    b3 = rng.normal(0.0, 0.05, size=10).astype(np.float32)
+    conv = {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1]}
+    pool = {"kernel_shape": [2, 2], "strides": [2, 2]}
+    graph = helper.make_graph(
+        nodes=[
+            helper.make_node("Conv", ["image", "conv1.weight", "conv1.bias"], ["c1"], name="conv1/Conv", **conv),
+            helper.make_node("Relu", ["c1"], ["r1"], name="conv1/Relu"),
+            helper.make_node("AveragePool", ["r1"], ["p1"], name="pool1/AveragePool", **pool),
+            helper.make_node("Conv", ["p1", "conv2.weight", "conv2.bias"], ["c2"], name="conv2/Conv", **conv),
+            helper.make_node("Relu", ["c2"], ["r2"], name="conv2/Relu"),
+            helper.make_node("AveragePool", ["r2"], ["p2"], name="pool2/AveragePool", **pool),
+            helper.make_node("Flatten", ["p2"], ["flat"], name="flatten", axis=1),
+            helper.make_node("Gemm", ["flat", "fc.weight", "fc.bias"], ["logits"], name="fc/Gemm", transB=1),
+        ],
+        name="cnn28",
+        inputs=[helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 1, 28, 28])],
+        outputs=[helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
+        initializer=[
+            const("conv1.weight", w1),
+            const("conv1.bias", b1),
+            const("conv2.weight", w2),
+            const("conv2.bias", b2),
+            const("fc.weight", w3),
+            const("fc.bias", b3),
+        ],
+    )
+    save_model(graph, out / "cnn28.onnx")
+    image = np.round(rng.uniform(0.0, 1.0, size=(1, 784)), 3).astype(np.float32)
+    write_json(out / "cnn28.json", image)
+
+    def conv_relu_pool(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        c_in, h, wd = x.shape
+        padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+        windows = sliding_window_view(padded, (3, 3), axis=(1, 2))  # c_in, h, w, 3, 3
+        y = np.einsum("chwij,ocij->ohw", windows, w) + b[:, None, None]
+        y = relu(y)
+        return y.reshape(len(w), h // 2, 2, wd // 2, 2).mean(axis=(2, 4))
+
+    x = conv_relu_pool(image.reshape(1, 28, 28).astype(np.float64), w1, b1)
+    x = conv_relu_pool(x, w2, b2)
+    logits = x.reshape(1, -1) @ w3.T + b3
+    check_onnx(out / "cnn28.onnx", {"image": image.reshape(1, 1, 28, 28)}, logits)
+    print(f"cnn28: conv4-pool-conv8-pool-fc10 on 28x28, max |logit| {np.abs(logits).max():.3f}")
+
+
 # --------------------------------------------------------------------------------------------------
 # testdata: tiny models for the negative and lowering tests
 # --------------------------------------------------------------------------------------------------
@@ -1028,6 +1087,7 @@ def main() -> None:
     lenet()
     rescnn()
     mlp784()
+    cnn28()
     testdata()
 
 
