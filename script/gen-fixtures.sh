@@ -4,7 +4,8 @@
 #   script/gen-fixtures.sh            # from the repository root
 #
 # For each model (sample: public input; mlp784: private input; lenet: a CNN; glu: a mixed layer and
-# a product, from models/testdata; sample-committed: the sample with a committed input,
+# a product, from models/testdata; lenet-pool: LeNet with `--pool cosetsum`, the CosetSum block;
+# sample-committed: the sample with a committed input,
 # `commit-input` first) it runs the zkt-eth CLI:
 # compile (calibrated on the model's input.json) → setup --dev --seed 1 → prove → verify →
 # create-verifier (written to contracts/generated/<Contract>.sol after `forge fmt`, so that
@@ -40,7 +41,8 @@ cargo build --quiet --bin zkt-eth
 BIN="$CARGO_TARGET_DIR/debug/zkt-eth"
 
 # gen <model> <Contract> <public|private|committed> [fixture name, default <model>]
-# (ONNX=… INPUT=… override models/<model>/<model>.onnx and models/<model>/input.json)
+# (ONNX=… INPUT=… override models/<model>/<model>.onnx and models/<model>/input.json; COMPILE="…"
+# adds compile flags)
 gen() {
     local model=$1 contract=$2 visibility=$3 name=${4:-$1}
     local build="build/fixtures/$name" out="$FIXTURES/$name"
@@ -48,7 +50,8 @@ gen() {
     echo "==> $model ($visibility input) → $GENERATED/$contract.sol, $out/"
     rm -rf "$build"
     mkdir -p "$build" "$out" "$GENERATED"
-    "$BIN" compile "$onnx" -o "$build" --calibrate "$input" --json >"$build/compile.stdout.json"
+    # shellcheck disable=SC2086 # COMPILE is a list of flags
+    "$BIN" compile "$onnx" -o "$build" --calibrate "$input" ${COMPILE:-} --json >"$build/compile.stdout.json"
     "$BIN" setup "$build" --dev --seed 1 --visibility "$visibility" --json >"$build/setup.json"
     local opening=()
     if [[ "$visibility" == committed ]]; then
@@ -92,6 +95,8 @@ gen mlp784 Mlp784Verifier private
 gen lenet LenetVerifier public
 # GLU-style gating a ⊙ σ(b): a mixed layer, then the Product block.
 ONNX=models/testdata/glu.onnx INPUT=models/testdata/glu.json gen glu GluVerifier public
+# LeNet with its two 2×2 AveragePools as CosetSum layers (compile --pool cosetsum).
+COMPILE="--pool cosetsum" gen lenet LenetPoolVerifier public lenet-pool
 gen sample SampleCommittedVerifier committed sample-committed
 
 echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"

@@ -1,7 +1,8 @@
 //! Committed proof fixtures (`contracts/test/fixtures/`) against the current Rust verifier.
 //!
 //! `script/gen-fixtures.sh` runs the CLI (compile, setup --dev --seed 1, prove, create-verifier,
-//! encode-calldata) for the `sample` (public input), `mlp784` (private input) and `lenet` (a CNN) models, then the
+//! encode-calldata) for the `sample` (public input), `mlp784` (private input), `lenet` (a CNN),
+//! `glu` (a product) and `lenet-pool` (LeNet's pooling as CosetSum layers) models, then the
 //! ignored test [`regenerate_fixtures`] here, which reads those outputs and writes
 //! `contracts/test/fixtures/<model>/fixture.json` and the shared `contracts/test/fixtures/corpus.json`.
 //! Every invalid variant carries the Solidity custom error it must revert with: the name comes from
@@ -37,29 +38,48 @@ struct Model {
     name: &'static str,
     contract: &'static str,
     visibility: Visibility,
+    /// The ONNX file and input `script/gen-fixtures.sh` compiles and proves.
+    source: (&'static str, &'static str),
+    /// Extra `compile` flags (`COMPILE=` in the script).
+    flags: &'static str,
 }
 
 const SAMPLE: Model = Model {
     name: "sample",
     contract: "SampleVerifier",
     visibility: Visibility::Public,
+    source: ("models/sample/sample.onnx", "models/sample/input.json"),
+    flags: "",
 };
 const MLP784: Model = Model {
     name: "mlp784",
     contract: "Mlp784Verifier",
     visibility: Visibility::Private,
+    source: ("models/mlp784/mlp784.onnx", "models/mlp784/input.json"),
+    flags: "",
 };
 const LENET: Model = Model {
     name: "lenet",
     contract: "LenetVerifier",
     visibility: Visibility::Public,
+    source: ("models/lenet/lenet.onnx", "models/lenet/input.json"),
+    flags: "",
 };
 const GLU: Model = Model {
     name: "glu",
     contract: "GluVerifier",
     visibility: Visibility::Public,
+    source: ("models/testdata/glu.onnx", "models/testdata/glu.json"),
+    flags: "",
 };
-const MODELS: [&Model; 4] = [&SAMPLE, &MLP784, &LENET, &GLU];
+const LENET_POOL: Model = Model {
+    name: "lenet-pool",
+    contract: "LenetPoolVerifier",
+    visibility: Visibility::Public,
+    source: ("models/lenet/lenet.onnx", "models/lenet/input.json"),
+    flags: "--pool cosetsum",
+};
+const MODELS: [&Model; 5] = [&SAMPLE, &MLP784, &LENET, &GLU, &LENET_POOL];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -1118,8 +1138,9 @@ fn regenerate_fixtures() {
             "format": "zkt-eth proof fixture v1",
             "regenerate": "script/gen-fixtures.sh",
             "model": m.name,
-            "onnx": format!("models/{}/{}.onnx", m.name, m.name),
-            "input_file": format!("models/{}/input.json", m.name),
+            "onnx": m.source.0,
+            "input_file": m.source.1,
+            "compile_flags": m.flags,
             "contract": m.contract,
             "verifier_source": m.verifier_rel(),
             "input_visibility": if vk.input == Visibility::Public { "public" } else { "private" },

@@ -722,6 +722,14 @@ contract GluVerifier is IZkTorchVerifier {
         _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
     }
 
+    // ── block: CosetSum (src/blocks/cosetsum.rs, docs/protocols/cosetsum.md) ──
+    /// The lifted coset-sum identity c·Σ_k x(ω_w^k·ζ') − y(ζ'^w) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
+    /// v = [x(ω_w^k·ζ') for k < w, zero up to 4, y(ζ'^w)], c = 2^s/w.
+    function _cosetSum(State memory st, uint256[5] memory v, uint256 c) internal pure {
+        uint256 sum = addmod(addmod(v[0], v[1], R), addmod(v[2], v[3], R), R);
+        _identity(st, mulmod(addmod(mulmod(c, sum, R), R - v[4], R), st.inv[0], R));
+    }
+
     // ── block: Activation (src/blocks/activation.rs, docs/protocols/lookup.md) ──
     /// The lifted lookup at ζ^(n/M): (h·(β+a)·(β+b) − 1)/Z_n(ζ), and the share (M/n)·(2β + a + b)·h
     /// of the LogUp sum, with a = kind + θ·q + θ²·z and b = 1 + κ·(y + 2^(s−1) − 2^s·q).

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
 import {GluVerifier} from "../generated/GluVerifier.sol";
+import {LenetPoolVerifier} from "../generated/LenetPoolVerifier.sol";
 import {LenetVerifier} from "../generated/LenetVerifier.sol";
 import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
 import {SampleVerifier} from "../generated/SampleVerifier.sol";
@@ -125,12 +126,14 @@ contract ModelVerifierTest is FixtureTest {
     Mlp784Verifier internal mlp;
     LenetVerifier internal lenet;
     GluVerifier internal glu;
+    LenetPoolVerifier internal lenetPool;
 
     function setUp() public {
         sample = new SampleVerifier();
         mlp = new Mlp784Verifier();
         lenet = new LenetVerifier();
         glu = new GluVerifier();
+        lenetPool = new LenetPoolVerifier();
     }
 
     // ───────────────────────────────────────────────────────────── constants ──
@@ -197,14 +200,23 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    function test_LenetPoolConstantsMatchFixture() public view {
+        _checkConstants(
+            IGeneratedVerifier(address(lenetPool)),
+            _read("lenet-pool/fixture.json"),
+            "LenetPoolVerifier.sol:LenetPoolVerifier"
+        );
+    }
+
     /// @dev The recorded selectors (Rust: keccak of the parsed `error` declarations) are the ABI's.
     function test_RecordedSelectorsAreTheVerifierAbi() public view {
-        string[5] memory files = [
+        string[6] memory files = [
             "corpus.json",
             "sample/fixture.json",
             "mlp784/fixture.json",
             "lenet/fixture.json",
-            "glu/fixture.json"
+            "glu/fixture.json",
+            "lenet-pool/fixture.json"
         ];
         for (uint256 f = 0; f < files.length; ++f) {
             string memory json = vm.readFile(string.concat(FIXTURES, files[f]));
@@ -289,6 +301,21 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    /// @dev LeNet compiled with `--pool cosetsum`: its two 2×2 AveragePools are CosetSum layers.
+    function test_LenetPoolValidProofVerifies() public {
+        string memory fx = _read("lenet-pool/fixture.json");
+        Fixture memory f = _fixture(fx);
+        bool ok = lenetPool.verify(f.proof, f.inputs, f.outputs);
+        vm.snapshotGasLastCall("LenetPoolVerifier.verify (valid lenet proof, CosetSum pooling)");
+        vm.assertTrue(ok, string.concat("valid lenet-pool proof rejected", REGEN));
+        bytes memory cd = vm.parseBytes(vm.trim(_read("lenet-pool/calldata.hex")));
+        vm.assertEq(
+            cd,
+            abi.encodeCall(IZkTorchVerifier.verify, (f.proof, f.inputs, f.outputs)),
+            "calldata.hex"
+        );
+    }
+
     // ──────────────────────────────────────────────────────────────── corpus ──
 
     /// @dev Every corpus entry: valid ones return true, invalid ones revert with the recorded
@@ -325,6 +352,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_GluFixtureInvalidVariants() public {
         _checkInvalidList(IZkTorchVerifier(address(glu)), _read("glu/fixture.json"));
+    }
+
+    function test_LenetPoolFixtureInvalidVariants() public {
+        _checkInvalidList(IZkTorchVerifier(address(lenetPool)), _read("lenet-pool/fixture.json"));
     }
 
     function test_LenetFixtureInvalidVariants() public {
@@ -394,6 +425,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_EveryLenetWordFlipReverts() public view {
         _checkWordFlips(IZkTorchVerifier(address(lenet)), _read("lenet/fixture.json"));
+    }
+
+    function test_EveryLenetPoolWordFlipReverts() public view {
+        _checkWordFlips(IZkTorchVerifier(address(lenetPool)), _read("lenet-pool/fixture.json"));
     }
 
     function _checkWordFlips(IZkTorchVerifier v, string memory fx) internal view {
