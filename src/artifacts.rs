@@ -170,10 +170,16 @@ pub fn load_model(path: &Path) -> Result<QuantizedModel, ArtifactError> {
     Ok(model)
 }
 
-/// The first word of `pk.bin` (v3: with the weight-blinding seed).
-const PK_MAGIC: &str = "zkt-eth.pk.v4";
-/// Header words of `pk.bin`: magic, vk digest, `k`, `n`, blinding seed.
-const HEADER_WORDS: usize = 5;
+/// The first word of `pk.bin` (v5: with the digest of the model it was set up for).
+const PK_MAGIC: &str = "zkt-eth.pk.v5";
+/// Header words of `pk.bin`: magic, vk digest, `k`, `n`, blinding seed, model digest.
+const HEADER_WORDS: usize = 6;
+
+/// The digest `pk.bin` records of the model it was set up for: Keccak-256 of its JSON
+/// serialisation (`serde_json`, fields in declaration order, so equal models give equal bytes).
+pub fn model_digest(model: &QuantizedModel) -> Word {
+    crate::transcript::keccak256(&serde_json::to_vec(model).unwrap_or_default())
+}
 
 /// Save `pk.bin` and `vk.bin`.
 pub fn save_keys(dir: &BuildDir, pk: &ProvingKey) -> Result<(), ArtifactError> {
@@ -186,6 +192,7 @@ pub fn save_keys(dir: &BuildDir, pk: &ProvingKey) -> Result<(), ArtifactError> {
         word_u64(pk.g1.len() as u64),
         word_u64(pk.lagrange.len() as u64),
         pk.blinds.seed,
+        model_digest(&pk.model),
     ] {
         out.extend_from_slice(&w);
     }
@@ -217,8 +224,9 @@ pub fn pk_file_len(model: &QuantizedModel) -> u64 {
 
 /// Load the proving key of a build directory, checking that its three files belong together:
 /// `model.json` is validated first, `pk.bin` must have exactly the size the model implies (checked
-/// before it is read), its header must match `vk.bin`, and the model's weights must match the vk's
-/// commitments ([`check_model_against_vk`]).
+/// before it is read), its header must match `vk.bin`, and `model.json` must be the model setup
+/// recorded ([`model_digest`]) or have the weights behind the vk's commitments
+/// ([`check_model_against_vk`], one MSM per layer, run only when the digests differ).
 pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     let model = load_model(&dir.model())?;
     let path = dir.pk();
@@ -285,7 +293,9 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
         })
         .ok_or_else(|| resetup("header point counts do not match the file length"))?;
     let points = |range: std::ops::Range<usize>| {
+        use rayon::prelude::*;
         range
+            .into_par_iter()
             .map(|i| {
                 let at = HEADER_WORDS + 2 * i;
                 g1_from_words(&word(at), &word(at + 1), at)
@@ -296,16 +306,22 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     let g1 = points(0..k)?;
     let lagrange = points(k..k + n)?;
     let blinds = WeightBlinds::derive(word(4), &model);
+    let set_up_for = word(5);
     drop(bytes);
-    check_model_against_vk(&model, &vk, &g1, &lagrange, &blinds).map_err(|e| {
-        malformed(
-            &dir.model(),
-            format!(
-                "{e}: model.json, pk.bin and vk.bin do not belong together; re-run `zkt-eth setup {}`",
-                dir.0.display()
-            ),
-        )
-    })?;
+    // The model setup committed to, byte for byte: then its weights are the vk's (setup computed
+    // the vk from them). Otherwise (an edited model.json, a renamed layer) the weights are checked
+    // against the vk's hiding commitments, which names what differs.
+    if set_up_for != model_digest(&model) {
+        check_model_against_vk(&model, &vk, &g1, &lagrange, &blinds).map_err(|e| {
+            malformed(
+                &dir.model(),
+                format!(
+                    "{e}: model.json, pk.bin and vk.bin do not belong together; re-run `zkt-eth setup {}`",
+                    dir.0.display()
+                ),
+            )
+        })?;
+    }
     Ok(ProvingKey {
         model,
         g1,
