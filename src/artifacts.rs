@@ -10,7 +10,10 @@
 //!   int256 words (two's complement), then the proof bytes exactly as `verify(bytes, …)` takes them.
 
 use crate::field::{g1_from_words, g1_to_words, Word};
-use crate::keys::{check_model_against_vk, domain_of, srs_len_for, ProvingKey, VerifyingKey, WeightBlinds};
+use crate::keys::{
+    check_model_against_vk, check_model_shape_against_vk, domain_of, srs_len_for, ProvingKey, VerifyingKey,
+    WeightBlinds,
+};
 use crate::model::QuantizedModel;
 use crate::protocol::Public;
 use crate::transcript::word_u64;
@@ -224,9 +227,10 @@ pub fn pk_file_len(model: &QuantizedModel) -> u64 {
 
 /// Load the proving key of a build directory, checking that its three files belong together:
 /// `model.json` is validated first, `pk.bin` must have exactly the size the model implies (checked
-/// before it is read), its header must match `vk.bin`, and `model.json` must be the model setup
-/// recorded ([`model_digest`]) or have the weights behind the vk's commitments
-/// ([`check_model_against_vk`], one MSM per layer, run only when the digests differ).
+/// before it is read), its header must match `vk.bin`, the model's shapes the vk's and the SRS the
+/// model's ([`check_model_shape_against_vk`]), and `model.json` must be the model setup recorded
+/// ([`model_digest`]) or have the weights behind the vk's commitments ([`check_model_against_vk`],
+/// one MSM per layer, run only when the digests differ).
 pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     let model = load_model(&dir.model())?;
     let path = dir.pk();
@@ -311,16 +315,18 @@ pub fn load_pk(dir: &BuildDir) -> Result<ProvingKey, ArtifactError> {
     // The model setup committed to, byte for byte: then its weights are the vk's (setup computed
     // the vk from them). Otherwise (an edited model.json, a renamed layer) the weights are checked
     // against the vk's hiding commitments, which names what differs.
+    let mismatch = |e: crate::keys::KeyError| {
+        malformed(
+            &dir.model(),
+            format!(
+                "{e}: model.json, pk.bin and vk.bin do not belong together; re-run `zkt-eth setup {}`",
+                dir.0.display()
+            ),
+        )
+    };
+    check_model_shape_against_vk(&model, &vk, &g1, &lagrange).map_err(mismatch)?;
     if set_up_for != model_digest(&model) {
-        check_model_against_vk(&model, &vk, &g1, &lagrange, &blinds).map_err(|e| {
-            malformed(
-                &dir.model(),
-                format!(
-                    "{e}: model.json, pk.bin and vk.bin do not belong together; re-run `zkt-eth setup {}`",
-                    dir.0.display()
-                ),
-            )
-        })?;
+        check_model_against_vk(&model, &vk, &g1, &lagrange, &blinds).map_err(mismatch)?;
     }
     Ok(ProvingKey {
         model,

@@ -478,6 +478,62 @@ pub fn check_model_against_vk(
     blinds: &WeightBlinds,
 ) -> Result<(), KeyError> {
     use rand::Rng;
+    check_model_shape_against_vk(model, vk, g1, lagrange)?;
+    let differs = |what: String| Err(KeyError::Mismatch(format!("{what} differs from vk.bin")));
+    // Per layer, one random combination of the hiding weight and bias polynomials against the
+    // same combination of the vk points: one MSM of the layer's matrix domain.
+    let mut rng = rand::thread_rng();
+    let plan = vk.rowsum_plan();
+    for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
+        if !l.op.is_dense() {
+            continue; // no weights: compared above
+        }
+        let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
+        let (i, o) = (l.in_len(), l.out_len());
+        let column = plan.bias_column(k);
+        let what = weight_poly(
+            (&l.weights, &l.bias),
+            blinds.weights[k],
+            (i, o),
+            (k == 0 && vk.input.hidden(), column),
+        );
+        let (combined, lhs) = match plan.carries_bias(k) {
+            // The bias is inside [Ŵ], or in another layer's [B̂] (compared there): one point,
+            // compared with one random multiple.
+            false => (&what * r, crate::kzg::lincomb(&[(r, lv.weights)]).into_affine()),
+            true => (
+                &(&what * r) + &(&bias_poly(&slotted_biases(model, &plan, k), blinds.bias[k], i, o) * t),
+                crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine(),
+            ),
+        };
+        if lhs != commit(g1, &combined)? {
+            let shared: Vec<String> = plan
+                .slotted(k)
+                .iter()
+                .filter(|(other, _)| *other != k)
+                .map(|(other, _)| format!("layers[{other}]"))
+                .collect();
+            let also = if plan.carries_bias(k) && !shared.is_empty() {
+                format!(", or the bias of {} (kept in the same [B̂])", shared.join(", "))
+            } else {
+                String::new()
+            };
+            return differs(format!("the weights or bias of layers[{k}] ({}){also}", l.name));
+        }
+    }
+    Ok(())
+}
+
+/// The cheap part of [`check_model_against_vk`], without its MSMs: `model` is valid, its scale,
+/// window, fold budget, layer shapes, ops and activations are the vk's, and `g1`/`lagrange` have
+/// the sizes the model needs, `g1` starting with `[1]₁`. `artifacts::load_pk` runs it always, and
+/// the weight comparison only for a `model.json` that is not the one setup recorded.
+pub fn check_model_shape_against_vk(
+    model: &QuantizedModel,
+    vk: &VerifyingKey,
+    g1: &[G1Affine],
+    lagrange: &[G1Affine],
+) -> Result<(), KeyError> {
     model.validate().map_err(|e| KeyError::BadModel(e.to_string()))?;
     let differs = |what: String| Err(KeyError::Mismatch(format!("{what} differs from vk.bin")));
     if (model.scale_bits, model.lookup_bits) != (vk.scale_bits, vk.lookup_bits) {
@@ -519,47 +575,6 @@ pub fn check_model_against_vk(
         return Err(KeyError::Mismatch(
             "the proving key's SRS does not start with [1]₁".into(),
         ));
-    }
-    // Per layer, one random combination of the hiding weight and bias polynomials against the
-    // same combination of the vk points: one MSM of the layer's matrix domain.
-    let mut rng = rand::thread_rng();
-    let plan = vk.rowsum_plan();
-    for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
-        if !l.op.is_dense() {
-            continue; // no weights: compared above
-        }
-        let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
-        let (i, o) = (l.in_len(), l.out_len());
-        let column = plan.bias_column(k);
-        let what = weight_poly(
-            (&l.weights, &l.bias),
-            blinds.weights[k],
-            (i, o),
-            (k == 0 && vk.input.hidden(), column),
-        );
-        let (combined, lhs) = match plan.carries_bias(k) {
-            // The bias is inside [Ŵ], or in another layer's [B̂] (compared there): one point,
-            // compared with one random multiple.
-            false => (&what * r, crate::kzg::lincomb(&[(r, lv.weights)]).into_affine()),
-            true => (
-                &(&what * r) + &(&bias_poly(&slotted_biases(model, &plan, k), blinds.bias[k], i, o) * t),
-                crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine(),
-            ),
-        };
-        if lhs != commit(g1, &combined)? {
-            let shared: Vec<String> = plan
-                .slotted(k)
-                .iter()
-                .filter(|(other, _)| *other != k)
-                .map(|(other, _)| format!("layers[{other}]"))
-                .collect();
-            let also = if plan.carries_bias(k) && !shared.is_empty() {
-                format!(", or the bias of {} (kept in the same [B̂])", shared.join(", "))
-            } else {
-                String::new()
-            };
-            return differs(format!("the weights or bias of layers[{k}] ({}){also}", l.name));
-        }
     }
     Ok(())
 }

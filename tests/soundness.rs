@@ -140,6 +140,24 @@ fn a_coset_sum_layer_proves_and_every_flipped_word_is_rejected() {
                 .iter()
                 .any(|i| matches!(i, Instance::CosetSum(c) if c.window == w))
         });
+        // The pooled tensor is revealed at τ, ζ' and the w − 1 rotations: w + 2 blinding
+        // coefficients, within the degree bounds' BLIND_MAX.
+        let pk = ProvingKey::setup(&model, &Srs::dev(11, srs_len_for(&model)), Visibility::Private).unwrap();
+        let layout = Layout::new(&pk.vk);
+        let x = layout
+            .instances
+            .iter()
+            .find_map(|i| match i {
+                Instance::CosetSum(c) => Some(c.x),
+                _ => None,
+            })
+            .unwrap();
+        let zkt_eth::blocks::Col::Commit(c) = layout.tensors[x].col else {
+            panic!("the pooled tensor is committed")
+        };
+        assert_eq!(layout.blinding(c), w + 2);
+        assert!(layout.blinding(c) <= zkt_eth::blocks::fold::BLIND_MAX);
+        assert!(layout.max_degree() < pk.g1.len());
     }
     // The vk encodes the layer as op 3 and decodes it back; a vk whose coset sum has a window of 8
     // is refused by the decoder.

@@ -36,8 +36,9 @@ use ark_poly::DenseUVPolynomial;
 use rand::RngCore;
 
 /// The largest window a CosetSum instance takes: `x` is revealed at `w + 1` points (`τ`, its
-/// `w` evaluations) plus one for the rotation, so it carries `w + 2` blinding coefficients; the
-/// lifted lookup identities' degree bound (below `3n`) assumes at most 8.
+/// `w` evaluations) plus one for the rotations, so it carries `w + 2` blinding coefficients; the
+/// lifted lookup identities' and the folded running sum's degree bounds assume at most
+/// [`super::fold::BLIND_MAX`] = 6.
 pub const MAX_WINDOW: usize = 4;
 
 /// One CosetSum instance: layer `layer`'s `y_j = c·Σ_k x_{j+k·m}`.
@@ -172,6 +173,8 @@ impl Block for CosetSum {
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         // [x(ω_w^k·ζ') for k < w, zeros up to MAX_WINDOW, y(ζ'^w)]: one array, so that the call
         // uses no stack for the sum.
+        // The vk rules keep w ≤ MAX_WINDOW (layer_shape_problem), so no value is dropped here.
+        debug_assert!(self.window <= MAX_WINDOW);
         let mut args: Vec<String> = self.at[..self.window].iter().map(|a| sx.val(*a)).collect();
         args.resize(MAX_WINDOW, "0".into());
         args.push(sx.val(self.at[self.window]));

@@ -37,7 +37,8 @@ pub fn default_fold_log() -> u32 {
 }
 
 /// A tensor polynomial on `H_M` has at most this many blinding coefficients (one per revealed
-/// point, `protocol::Layout::blinding`: at most five today), so degree `< M + BLIND_MAX`.
+/// point, `protocol::Layout::blinding`: at most six, the input of a coset sum with a window of 4,
+/// [`super::cosetsum::MAX_WINDOW`]), so degree `< M + BLIND_MAX`.
 pub const BLIND_MAX: usize = 6;
 
 /// The folding decision for a model.
@@ -91,11 +92,6 @@ fn degree(n: usize, layers: &[(usize, bool)], input: Option<(usize, bool)>) -> u
 /// values, folded when `hidden`, within the budget `2^fold_log`. `blocks::lower` reads the shapes
 /// and budget from the vk, `keys::srs_len_for` from the model (with `hidden` set: an upper bound for
 /// every visibility).
-///
-/// A layer whose output a coset sum reads is never folded: the CosetSum block reveals that output
-/// at `w ≤ 4` points, so it carries up to `w + 2 = 6` blinding coefficients, one more than the
-/// folded degree bound assumes ([`BLIND_MAX`]); unfolded, its Activation's identity stays below
-/// `3n` (`2n + 10n/N` for its domain `N ≥ 16`).
 pub fn plan(n: usize, shapes: &[(usize, usize, LayerOp)], input_len: usize, hidden: bool, fold_log: u32) -> FoldPlan {
     let dom = |len: usize| tensor_domain(len).size();
     let base = shapes
@@ -108,9 +104,6 @@ pub fn plan(n: usize, shapes: &[(usize, usize, LayerOp)], input_len: usize, hidd
     // Greedy, in layer order, with the input's share reserved as folded (its worst case).
     let mut layers: Vec<(usize, bool)> = shapes.iter().map(|l| (dom(l.1), false)).collect();
     for k in 0..layers.len() {
-        if matches!(shapes.get(k + 1), Some((_, _, LayerOp::CosetSum { .. }))) {
-            continue;
-        }
         layers[k].1 = true;
         if degree(n, &layers, Some((input, true))) > budget {
             layers[k].1 = false;
