@@ -57,10 +57,11 @@ pub struct CompileArgs {
     #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
           value_parser = clap::value_parser!(u32).range(10..=20))]
     pub fold_budget: u32,
-    /// How average pooling (kernel = stride, window 2 or 4, right after a ReLU-like layer) is
-    /// proven: `cosetsum` adds a CosetSum layer (faster proving: the next layer's matrix shrinks by
-    /// the window; ≈ 25k more gas), `compose` folds the averaging into the next dense layer (no gas
-    /// of its own), `auto` uses CosetSum for pooled tensors of 1,024 elements or more.
+    /// How average pooling (non-overlapping windows of 2 or 4 values right after a layer with
+    /// f(0) = 0, such as ReLU) is proven: `cosetsum` adds a CosetSum layer (faster proving: the next
+    /// layer's matrix shrinks by the window; ≈ 29k more gas per pool on LeNet), `compose` folds the
+    /// averaging into the next dense layer (no gas of its own), `auto` uses CosetSum for pooled
+    /// tensors of 1,024 elements or more.
     #[arg(long, value_enum, default_value = "auto")]
     pub pool: Pooling,
     /// Memory limit for the setup and prove this model will need (checked here, before writing).
