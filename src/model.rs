@@ -431,6 +431,25 @@ impl DenseLayer {
             LayerOp::Product { out_len, .. } | LayerOp::CosetSum { out_len, .. } => out_len,
         }
     }
+    /// A coset-sum layer as the dense layer it equals (weight `2^s/w` at `x_{j+k·m}` in row `j`, no
+    /// bias), for analyses that handle dense layers only (the calibration's back-substitution);
+    /// any other layer as it is.
+    pub fn dense_equivalent(&self, s: u32) -> DenseLayer {
+        let LayerOp::CosetSum { in_len, out_len } = self.op else {
+            return self.clone();
+        };
+        let m = crate::protocol::tensor_domain(out_len).size();
+        let c = (1i64 << s) / (in_len / m).max(1) as i64;
+        let weights = (0..out_len)
+            .map(|j| (0..in_len).map(|i| if i % m == j { c } else { 0 }).collect())
+            .collect();
+        DenseLayer {
+            weights,
+            bias: vec![0; out_len],
+            op: LayerOp::Dense,
+            ..self.clone()
+        }
+    }
     /// `log2` of the RowSum matrix domain `K = M·N` of a dense layer; `None` for a product.
     pub fn matrix_log(&self) -> Option<u32> {
         self.op.is_dense().then(|| {

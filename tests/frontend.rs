@@ -439,6 +439,34 @@ fn average_pooling_lowers_to_coset_sums() {
         let report = fidelity(&path, m, &test.inputs).unwrap();
         assert!(report.argmax_ratio >= 0.99, "{report}");
     }
+    // Without calibration the window comes from the range analysis, which bounds a coset sum as the
+    // dense layer it equals (back-substitution runs through it): the same scale and window as the
+    // composed lowering.
+    let by_range = |pooling: Pooling| {
+        let m = load_model(
+            &path,
+            &QuantizeOptions {
+                pooling,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        (m.scale_bits, m.lookup_bits)
+    };
+    assert_eq!(by_range(Pooling::Cosetsum), by_range(Pooling::Compose));
+    // And as tightly: the second convolution's bounds (layer 2 pooled, layer 1 composed) are no
+    // wider than the composed ones, which interval arithmetic alone through the pool would not give.
+    let range = zkt_eth::onnx::quantize::DEFAULT_INPUT_RANGE;
+    let s = pooled.scale_bits;
+    let pooled_b = zkt_eth::onnx::quantize::interval_bounds(&pooled.layers, s, range).unwrap();
+    let composed_b = zkt_eth::onnx::quantize::interval_bounds(&composed.layers, s, range).unwrap();
+    let width = |b: (i128, i128)| b.1 - b.0;
+    assert!(
+        width(pooled_b[3]) <= width(composed_b[2]),
+        "{:?} vs {:?}",
+        pooled_b[3],
+        composed_b[2]
+    );
     let cnn28 = lower(&model("testdata/cnn28.onnx")).unwrap();
     let ops: Vec<LayerOp> = cnn28.layers.iter().map(|l| l.op).collect();
     assert_eq!(

@@ -639,6 +639,10 @@ fn activate_interval(a: Activation, l: i128, u: i128, s: u32) -> (i128, i128) {
 ///   resulting linear function of `x` is maximised exactly over the input box. Computed in `f64`
 ///   with a margin of `10⁻⁹·Σ|terms| + 10⁻⁶` before rounding outward, far above the rounding error.
 pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Option<Vec<(i128, i128)>> {
+    // A coset sum is linear: bounded as the dense layer it equals, so that back-substitution runs
+    // through it.
+    let dense: Vec<DenseLayer> = layers.iter().map(|l| l.dense_equivalent(s)).collect();
+    let layers = &dense[..];
     let lo = (range.lo * pow2(s)).round() as i128;
     let hi = (range.hi * pow2(s)).round() as i128;
     let n = layers.first().map_or(0, DenseLayer::in_len);
@@ -660,21 +664,6 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                     a_hi.checked_mul(b_hi)?,
                 ];
                 let (lo, hi) = (p.iter().min()?.checked_add(half)?, p.iter().max()?.checked_add(half)?);
-                rows.push((lo.div_euclid(1i128 << s), hi.div_euclid(1i128 << s)));
-            }
-        }
-        if let LayerOp::CosetSum { in_len, out_len } = layer.op {
-            // The rescaled mean of each window lies between the means of its bounds.
-            let m = crate::protocol::tensor_domain(out_len).size();
-            let c = (1i128 << s) / (in_len / m) as i128;
-            for j in 0..out_len {
-                let (lo, hi) = (j..in_len).step_by(m).try_fold((0i128, 0i128), |(a, b), i| {
-                    Some((a.checked_add(x[i].0)?, b.checked_add(x[i].1)?))
-                })?;
-                let (lo, hi) = (
-                    lo.checked_mul(c)?.checked_add(half)?,
-                    hi.checked_mul(c)?.checked_add(half)?,
-                );
                 rows.push((lo.div_euclid(1i128 << s), hi.div_euclid(1i128 << s)));
             }
         }
