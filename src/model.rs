@@ -816,7 +816,6 @@ impl QuantizedModel {
     /// the model input, whose hidden layout is bit-reversed), exactly `2·tensor_domain(out_len)`
     /// values, has no weights or bias, and `x_max² + 2^s` stays below [`ACC_LIMIT`].
     fn validate_product(&self, k: usize, in_len: usize, out_len: usize, x_max: i128) -> Result<(), ModelError> {
-        let layer = &self.layers[k];
         let field = |f: &str| format!("layers[{k}].{f}");
         let out_of_range = |f: &str, value: String, allowed: &str| ModelError::OutOfRange {
             field: field(f),
@@ -845,45 +844,18 @@ impl QuantizedModel {
                 why: "a product reads two halves, each the size of its output's domain".into(),
             });
         }
-        if in_len != self.layers[k - 1].out_len() {
-            return Err(ModelError::Shape {
-                field: field("op.in_len"),
-                len: in_len,
-                expected: self.layers[k - 1].out_len(),
-                why: format!("the output length of layers[{}]", k - 1),
-            });
-        }
         // The identity forces x_i·x_{h+i} = y_i on every i < h, padding included: the operands
-        // layer must output 0 on the halves' padding rows (zero weights and bias, f(0) = 0).
-        let prev = &self.layers[k - 1];
+        // layer must output 0 on the halves' padding rows.
         let h = in_len / 2;
-        let padding = (out_len..h).chain(h + out_len..in_len);
-        let nonzero = |i: usize| {
-            prev.weights.get(i).is_some_and(|row| row.iter().any(|w| *w != 0))
-                || prev.bias.get(i).is_some_and(|b| *b != 0)
-                || prev.activation_at(i).apply(0, self.scale_bits) != 0
-        };
-        if !prev.op.is_dense() || prev.mixed {
-            return Err(out_of_range(
-                "op",
-                "product".into(),
-                "a product reads a dense layer's output (not a product's or a mixed layer's)",
-            ));
-        }
-        if let Some(i) = padding.into_iter().find(|i| nonzero(*i)) {
-            return Err(out_of_range(
-                "op",
-                format!("layers[{}] row {i} is not zero", k - 1),
-                "the operands layer's padding rows (out_len..h and h + out_len..2h) have zero weights and bias and an activation with f(0) = 0",
-            ));
-        }
-        if !layer.weights.is_empty() || !layer.bias.is_empty() {
-            return Err(out_of_range(
-                "weights",
-                format!("{} rows, {} biases", layer.weights.len(), layer.bias.len()),
-                "none: a product layer has no weights or bias",
-            ));
-        }
+        self.check_weightless_reader(
+            k,
+            in_len,
+            (out_len..h).chain(h + out_len..in_len),
+            (
+                "product",
+                "the operands layer's padding rows (out_len..h and h + out_len..2h)",
+            ),
+        )?;
         let bound = x_max.saturating_mul(x_max).saturating_add(1i128 << self.scale_bits);
         if bound >= ACC_LIMIT {
             return Err(ModelError::Overflow {
@@ -917,44 +889,18 @@ impl QuantizedModel {
         ) {
             return Err(out_of_range("op", "coset sum".into(), &problem));
         }
-        if in_len != self.layers[k - 1].out_len() {
-            return Err(ModelError::Shape {
-                field: field("op.in_len"),
-                len: in_len,
-                expected: self.layers[k - 1].out_len(),
-                why: format!("the output length of layers[{}]", k - 1),
-            });
-        }
         // The identity sums every coset, padding included: the layer before must output 0 on the
-        // padding rows of each block of m (zero weights and bias, f(0) = 0).
-        let prev = &self.layers[k - 1];
+        // padding rows of each block of m.
         let m = crate::protocol::tensor_domain(out_len).size();
-        let nonzero = |i: usize| {
-            prev.weights.get(i).is_some_and(|row| row.iter().any(|w| *w != 0))
-                || prev.bias.get(i).is_some_and(|b| *b != 0)
-                || prev.activation_at(i).apply(0, self.scale_bits) != 0
-        };
-        if !prev.op.is_dense() || prev.mixed {
-            return Err(out_of_range(
-                "op",
-                "coset sum".into(),
-                "a coset sum reads a dense layer's output (not a product's, a coset sum's or a mixed layer's)",
-            ));
-        }
-        if let Some(i) = (0..in_len).find(|i| i % m >= out_len && nonzero(*i)) {
-            return Err(out_of_range(
-                "op",
-                format!("layers[{}] row {i} is not zero", k - 1),
-                &format!("the rows j + k·{m} with j ≥ {out_len} of the layer before a coset sum have zero weights and bias and an activation with f(0) = 0"),
-            ));
-        }
-        if !layer.weights.is_empty() || !layer.bias.is_empty() {
-            return Err(out_of_range(
-                "weights",
-                format!("{} rows, {} biases", layer.weights.len(), layer.bias.len()),
-                "none: a coset-sum layer has no weights or bias",
-            ));
-        }
+        self.check_weightless_reader(
+            k,
+            in_len,
+            (0..in_len).filter(|i| i % m >= out_len),
+            (
+                "coset sum",
+                &format!("the rows j + k·{m} with j ≥ {out_len} of the layer before a coset sum"),
+            ),
+        )?;
         let bound = x_max
             .saturating_mul(1i128 << self.scale_bits)
             .saturating_add(1i128 << self.scale_bits);
@@ -965,6 +911,62 @@ impl QuantizedModel {
                 bound,
                 lookup_bits: self.lookup_bits,
             });
+        }
+        Ok(())
+    }
+
+    /// The rules a weightless layer `k` (a product or a coset sum, `what`) shares: it reads all
+    /// `in_len` outputs of a dense, unmixed layer whose rows at `padding` (described by `rows`)
+    /// output zero (zero weights and bias, an activation with `f(0) = 0`), and has no weights or
+    /// bias of its own.
+    fn check_weightless_reader(
+        &self,
+        k: usize,
+        in_len: usize,
+        mut padding: impl Iterator<Item = usize>,
+        (what, rows): (&str, &str),
+    ) -> Result<(), ModelError> {
+        let layer = &self.layers[k];
+        let field = |f: &str| format!("layers[{k}].{f}");
+        let out_of_range = |f: &str, value: String, allowed: String| ModelError::OutOfRange {
+            field: field(f),
+            value,
+            allowed,
+        };
+        let prev = &self.layers[k - 1];
+        if in_len != prev.out_len() {
+            return Err(ModelError::Shape {
+                field: field("op.in_len"),
+                len: in_len,
+                expected: prev.out_len(),
+                why: format!("the output length of layers[{}]", k - 1),
+            });
+        }
+        if !prev.op.is_dense() || prev.mixed {
+            return Err(out_of_range(
+                "op",
+                what.into(),
+                format!("a {what} reads a dense layer's output (not a product's, a coset sum's or a mixed layer's)"),
+            ));
+        }
+        let nonzero = |i: usize| {
+            prev.weights.get(i).is_some_and(|row| row.iter().any(|w| *w != 0))
+                || prev.bias.get(i).is_some_and(|b| *b != 0)
+                || prev.activation_at(i).apply(0, self.scale_bits) != 0
+        };
+        if let Some(i) = padding.find(|i| nonzero(*i)) {
+            return Err(out_of_range(
+                "op",
+                format!("layers[{}] row {i} is not zero", k - 1),
+                format!("{rows} have zero weights and bias and an activation with f(0) = 0"),
+            ));
+        }
+        if !layer.weights.is_empty() || !layer.bias.is_empty() {
+            return Err(out_of_range(
+                "weights",
+                format!("{} rows, {} biases", layer.weights.len(), layer.bias.len()),
+                format!("none: a {what} layer has no weights or bias"),
+            ));
         }
         Ok(())
     }
