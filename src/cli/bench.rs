@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Models to run: the examples (sample, digits, lenet, rescnn, mlp784), the product and mixed-layer
-    /// test models with seeded weights (glu, gelu), and synthetic MLPs of 256-wide layers with seeded
-    /// random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
+    /// test models with seeded weights (glu, gelu), a 28×28 CNN with seeded weights whose pools
+    /// `--pool auto` proves with the CosetSum block (cnn28: minutes, 4 GiB), and synthetic MLPs of
+    /// 256-wide layers with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
     #[arg(
         long,
         value_delimiter = ',',
