@@ -848,23 +848,13 @@ impl QuantizedModel {
         // layer must output 0 on the halves' padding rows.
         let h = in_len / 2;
         self.check_weightless_reader(
-            k,
-            in_len,
+            (k, in_len, x_max.saturating_mul(x_max)),
             (out_len..h).chain(h + out_len..in_len),
             (
                 "product",
                 "the operands layer's padding rows (out_len..h and h + out_len..2h)",
             ),
         )?;
-        let bound = x_max.saturating_mul(x_max).saturating_add(1i128 << self.scale_bits);
-        if bound >= ACC_LIMIT {
-            return Err(ModelError::Overflow {
-                layer: k,
-                row: 0,
-                bound,
-                lookup_bits: self.lookup_bits,
-            });
-        }
         Ok(())
     }
 
@@ -893,36 +883,23 @@ impl QuantizedModel {
         // padding rows of each block of m.
         let m = crate::protocol::tensor_domain(out_len).size();
         self.check_weightless_reader(
-            k,
-            in_len,
+            (k, in_len, x_max.saturating_mul(1i128 << self.scale_bits)),
             (0..in_len).filter(|i| i % m >= out_len),
             (
                 "coset sum",
                 &format!("the rows j + k·{m} with j ≥ {out_len} of the layer before a coset sum"),
             ),
         )?;
-        let bound = x_max
-            .saturating_mul(1i128 << self.scale_bits)
-            .saturating_add(1i128 << self.scale_bits);
-        if bound >= ACC_LIMIT {
-            return Err(ModelError::Overflow {
-                layer: k,
-                row: 0,
-                bound,
-                lookup_bits: self.lookup_bits,
-            });
-        }
         Ok(())
     }
 
     /// The rules a weightless layer `k` (a product or a coset sum, `what`) shares: it reads all
     /// `in_len` outputs of a dense, unmixed layer whose rows at `padding` (described by `rows`)
-    /// output zero (zero weights and bias, an activation with `f(0) = 0`), and has no weights or
-    /// bias of its own.
+    /// output zero (zero weights and bias, an activation with `f(0) = 0`), has no weights or bias
+    /// of its own, and its largest accumulator `acc_max` plus `2^s` stays below [`ACC_LIMIT`].
     fn check_weightless_reader(
         &self,
-        k: usize,
-        in_len: usize,
+        (k, in_len, acc_max): (usize, usize, i128),
         mut padding: impl Iterator<Item = usize>,
         (what, rows): (&str, &str),
     ) -> Result<(), ModelError> {
@@ -967,6 +944,15 @@ impl QuantizedModel {
                 format!("{} rows, {} biases", layer.weights.len(), layer.bias.len()),
                 format!("none: a {what} layer has no weights or bias"),
             ));
+        }
+        let bound = acc_max.saturating_add(1i128 << self.scale_bits);
+        if bound >= ACC_LIMIT {
+            return Err(ModelError::Overflow {
+                layer: k,
+                row: 0,
+                bound,
+                lookup_bits: self.lookup_bits,
+            });
         }
         Ok(())
     }
