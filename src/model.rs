@@ -320,13 +320,14 @@ impl LayerOp {
             LayerOp::CosetSum { .. } => 3,
         }
     }
-    /// A coset sum's window `w = in_len / tensor_domain(out_len)` (`None` for the other ops or
-    /// when it does not divide).
-    pub fn window(&self) -> Option<usize> {
+    /// A coset sum's stride `m = tensor_domain(out_len)` and window `w = in_len / m`: window `j`
+    /// is `x_j, x_{j+m}, …, x_{j+(w−1)m}` (`None` for the other ops or when `m` does not divide
+    /// `in_len`).
+    pub fn coset(&self) -> Option<(usize, usize)> {
         match *self {
             LayerOp::CosetSum { in_len, out_len } => {
                 let m = crate::protocol::tensor_domain(out_len).size();
-                (in_len % m == 0).then_some(in_len / m)
+                (in_len % m == 0).then_some((m, in_len / m))
             }
             _ => None,
         }
@@ -335,6 +336,12 @@ impl LayerOp {
     pub fn product_in_len(out_len: usize) -> usize {
         2 * crate::protocol::tensor_domain(out_len).size()
     }
+}
+
+/// A coset sum's scale `c = 2^s/w`: its accumulator `c·Σ_k x_{j+k·m}`, rescaled by `2^s`, is the
+/// mean of the window.
+pub fn coset_scale(scale_bits: u32, w: usize) -> i64 {
+    (1i64 << scale_bits) / w.max(1) as i64
 }
 
 /// The shape rules of layer `k` of `layers` with `(in_len, out_len)` that a vk alone can check
@@ -358,7 +365,7 @@ pub fn layer_shape_problem(
         ));
     }
     if let LayerOp::CosetSum { .. } = op {
-        return match op.window() {
+        return match op.coset().map(|(_, w)| w) {
             Some(w)
                 if k > 0
                     && w.is_power_of_two()
@@ -432,14 +439,13 @@ impl DenseLayer {
         }
     }
     /// A coset-sum layer as the dense layer it equals (weight `2^s/w` at `x_{j+k·m}` in row `j`, no
-    /// bias), for analyses that handle dense layers only (the calibration's back-substitution);
-    /// any other layer as it is.
+    /// bias), for analyses that handle dense layers only (calibration's observed bounds and the
+    /// range analysis's back-substitution); any other layer as it is.
     pub fn dense_equivalent(&self, s: u32) -> DenseLayer {
-        let LayerOp::CosetSum { in_len, out_len } = self.op else {
+        let (LayerOp::CosetSum { in_len, out_len }, Some((m, w))) = (self.op, self.op.coset()) else {
             return self.clone();
         };
-        let m = crate::protocol::tensor_domain(out_len).size();
-        let c = (1i64 << s) / (in_len / m).max(1) as i64;
+        let c = coset_scale(s, w);
         let weights = (0..out_len)
             .map(|j| (0..in_len).map(|i| if i % m == j { c } else { 0 }).collect())
             .collect();
@@ -480,8 +486,8 @@ impl DenseLayer {
                 })
                 .collect(),
             LayerOp::CosetSum { in_len, out_len } => {
-                let m = crate::protocol::tensor_domain(out_len).size();
-                let scale = (1i64 << s) / (in_len / m) as i64;
+                let (m, w) = self.op.coset().unwrap_or((in_len.max(1), 1));
+                let scale = coset_scale(s, w);
                 (0..out_len)
                     .map(|j| {
                         (j..in_len)

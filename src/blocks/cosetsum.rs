@@ -71,7 +71,7 @@ impl CosetSum {
             y,
             dom: tensors[x].dom,
             window,
-            scale: (1u64 << scale_bits) / window as u64,
+            scale: crate::model::coset_scale(scale_bits, window).unsigned_abs(),
             at: vec![],
         }
     }

@@ -239,7 +239,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
             }
             Some(_) => "rowsum".to_string(),
             None => match l.op {
-                LayerOp::CosetSum { .. } => format!("cosetsum (window {})", l.op.window().unwrap_or(0)),
+                LayerOp::CosetSum { .. } => format!("cosetsum (window {})", l.op.coset().map_or(0, |(_, w)| w)),
                 _ => "product".to_string(),
             },
         };

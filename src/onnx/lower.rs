@@ -245,8 +245,8 @@ impl FloatLayer {
                 })
                 .collect(),
             LayerOp::CosetSum { in_len, out_len } => {
-                let m = crate::protocol::tensor_domain(out_len).size();
-                let w = (in_len / m) as f64;
+                let (m, w) = self.op.coset().unwrap_or((in_len.max(1), 1));
+                let w = w as f64;
                 (0..out_len)
                     .map(|j| {
                         let sum: f64 = (j..in_len).step_by(m).map(|i| x.get(i).copied().unwrap_or(0.0)).sum();

@@ -544,6 +544,8 @@ fn windowed<'a>(layers: &[DenseLayer], bounds: &'a [(i128, i128)]) -> &'a [(i128
 /// and largest value of the integer model on `rows`, with the same arithmetic as
 /// [`QuantizedModel::forward`] but in `i128` and without a window.
 fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i128, i128)> {
+    let dense: Vec<DenseLayer> = layers.iter().map(|l| l.dense_equivalent(s)).collect();
+    let layers = &dense[..];
     let mut bounds = vec![(i128::MAX, i128::MIN); layers.len() + 1];
     let widen = |b: &mut (i128, i128), v: i128| *b = (b.0.min(v), b.1.max(v));
     let half = (1i128 << s) >> 1;
@@ -555,7 +557,11 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
         for (k, layer) in layers.iter().enumerate() {
             // Saturating: absurd inputs then need absurd windows and are refused.
             let accs: Vec<i128> = match layer.op {
-                LayerOp::Dense => layer
+                LayerOp::Product { in_len, out_len } => {
+                    (0..out_len).map(|i| x[i].saturating_mul(x[in_len / 2 + i])).collect()
+                }
+                // Dense, and a coset sum as its dense equivalent (above).
+                _ => layer
                     .weights
                     .iter()
                     .zip(&layer.bias)
@@ -565,21 +571,6 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                         })
                     })
                     .collect(),
-                LayerOp::Product { in_len, out_len } => {
-                    (0..out_len).map(|i| x[i].saturating_mul(x[in_len / 2 + i])).collect()
-                }
-                LayerOp::CosetSum { in_len, out_len } => {
-                    let m = crate::protocol::tensor_domain(out_len).size();
-                    let c = (1i128 << s) / (in_len / m) as i128;
-                    (0..out_len)
-                        .map(|j| {
-                            (j..in_len)
-                                .step_by(m)
-                                .fold(0i128, |a, i| a.saturating_add(x[i]))
-                                .saturating_mul(c)
-                        })
-                        .collect()
-                }
             };
             x = accs
                 .into_iter()
