@@ -4,7 +4,8 @@
 #   script/gen-fixtures.sh            # from the repository root
 #
 # For each model (sample: public input; mlp784: private input; lenet: a CNN; glu: a mixed layer and
-# a product, from models/testdata; lenet-pool: LeNet with `--pool cosetsum`, the CosetSum block;
+# a product, from models/testdata; lenet-pool: LeNet with `--pool coset`, the CosetSum block; rescnn:
+# its MaxPool as the CosetMax block;
 # sample-committed: the sample with a committed input,
 # `commit-input` first) it runs the zkt-eth CLI:
 # compile (calibrated on the model's input.json) → setup --dev --seed 1 → prove → verify →
@@ -96,7 +97,9 @@ gen lenet LenetVerifier public
 # GLU-style gating a ⊙ σ(b): a mixed layer, then the Product block.
 ONNX=models/testdata/glu.onnx INPUT=models/testdata/glu.json gen glu GluVerifier public
 # LeNet with its two 2×2 AveragePools as CosetSum layers (compile --pool cosetsum).
-COMPILE="--pool cosetsum" gen lenet LenetPoolVerifier public lenet-pool
+COMPILE="--pool coset" gen lenet LenetPoolVerifier public lenet-pool
+# rescnn (BatchNormalization, a residual Add): its 2×2 MaxPool is a CosetMax layer.
+gen rescnn RescnnVerifier public
 gen sample SampleCommittedVerifier committed sample-committed
 
 echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"

@@ -84,8 +84,8 @@ pub struct LayerVk {
     pub out_len: usize,
     /// Activation after rescaling.
     pub activation: Activation,
-    /// Dense (a RowSum instance), a product of the input's halves (a Product instance) or a coset
-    /// sum (a CosetSum instance).
+    /// Dense (a RowSum instance), a product of the input's halves (a Product instance), a coset
+    /// sum (a CosetSum instance) or a coset max (a CosetMax instance).
     pub op: LayerOp,
     /// The activation applies to the even outputs, the identity to the odd ones
     /// ([`crate::model::DenseLayer::mixed`]).
@@ -409,7 +409,9 @@ impl ProvingKey {
                             true => commit(&g1, &bias_poly(&slotted_biases(model, &plan, k), *rho_b, i, o))?,
                         },
                     ),
-                    LayerOp::Product { .. } | LayerOp::CosetSum { .. } => (G1Affine::zero(), G1Affine::zero()),
+                    LayerOp::Product { .. } | LayerOp::CosetSum { .. } | LayerOp::CosetMax { .. } => {
+                        (G1Affine::zero(), G1Affine::zero())
+                    }
                 };
                 bar.inc(1);
                 Ok(LayerVk {
@@ -749,10 +751,11 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
-            let code = small(&mut r, 0, 3, &format!("layer {k} op"))?;
+            let code = small(&mut r, 0, 4, &format!("layer {k} op"))?;
             let op = match code {
                 1 => LayerOp::Product { in_len, out_len },
                 3 => LayerOp::CosetSum { in_len, out_len },
+                4 => LayerOp::CosetMax { in_len, out_len },
                 _ => LayerOp::Dense,
             };
             let mixed = code == 2;
@@ -779,7 +782,9 @@ impl VerifyingKey {
                         true => (weights, r.point()?),
                     }
                 }
-                LayerOp::Product { .. } | LayerOp::CosetSum { .. } => (G1Affine::zero(), G1Affine::zero()),
+                LayerOp::Product { .. } | LayerOp::CosetSum { .. } | LayerOp::CosetMax { .. } => {
+                    (G1Affine::zero(), G1Affine::zero())
+                }
             };
             layers.push(LayerVk {
                 in_len,

@@ -304,6 +304,17 @@ pub enum LayerOp {
         /// The number of windows.
         out_len: usize,
     },
+    /// `acc_j = 2^s·max_{k<w} x_{j + k·m}` for `j < out_len`, `m = tensor_domain(out_len)`: the
+    /// maximum over the cosets of a window of `w = in_len / m` values (the CosetMax block), scaled
+    /// so that the layer's rescale by `2^s` is exact: a `MaxPool` with kernel = stride and no
+    /// padding, laid out like [`LayerOp::CosetSum`]. No weights; `w ∈ {2, 4}`, and the layer never
+    /// reads the model input.
+    CosetMax {
+        /// `w·m`.
+        in_len: usize,
+        /// The number of windows.
+        out_len: usize,
+    },
 }
 
 impl LayerOp {
@@ -311,26 +322,40 @@ impl LayerOp {
     pub fn is_dense(&self) -> bool {
         *self == LayerOp::Dense
     }
-    /// The vk word: 0 dense, 1 product, 3 coset sum (2, a dense layer with mixed rows, is
-    /// [`DenseLayer::mixed`]).
+    /// The vk word: 0 dense, 1 product, 3 coset sum, 4 coset max (2, a dense layer with mixed
+    /// rows, is [`DenseLayer::mixed`]).
     pub fn code(&self) -> u64 {
         match self {
             LayerOp::Dense => 0,
             LayerOp::Product { .. } => 1,
             LayerOp::CosetSum { .. } => 3,
+            LayerOp::CosetMax { .. } => 4,
         }
     }
-    /// A coset sum's stride `m = tensor_domain(out_len)` and window `w = in_len / m`: window `j`
-    /// is `x_j, x_{j+m}, …, x_{j+(w−1)m}` (`None` for the other ops or when `m` does not divide
-    /// `in_len`).
+    /// A coset sum's or coset max's stride `m = tensor_domain(out_len)` and window
+    /// `w = in_len / m`: window `j` is `x_j, x_{j+m}, …, x_{j+(w−1)m}` (`None` for the other ops
+    /// or when `m` does not divide `in_len`).
     pub fn coset(&self) -> Option<(usize, usize)> {
         match *self {
-            LayerOp::CosetSum { in_len, out_len } => {
+            LayerOp::CosetSum { in_len, out_len } | LayerOp::CosetMax { in_len, out_len } => {
                 let m = crate::protocol::tensor_domain(out_len).size();
                 (in_len % m == 0).then_some((m, in_len / m))
             }
             _ => None,
         }
+    }
+    /// The factor `c` of a coset layer's accumulator: `2^s/w` for a sum (so that the rescale
+    /// divides by `w`, [`coset_scale`]), `2^s` for a maximum (so that the rescale is exact).
+    pub fn coset_factor(&self, scale_bits: u32) -> i64 {
+        match (self, self.coset()) {
+            (LayerOp::CosetMax { .. }, _) => 1i64 << scale_bits,
+            (_, Some((_, w))) => coset_scale(scale_bits, w),
+            _ => 1,
+        }
+    }
+    /// Whether this is a coset layer (sum or maximum): weightless, reading its windows on cosets.
+    pub fn is_coset(&self) -> bool {
+        matches!(self, LayerOp::CosetSum { .. } | LayerOp::CosetMax { .. })
     }
     /// The input length of a product of `out_len` values: `2·tensor_domain(out_len)`.
     pub fn product_in_len(out_len: usize) -> usize {
@@ -364,19 +389,22 @@ pub fn layer_shape_problem(
             "layer {k} is {out_len}×{in_len}: its matrix domain 2^{k_log} exceeds 2^{MAX_MATRIX_LOG}"
         ));
     }
-    if let LayerOp::CosetSum { .. } = op {
+    if op.is_coset() {
+        // A sum's factor 2^s/w must be an integer; a maximum's is 2^s.
+        let max = crate::blocks::cosetsum::MAX_WINDOW;
+        let (what, w_max, bound) = match op {
+            LayerOp::CosetSum { .. } => (
+                "coset sum",
+                max.min(1 << scale_bits.min(30)),
+                format!("min({max}, 2^{scale_bits})"),
+            ),
+            _ => ("coset max", max, max.to_string()),
+        };
         return match op.coset().map(|(_, w)| w) {
-            Some(w)
-                if k > 0
-                    && w.is_power_of_two()
-                    && (2..=crate::blocks::cosetsum::MAX_WINDOW.min(1 << scale_bits.min(30))).contains(&w) =>
-            {
-                None
-            }
+            Some(w) if k > 0 && w.is_power_of_two() && (2..=w_max).contains(&w) => None,
             _ => Some(format!(
-                "layer {k} is a coset sum of {out_len} windows reading {in_len}: it must not be the first layer, and {in_len} must be w·{} with w a power of two, 2 ≤ w ≤ min({}, 2^{scale_bits})",
+                "layer {k} is a {what} of {out_len} windows reading {in_len}: it must not be the first layer, and {in_len} must be w·{} with w a power of two, 2 ≤ w ≤ {bound}",
                 domain(out_len).size(),
-                crate::blocks::cosetsum::MAX_WINDOW
             )),
         };
     }
@@ -428,14 +456,18 @@ impl DenseLayer {
     pub fn in_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.first().map_or(0, Vec::len),
-            LayerOp::Product { in_len, .. } | LayerOp::CosetSum { in_len, .. } => in_len,
+            LayerOp::Product { in_len, .. } | LayerOp::CosetSum { in_len, .. } | LayerOp::CosetMax { in_len, .. } => {
+                in_len
+            }
         }
     }
     /// Number of outputs.
     pub fn out_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.len(),
-            LayerOp::Product { out_len, .. } | LayerOp::CosetSum { out_len, .. } => out_len,
+            LayerOp::Product { out_len, .. }
+            | LayerOp::CosetSum { out_len, .. }
+            | LayerOp::CosetMax { out_len, .. } => out_len,
         }
     }
     /// A coset-sum layer as the dense layer it equals (weight `2^s/w` at `x_{j+k·m}` in row `j`, no
@@ -495,6 +527,16 @@ impl DenseLayer {
                             .try_fold(0i64, |acc, i| acc.checked_add(*x.get(i)?))?
                             .checked_mul(scale)
                             .and_then(fits)
+                    })
+                    .collect()
+            }
+            LayerOp::CosetMax { in_len, out_len } => {
+                let (m, _) = self.op.coset().unwrap_or((in_len.max(1), 1));
+                let scale = self.op.coset_factor(s);
+                (0..out_len)
+                    .map(|j| {
+                        let window: Option<Vec<i64>> = (j..in_len).step_by(m).map(|i| x.get(i).copied()).collect();
+                        window?.into_iter().max()?.checked_mul(scale).and_then(fits)
                     })
                     .collect()
             }
@@ -740,7 +782,7 @@ impl QuantizedModel {
                     self.validate_product(k, in_len, out_len, x_max)?;
                     continue;
                 }
-                LayerOp::CosetSum { in_len, out_len } => {
+                LayerOp::CosetSum { in_len, out_len } | LayerOp::CosetMax { in_len, out_len } => {
                     self.validate_coset_sum(k, in_len, out_len, x_max)?;
                     continue;
                 }
@@ -864,12 +906,19 @@ impl QuantizedModel {
         Ok(())
     }
 
-    /// The rules of a coset-sum layer `k` ([`LayerOp::CosetSum`]): it reads a dense layer's output
-    /// (never the model input), exactly `w·tensor_domain(out_len)` values with `w` a power of two,
-    /// `2 ≤ w ≤ min(4, 2^s)`, whose padding rows (`j mod m ≥ out_len`) are zero; it has no weights or bias;
-    /// and `w·x_max·2^s/w + 2^s` stays below [`ACC_LIMIT`].
+    /// The rules of a coset layer `k` ([`LayerOp::CosetSum`], [`LayerOp::CosetMax`]): it reads a
+    /// dense layer's output (never the model input), exactly `w·tensor_domain(out_len)` values with
+    /// `w` a power of two, `2 ≤ w ≤ 4` (and `w ≤ 2^s` for a sum), whose padding rows
+    /// (`j mod m ≥ out_len`) are zero; it has no weights or bias; and `x_max·2^s + 2^s` stays below
+    /// [`ACC_LIMIT`]. A maximum also reads a layer whose activation is non-negative and below
+    /// `2^(B−1)` on the window (ReLU, ReLU6, sigmoid): then every difference `max − x_i` lies in
+    /// the table's non-negative half, which the CosetMax block looks up.
     fn validate_coset_sum(&self, k: usize, in_len: usize, out_len: usize, x_max: i128) -> Result<(), ModelError> {
         let layer = &self.layers[k];
+        let what = match layer.op {
+            LayerOp::CosetMax { .. } => "coset max",
+            _ => "coset sum",
+        };
         let field = |f: &str| format!("layers[{k}].{f}");
         let out_of_range = |f: &str, value: String, allowed: &str| ModelError::OutOfRange {
             field: field(f),
@@ -883,17 +932,30 @@ impl QuantizedModel {
             (layer.op, false),
             self.scale_bits,
         ) {
-            return Err(out_of_range("op", "coset sum".into(), &problem));
+            return Err(out_of_range("op", what.into(), &problem));
         }
-        // The identity sums every coset, padding included: the layer before must output 0 on the
+        if let (LayerOp::CosetMax { .. }, Some(prev)) = (layer.op, self.layers.get(k - 1)) {
+            let half = 1i64 << (self.lookup_bits - 1);
+            let (lo, hi) = prev.activation.bounds(-half, half - 1, self.scale_bits);
+            if lo < 0 || hi >= half {
+                return Err(out_of_range(
+                    "op",
+                    format!("coset max after {} (values in [{lo}, {hi}])", prev.activation.name()),
+                    &format!(
+                        "a coset max reads a layer whose activation lies in [0, {half}) on the window (ReLU, ReLU6, sigmoid)"
+                    ),
+                ));
+            }
+        }
+        // The identity reads every coset, padding included: the layer before must output 0 on the
         // padding rows of each block of m.
         let m = crate::protocol::tensor_domain(out_len).size();
         self.check_weightless_reader(
             (k, in_len, x_max.saturating_mul(1i128 << self.scale_bits)),
             (0..in_len).filter(|i| i % m >= out_len),
             (
-                "coset sum",
-                &format!("the rows j + k·{m} with j ≥ {out_len} of the layer before a coset sum"),
+                what,
+                &format!("the rows j + k·{m} with j ≥ {out_len} of the layer before a {what}"),
             ),
         )?;
         Ok(())
@@ -929,7 +991,7 @@ impl QuantizedModel {
             return Err(out_of_range(
                 "op",
                 what.into(),
-                format!("a {what} reads a dense layer's output (not a product's, a coset sum's or a mixed layer's)"),
+                format!("a {what} reads a dense layer's output (not a product's, a coset layer's or a mixed layer's)"),
             ));
         }
         let nonzero = |i: usize| {

@@ -2,7 +2,8 @@
 //!
 //! `script/gen-fixtures.sh` runs the CLI (compile, setup --dev --seed 1, prove, create-verifier,
 //! encode-calldata) for the `sample` (public input), `mlp784` (private input), `lenet` (a CNN),
-//! `glu` (a product) and `lenet-pool` (LeNet's pooling as CosetSum layers) models, then the
+//! `glu` (a product), `lenet-pool` (LeNet's pooling as CosetSum layers) and `rescnn` (its max
+//! pooling as a CosetMax layer) models, then the
 //! ignored test [`regenerate_fixtures`] here, which reads those outputs and writes
 //! `contracts/test/fixtures/<model>/fixture.json` and the shared `contracts/test/fixtures/corpus.json`.
 //! Every invalid variant carries the Solidity custom error it must revert with: the name comes from
@@ -79,7 +80,14 @@ const LENET_POOL: Model = Model {
     source: ("models/lenet/lenet.onnx", "models/lenet/input.json"),
     flags: "--pool cosetsum",
 };
-const MODELS: [&Model; 5] = [&SAMPLE, &MLP784, &LENET, &GLU, &LENET_POOL];
+const RESCNN: Model = Model {
+    name: "rescnn",
+    contract: "RescnnVerifier",
+    visibility: Visibility::Public,
+    source: ("models/rescnn/rescnn.onnx", "models/rescnn/input.json"),
+    flags: "",
+};
+const MODELS: [&Model; 6] = [&SAMPLE, &MLP784, &LENET, &GLU, &LENET_POOL, &RESCNN];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -376,7 +376,7 @@ fn a_product_of_two_activations_is_proven() {
     }
 }
 
-/// `compile --pool`: LeNet's two 2×2 AveragePools become CosetSum layers with `cosetsum` (the
+/// `compile --pool`: LeNet's two 2×2 AveragePools become CosetSum layers with `coset` (the
 /// layer before each reordered, window `j`'s values at `j + k·m`), and compose into the next
 /// layers with `compose` and `auto` (256 and 128 values, below `AUTO_COSET_POOL`); both agree with
 /// tract on the test split like the composed chain (the self-check inside `lower` compares every
@@ -400,7 +400,7 @@ fn average_pooling_lowers_to_coset_sums() {
     let shape = |m: &zkt_eth::model::QuantizedModel| -> Vec<(usize, usize, LayerOp)> {
         m.layers.iter().map(|l| (l.out_len(), l.in_len(), l.op)).collect()
     };
-    let pooled = load(Pooling::Cosetsum);
+    let pooled = load(Pooling::Coset);
     assert_eq!(
         shape(&pooled),
         vec![
@@ -453,7 +453,7 @@ fn average_pooling_lowers_to_coset_sums() {
         .unwrap();
         (m.scale_bits, m.lookup_bits)
     };
-    assert_eq!(by_range(Pooling::Cosetsum), by_range(Pooling::Compose));
+    assert_eq!(by_range(Pooling::Coset), by_range(Pooling::Compose));
     // And as tightly: the second convolution's bounds (layer 2 pooled, layer 1 composed) are no
     // wider than the composed ones, which interval arithmetic alone through the pool would not give.
     let range = zkt_eth::onnx::quantize::DEFAULT_INPUT_RANGE;
@@ -495,6 +495,58 @@ fn average_pooling_lowers_to_coset_sums() {
         784,
         "conv2 reads the 784 pooled values"
     );
+}
+
+/// `compile --pool` on max pooling: rescnn's 2×2 MaxPool after a ReLU becomes one CosetMax layer
+/// under `auto` and `coset` (the layer before reordered, window `j` at `j + k·64`), and the
+/// tournament of two ReLU layers under `compose`; both agree with float inference on the test split
+/// equally, and the CosetMax model is one layer shorter, its matrices 3× smaller in total.
+#[test]
+fn max_pooling_lowers_to_a_coset_max() {
+    use zkt_eth::model::LayerOp;
+    use zkt_eth::onnx::quantize::Pooling;
+    let test = read_dataset(&model("digits/test.json")).unwrap();
+    let calibration = read_inputs(&model("digits/train.json")).unwrap();
+    let path = model("rescnn/rescnn.onnx");
+    let load = |pooling: Pooling| {
+        let opts = QuantizeOptions {
+            calibration: Some(calibration.clone()),
+            pooling,
+            ..Default::default()
+        };
+        load_model(&path, &opts).unwrap()
+    };
+    let pooled = load(Pooling::Auto);
+    assert_eq!(pooled, load(Pooling::Coset));
+    assert_eq!(
+        pooled.layers[1].op,
+        LayerOp::CosetMax {
+            in_len: 256,
+            out_len: 64
+        }
+    );
+    assert_eq!(pooled.layers.len(), 5);
+    let composed = load(Pooling::Compose);
+    assert_eq!(composed.layers.len(), 6, "two ReLU layers for the 2×2 tournament");
+    assert!(composed.layers.iter().all(|l| l.op == LayerOp::Dense));
+    let entries = |m: &zkt_eth::model::QuantizedModel| -> usize {
+        m.layers
+            .iter()
+            .filter_map(|l| l.matrix_log())
+            .map(|k| 1usize << k)
+            .sum()
+    };
+    assert!(
+        3 * entries(&pooled) <= entries(&composed) + 1,
+        "{} vs {}",
+        entries(&pooled),
+        entries(&composed)
+    );
+    // The same integer values: a maximum of rescaled values is exact either way (95.56 % argmax
+    // agreement at the calibrated s = 6, the README's figure).
+    let agreement = |m| fidelity(&path, m, &test.inputs).unwrap().argmax_ratio;
+    assert!(agreement(&pooled) >= 0.95);
+    assert_eq!(agreement(&pooled), agreement(&composed));
 }
 
 /// Compile `path` calibrated on `input`, prove and verify it with `visibility`, and check the

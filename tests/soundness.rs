@@ -190,7 +190,7 @@ fn a_coset_sum_layer_proves_and_every_flipped_word_is_rejected() {
             m.layers[0].bias.resize(64, 0);
             m.layers[1].op = LayerOp::CosetSum { in_len: 64, out_len: 5 };
         },
-        "2 ≤ w ≤ min(4",
+        "2 ≤ w ≤ min(4, 2^4)",
     );
     refused(
         &|m| {
@@ -198,6 +198,71 @@ fn a_coset_sum_layer_proves_and_every_flipped_word_is_rejected() {
             m.input_shape = vec![1, 32];
         },
         "must not be the first layer",
+    );
+}
+
+/// A coset-max (max pooling) layer, windows 2 and 4 (the CosetMax block): the honest proof verifies
+/// for every input visibility and every flipped word is rejected (among them `[h]`, `h(ζ')` and the
+/// evaluations `x(ω_w^k·ζ')`); the pooled tensor's blinding covers every revealed point; the degree
+/// bound from the model covers the gate's quotient; the vk round-trips op 4; and a coset max after
+/// an activation that can be negative, or with a window of 8, is refused before any proving.
+#[test]
+fn a_coset_max_layer_proves_and_every_flipped_word_is_rejected() {
+    use zkt_eth::model::{Activation, LayerOp};
+    for w in [2, 4] {
+        let model = common::coset_max_model(w);
+        let x = [16, -8, 24];
+        let trace = model.forward(&x).unwrap();
+        let m = 8;
+        for j in 0..5 {
+            let max = (0..w).map(|k| trace.out[0][j + k * m]).max().unwrap();
+            assert_eq!(trace.acc[1][j], 16 * max);
+            assert_eq!(trace.out[1][j], max, "the rescale of 2^s·max is exact");
+        }
+        check_words(&model, &x, |layout| {
+            layout
+                .instances
+                .iter()
+                .any(|i| matches!(i, Instance::CosetMax(c) if c.window == w))
+        });
+        let pk = ProvingKey::setup(&model, &Srs::dev(11, srs_len_for(&model)), Visibility::Private).unwrap();
+        let layout = Layout::new(&pk.vk);
+        let x_t = layout
+            .instances
+            .iter()
+            .find_map(|i| match i {
+                Instance::CosetMax(c) => Some(c.x),
+                _ => None,
+            })
+            .unwrap();
+        let zkt_eth::blocks::Col::Commit(c) = layout.tensors[x_t].col else {
+            panic!("the pooled tensor is committed")
+        };
+        assert_eq!(layout.blinding(c), w + 2);
+        assert!(layout.blinding(c) <= zkt_eth::blocks::fold::BLIND_MAX);
+        assert!(layout.max_degree() < pk.g1.len());
+        let bytes = pk.vk.to_bytes();
+        assert_eq!(zkt_eth::keys::VerifyingKey::from_bytes(&bytes).unwrap(), pk.vk);
+    }
+    let refused = |edit: &dyn Fn(&mut zkt_eth::model::QuantizedModel), needle: &str| {
+        let mut bad = common::coset_max_model(4);
+        edit(&mut bad);
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    };
+    // The differences max − x_i must lie in the table's non-negative half.
+    refused(
+        &|m| m.layers[0].activation = Activation::LeakyRelu { alpha_q16: 6554 },
+        "lies in [0,",
+    );
+    refused(&|m| m.layers[0].bias[13] = 16, "row 13 is not zero");
+    refused(
+        &|m| {
+            m.layers[0].weights.resize(64, vec![0, 0, 0]);
+            m.layers[0].bias.resize(64, 0);
+            m.layers[1].op = LayerOp::CosetMax { in_len: 64, out_len: 5 };
+        },
+        "2 ≤ w ≤ 4",
     );
 }
 

@@ -545,6 +545,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {%- include "blocks/rowsum.sol" %}
     {%- include "blocks/product.sol" %}
     {%- include "blocks/cosetsum.sol" %}
+    {%- include "blocks/cosetmax.sol" %}
     {%- include "blocks/activation.sol" %}
     {%- include "blocks/input_range.sol" %}
     {%- if committed %}

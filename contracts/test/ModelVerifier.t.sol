@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
 import {GluVerifier} from "../generated/GluVerifier.sol";
 import {LenetPoolVerifier} from "../generated/LenetPoolVerifier.sol";
+import {RescnnVerifier} from "../generated/RescnnVerifier.sol";
 import {LenetVerifier} from "../generated/LenetVerifier.sol";
 import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
 import {SampleVerifier} from "../generated/SampleVerifier.sol";
@@ -127,6 +128,7 @@ contract ModelVerifierTest is FixtureTest {
     LenetVerifier internal lenet;
     GluVerifier internal glu;
     LenetPoolVerifier internal lenetPool;
+    RescnnVerifier internal rescnn;
 
     function setUp() public {
         sample = new SampleVerifier();
@@ -134,6 +136,7 @@ contract ModelVerifierTest is FixtureTest {
         lenet = new LenetVerifier();
         glu = new GluVerifier();
         lenetPool = new LenetPoolVerifier();
+        rescnn = new RescnnVerifier();
     }
 
     // ───────────────────────────────────────────────────────────── constants ──
@@ -208,15 +211,24 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    function test_RescnnConstantsMatchFixture() public view {
+        _checkConstants(
+            IGeneratedVerifier(address(rescnn)),
+            _read("rescnn/fixture.json"),
+            "RescnnVerifier.sol:RescnnVerifier"
+        );
+    }
+
     /// @dev The recorded selectors (Rust: keccak of the parsed `error` declarations) are the ABI's.
     function test_RecordedSelectorsAreTheVerifierAbi() public view {
-        string[6] memory files = [
+        string[7] memory files = [
             "corpus.json",
             "sample/fixture.json",
             "mlp784/fixture.json",
             "lenet/fixture.json",
             "glu/fixture.json",
-            "lenet-pool/fixture.json"
+            "lenet-pool/fixture.json",
+            "rescnn/fixture.json"
         ];
         for (uint256 f = 0; f < files.length; ++f) {
             string memory json = vm.readFile(string.concat(FIXTURES, files[f]));
@@ -316,6 +328,21 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    /// @dev rescnn (BatchNormalization, a residual Add): its 2×2 MaxPool is a CosetMax layer.
+    function test_RescnnValidProofVerifies() public {
+        string memory fx = _read("rescnn/fixture.json");
+        Fixture memory f = _fixture(fx);
+        bool ok = rescnn.verify(f.proof, f.inputs, f.outputs);
+        vm.snapshotGasLastCall("RescnnVerifier.verify (valid rescnn proof, CosetMax pooling)");
+        vm.assertTrue(ok, string.concat("valid rescnn proof rejected", REGEN));
+        bytes memory cd = vm.parseBytes(vm.trim(_read("rescnn/calldata.hex")));
+        vm.assertEq(
+            cd,
+            abi.encodeCall(IZkTorchVerifier.verify, (f.proof, f.inputs, f.outputs)),
+            "calldata.hex"
+        );
+    }
+
     // ──────────────────────────────────────────────────────────────── corpus ──
 
     /// @dev Every corpus entry: valid ones return true, invalid ones revert with the recorded
@@ -352,6 +379,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_GluFixtureInvalidVariants() public {
         _checkInvalidList(IZkTorchVerifier(address(glu)), _read("glu/fixture.json"));
+    }
+
+    function test_RescnnFixtureInvalidVariants() public {
+        _checkInvalidList(IZkTorchVerifier(address(rescnn)), _read("rescnn/fixture.json"));
     }
 
     function test_LenetPoolFixtureInvalidVariants() public {
@@ -425,6 +456,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_EveryLenetWordFlipReverts() public view {
         _checkWordFlips(IZkTorchVerifier(address(lenet)), _read("lenet/fixture.json"));
+    }
+
+    function test_EveryRescnnWordFlipReverts() public view {
+        _checkWordFlips(IZkTorchVerifier(address(rescnn)), _read("rescnn/fixture.json"));
     }
 
     function test_EveryLenetPoolWordFlipReverts() public view {

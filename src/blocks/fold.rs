@@ -52,7 +52,8 @@ pub struct FoldPlan {
     /// `max_degree`), else 0 (the quotient then stays below `3n`).
     pub degree: usize,
     /// The degree bound the proof needs without folding: `N·M + 3M + 16` for a dense layer with
-    /// domains `(N, M)` (its RowSum quotient), `3n + 8` for the lookup domain.
+    /// domains `(N, M)` (its RowSum quotient), `3n + 8` for the lookup domain, and a coset max's
+    /// gate ([`super::cosetmax::quotient_degree`]).
     pub base: usize,
 }
 
@@ -96,8 +97,12 @@ pub fn plan(n: usize, shapes: &[(usize, usize, LayerOp)], input_len: usize, hidd
     let dom = |len: usize| tensor_domain(len).size();
     let base = shapes
         .iter()
-        .filter(|l| l.2.is_dense())
-        .map(|&(i, o, _)| dom(i) * dom(o) + 3 * dom(o) + 16)
+        .filter_map(|&(i, o, op)| match op {
+            LayerOp::Dense => Some(dom(i) * dom(o) + 3 * dom(o) + 16),
+            // The coset max's degree-w gate (w = 4: slightly above 3n).
+            LayerOp::CosetMax { .. } => Some(super::cosetmax::quotient_degree(n, dom(i), dom(i) / dom(o)) + 8),
+            _ => None,
+        })
         .fold(3 * n + 8, usize::max);
     let budget = base.max(1usize << fold_log.min(*FOLD_LOG_RANGE.end()));
     let input = dom(input_len);

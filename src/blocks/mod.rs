@@ -14,6 +14,7 @@
 //! | [`rowsum`] | `y_t = W_t·x_t + b_t` for the layers on equal domains (one instance, batched by `λ`), each `W_t` ONE hiding vk point, the biases one more | `H_K`, `K = M·N` | `[R]`, 2 evaluations (+2 per layer) | per layer 1 vk point, per instance 1 more (`[B̂]`, unless every bias is in a column) and 3 inversions (+1 per bias column or slot ≠ 0) |
 //! | [`product`] | `y = x[..h] ⊙ x[h..]` (`Mul` of two activations) | `H_{2h}`, lifted to `H_n` | none (one evaluation) | field work only |
 //! | [`cosetsum`] | `y_j = (2^s/w)·Σ_k x_{j+k·m}` (pooling: the mean over each window of `w ≤ 4`, after the rescale) | `H_{w·m}`, lifted to `H_n` | none (`w − 1` evaluations) | field work only |
+//! | [`cosetmax`] | `y_j = 2^s·max_k x_{j+k·m}` (max pooling over windows of `w ≤ 4`): a degree-`w` gate (`y_j` is a member) and a LogUp range check of `y_j/2^s − x_i ≥ 0` | `H_{w·m}`, lifted to `H_n` | `[h]`, a share (`w − 1` evaluations more) | field work only |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
 //! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |
 //! | [`input_binding`] | a committed input is the one behind the public commitment `C` | `H_N₀` | none | `C`: one ecMul, one inversion |
@@ -28,6 +29,7 @@
 //! can prove; a failing check names the position and why.
 
 pub mod activation;
+pub mod cosetmax;
 pub mod cosetsum;
 pub mod fold;
 pub mod input_binding;
@@ -217,6 +219,8 @@ pub enum Instance {
     Product(product::Product),
     /// See [`cosetsum`].
     CosetSum(cosetsum::CosetSum),
+    /// See [`cosetmax`].
+    CosetMax(cosetmax::CosetMax),
     /// See [`activation`].
     Activation(activation::ActivationLookup),
     /// See [`input_range`].
@@ -234,6 +238,7 @@ impl Instance {
             Instance::RowSum(b) => b,
             Instance::Product(b) => b,
             Instance::CosetSum(b) => b,
+            Instance::CosetMax(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
@@ -246,6 +251,7 @@ impl Instance {
             Instance::RowSum(b) => b,
             Instance::Product(b) => b,
             Instance::CosetSum(b) => b,
+            Instance::CosetMax(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
@@ -258,9 +264,9 @@ impl Instance {
 /// carry `Col::Commit(0)`) and block instances.
 ///
 /// Per layer `k`: tensor `y_k = W·x + b` (committed; for a product layer `x[..h] ⊙ x[h..]`, for a
-/// coset sum `c·Σ_k x_{j+k·m}`), `q_k` (rescaled; public if it is the model output), `z_k`
+/// coset sum `c·Σ_k x_{j+k·m}`, for a coset max `2^s·max_k x_{j+k·m}`), `q_k` (rescaled; public if it is the model output), `z_k`
 /// (activation output; the same tensor as `q_k` for the identity, public for a final activation;
-/// padding `f(0)`); instances RowSum(`x → y_k`), Product(`x → y_k`) or CosetSum(`x → y_k`), and
+/// padding `f(0)`); instances RowSum(`x → y_k`), Product(`x → y_k`), CosetSum(`x → y_k`) or CosetMax(`x → y_k`), and
 /// Activation(`y_k → q_k, z_k`). A committed input's
 /// binding comes first; after the layers come the hidden input's range check and the table side
 /// with the running sum (last: it sums every share).
@@ -338,6 +344,13 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
                 y,
                 &tensors,
                 vk.scale_bits,
+            ))),
+            LayerOp::CosetMax { .. } => instances.push(Instance::CosetMax(cosetmax::CosetMax::new(
+                k,
+                (x, y),
+                &tensors,
+                vk.scale_bits,
+                vk.domain.size(),
             ))),
         }
         // The table is built from these very layers; an impossible miss names kind 255, which no

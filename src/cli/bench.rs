@@ -39,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
           value_parser = clap::value_parser!(u32).range(10..=20))]
     pub fold_budget: u32,
-    /// How average pooling is proven, for every model (as `compile --pool`).
+    /// How pooling is proven, for every model (as `compile --pool`).
     #[arg(long, value_enum, default_value = "auto")]
     pub pool: crate::onnx::quantize::Pooling,
     /// Machine-readable output.
@@ -145,7 +145,7 @@ const CASES: &[Case] = &[
         calibrate: "digits/train.json",
         depth: 0,
         visibility: Visibility::Public,
-        reference: "CNN with BatchNormalization, MaxPool (two ReLU layers) and a residual Add",
+        reference: "CNN with BatchNormalization, MaxPool (a CosetMax layer; --pool compose: two ReLU layers) and a residual Add",
     },
     Case {
         name: "mlp784",

@@ -57,10 +57,13 @@ pub struct CompileArgs {
     #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
           value_parser = clap::value_parser!(u32).range(10..=20))]
     pub fold_budget: u32,
-    /// How average pooling (non-overlapping windows of 2 or 4 values right after a layer with
-    /// f(0) = 0, such as ReLU) is proven: `cosetsum` adds a CosetSum layer (faster proving: the next
-    /// layer's matrix shrinks by the window; ≈ 29k more gas per pool on LeNet), `compose` folds the
-    /// averaging into the next dense layer (no gas of its own), `auto` uses CosetSum for pooled
+    /// How pooling (non-overlapping windows of 2 or 4 values right after a layer with f(0) = 0,
+    /// such as ReLU) is proven: `coset` (alias `cosetsum`) adds a CosetSum layer for an average
+    /// pool (faster proving: the next layer's matrix shrinks by the window; ≈ 29k more gas per
+    /// pool on LeNet) and a CosetMax layer for a max pool after a non-negative activation (faster
+    /// proving and cheaper to verify than the tournament of ReLU layers); `compose` folds the
+    /// averaging into the next dense layer (no gas of its own) and proves a max pool as a
+    /// tournament of ReLU layers; `auto` uses CosetMax wherever it applies and CosetSum for pooled
     /// tensors of 1,024 elements or more.
     #[arg(long, value_enum, default_value = "auto")]
     pub pool: Pooling,
@@ -196,6 +199,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
                 LayerOp::Dense => "rowsum",
                 LayerOp::Product { .. } => "product",
                 LayerOp::CosetSum { .. } => "cosetsum",
+                LayerOp::CosetMax { .. } => "cosetmax",
             };
             json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
                    "mixed": l.mixed, "blocks": [first, "activation"], "rowsum_instance": instance_of(k)})
@@ -240,6 +244,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
             Some(_) => "rowsum".to_string(),
             None => match l.op {
                 LayerOp::CosetSum { .. } => format!("cosetsum (window {})", l.op.coset().map_or(0, |(_, w)| w)),
+                LayerOp::CosetMax { .. } => format!("cosetmax (window {})", l.op.coset().map_or(0, |(_, w)| w)),
                 _ => "product".to_string(),
             },
         };

@@ -12,7 +12,7 @@
 
 use super::{fmt_duration, print_json, say};
 use crate::artifacts::{self, BuildDir};
-use crate::blocks::{cosetsum, lookup, product, rowsum, Violation};
+use crate::blocks::{cosetmax, cosetsum, lookup, product, rowsum, Violation};
 use crate::model::{ForwardError, LayerOp, QuantizedModel, Trace};
 use crate::onnx::{self, quantize::window_bits};
 use anyhow::bail;
@@ -44,6 +44,8 @@ const BLOCKS: [&str; 2] = ["rowsum", "lookup"];
 const PRODUCT_BLOCKS: [&str; 2] = ["product", "lookup"];
 /// The blocks of a coset-sum (pooling) layer.
 const COSETSUM_BLOCKS: [&str; 2] = ["cosetsum", "lookup"];
+/// The blocks of a coset-max (max pooling) layer.
+const COSETMAX_BLOCKS: [&str; 2] = ["cosetmax", "lookup"];
 
 /// The first failure of one block over all rows.
 #[derive(Clone, Debug)]
@@ -112,6 +114,12 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
                 let w = layer.op.coset().map_or(1, |(_, w)| w);
                 let scale = crate::model::coset_scale(model.scale_bits, w);
                 stage.record("cosetsum", row, cosetsum::check(x, &trace.acc[k], w, scale))
+            }
+            LayerOp::CosetMax { .. } => {
+                let w = layer.op.coset().map_or(1, |(_, w)| w);
+                let c = layer.op.coset_factor(model.scale_bits);
+                let half = 1i64 << (model.lookup_bits - 1);
+                stage.record("cosetmax", row, cosetmax::check(x, &trace.acc[k], w, (c, half)))
             }
         };
         ok &= stage.record(
@@ -239,6 +247,7 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
             LayerOp::Dense => &BLOCKS,
             LayerOp::Product { .. } => &PRODUCT_BLOCKS,
             LayerOp::CosetSum { .. } => &COSETSUM_BLOCKS,
+            LayerOp::CosetMax { .. } => &COSETMAX_BLOCKS,
         };
         StageReport::new(&l.name, blocks)
     }));

@@ -114,7 +114,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
           value_parser = clap::value_parser!(u32).range(10..=20))]
     pub fold_budget: u32,
-    /// How average pooling is proven (as `compile --pool`).
+    /// How pooling is proven (as `compile --pool`).
     #[arg(long, value_enum, default_value = "auto")]
     pub pool: crate::onnx::quantize::Pooling,
     /// Machine-readable output.

@@ -46,6 +46,15 @@ use tract_onnx::tract_hir::infer::Factoid;
 use super::affine::{self, Affine, Window};
 use super::error::OnnxError;
 use super::quantize::{Pooling, AUTO_COSET_POOL};
+
+/// How a coset layer reduces each pooling window ([`Lowering::coset_pool`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reduce {
+    /// `AveragePool`, `GlobalAveragePool`: the CosetSum block.
+    Mean,
+    /// `MaxPool`: the CosetMax block.
+    Max,
+}
 use super::reference::FloatReference;
 use super::state::{Carry, Expr, Live, Rows};
 use crate::model::{Activation, LayerOp, MAX_MATRIX_LOG, MAX_WIDTH};
@@ -208,7 +217,9 @@ impl FloatLayer {
     pub fn in_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.first().map_or(0, Vec::len),
-            LayerOp::Product { in_len, .. } | LayerOp::CosetSum { in_len, .. } => in_len,
+            LayerOp::Product { in_len, .. } | LayerOp::CosetSum { in_len, .. } | LayerOp::CosetMax { in_len, .. } => {
+                in_len
+            }
         }
     }
 
@@ -216,12 +227,14 @@ impl FloatLayer {
     pub fn out_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.len(),
-            LayerOp::Product { out_len, .. } | LayerOp::CosetSum { out_len, .. } => out_len,
+            LayerOp::Product { out_len, .. }
+            | LayerOp::CosetSum { out_len, .. }
+            | LayerOp::CosetMax { out_len, .. } => out_len,
         }
     }
 
-    /// `act(W·x + b)`, `act(x_i · x_{h+i})` for a product, or `act(mean_k x_{j+k·m})` for a coset
-    /// sum, in `f64`.
+    /// `act(W·x + b)`, `act(x_i · x_{h+i})` for a product, `act(mean_k x_{j+k·m})` for a coset
+    /// sum, or `act(max_k x_{j+k·m})` for a coset max, in `f64`.
     pub fn apply(&self, x: &[f64]) -> Vec<f64> {
         match self.op {
             LayerOp::Dense => self
@@ -251,6 +264,18 @@ impl FloatLayer {
                     .map(|j| {
                         let sum: f64 = (j..in_len).step_by(m).map(|i| x.get(i).copied().unwrap_or(0.0)).sum();
                         self.activation.apply(sum / w)
+                    })
+                    .collect()
+            }
+            LayerOp::CosetMax { in_len, out_len } => {
+                let (m, _) = self.op.coset().unwrap_or((in_len.max(1), 1));
+                (0..out_len)
+                    .map(|j| {
+                        let max = (j..in_len)
+                            .step_by(m)
+                            .map(|i| x.get(i).copied().unwrap_or(0.0))
+                            .fold(f64::NEG_INFINITY, f64::max);
+                        self.activation.apply(max)
                     })
                     .collect()
             }
@@ -1446,6 +1471,9 @@ impl Lowering<'_> {
         let window = self.window(ctx, kernel)?;
         let (out, shape) = self.output(ctx)?;
         let cells = affine::pool_cells(&self.current_shape, &window, &shape).map_err(|e| ctx.shape_err(e))?;
+        if self.coset_pool(ctx, &cells, Reduce::Max)? {
+            return Ok(());
+        }
         // The first level has at least one row per cell: refuse a layer too large before building it.
         let first_rows: usize = cells.iter().map(Vec::len).sum();
         check_matrix(ctx, first_rows, self.state_len)?;
@@ -1621,36 +1649,41 @@ impl Lowering<'_> {
     /// An averaging `map` (`AveragePool`, `GlobalAveragePool`): a CosetSum layer when it applies
     /// ([`Self::coset_pool`]), else composed into the next layer like any affine map.
     fn pool(&mut self, ctx: &Ctx, map: Affine) -> Result<(), OnnxError> {
-        match self.coset_pool(ctx, &map)? {
-            true => Ok(()),
-            false => self.affine(ctx, map),
-        }
-    }
-
-    /// Pool with the CosetSum block ([`LayerOp::CosetSum`]) instead of composing the averaging
-    /// matrix into the next dense layer, whose matrix then shrinks by the window `w`. It applies
-    /// when the pooled tensor is exactly the last dense layer's output (each element one output,
-    /// nothing else carried, an activation with `f(0) = 0`) and every window averages `w ∈ {2, 4}`
-    /// distinct elements (kernel = stride, no padding). Then the last layer's rows are reordered so
-    /// that window `j`'s elements sit at `j, j + m, …` (`m = tensor_domain(windows)`), with zero
-    /// rows in each block's padding, and a coset-sum layer follows. Returns whether it applied.
-    fn coset_pool(&mut self, ctx: &Ctx, map: &Affine) -> Result<bool, OnnxError> {
         let w = map.rows.first().map_or(0, Vec::len);
         let uniform = map
             .rows
             .iter()
             .all(|r| r.len() == w && r.iter().all(|(_, c)| *c == 1.0 / w as f64))
             && map.bias.iter().all(|b| *b == 0.0);
+        let cells: Vec<Vec<usize>> = map.rows.iter().map(|r| r.iter().map(|(i, _)| *i).collect()).collect();
+        match uniform && self.coset_pool(ctx, &cells, Reduce::Mean)? {
+            true => Ok(()),
+            false => self.affine(ctx, map),
+        }
+    }
+
+    /// Pool with a coset block instead of composing: the CosetSum block ([`LayerOp::CosetSum`])
+    /// for a mean, whose averaging matrix then does not enlarge the next dense layer, or the
+    /// CosetMax block ([`LayerOp::CosetMax`]) for a maximum, instead of a tournament of ReLU
+    /// layers. It applies when `compile --pool` asks for it, the pooled tensor is exactly the last
+    /// dense layer's output (each element one output, nothing else carried, an activation with
+    /// `f(0) = 0`, non-negative for a maximum) and every window holds `w ∈ {2, 4}` distinct
+    /// elements (`cells`: kernel = stride, no padding). Then the last layer's rows are reordered so
+    /// that window `j`'s elements sit at `j, j + m, …` (`m = tensor_domain(windows)`), with zero
+    /// rows in each block's padding, and a coset layer follows. Returns whether it applied.
+    fn coset_pool(&mut self, ctx: &Ctx, cells: &[Vec<usize>], reduce: Reduce) -> Result<bool, OnnxError> {
+        let w = cells.first().map_or(0, Vec::len);
         let Some(last) = self.layers.last() else {
             return Ok(false);
         };
-        let wanted = match self.pooling {
-            Pooling::Compose => false,
-            Pooling::Cosetsum => true,
-            Pooling::Auto => numel(&self.current_shape) >= AUTO_COSET_POOL,
+        let wanted = match (self.pooling, reduce) {
+            (Pooling::Compose, _) => false,
+            (Pooling::Coset, _) => true,
+            (Pooling::Auto, Reduce::Mean) => numel(&self.current_shape) >= AUTO_COSET_POOL,
+            (Pooling::Auto, Reduce::Max) => true,
         };
         let fits = wanted
-            && uniform
+            && cells.iter().all(|c| c.len() == w)
             && w.is_power_of_two()
             && (2..=crate::blocks::cosetsum::MAX_WINDOW).contains(&w)
             && last.op == LayerOp::Dense
@@ -1662,6 +1695,9 @@ impl Lowering<'_> {
             return Ok(false);
         }
         let input = self.live_tensor(ctx, &self.current.clone())?;
+        if reduce == Reduce::Max && !input.nonneg {
+            return Ok(false); // the block looks up max − x in the table's non-negative half
+        }
         // Each pooled element must be one distinct output of the last layer.
         let mut row_of = Vec::with_capacity(input.exprs.len());
         for e in &input.exprs {
@@ -1671,13 +1707,13 @@ impl Lowering<'_> {
             }
         }
         let mut seen = vec![false; self.state_len];
-        for cell in map.rows.iter().flatten() {
-            let v = row_of[cell.0];
+        for cell in cells.iter().flatten() {
+            let v = row_of[*cell];
             if std::mem::replace(&mut seen[v], true) {
                 return Ok(false);
             }
         }
-        let (windows, nonneg) = (map.rows.len(), input.nonneg);
+        let (windows, nonneg) = (cells.len(), input.nonneg);
         let m = crate::protocol::tensor_domain(windows).size();
         let Some(last) = self.layers.last_mut() else {
             return Ok(false);
@@ -1688,8 +1724,8 @@ impl Lowering<'_> {
             return Ok(false); // the reordered layer would not fit: compose instead
         }
         let (mut weights, mut bias) = (vec![vec![0.0; width]; w * m], vec![0.0; w * m]);
-        for (j, cells) in map.rows.iter().enumerate() {
-            for (k, (cell, _)) in cells.iter().enumerate() {
+        for (j, cells) in cells.iter().enumerate() {
+            for (k, cell) in cells.iter().enumerate() {
                 let v = row_of[*cell];
                 weights[j + k * m] = std::mem::take(&mut last.weights[v]);
                 bias[j + k * m] = last.bias[v];
@@ -1699,14 +1735,15 @@ impl Lowering<'_> {
         let (out, shape) = self.output(ctx)?;
         let mut names = std::mem::take(&mut self.pending);
         names.push(ctx.name.clone());
+        let (in_len, out_len) = (w * m, windows);
         self.layers.push(FloatLayer {
             name: names.join("+"),
             weights: vec![],
             bias: vec![],
             activation: FloatActivation::Identity,
-            op: LayerOp::CosetSum {
-                in_len: w * m,
-                out_len: windows,
+            op: match reduce {
+                Reduce::Mean => LayerOp::CosetSum { in_len, out_len },
+                Reduce::Max => LayerOp::CosetMax { in_len, out_len },
             },
             mixed: false,
         });

@@ -131,21 +131,25 @@ pub struct QuantizeOptions {
     /// Front end: drop a final `Softmax` / `LogSoftmax` and compile up to the logits
     /// (`compile --until-logits`); without it such a graph is refused.
     pub until_logits: bool,
-    /// Front end: how average pooling is proven (`compile --pool`).
+    /// Front end: how pooling is proven (`compile --pool`).
     pub pooling: Pooling,
 }
 
-/// How the front end proves an average pooling (`compile --pool`).
+/// How the front end proves a pooling (`compile --pool`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Pooling {
-    /// A CosetSum layer when the pooled tensor has at least 1,024 elements (`AUTO_COSET_POOL`;
-    /// there it shrinks the next layer's matrix, and the prover's work, by the window), else
-    /// composed.
+    /// Max pooling by the CosetMax block wherever it applies (it is cheaper to prove and to verify
+    /// than the tournament of ReLU layers); average pooling by a CosetSum layer when the pooled
+    /// tensor has at least 1,024 elements (`AUTO_COSET_POOL`; there it shrinks the next layer's
+    /// matrix, and the prover's work, by the window), else composed.
     #[default]
     Auto,
-    /// A CosetSum layer wherever it applies: faster proving, a layer more to verify (≈ 29k gas per pool on LeNet).
-    Cosetsum,
-    /// Composed into the next dense layer: nothing to verify for the pooling itself.
+    /// Coset blocks wherever they apply: CosetSum for average pooling (faster proving, a layer
+    /// more to verify: ≈ 29k gas per pool on LeNet), CosetMax for max pooling.
+    #[value(alias = "cosetsum")]
+    Coset,
+    /// Average pooling composed into the next dense layer (nothing to verify for the pooling
+    /// itself), max pooling as a tournament of ReLU layers (one per halving of the window).
     Compose,
 }
 
@@ -560,6 +564,15 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                 LayerOp::Product { in_len, out_len } => {
                     (0..out_len).map(|i| x[i].saturating_mul(x[in_len / 2 + i])).collect()
                 }
+                LayerOp::CosetMax { in_len, out_len } => {
+                    let m = layer.op.coset().map_or(in_len.max(1), |(m, _)| m);
+                    (0..out_len)
+                        .map(|j| {
+                            let max = (j..in_len).step_by(m).map(|i| x[i]).max().unwrap_or(0);
+                            max.saturating_mul(1i128 << s)
+                        })
+                        .collect()
+                }
                 // Dense, and a coset sum as its dense equivalent (above).
                 _ => layer
                     .weights
@@ -658,6 +671,17 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                 rows.push((lo.div_euclid(1i128 << s), hi.div_euclid(1i128 << s)));
             }
         }
+        if let LayerOp::CosetMax { in_len, out_len } = layer.op {
+            // The maximum is monotone in every member: the bounds of the members' maxima (the
+            // rescale of 2^s·max is exact); no linear bounds through it.
+            let m = layer.op.coset().map_or(in_len.max(1), |(m, _)| m);
+            for j in 0..out_len {
+                let members = (j..in_len).step_by(m).map(|i| x[i]);
+                let lo = members.clone().map(|b| b.0).max()?;
+                let hi = members.map(|b| b.1).max()?;
+                rows.push((lo, hi));
+            }
+        }
         for (row, b) in layer.weights.iter().zip(&layer.bias) {
             let (mut a_lo, mut a_hi) = (i128::from(*b) + half, i128::from(*b) + half);
             for (w, (x_lo, x_hi)) in row.iter().zip(&x) {
@@ -667,7 +691,8 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                 a_hi = a_hi.checked_add(p.max(q))?;
             }
             let (mut q_lo, mut q_hi) = (a_lo.div_euclid(1i128 << s), a_hi.div_euclid(1i128 << s));
-            // Back-substitution is linear: it stops at a product layer (interval bounds only after one).
+            // Back-substitution is linear: it stops at a product or coset-max layer (interval bounds
+            // only after one).
             if k > 0 && layers[..k].iter().all(|l| l.op.is_dense()) {
                 let (l, u) = back_substitute(layers, &q_bounds, k, row, *b, s, (lo, hi));
                 q_lo = q_lo.max(l);

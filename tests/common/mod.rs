@@ -190,6 +190,18 @@ pub fn coset_model(w: usize) -> QuantizedModel {
     }
 }
 
+/// [`coset_model`] with a maximum instead of a mean (the CosetMax block): a `MaxPool` of the
+/// ReLU layer's windows `{j, j + 8, …}`.
+pub fn coset_max_model(w: usize) -> QuantizedModel {
+    let mut model = coset_model(w);
+    model.name = format!("cosetmax{w}");
+    model.layers[1].op = LayerOp::CosetMax {
+        in_len: 8 * w,
+        out_len: 5,
+    };
+    model
+}
+
 /// A mixed layer (a skip connection around a sigmoid): layer 0 has 8 rows, sigmoid on the even
 /// ones and the identity on the odd ones (which carry values past it), then a dense head. The
 /// table has identity, ReLU and sigmoid: K = 4.
