@@ -29,7 +29,8 @@ Outputs (all committed):
 - ``mlp784/mlp784.onnx``: a 784-128-10 ReLU MLP with seeded random weights on a 1x1x28x28 input
   (``Flatten`` then ``MatMul`` + ``Add`` + ``Relu`` then ``Gemm``), and ``mlp784/input.json``.
 - ``testdata/cnn28.onnx``, ``testdata/cnn28.json``: a LeNet-shaped CNN on a 28x28 image with seeded
-  random weights, for the pooling (CosetSum) benchmark.
+  random weights, for the pooling (CosetSum) benchmark; ``testdata/cnn28max.onnx``,
+  ``testdata/cnn28max.json``: the same with max pools (CosetMax).
 - ``testdata/*.onnx``: tiny models for the front end's negative and lowering tests.
 
 Data files use the EZKL / ZKTorch input format ``{"input_data": [[...], ...]}``: one flattened row per
@@ -712,11 +713,13 @@ def mlp784() -> None:
     )
 
 
-def cnn28() -> None:
+def cnn28(pool_op: str = "AveragePool", name: str = "cnn28") -> None:
     """A LeNet-shaped CNN on a 28x28 image with seeded random weights (the pooling benchmark):
     Conv(1->4, 3x3, pads 1) + Relu + AveragePool(2x2) -> Conv(4->8, 3x3, pads 1) + Relu +
     AveragePool(2x2) -> Flatten -> Gemm(392->10, transB=1). Its pooled tensors (3,136 and 1,568
-    values) are large enough for `compile --pool auto` to prove the pools with the CosetSum block."""
+    values) are large enough for `compile --pool auto` to prove the pools with the CosetSum block.
+    With ``pool_op="MaxPool"`` (``cnn28max``, the same weights and image) the pools are max pools,
+    which `compile --pool auto` proves with the CosetMax block."""
     out = HERE / "testdata"
     rng = np.random.default_rng(28)
     w1 = rng.normal(0.0, 0.4, size=(4, 1, 3, 3)).astype(np.float32)
@@ -731,14 +734,14 @@ def cnn28() -> None:
         nodes=[
             helper.make_node("Conv", ["image", "conv1.weight", "conv1.bias"], ["c1"], name="conv1/Conv", **conv),
             helper.make_node("Relu", ["c1"], ["r1"], name="conv1/Relu"),
-            helper.make_node("AveragePool", ["r1"], ["p1"], name="pool1/AveragePool", **pool),
+            helper.make_node(pool_op, ["r1"], ["p1"], name=f"pool1/{pool_op}", **pool),
             helper.make_node("Conv", ["p1", "conv2.weight", "conv2.bias"], ["c2"], name="conv2/Conv", **conv),
             helper.make_node("Relu", ["c2"], ["r2"], name="conv2/Relu"),
-            helper.make_node("AveragePool", ["r2"], ["p2"], name="pool2/AveragePool", **pool),
+            helper.make_node(pool_op, ["r2"], ["p2"], name=f"pool2/{pool_op}", **pool),
             helper.make_node("Flatten", ["p2"], ["flat"], name="flatten", axis=1),
             helper.make_node("Gemm", ["flat", "fc.weight", "fc.bias"], ["logits"], name="fc/Gemm", transB=1),
         ],
-        name="cnn28",
+        name=name,
         inputs=[helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 1, 28, 28])],
         outputs=[helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
         initializer=[
@@ -750,9 +753,9 @@ def cnn28() -> None:
             const("fc.bias", b3),
         ],
     )
-    save_model(graph, out / "cnn28.onnx")
+    save_model(graph, out / f"{name}.onnx")
     image = np.round(rng.uniform(0.0, 1.0, size=(1, 784)), 3).astype(np.float32)
-    write_json(out / "cnn28.json", image)
+    write_json(out / f"{name}.json", image)
 
     def conv_relu_pool(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
         c_in, h, wd = x.shape
@@ -760,13 +763,14 @@ def cnn28() -> None:
         windows = sliding_window_view(padded, (3, 3), axis=(1, 2))  # c_in, h, w, 3, 3
         y = np.einsum("chwij,ocij->ohw", windows, w) + b[:, None, None]
         y = relu(y)
-        return y.reshape(len(w), h // 2, 2, wd // 2, 2).mean(axis=(2, 4))
+        windows4 = y.reshape(len(w), h // 2, 2, wd // 2, 2)
+        return windows4.max(axis=(2, 4)) if pool_op == "MaxPool" else windows4.mean(axis=(2, 4))
 
     x = conv_relu_pool(image.reshape(1, 28, 28).astype(np.float64), w1, b1)
     x = conv_relu_pool(x, w2, b2)
     logits = x.reshape(1, -1) @ w3.T + b3
-    check_onnx(out / "cnn28.onnx", {"image": image.reshape(1, 1, 28, 28)}, logits)
-    print(f"cnn28: conv4-pool-conv8-pool-fc10 on 28x28, max |logit| {np.abs(logits).max():.3f}")
+    check_onnx(out / f"{name}.onnx", {"image": image.reshape(1, 1, 28, 28)}, logits)
+    print(f"{name}: conv4-{pool_op}-conv8-{pool_op}-fc10 on 28x28, max |logit| {np.abs(logits).max():.3f}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1088,6 +1092,7 @@ def main() -> None:
     rescnn()
     mlp784()
     cnn28()
+    cnn28("MaxPool", "cnn28max")
     testdata()
 
 

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 pub struct BenchArgs {
     /// Models to run: the examples (sample, digits, lenet, rescnn, mlp784), the product and mixed-layer
     /// test models with seeded weights (glu, gelu), a 28×28 CNN with seeded weights whose pools
-    /// `--pool auto` proves with the CosetSum block (cnn28: minutes, 4 GiB), and synthetic MLPs of
+    /// `--pool auto` proves with the CosetSum block (cnn28: minutes, 4 GiB) and the same with max
+    /// pools, proven with the CosetMax block (cnn28max), and synthetic MLPs of
     /// 256-wide layers with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
     #[arg(
         long,
@@ -182,6 +183,15 @@ const CASES: &[Case] = &[
         depth: 0,
         visibility: Visibility::Public,
         reference: "LeNet-shaped CNN on 28x28, seeded weights: --pool auto proves both pools with CosetSum (not in the default set: minutes)",
+    },
+    Case {
+        name: "cnn28max",
+        onnx: "testdata/cnn28max.onnx",
+        input: "testdata/cnn28max.json",
+        calibrate: "testdata/cnn28max.json",
+        depth: 0,
+        visibility: Visibility::Public,
+        reference: "cnn28 with max pools: --pool auto proves both with CosetMax (not in the default set: minutes)",
     },
     synthetic("mlp256x2", 2),
     synthetic("mlp256x4", 4),
