@@ -30,7 +30,7 @@ use super::rowsum::compose_power;
 use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
 use crate::field::fr_from_i64;
 use crate::poly::{shift, Domain};
-use crate::protocol::{inverse, AlgebraError, LayoutBuilder, Lin, PointSpec};
+use crate::protocol::{inverse, AlgebraError, LayoutBuilder, Lin, PointSpec, MAX_GROUP_BLINDING};
 use crate::prover::{internal, ProveError, ProverState};
 use crate::solidity::{SolBlock, SolCx};
 use ark_bn254::Fr;
@@ -86,11 +86,15 @@ impl CosetMax {
 }
 
 /// A bound on the degree of the lifted (CM1) quotient for a window of `w` on `H_N`, lookup domain
-/// `H_n`: each factor has degree below `N + w·BLIND_MAX` (`y(X^w)`'s blinding is multiplied by
-/// `w`), so the quotient's is below `(w−1)·N + w²·BLIND_MAX`, times `n/N` when lifted. (CM2)'s,
-/// `N + (w + 1)·BLIND_MAX` lifted, is smaller. [`super::fold::plan`] adds it to the proof's bound.
+/// `H_n`. `x` carries at most [`BLIND_MAX`] blinding coefficients and `y` at most
+/// [`MAX_GROUP_BLINDING`] (its own two, or a group's cap), so each factor has degree below
+/// `N + e`, `e = max(BLIND_MAX − 1, w·(MAX_GROUP_BLINDING − 1))` (`y(X^w)` multiplies `y`'s
+/// blinding degree by `w`), the quotient's is below `(w − 1)·N + w·e`, times `n/N` when lifted:
+/// `3n + 48·n/N` for `w = 4`, `n + 12·n/N` for `w = 2`. (CM2)'s, `N + 2e` lifted, is smaller.
+/// [`super::fold::plan`] adds it to the proof's bound.
 pub fn quotient_degree(n: usize, big_n: usize, w: usize) -> usize {
-    (n / big_n.max(1)) * ((w.saturating_sub(1)) * big_n + w * w * BLIND_MAX)
+    let e = (BLIND_MAX - 1).max(w * (MAX_GROUP_BLINDING - 1));
+    (n / big_n.max(1)) * (w.saturating_sub(1) * big_n + w * e)
 }
 
 /// The compressed tuple `(1, D, D)`: `1 + (θ + θ²)·D`.

@@ -71,14 +71,15 @@ fn lifted(n: usize, m: usize, factors: usize) -> usize {
 
 /// The running-sum quotient's degree: `(d·P − E)·(β + T) + m·P` over `Z_n`, with `d` of the degree
 /// of the committed shares (`s`: `n + 3`; a layer's `(2β + a + b)·h`: two lifted factors; the
-/// input's `h`: one) and `P` the product of the folded denominators (a layer's `(β + a)(β + b)`: two
-/// lifted factors; the input's `β + a`: one).
-fn degree(n: usize, layers: &[(usize, bool)], input: Option<(usize, bool)>) -> usize {
+/// input's `h`: one; `floor`, the shares that never fold: a coset max's `h`, one) and `P` the
+/// product of the folded denominators (a layer's `(β + a)(β + b)`: two lifted factors; the input's
+/// `β + a`: one).
+fn degree(n: usize, layers: &[(usize, bool)], input: Option<(usize, bool)>, floor: usize) -> usize {
     let shares = layers
         .iter()
         .map(|&(m, folded)| (lifted(n, m, 2), folded))
         .chain(input.map(|(m, folded)| (lifted(n, m, 1), folded)));
-    let (mut committed, mut product) = (n + 8, 0);
+    let (mut committed, mut product) = ((n + 8).max(floor), 0);
     for (d, folded) in shares {
         if folded {
             product += d;
@@ -105,22 +106,29 @@ pub fn plan(n: usize, shapes: &[(usize, usize, LayerOp)], input_len: usize, hidd
         })
         .fold(3 * n + 8, usize::max);
     let budget = base.max(1usize << fold_log.min(*FOLD_LOG_RANGE.end()));
+    // A coset max's LogUp share `(N/n)·h` is always committed (one lifted factor).
+    let floor = shapes
+        .iter()
+        .filter(|l| matches!(l.2, LayerOp::CosetMax { .. }))
+        .map(|&(i, _, _)| lifted(n, dom(i), 1))
+        .max()
+        .unwrap_or(0);
     let input = dom(input_len);
     // Greedy, in layer order, with the input's share reserved as folded (its worst case).
     let mut layers: Vec<(usize, bool)> = shapes.iter().map(|l| (dom(l.1), false)).collect();
     for k in 0..layers.len() {
         layers[k].1 = true;
-        if degree(n, &layers, Some((input, true))) > budget {
+        if degree(n, &layers, Some((input, true)), floor) > budget {
             layers[k].1 = false;
         }
     }
-    let input_folded = hidden && degree(n, &layers, Some((input, true))) <= budget;
+    let input_folded = hidden && degree(n, &layers, Some((input, true)), floor) <= budget;
     let any = input_folded || layers.iter().any(|l| l.1);
     FoldPlan {
         layers: layers.iter().map(|l| l.1).collect(),
         input: input_folded,
         degree: if any {
-            degree(n, &layers, hidden.then_some((input, input_folded)))
+            degree(n, &layers, hidden.then_some((input, input_folded)), floor)
         } else {
             0
         },

@@ -1694,9 +1694,14 @@ impl Lowering<'_> {
         if !fits {
             return Ok(false);
         }
+        let last_activation = last.activation;
         let input = self.live_tensor(ctx, &self.current.clone())?;
-        if reduce == Reduce::Max && !input.nonneg {
-            return Ok(false); // the block looks up max − x in the table's non-negative half
+        // The block looks up max − x in the table's non-negative half: the values must be a ReLU's
+        // (or a clip's at 0), which `validate` requires of the layer before a coset max.
+        let nonneg_activation = matches!(last_activation, FloatActivation::Relu)
+            || matches!(last_activation, FloatActivation::Clip(lo, _) if lo == 0.0);
+        if reduce == Reduce::Max && !(input.nonneg && nonneg_activation) {
+            return Ok(false);
         }
         // Each pooled element must be one distinct output of the last layer.
         let mut row_of = Vec::with_capacity(input.exprs.len());
