@@ -31,7 +31,8 @@ Outputs (all committed):
 - ``testdata/cnn28.onnx``, ``testdata/cnn28.json``: a LeNet-shaped CNN on a 28x28 image with seeded
   random weights, for the pooling (CosetSum) benchmark; ``testdata/cnn28max.onnx``,
   ``testdata/cnn28max.json``: the same with max pools (CosetMax).
-- ``testdata/*.onnx``: tiny models for the front end's negative and lowering tests.
+- ``testdata/*.onnx``: tiny models for the front end's negative and lowering tests
+  (``global_max*.onnx``: GlobalMaxPool, with their own seed).
 
 Data files use the EZKL / ZKTorch input format ``{"input_data": [[...], ...]}``: one flattened row per
 sample, plus ``"labels"`` for labelled data sets.
@@ -1085,6 +1086,58 @@ def testdata() -> None:
     )
 
 
+def global_max_testdata() -> None:
+    """Two tiny GlobalMaxPool models on a 2x2 input (``testdata/global_max*.onnx``, own seed):
+    Conv(1->3, 3x3, pads 1) + Relu + GlobalMaxPool (4 positions: a CosetMax layer) + Flatten +
+    Gemm(3->2); and Pad to 4x4 + Conv(1->2, 3x3, pads 1) + Relu + GlobalMaxPool (16 positions: the
+    tournament of ReLU layers) + Flatten + Gemm(2->3)."""
+    out = HERE / "testdata"
+    rng = np.random.default_rng(44)
+
+    def w(*shape: int) -> np.ndarray:
+        return rng.normal(0.0, 0.5, size=shape).astype(np.float32)
+
+    def vec(name: str, shape: list[int]) -> onnx.ValueInfoProto:
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+    conv = {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1]}
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("Conv", ["x", "cw", "cb"], ["c"], name="conv/Conv", **conv),
+                helper.make_node("Relu", ["c"], ["r"], name="conv/Relu"),
+                helper.make_node("GlobalMaxPool", ["r"], ["g"], name="pool/GlobalMaxPool"),
+                helper.make_node("Flatten", ["g"], ["f"], name="flatten", axis=1),
+                helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc/Gemm", transB=1),
+            ],
+            "global_max",
+            [vec("x", [1, 1, 2, 2])],
+            [vec("y", [1, 2])],
+            [const("cw", w(3, 1, 3, 3)), const("cb", w(3)), const("fw", w(2, 3)), const("fb", w(2))],
+        ),
+        out / "global_max.onnx",
+    )
+    pads = numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=np.int64), "pads")
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("Pad", ["x", "pads"], ["p"], name="pad/Pad"),
+                helper.make_node("Conv", ["p", "cw", "cb"], ["c"], name="conv/Conv", **conv),
+                helper.make_node("Relu", ["c"], ["r"], name="conv/Relu"),
+                helper.make_node("GlobalMaxPool", ["r"], ["g"], name="pool/GlobalMaxPool"),
+                helper.make_node("Flatten", ["g"], ["f"], name="flatten", axis=1),
+                helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc/Gemm", transB=1),
+            ],
+            "global_max16",
+            [vec("x", [1, 1, 2, 2])],
+            [vec("y", [1, 3])],
+            [pads, const("cw", w(2, 1, 3, 3)), const("cb", w(2)), const("fw", w(3, 2)), const("fb", w(3))],
+        ),
+        out / "global_max16.onnx",
+    )
+    print("testdata: global_max, global_max16")
+
+
 def main() -> None:
     copy_sample()
     digits()
@@ -1094,6 +1147,7 @@ def main() -> None:
     cnn28()
     cnn28("MaxPool", "cnn28max")
     testdata()
+    global_max_testdata()
 
 
 if __name__ == "__main__":

@@ -549,6 +549,32 @@ fn max_pooling_lowers_to_a_coset_max() {
     assert_eq!(agreement(&pooled), agreement(&composed));
 }
 
+/// `GlobalMaxPool`: over 4 positions after a ReLU layer it is one CosetMax layer (window 4), over 16
+/// the tournament of ReLU layers (4 levels); both agree with tract (the self-check in `lower`) and
+/// prove end to end, and `--pool compose` takes the tournament for 4 positions too.
+#[test]
+fn global_max_pooling_is_a_coset_max_or_a_tournament() {
+    use zkt_eth::model::LayerOp;
+    use zkt_eth::onnx::quantize::Pooling;
+    let ops = |path: &str| -> Vec<LayerOp> { lower(&model(path)).unwrap().layers.iter().map(|l| l.op).collect() };
+    assert_eq!(
+        ops("testdata/global_max.onnx"),
+        vec![
+            LayerOp::Dense,
+            LayerOp::CosetMax { in_len: 32, out_len: 3 },
+            LayerOp::Dense
+        ]
+    );
+    let tournament = ops("testdata/global_max16.onnx");
+    assert_eq!(tournament.len(), 6, "conv, four halvings of 16, head");
+    assert!(tournament.iter().all(|op| *op == LayerOp::Dense));
+    let composed = zkt_eth::onnx::lower_with(&model("testdata/global_max.onnx"), false, Pooling::Compose).unwrap();
+    assert_eq!(composed.layers.len(), 4, "conv, two halvings of 4, head");
+    for path in ["testdata/global_max.onnx", "testdata/global_max16.onnx"] {
+        prove_matches_tract(path, [0.5, -0.25, 1.0, 0.75], zkt_eth::keys::Visibility::Public);
+    }
+}
+
 /// Compile `path` calibrated on `input`, prove and verify it with `visibility`, and check the
 /// proven output against tract's float inference within 16 grid steps; returns the model.
 fn prove_matches_tract(

@@ -26,7 +26,7 @@
 //! | `Pad` (constant, reflect, edge), `Slice`, `Transpose` | data movement (a 0/1 matrix, constants in the bias) |
 //! | `Add`, `Sub` of two activations; `Concat` of activations and constants | sums and data movement of expressions (residual connections, branches) |
 //! | `Relu`, `Sigmoid`, `Tanh`, `LeakyRelu`, `Clip` | a layer with that table function |
-//! | `MaxPool` | `max(a, b) = b + relu(a − b)`: one ReLU layer per halving of the window |
+//! | `MaxPool`, `GlobalMaxPool` | a CosetMax layer (windows of 2 or 4, not overlapping, after a ReLU), else `max(a, b) = b + relu(a − b)`: one ReLU layer per halving of the window |
 //! | `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze`, `Identity`, `Dropout` | no-op on the flattened vector |
 //!
 //! A layer is one dense matrix, proven by one RowSum instance: the verifier's cost per layer is
@@ -76,6 +76,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Relu",
     "Abs",
     "MaxPool",
+    "GlobalMaxPool",
     "Sigmoid",
     "Tanh",
     "LeakyRelu",
@@ -1080,6 +1081,7 @@ impl Lowering<'_> {
             }
             "BatchNormalization" => self.batch_norm(ctx),
             "MaxPool" => self.max_pool(ctx),
+            "GlobalMaxPool" => self.global_max_pool(ctx),
             "Pad" => self.pad(ctx),
             "Slice" => self.slice(ctx),
             "Split" => self.split(ctx),
@@ -1471,13 +1473,47 @@ impl Lowering<'_> {
         let window = self.window(ctx, kernel)?;
         let (out, shape) = self.output(ctx)?;
         let cells = affine::pool_cells(&self.current_shape, &window, &shape).map_err(|e| ctx.shape_err(e))?;
-        if self.coset_pool(ctx, &cells, Reduce::Max)? {
+        self.max_over(ctx, inputs[0], &cells, (out, shape))
+    }
+
+    /// `GlobalMaxPool`: the maximum over each channel's spatial positions, as [`Self::max_over`]
+    /// (a CosetMax layer for 2 or 4 positions, else the tournament).
+    fn global_max_pool(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 1, 1)?;
+        self.expect_current(ctx, inputs[0])?;
+        let (out, shape) = self.output(ctx)?;
+        let x = &self.current_shape;
+        if x.len() < 3 {
+            return Err(ctx.shape_err(format!("GlobalMaxPool needs [N, C, spatial…], got {x:?}")));
+        }
+        let (planes, spatial) = (x[0] * x[1], numel(&x[2..]));
+        if spatial == 0 || numel(&shape) != planes {
+            return Err(ctx.shape_err(format!("output {shape:?} does not fit the input {x:?}")));
+        }
+        let cells: Vec<Vec<usize>> = (0..planes)
+            .map(|p| (p * spatial..(p + 1) * spatial).collect())
+            .collect();
+        self.max_over(ctx, inputs[0], &cells, (out, shape))
+    }
+
+    /// The maximum over each of `cells` (indices into the live tensor `input`), written to tensor
+    /// `out` of `shape`: a CosetMax layer when [`Self::coset_pool`] applies, else a tournament,
+    /// `max(a, b) = b + relu(a − b)`, one ReLU layer per halving of the largest cell, every other
+    /// needed tensor carried through ([`super::state`]).
+    fn max_over(
+        &mut self,
+        ctx: &Ctx,
+        input_name: &str,
+        cells: &[Vec<usize>],
+        (out, shape): (String, Vec<usize>),
+    ) -> Result<(), OnnxError> {
+        if self.coset_pool(ctx, cells, Reduce::Max)? {
             return Ok(());
         }
         // The first level has at least one row per cell: refuse a layer too large before building it.
         let first_rows: usize = cells.iter().map(Vec::len).sum();
         check_matrix(ctx, first_rows, self.state_len)?;
-        let input = self.live_tensor(ctx, inputs[0])?.clone();
+        let input = self.live_tensor(ctx, input_name)?.clone();
         let mut candidates: Vec<Vec<Expr>> = cells
             .iter()
             .map(|c| c.iter().map(|j| input.exprs[*j].clone()).collect())
