@@ -32,7 +32,7 @@ Outputs (all committed):
   random weights, for the pooling (CosetSum) benchmark; ``testdata/cnn28max.onnx``,
   ``testdata/cnn28max.json``: the same with max pools (CosetMax).
 - ``testdata/*.onnx``: tiny models for the front end's negative and lowering tests
-  (``global_max*.onnx``: GlobalMaxPool, with their own seed).
+  (``global_max*.onnx``, ``max_overlap.onnx``, ``max_padded.onnx``: max pooling, with their own seed).
 
 Data files use the EZKL / ZKTorch input format ``{"input_data": [[...], ...]}``: one flattened row per
 sample, plus ``"labels"`` for labelled data sets.
@@ -1087,10 +1087,12 @@ def testdata() -> None:
 
 
 def global_max_testdata() -> None:
-    """Two tiny GlobalMaxPool models on a 2x2 input (``testdata/global_max*.onnx``, own seed):
+    """Tiny max-pooling models on a 2x2 input (own seed). ``testdata/global_max*.onnx``:
     Conv(1->3, 3x3, pads 1) + Relu + GlobalMaxPool (4 positions: a CosetMax layer) + Flatten +
     Gemm(3->2); and Pad to 4x4 + Conv(1->2, 3x3, pads 1) + Relu + GlobalMaxPool (16 positions: the
-    tournament of ReLU layers) + Flatten + Gemm(2->3)."""
+    tournament of ReLU layers) + Flatten + Gemm(2->3). ``testdata/max_overlap.onnx``,
+    ``testdata/max_padded.onnx``: the same 4x4 feature map, then a 2x2 MaxPool with stride 1 or
+    with stride 2 and pads 1 (3x3 windows each), Flatten, Gemm(18->3)."""
     out = HERE / "testdata"
     rng = np.random.default_rng(44)
 
@@ -1135,7 +1137,38 @@ def global_max_testdata() -> None:
         ),
         out / "global_max16.onnx",
     )
-    print("testdata: global_max, global_max16")
+    # MaxPool with overlapping windows (kernel 2, stride 1) and with padding (kernel 2, stride 2,
+    # pads 1: the border windows hold 1 or 2 values) on a 4x4 feature map: CosetMax layers whose
+    # windows repeat values.
+    for name, pool in [
+        ("max_overlap", {"kernel_shape": [2, 2], "strides": [1, 1]}),
+        ("max_padded", {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ]:
+        side = 3
+        save_model(
+            helper.make_graph(
+                [
+                    helper.make_node("Pad", ["x", "pads"], ["p"], name="pad/Pad"),
+                    helper.make_node("Conv", ["p", "cw", "cb"], ["c"], name="conv/Conv", **conv),
+                    helper.make_node("Relu", ["c"], ["r"], name="conv/Relu"),
+                    helper.make_node("MaxPool", ["r"], ["m"], name="pool/MaxPool", **pool),
+                    helper.make_node("Flatten", ["m"], ["f"], name="flatten", axis=1),
+                    helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc/Gemm", transB=1),
+                ],
+                name,
+                [vec("x", [1, 1, 2, 2])],
+                [vec("y", [1, 3])],
+                [
+                    pads,
+                    const("cw", w(2, 1, 3, 3)),
+                    const("cb", w(2)),
+                    const("fw", w(3, 2 * side * side)),
+                    const("fb", w(3)),
+                ],
+            ),
+            out / f"{name}.onnx",
+        )
+    print("testdata: global_max, global_max16, max_overlap, max_padded")
 
 
 def main() -> None:

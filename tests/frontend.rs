@@ -575,6 +575,34 @@ fn global_max_pooling_is_a_coset_max_or_a_tournament() {
     }
 }
 
+/// A max pool whose windows overlap (kernel 2, stride 1) or run over the padding (kernel 2,
+/// stride 2, pads 1: border windows of 1 or 2 values) is still one CosetMax layer: a maximum is
+/// unchanged by repeating a value, so the layer before gets a row per (window, slot), repeated
+/// where a window is short or shares a value. Both agree with tract and prove end to end.
+#[test]
+fn max_pools_with_overlapping_or_padded_windows_are_coset_maxes() {
+    use zkt_eth::model::LayerOp;
+    for path in ["testdata/max_overlap.onnx", "testdata/max_padded.onnx"] {
+        let float = lower(&model(path)).unwrap();
+        let ops: Vec<LayerOp> = float.layers.iter().map(|l| l.op).collect();
+        // 2 channels × 3×3 windows of 4 slots: 18 windows on m = 32, so 128 rows before.
+        assert_eq!(
+            ops,
+            vec![
+                LayerOp::Dense,
+                LayerOp::CosetMax {
+                    in_len: 128,
+                    out_len: 18
+                },
+                LayerOp::Dense
+            ],
+            "{path}"
+        );
+        assert_eq!(float.layers[0].out_len(), 128, "{path}");
+        prove_matches_tract(path, [0.5, -0.25, 1.0, 0.75], zkt_eth::keys::Visibility::Public);
+    }
+}
+
 /// Compile `path` calibrated on `input`, prove and verify it with `visibility`, and check the
 /// proven output against tract's float inference within 16 grid steps; returns the model.
 fn prove_matches_tract(

@@ -1703,12 +1703,20 @@ impl Lowering<'_> {
     /// CosetMax block ([`LayerOp::CosetMax`]) for a maximum, instead of a tournament of ReLU
     /// layers. It applies when `compile --pool` asks for it, the pooled tensor is exactly the last
     /// dense layer's output (each element one output, nothing else carried, an activation with
-    /// `f(0) = 0`, non-negative for a maximum) and every window holds `w ∈ {2, 4}` distinct
-    /// elements (`cells`: kernel = stride, no padding). Then the last layer's rows are reordered so
-    /// that window `j`'s elements sit at `j, j + m, …` (`m = tensor_domain(windows)`), with zero
-    /// rows in each block's padding, and a coset layer follows. Returns whether it applied.
+    /// `f(0) = 0`, non-negative for a maximum) and every window holds `w ∈ {2, 4}` elements
+    /// (`cells`; for a mean, distinct ones: kernel = stride, no padding; for a maximum, any one to
+    /// four, overlapping or not, repeated up to `w`). Then the last layer's rows are reordered (and
+    /// copied, for a value in several windows) so that window `j`'s elements sit at `j, j + m, …`
+    /// (`m = tensor_domain(windows)`), with zero rows in each block's padding, and a coset layer
+    /// follows. Returns whether it applied.
     fn coset_pool(&mut self, ctx: &Ctx, cells: &[Vec<usize>], reduce: Reduce) -> Result<bool, OnnxError> {
-        let w = cells.first().map_or(0, Vec::len);
+        // A maximum is unchanged by repeating a member: a window with fewer values (padding,
+        // ceil_mode) is filled up to w with its first value, and a value in several (overlapping)
+        // windows takes one row per window.
+        let w = match reduce {
+            Reduce::Mean => cells.first().map_or(0, Vec::len),
+            Reduce::Max => cells.iter().map(Vec::len).max().unwrap_or(0).max(2).next_power_of_two(),
+        };
         let Some(last) = self.layers.last() else {
             return Ok(false);
         };
@@ -1719,7 +1727,10 @@ impl Lowering<'_> {
             (Pooling::Auto, Reduce::Max) => true,
         };
         let fits = wanted
-            && cells.iter().all(|c| c.len() == w)
+            && cells.iter().all(|c| match reduce {
+                Reduce::Mean => c.len() == w,
+                Reduce::Max => !c.is_empty(),
+            })
             && w.is_power_of_two()
             && (2..=crate::blocks::cosetsum::MAX_WINDOW).contains(&w)
             && last.op == LayerOp::Dense
@@ -1750,8 +1761,8 @@ impl Lowering<'_> {
         let mut seen = vec![false; self.state_len];
         for cell in cells.iter().flatten() {
             let v = row_of[*cell];
-            if std::mem::replace(&mut seen[v], true) {
-                return Ok(false);
+            if std::mem::replace(&mut seen[v], true) && reduce == Reduce::Mean {
+                return Ok(false); // overlapping windows: a mean cannot repeat a value
             }
         }
         let (windows, nonneg) = (cells.len(), input.nonneg);
@@ -1765,10 +1776,10 @@ impl Lowering<'_> {
             return Ok(false); // the reordered layer would not fit: compose instead
         }
         let (mut weights, mut bias) = (vec![vec![0.0; width]; w * m], vec![0.0; w * m]);
-        for (j, cells) in cells.iter().enumerate() {
-            for (k, cell) in cells.iter().enumerate() {
-                let v = row_of[*cell];
-                weights[j + k * m] = std::mem::take(&mut last.weights[v]);
+        for (j, cell) in cells.iter().enumerate() {
+            for k in 0..w {
+                let v = row_of[*cell.get(k).unwrap_or(&cell[0])];
+                weights[j + k * m].clone_from(&last.weights[v]);
                 bias[j + k * m] = last.bias[v];
             }
         }
