@@ -4,9 +4,9 @@ pragma solidity ^0.8.24;
 import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
 import {GluVerifier} from "../generated/GluVerifier.sol";
 import {LenetPoolVerifier} from "../generated/LenetPoolVerifier.sol";
-import {RescnnVerifier} from "../generated/RescnnVerifier.sol";
 import {LenetVerifier} from "../generated/LenetVerifier.sol";
 import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
+import {RescnnVerifier} from "../generated/RescnnVerifier.sol";
 import {SampleVerifier} from "../generated/SampleVerifier.sol";
 import {CheatcodeTest} from "./utils/Vm.sol";
 
