@@ -376,6 +376,21 @@ fn a_product_of_two_activations_is_proven() {
     }
 }
 
+/// Load the CNN at `path` calibrated on `digits/train.json`, with the given pooling.
+fn digits_calibrated(
+    path: &std::path::Path,
+) -> impl Fn(zkt_eth::onnx::quantize::Pooling) -> zkt_eth::model::QuantizedModel + '_ {
+    let calibration = read_inputs(&model("digits/train.json")).unwrap();
+    move |pooling| {
+        let opts = QuantizeOptions {
+            calibration: Some(calibration.clone()),
+            pooling,
+            ..Default::default()
+        };
+        load_model(path, &opts).unwrap()
+    }
+}
+
 /// `compile --pool`: LeNet's two 2×2 AveragePools become CosetSum layers with `coset` (the
 /// layer before each reordered, window `j`'s values at `j + k·m`), and compose into the next
 /// layers with `compose` and `auto` (256 and 128 values, below `AUTO_COSET_POOL`); both agree with
@@ -387,16 +402,8 @@ fn average_pooling_lowers_to_coset_sums() {
     use zkt_eth::model::LayerOp;
     use zkt_eth::onnx::quantize::Pooling;
     let test = read_dataset(&model("digits/test.json")).unwrap();
-    let calibration = read_inputs(&model("digits/train.json")).unwrap();
     let path = model("lenet/lenet.onnx");
-    let load = |pooling: Pooling| {
-        let opts = QuantizeOptions {
-            calibration: Some(calibration.clone()),
-            pooling,
-            ..Default::default()
-        };
-        load_model(&path, &opts).unwrap()
-    };
+    let load = digits_calibrated(&path);
     let shape = |m: &zkt_eth::model::QuantizedModel| -> Vec<(usize, usize, LayerOp)> {
         m.layers.iter().map(|l| (l.out_len(), l.in_len(), l.op)).collect()
     };
@@ -506,16 +513,8 @@ fn max_pooling_lowers_to_a_coset_max() {
     use zkt_eth::model::LayerOp;
     use zkt_eth::onnx::quantize::Pooling;
     let test = read_dataset(&model("digits/test.json")).unwrap();
-    let calibration = read_inputs(&model("digits/train.json")).unwrap();
     let path = model("rescnn/rescnn.onnx");
-    let load = |pooling: Pooling| {
-        let opts = QuantizeOptions {
-            calibration: Some(calibration.clone()),
-            pooling,
-            ..Default::default()
-        };
-        load_model(&path, &opts).unwrap()
-    };
+    let load = digits_calibrated(&path);
     let pooled = load(Pooling::Auto);
     assert_eq!(pooled, load(Pooling::Coset));
     assert_eq!(

@@ -286,21 +286,10 @@ fn differences(b: &CosetMax, st: &ProverState<'_>) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::blocks::cosetsum::tests::polys;
     use ark_ff::{UniformRand, Zero};
     use ark_poly::Polynomial;
     use rand::SeedableRng;
-
-    fn polys(x: &[i64], y: &[i64], (n, m): (Domain, Domain), rng: &mut rand_chacha::ChaCha20Rng) -> (Poly, Poly) {
-        let vals = |v: &[i64], d: Domain| {
-            let mut out: Vec<Fr> = v.iter().map(|a| fr_from_i64(*a)).collect();
-            out.resize(d.size(), Fr::zero());
-            out
-        };
-        (
-            n.blinded_with(&vals(x, n), 6, rng).poly,
-            m.blinded_with(&vals(y, m), 2, rng).poly,
-        )
-    }
 
     /// The honest gate divides and matches the verifier's value; a window's value that is a member
     /// but not the largest passes the gate and fails the range check; a value above every member

@@ -187,7 +187,7 @@ impl Block for CosetSum {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::field::fr_from_i64;
     use ark_ff::{Field, UniformRand};
@@ -199,7 +199,14 @@ mod tests {
     use ark_poly::Polynomial;
     use rand::SeedableRng;
 
-    fn polys(x: &[i64], y: &[i64], (n, m): (Domain, Domain), rng: &mut rand_chacha::ChaCha20Rng) -> (Poly, Poly) {
+    /// A coset layer's `x` on `H_N` and `y` on `H_m` as blinded polynomials (6 and 2 blinding
+    /// coefficients, as the layout gives a window of 4), padding zero (also for CosetMax's tests).
+    pub(crate) fn polys(
+        x: &[i64],
+        y: &[i64],
+        (n, m): (Domain, Domain),
+        rng: &mut rand_chacha::ChaCha20Rng,
+    ) -> (Poly, Poly) {
         let vals = |v: &[i64], d: Domain| {
             let mut out: Vec<Fr> = v.iter().map(|a| fr_from_i64(*a)).collect();
             out.resize(d.size(), Fr::zero());
