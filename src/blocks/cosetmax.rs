@@ -179,15 +179,8 @@ impl Block for CosetMax {
         self.h = b.commit(self.dom);
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
+        let mut at = super::cosetsum::coset_reads(b, (self.x, self.y), self.dom, self.window);
         let lift = (b.domain.size() / self.dom.size()) as u64;
-        let mut at: Vec<At> = (0..self.window)
-            .map(|k| {
-                let p = b.point(PointSpec::new(lift, self.dom.log_size, (k * self.m()) as u64));
-                b.read(self.x, p)
-            })
-            .collect();
-        let p_w = b.point(PointSpec::new(self.window as u64 * lift, 0, 0));
-        at.push(b.read(self.y, p_w));
         let p = b.point(PointSpec::new(lift, 0, 0));
         at.push(At::Eval(b.open(self.h, p)));
         self.at = at;

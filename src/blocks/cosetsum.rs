@@ -81,6 +81,23 @@ impl CosetSum {
     }
 }
 
+/// The reads of a coset layer (CosetSum, [`super::cosetmax`]) with input `x` on `dom = H_N` and
+/// output `y`, window `w`: `x(ω_w^k·ζ')` for `k < w` (`ω_w^k = ω_N^{k·m}`), then `y(ζ'^w)`, with
+/// `ζ' = ζ^{n/N}`.
+pub(super) fn coset_reads(b: &mut LayoutBuilder, (x, y): (usize, usize), dom: Domain, window: usize) -> Vec<At> {
+    let lift = (b.domain.size() / dom.size()) as u64;
+    let m = dom.size() / window;
+    let mut at: Vec<At> = (0..window)
+        .map(|k| {
+            let p = b.point(PointSpec::new(lift, dom.log_size, (k * m) as u64));
+            b.read(x, p)
+        })
+        .collect();
+    let p_w = b.point(PointSpec::new(window as u64 * lift, 0, 0));
+    at.push(b.read(y, p_w));
+    at
+}
+
 /// Verifier: `(c·Σ_k x(ω_w^k·ζ') − y(ζ'^w)) / Z_n(ζ)`.
 pub fn identity(xs: &[Fr], y: Fr, scale: Fr, zn_inv: Fr) -> Fr {
     (scale * xs.iter().sum::<Fr>() - y) * zn_inv
@@ -138,16 +155,7 @@ impl Block for CosetSum {
         0
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
-        let lift = (b.domain.size() / self.dom.size()) as u64;
-        let mut at: Vec<At> = (0..self.window)
-            .map(|k| {
-                let p = b.point(PointSpec::new(lift, self.dom.log_size, (k * self.m()) as u64));
-                b.read(self.x, p)
-            })
-            .collect();
-        let p_w = b.point(PointSpec::new(self.window as u64 * lift, 0, 0));
-        at.push(b.read(self.y, p_w));
-        self.at = at;
+        self.at = coset_reads(b, (self.x, self.y), self.dom, self.window);
     }
     fn identity_count(&self) -> usize {
         1
