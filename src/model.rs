@@ -1063,15 +1063,37 @@ impl QuantizedModel {
                 lookup_bits,
             });
         }
-        let s = self.scale_bits;
         let mut trace = Trace {
             input: input.to_vec(),
             acc: vec![],
             rescaled: vec![],
             out: vec![],
         };
-        let mut x = input.to_vec();
-        for (k, layer) in self.layers.iter().enumerate() {
+        self.resume(&mut trace, 0, window)?;
+        Ok(trace)
+    }
+
+    /// Soundness tests only: run layers `from..` again on `trace`, whose layers before `from`
+    /// a cheating prover may have edited ([`crate::prover::prove_forging_coset_max`]).
+    #[doc(hidden)]
+    pub fn rerun_from(&self, trace: &mut Trace, from: usize) -> Result<(), ForwardError> {
+        self.resume(trace, from, true)
+    }
+
+    /// Layers `from..` of the integer inference, appended to `trace` (cut to its first `from`
+    /// layers), reading the output of layer `from − 1` (the input for 0).
+    fn resume(&self, trace: &mut Trace, from: usize, window: bool) -> Result<(), ForwardError> {
+        let (lo, hi) = self.window();
+        let (scale_bits, lookup_bits) = (self.scale_bits, self.lookup_bits);
+        let s = self.scale_bits;
+        trace.acc.truncate(from);
+        trace.rescaled.truncate(from);
+        trace.out.truncate(from);
+        let mut x = match from {
+            0 => trace.input.clone(),
+            k => trace.out[k - 1].clone(),
+        };
+        for (k, layer) in self.layers.iter().enumerate().skip(from) {
             let acc: Vec<i64> = layer
                 .accumulate(&x, s)
                 .into_iter()
@@ -1109,7 +1131,7 @@ impl QuantizedModel {
             trace.out.push(out.clone());
             x = out;
         }
-        Ok(trace)
+        Ok(())
     }
 }
 

@@ -87,16 +87,24 @@ impl Domain {
     /// Divide `p` by `Z_H`; the remainder must be zero (an honest prover's constraint).
     pub fn divide_by_vanishing(&self, p: &DensePolynomial<Fr>) -> Option<DensePolynomial<Fr>> {
         let n = self.size();
+        let q = self.quotient_by_vanishing(p);
+        let rem_ok = (0..n.min(p.coeffs.len()))
+            .all(|i| p.coeffs[i] + q.coeffs.get(i).copied().unwrap_or_else(Fr::zero) == Fr::zero());
+        rem_ok.then_some(q)
+    }
+    /// The quotient of `p` by `Z_H`, whatever the remainder: `p = q·(X^n − 1) + rem`. Only a
+    /// cheating prover in a soundness test sends it for a `p` that does not vanish on `H`.
+    pub fn quotient_by_vanishing(&self, p: &DensePolynomial<Fr>) -> DensePolynomial<Fr> {
+        let n = self.size();
         if p.coeffs.len() <= n {
-            return p.coeffs.iter().all(Zero::is_zero).then(DensePolynomial::zero);
+            return DensePolynomial::zero();
         }
-        // p = q·(X^n − 1) + rem: q_i = p_{i+n} + q_{i+n}, processed from the top.
+        // q_i = p_{i+n} + q_{i+n}, processed from the top.
         let mut q = vec![Fr::zero(); p.coeffs.len() - n];
         for i in (0..q.len()).rev() {
             q[i] = p.coeffs[i + n] + q.get(i + n).copied().unwrap_or_else(Fr::zero);
         }
-        let rem_ok = (0..n).all(|i| p.coeffs[i] + q.get(i).copied().unwrap_or_else(Fr::zero) == Fr::zero());
-        rem_ok.then(|| DensePolynomial::from_coefficients_vec(q))
+        DensePolynomial::from_coefficients_vec(q)
     }
     /// `L_j(z)` for `j < count`: `ω^j·(z^n − 1) / (n·(z − ω^j))`. `None` if `z ∈ H`.
     pub fn lagrange_at(&self, z: Fr, count: usize) -> Option<Vec<Fr>> {

@@ -126,6 +126,9 @@ pub struct ProverState<'a> {
     /// Soundness tests only ([`prove_forging_wide_output`]): output `index` stated as the field
     /// element `q'` with rescale remainder `r`.
     pub forged: Option<(usize, Fr, i64)>,
+    /// Soundness tests only ([`prove_forging_coset_max`]): a lookup value in no table row is left
+    /// out of the multiplicities, and the running sum's quotient drops its remainder.
+    pub lenient: bool,
 }
 
 impl ProverState<'_> {
@@ -147,11 +150,11 @@ impl ProverState<'_> {
     }
     /// Count one lookup of `(kind, v)`.
     pub fn bump(&mut self, kind: u8, v: i64) -> Result<(), ProveError> {
-        let i = self
-            .table
-            .index(kind, v)
-            .ok_or_else(|| ProveError::Internal(format!("lookup value {v} outside the table")))?;
-        self.multiplicities[i] += 1;
+        match self.table.index(kind, v) {
+            Some(i) => self.multiplicities[i] += 1,
+            None if self.lenient => {}
+            None => return Err(ProveError::Internal(format!("lookup value {v} outside the table"))),
+        }
         Ok(())
     }
     /// Add a share on `H_d` to the LogUp term on `H_n`: value tiled `n/d` times, weighted `d/n`.
@@ -212,6 +215,33 @@ pub fn prove_claiming_commitment(
     prove_inner(pk, input, Some(opening), Some(claimed), None, rng)
 }
 
+/// What a soundness test's cheating prover forges.
+#[derive(Clone, Copy, Debug)]
+enum Forgery {
+    /// [`prove_forging_wide_output`]: output `index` with remainder `r`.
+    WideOutput(usize, i64),
+    /// [`prove_forging_coset_max`]: window `window` of coset-max layer `layer` takes its smallest
+    /// member.
+    CosetMin { layer: usize, window: usize },
+}
+
+/// Soundness tests only: a cheating prover for a coset-max layer ([`crate::blocks::cosetmax`]).
+/// Window `window` of layer `layer` states its **smallest** member as its maximum, and every later
+/// layer follows from that. The gate `Π_k (y − c·x_k)` still holds (the value is a member), so
+/// only the range lookup of `y/c − x` stands in the way. A difference below zero is in no table
+/// row, so the prover leaves it out of the multiplicities and commits the running sum's quotient
+/// without its remainder, as any cheater must. The verifier must reject what it produces
+/// (`tests/soundness.rs`); for a window whose members are all equal the forgery is the honest proof.
+#[doc(hidden)]
+pub fn prove_forging_coset_max(
+    pk: &ProvingKey,
+    input: &[i64],
+    (layer, window): (usize, usize),
+    rng: &mut (impl RngCore + Send),
+) -> Result<ProveOutput, ProveError> {
+    prove_inner(pk, input, None, None, Some(Forgery::CosetMin { layer, window }), rng)
+}
+
 /// Soundness tests only: a cheating prover for a wide output ([`crate::model::wide_output`]). It
 /// states output `index` as `q' = (acc + 2^(s−1) − r)/2^s` in the field, for a rescale remainder
 /// `r ∈ [0, 2^s)` of its choice: the remainder lookup and every identity then hold, and only the
@@ -223,7 +253,7 @@ pub fn prove_forging_wide_output(
     (index, remainder): (usize, i64),
     rng: &mut (impl RngCore + Send),
 ) -> Result<ProveOutput, ProveError> {
-    prove_inner(pk, input, None, None, Some((index, remainder)), rng)
+    prove_inner(pk, input, None, None, Some(Forgery::WideOutput(index, remainder)), rng)
 }
 
 fn prove_inner(
@@ -231,7 +261,7 @@ fn prove_inner(
     input: &[i64],
     opening: Option<&InputOpening>,
     claimed: Option<G1Affine>,
-    forge: Option<(usize, i64)>,
+    forge: Option<Forgery>,
     rng: &mut (impl RngCore + Send),
 ) -> Result<ProveOutput, ProveError> {
     let t0 = Instant::now();
@@ -249,7 +279,20 @@ fn prove_inner(
     }
     let layout = Layout::new(vk);
     let n = layout.domain;
-    let trace = pk.model.forward(input)?;
+    let mut trace = pk.model.forward(input)?;
+    if let Some(Forgery::CosetMin { layer, window }) = forge {
+        let op = pk.model.layers.get(layer).map(|l| l.op);
+        let (Some(crate::model::LayerOp::CosetMax { .. }), Some((m, w))) = (op, op.and_then(|o| o.coset())) else {
+            return Err(ProveError::Internal("forging needs a coset-max layer".into()));
+        };
+        let x = &trace.out[layer - 1];
+        let min = (0..w).filter_map(|k| x.get(window + k * m)).min().copied().unwrap_or(0);
+        let c = 1i64 << vk.scale_bits;
+        trace.acc[layer][window] = c * min;
+        trace.rescaled[layer][window] = min;
+        trace.out[layer][window] = pk.model.layers[layer].activation.apply(min, vk.scale_bits);
+        pk.model.rerun_from(&mut trace, layer + 1)?;
+    }
     let ints = |v: &[i64]| v.iter().map(|x| fr_from_i64(*x)).collect::<Vec<_>>();
     let mut public = Public {
         inputs: if vk.input == Visibility::Public {
@@ -261,8 +304,8 @@ fn prove_inner(
         commitment: claimed.or(opening.map(|o| o.commitment)),
     };
     let forged = match forge {
-        None => None,
-        Some((index, r)) => {
+        None | Some(Forgery::CosetMin { .. }) => None,
+        Some(Forgery::WideOutput(index, r)) => {
             let acc = trace.acc.last().and_then(|a| a.get(index)).copied();
             let (Some(acc), true) = (acc, vk.wide_output()) else {
                 return Err(ProveError::Internal(
@@ -297,6 +340,7 @@ fn prove_inner(
         beta: Fr::zero(),
         lambda: Fr::zero(),
         forged,
+        lenient: matches!(forge, Some(Forgery::CosetMin { .. })),
     };
     for inst in &layout.instances {
         inst.block().witness(&mut st)?;
@@ -445,7 +489,7 @@ fn prove_inner(
         out
     };
     let divs = layout.divisor_values(&pts);
-    let (folded, w_poly) = shplonk::prove_w(&claims, &divs, nu, poly_of);
+    let (folded, w_poly) = shplonk::prove_w(&claims, &divs, nu, poly_of, !st.lenient);
     let tc = Instant::now();
     let w_commit = commit(&pk.g1, &w_poly)?;
     t_msm += tc.elapsed();

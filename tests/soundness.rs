@@ -266,6 +266,49 @@ fn a_coset_max_layer_proves_and_every_flipped_word_is_rejected() {
     );
 }
 
+/// A cheating prover for a coset-max layer states a window's smallest member as its maximum
+/// (`prover::prove_forging_coset_max`): the gate holds (the value is a member), the later layers
+/// follow from it, and the negative differences it cannot count in the multiplicities leave the
+/// LogUp sum unbalanced. The verifier rejects it, for windows 2 and 4. The same forgery on a window
+/// whose members are all equal is the honest proof and verifies: the hook itself is sound.
+#[test]
+fn a_coset_max_that_is_not_the_maximum_is_rejected() {
+    use zkt_eth::prover;
+    for w in [2, 4] {
+        let model = common::coset_max_model(w);
+        let pk = ProvingKey::setup(&model, &Srs::dev(11, srs_len_for(&model)), Visibility::Public).unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(21);
+        let input = [16i64, -8, 24];
+        let trace = model.forward(&input).unwrap();
+        let members = |j: usize| -> Vec<i64> { (0..w).map(|k| trace.out[0][j + 8 * k]).collect() };
+        let j = (0..5)
+            .find(|j| members(*j).iter().min() != members(*j).iter().max())
+            .expect("a window with distinct members");
+        let forged = prover::prove_forging_coset_max(&pk, &input, (1, j), &mut rng).unwrap();
+        assert_eq!(
+            forged.trace.out[1][j],
+            *members(j).iter().min().unwrap(),
+            "w = {w}: the forged value is the smallest member"
+        );
+        assert_ne!(
+            forged.public.outputs,
+            prover::prove(&pk, &input, &mut rng).unwrap().public.outputs
+        );
+        assert!(
+            verify(&pk.vk, &forged.public, &forged.proof.to_bytes()).is_err(),
+            "w = {w}: a non-maximal member verified"
+        );
+        // Input 0: window 0's members are all 0, so the "forgery" is the honest proof.
+        let zero = [0i64, 0, 0];
+        let equal = prover::prove_forging_coset_max(&pk, &zero, (1, 0), &mut rng).unwrap();
+        assert_eq!(
+            verify(&pk.vk, &equal.public, &equal.proof.to_bytes()),
+            Ok(()),
+            "w = {w}"
+        );
+    }
+}
+
 fn check_every_word(model: &zkt_eth::model::QuantizedModel) {
     check_words(model, &[16, -8, 24], |layout| {
         layout.instances.iter().any(|i| match i {

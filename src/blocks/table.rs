@@ -110,15 +110,19 @@ impl Block for TableSide {
         st.put_lagrange(self.s, blinded);
         let t_poly = &(&table_polys[0] + &(&table_polys[1] * theta)) + &(&table_polys[2] * (theta * theta));
         let beta_t = &t_poly + &Poly { coeffs: vec![beta] };
-        let q = n
-            .divide_by_vanishing(&sumcheck::numerator(
-                n,
-                &st.polys[self.s],
-                &st.logup,
-                (&beta_t, &st.polys[self.m]),
-                &st.folded,
-            ))
-            .ok_or_else(|| internal("the LogUp balance is not zero"))?;
+        let e = sumcheck::numerator(
+            n,
+            &st.polys[self.s],
+            &st.logup,
+            (&beta_t, &st.polys[self.m]),
+            &st.folded,
+        );
+        let q = match n.divide_by_vanishing(&e) {
+            Some(q) => q,
+            // A cheating prover in a soundness test (`ProverState::lenient`) sends what it has.
+            None if st.lenient => n.quotient_by_vanishing(&e),
+            None => return Err(internal("the LogUp balance is not zero")),
+        };
         st.table_polys = table_polys;
         Ok(vec![q])
     }
