@@ -306,9 +306,10 @@ pub enum LayerOp {
     },
     /// `acc_j = 2^s·max_{k<w} x_{j + k·m}` for `j < out_len`, `m = tensor_domain(out_len)`: the
     /// maximum over the cosets of a window of `w = in_len / m` values (the CosetMax block), scaled
-    /// so that the layer's rescale by `2^s` is exact: a `MaxPool` with kernel = stride and no
-    /// padding, laid out like [`LayerOp::CosetSum`]. No weights; `w ∈ {2, 4}`, and the layer never
-    /// reads the model input.
+    /// so that the layer's rescale by `2^s` is exact: a `MaxPool` or `GlobalMaxPool`, laid out like
+    /// [`LayerOp::CosetSum`] (the lowering repeats a value to fill a short window, and copies a
+    /// value shared by overlapping windows). No weights; `w ∈ {2, 4}`, and the layer never reads
+    /// the model input.
     CosetMax {
         /// `w·m`.
         in_len: usize,

@@ -57,10 +57,10 @@ pub struct CompileArgs {
     #[arg(long, value_name = "N", default_value_t = crate::blocks::fold::DEFAULT_FOLD_LOG,
           value_parser = clap::value_parser!(u32).range(10..=20))]
     pub fold_budget: u32,
-    /// How pooling (non-overlapping windows of 2 or 4 values right after a layer with f(0) = 0,
-    /// such as ReLU) is proven: `coset` (alias `cosetsum`) adds a CosetSum layer for an average
-    /// pool (faster proving: the next layer's matrix shrinks by the window; ≈ 29k more gas per
-    /// pool on LeNet) and a CosetMax layer for a max pool after a non-negative activation (faster
+    /// How pooling right after a ReLU-like layer is proven: `coset` (alias `cosetsum`) adds a
+    /// CosetSum layer for an average pool over non-overlapping windows of 2 or 4 values (faster
+    /// proving: the next layer's matrix shrinks by the window; ≈ 29k more gas per pool on LeNet)
+    /// and a CosetMax layer for a max pool with windows of 1 to 4 values after a ReLU (faster
     /// proving and cheaper to verify than the tournament of ReLU layers); `compose` folds the
     /// averaging into the next dense layer (no gas of its own) and proves a max pool as a
     /// tournament of ReLU layers; `auto` uses CosetMax wherever it applies and CosetSum for pooled

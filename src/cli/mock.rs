@@ -112,8 +112,8 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
             LayerOp::Product { .. } => stage.record("product", row, product::check(x, &trace.acc[k])),
             LayerOp::CosetSum { .. } => {
                 let w = layer.op.coset().map_or(1, |(_, w)| w);
-                let scale = crate::model::coset_scale(model.scale_bits, w);
-                stage.record("cosetsum", row, cosetsum::check(x, &trace.acc[k], w, scale))
+                let c = layer.op.coset_factor(model.scale_bits);
+                stage.record("cosetsum", row, cosetsum::check(x, &trace.acc[k], w, c))
             }
             LayerOp::CosetMax { .. } => {
                 let w = layer.op.coset().map_or(1, |(_, w)| w);

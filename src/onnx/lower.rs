@@ -26,7 +26,7 @@
 //! | `Pad` (constant, reflect, edge), `Slice`, `Transpose` | data movement (a 0/1 matrix, constants in the bias) |
 //! | `Add`, `Sub` of two activations; `Concat` of activations and constants | sums and data movement of expressions (residual connections, branches) |
 //! | `Relu`, `Sigmoid`, `Tanh`, `LeakyRelu`, `Clip` | a layer with that table function |
-//! | `MaxPool`, `GlobalMaxPool` | a CosetMax layer (windows of 2 or 4, not overlapping, after a ReLU), else `max(a, b) = b + relu(a − b)`: one ReLU layer per halving of the window |
+//! | `MaxPool`, `GlobalMaxPool` | a CosetMax layer (windows of 1 to 4 values, after a ReLU), else `max(a, b) = b + relu(a − b)`: one ReLU layer per halving of the window |
 //! | `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze`, `Identity`, `Dropout` | no-op on the flattened vector |
 //!
 //! A layer is one dense matrix, proven by one RowSum instance: the verifier's cost per layer is
@@ -52,7 +52,7 @@ use super::quantize::{Pooling, AUTO_COSET_POOL};
 enum Reduce {
     /// `AveragePool`, `GlobalAveragePool`: the CosetSum block.
     Mean,
-    /// `MaxPool`: the CosetMax block.
+    /// `MaxPool`, `GlobalMaxPool`: the CosetMax block.
     Max,
 }
 use super::reference::FloatReference;
