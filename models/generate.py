@@ -1171,6 +1171,59 @@ def global_max_testdata() -> None:
     print("testdata: global_max, global_max16, max_overlap, max_padded")
 
 
+def copy_testdata() -> None:
+    """Pools whose input no dense layer produces: a Copy layer lays it out for the coset block
+    (own seed). ``testdata/pool_pool.onnx``: Conv(1->2, 3x3, pads 1) on a 4x4 input + Relu +
+    MaxPool 2x2 + MaxPool 2x2 (the second pools the first's output: Copy + CosetMax) + Flatten +
+    Gemm(2->3). ``testdata/input_pool.onnx``: AveragePool 2x2 of the 8x8 input itself (Copy +
+    CosetSum with ``--pool coset``) + Flatten + Gemm(16->3). Inputs in ``pool_pool.json`` and
+    ``input_pool.json``."""
+    out = HERE / "testdata"
+    rng = np.random.default_rng(45)
+
+    def w(*shape: int) -> np.ndarray:
+        return rng.normal(0.0, 0.5, size=shape).astype(np.float32)
+
+    def vec(name: str, shape: list[int]) -> onnx.ValueInfoProto:
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+    pool = {"kernel_shape": [2, 2], "strides": [2, 2]}
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("Conv", ["x", "cw", "cb"], ["c"], name="conv/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                helper.make_node("Relu", ["c"], ["r"], name="conv/Relu"),
+                helper.make_node("MaxPool", ["r"], ["m1"], name="pool1/MaxPool", **pool),
+                helper.make_node("MaxPool", ["m1"], ["m2"], name="pool2/MaxPool", **pool),
+                helper.make_node("Flatten", ["m2"], ["f"], name="flatten", axis=1),
+                helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc/Gemm", transB=1),
+            ],
+            "pool_pool",
+            [vec("x", [1, 1, 4, 4])],
+            [vec("y", [1, 3])],
+            [const("cw", w(2, 1, 3, 3)), const("cb", w(2)), const("fw", w(3, 2)), const("fb", w(3))],
+        ),
+        out / "pool_pool.onnx",
+    )
+    write_json(out / "pool_pool.json", rng.uniform(0.0, 1.0, size=(4, 16)).astype(np.float32))
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("AveragePool", ["x"], ["a"], name="pool/AveragePool", **pool),
+                helper.make_node("Flatten", ["a"], ["f"], name="flatten", axis=1),
+                helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc/Gemm", transB=1),
+            ],
+            "input_pool",
+            [vec("x", [1, 1, 8, 8])],
+            [vec("y", [1, 3])],
+            [const("fw", w(3, 16)), const("fb", w(3))],
+        ),
+        out / "input_pool.onnx",
+    )
+    write_json(out / "input_pool.json", rng.uniform(0.0, 1.0, size=(4, 64)).astype(np.float32))
+    print("testdata: pool_pool, input_pool")
+
+
 def main() -> None:
     copy_sample()
     digits()
@@ -1181,6 +1234,7 @@ def main() -> None:
     cnn28("MaxPool", "cnn28max")
     testdata()
     global_max_testdata()
+    copy_testdata()
 
 
 if __name__ == "__main__":

@@ -100,6 +100,11 @@ ONNX=models/testdata/glu.onnx INPUT=models/testdata/glu.json gen glu GluVerifier
 COMPILE="--pool coset" gen lenet LenetPoolVerifier public lenet-pool
 # rescnn (BatchNormalization, a residual Add): its 2×2 MaxPool is a CosetMax layer.
 gen rescnn RescnnVerifier public
+# A max pool of a max pool: the second reads a coset max's output, which a Copy layer lays out.
+ONNX=models/testdata/pool_pool.onnx INPUT=models/testdata/pool_pool.json gen pool_pool PoolPoolVerifier public pool-pool
+# An average pool of the hidden model input itself: a Copy layer (bit-reversed source), CosetSum.
+ONNX=models/testdata/input_pool.onnx INPUT=models/testdata/input_pool.json COMPILE="--pool coset" \
+    gen input_pool InputPoolVerifier private input-pool
 gen sample SampleCommittedVerifier committed sample-committed
 
 echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"

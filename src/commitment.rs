@@ -243,6 +243,7 @@ mod tests {
                 activation: Activation::Identity,
                 op: Default::default(),
                 mixed: false,
+                map: vec![],
             }],
         }
     }

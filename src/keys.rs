@@ -97,7 +97,13 @@ pub struct LayerVk {
     /// `[B̂(τ)]₁`: the biases of this layer's RowSum instance, each in its slot's column of `H_K`
     /// (one layer: the row starts), hiding. The identity, and not encoded, unless the layer carries
     /// its instance's biases ([`RowSumPlan::carries_bias`]).
+    ///
+    /// A copy layer ([`LayerOp::Copy`]) keeps its public tag column `[Ŝ]` in `weights` and its
+    /// count column `[m̂]` in `bias` ([`crate::blocks::copy::vk_polys`]).
     pub bias: G1Affine,
+    /// A copy layer's map `σ` (encoded eight entries per word after its two points); empty for
+    /// every other op.
+    pub map: Vec<u32>,
 }
 
 /// The verifying key.
@@ -409,6 +415,10 @@ impl ProvingKey {
                             true => commit(&g1, &bias_poly(&slotted_biases(model, &plan, k), *rho_b, i, o))?,
                         },
                     ),
+                    LayerOp::Copy { .. } => {
+                        let [tags, counts] = copy_polys(model, input, k);
+                        (commit(&g1, &tags)?, commit(&g1, &counts)?)
+                    }
                     LayerOp::Product { .. } | LayerOp::CosetSum { .. } | LayerOp::CosetMax { .. } => {
                         (G1Affine::zero(), G1Affine::zero())
                     }
@@ -422,6 +432,7 @@ impl ProvingKey {
                     mixed: layer.mixed,
                     weights,
                     bias,
+                    map: layer.map.clone(),
                 })
             })
             .collect::<Result<Vec<_>, KeyError>>()?;
@@ -563,6 +574,9 @@ pub fn check_model_shape_against_vk(
                 l.mixed
             ));
         }
+        if l.map != lv.map {
+            return differs(format!("layers[{k}]'s copy map"));
+        }
     }
     let n = vk.domain.size();
     if lagrange.len() != n || g1.len() != srs_len_for(model) {
@@ -638,7 +652,8 @@ impl VerifyingKey {
         RowSumPlan::of(&shapes, self.input.hidden(), self.scale_bits)
     }
 
-    /// Canonical encoding (the `vk.bin` file and the digest preimage).
+    /// Canonical encoding (the `vk.bin` file and the digest preimage). A copy layer's map follows
+    /// its two points, eight big-endian `u32` entries per word (zero-filled).
     pub fn to_words(&self) -> Vec<Word> {
         let mut w = vec![
             word_u64(VK_VERSION),
@@ -662,6 +677,11 @@ impl VerifyingKey {
                 if plan.carries_bias(k) {
                     w.extend(g1_to_words(&l.bias));
                 }
+            }
+            if l.op.is_copy() {
+                w.extend(g1_to_words(&l.weights));
+                w.extend(g1_to_words(&l.bias));
+                w.extend(map_words(&l.map));
             }
         }
         for t in &self.table {
@@ -751,11 +771,12 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
-            let code = small(&mut r, 0, 4, &format!("layer {k} op"))?;
+            let code = small(&mut r, 0, 5, &format!("layer {k} op"))?;
             let op = match code {
                 1 => LayerOp::Product { in_len, out_len },
                 3 => LayerOp::CosetSum { in_len, out_len },
                 4 => LayerOp::CosetMax { in_len, out_len },
+                5 => LayerOp::Copy { in_len, out_len },
                 _ => LayerOp::Dense,
             };
             let mixed = code == 2;
@@ -782,9 +803,14 @@ impl VerifyingKey {
                         true => (weights, r.point()?),
                     }
                 }
+                LayerOp::Copy { .. } => (r.point()?, r.point()?),
                 LayerOp::Product { .. } | LayerOp::CosetSum { .. } | LayerOp::CosetMax { .. } => {
                     (G1Affine::zero(), G1Affine::zero())
                 }
+            };
+            let map = match op {
+                LayerOp::Copy { .. } => read_map(&mut r, k, in_len, out_len)?,
+                _ => vec![],
             };
             layers.push(LayerVk {
                 in_len,
@@ -794,6 +820,7 @@ impl VerifyingKey {
                 mixed,
                 weights,
                 bias,
+                map,
             });
         }
         let widest = layers.iter().flat_map(|l| [l.in_len, l.out_len]).max().unwrap_or(1);
@@ -878,4 +905,69 @@ impl Reader<'_> {
         }
         g1_from_words(&w[0], &w[1], pos).map_err(|e| KeyError::Malformed(e.to_string()))
     }
+}
+
+/// A copy map as words: eight big-endian `u32` entries per word, the last word zero-filled.
+fn map_words(map: &[u32]) -> Vec<Word> {
+    map.chunks(8)
+        .map(|c| {
+            let mut w = [0u8; 32];
+            for (i, v) in c.iter().enumerate() {
+                w[4 * i..4 * i + 4].copy_from_slice(&v.to_be_bytes());
+            }
+            w
+        })
+        .collect()
+}
+
+/// Read copy layer `k`'s map of `out_len` entries ([`map_words`]): each below `in_len` or
+/// [`crate::model::COPY_ZERO`], and the fill after the last entry zero.
+fn read_map(r: &mut Reader, k: usize, in_len: usize, out_len: usize) -> Result<Vec<u32>, KeyError> {
+    let words = r.take(out_len.div_ceil(8))?;
+    let mut map = Vec::with_capacity(out_len);
+    for (wi, w) in words.iter().enumerate() {
+        for i in 0..8 {
+            let v = u32::from_be_bytes(w[4 * i..4 * i + 4].try_into().unwrap_or([0xff; 4]));
+            let at = wi * 8 + i;
+            if at >= out_len {
+                if v != 0 {
+                    return Err(KeyError::Malformed(format!(
+                        "layer {k} copy map: non-zero fill after entry {out_len}"
+                    )));
+                }
+                continue;
+            }
+            if v != crate::model::COPY_ZERO && v as usize >= in_len {
+                return Err(KeyError::Malformed(format!(
+                    "layer {k} copy map entry {at} is {v}, not an input index below {in_len} (or {} for a zero)",
+                    crate::model::COPY_ZERO
+                )));
+            }
+            map.push(v);
+        }
+    }
+    Ok(map)
+}
+
+/// Copy layer `k`'s lifted tag and count polynomials ([`crate::blocks::copy::vk_polys`]): the
+/// source is the model input (bit-reversed when `input` is hidden) or layer `k − 1`'s output.
+pub fn copy_polys(model: &QuantizedModel, input: Visibility, k: usize) -> [DensePolynomial<Fr>; 2] {
+    let layer = &model.layers[k];
+    copy_polys_of(
+        &layer.map,
+        (layer.in_len(), layer.out_len()),
+        k == 0 && input.hidden(),
+        domain_of(model),
+    )
+}
+
+/// [`copy_polys`] from a map's shape: `(in_len, out_len)`, whether the source is bit-reversed, and
+/// the lookup domain.
+pub fn copy_polys_of(
+    map: &[u32],
+    (in_len, out_len): (usize, usize),
+    bitrev: bool,
+    n: Domain,
+) -> [DensePolynomial<Fr>; 2] {
+    crate::blocks::copy::vk_polys(map, (tensor_domain(in_len), bitrev), tensor_domain(out_len), n)
 }

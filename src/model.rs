@@ -316,21 +316,51 @@ pub enum LayerOp {
         /// The number of windows.
         out_len: usize,
     },
+    /// `acc_i = 2^s·x_{σ(i)}` for `i < out_len` (`0` where `σ(i)` is [`COPY_ZERO`]): data movement
+    /// with the fixed map `σ` of [`DenseLayer::map`] (the Copy block), so that the layer's rescale
+    /// is exact and its output is `x_{σ(i)}` itself. Its activation is the identity, and its
+    /// output is never the model's (the Copy block proves `q = x[σ]` directly: no lookup). Used to
+    /// lay out a tensor that no dense layer produces (the model input, a product's or a coset
+    /// layer's output) for a coset layer.
+    Copy {
+        /// The source's length (`σ(i) < in_len`).
+        in_len: usize,
+        /// The number of copied values.
+        out_len: usize,
+    },
 }
+
+/// The entry of [`DenseLayer::map`] that copies a zero instead of a source value.
+pub const COPY_ZERO: u32 = u32::MAX;
 
 impl LayerOp {
     /// Whether this is the default, [`LayerOp::Dense`] (serde skips it).
     pub fn is_dense(&self) -> bool {
         *self == LayerOp::Dense
     }
-    /// The vk word: 0 dense, 1 product, 3 coset sum, 4 coset max (2, a dense layer with mixed
-    /// rows, is [`DenseLayer::mixed`]).
+    /// The vk word: 0 dense, 1 product, 3 coset sum, 4 coset max, 5 copy (2, a dense layer with
+    /// mixed rows, is [`DenseLayer::mixed`]).
     pub fn code(&self) -> u64 {
         match self {
             LayerOp::Dense => 0,
             LayerOp::Product { .. } => 1,
             LayerOp::CosetSum { .. } => 3,
             LayerOp::CosetMax { .. } => 4,
+            LayerOp::Copy { .. } => 5,
+        }
+    }
+    /// Whether this is a copy ([`LayerOp::Copy`]).
+    pub fn is_copy(&self) -> bool {
+        matches!(self, LayerOp::Copy { .. })
+    }
+    /// The vk points of a layer with this op: `[Ŵ]` (and `[B̂]` when it carries its instance's
+    /// biases, `carries_bias`) for a dense layer, the tag and count columns `[Ŝ]`, `[m̂]` for a copy,
+    /// none for the weightless ops.
+    pub fn vk_points(&self, carries_bias: bool) -> usize {
+        match self {
+            LayerOp::Dense => 1 + usize::from(carries_bias),
+            LayerOp::Copy { .. } => 2,
+            _ => 0,
         }
     }
     /// A coset sum's or coset max's stride `m = tensor_domain(out_len)` and window
@@ -346,10 +376,11 @@ impl LayerOp {
         }
     }
     /// The factor `c` of a coset layer's accumulator: `2^s/w` for a sum (so that the rescale
-    /// divides by `w`, [`coset_scale`]), `2^s` for a maximum (so that the rescale is exact).
+    /// divides by `w`, [`coset_scale`]), `2^s` for a maximum or a copy (so that the rescale is
+    /// exact).
     pub fn coset_factor(&self, scale_bits: u32) -> i64 {
         match (self, self.coset()) {
-            (LayerOp::CosetMax { .. }, _) => 1i64 << scale_bits,
+            (LayerOp::CosetMax { .. } | LayerOp::Copy { .. }, _) => 1i64 << scale_bits,
             (_, Some((_, w))) => coset_scale(scale_bits, w),
             _ => 1,
         }
@@ -409,6 +440,13 @@ pub fn layer_shape_problem(
             )),
         };
     }
+    if op.is_copy() {
+        return (k + 1 == layers || !(1..=MAX_WIDTH).contains(&in_len) || !(1..=MAX_WIDTH).contains(&out_len)).then(|| {
+            format!(
+                "layer {k} is a copy of {out_len} values from {in_len}: it must not be the last layer, and both lengths lie in 1..={MAX_WIDTH}"
+            )
+        });
+    }
     if !op.is_dense() && (k == 0 || in_len != LayerOp::product_in_len(out_len)) {
         return Some(format!(
             "layer {k} is a product of {out_len} values reading {in_len}: it must read a layer's output of exactly {} values",
@@ -442,6 +480,10 @@ pub struct DenseLayer {
     /// A dense layer, not the last, whose output fills its domain (no padding positions).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mixed: bool,
+    /// A copy's map `σ` ([`LayerOp::Copy`]): output `i` is input `map[i]`, or zero for
+    /// [`COPY_ZERO`]; empty for every other op.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub map: Vec<u32>,
 }
 
 impl DenseLayer {
@@ -457,9 +499,10 @@ impl DenseLayer {
     pub fn in_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.first().map_or(0, Vec::len),
-            LayerOp::Product { in_len, .. } | LayerOp::CosetSum { in_len, .. } | LayerOp::CosetMax { in_len, .. } => {
-                in_len
-            }
+            LayerOp::Product { in_len, .. }
+            | LayerOp::CosetSum { in_len, .. }
+            | LayerOp::CosetMax { in_len, .. }
+            | LayerOp::Copy { in_len, .. } => in_len,
         }
     }
     /// Number of outputs.
@@ -468,7 +511,8 @@ impl DenseLayer {
             LayerOp::Dense => self.weights.len(),
             LayerOp::Product { out_len, .. }
             | LayerOp::CosetSum { out_len, .. }
-            | LayerOp::CosetMax { out_len, .. } => out_len,
+            | LayerOp::CosetMax { out_len, .. }
+            | LayerOp::Copy { out_len, .. } => out_len,
         }
     }
     /// A coset-sum layer as the dense layer it equals (weight `2^s/w` at `x_{j+k·m}` in row `j`, no
@@ -538,6 +582,16 @@ impl DenseLayer {
                     .map(|j| {
                         let window: Option<Vec<i64>> = (j..in_len).step_by(m).map(|i| x.get(i).copied()).collect();
                         window?.into_iter().max()?.checked_mul(scale).and_then(fits)
+                    })
+                    .collect()
+            }
+            LayerOp::Copy { .. } => {
+                let scale = self.op.coset_factor(s);
+                self.map
+                    .iter()
+                    .map(|&j| match j {
+                        COPY_ZERO => Some(0),
+                        j => x.get(j as usize)?.checked_mul(scale).and_then(fits),
                     })
                     .collect()
             }
@@ -787,6 +841,10 @@ impl QuantizedModel {
                     self.validate_coset_sum(k, in_len, out_len, x_max)?;
                     continue;
                 }
+                LayerOp::Copy { in_len, out_len } => {
+                    self.validate_copy(k, in_len, out_len, x_max)?;
+                    continue;
+                }
                 LayerOp::Dense => {}
             }
             range(
@@ -857,6 +915,97 @@ impl QuantizedModel {
                     });
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Whether layer `k`'s output lies in `[0, 2^(B−1))` for every input in the window: an unmixed
+    /// layer whose activation is bounded so (ReLU, ReLU6, sigmoid), or a copy, coset max or coset
+    /// sum of such values (a maximum, a mean and a move keep the bounds). The model input is signed.
+    fn nonneg_output(&self, k: usize) -> bool {
+        let layer = &self.layers[k];
+        let half = 1i64 << (self.lookup_bits - 1);
+        let (lo, hi) = layer.activation.bounds(-half, half - 1, self.scale_bits);
+        match layer.op {
+            LayerOp::Copy { .. } | LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. }
+                if layer.activation == Activation::Identity =>
+            {
+                k > 0 && self.nonneg_output(k - 1)
+            }
+            _ => !layer.mixed && lo >= 0 && hi < half,
+        }
+    }
+
+    /// The rules of a copy layer `k` ([`LayerOp::Copy`]): it reads the model input or a layer's
+    /// output, all `in_len` values; its map has one entry per output, each below `in_len` or
+    /// [`COPY_ZERO`]; it has no weights or bias, the identity as its activation and no mixed rows;
+    /// it is not the last layer; and `x_max·2^s + 2^s` stays below [`ACC_LIMIT`].
+    fn validate_copy(&self, k: usize, in_len: usize, out_len: usize, x_max: i128) -> Result<(), ModelError> {
+        let layer = &self.layers[k];
+        let field = |f: &str| format!("layers[{k}].{f}");
+        let out_of_range = |f: &str, value: String, allowed: String| ModelError::OutOfRange {
+            field: field(f),
+            value,
+            allowed,
+        };
+        if let Some(problem) = layer_shape_problem(
+            k,
+            self.layers.len(),
+            (in_len, out_len),
+            (layer.op, false),
+            self.scale_bits,
+        ) {
+            return Err(out_of_range("op", "copy".into(), problem));
+        }
+        if k > 0 && in_len != self.layers[k - 1].out_len() {
+            return Err(ModelError::Shape {
+                field: field("op.in_len"),
+                len: in_len,
+                expected: self.layers[k - 1].out_len(),
+                why: format!("the output length of layers[{}]", k - 1),
+            });
+        }
+        if layer.map.len() != out_len {
+            return Err(ModelError::Shape {
+                field: field("map"),
+                len: layer.map.len(),
+                expected: out_len,
+                why: "one source per copied value".into(),
+            });
+        }
+        if let Some((i, j)) = layer
+            .map
+            .iter()
+            .enumerate()
+            .find(|(_, j)| **j != COPY_ZERO && **j as usize >= in_len)
+        {
+            return Err(out_of_range(
+                &format!("map[{i}]"),
+                j.to_string(),
+                format!("an input index below {in_len}, or {COPY_ZERO} for a zero"),
+            ));
+        }
+        if layer.activation != Activation::Identity
+            || layer.mixed
+            || !layer.weights.is_empty()
+            || !layer.bias.is_empty()
+        {
+            return Err(out_of_range(
+                "op",
+                format!("copy with activation {}", layer.activation.name()),
+                "the identity, no mixed rows, no weights or bias: a copy only moves values".into(),
+            ));
+        }
+        let bound = x_max
+            .saturating_mul(1i128 << self.scale_bits)
+            .saturating_add(1i128 << self.scale_bits);
+        if bound >= ACC_LIMIT {
+            return Err(ModelError::Overflow {
+                layer: k,
+                row: 0,
+                bound,
+                lookup_bits: self.lookup_bits,
+            });
         }
         Ok(())
     }
@@ -935,15 +1084,15 @@ impl QuantizedModel {
         ) {
             return Err(out_of_range("op", what.into(), &problem));
         }
-        if let (LayerOp::CosetMax { .. }, Some(prev)) = (layer.op, self.layers.get(k - 1)) {
+        if let LayerOp::CosetMax { .. } = layer.op {
             let half = 1i64 << (self.lookup_bits - 1);
-            let (lo, hi) = prev.activation.bounds(-half, half - 1, self.scale_bits);
-            if lo < 0 || hi >= half {
+            if !self.nonneg_output(k - 1) {
+                let prev = &self.layers[k - 1];
                 return Err(out_of_range(
                     "op",
-                    format!("coset max after {} (values in [{lo}, {hi}])", prev.activation.name()),
+                    format!("coset max after {} ({})", prev.activation.name(), prev.op.code()),
                     &format!(
-                        "a coset max reads a layer whose activation lies in [0, {half}) on the window (ReLU, ReLU6, sigmoid)"
+                        "a coset max reads values in [0, {half}): a layer whose activation lies in [0, {half}) on the window (ReLU, ReLU6, sigmoid), or a copy, coset max or coset sum of such values (not the signed model input)"
                     ),
                 ));
             }
@@ -988,7 +1137,16 @@ impl QuantizedModel {
                 why: format!("the output length of layers[{}]", k - 1),
             });
         }
-        if !prev.op.is_dense() || prev.mixed {
+        if prev.op.is_copy() && what != "product" {
+            // The Copy block forces a copied zero (and its padding) to 0.
+            if let Some(i) = padding.find(|i| prev.map.get(*i).is_some_and(|j| *j != COPY_ZERO)) {
+                return Err(out_of_range(
+                    "op",
+                    format!("layers[{}] copies input {} to row {i}", k - 1, prev.map[i]),
+                    format!("{rows} are copied zeros"),
+                ));
+            }
+        } else if !prev.op.is_dense() || prev.mixed {
             return Err(out_of_range(
                 "op",
                 what.into(),
@@ -996,7 +1154,7 @@ impl QuantizedModel {
             ));
         }
         let nonzero = |i: usize| {
-            prev.weights.get(i).is_some_and(|row| row.iter().any(|w| *w != 0))
+            prev.op.is_dense() && prev.weights.get(i).is_some_and(|row| row.iter().any(|w| *w != 0))
                 || prev.bias.get(i).is_some_and(|b| *b != 0)
                 || prev.activation_at(i).apply(0, self.scale_bits) != 0
         };

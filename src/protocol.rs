@@ -36,6 +36,10 @@ pub enum Base {
     Table(usize),
     /// The public input commitment `C` of a committed input ([`Public::commitment`]).
     InputCommitment,
+    /// Copy layer `l`'s tag column `[Ŝ]` (lifted to `H_n`, public: `check-vk` recomputes it).
+    CopyTags(usize),
+    /// Copy layer `l`'s count column `[m̂]` (lifted to `H_n`, public: `check-vk` recomputes it).
+    CopyCounts(usize),
 }
 
 /// `c + Σ sᵢ·[Pᵢ]`: a value whose fixed-polynomial part stays committed.
@@ -888,5 +892,7 @@ pub fn resolve(vk: &VerifyingKey, commits: &[G1Affine], public: &Public, b: Base
         Base::Bias(l) => vk.layers[l].bias,
         Base::Table(c) => vk.table[c],
         Base::InputCommitment => public.commitment.unwrap_or_default(),
+        Base::CopyTags(l) => vk.layers[l].weights,
+        Base::CopyCounts(l) => vk.layers[l].bias,
     }
 }

@@ -483,6 +483,10 @@ fn prove_inner(
                     &bias_poly(&slotted, pk.blinds.bias[l], ml.in_len(), ml.out_len()) * *sc
                 }
                 Base::InputCommitment => opening.map_or_else(DensePolynomial::zero, |o| &o.polynomial(vk) * *sc),
+                Base::CopyTags(l) | Base::CopyCounts(l) => {
+                    let polys = crate::keys::copy_polys(model, vk.input, l);
+                    &polys[usize::from(matches!(*b, Base::CopyCounts(_)))] * *sc
+                }
             };
             out = &out + &p;
         }

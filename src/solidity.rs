@@ -72,13 +72,15 @@ impl SolCx<'_> {
         self.n_inv - count
     }
     /// The index of a vk point in `VK_POINTS` (the MSM order): `[T_v]`, `[T_f]`, then `[Ŵ_k]` and
-    /// `[B̂_k]` per dense layer (a product layer has none, a layer with a bias column no `[B̂_k]`), then
-    /// `G`.
+    /// `[B̂_k]` per dense layer (a product layer has none, a layer with a bias column no `[B̂_k]`),
+    /// `[Ŝ_k]` and `[m̂_k]` per copy layer, then `G`.
     pub fn vk_point(&self, b: Base) -> usize {
         match b {
             Base::Table(c) => c,
             Base::Weights(l) => self.vk_index[l],
             Base::Bias(l) => self.vk_index[l] + 1,
+            Base::CopyTags(l) => self.vk_index[l],
+            Base::CopyCounts(l) => self.vk_index[l] + 1,
             Base::Commit(_) | Base::InputCommitment => usize::MAX,
         }
     }
@@ -125,9 +127,7 @@ pub fn spec_with(
             .enumerate()
             .scan(vk.table.len(), |next, (k, l)| {
                 let index = *next;
-                if l.op.is_dense() {
-                    *next += 1 + usize::from(plan.carries_bias(k));
-                }
+                *next += l.op.vk_points(plan.carries_bias(k));
                 Some(index)
             })
             .collect(),
@@ -175,13 +175,11 @@ pub fn spec_with(
     let vk_points: Vec<&G1Affine> = vk
         .table
         .iter()
-        .chain(
-            vk.layers
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| l.op.is_dense())
-                .flat_map(|(k, l)| std::iter::once(&l.weights).chain(plan.carries_bias(k).then_some(&l.bias))),
-        )
+        .chain(vk.layers.iter().enumerate().flat_map(|(k, l)| {
+            [&l.weights, &l.bias]
+                .into_iter()
+                .take(l.op.vk_points(plan.carries_bias(k)))
+        }))
         .collect();
     VerifierSpec {
         contract_name: contract_name.into(),

@@ -10,6 +10,7 @@
 //! | `[τ]₂` | one of the pinned public ceremonies ([`crate::ceremony`]), else the key is insecure |
 //! | SRS | the given `.ptau` (or pk) powers are consistent and carry the vk's `[τ]₂` |
 //! | lookup table | the three column commitments recomputed from the SRS and `B` |
+//! | copy layers | each copy's tag and count columns `[Ŝ]`, `[m̂]` recomputed from its map in the vk and the SRS |
 //!
 //! The weight-row and bias commitments commit the model's secret weights: they cannot be recomputed
 //! by anyone but the model owner, and are not checked here. A deployed verifier is checked by
@@ -205,10 +206,53 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
                     "not recomputed: the SRS or the domain does not match",
                 ));
             }
+            if let Some(c) = copy_check(vk, g1, same_tau && domain == vk.domain) {
+                checks.push(c);
+            }
         }
     }
     VkReport {
         checks,
         ceremony: pinned.map(|c| c.id),
     }
+}
+
+/// The copy layers' tag and count columns `[Ŝ]`, `[m̂]` recomputed from their maps in the vk and
+/// the SRS (`None` when the vk has no copy layer): a wrong column would let the prover move other
+/// values than the map says.
+fn copy_check(vk: &VerifyingKey, g1: &[G1Affine], usable: bool) -> Option<Check> {
+    let copies: Vec<usize> = (0..vk.layers.len()).filter(|k| vk.layers[*k].op.is_copy()).collect();
+    if copies.is_empty() {
+        return None;
+    }
+    if !usable {
+        return Some(check(
+            "copy",
+            false,
+            "not recomputed: the SRS or the domain does not match",
+        ));
+    }
+    let bad: Vec<String> = copies
+        .iter()
+        .filter(|k| {
+            let l = &vk.layers[**k];
+            let polys =
+                crate::keys::copy_polys_of(&l.map, (l.in_len, l.out_len), **k == 0 && vk.input.hidden(), vk.domain);
+            let got: Vec<_> = polys.iter().map(|p| commit_reference(g1, p).ok()).collect();
+            got != [Some(l.weights), Some(l.bias)]
+        })
+        .map(|k| k.to_string())
+        .collect();
+    Some(if bad.is_empty() {
+        check("copy", true, format!("{} copy map(s) recomputed", copies.len()))
+    } else {
+        check(
+            "copy",
+            false,
+            format!(
+                "layer(s) {}: the committed copy columns differ from the map: a tampered column lets the prover move other values",
+                bad.join(", ")
+            ),
+        )
+    })
 }

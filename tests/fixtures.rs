@@ -87,7 +87,30 @@ const RESCNN: Model = Model {
     source: ("models/rescnn/rescnn.onnx", "models/rescnn/input.json"),
     flags: "",
 };
-const MODELS: [&Model; 6] = [&SAMPLE, &MLP784, &LENET, &GLU, &LENET_POOL, &RESCNN];
+const POOL_POOL: Model = Model {
+    name: "pool-pool",
+    contract: "PoolPoolVerifier",
+    visibility: Visibility::Public,
+    source: ("models/testdata/pool_pool.onnx", "models/testdata/pool_pool.json"),
+    flags: "",
+};
+const INPUT_POOL: Model = Model {
+    name: "input-pool",
+    contract: "InputPoolVerifier",
+    visibility: Visibility::Private,
+    source: ("models/testdata/input_pool.onnx", "models/testdata/input_pool.json"),
+    flags: "--pool coset",
+};
+const MODELS: [&Model; 8] = [
+    &SAMPLE,
+    &MLP784,
+    &LENET,
+    &GLU,
+    &LENET_POOL,
+    &RESCNN,
+    &POOL_POOL,
+    &INPUT_POOL,
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -7,7 +7,7 @@ use rand_chacha::ChaCha20Rng;
 use zkt_eth::model::{Activation, ForwardError};
 use zkt_eth::onnx::{
     fidelity, fidelity_with_labels, load_model, lower, read_dataset, read_inputs, FloatReference, OnnxError,
-    QuantizeOptions,
+    Pooling, QuantizeOptions,
 };
 
 /// Scale 8, lookup bits 12: the fixed options these fidelity tolerances were written for.
@@ -602,6 +602,44 @@ fn max_pools_with_overlapping_or_padded_windows_are_coset_maxes() {
     }
 }
 
+/// Pools of tensors that no dense layer can reorder go through a Copy layer: a max pool of a max
+/// pool (the second reads a coset max's output), and an average pool of the model input itself
+/// (`--pool coset`; `auto` composes a pool this small), proven with a hidden input (a bit-reversed
+/// source) against tract.
+#[test]
+fn pools_of_unreorderable_tensors_use_a_copy() {
+    use zkt_eth::model::LayerOp;
+    let ops = |path: &str, pooling| -> Vec<LayerOp> {
+        let float = zkt_eth::onnx::lower_with(&model(path), false, pooling).unwrap();
+        float.layers.iter().map(|l| l.op).collect()
+    };
+    assert_eq!(
+        ops("testdata/pool_pool.onnx", Pooling::Auto),
+        vec![
+            LayerOp::Dense,
+            LayerOp::CosetMax { in_len: 32, out_len: 8 },
+            LayerOp::Copy { in_len: 8, out_len: 32 },
+            LayerOp::CosetMax { in_len: 32, out_len: 2 },
+            LayerOp::Dense
+        ]
+    );
+    let image: Vec<f32> = (0..16).map(|i| ((i * 7) % 11) as f32 / 10.0).collect();
+    prove_matches_tract_with("testdata/pool_pool.onnx", &image, zkt_eth::keys::Visibility::Public, Pooling::Auto);
+    assert_eq!(ops("testdata/input_pool.onnx", Pooling::Auto), vec![LayerOp::Dense]);
+    assert_eq!(
+        ops("testdata/input_pool.onnx", Pooling::Coset),
+        vec![
+            LayerOp::Copy { in_len: 64, out_len: 64 },
+            LayerOp::CosetSum { in_len: 64, out_len: 16 },
+            LayerOp::Dense
+        ]
+    );
+    let image: Vec<f32> = (0..64).map(|i| ((i * 5) % 13) as f32 / 12.0).collect();
+    for visibility in [zkt_eth::keys::Visibility::Private, zkt_eth::keys::Visibility::Public] {
+        prove_matches_tract_with("testdata/input_pool.onnx", &image, visibility, Pooling::Coset);
+    }
+}
+
 /// Compile `path` calibrated on `input`, prove and verify it with `visibility`, and check the
 /// proven output against tract's float inference within 16 grid steps; returns the model.
 fn prove_matches_tract(
@@ -609,18 +647,29 @@ fn prove_matches_tract(
     input: [f32; 4],
     visibility: zkt_eth::keys::Visibility,
 ) -> zkt_eth::model::QuantizedModel {
+    prove_matches_tract_with(path, &input, visibility, Pooling::Auto)
+}
+
+/// [`prove_matches_tract`] for any input length and pooling choice.
+fn prove_matches_tract_with(
+    path: &str,
+    input: &[f32],
+    visibility: zkt_eth::keys::Visibility,
+    pooling: Pooling,
+) -> zkt_eth::model::QuantizedModel {
     let calibration = QuantizeOptions {
         calibration: Some(vec![input.to_vec()]),
+        pooling,
         ..QuantizeOptions::default()
     };
     let q = load_model(&model(path), &calibration).unwrap();
     let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
     let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, visibility).unwrap();
-    let x = zkt_eth::onnx::quantize_input(&q, &input).unwrap();
+    let x = zkt_eth::onnx::quantize_input(&q, input).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(5);
     let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
     zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();
-    let reference = FloatReference::load(&model(path)).unwrap().run(&input).unwrap();
+    let reference = FloatReference::load(&model(path)).unwrap().run(input).unwrap();
     let got = zkt_eth::onnx::dequantize_output(&q, out.trace.output());
     let step = 2f64.powi(-(q.scale_bits as i32));
     for (g, w) in got.iter().zip(&reference) {
@@ -684,7 +733,7 @@ fn silu_is_one_table_function() {
     let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
     let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, zkt_eth::keys::Visibility::Public).unwrap();
     let input = [-1.0f32, 0.5, -0.25, 1.0];
-    let x = zkt_eth::onnx::quantize_input(&q, &input).unwrap();
+    let x = zkt_eth::onnx::quantize_input(&q, input).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(5);
     let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
     zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();

@@ -266,6 +266,62 @@ fn a_coset_max_layer_proves_and_every_flipped_word_is_rejected() {
     );
 }
 
+/// Copy layers (the Copy block) prove for every input visibility (the first copies the model
+/// input, bit-reversed when hidden; the second a coset max's output, pool after pool), and every
+/// flipped word is rejected (among them `[h_y]`, `[h_x]` and their evaluations); the vk round-trips
+/// op 5 with its map; and a map outside the source, a copy of the signed input read by a coset
+/// max, or a copied value on a coset layer's padding row is refused before any proving.
+#[test]
+fn copy_layers_prove_and_every_flipped_word_is_rejected() {
+    use zkt_eth::model::{LayerOp, COPY_ZERO};
+    let model = common::copy_model();
+    model.validate().unwrap();
+    let x = [16, -8, 24];
+    let trace = model.forward(&x).unwrap();
+    let moved: Vec<i64> = [0, 8, 1, 9, 2, 10].iter().map(|i| trace.out[0][*i]).collect();
+    assert_eq!(
+        moved,
+        [16, -8, 24, 0, -8, 24],
+        "the copy moves the input and copies a zero"
+    );
+    let second: Vec<i64> = [0, 8, 1, 9, 2, 10].iter().map(|i| trace.out[4][*i]).collect();
+    let maxima = &trace.out[3];
+    assert_eq!(
+        second,
+        [maxima[0], maxima[1], maxima[2], maxima[3], maxima[4], maxima[4]]
+    );
+    check_words(&model, &x, |layout| {
+        layout
+            .instances
+            .iter()
+            .filter(|i| matches!(i, Instance::Copy(_)))
+            .count()
+            == 2
+            && !layout
+                .instances
+                .iter()
+                .any(|i| matches!(i, Instance::Activation(a) if a.layer == 0 || a.layer == 4))
+    });
+    let pk = ProvingKey::setup(&model, &Srs::dev(11, srs_len_for(&model)), Visibility::Private).unwrap();
+    let bytes = pk.vk.to_bytes();
+    assert_eq!(zkt_eth::keys::VerifyingKey::from_bytes(&bytes).unwrap(), pk.vk);
+    let refused = |edit: &dyn Fn(&mut zkt_eth::model::QuantizedModel), needle: &str| {
+        let mut bad = common::copy_model();
+        edit(&mut bad);
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    };
+    refused(&|m| m.layers[0].map[3] = 3, "an input index below 3");
+    refused(&|m| m.layers[4].map[7] = 0, "are copied zeros");
+    refused(
+        &|m| {
+            m.layers[1].op = LayerOp::CosetMax { in_len: 16, out_len: 3 };
+        },
+        "not the signed model input",
+    );
+    refused(&|m| m.layers[0].map.push(COPY_ZERO), "one source per copied value");
+}
+
 /// A cheating prover for a coset-max layer states a window's smallest member as its maximum
 /// (`prover::prove_forging_coset_max`): the gate holds (the value is a member), the later layers
 /// follow from it, and the negative differences it cannot count in the multiplicities leave the
@@ -671,6 +727,7 @@ fn grouping_keeps_a_small_activation_domain_within_the_srs() {
         activation,
         op: Default::default(),
         mixed: false,
+        map: vec![],
     };
     let m = QuantizedModel {
         name: "narrow".into(),

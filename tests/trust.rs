@@ -175,3 +175,28 @@ fn the_fold_budget_word_is_bounded_and_in_the_digest() {
     assert_eq!(vk.fold_log, 16);
     assert_ne!(vk.digest(), pk.vk.digest());
 }
+
+/// `check-vk` recomputes each copy layer's tag and count columns from the map in the vk: a vk whose
+/// `[Ŝ]` commits another map's tags (so that the prover could move other values) is flagged, and
+/// so is one whose map was edited under the same columns.
+#[test]
+fn check_vk_recomputes_the_copy_columns() {
+    use zkt_eth::vk_check::check_vk;
+    let model = common::copy_model();
+    let srs = Srs::dev(4, srs_len_for(&model));
+    let pk = ProvingKey::setup(&model, &srs, Visibility::Public).unwrap();
+    let tau = pk.vk.g2.tau;
+    let copy_ok = |vk: &VerifyingKey| {
+        let report = check_vk(vk, &vk.to_bytes(), Some((&pk.g1, &tau)));
+        report.checks.iter().find(|c| c.name == "copy").and_then(|c| c.ok)
+    };
+    assert_eq!(copy_ok(&pk.vk), Some(true));
+    // The tags of the second copy in the first copy's place.
+    let mut swapped = pk.vk.clone();
+    swapped.layers[0].weights = pk.vk.layers[4].weights;
+    assert_eq!(copy_ok(&swapped), Some(false));
+    // The map edited (a source moved), the columns kept.
+    let mut edited = pk.vk.clone();
+    edited.layers[0].map.swap(0, 8);
+    assert_eq!(copy_ok(&edited), Some(false));
+}

@@ -546,6 +546,7 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {%- include "blocks/product.sol" %}
     {%- include "blocks/cosetsum.sol" %}
     {%- include "blocks/cosetmax.sol" %}
+    {%- include "blocks/copy.sol" %}
     {%- include "blocks/activation.sol" %}
     {%- include "blocks/input_range.sol" %}
     {%- if committed %}

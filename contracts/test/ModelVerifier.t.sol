@@ -6,6 +6,8 @@ import {GluVerifier} from "../generated/GluVerifier.sol";
 import {LenetPoolVerifier} from "../generated/LenetPoolVerifier.sol";
 import {LenetVerifier} from "../generated/LenetVerifier.sol";
 import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
+import {InputPoolVerifier} from "../generated/InputPoolVerifier.sol";
+import {PoolPoolVerifier} from "../generated/PoolPoolVerifier.sol";
 import {RescnnVerifier} from "../generated/RescnnVerifier.sol";
 import {SampleVerifier} from "../generated/SampleVerifier.sol";
 import {CheatcodeTest} from "./utils/Vm.sol";
@@ -129,6 +131,8 @@ contract ModelVerifierTest is FixtureTest {
     GluVerifier internal glu;
     LenetPoolVerifier internal lenetPool;
     RescnnVerifier internal rescnn;
+    PoolPoolVerifier internal poolPool;
+    InputPoolVerifier internal inputPool;
 
     function setUp() public {
         sample = new SampleVerifier();
@@ -137,6 +141,8 @@ contract ModelVerifierTest is FixtureTest {
         glu = new GluVerifier();
         lenetPool = new LenetPoolVerifier();
         rescnn = new RescnnVerifier();
+        poolPool = new PoolPoolVerifier();
+        inputPool = new InputPoolVerifier();
     }
 
     // ───────────────────────────────────────────────────────────── constants ──
@@ -219,16 +225,34 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    function test_PoolPoolConstantsMatchFixture() public view {
+        _checkConstants(
+            IGeneratedVerifier(address(poolPool)),
+            _read("pool-pool/fixture.json"),
+            "PoolPoolVerifier.sol:PoolPoolVerifier"
+        );
+    }
+
+    function test_InputPoolConstantsMatchFixture() public view {
+        _checkConstants(
+            IGeneratedVerifier(address(inputPool)),
+            _read("input-pool/fixture.json"),
+            "InputPoolVerifier.sol:InputPoolVerifier"
+        );
+    }
+
     /// @dev The recorded selectors (Rust: keccak of the parsed `error` declarations) are the ABI's.
     function test_RecordedSelectorsAreTheVerifierAbi() public view {
-        string[7] memory files = [
+        string[9] memory files = [
             "corpus.json",
             "sample/fixture.json",
             "mlp784/fixture.json",
             "lenet/fixture.json",
             "glu/fixture.json",
             "lenet-pool/fixture.json",
-            "rescnn/fixture.json"
+            "rescnn/fixture.json",
+            "pool-pool/fixture.json",
+            "input-pool/fixture.json"
         ];
         for (uint256 f = 0; f < files.length; ++f) {
             string memory json = vm.readFile(string.concat(FIXTURES, files[f]));
@@ -343,6 +367,28 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    /// @dev A max pool of a max pool: a Copy layer lays the first's output out for the second.
+    function test_PoolPoolValidProofVerifies() public {
+        _checkValid(IZkTorchVerifier(address(poolPool)), "pool-pool", "PoolPoolVerifier.verify (valid pool-pool proof, Copy + CosetMax)");
+    }
+
+    /// @dev An average pool of the hidden model input: a Copy layer (bit-reversed source), CosetSum.
+    function test_InputPoolValidProofVerifies() public {
+        _checkValid(
+            IZkTorchVerifier(address(inputPool)), "input-pool", "InputPoolVerifier.verify (valid input-pool proof, Copy + CosetSum)"
+        );
+    }
+
+    function _checkValid(IZkTorchVerifier v, string memory name, string memory snapshot) internal {
+        string memory fx = _read(string.concat(name, "/fixture.json"));
+        Fixture memory f = _fixture(fx);
+        bool ok = v.verify(f.proof, f.inputs, f.outputs);
+        vm.snapshotGasLastCall(snapshot);
+        vm.assertTrue(ok, string.concat("valid ", name, " proof rejected", REGEN));
+        bytes memory cd = vm.parseBytes(vm.trim(_read(string.concat(name, "/calldata.hex"))));
+        vm.assertEq(cd, abi.encodeCall(IZkTorchVerifier.verify, (f.proof, f.inputs, f.outputs)), "calldata.hex");
+    }
+
     // ──────────────────────────────────────────────────────────────── corpus ──
 
     /// @dev Every corpus entry: valid ones return true, invalid ones revert with the recorded
@@ -383,6 +429,14 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_RescnnFixtureInvalidVariants() public {
         _checkInvalidList(IZkTorchVerifier(address(rescnn)), _read("rescnn/fixture.json"));
+    }
+
+    function test_PoolPoolFixtureInvalidVariants() public {
+        _checkInvalidList(IZkTorchVerifier(address(poolPool)), _read("pool-pool/fixture.json"));
+    }
+
+    function test_InputPoolFixtureInvalidVariants() public {
+        _checkInvalidList(IZkTorchVerifier(address(inputPool)), _read("input-pool/fixture.json"));
     }
 
     function test_LenetPoolFixtureInvalidVariants() public {
@@ -460,6 +514,14 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_EveryRescnnWordFlipReverts() public view {
         _checkWordFlips(IZkTorchVerifier(address(rescnn)), _read("rescnn/fixture.json"));
+    }
+
+    function test_EveryPoolPoolWordFlipReverts() public view {
+        _checkWordFlips(IZkTorchVerifier(address(poolPool)), _read("pool-pool/fixture.json"));
+    }
+
+    function test_EveryInputPoolWordFlipReverts() public view {
+        _checkWordFlips(IZkTorchVerifier(address(inputPool)), _read("input-pool/fixture.json"));
     }
 
     function test_EveryLenetPoolWordFlipReverts() public view {

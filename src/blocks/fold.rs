@@ -117,6 +117,10 @@ pub fn plan(n: usize, shapes: &[(usize, usize, LayerOp)], input_len: usize, hidd
     // Greedy, in layer order, with the input's share reserved as folded (its worst case).
     let mut layers: Vec<(usize, bool)> = shapes.iter().map(|l| (dom(l.1), false)).collect();
     for k in 0..layers.len() {
+        // A copy has no Activation (its shares are committed, and no larger than a layer's).
+        if shapes[k].2.is_copy() {
+            continue;
+        }
         layers[k].1 = true;
         if degree(n, &layers, Some((input, true)), floor) > budget {
             layers[k].1 = false;

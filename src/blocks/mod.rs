@@ -15,6 +15,7 @@
 //! | [`product`] | `y = x[..h] ⊙ x[h..]` (`Mul` of two activations) | `H_{2h}`, lifted to `H_n` | none (one evaluation) | field work only |
 //! | [`cosetsum`] | `y_j = (2^s/w)·Σ_k x_{j+k·m}` (pooling: the mean over each window of `w ≤ 4`, after the rescale) | `H_{w·m}`, lifted to `H_n` | none (`w − 1` evaluations) | field work only |
 //! | [`cosetmax`] | `y_j = 2^s·max_k x_{j+k·m}` (max pooling over windows of `w ≤ 4`): a degree-`w` gate (`y_j` is a member) and a LogUp range check of `y_j/2^s − x_i ≥ 0` | `H_{w·m}`, lifted to `H_n` | `[h]`, a share (`w − 1` evaluations more) | field work only |
+//! | [`copy`] | `y_i = x_{σ(i)}` for a fixed map `σ` (data movement, any fan-out, copied zeros), by LogUp with fixed tags and counts | `H_M` and `H_N`, lifted to `H_n` | `[h_y]`, `[h_x]`, a share | 2 vk points (`[Ŝ]`, `[m̂]`, public), 1 inversion |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
 //! | [`input_range`] | a private input lies in the window, by LogUp | `H_N₀`, lifted to `H_n` | `[h]`, a share | field work only |
 //! | [`input_binding`] | a committed input is the one behind the public commitment `C` | `H_N₀` | none | `C`: one ecMul, one inversion |
@@ -29,6 +30,7 @@
 //! can prove; a failing check names the position and why.
 
 pub mod activation;
+pub mod copy;
 pub mod cosetmax;
 pub mod cosetsum;
 pub mod fold;
@@ -221,6 +223,8 @@ pub enum Instance {
     CosetSum(cosetsum::CosetSum),
     /// See [`cosetmax`].
     CosetMax(cosetmax::CosetMax),
+    /// See [`copy`].
+    Copy(copy::Copy),
     /// See [`activation`].
     Activation(activation::ActivationLookup),
     /// See [`input_range`].
@@ -239,6 +243,7 @@ impl Instance {
             Instance::Product(b) => b,
             Instance::CosetSum(b) => b,
             Instance::CosetMax(b) => b,
+            Instance::Copy(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
@@ -252,6 +257,7 @@ impl Instance {
             Instance::Product(b) => b,
             Instance::CosetSum(b) => b,
             Instance::CosetMax(b) => b,
+            Instance::Copy(b) => b,
             Instance::Activation(b) => b,
             Instance::InputRange(b) => b,
             Instance::InputBinding(b) => b,
@@ -314,6 +320,19 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
             t.push(tensor(l.out_len, col, source));
             t.len() - 1
         };
+        if l.op.is_copy() {
+            // A copy's output is `x[σ]` itself (its rescaled value): no accumulator, no lookup.
+            let y = out(&mut tensors, committed, TraceRef::Rescaled(k));
+            instances.push(Instance::Copy(copy::Copy::new(
+                k,
+                (x, y),
+                &tensors,
+                l.map.clone(),
+                vk.domain.size(),
+            )));
+            x = y;
+            continue;
+        }
         let y = out(&mut tensors, committed, TraceRef::Acc(k));
         let q_public = k == last && l.activation == Activation::Identity;
         let q = out(
@@ -352,6 +371,8 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
                 vk.scale_bits,
                 vk.domain.size(),
             ))),
+            // Handled before the accumulator tensors.
+            LayerOp::Copy { .. } => {}
         }
         // The table is built from these very layers; an impossible miss names kind 255, which no
         // table row has, so such a proof fails rather than checking another function.

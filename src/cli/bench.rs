@@ -95,6 +95,7 @@ fn synthetic_model(depth: usize) -> (crate::model::QuantizedModel, Vec<i64>) {
                 },
                 op: Default::default(),
                 mixed: false,
+                map: vec![],
             }
         })
         .collect();

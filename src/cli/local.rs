@@ -200,9 +200,15 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
                 LayerOp::Product { .. } => "product",
                 LayerOp::CosetSum { .. } => "cosetsum",
                 LayerOp::CosetMax { .. } => "cosetmax",
+                LayerOp::Copy { .. } => "copy",
+            };
+            let blocks = if l.op.is_copy() {
+                vec![first]
+            } else {
+                vec![first, "activation"]
             };
             json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
-                   "mixed": l.mixed, "blocks": [first, "activation"], "rowsum_instance": instance_of(k)})
+                   "mixed": l.mixed, "blocks": blocks, "rowsum_instance": instance_of(k)})
         })
         .collect();
     let fid: Vec<_> = fidelity
@@ -245,11 +251,13 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
             None => match l.op {
                 LayerOp::CosetSum { .. } => format!("cosetsum (window {})", l.op.coset().map_or(0, |(_, w)| w)),
                 LayerOp::CosetMax { .. } => format!("cosetmax (window {})", l.op.coset().map_or(0, |(_, w)| w)),
+                LayerOp::Copy { .. } => "copy (no lookup)".to_string(),
                 _ => "product".to_string(),
             },
         };
+        let then = if l.op.is_copy() { "" } else { " → activation" };
         say!(
-            "{:<4} {:<36} {:>10} {:<10} {first} → activation",
+            "{:<4} {:<36} {:>10} {:<10} {first}{then}",
             k,
             l.name,
             format!("{}×{}", l.out_len(), l.in_len()),

@@ -12,7 +12,7 @@
 
 use super::{fmt_duration, print_json, say};
 use crate::artifacts::{self, BuildDir};
-use crate::blocks::{cosetmax, cosetsum, lookup, product, rowsum, Violation};
+use crate::blocks::{copy, cosetmax, cosetsum, lookup, product, rowsum, Violation};
 use crate::model::{ForwardError, LayerOp, QuantizedModel, Trace};
 use crate::onnx::{self, quantize::window_bits};
 use anyhow::bail;
@@ -46,6 +46,7 @@ const PRODUCT_BLOCKS: [&str; 2] = ["product", "lookup"];
 const COSETSUM_BLOCKS: [&str; 2] = ["cosetsum", "lookup"];
 /// The blocks of a coset-max (max pooling) layer.
 const COSETMAX_BLOCKS: [&str; 2] = ["cosetmax", "lookup"];
+const COPY_BLOCKS: [&str; 1] = ["copy"];
 
 /// The first failure of one block over all rows.
 #[derive(Clone, Debug)]
@@ -120,6 +121,12 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
                 let c = layer.op.coset_factor(model.scale_bits);
                 let half = 1i64 << (model.lookup_bits - 1);
                 stage.record("cosetmax", row, cosetmax::check(x, &trace.acc[k], w, (c, half)))
+            }
+            LayerOp::Copy { .. } => {
+                // The Copy block proves the output x[σ] itself: no accumulator, no lookup.
+                ok &= stage.record("copy", row, copy::check(x, &trace.rescaled[k], &layer.map));
+                stage.widen(&trace.rescaled[k]);
+                continue;
             }
         };
         ok &= stage.record(
@@ -248,6 +255,7 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
             LayerOp::Product { .. } => &PRODUCT_BLOCKS,
             LayerOp::CosetSum { .. } => &COSETSUM_BLOCKS,
             LayerOp::CosetMax { .. } => &COSETMAX_BLOCKS,
+            LayerOp::Copy { .. } => &COPY_BLOCKS,
         };
         StageReport::new(&l.name, blocks)
     }));

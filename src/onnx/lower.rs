@@ -57,7 +57,7 @@ enum Reduce {
 }
 use super::reference::FloatReference;
 use super::state::{Carry, Expr, Live, Rows};
-use crate::model::{Activation, LayerOp, MAX_MATRIX_LOG, MAX_WIDTH};
+use crate::model::{Activation, LayerOp, COPY_ZERO, MAX_MATRIX_LOG, MAX_WIDTH};
 
 /// The ONNX ops the front end lowers (besides constant sub-graphs, which tract folds).
 pub const SUPPORTED_OPS: &[&str] = &[
@@ -211,6 +211,8 @@ pub struct FloatLayer {
     /// The activation applies to the even outputs only; the odd ones are the identity
     /// ([`crate::model::DenseLayer::mixed`]).
     pub mixed: bool,
+    /// A copy's map ([`crate::model::DenseLayer::map`]); empty for every other op.
+    pub map: Vec<u32>,
 }
 
 impl FloatLayer {
@@ -218,9 +220,10 @@ impl FloatLayer {
     pub fn in_len(&self) -> usize {
         match self.op {
             LayerOp::Dense => self.weights.first().map_or(0, Vec::len),
-            LayerOp::Product { in_len, .. } | LayerOp::CosetSum { in_len, .. } | LayerOp::CosetMax { in_len, .. } => {
-                in_len
-            }
+            LayerOp::Product { in_len, .. }
+            | LayerOp::CosetSum { in_len, .. }
+            | LayerOp::CosetMax { in_len, .. }
+            | LayerOp::Copy { in_len, .. } => in_len,
         }
     }
 
@@ -230,7 +233,8 @@ impl FloatLayer {
             LayerOp::Dense => self.weights.len(),
             LayerOp::Product { out_len, .. }
             | LayerOp::CosetSum { out_len, .. }
-            | LayerOp::CosetMax { out_len, .. } => out_len,
+            | LayerOp::CosetMax { out_len, .. }
+            | LayerOp::Copy { out_len, .. } => out_len,
         }
     }
 
@@ -280,6 +284,14 @@ impl FloatLayer {
                     })
                     .collect()
             }
+            LayerOp::Copy { .. } => self
+                .map
+                .iter()
+                .map(|&j| match j {
+                    COPY_ZERO => 0.0,
+                    j => x.get(j as usize).copied().unwrap_or(0.0),
+                })
+                .collect(),
         }
     }
 }
@@ -997,6 +1009,7 @@ impl Lowering<'_> {
             activation,
             op: LayerOp::Dense,
             mixed,
+            map: vec![],
         });
         self.state_len = rows.rows.len();
         for (name, exprs) in carried {
@@ -1434,6 +1447,7 @@ impl Lowering<'_> {
             activation: FloatActivation::Identity,
             op: LayerOp::Dense,
             mixed: false,
+            map: vec![],
         });
         // Layer 2: the products.
         self.layers.push(FloatLayer {
@@ -1446,6 +1460,7 @@ impl Lowering<'_> {
                 out_len: products,
             },
             mixed: false,
+            map: vec![],
         });
         self.state_len = products;
         let mut at = ia.len();
@@ -1701,14 +1716,16 @@ impl Lowering<'_> {
     /// Pool with a coset block instead of composing: the CosetSum block ([`LayerOp::CosetSum`])
     /// for a mean, whose averaging matrix then does not enlarge the next dense layer, or the
     /// CosetMax block ([`LayerOp::CosetMax`]) for a maximum, instead of a tournament of ReLU
-    /// layers. It applies when `compile --pool` asks for it, the pooled tensor is exactly the last
-    /// dense layer's output (each element one output, nothing else carried, an activation with
-    /// `f(0) = 0`, non-negative for a maximum) and every window holds `w ∈ {2, 4}` elements
-    /// (`cells`; for a mean, distinct ones: kernel = stride, no padding; for a maximum, any one to
-    /// four, overlapping or not, repeated up to `w`). Then the last layer's rows are reordered (and
-    /// copied, for a value in several windows) so that window `j`'s elements sit at `j, j + m, …`
-    /// (`m = tensor_domain(windows)`), with zero rows in each block's padding, and a coset layer
-    /// follows. Returns whether it applied.
+    /// layers. It applies when `compile --pool` asks for it, the pooled tensor is exactly the
+    /// state (each element one value of the last layer's output or of the model input, nothing else
+    /// carried; non-negative for a maximum: a ReLU's or clip's output, or a pool of one) and every
+    /// window holds `w ∈ {2, 4}` elements (`cells`; for a mean, distinct ones: kernel = stride, no
+    /// padding; for a maximum, any one to four, overlapping or not, repeated up to `w`). Window
+    /// `j`'s elements must sit at `j, j + m, …` (`m = tensor_domain(windows)`), with zeros in each
+    /// block's padding: the last layer's rows are reordered (and copied, for a value in several
+    /// windows) when it is a plain dense layer with `f(0) = 0` whose reordered matrix fits
+    /// ([`Self::reordered`]); otherwise a Copy layer ([`LayerOp::Copy`]) lays the state out. A
+    /// coset layer follows. Returns whether it applied.
     fn coset_pool(&mut self, ctx: &Ctx, cells: &[Vec<usize>], reduce: Reduce) -> Result<bool, OnnxError> {
         // A maximum is unchanged by repeating a member: a window with fewer values (padding,
         // ceil_mode) is filled up to w with its first value, and a value in several (overlapping)
@@ -1716,9 +1733,6 @@ impl Lowering<'_> {
         let w = match reduce {
             Reduce::Mean => cells.first().map_or(0, Vec::len),
             Reduce::Max => cells.iter().map(Vec::len).max().unwrap_or(0).max(2).next_power_of_two(),
-        };
-        let Some(last) = self.layers.last() else {
-            return Ok(false);
         };
         let wanted = match (self.pooling, reduce) {
             (Pooling::Compose, _) => false,
@@ -1733,24 +1747,13 @@ impl Lowering<'_> {
             })
             && w.is_power_of_two()
             && (2..=crate::blocks::cosetsum::MAX_WINDOW).contains(&w)
-            && last.op == LayerOp::Dense
-            && !last.mixed
-            && last.out_len() == self.state_len
-            && last.activation.apply(0.0) == 0.0
             && self.survivors(ctx).is_empty();
         if !fits {
             return Ok(false);
         }
-        let last_activation = last.activation;
         let input = self.live_tensor(ctx, &self.current.clone())?;
-        // The block looks up max − x in the table's non-negative half: the values must be a ReLU's
-        // (or a clip's at 0), which `validate` requires of the layer before a coset max.
-        let nonneg_activation = matches!(last_activation, FloatActivation::Relu)
-            || matches!(last_activation, FloatActivation::Clip(lo, _) if lo == 0.0);
-        if reduce == Reduce::Max && !(input.nonneg && nonneg_activation) {
-            return Ok(false);
-        }
-        // Each pooled element must be one distinct output of the last layer.
+        // Each pooled element must be one value of the state (the last layer's output, or the
+        // model input before any layer).
         let mut row_of = Vec::with_capacity(input.exprs.len());
         for e in &input.exprs {
             match e.terms[..] {
@@ -1767,23 +1770,43 @@ impl Lowering<'_> {
         }
         let (windows, nonneg) = (cells.len(), input.nonneg);
         let m = crate::protocol::tensor_domain(windows).size();
-        let Some(last) = self.layers.last_mut() else {
+        // The block looks up max − x in the table's non-negative half: the values must be a ReLU's
+        // (or a clip's at 0, or a maximum or mean of such), which `validate` requires of the values
+        // a coset max reads.
+        if reduce == Reduce::Max && !(nonneg && nonneg_output(&self.layers)) {
             return Ok(false);
-        };
-        let width = last.in_len();
-        let log = (w * m).trailing_zeros() + width.next_power_of_two().trailing_zeros();
-        if w * m > MAX_WIDTH || log > MAX_MATRIX_LOG {
-            return Ok(false); // the reordered layer would not fit: compose instead
         }
-        let (mut weights, mut bias) = (vec![vec![0.0; width]; w * m], vec![0.0; w * m]);
-        for (j, cell) in cells.iter().enumerate() {
-            for k in 0..w {
-                let v = row_of[*cell.get(k).unwrap_or(&cell[0])];
-                weights[j + k * m].clone_from(&last.weights[v]);
-                bias[j + k * m] = last.bias[v];
+        // The source of window j's k-th value: a row of the state.
+        let source = |j: usize, k: usize| row_of[*cells[j].get(k).unwrap_or(&cells[j][0])];
+        if let Some((weights, bias)) = self.reordered(w, m, cells, &source) {
+            // The last dense layer computes its rows in the coset order (a row per window member).
+            if let Some(last) = self.layers.last_mut() {
+                (last.weights, last.bias) = (weights, bias);
             }
+        } else if w * m <= MAX_WIDTH {
+            // Otherwise a Copy layer lays the state out in the coset order (its padding zero).
+            let mut map = vec![COPY_ZERO; w * m];
+            for j in 0..windows {
+                for k in 0..w {
+                    map[j + k * m] = source(j, k) as u32;
+                }
+            }
+            let name = format!("{}.layout", ctx.name);
+            self.layers.push(FloatLayer {
+                name,
+                weights: vec![],
+                bias: vec![],
+                activation: FloatActivation::Identity,
+                op: LayerOp::Copy {
+                    in_len: self.state_len,
+                    out_len: w * m,
+                },
+                mixed: false,
+                map,
+            });
+        } else {
+            return Ok(false);
         }
-        (last.weights, last.bias) = (weights, bias);
         let (out, shape) = self.output(ctx)?;
         let mut names = std::mem::take(&mut self.pending);
         names.push(ctx.name.clone());
@@ -1798,11 +1821,46 @@ impl Lowering<'_> {
                 Reduce::Max => LayerOp::CosetMax { in_len, out_len },
             },
             mixed: false,
+            map: vec![],
         });
         self.state_len = windows;
         let exprs = (0..windows).map(Expr::unit).collect();
         self.live.insert(out, Live { shape, exprs, nonneg });
         Ok(true)
+    }
+
+    /// The last layer's weights and bias with its rows in the coset order of a pool (`w` values
+    /// per window, windows on `H_m`, `source(j, k)` the row of window `j`'s `k`-th value; zero rows
+    /// in each block's padding), when that layer can compute them: a dense, unmixed layer whose
+    /// outputs are exactly the state, with `f(0) = 0`, and whose reordered matrix still fits.
+    /// `None` otherwise (a [`LayerOp::Copy`] then lays the values out).
+    #[allow(clippy::type_complexity)]
+    fn reordered(
+        &self,
+        w: usize,
+        m: usize,
+        cells: &[Vec<usize>],
+        source: &dyn Fn(usize, usize) -> usize,
+    ) -> Option<(Vec<Vec<f64>>, Vec<f64>)> {
+        let last = self.layers.last()?;
+        let usable = last.op == LayerOp::Dense
+            && !last.mixed
+            && last.out_len() == self.state_len
+            && last.activation.apply(0.0) == 0.0;
+        let width = last.in_len();
+        let log = (w * m).trailing_zeros() + width.next_power_of_two().trailing_zeros();
+        if !usable || w * m > MAX_WIDTH || log > MAX_MATRIX_LOG {
+            return None;
+        }
+        let (mut weights, mut bias) = (vec![vec![0.0; width]; w * m], vec![0.0; w * m]);
+        for j in 0..cells.len() {
+            for k in 0..w {
+                let v = source(j, k);
+                weights[j + k * m].clone_from(&last.weights[v]);
+                bias[j + k * m] = last.bias[v];
+            }
+        }
+        Some((weights, bias))
     }
 
     fn batch_norm(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
@@ -2144,6 +2202,24 @@ impl Lowering<'_> {
 }
 
 /// Refuse a layer matrix above the vk's limit before building it.
+/// Whether the last of `layers` outputs values in `[0, 2^(B−1))` (the rule of
+/// [`crate::model::QuantizedModel::validate`] for what a coset max reads): a dense, unmixed layer
+/// with a ReLU, or a clip at 0; a coset max or mean, or a copy, of such values. Not the model input.
+fn nonneg_output(layers: &[FloatLayer]) -> bool {
+    let Some((last, before)) = layers.split_last() else {
+        return false;
+    };
+    match last.op {
+        LayerOp::Dense => {
+            !last.mixed
+                && (matches!(last.activation, FloatActivation::Relu)
+                    || matches!(last.activation, FloatActivation::Clip(lo, _) if lo == 0.0))
+        }
+        LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. } | LayerOp::Copy { .. } => nonneg_output(before),
+        LayerOp::Product { .. } => false,
+    }
+}
+
 fn check_matrix(ctx: &Ctx, rows: usize, cols: usize) -> Result<(), OnnxError> {
     let log = rows.next_power_of_two().trailing_zeros() + cols.next_power_of_two().trailing_zeros();
     if rows > MAX_WIDTH || cols > MAX_WIDTH || log > MAX_MATRIX_LOG {

@@ -573,6 +573,14 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                         })
                         .collect()
                 }
+                LayerOp::Copy { .. } => layer
+                    .map
+                    .iter()
+                    .map(|&j| match j {
+                        crate::model::COPY_ZERO => 0,
+                        j => x[j as usize].saturating_mul(1i128 << s),
+                    })
+                    .collect(),
                 // Dense, and a coset sum as its dense equivalent (above).
                 _ => layer
                     .weights
@@ -680,6 +688,15 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                 let lo = members.clone().map(|b| b.0).max()?;
                 let hi = members.map(|b| b.1).max()?;
                 rows.push((lo, hi));
+            }
+        }
+        if let LayerOp::Copy { .. } = layer.op {
+            // The values themselves, moved (the rescale of 2^s·x is exact); a copied zero is 0.
+            for &j in &layer.map {
+                rows.push(match j {
+                    crate::model::COPY_ZERO => (0, 0),
+                    j => *x.get(j as usize)?,
+                });
             }
         }
         for (row, b) in layer.weights.iter().zip(&layer.bias) {
@@ -847,6 +864,7 @@ fn quantize_layers(float: &FloatModel, s: u32) -> Result<Vec<DenseLayer>, OnnxEr
                 activation: layer.activation.quantize(s),
                 op: layer.op,
                 mixed: layer.mixed,
+                map: layer.map.clone(),
             })
         })
         .collect()
@@ -930,6 +948,7 @@ mod tests {
                     activation: crate::onnx::FloatActivation::Relu,
                     op: Default::default(),
                     mixed: false,
+                    map: vec![],
                 },
                 FloatLayer {
                     name: "fc2".into(),
@@ -938,6 +957,7 @@ mod tests {
                     activation: crate::onnx::FloatActivation::Identity,
                     op: Default::default(),
                     mixed: false,
+                    map: vec![],
                 },
             ],
         }

@@ -26,6 +26,7 @@ pub fn model() -> QuantizedModel {
                 activation: Activation::Relu,
                 op: Default::default(),
                 mixed: false,
+                map: vec![],
             },
             DenseLayer {
                 name: "l1".into(),
@@ -34,6 +35,7 @@ pub fn model() -> QuantizedModel {
                 activation: Activation::Identity,
                 op: Default::default(),
                 mixed: false,
+                map: vec![],
             },
         ],
     }
@@ -52,6 +54,7 @@ pub fn batched_model() -> QuantizedModel {
         activation,
         op: Default::default(),
         mixed: false,
+        map: vec![],
     };
     QuantizedModel {
         name: "batched".into(),
@@ -83,6 +86,7 @@ pub fn activations_model() -> QuantizedModel {
         activation: Activation::Sigmoid,
         op: Default::default(),
         mixed: false,
+        map: vec![],
     });
     m.name = "activations".into();
     m
@@ -113,6 +117,7 @@ pub fn product_model() -> QuantizedModel {
                 activation: Activation::Identity,
                 op: LayerOp::Dense,
                 mixed: false,
+                map: vec![],
             },
             DenseLayer {
                 name: "mul".into(),
@@ -121,6 +126,7 @@ pub fn product_model() -> QuantizedModel {
                 activation: Activation::Tanh,
                 op: LayerOp::Product { in_len: 16, out_len: 3 },
                 mixed: false,
+                map: vec![],
             },
             DenseLayer {
                 name: "head".into(),
@@ -129,6 +135,7 @@ pub fn product_model() -> QuantizedModel {
                 activation: Activation::Identity,
                 op: LayerOp::Dense,
                 mixed: false,
+                map: vec![],
             },
         ],
     }
@@ -166,6 +173,7 @@ pub fn coset_model(w: usize) -> QuantizedModel {
                 activation: Activation::Relu,
                 op: LayerOp::Dense,
                 mixed: false,
+                map: vec![],
             },
             DenseLayer {
                 name: "pool".into(),
@@ -177,6 +185,7 @@ pub fn coset_model(w: usize) -> QuantizedModel {
                     out_len: 5,
                 },
                 mixed: false,
+                map: vec![],
             },
             DenseLayer {
                 name: "head".into(),
@@ -185,6 +194,7 @@ pub fn coset_model(w: usize) -> QuantizedModel {
                 activation: Activation::Identity,
                 op: LayerOp::Dense,
                 mixed: false,
+                map: vec![],
             },
         ],
     }
@@ -200,6 +210,63 @@ pub fn coset_max_model(w: usize) -> QuantizedModel {
         out_len: 5,
     };
     model
+}
+
+/// Copy layers (the Copy block): the model input copied into a coset layout (with a copied zero
+/// and fan-out) and averaged by a CosetSum layer; then a ReLU layer, a coset max of it, a Copy of
+/// that max's output into a second coset layout and a coset max over it (pool after pool); then a
+/// dense head.
+pub fn copy_model() -> QuantizedModel {
+    use zkt_eth::model::COPY_ZERO as Z;
+    let weightless = |name: &str, op: LayerOp, map: Vec<u32>| DenseLayer {
+        name: name.into(),
+        weights: vec![],
+        bias: vec![],
+        activation: Activation::Identity,
+        op,
+        mixed: false,
+        map,
+    };
+    // Windows of 2 over the input: (x0, x1), (x2, 0), (x1, x2) at j, j + 8.
+    let mut layout = vec![Z; 16];
+    for (j, (a, b)) in [(0, 1), (2, Z), (1, 2)].into_iter().enumerate() {
+        layout[j] = a;
+        layout[j + 8] = b;
+    }
+    let mut relu = coset_max_model(4);
+    let mut layers = vec![
+        weightless("input.layout", LayerOp::Copy { in_len: 3, out_len: 16 }, layout),
+        weightless("mean", LayerOp::CosetSum { in_len: 16, out_len: 3 }, vec![]),
+    ];
+    // The ReLU layer of coset_max_model(4) on these 3 means, and its coset max (5 windows).
+    layers.push(relu.layers.remove(0));
+    layers.push(relu.layers.remove(0));
+    // Pool after pool: windows (0, 1), (2, 3), (4, 4) of the 5 maxima.
+    let mut second = vec![Z; 16];
+    for (j, (a, b)) in [(0, 1), (2, 3), (4, 4)].into_iter().enumerate() {
+        second[j] = a;
+        second[j + 8] = b;
+    }
+    layers.push(weightless(
+        "max.layout",
+        LayerOp::Copy { in_len: 5, out_len: 16 },
+        second,
+    ));
+    layers.push(weightless("max2", LayerOp::CosetMax { in_len: 16, out_len: 3 }, vec![]));
+    layers.push(DenseLayer {
+        name: "head".into(),
+        weights: vec![vec![3, -1, 2], vec![-2, 4, 1]],
+        bias: vec![5, -5],
+        activation: Activation::Identity,
+        op: LayerOp::Dense,
+        mixed: false,
+        map: vec![],
+    });
+    QuantizedModel {
+        name: "copy".into(),
+        layers,
+        ..relu
+    }
 }
 
 /// A mixed layer (a skip connection around a sigmoid): layer 0 has 8 rows, sigmoid on the even
@@ -221,6 +288,7 @@ pub fn mixed_model() -> QuantizedModel {
                 activation: Activation::Sigmoid,
                 op: LayerOp::Dense,
                 mixed: true,
+                map: vec![],
             },
             DenseLayer {
                 name: "head".into(),
@@ -229,6 +297,7 @@ pub fn mixed_model() -> QuantizedModel {
                 activation: Activation::Identity,
                 op: LayerOp::Dense,
                 mixed: false,
+                map: vec![],
             },
         ],
     }
