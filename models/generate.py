@@ -1176,8 +1176,12 @@ def copy_testdata() -> None:
     (own seed). ``testdata/pool_pool.onnx``: Conv(1->2, 3x3, pads 1) on a 4x4 input + Relu +
     MaxPool 2x2 + MaxPool 2x2 (the second pools the first's output: Copy + CosetMax) + Flatten +
     Gemm(2->3). ``testdata/input_pool.onnx``: AveragePool 2x2 of the 8x8 input itself (Copy +
-    CosetSum with ``--pool coset``) + Flatten + Gemm(16->3). Inputs in ``pool_pool.json`` and
-    ``input_pool.json``."""
+    CosetSum with ``--pool coset``) + Flatten + Gemm(16->3). ``testdata/input_max.onnx``: MaxPool 2x2
+    of the 8x8 signed input (Copy + a signed CosetMax) + Flatten + Gemm(16->3);
+    ``testdata/leaky_max.onnx``: Conv + LeakyRelu + MaxPool 2x2 (a signed CosetMax) + Flatten +
+    Gemm(8->3); ``testdata/conv_max.onnx``: Conv + MaxPool 2x2 + Relu (the convolution pooled
+    before its activation: an identity layer, then a signed CosetMax) + Flatten + Gemm(8->3).
+    Inputs in the ``.json`` files of the same names (none for conv_max)."""
     out = HERE / "testdata"
     rng = np.random.default_rng(45)
 
@@ -1221,7 +1225,58 @@ def copy_testdata() -> None:
         out / "input_pool.onnx",
     )
     write_json(out / "input_pool.json", rng.uniform(0.0, 1.0, size=(4, 64)).astype(np.float32))
-    print("testdata: pool_pool, input_pool")
+    # Max pools of signed values: the model input itself (Copy + a signed CosetMax), and a leaky
+    # ReLU's output (its dense layer reordered, a signed CosetMax).
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("MaxPool", ["x"], ["a"], name="pool/MaxPool", **pool),
+                helper.make_node("Flatten", ["a"], ["f"], name="flatten", axis=1),
+                helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc/Gemm", transB=1),
+            ],
+            "input_max",
+            [vec("x", [1, 1, 8, 8])],
+            [vec("y", [1, 3])],
+            [const("fw", w(3, 16)), const("fb", w(3))],
+        ),
+        out / "input_max.onnx",
+    )
+    write_json(out / "input_max.json", rng.normal(0.0, 1.0, size=(4, 64)).astype(np.float32))
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("Conv", ["x", "cw", "cb"], ["c"], name="conv/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                helper.make_node("LeakyRelu", ["c"], ["r"], name="conv/LeakyRelu", alpha=0.1),
+                helper.make_node("MaxPool", ["r"], ["m"], name="pool/MaxPool", **pool),
+                helper.make_node("Flatten", ["m"], ["f"], name="flatten", axis=1),
+                helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc/Gemm", transB=1),
+            ],
+            "leaky_max",
+            [vec("x", [1, 1, 4, 4])],
+            [vec("y", [1, 3])],
+            [const("cw", w(2, 1, 3, 3)), const("cb", w(2)), const("fw", w(3, 8)), const("fb", w(3))],
+        ),
+        out / "leaky_max.onnx",
+    )
+    write_json(out / "leaky_max.json", rng.normal(0.0, 1.0, size=(4, 16)).astype(np.float32))
+    # A convolution pooled before its activation: an identity layer, then a signed CosetMax.
+    save_model(
+        helper.make_graph(
+            [
+                helper.make_node("Conv", ["x", "cw", "cb"], ["c"], name="conv/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                helper.make_node("MaxPool", ["c"], ["m"], name="pool/MaxPool", **pool),
+                helper.make_node("Relu", ["m"], ["r"], name="act/Relu"),
+                helper.make_node("Flatten", ["r"], ["f"], name="flatten", axis=1),
+                helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc/Gemm", transB=1),
+            ],
+            "conv_max",
+            [vec("x", [1, 1, 4, 4])],
+            [vec("y", [1, 3])],
+            [const("cw", w(2, 1, 3, 3)), const("cb", w(2)), const("fw", w(3, 8)), const("fb", w(3))],
+        ),
+        out / "conv_max.onnx",
+    )
+    print("testdata: pool_pool, input_pool, input_max, leaky_max, conv_max")
 
 
 def main() -> None:

@@ -105,6 +105,8 @@ ONNX=models/testdata/pool_pool.onnx INPUT=models/testdata/pool_pool.json gen poo
 # An average pool of the hidden model input itself: a Copy layer (bit-reversed source), CosetSum.
 ONNX=models/testdata/input_pool.onnx INPUT=models/testdata/input_pool.json COMPILE="--pool coset" \
     gen input_pool InputPoolVerifier private input-pool
+# A max pool of the signed model input: a Copy layer, then a signed CosetMax (vk op 6).
+ONNX=models/testdata/input_max.onnx INPUT=models/testdata/input_max.json gen input_max InputMaxVerifier public input-max
 gen sample SampleCommittedVerifier committed sample-committed
 
 echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"

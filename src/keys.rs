@@ -771,11 +771,15 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
-            let code = small(&mut r, 0, 5, &format!("layer {k} op"))?;
+            let code = small(&mut r, 0, 6, &format!("layer {k} op"))?;
             let op = match code {
                 1 => LayerOp::Product { in_len, out_len },
                 3 => LayerOp::CosetSum { in_len, out_len },
-                4 => LayerOp::CosetMax { in_len, out_len },
+                4 | 6 => LayerOp::CosetMax {
+                    in_len,
+                    out_len,
+                    signed: code == 6,
+                },
                 5 => LayerOp::Copy { in_len, out_len },
                 _ => LayerOp::Dense,
             };

@@ -315,6 +315,12 @@ pub enum LayerOp {
         in_len: usize,
         /// The number of windows.
         out_len: usize,
+        /// The values may be negative (any value in the window): each difference `max − x_i` is
+        /// looked up shifted by `−2^(B−1)` in the identity half of the table (`[0, 2^B)`), instead
+        /// of in the ReLU half (`[0, 2^(B−1))`) for values known to be non-negative. vk op word 6
+        /// instead of 4.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        signed: bool,
     },
     /// `acc_i = 2^s·x_{σ(i)}` for `i < out_len` (`0` where `σ(i)` is [`COPY_ZERO`]): data movement
     /// with the fixed map `σ` of [`DenseLayer::map`] (the Copy block), so that the layer's rescale
@@ -338,15 +344,16 @@ impl LayerOp {
     pub fn is_dense(&self) -> bool {
         *self == LayerOp::Dense
     }
-    /// The vk word: 0 dense, 1 product, 3 coset sum, 4 coset max, 5 copy (2, a dense layer with
-    /// mixed rows, is [`DenseLayer::mixed`]).
+    /// The vk word: 0 dense, 1 product, 3 coset sum, 4 coset max, 5 copy, 6 coset max of signed
+    /// values (2, a dense layer with mixed rows, is [`DenseLayer::mixed`]).
     pub fn code(&self) -> u64 {
         match self {
             LayerOp::Dense => 0,
             LayerOp::Product { .. } => 1,
             LayerOp::CosetSum { .. } => 3,
-            LayerOp::CosetMax { .. } => 4,
+            LayerOp::CosetMax { signed: false, .. } => 4,
             LayerOp::Copy { .. } => 5,
+            LayerOp::CosetMax { signed: true, .. } => 6,
         }
     }
     /// Whether this is a copy ([`LayerOp::Copy`]).
@@ -368,7 +375,7 @@ impl LayerOp {
     /// or when `m` does not divide `in_len`).
     pub fn coset(&self) -> Option<(usize, usize)> {
         match *self {
-            LayerOp::CosetSum { in_len, out_len } | LayerOp::CosetMax { in_len, out_len } => {
+            LayerOp::CosetSum { in_len, out_len } | LayerOp::CosetMax { in_len, out_len, .. } => {
                 let m = crate::protocol::tensor_domain(out_len).size();
                 (in_len % m == 0).then_some((m, in_len / m))
             }
@@ -575,7 +582,7 @@ impl DenseLayer {
                     })
                     .collect()
             }
-            LayerOp::CosetMax { in_len, out_len } => {
+            LayerOp::CosetMax { in_len, out_len, .. } => {
                 let (m, _) = self.op.coset().unwrap_or((in_len.max(1), 1));
                 let scale = self.op.coset_factor(s);
                 (0..out_len)
@@ -837,7 +844,7 @@ impl QuantizedModel {
                     self.validate_product(k, in_len, out_len, x_max)?;
                     continue;
                 }
-                LayerOp::CosetSum { in_len, out_len } | LayerOp::CosetMax { in_len, out_len } => {
+                LayerOp::CosetSum { in_len, out_len } | LayerOp::CosetMax { in_len, out_len, .. } => {
                     self.validate_coset_sum(k, in_len, out_len, x_max)?;
                     continue;
                 }
@@ -919,20 +926,29 @@ impl QuantizedModel {
         Ok(())
     }
 
-    /// Whether layer `k`'s output lies in `[0, 2^(B−1))` for every input in the window: an unmixed
-    /// layer whose activation is bounded so (ReLU, ReLU6, sigmoid), or a copy, coset max or coset
-    /// sum of such values (a maximum, a mean and a move keep the bounds). The model input is signed.
-    fn nonneg_output(&self, k: usize) -> bool {
-        let layer = &self.layers[k];
+    /// Bounds on the values of layer `k`'s output (`None`: the model input) for every input in
+    /// the window `[−2^(B−1), 2^(B−1))`: the activation's bounds on the window (the identity's on
+    /// a mixed layer's odd rows too), and for a copy, coset max or coset sum with the identity the
+    /// bounds of what it reads (a move, a maximum and a mean keep them).
+    fn output_bounds(&self, k: Option<usize>) -> (i64, i64) {
         let half = 1i64 << (self.lookup_bits - 1);
-        let (lo, hi) = layer.activation.bounds(-half, half - 1, self.scale_bits);
+        let Some(k) = k else {
+            return (-half, half - 1);
+        };
+        let layer = &self.layers[k];
         match layer.op {
             LayerOp::Copy { .. } | LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. }
                 if layer.activation == Activation::Identity =>
             {
-                k > 0 && self.nonneg_output(k - 1)
+                self.output_bounds(k.checked_sub(1))
             }
-            _ => !layer.mixed && lo >= 0 && hi < half,
+            _ => {
+                let (lo, hi) = layer.activation.bounds(-half, half - 1, self.scale_bits);
+                match layer.mixed {
+                    true => (lo.min(-half), hi.max(half - 1)),
+                    false => (lo, hi),
+                }
+            }
         }
     }
 
@@ -1084,16 +1100,21 @@ impl QuantizedModel {
         ) {
             return Err(out_of_range("op", what.into(), &problem));
         }
-        if let LayerOp::CosetMax { .. } = layer.op {
+        if let LayerOp::CosetMax { signed, .. } = layer.op {
+            // Every difference max − x_i must lie in the half of the table the block looks it up
+            // in: [0, 2^(B−1)) (ReLU rows), or [0, 2^B) shifted (identity rows) when signed.
             let half = 1i64 << (self.lookup_bits - 1);
-            if !self.nonneg_output(k - 1) {
+            let (lo, hi) = self.output_bounds(Some(k - 1));
+            let (floor, what_values) = match signed {
+                false => (0, "values in [0, 2^(B−1)): a ReLU's, ReLU6's or sigmoid's output, or a copy, coset max or coset sum of such values (not the signed model input; a signed coset max, op 6, reads those)"),
+                true => (-half, "values in the window [−2^(B−1), 2^(B−1))"),
+            };
+            if lo < floor || hi >= half {
                 let prev = &self.layers[k - 1];
                 return Err(out_of_range(
                     "op",
-                    format!("coset max after {} ({})", prev.activation.name(), prev.op.code()),
-                    &format!(
-                        "a coset max reads values in [0, {half}): a layer whose activation lies in [0, {half}) on the window (ReLU, ReLU6, sigmoid), or a copy, coset max or coset sum of such values (not the signed model input)"
-                    ),
+                    format!("coset max after {} (values in [{lo}, {hi}])", prev.activation.name()),
+                    &format!("a coset max reads {what_values}"),
                 ));
             }
         }

@@ -101,7 +101,14 @@ const INPUT_POOL: Model = Model {
     source: ("models/testdata/input_pool.onnx", "models/testdata/input_pool.json"),
     flags: "--pool coset",
 };
-const MODELS: [&Model; 8] = [
+const INPUT_MAX: Model = Model {
+    name: "input-max",
+    contract: "InputMaxVerifier",
+    visibility: Visibility::Public,
+    source: ("models/testdata/input_max.onnx", "models/testdata/input_max.json"),
+    flags: "",
+};
+const MODELS: [&Model; 9] = [
     &SAMPLE,
     &MLP784,
     &LENET,
@@ -110,6 +117,7 @@ const MODELS: [&Model; 8] = [
     &RESCNN,
     &POOL_POOL,
     &INPUT_POOL,
+    &INPUT_MAX,
 ];
 
 fn root() -> PathBuf {

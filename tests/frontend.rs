@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkt_eth::model::{Activation, ForwardError};
+use zkt_eth::onnx::quantize::Pooling;
 use zkt_eth::onnx::{
     fidelity, fidelity_with_labels, load_model, lower, read_dataset, read_inputs, FloatReference, OnnxError,
-    Pooling, QuantizeOptions,
+    QuantizeOptions,
 };
 
 /// Scale 8, lookup bits 12: the fixed options these fidelity tolerances were written for.
@@ -521,7 +522,8 @@ fn max_pooling_lowers_to_a_coset_max() {
         pooled.layers[1].op,
         LayerOp::CosetMax {
             in_len: 256,
-            out_len: 64
+            out_len: 64,
+            signed: false,
         }
     );
     assert_eq!(pooled.layers.len(), 5);
@@ -560,7 +562,11 @@ fn global_max_pooling_is_a_coset_max_or_a_tournament() {
         ops("testdata/global_max.onnx"),
         vec![
             LayerOp::Dense,
-            LayerOp::CosetMax { in_len: 32, out_len: 3 },
+            LayerOp::CosetMax {
+                in_len: 32,
+                out_len: 3,
+                signed: false
+            },
             LayerOp::Dense
         ]
     );
@@ -591,7 +597,8 @@ fn max_pools_with_overlapping_or_padded_windows_are_coset_maxes() {
                 LayerOp::Dense,
                 LayerOp::CosetMax {
                     in_len: 128,
-                    out_len: 18
+                    out_len: 18,
+                    signed: false,
                 },
                 LayerOp::Dense
             ],
@@ -617,20 +624,39 @@ fn pools_of_unreorderable_tensors_use_a_copy() {
         ops("testdata/pool_pool.onnx", Pooling::Auto),
         vec![
             LayerOp::Dense,
-            LayerOp::CosetMax { in_len: 32, out_len: 8 },
+            LayerOp::CosetMax {
+                in_len: 32,
+                out_len: 8,
+                signed: false
+            },
             LayerOp::Copy { in_len: 8, out_len: 32 },
-            LayerOp::CosetMax { in_len: 32, out_len: 2 },
+            LayerOp::CosetMax {
+                in_len: 32,
+                out_len: 2,
+                signed: false
+            },
             LayerOp::Dense
         ]
     );
     let image: Vec<f32> = (0..16).map(|i| ((i * 7) % 11) as f32 / 10.0).collect();
-    prove_matches_tract_with("testdata/pool_pool.onnx", &image, zkt_eth::keys::Visibility::Public, Pooling::Auto);
+    prove_matches_tract_with(
+        "testdata/pool_pool.onnx",
+        &image,
+        zkt_eth::keys::Visibility::Public,
+        Pooling::Auto,
+    );
     assert_eq!(ops("testdata/input_pool.onnx", Pooling::Auto), vec![LayerOp::Dense]);
     assert_eq!(
         ops("testdata/input_pool.onnx", Pooling::Coset),
         vec![
-            LayerOp::Copy { in_len: 64, out_len: 64 },
-            LayerOp::CosetSum { in_len: 64, out_len: 16 },
+            LayerOp::Copy {
+                in_len: 64,
+                out_len: 64
+            },
+            LayerOp::CosetSum {
+                in_len: 64,
+                out_len: 16
+            },
             LayerOp::Dense
         ]
     );
@@ -638,6 +664,82 @@ fn pools_of_unreorderable_tensors_use_a_copy() {
     for visibility in [zkt_eth::keys::Visibility::Private, zkt_eth::keys::Visibility::Public] {
         prove_matches_tract_with("testdata/input_pool.onnx", &image, visibility, Pooling::Coset);
     }
+}
+
+/// Max pools of signed values are signed coset maxes (their differences looked up in the whole
+/// window): the model input itself, laid out by a Copy layer; a leaky ReLU's output, whose dense
+/// layer is reordered; and a convolution pooled before its activation, materialised by an identity
+/// layer. All prove against tract.
+#[test]
+fn max_pools_of_signed_values_are_signed_coset_maxes() {
+    use zkt_eth::model::LayerOp;
+    let ops = |path: &str| -> Vec<LayerOp> {
+        let float = lower(&model(path)).unwrap();
+        float.layers.iter().map(|l| l.op).collect()
+    };
+    assert_eq!(
+        ops("testdata/input_max.onnx"),
+        vec![
+            LayerOp::Copy {
+                in_len: 64,
+                out_len: 64
+            },
+            LayerOp::CosetMax {
+                in_len: 64,
+                out_len: 16,
+                signed: true
+            },
+            LayerOp::Dense
+        ]
+    );
+    assert_eq!(
+        ops("testdata/leaky_max.onnx"),
+        vec![
+            LayerOp::Dense,
+            LayerOp::CosetMax {
+                in_len: 32,
+                out_len: 8,
+                signed: true
+            },
+            LayerOp::Dense
+        ]
+    );
+    let image: Vec<f32> = (0..64).map(|i| ((i * 5) % 13) as f32 / 6.0 - 1.0).collect();
+    for visibility in [zkt_eth::keys::Visibility::Public, zkt_eth::keys::Visibility::Private] {
+        prove_matches_tract_with("testdata/input_max.onnx", &image, visibility, Pooling::Auto);
+    }
+    prove_matches_tract_with(
+        "testdata/leaky_max.onnx",
+        &image[..16],
+        zkt_eth::keys::Visibility::Public,
+        Pooling::Auto,
+    );
+    // A convolution pooled before its ReLU: an identity layer materialises it (in the coset
+    // order), a signed coset max pools it, and the ReLU is a layer of its own.
+    let conv_max = lower(&model("testdata/conv_max.onnx")).unwrap();
+    let ops: Vec<LayerOp> = conv_max.layers.iter().map(|l| l.op).collect();
+    assert_eq!(
+        ops,
+        vec![
+            LayerOp::Dense,
+            LayerOp::CosetMax {
+                in_len: 32,
+                out_len: 8,
+                signed: true
+            },
+            LayerOp::Dense,
+            LayerOp::Dense
+        ]
+    );
+    assert_eq!(conv_max.layers[0].activation, zkt_eth::onnx::FloatActivation::Identity);
+    prove_matches_tract_with(
+        "testdata/conv_max.onnx",
+        &image[16..32],
+        zkt_eth::keys::Visibility::Public,
+        Pooling::Auto,
+    );
+    let tournament = zkt_eth::onnx::lower_with(&model("testdata/conv_max.onnx"), false, Pooling::Compose).unwrap();
+    assert!(tournament.layers.iter().all(|l| l.op == LayerOp::Dense));
 }
 
 /// Compile `path` calibrated on `input`, prove and verify it with `visibility`, and check the
@@ -733,7 +835,7 @@ fn silu_is_one_table_function() {
     let srs = zkt_eth::srs::Srs::dev(3, zkt_eth::keys::srs_len_for(&q));
     let pk = zkt_eth::keys::ProvingKey::setup(&q, &srs, zkt_eth::keys::Visibility::Public).unwrap();
     let input = [-1.0f32, 0.5, -0.25, 1.0];
-    let x = zkt_eth::onnx::quantize_input(&q, input).unwrap();
+    let x = zkt_eth::onnx::quantize_input(&q, &input).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(5);
     let out = zkt_eth::prover::prove(&pk, &x, &mut rng).unwrap();
     zkt_eth::verifier::verify(&pk.vk, &out.public, &out.proof.to_bytes()).unwrap();

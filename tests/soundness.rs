@@ -253,14 +253,18 @@ fn a_coset_max_layer_proves_and_every_flipped_word_is_rejected() {
     // The differences max − x_i must lie in the table's non-negative half.
     refused(
         &|m| m.layers[0].activation = Activation::LeakyRelu { alpha_q16: 6554 },
-        "lies in [0,",
+        "values in [0,",
     );
     refused(&|m| m.layers[0].bias[13] = 16, "row 13 is not zero");
     refused(
         &|m| {
             m.layers[0].weights.resize(64, vec![0, 0, 0]);
             m.layers[0].bias.resize(64, 0);
-            m.layers[1].op = LayerOp::CosetMax { in_len: 64, out_len: 5 };
+            m.layers[1].op = LayerOp::CosetMax {
+                in_len: 64,
+                out_len: 5,
+                signed: false,
+            };
         },
         "2 ≤ w ≤ 4",
     );
@@ -315,11 +319,61 @@ fn copy_layers_prove_and_every_flipped_word_is_rejected() {
     refused(&|m| m.layers[4].map[7] = 0, "are copied zeros");
     refused(
         &|m| {
-            m.layers[1].op = LayerOp::CosetMax { in_len: 16, out_len: 3 };
+            m.layers[1].op = LayerOp::CosetMax {
+                in_len: 16,
+                out_len: 3,
+                signed: false,
+            };
         },
         "not the signed model input",
     );
     refused(&|m| m.layers[0].map.push(COPY_ZERO), "one source per copied value");
+}
+
+/// A coset max of signed values (after a leaky ReLU; vk op 6) proves for every input visibility,
+/// with negative maxima, and every flipped word is rejected; the unsigned op on the same values
+/// is refused, and so is the signed one after an activation that leaves the window.
+#[test]
+fn a_signed_coset_max_proves_and_every_flipped_word_is_rejected() {
+    use zkt_eth::model::{Activation, LayerOp};
+    for w in [2, 4] {
+        let model = common::signed_coset_max_model(w);
+        model.validate().unwrap();
+        let x = [-40, 30, -20];
+        let trace = model.forward(&x).unwrap();
+        assert!(trace.out[0].iter().any(|v| *v < 0), "negative values pooled");
+        for j in 0..5 {
+            let max = (0..w).map(|k| trace.out[0][j + k * 8]).max().unwrap();
+            assert_eq!(trace.out[1][j], max);
+        }
+        assert!(trace.out[1][..5].iter().any(|v| *v < 0), "a negative maximum");
+        check_words(&model, &x, |layout| {
+            layout
+                .instances
+                .iter()
+                .any(|i| matches!(i, Instance::CosetMax(c) if c.window == w && c.lookup.0 == 0))
+        });
+        let pk = ProvingKey::setup(&model, &Srs::dev(11, srs_len_for(&model)), Visibility::Public).unwrap();
+        assert_eq!(
+            zkt_eth::keys::VerifyingKey::from_bytes(&pk.vk.to_bytes()).unwrap(),
+            pk.vk
+        );
+    }
+    let mut unsigned = common::signed_coset_max_model(4);
+    unsigned.layers[1].op = LayerOp::CosetMax {
+        in_len: 32,
+        out_len: 5,
+        signed: false,
+    };
+    let err = unsigned.validate().unwrap_err().to_string();
+    assert!(err.contains("values in [0,"), "{err}");
+    let mut wide = common::signed_coset_max_model(4);
+    wide.layers[0].activation = Activation::Selu {
+        alpha_q16: 1 << 20,
+        gamma_q16: 1 << 20,
+    };
+    let err = wide.validate().unwrap_err().to_string();
+    assert!(err.contains("values in the window"), "{err}");
 }
 
 /// A cheating prover for a coset-max layer states a window's smallest member as its maximum

@@ -3,10 +3,11 @@ pragma solidity ^0.8.24;
 
 import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
 import {GluVerifier} from "../generated/GluVerifier.sol";
+import {InputMaxVerifier} from "../generated/InputMaxVerifier.sol";
+import {InputPoolVerifier} from "../generated/InputPoolVerifier.sol";
 import {LenetPoolVerifier} from "../generated/LenetPoolVerifier.sol";
 import {LenetVerifier} from "../generated/LenetVerifier.sol";
 import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
-import {InputPoolVerifier} from "../generated/InputPoolVerifier.sol";
 import {PoolPoolVerifier} from "../generated/PoolPoolVerifier.sol";
 import {RescnnVerifier} from "../generated/RescnnVerifier.sol";
 import {SampleVerifier} from "../generated/SampleVerifier.sol";
@@ -133,6 +134,7 @@ contract ModelVerifierTest is FixtureTest {
     RescnnVerifier internal rescnn;
     PoolPoolVerifier internal poolPool;
     InputPoolVerifier internal inputPool;
+    InputMaxVerifier internal inputMax;
 
     function setUp() public {
         sample = new SampleVerifier();
@@ -143,6 +145,7 @@ contract ModelVerifierTest is FixtureTest {
         rescnn = new RescnnVerifier();
         poolPool = new PoolPoolVerifier();
         inputPool = new InputPoolVerifier();
+        inputMax = new InputMaxVerifier();
     }
 
     // ───────────────────────────────────────────────────────────── constants ──
@@ -241,9 +244,17 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    function test_InputMaxConstantsMatchFixture() public view {
+        _checkConstants(
+            IGeneratedVerifier(address(inputMax)),
+            _read("input-max/fixture.json"),
+            "InputMaxVerifier.sol:InputMaxVerifier"
+        );
+    }
+
     /// @dev The recorded selectors (Rust: keccak of the parsed `error` declarations) are the ABI's.
     function test_RecordedSelectorsAreTheVerifierAbi() public view {
-        string[9] memory files = [
+        string[10] memory files = [
             "corpus.json",
             "sample/fixture.json",
             "mlp784/fixture.json",
@@ -252,7 +263,8 @@ contract ModelVerifierTest is FixtureTest {
             "lenet-pool/fixture.json",
             "rescnn/fixture.json",
             "pool-pool/fixture.json",
-            "input-pool/fixture.json"
+            "input-pool/fixture.json",
+            "input-max/fixture.json"
         ];
         for (uint256 f = 0; f < files.length; ++f) {
             string memory json = vm.readFile(string.concat(FIXTURES, files[f]));
@@ -369,13 +381,28 @@ contract ModelVerifierTest is FixtureTest {
 
     /// @dev A max pool of a max pool: a Copy layer lays the first's output out for the second.
     function test_PoolPoolValidProofVerifies() public {
-        _checkValid(IZkTorchVerifier(address(poolPool)), "pool-pool", "PoolPoolVerifier.verify (valid pool-pool proof, Copy + CosetMax)");
+        _checkValid(
+            IZkTorchVerifier(address(poolPool)),
+            "pool-pool",
+            "PoolPoolVerifier.verify (valid pool-pool proof, Copy + CosetMax)"
+        );
     }
 
     /// @dev An average pool of the hidden model input: a Copy layer (bit-reversed source), CosetSum.
     function test_InputPoolValidProofVerifies() public {
         _checkValid(
-            IZkTorchVerifier(address(inputPool)), "input-pool", "InputPoolVerifier.verify (valid input-pool proof, Copy + CosetSum)"
+            IZkTorchVerifier(address(inputPool)),
+            "input-pool",
+            "InputPoolVerifier.verify (valid input-pool proof, Copy + CosetSum)"
+        );
+    }
+
+    /// @dev A max pool of the signed model input: a Copy layer, then a signed CosetMax (op 6).
+    function test_InputMaxValidProofVerifies() public {
+        _checkValid(
+            IZkTorchVerifier(address(inputMax)),
+            "input-max",
+            "InputMaxVerifier.verify (valid input-max proof, Copy + signed CosetMax)"
         );
     }
 
@@ -386,7 +413,11 @@ contract ModelVerifierTest is FixtureTest {
         vm.snapshotGasLastCall(snapshot);
         vm.assertTrue(ok, string.concat("valid ", name, " proof rejected", REGEN));
         bytes memory cd = vm.parseBytes(vm.trim(_read(string.concat(name, "/calldata.hex"))));
-        vm.assertEq(cd, abi.encodeCall(IZkTorchVerifier.verify, (f.proof, f.inputs, f.outputs)), "calldata.hex");
+        vm.assertEq(
+            cd,
+            abi.encodeCall(IZkTorchVerifier.verify, (f.proof, f.inputs, f.outputs)),
+            "calldata.hex"
+        );
     }
 
     // ──────────────────────────────────────────────────────────────── corpus ──
@@ -433,6 +464,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_PoolPoolFixtureInvalidVariants() public {
         _checkInvalidList(IZkTorchVerifier(address(poolPool)), _read("pool-pool/fixture.json"));
+    }
+
+    function test_InputMaxFixtureInvalidVariants() public {
+        _checkInvalidList(IZkTorchVerifier(address(inputMax)), _read("input-max/fixture.json"));
     }
 
     function test_InputPoolFixtureInvalidVariants() public {
@@ -518,6 +553,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_EveryPoolPoolWordFlipReverts() public view {
         _checkWordFlips(IZkTorchVerifier(address(poolPool)), _read("pool-pool/fixture.json"));
+    }
+
+    function test_EveryInputMaxWordFlipReverts() public view {
+        _checkWordFlips(IZkTorchVerifier(address(inputMax)), _read("input-max/fixture.json"));
     }
 
     function test_EveryInputPoolWordFlipReverts() public view {

@@ -39,6 +39,8 @@ use rand::RngCore;
 
 /// The table kind whose rows `(1, v, v)` are the non-negative half of the window (ReLU).
 const NONNEGATIVE: u8 = 1;
+/// The table kind whose rows `(0, v, v)` are the whole window (the identity).
+const IDENTITY: u8 = 0;
 
 /// One CosetMax instance: layer `layer`'s `y_j = c·max_k x_{j+k·m}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +59,10 @@ pub struct CosetMax {
     pub window: usize,
     /// `c = 2^s`.
     pub scale: u64,
+    /// The range lookup: the differences `D` are looked up as `(kind, D − offset, D − offset)`:
+    /// `(1, 0)`, the ReLU rows `0 ≤ D < 2^(B−1)`, for non-negative values; `(0, 2^(B−1))`, the
+    /// identity rows shifted, `0 ≤ D < 2^B`, for signed ones ([`crate::model::LayerOp::CosetMax`]).
+    pub lookup: (u8, i64),
     /// The inverse column `[h]` (round 2).
     pub h: usize,
     /// `x(ω_w^k·ζ')` for `k < w`, then `y(ζ'^w)`, then `h(ζ')`, with `ζ' = ζ^{n/N}`.
@@ -75,9 +81,16 @@ impl CosetMax {
             n,
             window: tensors[x].dom.size() / tensors[y].dom.size(),
             scale: 1u64 << scale_bits,
+            lookup: (NONNEGATIVE, 0),
             h: 0,
             at: vec![],
         }
+    }
+    /// A coset max of signed values in a window of `2^lookup_bits`: its differences, in
+    /// `[0, 2^lookup_bits)`, are looked up in the identity rows, shifted by `−2^(lookup_bits−1)`.
+    pub fn signed(mut self, lookup_bits: u32) -> Self {
+        self.lookup = (IDENTITY, 1i64 << (lookup_bits - 1));
+        self
     }
     /// `m = N/w`.
     fn m(&self) -> usize {
@@ -87,9 +100,10 @@ impl CosetMax {
 
 /// A bound on the degree of the lifted (CM1) quotient for a window of `w` on `H_N`, lookup domain
 /// `H_n`. `x` carries at most [`BLIND_MAX`] blinding coefficients and `y` at most
-/// [`MAX_GROUP_BLINDING`] (its own two, or a group's cap), so each factor has degree below
+/// [`MAX_GROUP_BLINDING`] (its own two, or a group's cap), so each factor has degree at most
 /// `N + e`, `e = max(BLIND_MAX − 1, w·(MAX_GROUP_BLINDING − 1))` (`y(X^w)` multiplies `y`'s
-/// blinding degree by `w`), the quotient's is below `(w − 1)·N + w·e`, times `n/N` when lifted:
+/// blinding degree by `w`), the quotient's at most `(w − 1)·N + w·e` (the bound is inclusive:
+/// the SRS holds `max_degree + 1` powers), times `n/N` when lifted:
 /// `3n + 48·n/N` for `w = 4`, `n + 12·n/N` for `w = 2`. (CM2)'s, `N + 2e` lifted, is smaller.
 /// [`super::fold::plan`] adds it to the proof's bound.
 pub fn quotient_degree(n: usize, big_n: usize, w: usize) -> usize {
@@ -97,17 +111,27 @@ pub fn quotient_degree(n: usize, big_n: usize, w: usize) -> usize {
     (n / big_n.max(1)) * (w.saturating_sub(1) * big_n + w * e)
 }
 
-/// The compressed tuple `(1, D, D)`: `1 + (θ + θ²)·D`.
-fn tuple(d: Fr, theta: Fr) -> Fr {
-    Fr::one() + (theta + theta.square()) * d
+/// The compressed tuple `(kind, D − offset, D − offset)`: `kind + (θ + θ²)·(D − offset)`.
+fn tuple(d: Fr, theta: Fr, (kind, offset): (u8, i64)) -> Fr {
+    Fr::from(kind) + (theta + theta.square()) * (d - fr_from_i64(offset))
 }
 
-/// Verifier: `(Π_k (y − c·x_k)) / Z_n(ζ)` and `(h·(β + 1 + (θ + θ²)·(y/c − x_0)) − 1) / Z_n(ζ)`,
-/// with `x_k = x(ω_w^k·ζ')`, `y = y(ζ'^w)`, `h = h(ζ')`.
-pub fn identities(xs: &[Fr], y: Fr, h: Fr, (c, c_inv): (Fr, Fr), (theta, beta): (Fr, Fr), zn_inv: Fr) -> [Fr; 2] {
+/// Verifier: `(Π_k (y − c·x_k)) / Z_n(ζ)` and `(h·(β + kind + (θ + θ²)·(y/c − x_0 − offset)) − 1) /
+/// Z_n(ζ)`, with `x_k = x(ω_w^k·ζ')`, `y = y(ζ'^w)`, `h = h(ζ')`.
+pub fn identities(
+    xs: &[Fr],
+    (y, h): (Fr, Fr),
+    (c, c_inv): (Fr, Fr),
+    lookup: (u8, i64),
+    (theta, beta): (Fr, Fr),
+    zn_inv: Fr,
+) -> [Fr; 2] {
     let gate = xs.iter().map(|x| y - c * x).product::<Fr>();
     let d = y * c_inv - xs.first().copied().unwrap_or_default();
-    [gate * zn_inv, (h * (beta + tuple(d, theta)) - Fr::one()) * zn_inv]
+    [
+        gate * zn_inv,
+        (h * (beta + tuple(d, theta, lookup)) - Fr::one()) * zn_inv,
+    ]
 }
 
 /// Prover: `Π_k (y(X^w) − c·x(ω_w^k·X)) / Z_N(X)`, `None` if it does not divide (a wrong witness).
@@ -128,8 +152,8 @@ pub fn gate_quotient(dom: Domain, window: usize, c: Fr, x: &Poly, y: &Poly) -> O
 
 /// The statement on integers, identity by identity: for every window `j < m` (`m = x.len()/w`;
 /// `y_j = 0` on the padding windows `j ≥ y.len()`), `y_j` is `c` times one of its members (the
-/// gate), and every difference `y_j/c − x_{j+k·m}` lies in `[0, 2^(B−1))` (the range lookup,
-/// `half = 2^(B−1)`). Together: `y_j = c·max_k x_{j+k·m}`.
+/// gate), and every difference `y_j/c − x_{j+k·m}` lies in `[0, half)` (the range lookup:
+/// `half = 2^(B−1)`, or `2^B` for a signed coset max). Together: `y_j = c·max_k x_{j+k·m}`.
 pub fn check(x: &[i64], y: &[i64], window: usize, (c, half): (i64, i64)) -> Result<(), super::Violation> {
     let m = x.len() / window.max(1);
     for j in 0..m {
@@ -194,9 +218,9 @@ impl Block for CosetMax {
         let c = Fr::from(self.scale);
         let [gate, range] = identities(
             xs,
-            rest[0],
-            rest[1],
+            (rest[0], rest[1]),
             (c, inverse(c)?),
+            self.lookup,
             (cx.ch.theta, cx.ch.beta),
             cx.zn_inv,
         );
@@ -207,8 +231,9 @@ impl Block for CosetMax {
         Ok(())
     }
     fn witness(&self, st: &mut ProverState<'_>) -> Result<(), ProveError> {
+        let (kind, offset) = self.lookup;
         for d in differences(self, st) {
-            st.bump(NONNEGATIVE, d)?;
+            st.bump(kind, d - offset)?;
         }
         Ok(())
     }
@@ -218,16 +243,17 @@ impl Block for CosetMax {
         let (x, y) = (&st.tensor_polys[self.x], &st.tensor_polys[self.y]);
         let gate = gate_quotient(self.dom, self.window, c, x, y)
             .ok_or_else(|| internal("a coset-max gate does not vanish"))?;
-        // a(X) = 1 + (θ + θ²)·(y(X^w)/c − x(X)), and its values on H_N.
+        // a(X) = kind + (θ + θ²)·(y(X^w)/c − x(X) − offset), and its values on H_N.
         let kappa = theta + theta.square();
+        let (kind, offset) = self.lookup;
         let d_poly = &(&compose_power(y, self.window) * inverse(c).map_err(|_| internal("c = 0"))?) - x;
         let a_poly = &(&d_poly * kappa)
             + &Poly {
-                coeffs: vec![Fr::one()],
+                coeffs: vec![Fr::from(kind) - kappa * fr_from_i64(offset)],
             };
         let a: Vec<Fr> = differences(self, st)
             .into_iter()
-            .map(|d| tuple(fr_from_i64(d), theta))
+            .map(|d| tuple(fr_from_i64(d), theta, self.lookup))
             .collect();
         let col = lookup::prove_range(self.dom, &a, beta, st.layout.blinding(self.h), &mut rng);
         let one = Poly {
@@ -253,11 +279,14 @@ impl Block for CosetMax {
         let c = Fr::from(self.scale);
         let n = Fr::from(sx.layout.domain.size() as u64);
         let weight = Fr::from(self.dom.size() as u64) * n.inverse().unwrap_or_default();
+        let (kind, offset) = self.lookup;
         let k = [
             self.window.to_string(),
             self.scale.to_string(),
             SolCx::dec(c.inverse().unwrap_or_default()),
             SolCx::dec(weight),
+            kind.to_string(),
+            SolCx::dec(-fr_from_i64(offset)),
         ];
         SolBlock {
             comment: self.describe(),
@@ -307,7 +336,14 @@ mod tests {
             let ww = Domain::new(window.trailing_zeros()).omega();
             let xs: Vec<Fr> = (0..window).map(|k| xp.evaluate(&(z * ww.pow([k as u64])))).collect();
             let y_w = yp.evaluate(&z.pow([window as u64]));
-            let [gate, _] = identities(&xs, y_w, Fr::zero(), (cf, cf.inverse().unwrap()), (z, z), Fr::one());
+            let [gate, _] = identities(
+                &xs,
+                (y_w, Fr::zero()),
+                (cf, cf.inverse().unwrap()),
+                (NONNEGATIVE, 0),
+                (z, z),
+                Fr::one(),
+            );
             assert_eq!(gate, q.evaluate(&z) * n.vanishing_at(z));
             assert!(q.degree() < quotient_degree(n.size(), n.size(), window));
 
@@ -344,17 +380,26 @@ mod tests {
         let (theta, beta) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
         let c = Fr::from(64u64);
         let (x0, y) = (Fr::from(5u64), Fr::from(64u64 * 9));
-        let h = (beta + tuple(Fr::from(4u64), theta)).inverse().unwrap();
-        let [_, ok] = identities(&[x0], y, h, (c, c.inverse().unwrap()), (theta, beta), Fr::one());
-        assert_eq!(ok, Fr::zero());
-        let [_, bad] = identities(
-            &[x0 + Fr::one()],
-            y,
-            h,
-            (c, c.inverse().unwrap()),
-            (theta, beta),
-            Fr::one(),
-        );
-        assert_ne!(bad, Fr::zero());
+        for lookup in [(NONNEGATIVE, 0), (IDENTITY, 128)] {
+            let h = (beta + tuple(Fr::from(4u64), theta, lookup)).inverse().unwrap();
+            let [_, ok] = identities(
+                &[x0],
+                (y, h),
+                (c, c.inverse().unwrap()),
+                lookup,
+                (theta, beta),
+                Fr::one(),
+            );
+            assert_eq!(ok, Fr::zero());
+            let [_, bad] = identities(
+                &[x0 + Fr::one()],
+                (y, h),
+                (c, c.inverse().unwrap()),
+                lookup,
+                (theta, beta),
+                Fr::one(),
+            );
+            assert_ne!(bad, Fr::zero());
+        }
     }
 }

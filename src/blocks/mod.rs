@@ -364,13 +364,13 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
                 &tensors,
                 vk.scale_bits,
             ))),
-            LayerOp::CosetMax { .. } => instances.push(Instance::CosetMax(cosetmax::CosetMax::new(
-                k,
-                (x, y),
-                &tensors,
-                vk.scale_bits,
-                vk.domain.size(),
-            ))),
+            LayerOp::CosetMax { signed, .. } => {
+                let block = cosetmax::CosetMax::new(k, (x, y), &tensors, vk.scale_bits, vk.domain.size());
+                instances.push(Instance::CosetMax(match signed {
+                    true => block.signed(vk.lookup_bits),
+                    false => block,
+                }));
+            }
             // Handled before the accumulator tensors.
             LayerOp::Copy { .. } => {}
         }

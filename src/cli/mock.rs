@@ -119,8 +119,9 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
             LayerOp::CosetMax { .. } => {
                 let w = layer.op.coset().map_or(1, |(_, w)| w);
                 let c = layer.op.coset_factor(model.scale_bits);
-                let half = 1i64 << (model.lookup_bits - 1);
-                stage.record("cosetmax", row, cosetmax::check(x, &trace.acc[k], w, (c, half)))
+                let signed = matches!(layer.op, LayerOp::CosetMax { signed: true, .. });
+                let bound = 1i64 << (model.lookup_bits - u32::from(!signed));
+                stage.record("cosetmax", row, cosetmax::check(x, &trace.acc[k], w, (c, bound)))
             }
             LayerOp::Copy { .. } => {
                 // The Copy block proves the output x[σ] itself: no accumulator, no lookup.

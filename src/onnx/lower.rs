@@ -272,7 +272,7 @@ impl FloatLayer {
                     })
                     .collect()
             }
-            LayerOp::CosetMax { in_len, out_len } => {
+            LayerOp::CosetMax { in_len, out_len, .. } => {
                 let (m, _) = self.op.coset().unwrap_or((in_len.max(1), 1));
                 (0..out_len)
                     .map(|j| {
@@ -1512,7 +1512,8 @@ impl Lowering<'_> {
     }
 
     /// The maximum over each of `cells` (indices into the live tensor `input`), written to tensor
-    /// `out` of `shape`: a CosetMax layer when [`Self::coset_pool`] applies, else a tournament,
+    /// `out` of `shape`: a CosetMax layer when [`Self::coset_pool`] applies (after an identity
+    /// layer that materialises `input` when it is no layer's output yet), else a tournament,
     /// `max(a, b) = b + relu(a − b)`, one ReLU layer per halving of the largest cell, every other
     /// needed tensor carried through ([`super::state`]).
     fn max_over(
@@ -1524,6 +1525,25 @@ impl Lowering<'_> {
     ) -> Result<(), OnnxError> {
         if self.coset_pool(ctx, cells, Reduce::Max)? {
             return Ok(());
+        }
+        // A pooled tensor that is no layer's output yet (a convolution pooled before its
+        // activation): an identity layer materialises it, whose rows the coset max then reorders,
+        // when nothing else is carried and every window fits the block.
+        let fits = cells
+            .iter()
+            .all(|c| (1..=crate::blocks::cosetsum::MAX_WINDOW).contains(&c.len()));
+        let input = self.live_tensor(ctx, input_name)?.clone();
+        let is_state = input
+            .exprs
+            .iter()
+            .all(|e| matches!(e.terms[..], [(_, c)] if c == 1.0 && e.bias == 0.0));
+        if self.pooling != Pooling::Compose && fits && !is_state && self.survivors(ctx).is_empty() {
+            self.pending.push(format!("{}[values]", ctx.name));
+            let exprs = self.materialise(ctx, input.exprs.clone(), FloatActivation::Identity)?;
+            self.live.insert(input_name.to_string(), Live { exprs, ..input });
+            if self.coset_pool(ctx, cells, Reduce::Max)? {
+                return Ok(());
+            }
         }
         // The first level has at least one row per cell: refuse a layer too large before building it.
         let first_rows: usize = cells.iter().map(Vec::len).sum();
@@ -1770,10 +1790,11 @@ impl Lowering<'_> {
         }
         let (windows, nonneg) = (cells.len(), input.nonneg);
         let m = crate::protocol::tensor_domain(windows).size();
-        // The block looks up max − x in the table's non-negative half: the values must be a ReLU's
-        // (or a clip's at 0, or a maximum or mean of such), which `validate` requires of the values
-        // a coset max reads.
-        if reduce == Reduce::Max && !(nonneg && nonneg_output(&self.layers)) {
+        // The block looks up max − x in the table's non-negative half when the values are a
+        // ReLU's (or a clip's at 0, or a maximum or mean of such), else in the whole window shifted
+        // (a signed coset max), which needs the values inside the window: `validate` checks both.
+        let signed = !(nonneg && nonneg_output(&self.layers));
+        if reduce == Reduce::Max && signed && !in_window_output(&self.layers) {
             return Ok(false);
         }
         // The source of window j's k-th value: a row of the state.
@@ -1818,7 +1839,11 @@ impl Lowering<'_> {
             activation: FloatActivation::Identity,
             op: match reduce {
                 Reduce::Mean => LayerOp::CosetSum { in_len, out_len },
-                Reduce::Max => LayerOp::CosetMax { in_len, out_len },
+                Reduce::Max => LayerOp::CosetMax {
+                    in_len,
+                    out_len,
+                    signed,
+                },
             },
             mixed: false,
             map: vec![],
@@ -2217,6 +2242,26 @@ fn nonneg_output(layers: &[FloatLayer]) -> bool {
         }
         LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. } | LayerOp::Copy { .. } => nonneg_output(before),
         LayerOp::Product { .. } => false,
+    }
+}
+
+/// Whether the last of `layers` outputs values inside the lookup window (what a signed coset max
+/// reads, [`crate::model::QuantizedModel::validate`]): the model input (checked against the window
+/// at proving), a layer whose activation stays in it (the identity, ReLU, leaky ReLU, a clip), or a
+/// copy, coset max or coset mean of such values.
+fn in_window_output(layers: &[FloatLayer]) -> bool {
+    let Some((last, before)) = layers.split_last() else {
+        return true;
+    };
+    match last.op {
+        LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. } | LayerOp::Copy { .. } => in_window_output(before),
+        _ => matches!(
+            last.activation,
+            FloatActivation::Identity
+                | FloatActivation::Relu
+                | FloatActivation::LeakyRelu(_)
+                | FloatActivation::Clip(..)
+        ),
     }
 }
 

@@ -564,7 +564,7 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                 LayerOp::Product { in_len, out_len } => {
                     (0..out_len).map(|i| x[i].saturating_mul(x[in_len / 2 + i])).collect()
                 }
-                LayerOp::CosetMax { in_len, out_len } => {
+                LayerOp::CosetMax { in_len, out_len, .. } => {
                     let m = layer.op.coset().map_or(in_len.max(1), |(m, _)| m);
                     (0..out_len)
                         .map(|j| {
@@ -679,7 +679,7 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                 rows.push((lo.div_euclid(1i128 << s), hi.div_euclid(1i128 << s)));
             }
         }
-        if let LayerOp::CosetMax { in_len, out_len } = layer.op {
+        if let LayerOp::CosetMax { in_len, out_len, .. } = layer.op {
             // The maximum is monotone in every member: the bounds of the members' maxima (the
             // rescale of 2^s·max is exact); no linear bounds through it.
             let m = layer.op.coset().map_or(in_len.max(1), |(m, _)| m);

@@ -208,6 +208,21 @@ pub fn coset_max_model(w: usize) -> QuantizedModel {
     model.layers[1].op = LayerOp::CosetMax {
         in_len: 8 * w,
         out_len: 5,
+        signed: false,
+    };
+    model
+}
+
+/// [`coset_max_model`] over signed values: a leaky ReLU before the pool, and a signed coset max
+/// (vk op 6), whose differences are looked up in the identity rows shifted by `−2^(B−1)`.
+pub fn signed_coset_max_model(w: usize) -> QuantizedModel {
+    let mut model = coset_max_model(w);
+    model.name = format!("signedmax{w}");
+    model.layers[0].activation = Activation::LeakyRelu { alpha_q16: 1 << 14 };
+    model.layers[1].op = LayerOp::CosetMax {
+        in_len: 8 * w,
+        out_len: 5,
+        signed: true,
     };
     model
 }
@@ -252,7 +267,15 @@ pub fn copy_model() -> QuantizedModel {
         LayerOp::Copy { in_len: 5, out_len: 16 },
         second,
     ));
-    layers.push(weightless("max2", LayerOp::CosetMax { in_len: 16, out_len: 3 }, vec![]));
+    layers.push(weightless(
+        "max2",
+        LayerOp::CosetMax {
+            in_len: 16,
+            out_len: 3,
+            signed: false,
+        },
+        vec![],
+    ));
     layers.push(DenseLayer {
         name: "head".into(),
         weights: vec![vec![3, -1, 2], vec![-2, 4, 1]],
