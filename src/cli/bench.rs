@@ -18,7 +18,8 @@ pub struct BenchArgs {
     /// Models to run: the examples (sample, digits, lenet, rescnn, mlp784), the product and mixed-layer
     /// test models with seeded weights (glu, gelu), a 28×28 CNN with seeded weights whose pools
     /// `--pool auto` proves with the CosetSum block (cnn28: minutes, 4 GiB) and the same with max
-    /// pools, proven with the CosetMax block (cnn28max), and synthetic MLPs of
+    /// pools, proven with the CosetMax block (cnn28max), two pools laid out by the Copy block (poolpool:
+    /// a max pool of a max pool; inputmax: a max pool of the signed input), and synthetic MLPs of
     /// 256-wide layers with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
     #[arg(
         long,
@@ -193,6 +194,24 @@ const CASES: &[Case] = &[
         depth: 0,
         visibility: Visibility::Public,
         reference: "cnn28 with max pools: --pool auto proves both with CosetMax (not in the default set: minutes)",
+    },
+    Case {
+        name: "poolpool",
+        onnx: "testdata/pool_pool.onnx",
+        input: "testdata/pool_pool.json",
+        calibrate: "testdata/pool_pool.json",
+        depth: 0,
+        visibility: Visibility::Public,
+        reference: "MaxPool of a MaxPool, seeded weights: a Copy layer lays the first pool's output out for the second's CosetMax (--pool compose: the tournament)",
+    },
+    Case {
+        name: "inputmax",
+        onnx: "testdata/input_max.onnx",
+        input: "testdata/input_max.json",
+        calibrate: "testdata/input_max.json",
+        depth: 0,
+        visibility: Visibility::Public,
+        reference: "MaxPool of the signed 8x8 input: a Copy layer and a signed CosetMax (--pool compose: the tournament)",
     },
     synthetic("mlp256x2", 2),
     synthetic("mlp256x4", 4),
