@@ -1089,8 +1089,9 @@ def testdata() -> None:
 def global_max_testdata() -> None:
     """Tiny max-pooling models on a 2x2 input (own seed). ``testdata/global_max*.onnx``:
     Conv(1->3, 3x3, pads 1) + Relu + GlobalMaxPool (4 positions: a CosetMax layer) + Flatten +
-    Gemm(3->2); and Pad to 4x4 + Conv(1->2, 3x3, pads 1) + Relu + GlobalMaxPool (16 positions: the
-    tournament of ReLU layers) + Flatten + Gemm(2->3). ``testdata/max_overlap.onnx``,
+    Gemm(3->2); and Pad to 4x4 + Conv(1->2, 3x3, pads 1) + Relu + GlobalMaxPool (16 positions: a
+    tree of two CosetMax layers, the tournament of ReLU layers with --pool compose) + Flatten +
+    Gemm(2->3). ``testdata/max_overlap.onnx``,
     ``testdata/max_padded.onnx``: the same 4x4 feature map, then a 2x2 MaxPool with stride 1 or
     with stride 2 and pads 1 (3x3 windows each), Flatten, Gemm(18->3)."""
     out = HERE / "testdata"

@@ -551,10 +551,11 @@ fn max_pooling_lowers_to_a_coset_max() {
 }
 
 /// `GlobalMaxPool`: over 4 positions after a ReLU layer it is one CosetMax layer (window 4), over 16
-/// the tournament of ReLU layers (4 levels); both agree with tract (the self-check in `lower`) and
-/// prove end to end, and `--pool compose` takes the tournament for 4 positions too.
+/// a tree of two (the maxima of 4 groups of 4, laid out by a Copy layer, then their maximum); both
+/// agree with tract (the self-check in `lower`) and prove end to end, and `--pool compose` takes
+/// the tournament of ReLU layers (one per halving) for both.
 #[test]
-fn global_max_pooling_is_a_coset_max_or_a_tournament() {
+fn global_max_pooling_is_a_coset_max_or_a_tree_of_them() {
     use zkt_eth::model::LayerOp;
     use zkt_eth::onnx::quantize::Pooling;
     let ops = |path: &str| -> Vec<LayerOp> { lower(&model(path)).unwrap().layers.iter().map(|l| l.op).collect() };
@@ -570,11 +571,34 @@ fn global_max_pooling_is_a_coset_max_or_a_tournament() {
             LayerOp::Dense
         ]
     );
-    let tournament = ops("testdata/global_max16.onnx");
-    assert_eq!(tournament.len(), 6, "conv, four halvings of 16, head");
-    assert!(tournament.iter().all(|op| *op == LayerOp::Dense));
-    let composed = zkt_eth::onnx::lower_with(&model("testdata/global_max.onnx"), false, Pooling::Compose).unwrap();
-    assert_eq!(composed.layers.len(), 4, "conv, two halvings of 4, head");
+    assert_eq!(
+        ops("testdata/global_max16.onnx"),
+        vec![
+            LayerOp::Dense,
+            LayerOp::CosetMax {
+                in_len: 32,
+                out_len: 8,
+                signed: false
+            },
+            LayerOp::Copy { in_len: 8, out_len: 32 },
+            LayerOp::CosetMax {
+                in_len: 32,
+                out_len: 2,
+                signed: false
+            },
+            LayerOp::Dense
+        ],
+        "conv, 8 groups of 4, their layout, 2 windows of 4 partial maxima, head"
+    );
+    let composed = |path: &str| zkt_eth::onnx::lower_with(&model(path), false, Pooling::Compose).unwrap();
+    assert_eq!(
+        composed("testdata/global_max.onnx").layers.len(),
+        4,
+        "conv, two halvings of 4, head"
+    );
+    let tournament = composed("testdata/global_max16.onnx");
+    assert_eq!(tournament.layers.len(), 6, "conv, four halvings of 16, head");
+    assert!(tournament.layers.iter().all(|l| l.op == LayerOp::Dense));
     for path in ["testdata/global_max.onnx", "testdata/global_max16.onnx"] {
         prove_matches_tract(path, [0.5, -0.25, 1.0, 0.75], zkt_eth::keys::Visibility::Public);
     }

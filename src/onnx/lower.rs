@@ -1513,7 +1513,8 @@ impl Lowering<'_> {
 
     /// The maximum over each of `cells` (indices into the live tensor `input`), written to tensor
     /// `out` of `shape`: a CosetMax layer when [`Self::coset_pool`] applies (after an identity
-    /// layer that materialises `input` when it is no layer's output yet), else a tournament,
+    /// layer that materialises `input` when it is no layer's output yet; for windows of more than
+    /// 4 values a tree of them, the partial maxima laid out by Copy layers), else a tournament,
     /// `max(a, b) = b + relu(a − b)`, one ReLU layer per halving of the largest cell, every other
     /// needed tensor carried through ([`super::state`]).
     fn max_over(
@@ -1528,23 +1529,57 @@ impl Lowering<'_> {
         }
         // A pooled tensor that is no layer's output yet (a convolution pooled before its
         // activation): an identity layer materialises it, whose rows the coset max then reorders,
-        // when nothing else is carried and every window fits the block.
-        let fits = cells
-            .iter()
-            .all(|c| (1..=crate::blocks::cosetsum::MAX_WINDOW).contains(&c.len()));
-        let input = self.live_tensor(ctx, input_name)?.clone();
-        let is_state = input
-            .exprs
-            .iter()
-            .all(|e| matches!(e.terms[..], [(_, c)] if c == 1.0 && e.bias == 0.0));
-        if self.pooling != Pooling::Compose && fits && !is_state && self.survivors(ctx).is_empty() {
-            self.pending.push(format!("{}[values]", ctx.name));
-            let exprs = self.materialise(ctx, input.exprs.clone(), FloatActivation::Identity)?;
-            self.live.insert(input_name.to_string(), Live { exprs, ..input });
-            if self.coset_pool(ctx, cells, Reduce::Max)? {
+        // when nothing else is carried.
+        let max = crate::blocks::cosetsum::MAX_WINDOW;
+        let coset =
+            self.pooling != Pooling::Compose && cells.iter().all(|c| !c.is_empty()) && self.survivors(ctx).is_empty();
+        let mut source = input_name.to_string();
+        let mut cells = cells.to_vec();
+        if coset {
+            let input = self.live_tensor(ctx, input_name)?.clone();
+            let is_state = input
+                .exprs
+                .iter()
+                .all(|e| matches!(e.terms[..], [(_, c)] if c == 1.0 && e.bias == 0.0));
+            if !is_state {
+                self.pending.push(format!("{}[values]", ctx.name));
+                let exprs = self.materialise(ctx, input.exprs.clone(), FloatActivation::Identity)?;
+                self.live.insert(input_name.to_string(), Live { exprs, ..input });
+                if cells.iter().all(|c| c.len() <= max) && self.coset_pool(ctx, &cells, Reduce::Max)? {
+                    return Ok(());
+                }
+            }
+            // Windows larger than the block's: a tree of coset maxes, each stage the maximum of
+            // groups of up to `max` values, its output laid out for the next by a Copy layer.
+            let (out_name, _) = self.output(ctx)?;
+            let mut stage = 0;
+            while cells.iter().any(|c| c.len() > max) {
+                let (mut groups, mut next) = (vec![], vec![]);
+                for c in &cells {
+                    next.push((groups.len()..groups.len() + c.len().div_ceil(max)).collect::<Vec<usize>>());
+                    groups.extend(c.chunks(max).map(<[usize]>::to_vec));
+                }
+                self.current.clone_from(&source);
+                if !self.coset_pool(ctx, &groups, Reduce::Max)? {
+                    break;
+                }
+                stage += 1;
+                let partial = self
+                    .live
+                    .remove(&out_name)
+                    .ok_or_else(|| ctx.misplaced("a pooling stage lost its output"))?;
+                source = format!("{out_name}[max stage {stage}]");
+                self.live.insert(source.clone(), partial);
+                cells = next;
+            }
+            self.current.clone_from(&source);
+            if stage > 0 && self.coset_pool(ctx, &cells, Reduce::Max)? {
+                self.live.remove(&source);
                 return Ok(());
             }
         }
+        let input_name = source.as_str();
+        let cells = &cells[..];
         // The first level has at least one row per cell: refuse a layer too large before building it.
         let first_rows: usize = cells.iter().map(Vec::len).sum();
         check_matrix(ctx, first_rows, self.state_len)?;
