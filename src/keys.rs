@@ -498,6 +498,16 @@ pub fn check_model_against_vk(
     let mut rng = rand::thread_rng();
     let plan = vk.rowsum_plan();
     for (k, (l, lv)) in model.layers.iter().zip(&vk.layers).enumerate() {
+        if l.op.is_copy() {
+            // The public tag and count columns, recomputed from the map (compared above).
+            let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
+            let [tags, counts] = copy_polys(model, vk.input, k);
+            let lhs = crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine();
+            if lhs != commit(g1, &(&(&tags * r) + &(&counts * t)))? {
+                return differs(format!("the copy columns of layers[{k}] ({})", l.name));
+            }
+            continue;
+        }
         if !l.op.is_dense() {
             continue; // no weights: compared above
         }
@@ -816,6 +826,14 @@ impl VerifyingKey {
                 LayerOp::Copy { .. } => read_map(&mut r, k, in_len, out_len)?,
                 _ => vec![],
             };
+            // A copy proves the identity and has no lookup: any other activation word would name a
+            // function the proof never applies.
+            if op.is_copy() && activation != Activation::Identity {
+                return Err(KeyError::Malformed(format!(
+                    "layer {k} is a copy with activation {}: a copy's activation is the identity",
+                    activation.name()
+                )));
+            }
             layers.push(LayerVk {
                 in_len,
                 out_len,

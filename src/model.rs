@@ -1012,9 +1012,13 @@ impl QuantizedModel {
                 "the identity, no mixed rows, no weights or bias: a copy only moves values".into(),
             ));
         }
-        let bound = x_max
-            .saturating_mul(1i128 << self.scale_bits)
-            .saturating_add(1i128 << self.scale_bits);
+        self.acc_within_limit(k, x_max.saturating_mul(1i128 << self.scale_bits))
+    }
+
+    /// Layer `k`'s largest accumulator `acc_max` plus `2^s` (the rescale's rounding) stays below
+    /// [`ACC_LIMIT`].
+    fn acc_within_limit(&self, k: usize, acc_max: i128) -> Result<(), ModelError> {
+        let bound = acc_max.saturating_add(1i128 << self.scale_bits);
         if bound >= ACC_LIMIT {
             return Err(ModelError::Overflow {
                 layer: k,
@@ -1193,16 +1197,7 @@ impl QuantizedModel {
                 format!("none: a {what} layer has no weights or bias"),
             ));
         }
-        let bound = acc_max.saturating_add(1i128 << self.scale_bits);
-        if bound >= ACC_LIMIT {
-            return Err(ModelError::Overflow {
-                layer: k,
-                row: 0,
-                bound,
-                lookup_bits: self.lookup_bits,
-            });
-        }
-        Ok(())
+        self.acc_within_limit(k, acc_max)
     }
 
     /// Integer inference, exactly as the proof will attest it: fails at the first value outside the

@@ -165,6 +165,13 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
                 ok: None,
                 detail: "not checked: the lookup table commitments are recomputed from an SRS (--srs)".into(),
             });
+            if vk.layers.iter().any(|l| l.op.is_copy()) {
+                checks.push(Check {
+                    name: "copy",
+                    ok: None,
+                    detail: "not checked: the copy columns are recomputed from their maps and an SRS (--srs)".into(),
+                });
+            }
         }
         Some((g1, tau)) => {
             let n = vk.domain.size();
@@ -206,7 +213,7 @@ pub fn check_vk(vk: &VerifyingKey, bytes: &[u8], srs: Option<(&[G1Affine], &G2Af
                     "not recomputed: the SRS or the domain does not match",
                 ));
             }
-            if let Some(c) = copy_check(vk, g1, same_tau && domain == vk.domain) {
+            if let Some(c) = copy_check(vk, g1, same_tau && g1.len() >= n && domain == vk.domain) {
                 checks.push(c);
             }
         }

@@ -178,7 +178,8 @@ fn the_fold_budget_word_is_bounded_and_in_the_digest() {
 
 /// `check-vk` recomputes each copy layer's tag and count columns from the map in the vk: a vk whose
 /// `[Ŝ]` commits another map's tags (so that the prover could move other values) is flagged, and
-/// so is one whose map was edited under the same columns.
+/// so is one whose map was edited under the same columns; without an SRS the check is reported as
+/// not done; and a vk that gives a copy another activation than the identity does not load.
 #[test]
 fn check_vk_recomputes_the_copy_columns() {
     use zkt_eth::vk_check::check_vk;
@@ -199,4 +200,17 @@ fn check_vk_recomputes_the_copy_columns() {
     let mut edited = pk.vk.clone();
     edited.layers[0].map.swap(0, 8);
     assert_eq!(copy_ok(&edited), Some(false));
+    // Without an SRS the columns are listed as not checked, never silently passed over.
+    let report = check_vk(&pk.vk, &pk.vk.to_bytes(), None);
+    assert_eq!(
+        report.checks.iter().find(|c| c.name == "copy").map(|c| c.ok),
+        Some(None)
+    );
+    // A copy names no other function than the identity it proves.
+    let mut relabelled = pk.vk.clone();
+    relabelled.layers[0].activation = zkt_eth::model::Activation::Sigmoid;
+    let err = VerifyingKey::from_bytes(&relabelled.to_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a copy's activation is the identity"), "{err}");
 }

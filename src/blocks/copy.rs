@@ -166,9 +166,10 @@ impl Copy {
             at: [At::Eval(0); 4],
         }
     }
-    /// The number of zero tags.
+    /// The number of zero tags: the copied zeros and the padding of `H_M` (as [`columns`] counts
+    /// them, without building the columns).
     fn zeros(&self) -> usize {
-        columns(&self.map, (self.x_dom, self.x_bitrev), self.y_dom).2
+        self.map.iter().filter(|j| **j == COPY_ZERO).count() + self.y_dom.size().saturating_sub(self.map.len())
     }
     /// `[M/n, N/n, z/n]`.
     fn weights(&self) -> Result<[Fr; 3], AlgebraError> {
@@ -347,6 +348,19 @@ mod tests {
         let (x_dom, y_dom) = (Domain::new(3), Domain::new(3));
         let map = [2, 2, COPY_ZERO, 5, 0];
         let (tags, counts, zeros) = columns(&map, (x_dom, false), y_dom);
+        let block = Copy {
+            layer: 0,
+            x: 0,
+            y: 0,
+            x_dom,
+            y_dom,
+            x_bitrev: false,
+            map: map.to_vec(),
+            n: 64,
+            h: [0; 2],
+            at: [At::Eval(0); 4],
+        };
+        assert_eq!(block.zeros(), zeros, "the count without the columns");
         let w = x_dom.omega();
         assert_eq!(tags[..5], [w.pow([2]), w.pow([2]), Fr::zero(), w.pow([5]), Fr::one()]);
         assert_eq!(zeros, 1 + 3);
