@@ -76,7 +76,7 @@ pub struct Copy {
 /// The fixed columns of a copy: the tags `S` on `H_M`, the counts `m` on `H_N`, and the number of
 /// zero tags `z` (copied zeros and the padding of `H_M`).
 pub fn columns(map: &[u32], (x_dom, x_bitrev): (Domain, bool), y_dom: Domain) -> (Vec<Fr>, Vec<Fr>, usize) {
-    let omega = x_dom.omega();
+    let points = domain_points(x_dom);
     let mut tags = vec![Fr::zero(); y_dom.size()];
     let mut counts = vec![Fr::zero(); x_dom.size()];
     for (i, &j) in map.iter().enumerate() {
@@ -88,11 +88,19 @@ pub fn columns(map: &[u32], (x_dom, x_bitrev): (Domain, bool), y_dom: Domain) ->
         } else {
             j as usize
         };
-        tags[i] = omega.pow([p as u64]);
+        tags[i] = points[p];
         counts[p] += Fr::one();
     }
     let zeros = tags.iter().filter(|t| t.is_zero()).count();
     (tags, counts, zeros)
+}
+
+/// The points `ω_N^p` of `H_N`, in order (the source tags).
+fn domain_points(d: Domain) -> Vec<Fr> {
+    let omega = d.omega();
+    std::iter::successors(Some(Fr::one()), |p| Some(*p * omega))
+        .take(d.size())
+        .collect()
 }
 
 /// The vk's `Ŝ(X) = S(X^{n/M})` and `m̂(X) = m(X^{n/N})` (degree below `n`).
@@ -264,8 +272,8 @@ impl Block for Copy {
         let xv = st.values(self.x);
         let mut g: Vec<Fr> = xv
             .iter()
-            .enumerate()
-            .map(|(p, x)| beta + kappa + theta * self.x_dom.omega().pow([p as u64]) + th2 * x)
+            .zip(domain_points(self.x_dom))
+            .map(|(x, point)| beta + kappa + theta * point + th2 * x)
             .collect();
         ark_ff::batch_inversion(&mut g);
         for (g, m) in g.iter_mut().zip(&counts) {

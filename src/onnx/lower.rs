@@ -1531,8 +1531,19 @@ impl Lowering<'_> {
         // activation): an identity layer materialises it, whose rows the coset max then reorders,
         // when nothing else is carried.
         let max = crate::blocks::cosetsum::MAX_WINDOW;
-        let coset =
-            self.pooling != Pooling::Compose && cells.iter().all(|c| !c.is_empty()) && self.survivors(ctx).is_empty();
+        // The first stage's layout (groups of up to `max` values per window) must fit a tensor.
+        let groups: usize = cells.iter().map(|c| c.len().div_ceil(max)).sum();
+        let first_w = cells
+            .iter()
+            .map(|c| c.len().min(max))
+            .max()
+            .unwrap_or(0)
+            .max(2)
+            .next_power_of_two();
+        let coset = self.pooling != Pooling::Compose
+            && cells.iter().all(|c| !c.is_empty())
+            && first_w * crate::protocol::tensor_domain(groups).size() <= MAX_WIDTH
+            && self.survivors(ctx).is_empty();
         let mut source = input_name.to_string();
         let mut cells = cells.to_vec();
         if coset {
