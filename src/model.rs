@@ -1136,10 +1136,11 @@ impl QuantizedModel {
         Ok(())
     }
 
-    /// The rules a weightless layer `k` (a product or a coset sum, `what`) shares: it reads all
+    /// The rules a weightless layer `k` (a product, a coset sum or max, `what`) shares: it reads all
     /// `in_len` outputs of a dense, unmixed layer whose rows at `padding` (described by `rows`)
-    /// output zero (zero weights and bias, an activation with `f(0) = 0`), has no weights or bias
-    /// of its own, and its largest accumulator `acc_max` plus `2^s` stays below [`ACC_LIMIT`].
+    /// output zero (zero weights and bias, an activation with `f(0) = 0`), or of a copy that copies
+    /// zeros there; has no weights or bias of its own; and its largest accumulator `acc_max` plus
+    /// `2^s` stays below [`ACC_LIMIT`].
     fn check_weightless_reader(
         &self,
         (k, in_len, acc_max): (usize, usize, i128),
@@ -1162,7 +1163,7 @@ impl QuantizedModel {
                 why: format!("the output length of layers[{}]", k - 1),
             });
         }
-        if prev.op.is_copy() && what != "product" {
+        if prev.op.is_copy() {
             // The Copy block forces a copied zero (and its padding) to 0.
             if let Some(i) = padding.find(|i| prev.map.get(*i).is_some_and(|j| *j != COPY_ZERO)) {
                 return Err(out_of_range(
@@ -1175,7 +1176,7 @@ impl QuantizedModel {
             return Err(out_of_range(
                 "op",
                 what.into(),
-                format!("a {what} reads a dense layer's output (not a product's, a coset layer's or a mixed layer's)"),
+                format!("a {what} reads a dense layer's or a copy's output (not a product's, a coset layer's or a mixed layer's)"),
             ));
         }
         let nonzero = |i: usize| {

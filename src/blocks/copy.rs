@@ -34,6 +34,7 @@ use super::fold::BLIND_MAX;
 use super::lookup;
 use super::rowsum::compose_power;
 use super::{At, Block, ClaimCx, Identities, Poly, Tensor};
+use crate::field::powers;
 use crate::model::COPY_ZERO;
 use crate::poly::Domain;
 use crate::protocol::{inverse, AlgebraError, Base, LayoutBuilder, Lin, PointSpec};
@@ -73,10 +74,10 @@ pub struct Copy {
     pub at: [At; 4],
 }
 
-/// The fixed columns of a copy: the tags `S` on `H_M`, the counts `m` on `H_N`, and the number of
-/// zero tags `z` (copied zeros and the padding of `H_M`).
-pub fn columns(map: &[u32], (x_dom, x_bitrev): (Domain, bool), y_dom: Domain) -> (Vec<Fr>, Vec<Fr>, usize) {
-    let points = domain_points(x_dom);
+/// The fixed columns of a copy: the tags `S` on `H_M` (0 for a copied zero and on the padding) and
+/// the counts `m` on `H_N`.
+pub fn columns(map: &[u32], (x_dom, x_bitrev): (Domain, bool), y_dom: Domain) -> (Vec<Fr>, Vec<Fr>) {
+    let points = powers(x_dom.omega(), x_dom.size());
     let mut tags = vec![Fr::zero(); y_dom.size()];
     let mut counts = vec![Fr::zero(); x_dom.size()];
     for (i, &j) in map.iter().enumerate() {
@@ -91,21 +92,12 @@ pub fn columns(map: &[u32], (x_dom, x_bitrev): (Domain, bool), y_dom: Domain) ->
         tags[i] = points[p];
         counts[p] += Fr::one();
     }
-    let zeros = tags.iter().filter(|t| t.is_zero()).count();
-    (tags, counts, zeros)
-}
-
-/// The points `ω_N^p` of `H_N`, in order (the source tags).
-fn domain_points(d: Domain) -> Vec<Fr> {
-    let omega = d.omega();
-    std::iter::successors(Some(Fr::one()), |p| Some(*p * omega))
-        .take(d.size())
-        .collect()
+    (tags, counts)
 }
 
 /// The vk's `Ŝ(X) = S(X^{n/M})` and `m̂(X) = m(X^{n/N})` (degree below `n`).
 pub fn vk_polys(map: &[u32], (x_dom, x_bitrev): (Domain, bool), y_dom: Domain, n: Domain) -> [Poly; 2] {
-    let (tags, counts, _) = columns(map, (x_dom, x_bitrev), y_dom);
+    let (tags, counts) = columns(map, (x_dom, x_bitrev), y_dom);
     [
         compose_power(&y_dom.interpolate(&tags), n.size() / y_dom.size()),
         compose_power(&x_dom.interpolate(&counts), n.size() / x_dom.size()),
@@ -174,8 +166,7 @@ impl Copy {
             at: [At::Eval(0); 4],
         }
     }
-    /// The number of zero tags: the copied zeros and the padding of `H_M` (as [`columns`] counts
-    /// them, without building the columns).
+    /// The number of zero tags `z`: the copied zeros and the padding of `H_M`.
     fn zeros(&self) -> usize {
         self.map.iter().filter(|j| **j == COPY_ZERO).count() + self.y_dom.size().saturating_sub(self.map.len())
     }
@@ -255,7 +246,8 @@ impl Block for Copy {
     fn prove_round2(&self, st: &mut ProverState<'_>, mut rng: &mut dyn RngCore) -> Result<Vec<Poly>, ProveError> {
         let (theta, beta, kappa) = (st.theta, st.beta, kind(self.layer));
         let th2 = theta.square();
-        let (tags, counts, zeros) = columns(&self.map, (self.x_dom, self.x_bitrev), self.y_dom);
+        let (tags, counts) = columns(&self.map, (self.x_dom, self.x_bitrev), self.y_dom);
+        let zeros = self.zeros();
         let constant = |c: Fr| Poly { coeffs: vec![c] };
         // Destination side: h_y = 1/(β + κ + θ·S + θ²·y).
         let yv = st.values(self.y);
@@ -272,7 +264,7 @@ impl Block for Copy {
         let xv = st.values(self.x);
         let mut g: Vec<Fr> = xv
             .iter()
-            .zip(domain_points(self.x_dom))
+            .zip(powers(self.x_dom.omega(), self.x_dom.size()))
             .map(|(x, point)| beta + kappa + theta * point + th2 * x)
             .collect();
         ark_ff::batch_inversion(&mut g);
@@ -355,7 +347,7 @@ mod tests {
     fn the_fixed_columns_follow_the_map() {
         let (x_dom, y_dom) = (Domain::new(3), Domain::new(3));
         let map = [2, 2, COPY_ZERO, 5, 0];
-        let (tags, counts, zeros) = columns(&map, (x_dom, false), y_dom);
+        let (tags, counts) = columns(&map, (x_dom, false), y_dom);
         let block = Copy {
             layer: 0,
             x: 0,
@@ -368,14 +360,19 @@ mod tests {
             h: [0; 2],
             at: [At::Eval(0); 4],
         };
-        assert_eq!(block.zeros(), zeros, "the count without the columns");
+        let zeros = block.zeros();
+        assert_eq!(
+            zeros,
+            tags.iter().filter(|t| t.is_zero()).count(),
+            "z counts the zero tags"
+        );
         let w = x_dom.omega();
         assert_eq!(tags[..5], [w.pow([2]), w.pow([2]), Fr::zero(), w.pow([5]), Fr::one()]);
         assert_eq!(zeros, 1 + 3);
         assert_eq!(counts[2], Fr::from(2u64));
         assert_eq!(counts[5], Fr::one());
         assert_eq!(counts[1], Fr::zero());
-        let (tags, counts, _) = columns(&map, (x_dom, true), y_dom);
+        let (tags, counts) = columns(&map, (x_dom, true), y_dom);
         assert_eq!(tags[3], w.pow([super::super::bitrev(5, 3) as u64]));
         assert_eq!(counts[super::super::bitrev(2, 3)], Fr::from(2u64));
         assert!(check(&[1, 2, 3, 4, 5, 6], &[3, 3, 0, 6, 1], &map).is_ok());
@@ -398,7 +395,8 @@ mod tests {
         let map = [2u32, 2, COPY_ZERO, 5, 0, 7, 7, 7];
         let x: Vec<i64> = vec![4, -3, 9, 0, 12, -7, 1, 6];
         let balance = |y: &[i64], map: &[u32]| {
-            let (tags, counts, zeros) = columns(map, (x_dom, false), y_dom);
+            let (tags, counts) = columns(map, (x_dom, false), y_dom);
+            let zeros = tags.iter().filter(|t| t.is_zero()).count();
             let kappa = kind(3);
             let th2 = theta.square();
             let lhs: Fr = (0..y_dom.size())

@@ -20,13 +20,16 @@
 //! |---|---|
 //! | `MatMul(x, B)`, `Gemm(A, B, C)` | matrix product with the constant weights (batched over leading axes) |
 //! | `Conv` | the convolution's matrix: any spatial rank, kernel, stride, pads (`auto_pad` too), dilation, `group` (depthwise included), bias or none |
-//! | `AveragePool`, `GlobalAveragePool` | the averaging matrix (`count_include_pad`, `ceil_mode` via tract's output shape) |
+//! | `AveragePool`, `GlobalAveragePool` | the averaging matrix (`count_include_pad`, `ceil_mode` via tract's output shape), or a CosetSum layer (windows of 2 or 4, `--pool`) |
 //! | `BatchNormalization` (inference) | a per-channel scale and shift, folded into the layer |
 //! | `Add`, `Sub`, `Mul`, `Div`, `Neg` with a constant | element-wise affine map (numpy broadcasting) |
 //! | `Pad` (constant, reflect, edge), `Slice`, `Transpose` | data movement (a 0/1 matrix, constants in the bias) |
 //! | `Add`, `Sub` of two activations; `Concat` of activations and constants | sums and data movement of expressions (residual connections, branches) |
 //! | `Relu`, `Sigmoid`, `Tanh`, `LeakyRelu`, `Clip` | a layer with that table function |
-//! | `MaxPool`, `GlobalMaxPool` | a CosetMax layer (windows of 1 to 4 values, after a ReLU), else `max(a, b) = b + relu(a − b)`: one ReLU layer per halving of the window |
+//! | `MaxPool`, `GlobalMaxPool` | a CosetMax layer (signed for values that may be negative; a tree of them for windows of more than 4 values), else (`--pool compose`) `max(a, b) = b + relu(a − b)`: one ReLU layer per halving of the window |
+//!
+//! A coset layer reads its windows on cosets: the layer before computes its rows in that order,
+//! or a Copy layer ([`LayerOp::Copy`]) lays the values out when it cannot.
 //! | `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze`, `Identity`, `Dropout` | no-op on the flattened vector |
 //!
 //! A layer is one dense matrix, proven by one RowSum instance: the verifier's cost per layer is
@@ -1839,13 +1842,14 @@ impl Lowering<'_> {
         // The block looks up max − x in the table's non-negative half when the values are a
         // ReLU's (or a clip's at 0, or a maximum or mean of such), else in the whole window shifted
         // (a signed coset max), which needs the values inside the window: `validate` checks both.
-        let signed = !(nonneg && nonneg_output(&self.layers));
-        if reduce == Reduce::Max && signed && !in_window_output(&self.layers) {
+        let values = pooled_values(&self.layers);
+        let signed = !(nonneg && values == Some(true));
+        if reduce == Reduce::Max && values.is_none() {
             return Ok(false);
         }
         // The source of window j's k-th value: a row of the state.
         let source = |j: usize, k: usize| row_of[*cells[j].get(k).unwrap_or(&cells[j][0])];
-        if let Some((weights, bias)) = self.reordered(w, m, cells, &source) {
+        if let Some((weights, bias)) = self.reordered((w, m, windows), &source) {
             // The last dense layer computes its rows in the coset order (a row per window member).
             if let Some(last) = self.layers.last_mut() {
                 (last.weights, last.bias) = (weights, bias);
@@ -1905,12 +1909,9 @@ impl Lowering<'_> {
     /// in each block's padding), when that layer can compute them: a dense, unmixed layer whose
     /// outputs are exactly the state, with `f(0) = 0`, and whose reordered matrix still fits.
     /// `None` otherwise (a [`LayerOp::Copy`] then lays the values out).
-    #[allow(clippy::type_complexity)]
     fn reordered(
         &self,
-        w: usize,
-        m: usize,
-        cells: &[Vec<usize>],
+        (w, m, windows): (usize, usize, usize),
         source: &dyn Fn(usize, usize) -> usize,
     ) -> Option<(Vec<Vec<f64>>, Vec<f64>)> {
         let last = self.layers.last()?;
@@ -1924,7 +1925,7 @@ impl Lowering<'_> {
             return None;
         }
         let (mut weights, mut bias) = (vec![vec![0.0; width]; w * m], vec![0.0; w * m]);
-        for j in 0..cells.len() {
+        for j in 0..windows {
             for k in 0..w {
                 let v = source(j, k);
                 weights[j + k * m].clone_from(&last.weights[v]);
@@ -2273,42 +2274,30 @@ impl Lowering<'_> {
 }
 
 /// Refuse a layer matrix above the vk's limit before building it.
-/// Whether the last of `layers` outputs values in `[0, 2^(B−1))` (the rule of
-/// [`crate::model::QuantizedModel::validate`] for what a coset max reads): a dense, unmixed layer
-/// with a ReLU, or a clip at 0; a coset max or mean, or a copy, of such values. Not the model input.
-fn nonneg_output(layers: &[FloatLayer]) -> bool {
+/// The values the last of `layers` outputs, as a coset max reads them (the rules of
+/// [`crate::model::QuantizedModel::validate`]): `Some(true)` non-negative ones in the window (a
+/// plain dense layer with a ReLU or a clip at 0), `Some(false)` ones inside the window but maybe
+/// negative (the model input, checked against the window at proving; the identity, a ReLU, a leaky
+/// ReLU, a clip), `None` unknown; a copy, coset max or coset mean keeps what it reads.
+fn pooled_values(layers: &[FloatLayer]) -> Option<bool> {
     let Some((last, before)) = layers.split_last() else {
-        return false;
+        return Some(false);
     };
-    match last.op {
-        LayerOp::Dense => {
-            !last.mixed
-                && (matches!(last.activation, FloatActivation::Relu)
-                    || matches!(last.activation, FloatActivation::Clip(lo, _) if lo == 0.0))
-        }
-        LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. } | LayerOp::Copy { .. } => nonneg_output(before),
-        LayerOp::Product { .. } => false,
+    if matches!(
+        last.op,
+        LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. } | LayerOp::Copy { .. }
+    ) {
+        return pooled_values(before);
     }
-}
-
-/// Whether the last of `layers` outputs values inside the lookup window (what a signed coset max
-/// reads, [`crate::model::QuantizedModel::validate`]): the model input (checked against the window
-/// at proving), a layer whose activation stays in it (the identity, ReLU, leaky ReLU, a clip), or a
-/// copy, coset max or coset mean of such values.
-fn in_window_output(layers: &[FloatLayer]) -> bool {
-    let Some((last, before)) = layers.split_last() else {
-        return true;
-    };
-    match last.op {
-        LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. } | LayerOp::Copy { .. } => in_window_output(before),
-        _ => matches!(
-            last.activation,
-            FloatActivation::Identity
-                | FloatActivation::Relu
-                | FloatActivation::LeakyRelu(_)
-                | FloatActivation::Clip(..)
-        ),
-    }
+    let nonneg = last.op == LayerOp::Dense
+        && !last.mixed
+        && (matches!(last.activation, FloatActivation::Relu)
+            || matches!(last.activation, FloatActivation::Clip(lo, _) if lo == 0.0));
+    let in_window = matches!(
+        last.activation,
+        FloatActivation::Identity | FloatActivation::Relu | FloatActivation::LeakyRelu(_) | FloatActivation::Clip(..)
+    );
+    in_window.then_some(nonneg)
 }
 
 fn check_matrix(ctx: &Ctx, rows: usize, cols: usize) -> Result<(), OnnxError> {
