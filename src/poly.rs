@@ -189,6 +189,18 @@ pub fn divide_by_binomial(p: &DensePolynomial<Fr>, t: usize, a: Fr) -> DensePoly
     DensePolynomial::from_coefficients_vec(q)
 }
 
+/// The remainder `r` of `p = q·(X^t − a) + r` for `q` = [`divide_by_binomial`]`(p, t, a)`: its `t`
+/// coefficients are `r_j = p_j + a·q_j`. `O(t)`, so that a caller can check an exact division
+/// without multiplying `q` back.
+pub fn binomial_remainder(p: &DensePolynomial<Fr>, q: &DensePolynomial<Fr>, t: usize, a: Fr) -> Vec<Fr> {
+    (0..t)
+        .map(|j| {
+            let pj = p.coeffs.get(j).copied().unwrap_or_else(Fr::zero);
+            pj + a * q.coeffs.get(j).copied().unwrap_or_else(Fr::zero)
+        })
+        .collect()
+}
+
 /// `Σ_t X^t·p_t(X^T)` for the `T` polynomials `ps` (coefficient `T·j + t` is `p_t`'s `j`-th): the
 /// polynomial of a group commitment ([`crate::protocol::Layout::groups`]).
 pub fn interleave(ps: &[&DensePolynomial<Fr>]) -> DensePolynomial<Fr> {
@@ -263,5 +275,36 @@ mod tests {
         let x = random_fr(&mut rng);
         let q = divide_by_binomial(&p, 1, z);
         assert_eq!(q.evaluate(&x) * (x - z), p.evaluate(&x) - p.evaluate(&z));
+    }
+
+    /// `q·(X^t − a) + r = p` for the remainder of [`binomial_remainder`], for every `t` up to past
+    /// the degree, and the remainder is zero exactly when the division is exact.
+    #[test]
+    fn binomial_remainder_completes_the_division() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        let p = DensePolynomial::from_coefficients_vec((0..9).map(|_| random_fr(&mut rng)).collect());
+        let a = random_fr(&mut rng);
+        for t in 1..12 {
+            let q = divide_by_binomial(&p, t, a);
+            let r = binomial_remainder(&p, &q, t, a);
+            let mut div = vec![Fr::zero(); t + 1];
+            div[0] = -a;
+            div[t] = Fr::from(1u64);
+            let back =
+                &(&q * &DensePolynomial::from_coefficients_vec(div)) + &DensePolynomial::from_coefficients_vec(r);
+            assert_eq!(back, p, "t = {t}");
+            let exact = &q
+                * &DensePolynomial::from_coefficients_vec({
+                    let mut d = vec![Fr::zero(); t + 1];
+                    d[0] = -a;
+                    d[t] = Fr::from(1u64);
+                    d
+                });
+            let q2 = divide_by_binomial(&exact, t, a);
+            assert!(
+                binomial_remainder(&exact, &q2, t, a).iter().all(|c| c.is_zero()),
+                "t = {t}"
+            );
+        }
     }
 }

@@ -33,7 +33,7 @@
 use crate::accumulate::fold_polynomials;
 use crate::field::powers;
 use crate::kzg::{lincomb, G2Points};
-use crate::poly::divide_by_binomial;
+use crate::poly::{binomial_remainder, divide_by_binomial};
 use crate::protocol::{Base, Claim};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup};
@@ -82,12 +82,7 @@ pub fn prove_w(
             let num = f - &DensePolynomial { coeffs: r.clone() };
             let q = divide_by_binomial(&num, *t, *x);
             debug_assert!(
-                !honest || {
-                    let mut z = vec![Fr::zero(); t + 1];
-                    z[0] = -*x;
-                    z[*t] = Fr::one();
-                    &q * &DensePolynomial { coeffs: z } == num
-                },
+                !honest || binomial_remainder(&num, &q, *t, *x).iter().all(Zero::is_zero),
                 "an honest prover's claims hold"
             );
             q

@@ -24,8 +24,10 @@
 
 use crate::poly::Domain;
 use ark_bn254::Fr;
-use ark_ff::{One, Zero};
+use ark_ff::{FftField, One, Zero};
 use ark_poly::univariate::DensePolynomial;
+use ark_poly::{DenseUVPolynomial, EvaluationDomain, Radix2EvaluationDomain};
+use rayon::prelude::*;
 
 /// Verifier: `d = s(ω_nζ) − s(ζ) − term(ζ)`, the factor of `β + T` in the identity
 /// ([`crate::blocks::lookup::balance_identity`]).
@@ -59,23 +61,54 @@ pub fn running_values(term: &ProverTerm, g: &[Fr]) -> Vec<Fr> {
 /// Prover: the numerator `((s(ωX) − s(X) − term(X))·P − E)·(β + T(X)) + m(X)·P`, with
 /// `beta_t = β + T` and the folded shares `N_k/D_k` ([`crate::blocks::fold`]) multiplied through:
 /// `P = Π D_k`, `E = P·Σ N_k/D_k` (without folded shares, `P = 1`, `E = 0`).
+///
+/// Computed on ONE coset `g·H_D` with `D` above the numerator's degree: every factor is evaluated
+/// there once (an FFT each), the products are taken pointwise, and one inverse FFT returns the
+/// coefficients exactly. Multiplying the polynomials pairwise instead costs three FFTs per product,
+/// of growing sizes, one after the other: a quarter of a small model's proving time.
 pub fn numerator(
     d: Domain,
     s: &DensePolynomial<Fr>,
     term: &ProverTerm,
     (beta_t, m): (&DensePolynomial<Fr>, &DensePolynomial<Fr>),
     folded: &[(DensePolynomial<Fr>, DensePolynomial<Fr>)],
-) -> DensePolynomial<Fr> {
+) -> Option<DensePolynomial<Fr>> {
     let diff = &(&crate::poly::shift(s, d.omega()) - s) - &term.poly;
-    let one = DensePolynomial {
-        coeffs: vec![Fr::one()],
+    let deg = |p: &DensePolynomial<Fr>| p.coeffs.len().saturating_sub(1);
+    // deg P = Σ deg D_k; deg E ≤ max_k deg N_k + deg P.
+    let deg_p: usize = folded.iter().map(|(_, den)| deg(den)).sum();
+    let deg_n = folded.iter().map(|(num, _)| deg(num)).max().unwrap_or(0);
+    let bound = (deg(&diff).max(deg_n) + deg_p + deg(beta_t)).max(deg(m) + deg_p);
+    let size = (bound + 1).next_power_of_two();
+    // `None` only past 2^28 coefficients, far beyond any SRS.
+    let coset = Radix2EvaluationDomain::<Fr>::new(size)?.get_coset(Fr::GENERATOR)?;
+    let on_coset = |p: &DensePolynomial<Fr>| {
+        let mut c = p.coeffs.clone();
+        c.resize(size, Fr::zero());
+        coset.fft_in_place(&mut c);
+        c
     };
-    let (p, e) = folded
-        .iter()
-        .fold((one, DensePolynomial::zero()), |(p, e), (num, den)| {
-            (&p * den, &(&e * den) + &(num * &p))
-        });
-    &(&(&(&diff * &p) - &e) * beta_t) + &(m * &p)
+    let mut p_vals = vec![Fr::one(); size];
+    let mut e_vals = vec![Fr::zero(); size];
+    for (num, den) in folded {
+        let (nv, dv) = (on_coset(num), on_coset(den));
+        // (P, E) ← (P·D, E·D + N·P), pointwise.
+        p_vals
+            .par_iter_mut()
+            .zip(e_vals.par_iter_mut())
+            .zip(nv.par_iter().zip(dv.par_iter()))
+            .for_each(|((p, e), (n, dk))| {
+                *e = *e * dk + *n * *p;
+                *p *= dk;
+            });
+    }
+    let (dv, bv, mv) = (on_coset(&diff), on_coset(beta_t), on_coset(m));
+    let mut out: Vec<Fr> = (0..size)
+        .into_par_iter()
+        .map(|t| (dv[t] * p_vals[t] - e_vals[t]) * bv[t] + mv[t] * p_vals[t])
+        .collect();
+    coset.ifft_in_place(&mut out);
+    Some(DensePolynomial::from_coefficients_vec(out))
 }
 
 #[cfg(test)]
@@ -105,10 +138,42 @@ mod tests {
             };
             let s = d.interpolate_blinded(&running_values(&term, &g), &mut rng);
             assert_eq!(
-                d.divide_by_vanishing(&numerator(d, &s, &term, (&beta_t, &m_poly), &[]))
+                d.divide_by_vanishing(&numerator(d, &s, &term, (&beta_t, &m_poly), &[]).unwrap())
                     .is_some(),
                 ok
             );
+        }
+    }
+
+    /// The coset evaluation gives exactly the polynomial of the formula, multiplied out pairwise,
+    /// for zero to three folded shares of unequal degrees (and a zero numerator among them).
+    #[test]
+    fn the_numerator_is_the_formula_multiplied_out() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        let d = Domain::new(3);
+        let mut poly =
+            |len: usize| DensePolynomial::from_coefficients_vec((0..len).map(|_| random_fr(&mut rng)).collect());
+        let (s, term_poly, beta_t, m) = (poly(12), poly(9), poly(8), poly(8));
+        let shares = [
+            (poly(9), poly(8)),
+            (DensePolynomial::zero(), poly(17)),
+            (poly(3), poly(11)),
+        ];
+        let term = ProverTerm {
+            values: vec![],
+            poly: term_poly,
+        };
+        for k in 0..=shares.len() {
+            let folded = &shares[..k];
+            let diff = &(&crate::poly::shift(&s, d.omega()) - &s) - &term.poly;
+            let one = DensePolynomial::from_coefficients_vec(vec![Fr::one()]);
+            let (p, e) = folded
+                .iter()
+                .fold((one, DensePolynomial::zero()), |(p, e), (num, den)| {
+                    (&p * den, &(&e * den) + &(num * &p))
+                });
+            let want = &(&(&(&diff * &p) - &e) * &beta_t) + &(&m * &p);
+            assert_eq!(numerator(d, &s, &term, (&beta_t, &m), folded), Some(want), "{k} shares");
         }
     }
 
@@ -136,7 +201,7 @@ mod tests {
                 values: v.iter().zip(&all).map(|(a, b)| *a + b).collect(),
             };
             let s = d.interpolate_blinded(&running_values(&term, &g), &mut rng);
-            let e = numerator(d, &s, &term, (&beta_t, &m_poly), &fraction);
+            let e = numerator(d, &s, &term, (&beta_t, &m_poly), &fraction).unwrap();
             assert_eq!(d.divide_by_vanishing(&e).is_some(), ok);
         }
     }

@@ -116,7 +116,8 @@ impl Block for TableSide {
             &st.logup,
             (&beta_t, &st.polys[self.m]),
             &st.folded,
-        );
+        )
+        .ok_or_else(|| internal("the LogUp numerator's degree is past 2^28"))?;
         let q = match n.divide_by_vanishing(&e) {
             Some(q) => q,
             // A cheating prover in a soundness test (`ProverState::lenient`) sends what it has.
