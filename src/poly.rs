@@ -193,6 +193,7 @@ pub fn divide_by_binomial(p: &DensePolynomial<Fr>, t: usize, a: Fr) -> DensePoly
 /// coefficients are `r_j = p_j + a·q_j`. `O(t)`, so that a caller can check an exact division
 /// without multiplying `q` back.
 pub fn binomial_remainder(p: &DensePolynomial<Fr>, q: &DensePolynomial<Fr>, t: usize, a: Fr) -> Vec<Fr> {
+    debug_assert!(t >= 1, "a binomial X^t − a has t ≥ 1");
     (0..t)
         .map(|j| {
             let pj = p.coeffs.get(j).copied().unwrap_or_else(Fr::zero);

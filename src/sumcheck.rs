@@ -82,9 +82,9 @@ pub fn numerator(
     let size = (bound + 1).next_power_of_two();
     // `None` only past 2^28 coefficients, far beyond any SRS.
     let coset = Radix2EvaluationDomain::<Fr>::new(size)?.get_coset(Fr::GENERATOR)?;
+    // Unpadded: `fft_in_place` pads, and takes the degree-aware FFT for the short factors.
     let on_coset = |p: &DensePolynomial<Fr>| {
         let mut c = p.coeffs.clone();
-        c.resize(size, Fr::zero());
         coset.fft_in_place(&mut c);
         c
     };

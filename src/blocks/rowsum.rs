@@ -900,9 +900,9 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
     let shift_g = Fr::GENERATOR;
     let coset = big.get_coset(shift_g)?;
     let small = Radix2EvaluationDomain::<Fr>::new(kk)?;
+    // Unpadded: `fft_in_place` pads, and takes the degree-aware FFT for a short polynomial (`y`).
     let on_coset = |coeffs: &[Fr]| {
         let mut c = coeffs.to_vec();
-        c.resize(2 * kk, Fr::zero());
         coset.fft_in_place(&mut c);
         c
     };
@@ -996,7 +996,7 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
     };
     let end_shift = (two_k + 2 - (2 * nn) % two_k) % two_k; // 2·(1 − N) mod 2K
     let mut q = vec![Fr::zero(); two_k];
-    for (t, out) in q.iter_mut().enumerate() {
+    q.par_iter_mut().enumerate().for_each(|(t, out)| {
         let (t2, tn) = (t % 2, t % (2 * nn));
         let i_start = zk[t2] * den_start[tn];
         let r_prev = r[(t + two_k - 2) % two_k];
@@ -1005,7 +1005,7 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         let e1 = r[t] - wx[t] - bias - (Fr::one() - i_start) * r_prev;
         // I(ω_K·u)/Z_K(u) = 1/(N·(ω_N·u^M − 1)).
         *out = g1 * e1 * zk_inv[t2] + g2 * (r[t] - y_end) * den_end[tn];
-    }
+    });
     coset.ifft_in_place(&mut q);
     let q = DensePolynomial::from_coefficients_vec(q);
     // Hiding: B̂ = B + ρ_B·Z_K adds −ρ_B·Λ(X^M) to (RS1)/Z_K.
