@@ -300,6 +300,15 @@ pub fn weight_poly(
     (in_len, out_len): (usize, usize),
     (bitrev, column): (bool, Option<BiasColumn>),
 ) -> DensePolynomial<Fr> {
+    &plain_weight_poly((weights, bias), (in_len, out_len), (bitrev, column)) + &weight_hiding(rho, (in_len, out_len))
+}
+
+/// `W` of [`weight_poly`] without its hiding term.
+pub fn plain_weight_poly(
+    (weights, bias): (&[Vec<i64>], &[i64]),
+    (in_len, out_len): (usize, usize),
+    (bitrev, column): (bool, Option<BiasColumn>),
+) -> DensePolynomial<Fr> {
     let (nd, md) = (tensor_domain(in_len), tensor_domain(out_len));
     let kd = Domain::new(nd.log_size + md.log_size);
     let augmented;
@@ -311,7 +320,13 @@ pub fn weight_poly(
         None => weights,
     };
     let w = crate::blocks::rowsum::positioned_weights(weights, nd, bitrev);
-    &kd.interpolate(&crate::blocks::rowsum::matrix_values(&w, nd, kd)) + &WeightBlinds::vanishing_multiple(rho, kd)
+    kd.interpolate(&crate::blocks::rowsum::matrix_values(&w, nd, kd))
+}
+
+/// The hiding term `ρ_W·Z_K` of [`weight_poly`] for a layer of shape `(in_len, out_len)`.
+pub fn weight_hiding(rho: Fr, (in_len, out_len): (usize, usize)) -> DensePolynomial<Fr> {
+    let kd = Domain::new(tensor_domain(in_len).log_size + tensor_domain(out_len).log_size);
+    WeightBlinds::vanishing_multiple(rho, kd)
 }
 
 /// The model's RowSum plan: which layers share an instance and where each keeps its bias, a

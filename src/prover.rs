@@ -14,7 +14,7 @@ use crate::blocks::rowsum::compose_power;
 use crate::blocks::Col;
 use crate::commitment::{CommitmentError, InputOpening};
 use crate::field::{fr_from_i64, Word};
-use crate::keys::{bias_poly, slotted_biases, weight_poly, ProvingKey, Visibility};
+use crate::keys::{bias_poly, plain_weight_poly, slotted_biases, weight_hiding, ProvingKey, Visibility};
 use crate::kzg::{commit, commit_evaluations, KzgError};
 use crate::lookup_table::LookupTable;
 use crate::model::{ForwardError, Trace};
@@ -31,6 +31,7 @@ use ark_ff::{Field, Zero};
 use ark_poly::{univariate::DensePolynomial, Polynomial};
 use rand::RngCore;
 use rayon::prelude::*;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Why proving failed.
@@ -129,9 +130,18 @@ pub struct ProverState<'a> {
     /// Soundness tests only ([`prove_forging_coset_max`]): a lookup value in no table row is left
     /// out of the multiplicities, and the running sum's quotient drops its remainder.
     pub lenient: bool,
+    /// Per layer, a dense layer's `W` on its matrix domain without the hiding term, made once
+    /// ([`Self::weight_poly`]).
+    pub weight_polys: Vec<OnceLock<Arc<DensePolynomial<Fr>>>>,
 }
 
 impl ProverState<'_> {
+    /// Dense layer `layer`'s `W` (or `W̃`) on its matrix domain, without the hiding term: `make`
+    /// interpolates it the first time, and RowSum's quotient and the decider's `Ŵ` share it (one
+    /// inverse FFT of the matrix domain per layer and proof, not two).
+    pub fn weight_poly(&self, layer: usize, make: impl FnOnce() -> DensePolynomial<Fr>) -> Arc<DensePolynomial<Fr>> {
+        self.weight_polys[layer].get_or_init(|| Arc::new(make())).clone()
+    }
     /// Tensor `t`'s integer values (unpadded).
     pub fn ints(&self, t: usize) -> &[i64] {
         self.layout.tensors[t].source.values(self.trace)
@@ -341,6 +351,7 @@ fn prove_inner(
         lambda: Fr::zero(),
         forged,
         lenient: matches!(forge, Some(Forgery::CosetMin { .. })),
+        weight_polys: pk.model.layers.iter().map(|_| OnceLock::new()).collect(),
     };
     for inst in &layout.instances {
         inst.block().witness(&mut st)?;
@@ -475,7 +486,8 @@ fn prove_inner(
                     let ml = &model.layers[l];
                     let bitrev = l == 0 && vk.input.hidden();
                     let (io, col) = ((ml.in_len(), ml.out_len()), plan.bias_column(l));
-                    &weight_poly((&ml.weights, &ml.bias), pk.blinds.weights[l], io, (bitrev, col)) * *sc
+                    let w = st.weight_poly(l, || plain_weight_poly((&ml.weights, &ml.bias), io, (bitrev, col)));
+                    &(&*w + &weight_hiding(pk.blinds.weights[l], io)) * *sc
                 }
                 Base::Bias(l) => {
                     let ml = &model.layers[l];

@@ -45,6 +45,7 @@ use ark_ff::{batch_inversion, FftField, Field, One, Zero};
 use ark_poly::{univariate::DensePolynomial, DenseUVPolynomial, EvaluationDomain, Radix2EvaluationDomain};
 use rand::RngCore;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// The most blinding coefficients `R` may carry when grouping adds evaluation points
 /// ([`crate::protocol::LayoutBuilder::cap_blinding`]). The quotient's coset of size `2K` holds the
@@ -485,10 +486,14 @@ impl Block for RowSum {
         let mut y = Poly::zero();
         for (part, l) in self.parts.iter().zip(&lambdas) {
             let layer = &st.pk.model.layers[part.layer];
-            let weights = self.committed_weights(part, &layer.weights, &layer.bias, st.layout.tensors[part.x].bitrev);
+            let w = st.weight_poly(part.layer, || {
+                let bitrev = st.layout.tensors[part.x].bitrev;
+                let weights = self.committed_weights(part, &layer.weights, &layer.bias, bitrev);
+                d.k_dom.interpolate(&matrix_values(&weights, d.n_dom, d.k_dom))
+            });
             let x = &st.tensor_polys[part.x];
             parts.push(PartPolys {
-                w_values: matrix_values(&weights, d.n_dom, d.k_dom),
+                w,
                 rho_w: st.pk.blinds.weights[part.layer],
                 x: match part.column() {
                     Some(c) => c.lifted_input(x, d.n_dom),
@@ -843,8 +848,9 @@ pub fn row_start_indicator(n_dom: Domain, m_dom: Domain) -> DensePolynomial<Fr> 
 
 /// The prover's inputs for one part (layer) of a RowSum quotient.
 pub struct PartPolys {
-    /// `W` (or `W̃`) on `H_K` (unblinded values).
-    pub w_values: Vec<Fr>,
+    /// `W` (or `W̃`) on `H_K`, without its hiding term (shared with the decider,
+    /// [`ProverState::weight_poly`]).
+    pub w: Arc<DensePolynomial<Fr>>,
     /// The hiding scalar `ρ_W` of its `[Ŵ]`.
     pub rho_w: Fr,
     /// The committed (or public) `x` on `H_N` (`x̃` with a bias column).
@@ -926,8 +932,8 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         // x_u(u_t^M): u_t^M = g^M·ω_{2N}^t, so x_u on the coset g^M·H_{2N}, indexed t mod 2N.
         x_u.resize(2 * nn, Fr::zero());
         d2n.fft_in_place(&mut x_u);
-        let w_coeffs = small.ifft(&part.w_values);
-        let mut wx = on_coset(&w_coeffs);
+        let w_coeffs = &part.w.coeffs;
+        let mut wx = on_coset(w_coeffs);
         for (t, v) in wx.iter_mut().enumerate() {
             *v *= part.lambda * x_u[t % (2 * nn)];
         }
@@ -1146,7 +1152,7 @@ mod tests {
                 selector.push((slot, lt));
             }
             parts.push(PartPolys {
-                w_values: wv,
+                w: Arc::new(l.k_dom.interpolate(&wv)),
                 rho_w,
                 x: match place {
                     BiasPlace::Column(c) => c.lifted_input(&xp, l.n_dom),
