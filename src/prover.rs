@@ -136,11 +136,21 @@ pub struct ProverState<'a> {
 }
 
 impl ProverState<'_> {
-    /// Dense layer `layer`'s `W` (or `W̃`) on its matrix domain, without the hiding term: `make`
-    /// interpolates it the first time, and RowSum's quotient and the decider's `Ŵ` share it (one
-    /// inverse FFT of the matrix domain per layer and proof, not two).
-    pub fn weight_poly(&self, layer: usize, make: impl FnOnce() -> DensePolynomial<Fr>) -> Arc<DensePolynomial<Fr>> {
-        self.weight_polys[layer].get_or_init(|| Arc::new(make())).clone()
+    /// Dense layer `layer`'s `W` (or `W̃`) on its matrix domain, without the hiding term
+    /// ([`plain_weight_poly`]): interpolated the first time, then shared by RowSum's quotient and
+    /// the decider's `Ŵ` (one inverse FFT of the matrix domain per layer and proof, not two).
+    pub fn weight_poly(&self, layer: usize) -> Arc<DensePolynomial<Fr>> {
+        self.weight_polys[layer]
+            .get_or_init(|| {
+                let (vk, l) = (&self.pk.vk, &self.pk.model.layers[layer]);
+                let placement = (layer == 0 && vk.input.hidden(), vk.rowsum_plan().bias_column(layer));
+                Arc::new(plain_weight_poly(
+                    (&l.weights, &l.bias),
+                    (l.in_len(), l.out_len()),
+                    placement,
+                ))
+            })
+            .clone()
     }
     /// Tensor `t`'s integer values (unpadded).
     pub fn ints(&self, t: usize) -> &[i64] {
@@ -484,10 +494,8 @@ fn prove_inner(
                 Base::Table(c) => &st.table_polys[c + 1] * *sc,
                 Base::Weights(l) => {
                     let ml = &model.layers[l];
-                    let bitrev = l == 0 && vk.input.hidden();
-                    let (io, col) = ((ml.in_len(), ml.out_len()), plan.bias_column(l));
-                    let w = st.weight_poly(l, || plain_weight_poly((&ml.weights, &ml.bias), io, (bitrev, col)));
-                    &(&*w + &weight_hiding(pk.blinds.weights[l], io)) * *sc
+                    let hiding = weight_hiding(pk.blinds.weights[l], (ml.in_len(), ml.out_len()));
+                    &(&*st.weight_poly(l) + &hiding) * *sc
                 }
                 Base::Bias(l) => {
                     let ml = &model.layers[l];

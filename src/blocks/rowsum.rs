@@ -485,15 +485,9 @@ impl Block for RowSum {
         let mut parts = Vec::with_capacity(self.parts.len());
         let mut y = Poly::zero();
         for (part, l) in self.parts.iter().zip(&lambdas) {
-            let layer = &st.pk.model.layers[part.layer];
-            let w = st.weight_poly(part.layer, || {
-                let bitrev = st.layout.tensors[part.x].bitrev;
-                let weights = self.committed_weights(part, &layer.weights, &layer.bias, bitrev);
-                d.k_dom.interpolate(&matrix_values(&weights, d.n_dom, d.k_dom))
-            });
             let x = &st.tensor_polys[part.x];
             parts.push(PartPolys {
-                w,
+                w: st.weight_poly(part.layer),
                 rho_w: st.pk.blinds.weights[part.layer],
                 x: match part.column() {
                     Some(c) => c.lifted_input(x, d.n_dom),
