@@ -335,13 +335,7 @@ pub fn model_plan(model: &QuantizedModel, input: Visibility) -> RowSumPlan {
     let shapes: Vec<LayerShape> = model
         .layers
         .iter()
-        .map(|l| LayerShape {
-            in_len: l.in_len(),
-            out_len: l.out_len(),
-            dense: l.op.is_dense(),
-            plain: l.op.is_dense() && !l.mixed,
-            activation: l.activation,
-        })
+        .map(|l| LayerShape::of(l.in_len(), l.out_len(), (l.op, l.mixed), l.activation))
         .collect();
     RowSumPlan::of(&shapes, input.hidden(), model.scale_bits)
 }
@@ -355,12 +349,48 @@ pub fn bias_poly(slotted: &[(usize, &[i64])], rho: Fr, in_len: usize, out_len: u
 }
 
 /// The biases carrier `k`'s `[B̂]` holds, with their slots (`plan.slotted(k)` with the model's
-/// values).
-pub fn slotted_biases<'m>(model: &'m QuantizedModel, plan: &RowSumPlan, k: usize) -> Vec<(usize, &'m [i64])> {
+/// values; a patch layer's bias per row, [`crate::model::DenseLayer::matrix_rows`]).
+pub fn slotted_biases(model: &QuantizedModel, plan: &RowSumPlan, k: usize) -> Vec<(usize, Vec<i64>)> {
     plan.slotted(k)
         .into_iter()
-        .map(|(l, slot)| (slot, &model.layers[l].bias[..]))
+        .map(|(l, slot)| (slot, model.layers[l].matrix_rows().1.into_owned()))
         .collect()
+}
+
+/// [`bias_poly`] of carrier `k`'s `[B̂]` from the model.
+pub fn layer_bias_poly(model: &QuantizedModel, plan: &RowSumPlan, k: usize, rho: Fr) -> DensePolynomial<Fr> {
+    let owned = slotted_biases(model, plan, k);
+    let slotted: Vec<(usize, &[i64])> = owned.iter().map(|(s, b)| (*s, &b[..])).collect();
+    let (n, m) = model.layers[k].matrix_shape();
+    bias_poly(&slotted, rho, n, m)
+}
+
+/// [`plain_weight_poly`] of RowSum layer `k` of `model`: its matrix rows
+/// ([`crate::model::DenseLayer::matrix_rows`]) on its matrix domain, placed by `plan` and `input`.
+pub fn layer_plain_weight_poly(
+    model: &QuantizedModel,
+    plan: &RowSumPlan,
+    input: Visibility,
+    k: usize,
+) -> DensePolynomial<Fr> {
+    let l = &model.layers[k];
+    let (w, b) = l.matrix_rows();
+    plain_weight_poly(
+        (&w, &b),
+        l.matrix_shape(),
+        (k == 0 && input.hidden(), plan.bias_column(k)),
+    )
+}
+
+/// The hiding `Ŵ` of RowSum layer `k` of `model` ([`weight_poly`]).
+pub fn layer_weight_poly(
+    model: &QuantizedModel,
+    plan: &RowSumPlan,
+    input: Visibility,
+    k: usize,
+    rho: Fr,
+) -> DensePolynomial<Fr> {
+    &layer_plain_weight_poly(model, plan, input, k) + &weight_hiding(rho, model.layers[k].matrix_shape())
 }
 
 impl ProvingKey {
@@ -417,17 +447,12 @@ impl ProvingKey {
             .enumerate()
             .map(|(k, (layer, (rho_w, rho_b)))| {
                 let (i, o) = (layer.in_len(), layer.out_len());
-                let bitrev = k == 0 && input.hidden();
-                let column = plan.bias_column(k);
                 let (weights, bias) = match layer.op {
-                    LayerOp::Dense => (
-                        commit(
-                            &g1,
-                            &weight_poly((&layer.weights, &layer.bias), *rho_w, (i, o), (bitrev, column)),
-                        )?,
+                    LayerOp::Dense | LayerOp::Patch { .. } => (
+                        commit(&g1, &layer_weight_poly(model, &plan, input, k, *rho_w))?,
                         match plan.carries_bias(k) {
                             false => G1Affine::zero(),
-                            true => commit(&g1, &bias_poly(&slotted_biases(model, &plan, k), *rho_b, i, o))?,
+                            true => commit(&g1, &layer_bias_poly(model, &plan, k, *rho_b))?,
                         },
                     ),
                     LayerOp::Copy { .. } => {
@@ -523,24 +548,17 @@ pub fn check_model_against_vk(
             }
             continue;
         }
-        if !l.op.is_dense() {
+        if !l.op.is_rowsum() {
             continue; // no weights: compared above
         }
         let (r, t) = (Fr::from(rng.gen::<u128>()), Fr::from(rng.gen::<u128>()));
-        let (i, o) = (l.in_len(), l.out_len());
-        let column = plan.bias_column(k);
-        let what = weight_poly(
-            (&l.weights, &l.bias),
-            blinds.weights[k],
-            (i, o),
-            (k == 0 && vk.input.hidden(), column),
-        );
+        let what = layer_weight_poly(model, &plan, vk.input, k, blinds.weights[k]);
         let (combined, lhs) = match plan.carries_bias(k) {
             // The bias is inside [Ŵ], or in another layer's [B̂] (compared there): one point,
             // compared with one random multiple.
             false => (&what * r, crate::kzg::lincomb(&[(r, lv.weights)]).into_affine()),
             true => (
-                &(&what * r) + &(&bias_poly(&slotted_biases(model, &plan, k), blinds.bias[k], i, o) * t),
+                &(&what * r) + &(&layer_bias_poly(model, &plan, k, blinds.bias[k]) * t),
                 crate::kzg::lincomb(&[(r, lv.weights), (t, lv.bias)]).into_affine(),
             ),
         };
@@ -649,13 +667,7 @@ fn g2_from_words(w: &[Word]) -> Result<G2Affine, KeyError> {
 impl LayerVk {
     /// What [`RowSumPlan::of`] reads.
     pub fn shape(&self) -> LayerShape {
-        LayerShape {
-            in_len: self.in_len,
-            out_len: self.out_len,
-            dense: self.op.is_dense(),
-            plain: self.op.is_dense() && !self.mixed,
-            activation: self.activation,
-        }
+        LayerShape::of(self.in_len, self.out_len, (self.op, self.mixed), self.activation)
     }
 }
 
@@ -666,7 +678,7 @@ impl VerifyingKey {
         let plan = self.rowsum_plan();
         self.table.len()
             + (0..self.layers.len())
-                .filter(|k| self.layers[*k].op.is_dense())
+                .filter(|k| self.layers[*k].op.is_rowsum())
                 .map(|k| 1 + usize::from(plan.carries_bias(k)))
                 .sum::<usize>()
     }
@@ -697,7 +709,10 @@ impl VerifyingKey {
                 l.activation.to_word(),
                 word_u64(if l.mixed { 2 } else { l.op.code() }),
             ]);
-            if l.op.is_dense() {
+            if let LayerOp::Patch { patches, .. } = l.op {
+                w.push(word_u64(patches as u64));
+            }
+            if l.op.is_rowsum() {
                 w.extend(g1_to_words(&l.weights));
                 if plan.carries_bias(k) {
                     w.extend(g1_to_words(&l.bias));
@@ -796,7 +811,7 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
-            let code = small(&mut r, 0, 6, &format!("layer {k} op"))?;
+            let code = small(&mut r, 0, 7, &format!("layer {k} op"))?;
             let op = match code {
                 1 => LayerOp::Product { in_len, out_len },
                 3 => LayerOp::CosetSum { in_len, out_len },
@@ -806,6 +821,11 @@ impl VerifyingKey {
                     signed: code == 6,
                 },
                 5 => LayerOp::Copy { in_len, out_len },
+                7 => LayerOp::Patch {
+                    in_len,
+                    out_len,
+                    patches: small(&mut r, 1, width, &format!("layer {k} patch count"))? as usize,
+                },
                 _ => LayerOp::Dense,
             };
             let mixed = code == 2;
@@ -815,16 +835,10 @@ impl VerifyingKey {
                 return Err(KeyError::Malformed(problem));
             }
             let (weights, bias) = match op {
-                LayerOp::Dense => {
+                LayerOp::Dense | LayerOp::Patch { .. } => {
                     let weights = r.point()?;
                     let mut shapes: Vec<_> = layers.iter().map(LayerVk::shape).collect();
-                    shapes.push(LayerShape {
-                        in_len,
-                        out_len,
-                        dense: true,
-                        plain: !mixed,
-                        activation,
-                    });
+                    shapes.push(LayerShape::of(in_len, out_len, (op, mixed), activation));
                     // The plan of a prefix is a prefix of the plan (RowSumPlan), so the layers
                     // read so far decide whether this one carries a [B̂].
                     match RowSumPlan::of(&shapes, input.hidden(), scale_bits).carries_bias(k) {

@@ -334,6 +334,34 @@ pub enum LayerOp {
         /// The number of copied values.
         out_len: usize,
     },
+    /// `acc_{p + P'·f} = Σ_{j<N} W_fj·x_{j + N·p} + b_f` for `p < patches`, and 0 on the rows
+    /// `p ≥ patches`: one filter matrix `W` (`F` rows of `N` taps, [`DenseLayer::weights`]) applied
+    /// to every patch of an im2col tensor that a [`LayerOp::Copy`] lays out, patch `p` at
+    /// `[N·p, N·p + N)` (`P' = patches.next_power_of_two()`, `N` a power of two ≥ 8). A convolution
+    /// proven by the RowSum block on a matrix domain of `F'·P'·N` points instead of the dense
+    /// `out·in` (`docs/protocols/rowsum.md#patches`). `in_len = P'·N`, `out_len = P'·F`; never the
+    /// first or the last layer, never mixed.
+    Patch {
+        /// `P'·N`.
+        in_len: usize,
+        /// `P'·F`.
+        out_len: usize,
+        /// `P`, the number of patches (output positions).
+        patches: usize,
+    },
+}
+
+/// The layout of a [`LayerOp::Patch`] layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatchShape {
+    /// `P`: patches that exist.
+    pub count: usize,
+    /// `P' = P.next_power_of_two()`: patch `p` of filter `f` is row `p + P'·f`.
+    pub stride: usize,
+    /// `N`: taps per patch (a power of two ≥ 8), the matrix's row width.
+    pub width: usize,
+    /// `F`: filters.
+    pub filters: usize,
 }
 
 /// The entry of [`DenseLayer::map`] that copies a zero instead of a source value.
@@ -354,7 +382,31 @@ impl LayerOp {
             LayerOp::CosetMax { signed: false, .. } => 4,
             LayerOp::Copy { .. } => 5,
             LayerOp::CosetMax { signed: true, .. } => 6,
+            LayerOp::Patch { .. } => 7,
         }
+    }
+    /// Whether the RowSum block proves this layer: [`LayerOp::Dense`] or [`LayerOp::Patch`].
+    pub fn is_rowsum(&self) -> bool {
+        matches!(self, LayerOp::Dense | LayerOp::Patch { .. })
+    }
+    /// A patch layer's layout (`None` for the other ops, or when `in_len` or `out_len` is not a
+    /// multiple of `P'`).
+    pub fn patch_shape(&self) -> Option<PatchShape> {
+        let LayerOp::Patch {
+            in_len,
+            out_len,
+            patches,
+        } = *self
+        else {
+            return None;
+        };
+        let stride = patches.max(1).next_power_of_two();
+        (patches >= 1 && in_len % stride == 0 && out_len % stride == 0).then_some(PatchShape {
+            count: patches,
+            stride,
+            width: in_len / stride,
+            filters: out_len / stride,
+        })
     }
     /// Whether this is a copy ([`LayerOp::Copy`]).
     pub fn is_copy(&self) -> bool {
@@ -366,7 +418,7 @@ impl LayerOp {
     pub fn vk_points(&self, carries_bias: bool) -> usize {
         match self {
             LayerOp::Dense => 1 + usize::from(carries_bias),
-            LayerOp::Copy { .. } => 2,
+            LayerOp::Copy { .. } | LayerOp::Patch { .. } => 2,
             _ => 0,
         }
     }
@@ -423,6 +475,21 @@ pub fn layer_shape_problem(
 ) -> Option<String> {
     let domain = crate::protocol::tensor_domain;
     let k_log = domain(in_len).log_size + domain(out_len).log_size;
+    if let LayerOp::Patch { patches, .. } = op {
+        let fits = op.patch_shape().filter(|p| {
+            p.width.is_power_of_two()
+                && p.width >= 8
+                && p.filters >= 1
+                && p.width.trailing_zeros() + domain(out_len).log_size <= MAX_MATRIX_LOG
+        });
+        return (k == 0 || k + 1 == layers || mixed || fits.is_none()).then(|| {
+            format!(
+                "layer {k} applies filters to {patches} patches, reading {in_len} and writing {out_len}: it must not be the first or the last layer or mixed, both lengths must be multiples of {} with {in_len}/{} a power of two ≥ 8, and its matrix domain at most 2^{MAX_MATRIX_LOG}",
+                patches.max(1).next_power_of_two(),
+                patches.max(1).next_power_of_two(),
+            )
+        });
+    }
     if op.is_dense() && k_log > MAX_MATRIX_LOG {
         return Some(format!(
             "layer {k} is {out_len}×{in_len}: its matrix domain 2^{k_log} exceeds 2^{MAX_MATRIX_LOG}"
@@ -509,7 +576,8 @@ impl DenseLayer {
             LayerOp::Product { in_len, .. }
             | LayerOp::CosetSum { in_len, .. }
             | LayerOp::CosetMax { in_len, .. }
-            | LayerOp::Copy { in_len, .. } => in_len,
+            | LayerOp::Copy { in_len, .. }
+            | LayerOp::Patch { in_len, .. } => in_len,
         }
     }
     /// Number of outputs.
@@ -519,8 +587,35 @@ impl DenseLayer {
             LayerOp::Product { out_len, .. }
             | LayerOp::CosetSum { out_len, .. }
             | LayerOp::CosetMax { out_len, .. }
-            | LayerOp::Copy { out_len, .. } => out_len,
+            | LayerOp::Copy { out_len, .. }
+            | LayerOp::Patch { out_len, .. } => out_len,
         }
+    }
+    /// The shape `(N, M)` of the matrix RowSum proves: `(in_len, out_len)` for a dense layer, and
+    /// `(N, out_len)` for a patch layer, whose rows are `N` taps wide ([`Self::matrix_rows`]).
+    pub fn matrix_shape(&self) -> (usize, usize) {
+        match self.op.patch_shape() {
+            Some(p) => (p.width, self.out_len()),
+            None => (self.in_len(), self.out_len()),
+        }
+    }
+    /// The matrix and bias RowSum commits, row by row: the layer's own for a dense layer; for a
+    /// patch layer, filter `f`'s taps and bias in row `p + P'·f` for every patch `p < P`, and zero
+    /// rows for `p ≥ P`.
+    pub fn matrix_rows(&self) -> (std::borrow::Cow<'_, [Vec<i64>]>, std::borrow::Cow<'_, [i64]>) {
+        use std::borrow::Cow;
+        let Some(p) = self.op.patch_shape() else {
+            return (Cow::Borrowed(&self.weights), Cow::Borrowed(&self.bias));
+        };
+        let rows = p.stride * p.filters;
+        let (mut w, mut b) = (vec![vec![0; p.width]; rows], vec![0; rows]);
+        for (f, (row, bias)) in self.weights.iter().zip(&self.bias).enumerate() {
+            for q in 0..p.count {
+                w[q + p.stride * f].clone_from(row);
+                b[q + p.stride * f] = *bias;
+            }
+        }
+        (Cow::Owned(w), Cow::Owned(b))
     }
     /// A coset-sum layer as the dense layer it equals (weight `2^s/w` at `x_{j+k·m}` in row `j`, no
     /// bias), for analyses that handle dense layers only (calibration's observed bounds and the
@@ -542,10 +637,10 @@ impl DenseLayer {
     }
     /// `log2` of the RowSum matrix domain `K = M·N` of a dense layer; `None` for a product.
     pub fn matrix_log(&self) -> Option<u32> {
-        self.op.is_dense().then(|| {
-            crate::protocol::tensor_domain(self.in_len()).log_size
-                + crate::protocol::tensor_domain(self.out_len()).log_size
-        })
+        let (n, m) = self.matrix_shape();
+        self.op
+            .is_rowsum()
+            .then(|| crate::protocol::tensor_domain(n).log_size + crate::protocol::tensor_domain(m).log_size)
     }
     /// The accumulator of this layer on `x`, `None` on an `i64` overflow (or an `x` too short
     /// for a product).
@@ -589,6 +684,24 @@ impl DenseLayer {
                     .map(|j| {
                         let window: Option<Vec<i64>> = (j..in_len).step_by(m).map(|i| x.get(i).copied()).collect();
                         window?.into_iter().max()?.checked_mul(scale).and_then(fits)
+                    })
+                    .collect()
+            }
+            LayerOp::Patch { out_len, .. } => {
+                let Some(p) = self.op.patch_shape() else {
+                    return vec![None; out_len];
+                };
+                (0..out_len)
+                    .map(|i| {
+                        let (q, f) = (i % p.stride, i / p.stride);
+                        if q >= p.count {
+                            return Some(0);
+                        }
+                        let (row, b) = (self.weights.get(f)?, self.bias.get(f)?);
+                        row.iter()
+                            .zip(x.get(p.width * q..)?)
+                            .try_fold(*b, |acc, (w, v)| acc.checked_add(w.checked_mul(*v)?))
+                            .and_then(fits)
                     })
                     .collect()
             }
@@ -852,6 +965,10 @@ impl QuantizedModel {
                     self.validate_copy(k, in_len, out_len, x_max)?;
                     continue;
                 }
+                LayerOp::Patch { .. } => {
+                    self.validate_patch(k, x_max)?;
+                    continue;
+                }
                 LayerOp::Dense => {}
             }
             range(
@@ -1013,6 +1130,67 @@ impl QuantizedModel {
             ));
         }
         self.acc_within_limit(k, x_max.saturating_mul(1i128 << self.scale_bits))
+    }
+
+    /// The rules of a patch layer `k` ([`LayerOp::Patch`]): the shape rules of
+    /// [`layer_shape_problem`]; it reads layer `k − 1`'s whole output; `F` filters of `N` taps
+    /// and one bias each; and no accumulator reaches [`ACC_LIMIT`].
+    fn validate_patch(&self, k: usize, x_max: i128) -> Result<(), ModelError> {
+        let layer = &self.layers[k];
+        let field = |f: &str| format!("layers[{k}].{f}");
+        let (in_len, out_len) = (layer.in_len(), layer.out_len());
+        if let Some(problem) = layer_shape_problem(
+            k,
+            self.layers.len(),
+            (in_len, out_len),
+            (layer.op, layer.mixed),
+            self.scale_bits,
+        ) {
+            return Err(ModelError::OutOfRange {
+                field: field("op"),
+                value: format!("{:?}", layer.op),
+                allowed: problem,
+            });
+        }
+        let Some(p) = layer.op.patch_shape() else {
+            return Ok(()); // unreachable: layer_shape_problem checked the shape
+        };
+        if in_len != self.layers[k - 1].out_len() {
+            return Err(ModelError::Shape {
+                field: field("op.in_len"),
+                len: in_len,
+                expected: self.layers[k - 1].out_len(),
+                why: format!("the output length of layers[{}]", k - 1),
+            });
+        }
+        if layer.weights.len() != p.filters || layer.bias.len() != p.filters {
+            return Err(ModelError::Shape {
+                field: field("weights"),
+                len: layer.weights.len().max(layer.bias.len()),
+                expected: p.filters,
+                why: format!(
+                    "one row and one bias per filter ({out_len} outputs / {} patch slots)",
+                    p.stride
+                ),
+            });
+        }
+        if let Some((i, row)) = layer.weights.iter().enumerate().find(|(_, r)| r.len() != p.width) {
+            return Err(ModelError::Shape {
+                field: field(&format!("weights[{i}]")),
+                len: row.len(),
+                expected: p.width,
+                why: "one weight per tap of a patch".into(),
+            });
+        }
+        for (w, b) in layer.weights.iter().zip(&layer.bias) {
+            let acc = w
+                .iter()
+                .fold(0i128, |acc, w| acc.saturating_add(i128::from(*w).abs()))
+                .saturating_mul(x_max)
+                .saturating_add(i128::from(*b).abs());
+            self.acc_within_limit(k, acc)?;
+        }
+        Ok(())
     }
 
     /// Layer `k`'s largest accumulator `acc_max` plus `2^s` (the rescale's rounding) stays below

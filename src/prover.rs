@@ -14,7 +14,7 @@ use crate::blocks::rowsum::compose_power;
 use crate::blocks::Col;
 use crate::commitment::{CommitmentError, InputOpening};
 use crate::field::{fr_from_i64, Word};
-use crate::keys::{bias_poly, plain_weight_poly, slotted_biases, weight_hiding, ProvingKey, Visibility};
+use crate::keys::{layer_bias_poly, layer_plain_weight_poly, weight_hiding, ProvingKey, Visibility};
 use crate::kzg::{commit, commit_evaluations, KzgError};
 use crate::lookup_table::LookupTable;
 use crate::model::{ForwardError, Trace};
@@ -137,17 +137,17 @@ pub struct ProverState<'a> {
 
 impl ProverState<'_> {
     /// Dense layer `layer`'s `W` (or `W̃`) on its matrix domain, without the hiding term
-    /// ([`plain_weight_poly`]): interpolated the first time, then shared by RowSum's quotient and
+    /// ([`crate::keys::plain_weight_poly`]): interpolated the first time, then shared by RowSum's quotient and
     /// the decider's `Ŵ` (one inverse FFT of the matrix domain per layer and proof, not two).
     pub fn weight_poly(&self, layer: usize) -> Arc<DensePolynomial<Fr>> {
         self.weight_polys[layer]
             .get_or_init(|| {
-                let (vk, l) = (&self.pk.vk, &self.pk.model.layers[layer]);
-                let placement = (layer == 0 && vk.input.hidden(), vk.rowsum_plan().bias_column(layer));
-                Arc::new(plain_weight_poly(
-                    (&l.weights, &l.bias),
-                    (l.in_len(), l.out_len()),
-                    placement,
+                let vk = &self.pk.vk;
+                Arc::new(layer_plain_weight_poly(
+                    &self.pk.model,
+                    &vk.rowsum_plan(),
+                    vk.input,
+                    layer,
                 ))
             })
             .clone()
@@ -493,15 +493,10 @@ fn prove_inner(
                 },
                 Base::Table(c) => &st.table_polys[c + 1] * *sc,
                 Base::Weights(l) => {
-                    let ml = &model.layers[l];
-                    let hiding = weight_hiding(pk.blinds.weights[l], (ml.in_len(), ml.out_len()));
+                    let hiding = weight_hiding(pk.blinds.weights[l], model.layers[l].matrix_shape());
                     &(&*st.weight_poly(l) + &hiding) * *sc
                 }
-                Base::Bias(l) => {
-                    let ml = &model.layers[l];
-                    let slotted = slotted_biases(model, &plan, l);
-                    &bias_poly(&slotted, pk.blinds.bias[l], ml.in_len(), ml.out_len()) * *sc
-                }
+                Base::Bias(l) => &layer_bias_poly(model, &plan, l, pk.blinds.bias[l]) * *sc,
                 Base::InputCommitment => opening.map_or_else(DensePolynomial::zero, |o| &o.polynomial(vk) * *sc),
                 Base::CopyTags(l) | Base::CopyCounts(l) => {
                     let polys = crate::keys::copy_polys(model, vk.input, l);

@@ -169,6 +169,7 @@ fn digits_calibrated_agrees_with_float_on_99_percent_of_the_test_split() {
         input_range: None,
         until_logits: false,
         pooling: Default::default(),
+        conv: Default::default(),
     };
     let m = load_model(&path, &opts).unwrap();
     let report = fidelity(&path, &m, &test.inputs).unwrap();
@@ -475,7 +476,13 @@ fn average_pooling_lowers_to_coset_sums() {
         pooled_b[3],
         composed_b[2]
     );
-    let cnn28 = lower(&model("testdata/cnn28.onnx")).unwrap();
+    let cnn28 = zkt_eth::onnx::lower_with(
+        &model("testdata/cnn28.onnx"),
+        false,
+        Pooling::Auto,
+        zkt_eth::onnx::quantize::Convolution::Dense,
+    )
+    .unwrap();
     let ops: Vec<LayerOp> = cnn28.layers.iter().map(|l| l.op).collect();
     assert_eq!(
         ops,
@@ -503,6 +510,60 @@ fn average_pooling_lowers_to_coset_sums() {
         784,
         "conv2 reads the 784 pooled values"
     );
+}
+
+/// `compile --conv`: `auto` lowers cnn28's two convolutions (dense matrices of `2^22` and `2^21`
+/// points) by im2col, a Copy layer of the patches and a patch layer of the filters (`F·P'·N`:
+/// `2^16` and `2^17`), each pooled through a layout Copy; LeNet's stay dense. Both lowerings agree
+/// with tract's float inference, the patch layers' outputs relabelled (`p + P'·f`).
+#[test]
+fn large_convolutions_lower_by_im2col() {
+    use zkt_eth::model::LayerOp;
+    use zkt_eth::onnx::quantize::Convolution;
+    let lowered = |path: &str, conv| zkt_eth::onnx::lower_with(&model(path), false, Pooling::Auto, conv).unwrap();
+    let cnn28 = lowered("testdata/cnn28.onnx", Convolution::Auto);
+    let ops: Vec<LayerOp> = cnn28.layers.iter().map(|l| l.op).collect();
+    let copy = |in_len, out_len| LayerOp::Copy { in_len, out_len };
+    let pool = |in_len, out_len| LayerOp::CosetSum { in_len, out_len };
+    assert_eq!(
+        ops,
+        vec![
+            copy(784, 16 * 1024),
+            LayerOp::Patch {
+                in_len: 16 * 1024,
+                out_len: 4 * 1024,
+                patches: 784
+            },
+            copy(4096, 4096),
+            pool(4096, 784),
+            copy(784, 64 * 256),
+            LayerOp::Patch {
+                in_len: 64 * 256,
+                out_len: 8 * 256,
+                patches: 196
+            },
+            copy(2048, 2048),
+            pool(2048, 392),
+            LayerOp::Dense,
+        ]
+    );
+    assert_eq!(
+        (cnn28.layers[1].weights.len(), cnn28.layers[1].weights[0].len()),
+        (4, 16)
+    );
+    assert_eq!(
+        (cnn28.layers[5].weights.len(), cnn28.layers[5].weights[0].len()),
+        (8, 64)
+    );
+    let dense = lowered("testdata/cnn28.onnx", Convolution::Dense);
+    let input: Vec<f64> = (0..784).map(|i| ((i * 37) % 101) as f64 / 101.0).collect();
+    let (a, b) = (cnn28.forward(&input), dense.forward(&input));
+    assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-9), "{a:?} vs {b:?}");
+    // LeNet (dense matrices of 2^15 points and below) stays dense under auto.
+    let lenet = lowered("lenet/lenet.onnx", Convolution::Auto);
+    assert!(!lenet.layers.iter().any(|l| matches!(l.op, LayerOp::Patch { .. })));
+    let forced = lowered("lenet/lenet.onnx", Convolution::Im2col);
+    assert!(matches!(forced.layers[1].op, LayerOp::Patch { patches: 64, .. }));
 }
 
 /// `compile --pool` on max pooling: rescnn's 2×2 MaxPool after a ReLU becomes one CosetMax layer
@@ -590,7 +651,8 @@ fn global_max_pooling_is_a_coset_max_or_a_tree_of_them() {
         ],
         "conv, 8 groups of 4, their layout, 2 windows of 4 partial maxima, head"
     );
-    let composed = |path: &str| zkt_eth::onnx::lower_with(&model(path), false, Pooling::Compose).unwrap();
+    let composed =
+        |path: &str| zkt_eth::onnx::lower_with(&model(path), false, Pooling::Compose, Default::default()).unwrap();
     assert_eq!(
         composed("testdata/global_max.onnx").layers.len(),
         4,
@@ -641,7 +703,7 @@ fn max_pools_with_overlapping_or_padded_windows_are_coset_maxes() {
 fn pools_of_unreorderable_tensors_use_a_copy() {
     use zkt_eth::model::LayerOp;
     let ops = |path: &str, pooling| -> Vec<LayerOp> {
-        let float = zkt_eth::onnx::lower_with(&model(path), false, pooling).unwrap();
+        let float = zkt_eth::onnx::lower_with(&model(path), false, pooling, Default::default()).unwrap();
         float.layers.iter().map(|l| l.op).collect()
     };
     assert_eq!(
@@ -762,7 +824,13 @@ fn max_pools_of_signed_values_are_signed_coset_maxes() {
         zkt_eth::keys::Visibility::Public,
         Pooling::Auto,
     );
-    let tournament = zkt_eth::onnx::lower_with(&model("testdata/conv_max.onnx"), false, Pooling::Compose).unwrap();
+    let tournament = zkt_eth::onnx::lower_with(
+        &model("testdata/conv_max.onnx"),
+        false,
+        Pooling::Compose,
+        Default::default(),
+    )
+    .unwrap();
     assert!(tournament.layers.iter().all(|l| l.op == LayerOp::Dense));
 }
 

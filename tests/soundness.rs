@@ -419,6 +419,103 @@ fn a_coset_max_that_is_not_the_maximum_is_rejected() {
     }
 }
 
+/// A convolution by im2col (`compile --conv im2col`): LeNet's first convolution becomes a Copy
+/// layer (its patches) and a patch layer (vk op 7, `docs/protocols/rowsum.md#patches`). The integer
+/// model computes what the dense lowering computes; it proves for every input visibility and every
+/// flipped word is rejected; its vk round-trips, a patch count of 0 is refused, and a proof does
+/// not verify under a vk that states another patch count.
+#[test]
+fn a_patch_layer_proves_and_every_flipped_word_is_rejected() {
+    use zkt_eth::model::LayerOp;
+    use zkt_eth::onnx::quantize::Convolution;
+    let calib = onnx::read_inputs(&models().join("lenet/input.json")).unwrap();
+    let load = |conv| {
+        let opts = QuantizeOptions {
+            calibration: Some(calib.clone()),
+            conv,
+            ..Default::default()
+        };
+        onnx::load_model(&models().join("lenet/lenet.onnx"), &opts).unwrap()
+    };
+    let (patch, dense) = (load(Convolution::Im2col), load(Convolution::Dense));
+    assert!(patch.layers[0].op.is_copy());
+    assert!(matches!(patch.layers[1].op, LayerOp::Patch { patches: 64, .. }));
+    assert!(!dense.layers.iter().any(|l| matches!(l.op, LayerOp::Patch { .. })));
+    assert_eq!(
+        load(Convolution::Auto),
+        dense,
+        "auto keeps LeNet's small convolutions dense"
+    );
+    let x = onnx::quantize_input(&patch, &calib[0]).unwrap();
+    assert_eq!(patch.forward(&x).unwrap().output(), dense.forward(&x).unwrap().output());
+    check_words(&patch, &x, |layout| {
+        layout.instances.iter().any(|i| match i {
+            Instance::RowSum(r) => r.doms.x_power() < r.doms.m_dom.size() && r.doms.stride() == 64,
+            _ => false,
+        })
+    });
+
+    // A hand-built patch layer (5 patches of 3 taps, padding copied as zeros) reading the hidden
+    // input through its Copy; and the shape rules the model and the vk decoder share.
+    let small = common::patch_model();
+    check_words(&small, &[16, -8, 4, 0, 3], |layout| {
+        layout
+            .instances
+            .iter()
+            .any(|i| matches!(i, Instance::RowSum(r) if r.doms.stride() == 8))
+    });
+    let refused = |edit: &dyn Fn(&mut zkt_eth::model::QuantizedModel), needle: &str| {
+        let mut bad = common::patch_model();
+        edit(&mut bad);
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    };
+    refused(
+        &|m| m.layers[1].weights[0].pop().map(drop).unwrap_or(()),
+        "one weight per tap",
+    );
+    refused(&|m| m.layers[1].bias.push(1), "one row and one bias per filter");
+    refused(
+        &|m| {
+            m.layers[1].op = LayerOp::Patch {
+                in_len: 64,
+                out_len: 16,
+                patches: 16,
+            }
+        },
+        "multiples of 16",
+    );
+    refused(&|m| m.layers.truncate(2), "must not be the first or the last");
+    refused(&|m| drop(m.layers.remove(0)), "must not be the first or the last");
+
+    let pk = ProvingKey::setup(&patch, &Srs::dev(11, srs_len_for(&patch)), Visibility::Public).unwrap();
+    let words = pk.vk.to_words();
+    assert_eq!(
+        zkt_eth::keys::VerifyingKey::from_bytes(&pk.vk.to_bytes()).unwrap(),
+        pk.vk
+    );
+    let with_patches = |n: usize| {
+        let mut vk = pk.vk.clone();
+        if let LayerOp::Patch { patches, .. } = &mut vk.layers[1].op {
+            *patches = n;
+        }
+        vk
+    };
+    // The patch count's word: the one word two such vks differ in.
+    let other = with_patches(63).to_words();
+    let differ: Vec<usize> = (0..words.len()).filter(|w| words[*w] != other[*w]).collect();
+    assert_eq!(differ.len(), 1);
+    let mut zero = pk.vk.to_bytes();
+    zero[32 * differ[0]..32 * differ[0] + 32].fill(0);
+    let err = zkt_eth::keys::VerifyingKey::from_bytes(&zero).unwrap_err().to_string();
+    assert!(err.contains("patch count"), "{err}");
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+    let out = prover::prove_with(&pk, &x, None, &mut rng).unwrap();
+    let bytes = out.proof.to_bytes();
+    verify(&pk.vk, &out.public, &bytes).unwrap();
+    assert!(verify(&with_patches(63), &out.public, &bytes).is_err());
+}
+
 fn check_every_word(model: &zkt_eth::model::QuantizedModel) {
     check_words(model, &[16, -8, 24], |layout| {
         layout.instances.iter().any(|i| match i {

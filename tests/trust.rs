@@ -78,8 +78,9 @@ fn small_order_tau_is_rejected_at_setup() {
 /// The weight-confirmation attack: anyone can compute the Lagrange basis `[L_j(τ)]₁` from the public
 /// SRS, hence the plain commitment `Σ_j W_ij·[L_j(τ)]₁` of a guessed row. With hiding vk
 /// commitments (`W + ρ_W·Z_K`, `B + ρ_B·Z_K`), the true matrices and biases match no vk point: the
-/// toy model (two layers with bias columns) and the batched one (four layers whose biases share one
-/// `[B̂]`, guessed both alone and laid out in their slots).
+/// toy model (two layers with bias columns), the batched one (four layers whose biases share one
+/// `[B̂]`, guessed both alone and laid out in their slots) and the patch one (a convolution's
+/// filters, guessed replicated per patch as its `[Ŵ]` holds them, and alone).
 #[test]
 fn true_weights_cannot_be_confirmed_against_the_vk() {
     use zkt_eth::blocks::rowsum::{bias_values, matrix_values, positioned_weights, BiasColumn};
@@ -88,6 +89,7 @@ fn true_weights_cannot_be_confirmed_against_the_vk() {
     for (model, input) in [
         (common::model(), vec![16, -8, 4]),
         (common::batched_model(), vec![16, -8, 4, 0, 3, -7, 12, 1]),
+        (common::patch_model(), vec![16, -8, 4, 0, 3]),
     ] {
         let srs = Srs::dev(1, srs_len_for(&model));
         let plan = zkt_eth::keys::model_plan(&model, Visibility::Public);
@@ -96,22 +98,30 @@ fn true_weights_cannot_be_confirmed_against_the_vk() {
         // or the matrix with the bias as its padding column n'), committed from the public SRS
         // through the Lagrange basis of H_K.
         let mut guesses: Vec<G1Affine> = vec![];
-        let (mut columns, mut slots) = (0, 0);
-        for (k, l) in model.layers.iter().enumerate() {
-            let (nd, md) = (tensor_domain(l.in_len()), tensor_domain(l.out_len()));
+        let (mut columns, mut slots, mut patches) = (0, 0, 0);
+        for (k, l) in model.layers.iter().enumerate().filter(|(_, l)| l.op.is_rowsum()) {
+            let (n, m) = l.matrix_shape();
+            let (nd, md) = (tensor_domain(n), tensor_domain(m));
             let kd = zkt_eth::poly::Domain::new(nd.log_size + md.log_size);
             let basis = lagrange_basis(&srs.g1, kd).unwrap();
             let plain = |vals: &[ark_bn254::Fr]| {
                 lincomb(&vals.iter().copied().zip(basis.iter().copied()).collect::<Vec<_>>()).into_affine()
             };
-            let (w, b) = (
-                matrix_values(&l.weights, nd, kd),
-                bias_values(&[(0, &l.bias[..])], nd, kd),
-            );
+            let (rows, bias) = l.matrix_rows();
+            let (w, b) = (matrix_values(&rows, nd, kd), bias_values(&[(0, &bias[..])], nd, kd));
             // The attacker's computation is right: it equals a plain KZG commitment of the matrix.
             assert_eq!(plain(&w), commit(&srs.g1, &kd.interpolate(&w)).unwrap());
             guesses.extend([plain(&w), plain(&b)]);
-            if nd.size() > l.in_len() {
+            if rows.len() != l.weights.len() {
+                // A patch layer's filters alone, as if for one patch.
+                let one = [
+                    matrix_values(&l.weights, nd, kd),
+                    bias_values(&[(0, &l.bias[..])], nd, kd),
+                ];
+                guesses.extend(one.iter().map(|v| plain(v)));
+                patches += 1;
+            }
+            if l.op.is_dense() && nd.size() > l.in_len() {
                 let augmented = BiasColumn::augment(&l.weights, &l.bias);
                 let wb = matrix_values(&positioned_weights(&augmented, nd, false), nd, kd);
                 guesses.push(plain(&wb));
@@ -120,10 +130,14 @@ fn true_weights_cannot_be_confirmed_against_the_vk() {
             if plan.carries_bias(k) {
                 let slotted = zkt_eth::keys::slotted_biases(&model, &plan, k);
                 slots += slotted.len();
-                guesses.push(plain(&bias_values(&slotted, nd, kd)));
+                let refs: Vec<(usize, &[i64])> = slotted.iter().map(|(s, b)| (*s, &b[..])).collect();
+                guesses.push(plain(&bias_values(&refs, nd, kd)));
             }
         }
-        assert!(columns > 0 || slots > 1, "a bias column or a shared [B̂] is tested");
+        assert!(
+            columns > 0 || slots > 1 || patches > 0,
+            "a bias column, a shared [B̂] or a patch layer is tested"
+        );
 
         for seed in [BlindSeed::Random, BlindSeed::Fixed([7; 32])] {
             let pk = ProvingKey::setup_with(&model, &srs, Visibility::Public, seed).unwrap();
@@ -143,6 +157,9 @@ fn true_weights_cannot_be_confirmed_against_the_vk() {
         let a = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
         let b = ProvingKey::setup_with(&model, &srs, Visibility::Public, BlindSeed::Random).unwrap();
         for (k, (la, lb)) in a.vk.layers.iter().zip(&b.vk.layers).enumerate() {
+            if !la.op.is_rowsum() {
+                continue; // a copy's columns are public, recomputable from its map
+            }
             assert_ne!(la.weights, lb.weights);
             if plan.carries_bias(k) {
                 assert_ne!(la.bias, lb.bias);

@@ -350,7 +350,7 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
             }
         };
         match l.op {
-            LayerOp::Dense => {
+            LayerOp::Dense | LayerOp::Patch { .. } => {
                 io[k] = (x, y);
                 if let Some(b) = plan.batches.iter().position(|b| b[0] == k) {
                     rowsum_at.push((instances.len(), b));
@@ -395,7 +395,8 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
             .iter()
             .filter_map(|k| Some((*k, io[*k].0, io[*k].1, plan.places[*k]?)))
             .collect();
-        instances.insert(at, Instance::RowSum(rowsum::RowSum::new(&layers, &tensors)));
+        let width = vk.layers[plan.batches[b][0]].op.patch_shape().map(|p| p.width);
+        instances.insert(at, Instance::RowSum(rowsum::RowSum::new(&layers, &tensors, width)));
     }
     if vk.input.hidden() {
         let mut range = input_range::InputRange::new(0, &tensors);

@@ -53,25 +53,43 @@ use std::sync::Arc;
 /// `R` enters no power map, so no other degree bound depends on it.
 pub const R_MAX_BLINDING: usize = 6;
 
-/// The three domains of a RowSum instance: `x` on `H_N`, `y` on `H_M`, the matrix on `H_K`.
+/// The domains of a RowSum instance: rows `N` wide (`H_N`), `y` on `H_M`, the matrix on `H_K`,
+/// and `x` on `H_N` (a dense layer) or on `H_{P'·N}` (a patch layer, `docs/protocols/rowsum.md#patches`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MatrixDomains {
-    /// Input domain `H_N`.
+    /// Row domain `H_N` (a dense layer's input domain).
     pub n_dom: Domain,
     /// Output domain `H_M`.
     pub m_dom: Domain,
     /// Matrix domain `H_K`, `K = M·N`.
     pub k_dom: Domain,
+    /// Input domain: `H_N`, or `H_{P'·N}` for a patch layer, whose row `i` reads block `i mod P'`.
+    pub x_dom: Domain,
 }
 
 impl MatrixDomains {
     /// The domains for `x` on `n_dom` and `y` on `m_dom`.
     pub fn new(n_dom: Domain, m_dom: Domain) -> Self {
+        Self::patched(n_dom, m_dom, n_dom)
+    }
+    /// The domains for rows `N` wide (`n_dom`), `y` on `m_dom` and `x` on `x_dom ⊇ H_N`, `P' =
+    /// |x_dom|/N ≤ M`.
+    pub fn patched(n_dom: Domain, m_dom: Domain, x_dom: Domain) -> Self {
         Self {
             n_dom,
             m_dom,
             k_dom: Domain::new(n_dom.log_size + m_dom.log_size),
+            x_dom,
         }
+    }
+    /// `P' = |x_dom|/N`: 1 for a dense layer.
+    pub fn stride(&self) -> usize {
+        1 << (self.x_dom.log_size - self.n_dom.log_size)
+    }
+    /// The power `e = K/|x_dom|` through which the matrix reads `x`: `x(u_k^e)` is `x` at
+    /// `k mod |x_dom|`, so `e = M` for a dense layer (`u_k^M = ω_N^j`) and `M/P'` for a patch layer.
+    pub fn x_power(&self) -> usize {
+        1 << (self.k_dom.log_size - self.x_dom.log_size)
     }
 }
 
@@ -147,12 +165,34 @@ pub struct LayerShape {
     pub in_len: usize,
     /// Output length `m`.
     pub out_len: usize,
-    /// A RowSum layer (`y = W·x + b`), not a product.
+    /// A RowSum layer (`y = W·x + b`, dense or patch), not a product.
     pub dense: bool,
     /// Dense and not mixed: its output's padding is `f(0)` ([`BiasColumn`]).
     pub plain: bool,
+    /// A patch layer ([`crate::model::LayerOp::Patch`]): an instance of its own, its bias in its
+    /// own `[B̂]`.
+    pub patch: bool,
     /// Its activation `f`.
     pub activation: Activation,
+}
+
+impl LayerShape {
+    /// The shape of a layer with these vk words.
+    pub fn of(
+        in_len: usize,
+        out_len: usize,
+        (op, mixed): (crate::model::LayerOp, bool),
+        activation: Activation,
+    ) -> Self {
+        Self {
+            in_len,
+            out_len,
+            dense: op.is_rowsum(),
+            plain: op.is_dense() && !mixed,
+            patch: matches!(op, crate::model::LayerOp::Patch { .. }),
+            activation,
+        }
+    }
 }
 
 /// Where a dense layer keeps its bias.
@@ -203,8 +243,16 @@ impl RowSumPlan {
             if !s.dense {
                 continue;
             }
+            if s.patch {
+                // A patch layer reads its input through another power map: an instance of its own.
+                batches.push(vec![k]);
+                places[k] = Some(BiasPlace::Slot { carrier: k, slot: 0 });
+                continue;
+            }
             // The last instance on these domains takes the layer unless it holds N layers already.
-            let last = batches.iter().rposition(|b| key(&shapes[b[0]]) == key(s));
+            let last = batches
+                .iter()
+                .rposition(|b| !shapes[b[0]].patch && key(&shapes[b[0]]) == key(s));
             let b = match last.filter(|b| batches[*b].len() < key(s).0.size()) {
                 Some(b) => b,
                 None => {
@@ -305,9 +353,11 @@ pub struct RowSum {
 }
 
 impl RowSum {
-    /// The instance for `layers` (`(layer, x, y, bias place)` each, on equal domains).
-    pub fn new(layers: &[(usize, usize, usize, BiasPlace)], tensors: &[Tensor]) -> Self {
+    /// The instance for `layers` (`(layer, x, y, bias place)` each, on equal domains); `width`:
+    /// a patch layer's `N` (alone in its instance).
+    pub fn new(layers: &[(usize, usize, usize, BiasPlace)], tensors: &[Tensor], width: Option<usize>) -> Self {
         let (_, x0, y0, _) = layers[0];
+        let (x_dom, m_dom) = (tensors[x0].dom, tensors[y0].dom);
         Self {
             parts: layers
                 .iter()
@@ -319,7 +369,10 @@ impl RowSum {
                     at: [At::Eval(0); 2],
                 })
                 .collect(),
-            doms: MatrixDomains::new(tensors[x0].dom, tensors[y0].dom),
+            doms: match width {
+                Some(n) => MatrixDomains::patched(Domain::for_len(n), m_dom, x_dom),
+                None => MatrixDomains::new(x_dom, m_dom),
+            },
             r: 0,
             at: [At::Eval(0); 2],
             p_x: 0,
@@ -333,7 +386,8 @@ impl RowSum {
     pub fn batched(&self) -> bool {
         self.parts.len() > 1
     }
-    /// The weight matrix of `part` as committed in `[Ŵ]`: `W`, or `W̃` with the bias column.
+    /// The weight matrix of `part` as committed in `[Ŵ]`: `W`, or `W̃` with the bias column (the
+    /// layer's matrix rows, [`crate::model::DenseLayer::matrix_rows`]).
     fn committed_weights(&self, part: &Part, weights: &[Vec<i64>], bias: &[i64], bitrev: bool) -> Vec<Vec<i64>> {
         match part.column() {
             Some(_) => positioned_weights(&BiasColumn::augment(weights, bias), self.doms.n_dom, bitrev).into_owned(),
@@ -349,24 +403,23 @@ impl RowSum {
     fn running_sum(&self, st: &ProverState<'_>) -> Vec<Fr> {
         let mut acc = vec![Fr::zero(); self.doms.k_dom.size()];
         for (part, l) in self.parts.iter().zip(self.lambdas(st.lambda)) {
-            let layer = &st.pk.model.layers[part.layer];
+            let (weights, bias) = st.pk.model.layers[part.layer].matrix_rows();
             let bitrev = st.layout.tensors[part.x].bitrev;
             let mut x = st.positioned_ints(part.x);
-            let mut bias_row = vec![0; layer.bias.len()];
+            let mut bias_row = vec![0; bias.len()];
             let mut slot = 0;
             match part.bias {
                 BiasPlace::Column(c) => x[c.position] = 1, // x̃
                 BiasPlace::Slot { slot: s, .. } => {
-                    bias_row.clone_from(&layer.bias);
+                    bias_row = bias.to_vec();
                     slot = s;
                 }
             }
             let r = prefix_sums(
-                &self.committed_weights(part, &layer.weights, &layer.bias, bitrev),
+                &self.committed_weights(part, &weights, &bias, bitrev),
                 (&bias_row, slot),
                 &x,
-                self.doms.n_dom,
-                self.doms.k_dom,
+                &self.doms,
             );
             acc.iter_mut().zip(r).for_each(|(a, v)| *a += l * v);
         }
@@ -436,10 +489,10 @@ impl Block for RowSum {
         }
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
-        let MatrixDomains { n_dom, m_dom, k_dom } = self.doms;
+        let MatrixDomains { n_dom, k_dom, .. } = self.doms;
         let kk = k_dom.size() as u64;
         let p_prev = b.point(PointSpec::new(1, k_dom.log_size, kk - 1));
-        self.p_x = b.point(PointSpec::new(m_dom.size() as u64, 0, 0));
+        self.p_x = b.point(PointSpec::new(self.doms.x_power() as u64, 0, 0));
         let p_end = b.point(PointSpec::new(1, k_dom.log_size, kk + 1 - n_dom.size() as u64));
         let r_at = At::Eval(b.open(self.r, 0));
         let r_prev = At::Eval(b.open(self.r, p_prev));
@@ -498,14 +551,15 @@ impl Block for RowSum {
             y = &y + &(&st.tensor_polys[part.y] * *l);
         }
         let bias = self.carrier.map(|carrier| {
-            let slotted: Vec<(usize, &[i64])> = self
+            let rows: Vec<(usize, std::borrow::Cow<'_, [i64]>)> = self
                 .parts
                 .iter()
                 .filter_map(|p| match p.bias {
-                    BiasPlace::Slot { slot, .. } => Some((slot, &st.pk.model.layers[p.layer].bias[..])),
+                    BiasPlace::Slot { slot, .. } => Some((slot, st.pk.model.layers[p.layer].matrix_rows().1)),
                     BiasPlace::Column(_) => None,
                 })
                 .collect();
+            let slotted: Vec<(usize, &[i64])> = rows.iter().map(|(s, b)| (*s, &b[..])).collect();
             let selector: Vec<(usize, Fr)> = self
                 .parts
                 .iter()
@@ -541,7 +595,12 @@ impl Block for RowSum {
     }
     fn denominators(&self, cx: &ClaimCx<'_>) -> Vec<Fr> {
         let d = &self.doms;
-        let (n, zm) = (Fr::from(d.n_dom.size() as u64), cx.pts[self.p_x]);
+        // ζ^M: the input's read point for a dense layer (e = M), a power of ζ for a patch layer.
+        let zm = match d.x_power() == d.m_dom.size() {
+            true => cx.pts[self.p_x],
+            false => cx.ch.zeta.pow([d.m_dom.size() as u64]),
+        };
+        let n = Fr::from(d.n_dom.size() as u64);
         let mut out = vec![
             d.k_dom.vanishing_at(cx.ch.zeta),
             n * (zm - Fr::one()),
@@ -558,10 +617,14 @@ impl Block for RowSum {
         let extra = self.parts.iter().filter(|p| extra_root(p.bias).is_some()).count();
         let at = sx.inverses(3 + extra);
         let d = &self.doms;
+        // ζ^M: the input's read point for a dense layer, `zp[log M]` for a patch layer.
+        let zm = match d.x_power() == d.m_dom.size() {
+            true => format!("st.pts[{}]", self.p_x),
+            false => format!("zp[{}]", d.m_dom.log_size),
+        };
         let mut denominators = vec![format!(
-            "_rowsumDenominators(d, {at}, zp[{}], st.pts[{}], {}, {});",
+            "_rowsumDenominators(d, {at}, zp[{}], {zm}, {}, {});",
             d.k_dom.log_size,
-            self.p_x,
             d.n_dom.size(),
             SolCx::dec(d.n_dom.omega())
         )];
@@ -570,9 +633,8 @@ impl Block for RowSum {
         for p in &self.parts {
             if let Some(position) = extra_root(p.bias) {
                 denominators.push(format!(
-                    "d[{slot}] = mulmod({}, addmod(st.pts[{}], R - {}, R), R);",
+                    "d[{slot}] = mulmod({}, addmod({zm}, R - {}, R), R);",
                     d.n_dom.size(),
-                    self.p_x,
                     SolCx::dec(d.n_dom.omega().pow([position as u64]))
                 ));
                 extra_slots.push(Some(slot));
@@ -792,18 +854,14 @@ pub fn bias_values(slotted: &[(usize, &[i64])], n_dom: Domain, k_dom: Domain) ->
     v
 }
 
-/// Prover: the row prefix sums `R` on `H_K`, the bias `b_i` added at column `slot` of row `i`.
-pub fn prefix_sums(
-    weights: &[Vec<i64>],
-    (bias, slot): (&[i64], usize),
-    x: &[i64],
-    n_dom: Domain,
-    k_dom: Domain,
-) -> Vec<Fr> {
-    let nn = n_dom.size();
-    let mut v = vec![Fr::zero(); k_dom.size()];
+/// Prover: the row prefix sums `R` on `H_K`, the bias `b_i` added at column `slot` of row `i`; row
+/// `i` reads `x`'s block `i mod P'` ([`MatrixDomains::stride`], 1 for a dense layer).
+pub fn prefix_sums(weights: &[Vec<i64>], (bias, slot): (&[i64], usize), x: &[i64], doms: &MatrixDomains) -> Vec<Fr> {
+    let (nn, stride) = (doms.n_dom.size(), doms.stride());
+    let mut v = vec![Fr::zero(); doms.k_dom.size()];
     for (i, (row, b)) in weights.iter().zip(bias).enumerate() {
         let mut acc = Fr::zero();
+        let x = x.get(nn * (i % stride)..).unwrap_or_default();
         for j in 0..nn {
             if j == slot {
                 acc += fr_from_i64(*b);
@@ -896,6 +954,8 @@ pub struct RowSumPolys<'a> {
 pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomial<Fr>> {
     let (kd, nd, md) = (p.doms.k_dom, p.doms.n_dom, p.doms.m_dom);
     let (kk, nn, mm) = (kd.size(), nd.size(), md.size());
+    // x on H_X (X = N for a dense layer, P'·N for a patch layer), read through X^e, e = K/X.
+    let (xn, e) = (p.doms.x_dom.size(), p.doms.x_power());
     let big = Radix2EvaluationDomain::<Fr>::new(2 * kk)?;
     let shift_g = Fr::GENERATOR;
     let coset = big.get_coset(shift_g)?;
@@ -910,36 +970,38 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
         return None;
     }
     let d2n = Radix2EvaluationDomain::<Fr>::new(2 * nn)?.get_coset(shift_g.pow([mm as u64]))?;
-    // Σ_t λ_t·W_t·x_u,t(X^M) on the coset, and the polynomial parts: the blinding W·b(X^M) and the
-    // hiding −ρ_W·x(X^M) of each layer (both in (RS1)/Z_K with sign −g₁). The layers in parallel.
+    let d2x = Radix2EvaluationDomain::<Fr>::new(2 * xn)?.get_coset(shift_g.pow([e as u64]))?;
+    // Σ_t λ_t·W_t·x_u,t(X^e) on the coset, and the polynomial parts: the blinding W·b(X^e) and the
+    // hiding −ρ_W·x(X^e) of each layer (both in (RS1)/Z_K with sign −g₁). The layers in parallel.
     let one_part = |part: &PartPolys| -> Option<(Vec<Fr>, DensePolynomial<Fr>)> {
-        // x = x_u + Z_N·b: b_i is the coefficient of X^{N+i}, and x_u folds it back onto X^i.
-        if part.x.coeffs.len() > 2 * nn {
+        // x = x_u + Z_X·b: b_i is the coefficient of X^{X+i}, and x_u folds it back onto X^i
+        // (Z_X(X^e) = Z_K(X)).
+        if part.x.coeffs.len() > 2 * xn {
             return None;
         }
-        let blind: Vec<Fr> = part.x.coeffs.iter().skip(nn).copied().collect();
-        let mut x_u: Vec<Fr> = part.x.coeffs.iter().take(nn).copied().collect();
-        x_u.resize(nn, Fr::zero());
+        let blind: Vec<Fr> = part.x.coeffs.iter().skip(xn).copied().collect();
+        let mut x_u: Vec<Fr> = part.x.coeffs.iter().take(xn).copied().collect();
+        x_u.resize(xn, Fr::zero());
         for (i, b) in blind.iter().enumerate() {
             x_u[i] += b;
         }
-        // x_u(u_t^M): u_t^M = g^M·ω_{2N}^t, so x_u on the coset g^M·H_{2N}, indexed t mod 2N.
-        x_u.resize(2 * nn, Fr::zero());
-        d2n.fft_in_place(&mut x_u);
+        // x_u(u_t^e): u_t^e = g^e·ω_{2X}^t, so x_u on the coset g^e·H_{2X}, indexed t mod 2X.
+        x_u.resize(2 * xn, Fr::zero());
+        d2x.fft_in_place(&mut x_u);
         let w_coeffs = &part.w.coeffs;
         let mut wx = on_coset(w_coeffs);
-        for (t, v) in wx.iter_mut().enumerate() {
-            *v *= part.lambda * x_u[t % (2 * nn)];
-        }
-        let mut wb = vec![Fr::zero(); kk + mm * blind.len().max(1)];
+        wx.par_iter_mut().enumerate().for_each(|(t, v)| {
+            *v *= part.lambda * x_u[t % (2 * xn)];
+        });
+        let mut wb = vec![Fr::zero(); kk + e * blind.len().max(1)];
         for (i, bi) in blind.iter().enumerate() {
             let bi = *bi * part.lambda;
             for (j, wj) in w_coeffs.iter().enumerate() {
-                wb[i * mm + j] += bi * wj;
+                wb[i * e + j] += bi * wj;
             }
         }
         let poly =
-            &DensePolynomial::from_coefficients_vec(wb) + &(&compose_power(&part.x, mm) * (part.rho_w * part.lambda));
+            &DensePolynomial::from_coefficients_vec(wb) + &(&compose_power(&part.x, e) * (part.rho_w * part.lambda));
         Some((wx, poly))
     };
     let (wx, mut poly_part) = p
@@ -1018,6 +1080,18 @@ pub fn quotient(p: &RowSumPolys<'_>, (g1, g2): (Fr, Fr)) -> Option<DensePolynomi
 /// Check `y = W·x + b` exactly over the integers, row by row (the statement RowSum proves over
 /// `Fr`; the integers rule out a product that only holds modulo the field order).
 pub fn check(weights: &[Vec<i64>], bias: &[i64], x: &[i64], y: &[i64]) -> Result<(), super::Violation> {
+    check_blocks(weights, bias, (x, 1), y)
+}
+
+/// [`check`] for a matrix whose row `i` reads block `i mod stride` of `x` (`stride` equal blocks;
+/// a patch layer's [`crate::model::DenseLayer::matrix_rows`] with `stride = P'`).
+pub fn check_blocks(
+    weights: &[Vec<i64>],
+    bias: &[i64],
+    (x, stride): (&[i64], usize),
+    y: &[i64],
+) -> Result<(), super::Violation> {
+    let width = x.len() / stride.max(1);
     if y.len() != weights.len() || bias.len() != weights.len() {
         return Err(super::Violation {
             position: 0,
@@ -1030,6 +1104,7 @@ pub fn check(weights: &[Vec<i64>], bias: &[i64], x: &[i64], y: &[i64]) -> Result
         });
     }
     for (position, ((row, b), y)) in weights.iter().zip(bias).zip(y).enumerate() {
+        let x = &x[width * (position % stride.max(1))..][..width];
         if row.len() != x.len() {
             return Err(super::Violation {
                 position,
@@ -1136,7 +1211,7 @@ mod tests {
                 }
                 BiasPlace::Slot { slot, .. } => (w.clone(), b.clone(), x.clone(), slot),
             };
-            let rv = prefix_sums(&wm, (&bm, slot), &x_r, l.n_dom, l.k_dom);
+            let rv = prefix_sums(&wm, (&bm, slot), &x_r, &l);
             r_values.iter_mut().zip(rv).for_each(|(a, v)| *a += lt * v);
             let wv = matrix_values(&wm, l.n_dom, l.k_dom);
             let rho_w = random_fr(&mut rng);
@@ -1197,6 +1272,119 @@ mod tests {
             })
         };
         g1 * resolve(&a) + g2 * resolve(&c) == q.evaluate(&zeta)
+    }
+
+    /// A patch instance (`docs/protocols/rowsum.md#patches`): `P = 3` patches of 5 taps (`N = 8`,
+    /// `P' = 4`, `x` on `H_32`), `F = 2` filters (`y` on `H_8`), the bias at the row starts.
+    /// Honest outputs satisfy the verifier's identities, with `x` read at `ζ^e`, `e = M/P' = 2`;
+    /// `wrong` adds 1 to that output row (a real row, or a row `p ≥ P`, whose accumulator is 0).
+    fn patch_holds(wrong: Option<usize>) -> bool {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        let (count, stride, width, filters) = (3usize, 4usize, 8usize, 2usize);
+        let l = MatrixDomains::patched(Domain::new(3), tensor_domain(stride * filters), Domain::new(5));
+        assert_eq!((l.stride(), l.x_power(), l.k_dom.size()), (4, 2, 64));
+        let fr = |v: &[i64]| v.iter().map(|a| fr_from_i64(*a)).collect::<Vec<_>>();
+        let filter: Vec<Vec<i64>> = (0..filters)
+            .map(|f| {
+                (0..width)
+                    .map(|j| if j < 5 { (f * 3 + j) as i64 - 2 } else { 0 })
+                    .collect()
+            })
+            .collect();
+        let fb = [7i64, -3];
+        // The im2col tensor: patch p at [8p, 8p + 8), taps 5.. and patch 3 zero.
+        let x: Vec<i64> = (0..stride * width)
+            .map(|k| {
+                if k % width < 5 && k / width < count {
+                    (k * 5 % 11) as i64 - 5
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let (mut rows, mut bias) = (vec![vec![0i64; width]; stride * filters], vec![0i64; stride * filters]);
+        for f in 0..filters {
+            for p in 0..count {
+                rows[p + stride * f].clone_from(&filter[f]);
+                bias[p + stride * f] = fb[f];
+            }
+        }
+        let mut y: Vec<i64> = (0..stride * filters)
+            .map(|i| {
+                rows[i]
+                    .iter()
+                    .zip(&x[width * (i % stride)..])
+                    .map(|(a, b)| a * b)
+                    .sum::<i64>()
+                    + bias[i]
+            })
+            .collect();
+        assert!(check_blocks(&rows, &bias, (&x, stride), &y).is_ok());
+        if let Some(i) = wrong {
+            y[i] += 1;
+            assert!(check_blocks(&rows, &bias, (&x, stride), &y).is_err());
+        }
+        let (zeta, g1, g2) = (random_fr(&mut rng), random_fr(&mut rng), random_fr(&mut rng));
+        let xp = l.x_dom.interpolate_blinded(&fr(&x), &mut rng);
+        let yp = l.m_dom.interpolate_blinded(&fr(&y), &mut rng);
+        let r_values = prefix_sums(&rows, (&bias, 0), &x, &l);
+        let rp = l.k_dom.blinded_with(&r_values, R_MAX_BLINDING, &mut rng).poly;
+        let wv = matrix_values(&rows, l.n_dom, l.k_dom);
+        let (rho_w, rho_b) = (random_fr(&mut rng), random_fr(&mut rng));
+        let w_hat = &l.k_dom.interpolate(&wv) + &crate::keys::WeightBlinds::vanishing_multiple(rho_w, l.k_dom);
+        let bv = bias_values(&[(0, &bias[..])], l.n_dom, l.k_dom);
+        let b_hat = &l.k_dom.interpolate(&bv) + &crate::keys::WeightBlinds::vanishing_multiple(rho_b, l.k_dom);
+        let part = PartPolys {
+            w: Arc::new(l.k_dom.interpolate(&wv)),
+            rho_w,
+            x: xp.clone(),
+            lambda: Fr::one(),
+        };
+        let q = quotient(
+            &RowSumPolys {
+                doms: &l,
+                parts: std::slice::from_ref(&part),
+                bias: Some(SharedBias {
+                    values: &bv,
+                    slots: &[(0, Fr::one())],
+                    rho: rho_b,
+                }),
+                r: &rp,
+                y: &yp,
+            },
+            (g1, g2),
+        )
+        .unwrap();
+        let end = zeta * l.k_dom.omega().pow([(l.k_dom.size() + 1 - l.n_dom.size()) as u64]);
+        let evals = [PartEvals {
+            layer: 0,
+            x: xp.evaluate(&zeta.pow([l.x_power() as u64])),
+            y_end: yp.evaluate(&end),
+            bias: BiasPlace::Slot { carrier: 0, slot: 0 },
+        }];
+        let r = (
+            rp.evaluate(&zeta),
+            rp.evaluate(&(zeta * l.k_dom.omega().inverse().unwrap())),
+        );
+        let [a, c] = identities(&l, r, &evals, (zeta, Fr::zero())).unwrap();
+        let resolve = |lin: &Lin| {
+            lin.terms.iter().fold(lin.c, |acc, (s, base)| {
+                acc + *s
+                    * match base {
+                        Base::Weights(_) => w_hat.evaluate(&zeta),
+                        _ => b_hat.evaluate(&zeta),
+                    }
+            })
+        };
+        g1 * resolve(&a) + g2 * resolve(&c) == q.evaluate(&zeta)
+    }
+
+    #[test]
+    fn a_patch_instance_reads_each_row_s_patch() {
+        assert!(patch_holds(None));
+        assert!(!patch_holds(Some(1)), "a wrong output of filter 0, patch 1");
+        assert!(!patch_holds(Some(4 + 2)), "a wrong output of filter 1, patch 2");
+        assert!(!patch_holds(Some(3)), "a padding patch's row is forced to 0");
     }
 
     #[test]
@@ -1274,6 +1462,7 @@ mod tests {
             out_len,
             dense: true,
             plain: true,
+            patch: false,
             activation: Activation::Relu,
         };
         let shapes = [

@@ -44,6 +44,9 @@ pub struct BenchArgs {
     /// How pooling is proven, for every model (as `compile --pool`).
     #[arg(long, value_enum, default_value = "auto")]
     pub pool: crate::onnx::quantize::Pooling,
+    /// How convolutions are proven, for every model (as `compile --conv`).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub conv: crate::onnx::quantize::Convolution,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -269,6 +272,7 @@ pub async fn bench(a: &BenchArgs) -> anyhow::Result<()> {
                 &QuantizeOptions {
                     calibration: Some(calib),
                     pooling: a.pool,
+                    conv: a.conv,
                     ..Default::default()
                 },
             )?;

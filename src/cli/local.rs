@@ -4,7 +4,11 @@ use super::{fmt_duration, print_json, say, Phase, INSECURE};
 use crate::artifacts::{self, BuildDir, ProofFile};
 use crate::keys::{srs_len_for, ProvingKey, Visibility};
 use crate::model::{Activation, LayerOp};
-use crate::onnx::{self, quantize::Pooling, InputRange, QuantizeOptions};
+use crate::onnx::{
+    self,
+    quantize::{Convolution, Pooling},
+    InputRange, QuantizeOptions,
+};
 use crate::resources::{self, LimitArgs};
 use crate::srs::Srs;
 use anyhow::{bail, Context};
@@ -67,6 +71,13 @@ pub struct CompileArgs {
     /// tensors of 1,024 elements or more.
     #[arg(long, value_enum, default_value = "auto")]
     pub pool: Pooling,
+    /// How a convolution is proven: `im2col` lays its patches out with a Copy layer and applies
+    /// the filters to each patch (a patch layer: the prover's matrix is filters × patches × taps,
+    /// not outputs × inputs; ≈ 30k more gas for the Copy); `dense` composes it into a dense layer
+    /// over the whole feature map; `auto` takes im2col where the dense matrix would have 2^18
+    /// points or more (a 28×28 image's convolutions), dense below (LeNet on 8×8 digits).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub conv: Convolution,
     /// Memory limit for the setup and prove this model will need (checked here, before writing).
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -164,6 +175,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         input_range: a.input_range,
         until_logits: a.until_logits,
         pooling: a.pool,
+        conv: a.conv,
     };
     let (mut model, assumptions) = onnx::load_model_explained(&a.model, &opts)?;
     model.fold_log = a.fold_budget;
@@ -196,7 +208,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .enumerate()
         .map(|(k, l)| {
             let first = match l.op {
-                LayerOp::Dense => "rowsum",
+                LayerOp::Dense | LayerOp::Patch { .. } => "rowsum",
                 LayerOp::Product { .. } => "product",
                 LayerOp::CosetSum { .. } => "cosetsum",
                 LayerOp::CosetMax { .. } => "cosetmax",

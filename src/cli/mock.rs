@@ -110,6 +110,11 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
                 row,
                 rowsum::check(&layer.weights, &layer.bias, x, &trace.acc[k]),
             ),
+            LayerOp::Patch { .. } => {
+                let (w, b) = layer.matrix_rows();
+                let stride = layer.op.patch_shape().map_or(1, |p| p.stride);
+                stage.record("rowsum", row, rowsum::check_blocks(&w, &b, (x, stride), &trace.acc[k]))
+            }
             LayerOp::Product { .. } => stage.record("product", row, product::check(x, &trace.acc[k])),
             LayerOp::CosetSum { .. } => {
                 let w = layer.op.coset().map_or(1, |(_, w)| w);
@@ -252,7 +257,7 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
     let mut stages = vec![StageReport::new("input", &["lookup"])];
     stages.extend(model.layers.iter().map(|l| {
         let blocks: &[&'static str] = match l.op {
-            LayerOp::Dense => &BLOCKS,
+            LayerOp::Dense | LayerOp::Patch { .. } => &BLOCKS,
             LayerOp::Product { .. } => &PRODUCT_BLOCKS,
             LayerOp::CosetSum { .. } => &COSETSUM_BLOCKS,
             LayerOp::CosetMax { .. } => &COSETMAX_BLOCKS,

@@ -117,6 +117,9 @@ pub struct DemoArgs {
     /// How pooling is proven (as `compile --pool`).
     #[arg(long, value_enum, default_value = "auto")]
     pub pool: crate::onnx::quantize::Pooling,
+    /// How convolutions are proven (as `compile --conv`).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub conv: crate::onnx::quantize::Convolution,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -612,6 +615,7 @@ pub async fn demo(a: &DemoArgs) -> anyhow::Result<()> {
         until_logits: a.until_logits,
         fold_budget: a.fold_budget,
         pool: a.pool,
+        conv: a.conv,
         limits: Default::default(),
         json: false,
     })?;

@@ -292,6 +292,67 @@ pub fn conv(
     Ok(map)
 }
 
+/// A `group = 1` convolution as im2col patches: the taps each output position reads and one
+/// filter per output channel ([`conv_patches`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Patches {
+    /// Per output position `p` (spatial, row-major), per tap `t = ic·|kernel| + k`: the flat input
+    /// index it reads, or `None` for a padding tap (zero).
+    pub taps: Vec<Vec<Option<usize>>>,
+    /// Per output channel: its weight for every tap, in tap order.
+    pub filters: Vec<Vec<f64>>,
+    /// Per output channel: its bias.
+    pub bias: Vec<f64>,
+}
+
+/// [`conv`] as [`Patches`] (batch 1, `group = 1`): output `(0, oc, p)` (flat `oc·P + p`) is
+/// `Σ_t filters[oc][t]·x[taps[p][t]] + bias[oc]`. `None` when the shapes do not fit (the caller
+/// then lowers the convolution densely, with [`conv`]'s errors).
+pub fn conv_patches(
+    x: &[usize],
+    weights: &[f64],
+    w_shape: &[usize],
+    bias: Option<&[f64]>,
+    window: &Window,
+    out: &[usize],
+) -> Option<Patches> {
+    let (c, m) = (*x.get(1)?, *w_shape.first()?);
+    let spatial = x.len().checked_sub(2)?;
+    if x.first() != Some(&1) || out.first() != Some(&1) || w_shape.get(1) != Some(&c) || out.get(1) != Some(&m) {
+        return None;
+    }
+    if w_shape.len() != x.len() || out.len() != x.len() || window.kernel.len() != spatial {
+        return None;
+    }
+    let x_strides = strides(x);
+    let per = window.kernel.iter().product::<usize>();
+    let taps = positions(&out[2..])
+        .map(|pos| {
+            (0..c)
+                .flat_map(|ic| positions(&window.kernel).map(move |k| (ic, k)))
+                .map(|(ic, k)| {
+                    let mut at = ic * x_strides[1];
+                    for a in 0..spatial {
+                        let coord = window.coordinate(a, pos[a], k[a]);
+                        if coord < 0 || coord >= x[2 + a] as isize {
+                            return None;
+                        }
+                        at += coord as usize * x_strides[2 + a];
+                    }
+                    Some(at)
+                })
+                .collect()
+        })
+        .collect();
+    let filters = (0..m)
+        .map(|oc| weights.get(oc * c * per..(oc + 1) * c * per).map(<[f64]>::to_vec))
+        .collect::<Option<_>>()?;
+    let bias = (0..m)
+        .map(|oc| bias.map_or(Some(0.0), |b| b.get(oc).copied()))
+        .collect::<Option<_>>()?;
+    Some(Patches { taps, filters, bias })
+}
+
 /// `AveragePool` (`x: [N, C, D…]`) to output `out`; with `count_include_pad` the divisor counts the
 /// explicit padding (never the extra cells `ceil_mode` adds beyond it).
 pub fn average_pool(x: &[usize], window: &Window, count_include_pad: bool, out: &[usize]) -> Result<Affine, String> {

@@ -48,7 +48,7 @@ use tract_onnx::tract_hir::infer::Factoid;
 
 use super::affine::{self, Affine, Window};
 use super::error::OnnxError;
-use super::quantize::{Pooling, AUTO_COSET_POOL};
+use super::quantize::{Convolution, Pooling, AUTO_COSET_POOL, AUTO_PATCH_LOG};
 
 /// How a coset layer reduces each pooling window ([`Lowering::coset_pool`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,7 +226,8 @@ impl FloatLayer {
             LayerOp::Product { in_len, .. }
             | LayerOp::CosetSum { in_len, .. }
             | LayerOp::CosetMax { in_len, .. }
-            | LayerOp::Copy { in_len, .. } => in_len,
+            | LayerOp::Copy { in_len, .. }
+            | LayerOp::Patch { in_len, .. } => in_len,
         }
     }
 
@@ -237,7 +238,8 @@ impl FloatLayer {
             LayerOp::Product { out_len, .. }
             | LayerOp::CosetSum { out_len, .. }
             | LayerOp::CosetMax { out_len, .. }
-            | LayerOp::Copy { out_len, .. } => out_len,
+            | LayerOp::Copy { out_len, .. }
+            | LayerOp::Patch { out_len, .. } => out_len,
         }
     }
 
@@ -284,6 +286,24 @@ impl FloatLayer {
                             .map(|i| x.get(i).copied().unwrap_or(0.0))
                             .fold(f64::NEG_INFINITY, f64::max);
                         self.activation.apply(max)
+                    })
+                    .collect()
+            }
+            LayerOp::Patch { out_len, .. } => {
+                let Some(p) = self.op.patch_shape() else {
+                    return vec![f64::NAN; out_len];
+                };
+                (0..out_len)
+                    .map(|i| {
+                        let (q, f) = (i % p.stride, i / p.stride);
+                        let v = match (q < p.count, self.weights.get(f)) {
+                            (true, Some(row)) => {
+                                let xs = x.get(p.width * q..).unwrap_or_default();
+                                row.iter().zip(xs).map(|(w, v)| w * v).sum::<f64>() + self.bias[f]
+                            }
+                            _ => 0.0,
+                        };
+                        self.activation.apply(v)
                     })
                     .collect()
             }
@@ -559,15 +579,20 @@ fn input_shape(model: &InferenceModel) -> Result<Vec<usize>, OnnxError> {
 
 /// Lower an ONNX model to float dense layers, and check the result against tract's float inference.
 pub fn lower(path: &Path) -> Result<FloatModel, OnnxError> {
-    lower_with(path, false, Pooling::Auto)
+    lower_with(path, false, Pooling::Auto, Convolution::Auto)
 }
 
 /// [`lower`]; with `until_logits`, a final `Softmax` / `LogSoftmax` is dropped first and the model
 /// computes its input, the logits (recorded in [`FloatModel::dropped`]); `pooling` chooses how
 /// average pooling is proven.
-pub fn lower_with(path: &Path, until_logits: bool, pooling: Pooling) -> Result<FloatModel, OnnxError> {
+pub fn lower_with(
+    path: &Path,
+    until_logits: bool,
+    pooling: Pooling,
+    conv: Convolution,
+) -> Result<FloatModel, OnnxError> {
     let parsed = parse_with(path, until_logits)?;
-    let float = lower_parsed(&parsed, pooling)?;
+    let float = lower_parsed(&parsed, pooling, conv)?;
     let reference = FloatReference::from_parsed(&parsed)?;
     self_check(&float, &reference)?;
     Ok(float)
@@ -691,6 +716,21 @@ struct Lowering<'a> {
     fused: HashSet<String>,
     /// How average pooling is proven.
     pooling: Pooling,
+    /// How convolutions are proven.
+    conv: Convolution,
+    /// The im2col Copy layer just made, waiting for the activation that makes its patch layer.
+    patch: Option<PendingPatch>,
+}
+
+/// An im2col Copy layer waiting for its patch layer ([`Lowering::patch_conv`]).
+#[derive(Clone, Copy, Debug)]
+struct PendingPatch {
+    /// The number of layers with the Copy (the patch layer must come next).
+    layers: usize,
+    /// `N`: taps per patch slot.
+    width: usize,
+    /// `P`: patches.
+    count: usize,
 }
 
 /// The node being lowered, with what error messages need.
@@ -741,7 +781,7 @@ impl Ctx<'_> {
 }
 
 /// Lower an already parsed model.
-pub(crate) fn lower_parsed(parsed: &Parsed, pooling: Pooling) -> Result<FloatModel, OnnxError> {
+pub(crate) fn lower_parsed(parsed: &Parsed, pooling: Pooling, conv: Convolution) -> Result<FloatModel, OnnxError> {
     let graph = parsed.proto.graph.as_ref().ok_or_else(|| OnnxError::Graph {
         reason: "the model has no graph".into(),
     })?;
@@ -782,6 +822,8 @@ pub(crate) fn lower_parsed(parsed: &Parsed, pooling: Pooling) -> Result<FloatMod
         layers: vec![],
         fused: HashSet::new(),
         pooling,
+        conv,
+        patch: None,
     };
     for ix in topological_order(graph)? {
         let node = &graph.node[ix];
@@ -952,6 +994,9 @@ impl Lowering<'_> {
         first: Vec<Expr>,
         activation: FloatActivation,
     ) -> Result<Vec<Expr>, OnnxError> {
+        if let Some(at) = self.patch_layer(ctx, &first, activation) {
+            return Ok(at);
+        }
         let n = first.len();
         let survivors = self.survivors(ctx);
         let how = |nonneg: bool| match activation {
@@ -1752,7 +1797,165 @@ impl Lowering<'_> {
         let bias = b.as_ref().map(|b| b.values.as_slice());
         let map = build(&self.current_shape, &w.values, &w.shape, bias, group, &window, &out)
             .map_err(|e| ctx.shape_err(e))?;
+        if !transpose && group == 1 {
+            if let Some(patches) = affine::conv_patches(&self.current_shape, &w.values, &w.shape, bias, &window, &out) {
+                if self.patch_conv(ctx, &patches, map.rows.len())? {
+                    return Ok(());
+                }
+            }
+        }
         self.affine(ctx, map)
+    }
+
+    /// A convolution by im2col ([`Convolution`]): a Copy layer lays out patch `p`'s taps at
+    /// `[N·p, N·p + N)` (`N = tensor_domain(taps)`, padding taps and slots zero), and the output's
+    /// expressions read the patches; the activation that follows makes the patch layer
+    /// ([`Self::patch_layer`]). Applies when `compile --conv` asks for it, the input is exactly the
+    /// state (each element one state value, nothing else carried), and the patch matrix is
+    /// smaller than the dense one and within the limits. Returns whether it applied.
+    fn patch_conv(&mut self, ctx: &Ctx, patches: &affine::Patches, outputs: usize) -> Result<bool, OnnxError> {
+        if self.conv == Convolution::Dense || !self.survivors(ctx).is_empty() {
+            return Ok(false);
+        }
+        let input = self.live_tensor(ctx, &self.current.clone())?;
+        let mut row_of = Vec::with_capacity(input.exprs.len());
+        for e in &input.exprs {
+            match e.terms[..] {
+                [(v, c)] if c == 1.0 && e.bias == 0.0 => row_of.push(v),
+                _ => return Ok(false),
+            }
+        }
+        let domain = crate::protocol::tensor_domain;
+        let count = patches.taps.len();
+        let taps = patches.filters.first().map_or(0, Vec::len);
+        let (width, stride) = (domain(taps).size(), count.max(1).next_power_of_two());
+        let rows = stride * patches.filters.len();
+        let patch_log = width.trailing_zeros() + domain(rows).log_size;
+        let dense_log = domain(outputs).log_size + domain(self.state_len).log_size;
+        let wanted = match self.conv {
+            Convolution::Im2col => true,
+            Convolution::Auto => dense_log >= AUTO_PATCH_LOG,
+            Convolution::Dense => false,
+        };
+        if !wanted
+            || count == 0
+            || patch_log >= dense_log
+            || patch_log > MAX_MATRIX_LOG
+            || stride * width > MAX_WIDTH
+            || rows > MAX_WIDTH
+        {
+            return Ok(false);
+        }
+        let mut map = vec![COPY_ZERO; stride * width];
+        for (p, taps) in patches.taps.iter().enumerate() {
+            for (t, tap) in taps.iter().enumerate() {
+                if let Some(i) = tap {
+                    map[t + width * p] = row_of[*i] as u32;
+                }
+            }
+        }
+        let mut names = std::mem::take(&mut self.pending);
+        names.push(format!("{}.im2col", ctx.name));
+        self.layers.push(FloatLayer {
+            name: names.join("+"),
+            weights: vec![],
+            bias: vec![],
+            activation: FloatActivation::Identity,
+            op: LayerOp::Copy {
+                in_len: self.state_len,
+                out_len: stride * width,
+            },
+            mixed: false,
+            map,
+        });
+        self.state_len = stride * width;
+        self.pending.push(ctx.name.clone());
+        // Output (0, oc, p), flat oc·P + p: filter oc on patch p.
+        let exprs = patches
+            .filters
+            .iter()
+            .zip(&patches.bias)
+            .flat_map(|(filter, b)| {
+                (0..count).map(move |p| Expr {
+                    terms: filter
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, w)| **w != 0.0)
+                        .map(|(t, w)| (t + width * p, *w))
+                        .collect(),
+                    bias: *b,
+                })
+            })
+            .collect();
+        let (out, shape) = self.output(ctx)?;
+        self.live.insert(
+            out,
+            Live {
+                shape,
+                exprs,
+                nonneg: false,
+            },
+        );
+        self.patch = Some(PendingPatch {
+            layers: self.layers.len(),
+            width,
+            count,
+        });
+        Ok(true)
+    }
+
+    /// The patch layer ([`LayerOp::Patch`]) for `first` right after an im2col Copy
+    /// ([`Self::patch_conv`]), when every row reads one patch (a convolution, and any per-channel
+    /// affine map after it, such as a BatchNormalization): row `r` on patch `p` is filter `f`'s
+    /// (its distinct coefficients and constant), output `p + P'·f`. Returns the rows' expressions
+    /// over the new state; `None` (a dense layer over the patches follows) when a row mixes
+    /// patches, something else must be carried, or the layer would be the model's last.
+    fn patch_layer(&mut self, ctx: &Ctx, first: &[Expr], activation: FloatActivation) -> Option<Vec<Expr>> {
+        let pending = self.patch.take()?;
+        if pending.layers != self.layers.len() || ctx.node.op_type == "Output" || !self.survivors(ctx).is_empty() {
+            return None;
+        }
+        let PendingPatch { width, count, .. } = pending;
+        let stride = count.next_power_of_two();
+        let (mut filters, mut bias, mut index) = (vec![], vec![], HashMap::new());
+        let mut at = Vec::with_capacity(first.len());
+        for e in first {
+            let p = e.terms.first().map_or(0, |(i, _)| i / width);
+            let mut row = vec![0.0; width];
+            for (i, c) in &e.terms {
+                if i / width != p || p >= count {
+                    return None;
+                }
+                row[i % width] = *c + 0.0;
+            }
+            let key: (Vec<u64>, u64) = (row.iter().map(|v| v.to_bits()).collect(), (e.bias + 0.0).to_bits());
+            let f = *index.entry(key).or_insert_with(|| {
+                filters.push(row);
+                bias.push(e.bias);
+                filters.len() - 1
+            });
+            at.push(Expr::unit(p + stride * f));
+        }
+        let out_len = stride * filters.len();
+        let log = width.trailing_zeros() + crate::protocol::tensor_domain(out_len).log_size;
+        if out_len > MAX_WIDTH || log > MAX_MATRIX_LOG {
+            return None;
+        }
+        self.layers.push(FloatLayer {
+            name: std::mem::take(&mut self.pending).join("+"),
+            weights: filters,
+            bias,
+            activation,
+            op: LayerOp::Patch {
+                in_len: self.state_len,
+                out_len,
+                patches: count,
+            },
+            mixed: false,
+            map: vec![],
+        });
+        self.state_len = out_len;
+        Some(at)
     }
 
     fn average_pool(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
@@ -2289,7 +2492,7 @@ fn pooled_values(layers: &[FloatLayer]) -> Option<bool> {
     ) {
         return pooled_values(before);
     }
-    let nonneg = last.op == LayerOp::Dense
+    let nonneg = last.op.is_rowsum()
         && !last.mixed
         && (matches!(last.activation, FloatActivation::Relu)
             || matches!(last.activation, FloatActivation::Clip(lo, _) if lo == 0.0));
@@ -2374,7 +2577,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sample/sample.onnx");
         let parsed = parse_with(&path, false).unwrap();
         let reference = FloatReference::from_parsed(&parsed).unwrap();
-        let mut float = lower_parsed(&parsed, Pooling::Auto).unwrap();
+        let mut float = lower_parsed(&parsed, Pooling::Auto, Convolution::Auto).unwrap();
         self_check(&float, &reference).unwrap();
         // A transposed weight matrix (the classic MatMul mistake) is caught.
         let w = float.layers[0].weights.clone();

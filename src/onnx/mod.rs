@@ -50,10 +50,10 @@ use crate::model::QuantizedModel;
 /// batch dimension other than 1, mismatched shapes, a graph that is not a single chain, or
 /// quantization options that cannot be met.
 pub fn load_model(path: &Path, opts: &QuantizeOptions) -> Result<QuantizedModel, OnnxError> {
-    quantize(&lower_with(path, opts.until_logits, opts.pooling)?, opts)
+    quantize(&lower_with(path, opts.until_logits, opts.pooling, opts.conv)?, opts)
 }
 
 /// [`load_model`], also returning what the choice of scale and window assumed.
 pub fn load_model_explained(path: &Path, opts: &QuantizeOptions) -> Result<(QuantizedModel, Assumptions), OnnxError> {
-    quantize_explained(&lower_with(path, opts.until_logits, opts.pooling)?, opts)
+    quantize_explained(&lower_with(path, opts.until_logits, opts.pooling, opts.conv)?, opts)
 }

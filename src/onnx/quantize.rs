@@ -133,7 +133,30 @@ pub struct QuantizeOptions {
     pub until_logits: bool,
     /// Front end: how pooling is proven (`compile --pool`).
     pub pooling: Pooling,
+    /// Front end: how convolutions are proven (`compile --conv`).
+    pub conv: Convolution,
 }
+
+/// How the front end proves a convolution (`compile --conv`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Convolution {
+    /// im2col where the dense matrix would have at least `2^18` points ([`AUTO_PATCH_LOG`]) and
+    /// the patch matrix is smaller; dense below (there the Copy's verifier cost, about 30k gas,
+    /// outweighs the prover's saving).
+    #[default]
+    Auto,
+    /// im2col wherever it applies: a Copy layer lays the patches out and a patch layer applies the
+    /// filters to each (`docs/protocols/rowsum.md#patches`). It applies to a `group = 1`
+    /// convolution whose input is the state itself (the last layer's output or the model input,
+    /// nothing else carried), when its activation follows with nothing else to carry.
+    Im2col,
+    /// The convolution composed into a dense layer over the whole feature map.
+    Dense,
+}
+
+/// [`Convolution::Auto`]'s threshold, `log2` of the dense matrix domain: cnn28's convolutions
+/// (`2^22`, `2^21`) take im2col, LeNet's (`2^15`) stay dense.
+pub const AUTO_PATCH_LOG: u32 = 18;
 
 /// How the front end proves a pooling (`compile --pool`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -581,6 +604,26 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                         j => x[j as usize].saturating_mul(1i128 << s),
                     })
                     .collect(),
+                LayerOp::Patch { out_len, .. } => {
+                    let Some(p) = layer.op.patch_shape() else {
+                        return bounds; // refused by validation
+                    };
+                    (0..out_len)
+                        .map(|i| {
+                            let (q, f) = (i % p.stride, i / p.stride);
+                            if q >= p.count {
+                                return 0;
+                            }
+                            let xs = &x[p.width * q..][..p.width];
+                            layer.weights[f]
+                                .iter()
+                                .zip(xs)
+                                .fold(i128::from(layer.bias[f]), |acc, (w, v)| {
+                                    acc.saturating_add(i128::from(*w).saturating_mul(*v))
+                                })
+                        })
+                        .collect()
+                }
                 // Dense, and a coset sum as its dense equivalent (above).
                 _ => layer
                     .weights
@@ -699,7 +742,26 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                 });
             }
         }
-        for (row, b) in layer.weights.iter().zip(&layer.bias) {
+        if let Some(p) = layer.op.patch_shape() {
+            // Interval arithmetic per row on its patch; no linear bounds through a patch layer.
+            for i in 0..layer.out_len() {
+                let (q, f) = (i % p.stride, i / p.stride);
+                if q >= p.count {
+                    rows.push((0, 0));
+                    continue;
+                }
+                let b = i128::from(layer.bias[f]);
+                let (mut a_lo, mut a_hi) = (b + half, b + half);
+                for (w, (x_lo, x_hi)) in layer.weights[f].iter().zip(x.get(p.width * q..)?) {
+                    let w = i128::from(*w);
+                    let (p, q) = (w.checked_mul(*x_lo)?, w.checked_mul(*x_hi)?);
+                    a_lo = a_lo.checked_add(p.min(q))?;
+                    a_hi = a_hi.checked_add(p.max(q))?;
+                }
+                rows.push((a_lo.div_euclid(1i128 << s), a_hi.div_euclid(1i128 << s)));
+            }
+        }
+        for (row, b) in layer.weights.iter().zip(&layer.bias).filter(|_| layer.op.is_dense()) {
             let (mut a_lo, mut a_hi) = (i128::from(*b) + half, i128::from(*b) + half);
             for (w, (x_lo, x_hi)) in row.iter().zip(&x) {
                 let w = i128::from(*w);

@@ -364,3 +364,67 @@ pub fn rehint(vk: &zkt_eth::keys::VerifyingKey, public: &zkt_eth::protocol::Publ
     proof.inverse = inversion_hint(&cx).expect("non-zero denominators");
     proof.to_bytes()
 }
+
+/// A 1-D convolution by im2col (`LayerOp::Patch`): the input's 5 values, a Copy layer laying out
+/// the 5 patches of 3 taps (padding 1) at `[8p, 8p + 8)` of `H_64`, a patch layer of 2 filters
+/// (output `p + 8·f`, ReLU), then a dense head over the 10 real outputs. Scale 2^4, window 2^8.
+pub fn patch_model() -> QuantizedModel {
+    use zkt_eth::model::COPY_ZERO as Z;
+    let mut map = vec![Z; 64];
+    for p in 0..5i64 {
+        for t in 0..3i64 {
+            let at = p + t - 1;
+            if (0..5).contains(&at) {
+                map[(t + 8 * p) as usize] = at as u32;
+            }
+        }
+    }
+    let mut head = vec![vec![0i64; 16]; 2];
+    for (i, row) in head.iter_mut().enumerate() {
+        for p in 0..5 {
+            row[p] = (p as i64 + i as i64) % 3 - 1;
+            row[p + 8] = 2 - (p as i64 * (i as i64 + 1)) % 4;
+        }
+    }
+    QuantizedModel {
+        name: "patch".into(),
+        scale_bits: 4,
+        lookup_bits: 8,
+        input_shape: vec![1, 1, 5],
+        dropped: None,
+        fold_log: zkt_eth::blocks::fold::DEFAULT_FOLD_LOG,
+        layers: vec![
+            DenseLayer {
+                name: "conv.im2col".into(),
+                weights: vec![],
+                bias: vec![],
+                activation: Activation::Identity,
+                op: LayerOp::Copy { in_len: 5, out_len: 64 },
+                mixed: false,
+                map,
+            },
+            DenseLayer {
+                name: "conv".into(),
+                weights: vec![vec![3, -2, 5, 0, 0, 0, 0, 0], vec![-4, 6, 1, 0, 0, 0, 0, 0]],
+                bias: vec![20, -12],
+                activation: Activation::Relu,
+                op: LayerOp::Patch {
+                    in_len: 64,
+                    out_len: 16,
+                    patches: 5,
+                },
+                mixed: false,
+                map: vec![],
+            },
+            DenseLayer {
+                name: "head".into(),
+                weights: head,
+                bias: vec![7, -9],
+                activation: Activation::Identity,
+                op: LayerOp::Dense,
+                mixed: false,
+                map: vec![],
+            },
+        ],
+    }
+}
