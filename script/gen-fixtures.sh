@@ -5,7 +5,7 @@
 #
 # For each model (sample: public input; mlp784: private input; lenet: a CNN; glu: a mixed layer and
 # a product, from models/testdata; lenet-pool: LeNet with `--pool coset`, the CosetSum block; rescnn:
-# its MaxPool as the CosetMax block;
+# its MaxPool as the CosetMax block; lenet-im2col: LeNet with `--conv im2col`, a patch layer;
 # sample-committed: the sample with a committed input,
 # `commit-input` first) it runs the zkt-eth CLI:
 # compile (calibrated on the model's input.json) → setup --dev --seed 1 → prove → verify →
@@ -107,6 +107,9 @@ ONNX=models/testdata/input_pool.onnx INPUT=models/testdata/input_pool.json COMPI
     gen input_pool InputPoolVerifier private input-pool
 # A max pool of the signed model input: a Copy layer, then a signed CosetMax (vk op 6).
 ONNX=models/testdata/input_max.onnx INPUT=models/testdata/input_max.json gen input_max InputMaxVerifier public input-max
+# LeNet with its first convolution by im2col (compile --conv im2col): a Copy of the patches, then a
+# patch layer (vk op 7) whose RowSum reads x at ζ^(M/P').
+COMPILE="--conv im2col" gen lenet LenetIm2colVerifier public lenet-im2col
 gen sample SampleCommittedVerifier committed sample-committed
 
 echo "==> writing fixture.json and corpus.json (tests/fixtures.rs, ignored test regenerate_fixtures)"

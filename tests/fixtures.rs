@@ -2,8 +2,8 @@
 //!
 //! `script/gen-fixtures.sh` runs the CLI (compile, setup --dev --seed 1, prove, create-verifier,
 //! encode-calldata) for the `sample` (public input), `mlp784` (private input), `lenet` (a CNN),
-//! `glu` (a product), `lenet-pool` (LeNet's pooling as CosetSum layers) and `rescnn` (its max
-//! pooling as a CosetMax layer) models, then the
+//! `glu` (a product), `lenet-pool` (LeNet's pooling as CosetSum layers), `rescnn` (its max
+//! pooling as a CosetMax layer), the Copy models and `lenet-im2col` (a patch layer), then the
 //! ignored test [`regenerate_fixtures`] here, which reads those outputs and writes
 //! `contracts/test/fixtures/<model>/fixture.json` and the shared `contracts/test/fixtures/corpus.json`.
 //! Every invalid variant carries the Solidity custom error it must revert with: the name comes from
@@ -108,7 +108,14 @@ const INPUT_MAX: Model = Model {
     source: ("models/testdata/input_max.onnx", "models/testdata/input_max.json"),
     flags: "",
 };
-const MODELS: [&Model; 9] = [
+const LENET_IM2COL: Model = Model {
+    name: "lenet-im2col",
+    contract: "LenetIm2colVerifier",
+    visibility: Visibility::Public,
+    source: ("models/lenet/lenet.onnx", "models/lenet/input.json"),
+    flags: "--conv im2col",
+};
+const MODELS: [&Model; 10] = [
     &SAMPLE,
     &MLP784,
     &LENET,
@@ -118,6 +125,7 @@ const MODELS: [&Model; 9] = [
     &POOL_POOL,
     &INPUT_POOL,
     &INPUT_MAX,
+    &LENET_IM2COL,
 ];
 
 fn root() -> PathBuf {

@@ -5,6 +5,7 @@ import {IZkTorchVerifier} from "../IZkTorchVerifier.sol";
 import {GluVerifier} from "../generated/GluVerifier.sol";
 import {InputMaxVerifier} from "../generated/InputMaxVerifier.sol";
 import {InputPoolVerifier} from "../generated/InputPoolVerifier.sol";
+import {LenetIm2colVerifier} from "../generated/LenetIm2colVerifier.sol";
 import {LenetPoolVerifier} from "../generated/LenetPoolVerifier.sol";
 import {LenetVerifier} from "../generated/LenetVerifier.sol";
 import {Mlp784Verifier} from "../generated/Mlp784Verifier.sol";
@@ -135,6 +136,7 @@ contract ModelVerifierTest is FixtureTest {
     PoolPoolVerifier internal poolPool;
     InputPoolVerifier internal inputPool;
     InputMaxVerifier internal inputMax;
+    LenetIm2colVerifier internal lenetIm2col;
 
     function setUp() public {
         sample = new SampleVerifier();
@@ -146,6 +148,7 @@ contract ModelVerifierTest is FixtureTest {
         poolPool = new PoolPoolVerifier();
         inputPool = new InputPoolVerifier();
         inputMax = new InputMaxVerifier();
+        lenetIm2col = new LenetIm2colVerifier();
     }
 
     // ───────────────────────────────────────────────────────────── constants ──
@@ -252,9 +255,17 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    function test_LenetIm2colConstantsMatchFixture() public view {
+        _checkConstants(
+            IGeneratedVerifier(address(lenetIm2col)),
+            _read("lenet-im2col/fixture.json"),
+            "LenetIm2colVerifier.sol:LenetIm2colVerifier"
+        );
+    }
+
     /// @dev The recorded selectors (Rust: keccak of the parsed `error` declarations) are the ABI's.
     function test_RecordedSelectorsAreTheVerifierAbi() public view {
-        string[10] memory files = [
+        string[11] memory files = [
             "corpus.json",
             "sample/fixture.json",
             "mlp784/fixture.json",
@@ -264,7 +275,8 @@ contract ModelVerifierTest is FixtureTest {
             "rescnn/fixture.json",
             "pool-pool/fixture.json",
             "input-pool/fixture.json",
-            "input-max/fixture.json"
+            "input-max/fixture.json",
+            "lenet-im2col/fixture.json"
         ];
         for (uint256 f = 0; f < files.length; ++f) {
             string memory json = vm.readFile(string.concat(FIXTURES, files[f]));
@@ -406,6 +418,16 @@ contract ModelVerifierTest is FixtureTest {
         );
     }
 
+    /// @dev LeNet's first convolution by im2col: a Copy of the patches, then a patch layer (op 7)
+    ///      whose RowSum reads the patches at ζ^(M/P').
+    function test_LenetIm2colValidProofVerifies() public {
+        _checkValid(
+            IZkTorchVerifier(address(lenetIm2col)),
+            "lenet-im2col",
+            "LenetIm2colVerifier.verify (valid lenet proof, im2col Copy + patch RowSum)"
+        );
+    }
+
     function _checkValid(IZkTorchVerifier v, string memory name, string memory snapshot) internal {
         string memory fx = _read(string.concat(name, "/fixture.json"));
         Fixture memory f = _fixture(fx);
@@ -468,6 +490,12 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_InputMaxFixtureInvalidVariants() public {
         _checkInvalidList(IZkTorchVerifier(address(inputMax)), _read("input-max/fixture.json"));
+    }
+
+    function test_LenetIm2colFixtureInvalidVariants() public {
+        _checkInvalidList(
+            IZkTorchVerifier(address(lenetIm2col)), _read("lenet-im2col/fixture.json")
+        );
     }
 
     function test_InputPoolFixtureInvalidVariants() public {
@@ -557,6 +585,10 @@ contract ModelVerifierTest is FixtureTest {
 
     function test_EveryInputMaxWordFlipReverts() public view {
         _checkWordFlips(IZkTorchVerifier(address(inputMax)), _read("input-max/fixture.json"));
+    }
+
+    function test_EveryLenetIm2colWordFlipReverts() public view {
+        _checkWordFlips(IZkTorchVerifier(address(lenetIm2col)), _read("lenet-im2col/fixture.json"));
     }
 
     function test_EveryInputPoolWordFlipReverts() public view {
