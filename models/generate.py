@@ -1280,6 +1280,51 @@ def copy_testdata() -> None:
     print("testdata: pool_pool, input_pool, input_max, leaky_max, conv_max")
 
 
+def conv_im2col_testdata() -> None:
+    """Convolutions for ``compile --conv im2col`` on an 8x8 input (own seed): ``testdata/conv_out.onnx``
+    Conv(1->4, 3x3, pads 1) whose output is the model's (the pending im2col Copy is undone: a
+    dense layer); ``testdata/conv_gemm.onnx`` the same Conv + Flatten + Gemm(256->3) + Relu (each
+    row mixes patches: undone); ``testdata/conv_last.onnx`` Conv + Relu as the model's last layer
+    (64 patches, a power of two: the patch layer's outputs are the model's, in NCHW order)."""
+    out = HERE / "testdata"
+    rng = np.random.default_rng(45)
+
+    def w(*shape: int) -> np.ndarray:
+        return rng.normal(0.0, 0.5, size=shape).astype(np.float32)
+
+    def vec(name: str, shape: list[int]) -> onnx.ValueInfoProto:
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+    conv = {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1]}
+    cw, cb, fw, fb = w(4, 1, 3, 3), w(4), w(3, 256), w(3)
+    node = helper.make_node("Conv", ["x", "cw", "cb"], ["c"], name="conv/Conv", **conv)
+    for name, nodes, y, extra in [
+        ("conv_out", [helper.make_node("Identity", ["c"], ["y"], name="out")], [1, 4, 8, 8], []),
+        (
+            "conv_gemm",
+            [
+                helper.make_node("Flatten", ["c"], ["f"], name="flatten", axis=1),
+                helper.make_node("Gemm", ["f", "fw", "fb"], ["g"], name="fc/Gemm", transB=1),
+                helper.make_node("Relu", ["g"], ["y"], name="fc/Relu"),
+            ],
+            [1, 3],
+            [const("fw", fw), const("fb", fb)],
+        ),
+        ("conv_last", [helper.make_node("Relu", ["c"], ["y"], name="conv/Relu")], [1, 4, 8, 8], []),
+    ]:
+        save_model(
+            helper.make_graph(
+                [node, *nodes],
+                name,
+                [vec("x", [1, 1, 8, 8])],
+                [vec("y", y)],
+                [const("cw", cw), const("cb", cb), *extra],
+            ),
+            out / f"{name}.onnx",
+        )
+    print("testdata: conv_out, conv_gemm, conv_last")
+
+
 def main() -> None:
     copy_sample()
     digits()
@@ -1291,6 +1336,7 @@ def main() -> None:
     testdata()
     global_max_testdata()
     copy_testdata()
+    conv_im2col_testdata()
 
 
 if __name__ == "__main__":

@@ -340,7 +340,7 @@ pub enum LayerOp {
     /// `[N·p, N·p + N)` (`P' = patches.next_power_of_two()`, `N` a power of two ≥ 8). A convolution
     /// proven by the RowSum block on a matrix domain of `F'·P'·N` points instead of the dense
     /// `out·in` (`docs/protocols/rowsum.md#patches`). `in_len = P'·N`, `out_len = P'·F`; never the
-    /// first or the last layer, never mixed.
+    /// first layer (it reads a layer's output, not the bit-reversed hidden input), never mixed.
     Patch {
         /// `P'·N`.
         in_len: usize,
@@ -482,9 +482,9 @@ pub fn layer_shape_problem(
                 && p.filters >= 1
                 && p.width.trailing_zeros() + domain(out_len).log_size <= MAX_MATRIX_LOG
         });
-        return (k == 0 || k + 1 == layers || mixed || fits.is_none()).then(|| {
+        return (k == 0 || mixed || fits.is_none()).then(|| {
             format!(
-                "layer {k} applies filters to {patches} patches, reading {in_len} and writing {out_len}: it must not be the first or the last layer or mixed, both lengths must be multiples of {} with {in_len}/{} a power of two ≥ 8, and its matrix domain at most 2^{MAX_MATRIX_LOG}",
+                "layer {k} applies filters to {patches} patches, reading {in_len} and writing {out_len}: it must not be the first layer or mixed, both lengths must be multiples of {} with {in_len}/{} a power of two ≥ 8, and its matrix domain at most 2^{MAX_MATRIX_LOG}",
                 patches.max(1).next_power_of_two(),
                 patches.max(1).next_power_of_two(),
             )
@@ -916,9 +916,18 @@ impl QuantizedModel {
             // Layer k reads the input (in the window) or layer k − 1's activation output, which
             // the table bounds by its largest |f| on the window (a softplus or an ELU may step
             // slightly outside the window).
-            let x_max = i128::from(match k {
-                0 => half,
-                _ => half.max(self.layers[k - 1].activation.max_abs_on_window(half, self.scale_bits)),
+            // A copy, coset max or coset mean with the identity passes on what it reads: the
+            // activation that bounds layer k's input is the last one before them.
+            let source = (0..k).rev().find(|j| {
+                let l = &self.layers[*j];
+                !(matches!(
+                    l.op,
+                    LayerOp::Copy { .. } | LayerOp::CosetMax { .. } | LayerOp::CosetSum { .. }
+                ) && l.activation == Activation::Identity)
+            });
+            let x_max = i128::from(match source {
+                None => half,
+                Some(j) => half.max(self.layers[j].activation.max_abs_on_window(half, self.scale_bits)),
             });
             let field = |f: &str| format!("layers[{k}].{f}");
             // A clip bound outside the window is refused; other activations may step slightly

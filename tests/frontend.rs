@@ -566,6 +566,82 @@ fn large_convolutions_lower_by_im2col() {
     assert!(matches!(forced.layers[1].op, LayerOp::Patch { patches: 64, .. }));
 }
 
+/// `--conv im2col` on every example and test model with a convolution: it lowers wherever `dense`
+/// does (both checked against tract's float inference by the lowering itself). Where no patch layer
+/// results (the input is not the state, a tensor is carried, the convolution's output is the
+/// model's, a row mixes patches: the pending Copy is undone), the layers are exactly the dense
+/// lowering's; where one does, the float models agree on random inputs.
+#[test]
+fn im2col_lowers_wherever_dense_does() {
+    use zkt_eth::model::LayerOp;
+    use zkt_eth::onnx::quantize::Convolution;
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let mut cases: Vec<PathBuf> = ["lenet/lenet.onnx", "rescnn/rescnn.onnx"]
+        .iter()
+        .map(|p| model(p))
+        .collect();
+    for dir in ["testdata", "testdata/conformance"] {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(model(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| if p.is_dir() { p.join("model.onnx") } else { p })
+            .filter(|p| p.extension().is_some_and(|e| e == "onnx") && p.exists())
+            .collect();
+        found.sort();
+        cases.extend(found);
+    }
+    let (mut patched, mut same) = (vec![], 0);
+    for path in &cases {
+        let lower = |conv| zkt_eth::onnx::lower_with(path, false, Pooling::Auto, conv);
+        let (dense, im2col) = (lower(Convolution::Dense), lower(Convolution::Im2col));
+        let (Ok(dense), Ok(im2col)) = (&dense, &im2col) else {
+            assert_eq!(
+                dense.is_ok(),
+                im2col.is_ok(),
+                "{}: {dense:?} vs {im2col:?}",
+                path.display()
+            );
+            continue;
+        };
+        if !im2col.layers.iter().any(|l| matches!(l.op, LayerOp::Patch { .. })) {
+            // The same layers; an undone Copy's coefficients were summed in another order.
+            assert_eq!(im2col.layers.len(), dense.layers.len(), "{}", path.display());
+            for (a, b) in im2col.layers.iter().zip(&dense.layers) {
+                let close = |x: &[f64], y: &[f64]| {
+                    x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() <= 1e-12 * (1.0 + q.abs()))
+                };
+                assert!(
+                    (&a.name, a.op, a.activation, &a.map) == (&b.name, b.op, b.activation, &b.map)
+                        && a.weights.len() == b.weights.len()
+                        && a.weights.iter().zip(&b.weights).all(|(x, y)| close(x, y))
+                        && close(&a.bias, &b.bias),
+                    "{}: {} differs",
+                    path.display(),
+                    a.name
+                );
+            }
+            same += 1;
+            continue;
+        }
+        patched.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        for _ in 0..3 {
+            let x: Vec<f64> = (0..dense.input_len()).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let (a, b) = (im2col.forward(&x), dense.forward(&x));
+            let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            assert!(
+                a.iter().zip(&b).all(|(p, q)| (p - q).abs() <= 1e-9 * scale),
+                "{}: {a:?} vs {b:?}",
+                path.display()
+            );
+        }
+    }
+    // LeNet, rescnn (its first convolution; the others read a carried skip tensor), cnn28, cnn28max,
+    // and conv_last (a patch layer as the model's last); conv_out and conv_gemm undo their Copy.
+    assert_eq!(patched.len(), 5, "{patched:?}");
+    assert!(patched.contains(&"conv_last.onnx".to_string()));
+    assert!(same > 10);
+}
+
 /// `compile --pool` on max pooling: rescnn's 2×2 MaxPool after a ReLU becomes one CosetMax layer
 /// under `auto` and `coset` (the layer before reordered, window `j` at `j + k·64`), and the
 /// tournament of two ReLU layers under `compose`; both agree with float inference on the test split

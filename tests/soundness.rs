@@ -485,8 +485,14 @@ fn a_patch_layer_proves_and_every_flipped_word_is_rejected() {
         },
         "multiples of 16",
     );
-    refused(&|m| m.layers.truncate(2), "must not be the first or the last");
-    refused(&|m| drop(m.layers.remove(0)), "must not be the first or the last");
+    refused(&|m| drop(m.layers.remove(0)), "must not be the first layer");
+    // As the last layer its outputs are public, the padding patches' rows (p ≥ P) zero.
+    let mut last = common::patch_model();
+    last.layers.truncate(2);
+    let out = last.forward(&[16, -8, 4, 0, 3]).unwrap().output().to_vec();
+    assert_eq!(out.len(), 16);
+    assert!(out[5..8].iter().chain(&out[13..]).all(|v| *v == 0));
+    check_words(&last, &[16, -8, 4, 0, 3], |_| true);
 
     let pk = ProvingKey::setup(&patch, &Srs::dev(11, srs_len_for(&patch)), Visibility::Public).unwrap();
     let words = pk.vk.to_words();

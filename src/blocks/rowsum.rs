@@ -317,7 +317,7 @@ pub struct Part {
     pub y: usize,
     /// Where the layer keeps its bias.
     pub bias: BiasPlace,
-    /// `x(ζ^M)`, `y(c·ζ)`.
+    /// `x(ζ^e)` (`e = M`, or `M/P'` for a patch layer), `y(c·ζ)`.
     pub at: [At; 2],
 }
 
@@ -346,7 +346,7 @@ pub struct RowSum {
     pub r: usize,
     /// `R(ζ)`, `R(ω_K^{-1}ζ)`.
     pub at: [At; 2],
-    /// Point index of `ζ^M`.
+    /// Point index of `ζ^e`, where `x` is read (`ζ^M` for dense layers).
     pub p_x: usize,
     /// The layer whose `[B̂]` holds the slotted biases (`None`: every bias is in a column).
     pub carrier: Option<usize>,
@@ -466,7 +466,8 @@ impl Block for RowSum {
         vec![self.doms.n_dom, self.doms.m_dom, self.doms.k_dom]
     }
     fn max_degree(&self) -> usize {
-        // x(X^M)·Ŵ/Z_K: x has at most 4 blinding coefficients (a committed input), so K + 3M.
+        // x(X^e)·Ŵ/Z_K: x has at most 4 blinding coefficients (a committed input), so K + 3e ≤ K + 3M
+        // (e = M for a dense layer, M/P' for a patch layer).
         self.doms.k_dom.size() + 3 * self.doms.m_dom.size() + 16
     }
     fn alloc_round1(&mut self, b: &mut LayoutBuilder) {
@@ -743,7 +744,7 @@ fn extra_root(bias: BiasPlace) -> Option<usize> {
 pub struct PartEvals {
     /// The layer (its `[Ŵ]`).
     pub layer: usize,
-    /// `x(ζ^M)`.
+    /// `x(ζ^e)`: `x(ζ^M)` for a dense layer, `x(ζ^{M/P'})` for a patch layer.
     pub x: Fr,
     /// `y(c·ζ)`.
     pub y_end: Fr,

@@ -38,6 +38,10 @@ pub struct ConformanceArgs {
     /// Machine-readable output: one JSON object with every case.
     #[arg(long)]
     pub json: bool,
+    /// How convolutions are proven (as `compile --conv`): `im2col` runs every convolution case
+    /// through the im2col Copy and patch layer where they apply.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub conv: crate::onnx::quantize::Convolution,
 }
 
 /// How a case ended.
@@ -83,14 +87,15 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().to_owned()
 }
 
-fn run_case(dir: &Path) -> anyhow::Result<Outcome> {
+fn run_case(dir: &Path, conv: crate::onnx::quantize::Convolution) -> anyhow::Result<Outcome> {
     let data = dir.join("test_data_set_0");
     let (_, input) = onnx::read_tensor_pb(&data.join("input_0.pb"))?;
     let (_, expected) = onnx::read_tensor_pb(&data.join("output_0.pb"))?;
     if data.join("input_1.pb").exists() {
         return Ok(Outcome::OutOfScope("the model has more than one input".into()));
     }
-    let float = match onnx::lower(&dir.join("model.onnx")) {
+    let pooling = crate::onnx::quantize::Pooling::Auto;
+    let float = match onnx::lower_with(&dir.join("model.onnx"), false, pooling, conv) {
         Ok(f) => f,
         Err(e) => {
             return Ok(match out_of_scope(&e) {
@@ -188,7 +193,7 @@ pub fn run(a: &ConformanceArgs) -> anyhow::Result<()> {
         let name = case.file_name().unwrap_or_default().to_string_lossy().into_owned();
         super::progress_line(&format!("[{}/{}] {name}", k + 1, cases.len()));
         let t = Instant::now();
-        let outcome = run_case(case).unwrap_or_else(|e| Outcome::Fail(format!("{e:#}")));
+        let outcome = run_case(case, a.conv).unwrap_or_else(|e| Outcome::Fail(format!("{e:#}")));
         let secs = t.elapsed().as_secs_f64();
         let row = match &outcome {
             Outcome::Pass {

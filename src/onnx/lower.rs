@@ -722,8 +722,9 @@ struct Lowering<'a> {
     patch: Option<PendingPatch>,
 }
 
-/// An im2col Copy layer waiting for its patch layer ([`Lowering::patch_conv`]).
-#[derive(Clone, Copy, Debug)]
+/// An im2col Copy layer waiting for its patch layer ([`Lowering::patch_conv`]), with what undoing
+/// it needs ([`Lowering::undo_patch`]).
+#[derive(Clone, Debug)]
 struct PendingPatch {
     /// The number of layers with the Copy (the patch layer must come next).
     layers: usize,
@@ -731,6 +732,10 @@ struct PendingPatch {
     width: usize,
     /// `P`: patches.
     count: usize,
+    /// The state's length before the Copy.
+    state_before: usize,
+    /// The op names pending before the Copy (now in its name).
+    pending_before: Vec<String>,
 }
 
 /// The node being lowered, with what error messages need.
@@ -994,9 +999,10 @@ impl Lowering<'_> {
         first: Vec<Expr>,
         activation: FloatActivation,
     ) -> Result<Vec<Expr>, OnnxError> {
-        if let Some(at) = self.patch_layer(ctx, &first, activation) {
-            return Ok(at);
-        }
+        // An im2col Copy whose patch layer did not come (`activation` tries it first): undone, so
+        // that this layer reads the state the convolution read.
+        let mut first = first;
+        self.undo_patch(&mut first);
         let n = first.len();
         let survivors = self.survivors(ctx);
         let how = |nonneg: bool| match activation {
@@ -1353,7 +1359,10 @@ impl Lowering<'_> {
         self.expect_current(ctx, inputs[0])?;
         let first = self.live_tensor(ctx, inputs[0])?.exprs.clone();
         self.pending.push(ctx.name.clone());
-        let exprs = self.materialise(ctx, first, activation)?;
+        let exprs = match self.patch_layer(ctx, &first, activation) {
+            Some(at) => at,
+            None => self.materialise(ctx, first, activation)?,
+        };
         let (out, shape) = self.output(ctx)?;
         let nonneg = match activation {
             FloatActivation::Relu | FloatActivation::Sigmoid | FloatActivation::Softplus => true,
@@ -1854,7 +1863,9 @@ impl Lowering<'_> {
                 }
             }
         }
-        let mut names = std::mem::take(&mut self.pending);
+        let pending_before = std::mem::take(&mut self.pending);
+        let state_before = self.state_len;
+        let mut names = pending_before.clone();
         names.push(format!("{}.im2col", ctx.name));
         self.layers.push(FloatLayer {
             name: names.join("+"),
@@ -1900,22 +1911,67 @@ impl Lowering<'_> {
             layers: self.layers.len(),
             width,
             count,
+            state_before,
+            pending_before,
         });
         Ok(true)
+    }
+
+    /// Undo a pending im2col Copy ([`Self::patch_conv`]) whose patch layer did not come (a row
+    /// mixes patches, a tensor must be carried, the model output follows): remove the Copy and
+    /// rewrite `first` and every live expression back over the state it read (tap `t` of patch
+    /// `p` is the source value the Copy moved there; a padding tap is zero). The layer that follows
+    /// is then the dense one `--conv dense` makes. Nothing to undo when no Copy is pending or a
+    /// layer came after it.
+    fn undo_patch(&mut self, first: &mut [Expr]) {
+        let Some(pending) = self.patch.take() else {
+            return;
+        };
+        if pending.layers != self.layers.len() {
+            return;
+        }
+        let Some(copy) = self.layers.pop() else {
+            return;
+        };
+        let back = |e: &Expr| {
+            let mut terms = std::collections::BTreeMap::<usize, f64>::new();
+            for (i, c) in &e.terms {
+                if let Some(&j) = copy.map.get(*i).filter(|j| **j != COPY_ZERO) {
+                    *terms.entry(j as usize).or_insert(0.0) += *c;
+                }
+            }
+            Expr {
+                terms: terms.into_iter().collect(),
+                bias: e.bias,
+            }
+        };
+        for e in first.iter_mut() {
+            *e = back(e);
+        }
+        for live in self.live.values_mut() {
+            for e in &mut live.exprs {
+                *e = back(e);
+            }
+        }
+        self.state_len = pending.state_before;
+        let after = std::mem::take(&mut self.pending);
+        self.pending = pending.pending_before.into_iter().chain(after).collect();
     }
 
     /// The patch layer ([`LayerOp::Patch`]) for `first` right after an im2col Copy
     /// ([`Self::patch_conv`]), when every row reads one patch (a convolution, and any per-channel
     /// affine map after it, such as a BatchNormalization): row `r` on patch `p` is filter `f`'s
     /// (its distinct coefficients and constant), output `p + P'·f`. Returns the rows' expressions
-    /// over the new state; `None` (a dense layer over the patches follows) when a row mixes
-    /// patches, something else must be carried, or the layer would be the model's last.
+    /// over the new state; `None` when no Copy is pending, a row mixes patches, something else
+    /// must be carried, or the layer would not fit (the [`Self::materialise`] that follows then
+    /// undoes the Copy). Only an activation node calls it: the other callers of `materialise` use
+    /// the row order they built.
     fn patch_layer(&mut self, ctx: &Ctx, first: &[Expr], activation: FloatActivation) -> Option<Vec<Expr>> {
-        let pending = self.patch.take()?;
-        if pending.layers != self.layers.len() || ctx.node.op_type == "Output" || !self.survivors(ctx).is_empty() {
+        let pending = self.patch.as_ref()?;
+        if pending.layers != self.layers.len() || !self.survivors(ctx).is_empty() {
             return None;
         }
-        let PendingPatch { width, count, .. } = pending;
+        let (width, count) = (pending.width, pending.count);
         let stride = count.next_power_of_two();
         let (mut filters, mut bias, mut index) = (vec![], vec![], HashMap::new());
         let mut at = Vec::with_capacity(first.len());
@@ -1941,6 +1997,7 @@ impl Lowering<'_> {
         if out_len > MAX_WIDTH || log > MAX_MATRIX_LOG {
             return None;
         }
+        self.patch = None;
         self.layers.push(FloatLayer {
             name: std::mem::take(&mut self.pending).join("+"),
             weights: filters,

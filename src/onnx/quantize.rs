@@ -938,7 +938,7 @@ fn check_overflow(layers: &[DenseLayer], s: u32, b: u32) -> Result<(), OnnxError
     let x_max = 1i128 << (b - 1);
     let limit = 1i128 << 62;
     for (k, layer) in layers.iter().enumerate() {
-        if !layer.op.is_dense() && x_max * x_max + (1i128 << s) >= limit {
+        if matches!(layer.op, LayerOp::Product { .. }) && x_max * x_max + (1i128 << s) >= limit {
             return Err(OnnxError::Overflow {
                 layer: k,
                 name: layer.name.clone(),
