@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Models to run: the examples (sample, digits, lenet, rescnn, mlp784), the product and mixed-layer
-    /// test models with seeded weights (glu, gelu), a 28×28 CNN with seeded weights whose pools
-    /// `--pool auto` proves with the CosetSum block (cnn28: minutes, 4 GiB) and the same with max
-    /// pools, proven with the CosetMax block (cnn28max), two pools laid out by the Copy block (poolpool:
+    /// test models with seeded weights (glu, gelu), a 28×28 CNN with seeded weights whose
+    /// convolutions `--conv auto` proves by im2col and whose pools `--pool auto` proves with the
+    /// CosetSum block (cnn28: seconds; two minutes and 3 GiB with `--conv dense`) and the same with
+    /// max pools, proven with the CosetMax block (cnn28max), two pools laid out by the Copy block (poolpool:
     /// a max pool of a max pool; inputmax: a max pool of the signed input), and synthetic MLPs of
     /// 256-wide layers with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
     #[arg(
@@ -187,7 +188,7 @@ const CASES: &[Case] = &[
         calibrate: "testdata/cnn28.json",
         depth: 0,
         visibility: Visibility::Public,
-        reference: "LeNet-shaped CNN on 28x28, seeded weights: --pool auto proves both pools with CosetSum (not in the default set: minutes)",
+        reference: "LeNet-shaped CNN on 28x28, seeded weights: --conv auto proves both convolutions by im2col (patch layers), --pool auto both pools with CosetSum",
     },
     Case {
         name: "cnn28max",
@@ -196,7 +197,7 @@ const CASES: &[Case] = &[
         calibrate: "testdata/cnn28max.json",
         depth: 0,
         visibility: Visibility::Public,
-        reference: "cnn28 with max pools: --pool auto proves both with CosetMax (not in the default set: minutes)",
+        reference: "cnn28 with max pools: --conv auto by im2col, --pool auto both pools with CosetMax",
     },
     Case {
         name: "poolpool",
