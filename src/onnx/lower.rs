@@ -1826,14 +1826,9 @@ impl Lowering<'_> {
         if self.conv == Convolution::Dense || !self.survivors(ctx).is_empty() {
             return Ok(false);
         }
-        let input = self.live_tensor(ctx, &self.current.clone())?;
-        let mut row_of = Vec::with_capacity(input.exprs.len());
-        for e in &input.exprs {
-            match e.terms[..] {
-                [(v, c)] if c == 1.0 && e.bias == 0.0 => row_of.push(v),
-                _ => return Ok(false),
-            }
-        }
+        let Some(row_of) = self.state_rows(ctx)? else {
+            return Ok(false);
+        };
         let domain = crate::protocol::tensor_domain;
         let count = patches.taps.len();
         let taps = patches.filters.first().map_or(0, Vec::len);
@@ -2042,6 +2037,20 @@ impl Lowering<'_> {
         }
     }
 
+    /// The state value each element of the node's data input is, when every element is exactly
+    /// one (a unit expression); `None` otherwise.
+    fn state_rows(&self, ctx: &Ctx) -> Result<Option<Vec<usize>>, OnnxError> {
+        let input = self.live_tensor(ctx, &self.current)?;
+        Ok(input
+            .exprs
+            .iter()
+            .map(|e| match e.terms[..] {
+                [(v, c)] if c == 1.0 && e.bias == 0.0 => Some(v),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// Pool with a coset block instead of composing: the CosetSum block ([`LayerOp::CosetSum`])
     /// for a mean, whose averaging matrix then does not enlarge the next dense layer, or the
     /// CosetMax block ([`LayerOp::CosetMax`]) for a maximum, instead of a tournament of ReLU
@@ -2080,16 +2089,12 @@ impl Lowering<'_> {
         if !fits {
             return Ok(false);
         }
-        let input = self.live_tensor(ctx, &self.current.clone())?;
         // Each pooled element must be one value of the state (the last layer's output, or the
         // model input before any layer).
-        let mut row_of = Vec::with_capacity(input.exprs.len());
-        for e in &input.exprs {
-            match e.terms[..] {
-                [(v, c)] if c == 1.0 && e.bias == 0.0 => row_of.push(v),
-                _ => return Ok(false),
-            }
-        }
+        let Some(row_of) = self.state_rows(ctx)? else {
+            return Ok(false);
+        };
+        let input = self.live_tensor(ctx, &self.current.clone())?;
         let mut seen = vec![false; self.state_len];
         for cell in cells.iter().flatten() {
             let v = row_of[*cell];
