@@ -220,7 +220,8 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
                 vec![first, "activation"]
             };
             json!({"index": k, "name": l.name, "in": l.in_len(), "out": l.out_len(), "activation": act(l.activation),
-                   "mixed": l.mixed, "blocks": blocks, "rowsum_instance": instance_of(k)})
+                   "mixed": l.mixed, "blocks": blocks, "rowsum_instance": instance_of(k),
+                   "patches": l.op.patch_shape().map(|p| json!({"filters": p.filters, "count": p.count, "taps": p.width}))})
         })
         .collect();
     let fid: Vec<_> = fidelity
@@ -259,7 +260,13 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
                 let with: Vec<String> = plan.batches[i].iter().map(usize::to_string).collect();
                 format!("rowsum (batched: layers {})", with.join(", "))
             }
-            Some(_) => "rowsum".to_string(),
+            Some(_) => match l.op.patch_shape() {
+                Some(p) => format!(
+                    "rowsum (patches: {} filters × {} patches × {} taps)",
+                    p.filters, p.count, p.width
+                ),
+                None => "rowsum".to_string(),
+            },
             None => match l.op {
                 LayerOp::CosetSum { .. } => format!("cosetsum (window {})", l.op.coset().map_or(0, |(_, w)| w)),
                 LayerOp::CosetMax { .. } => format!("cosetmax (window {})", l.op.coset().map_or(0, |(_, w)| w)),
