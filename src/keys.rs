@@ -289,21 +289,12 @@ pub fn max_domain_of(model: &QuantizedModel) -> Domain {
         .fold(n, |d, l| Domain::new(d.log_size.max(l.matrix_log().unwrap_or(0))))
 }
 
-/// The hiding weight polynomial `Ŵ = W + ρ_W·Z_K` of a layer on its matrix domain: `W` with the
-/// bias as an extra column when the layer has a bias column ([`BiasColumn`]).
+/// `W` of a matrix of shape `(in_len, out_len)` on its matrix domain, without the hiding term of
+/// [`layer_weight_poly`]: the weights, with the bias as an extra column when the layer has a bias
+/// column ([`BiasColumn`]).
 ///
 /// `bitrev`: the layer reads the hidden model input, whose value `j` sits at position `bitrev(j)`
 /// (`blocks::Tensor::bitrev`), so column `j` of `W` is placed there too.
-pub fn weight_poly(
-    (weights, bias): (&[Vec<i64>], &[i64]),
-    rho: Fr,
-    (in_len, out_len): (usize, usize),
-    (bitrev, column): (bool, Option<BiasColumn>),
-) -> DensePolynomial<Fr> {
-    &plain_weight_poly((weights, bias), (in_len, out_len), (bitrev, column)) + &weight_hiding(rho, (in_len, out_len))
-}
-
-/// `W` of [`weight_poly`] without its hiding term.
 pub fn plain_weight_poly(
     (weights, bias): (&[Vec<i64>], &[i64]),
     (in_len, out_len): (usize, usize),
@@ -323,7 +314,7 @@ pub fn plain_weight_poly(
     kd.interpolate(&crate::blocks::rowsum::matrix_values(&w, nd, kd))
 }
 
-/// The hiding term `ρ_W·Z_K` of [`weight_poly`] for a layer of shape `(in_len, out_len)`.
+/// The hiding term `ρ_W·Z_K` of [`layer_weight_poly`] for a matrix of shape `(in_len, out_len)`.
 pub fn weight_hiding(rho: Fr, (in_len, out_len): (usize, usize)) -> DensePolynomial<Fr> {
     let kd = Domain::new(tensor_domain(in_len).log_size + tensor_domain(out_len).log_size);
     WeightBlinds::vanishing_multiple(rho, kd)
@@ -382,7 +373,8 @@ pub fn layer_plain_weight_poly(
     )
 }
 
-/// The hiding `Ŵ` of RowSum layer `k` of `model` ([`weight_poly`]).
+/// The hiding weight polynomial `Ŵ = W + ρ_W·Z_K` of RowSum layer `k` of `model` on its matrix
+/// domain ([`layer_plain_weight_poly`] and [`weight_hiding`]).
 pub fn layer_weight_poly(
     model: &QuantizedModel,
     plan: &RowSumPlan,

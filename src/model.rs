@@ -364,6 +364,15 @@ pub struct PatchShape {
     pub filters: usize,
 }
 
+impl PatchShape {
+    /// What output row `i = p + P'·f` reads: `Some((f, N·p))`, the filter and where patch `p`
+    /// starts in the input; `None` for a padding patch's row (`p ≥ P`, accumulator 0).
+    pub fn source(&self, i: usize) -> Option<(usize, usize)> {
+        let (p, f) = (i % self.stride, i / self.stride);
+        (p < self.count).then_some((f, self.width * p))
+    }
+}
+
 /// The entry of [`DenseLayer::map`] that copies a zero instead of a source value.
 pub const COPY_ZERO: u32 = u32::MAX;
 
@@ -693,13 +702,12 @@ impl DenseLayer {
                 };
                 (0..out_len)
                     .map(|i| {
-                        let (q, f) = (i % p.stride, i / p.stride);
-                        if q >= p.count {
+                        let Some((f, at)) = p.source(i) else {
                             return Some(0);
-                        }
+                        };
                         let (row, b) = (self.weights.get(f)?, self.bias.get(f)?);
                         row.iter()
-                            .zip(x.get(p.width * q..)?)
+                            .zip(x.get(at..)?)
                             .try_fold(*b, |acc, (w, v)| acc.checked_add(w.checked_mul(*v)?))
                             .and_then(fits)
                     })

@@ -99,9 +99,11 @@ pub fn plan(n: usize, shapes: &[(usize, usize, LayerOp)], input_len: usize, hidd
     let base = shapes
         .iter()
         .filter_map(|&(i, o, op)| match op {
-            LayerOp::Dense => Some(dom(i) * dom(o) + 3 * dom(o) + 16),
-            // Rows N wide: K = N·M.
-            LayerOp::Patch { .. } => op.patch_shape().map(|p| dom(p.width) * dom(o) + 3 * dom(o) + 16),
+            // RowSum: K + 3M, K = N·M (a patch layer's rows are N taps wide).
+            LayerOp::Dense | LayerOp::Patch { .. } => {
+                let n = op.patch_shape().map_or(i, |p| p.width);
+                Some(dom(n) * dom(o) + 3 * dom(o) + 16)
+            }
             // The coset max's degree-w gate (w = 4: slightly above 3n).
             LayerOp::CosetMax { .. } => Some(super::cosetmax::quotient_degree(n, dom(i), dom(i) / dom(o)) + 8),
             _ => None,

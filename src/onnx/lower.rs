@@ -295,14 +295,10 @@ impl FloatLayer {
                 };
                 (0..out_len)
                     .map(|i| {
-                        let (q, f) = (i % p.stride, i / p.stride);
-                        let v = match (q < p.count, self.weights.get(f)) {
-                            (true, Some(row)) => {
-                                let xs = x.get(p.width * q..).unwrap_or_default();
-                                row.iter().zip(xs).map(|(w, v)| w * v).sum::<f64>() + self.bias[f]
-                            }
-                            _ => 0.0,
-                        };
+                        let v = p.source(i).map_or(0.0, |(f, at)| {
+                            let xs = x.get(at..).unwrap_or_default();
+                            self.weights[f].iter().zip(xs).map(|(w, v)| w * v).sum::<f64>() + self.bias[f]
+                        });
                         self.activation.apply(v)
                     })
                     .collect()

@@ -610,11 +610,10 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                     };
                     (0..out_len)
                         .map(|i| {
-                            let (q, f) = (i % p.stride, i / p.stride);
-                            if q >= p.count {
+                            let Some((f, at)) = p.source(i) else {
                                 return 0;
-                            }
-                            let xs = &x[p.width * q..][..p.width];
+                            };
+                            let xs = &x[at..][..p.width];
                             layer.weights[f]
                                 .iter()
                                 .zip(xs)
@@ -742,34 +741,28 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                 });
             }
         }
-        if let Some(p) = layer.op.patch_shape() {
-            // Interval arithmetic per row on its patch; no linear bounds through a patch layer.
-            for i in 0..layer.out_len() {
-                let (q, f) = (i % p.stride, i / p.stride);
-                if q >= p.count {
-                    rows.push((0, 0));
-                    continue;
-                }
-                let b = i128::from(layer.bias[f]);
-                let (mut a_lo, mut a_hi) = (b + half, b + half);
-                for (w, (x_lo, x_hi)) in layer.weights[f].iter().zip(x.get(p.width * q..)?) {
-                    let w = i128::from(*w);
-                    let (p, q) = (w.checked_mul(*x_lo)?, w.checked_mul(*x_hi)?);
-                    a_lo = a_lo.checked_add(p.min(q))?;
-                    a_hi = a_hi.checked_add(p.max(q))?;
-                }
-                rows.push((a_lo.div_euclid(1i128 << s), a_hi.div_euclid(1i128 << s)));
-            }
-        }
-        for (row, b) in layer.weights.iter().zip(&layer.bias).filter(|_| layer.op.is_dense()) {
-            let (mut a_lo, mut a_hi) = (i128::from(*b) + half, i128::from(*b) + half);
-            for (w, (x_lo, x_hi)) in row.iter().zip(&x) {
+        // The bounds of q = ⌊(row·x + b + 2^(s−1)) / 2^s⌋ over the box `xs`.
+        let affine = |row: &[i64], b: i64, xs: &[(i128, i128)]| -> Option<(i128, i128)> {
+            let (mut a_lo, mut a_hi) = (i128::from(b) + half, i128::from(b) + half);
+            for (w, (x_lo, x_hi)) in row.iter().zip(xs) {
                 let w = i128::from(*w);
                 let (p, q) = (w.checked_mul(*x_lo)?, w.checked_mul(*x_hi)?);
                 a_lo = a_lo.checked_add(p.min(q))?;
                 a_hi = a_hi.checked_add(p.max(q))?;
             }
-            let (mut q_lo, mut q_hi) = (a_lo.div_euclid(1i128 << s), a_hi.div_euclid(1i128 << s));
+            Some((a_lo.div_euclid(1i128 << s), a_hi.div_euclid(1i128 << s)))
+        };
+        if let Some(p) = layer.op.patch_shape() {
+            // Interval arithmetic per row on its patch; no linear bounds through a patch layer.
+            for i in 0..layer.out_len() {
+                rows.push(match p.source(i) {
+                    None => (0, 0),
+                    Some((f, at)) => affine(&layer.weights[f], layer.bias[f], x.get(at..)?)?,
+                });
+            }
+        }
+        for (row, b) in layer.weights.iter().zip(&layer.bias).filter(|_| layer.op.is_dense()) {
+            let (mut q_lo, mut q_hi) = affine(row, *b, &x)?;
             // Back-substitution is linear: it stops at a product or coset-max layer (interval bounds
             // only after one).
             if k > 0 && layers[..k].iter().all(|l| l.op.is_dense()) {
