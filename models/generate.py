@@ -718,7 +718,7 @@ def cnn28(pool_op: str = "AveragePool", name: str = "cnn28") -> None:
     """A LeNet-shaped CNN on a 28x28 image with seeded random weights (the pooling benchmark):
     Conv(1->4, 3x3, pads 1) + Relu + AveragePool(2x2) -> Conv(4->8, 3x3, pads 1) + Relu +
     AveragePool(2x2) -> Flatten -> Gemm(392->10, transB=1). Its pooled tensors (3,136 and 1,568
-    values) are large enough for `compile --pool auto` to prove the pools with the CosetSum block.
+    values) are large enough for `compile --pool auto` to prove the pools with a coset-sum gate.
     With ``pool_op="MaxPool"`` (``cnn28max``, the same weights and image) the pools are max pools,
     which `compile --pool auto` proves with the CosetMax block."""
     out = HERE / "testdata"
@@ -963,7 +963,7 @@ def testdata() -> None:
         out / "softmax.onnx",
     )
 
-    # A gated block: the product of two activations (the Product block), with the ReLU output r
+    # A gated block: the product of two activations (a Hadamard gate), with the ReLU output r
     # still needed after it (carried through the product as r·1).
     save_model(
         helper.make_graph(

@@ -4,7 +4,7 @@
 #   script/gen-fixtures.sh            # from the repository root
 #
 # For each model (sample: public input; mlp784: private input; lenet: a CNN; glu: a mixed layer and
-# a product, from models/testdata; lenet-pool: LeNet with `--pool coset`, the CosetSum block; rescnn:
+# a product, from models/testdata; lenet-pool: LeNet with `--pool coset`, a coset-sum gate; rescnn:
 # its MaxPool as the CosetMax block; lenet-im2col: LeNet with `--conv im2col`, a patch layer;
 # sample-committed: the sample with a committed input,
 # `commit-input` first) it runs the zkt-eth CLI:
@@ -94,7 +94,7 @@ gen() {
 gen sample SampleVerifier public
 gen mlp784 Mlp784Verifier private
 gen lenet LenetVerifier public
-# GLU-style gating a ⊙ σ(b): a mixed layer, then the Product block.
+# GLU-style gating a ⊙ σ(b): a mixed layer, then a Hadamard gate.
 ONNX=models/testdata/glu.onnx INPUT=models/testdata/glu.json gen glu GluVerifier public
 # LeNet with its two 2×2 AveragePools as CosetSum layers (compile --pool cosetsum).
 COMPILE="--pool coset" gen lenet LenetPoolVerifier public lenet-pool

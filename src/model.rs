@@ -284,7 +284,7 @@ pub enum LayerOp {
     #[default]
     Dense,
     /// `acc_i = x_i · x_{h+i}` for `i < out_len`: the Hadamard product of the two halves of the
-    /// input, `h = in_len / 2` (the Product block). No weights; `in_len = 2·tensor_domain(out_len)`,
+    /// input, `h = in_len / 2` (a Hadamard gate). No weights; `in_len = 2·tensor_domain(out_len)`,
     /// so each half fills half of the input's domain, and the layer never reads the model input.
     Product {
         /// `2h`.
@@ -293,11 +293,11 @@ pub enum LayerOp {
         out_len: usize,
     },
     /// `acc_j = (2^s / w)·Σ_{k<w} x_{j + k·m}` for `j < out_len`, `m = tensor_domain(out_len)`: the
-    /// sums over the cosets of a window of `w = in_len / m` values (the CosetSum block), scaled so
+    /// sums over the cosets of a window of `w = in_len / m` values (a coset-sum gate), scaled so
     /// that the layer's rescale by `2^s` divides by `w`: an `AveragePool` with kernel = stride and no
     /// padding, or a `GlobalAveragePool`, laid out by the lowering so that window `j`'s values sit at
     /// `j, j + m, …`. No weights; `w` is a power of two, `2 ≤ w ≤ min(4, 2^s)`
-    /// ([`crate::blocks::cosetsum::MAX_WINDOW`]), and the layer never reads the model input.
+    /// ([`crate::blocks::gate::MAX_WINDOW`]), and the layer never reads the model input.
     CosetSum {
         /// `w·m`.
         in_len: usize,
@@ -506,7 +506,7 @@ pub fn layer_shape_problem(
     }
     if op.is_coset() {
         // A sum's factor 2^s/w must be an integer; a maximum's is 2^s.
-        let max = crate::blocks::cosetsum::MAX_WINDOW;
+        let max = crate::blocks::gate::MAX_WINDOW;
         let (what, w_max, bound) = match op {
             LayerOp::CosetSum { .. } => (
                 "coset sum",

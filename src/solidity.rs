@@ -55,6 +55,8 @@ pub struct SolCx<'a> {
     n_inv: usize,
     /// Per layer, the index of its `[Ŵ]` in `VK_POINTS` (its `[B̂]`, if any, is the next one).
     vk_index: Vec<usize>,
+    /// Generated internal functions ([`SolCx::function`]), in order of first use.
+    functions: Vec<String>,
 }
 
 impl SolCx<'_> {
@@ -64,6 +66,27 @@ impl SolCx<'_> {
         match a {
             At::Eval(e) => format!("_ev(proof, {e})"),
             At::Public(j) => format!("st.pubAt[{j}]"),
+        }
+    }
+    /// The name of a generated internal function `(State memory st, <params>)` with `body`: one
+    /// function per distinct signature and body, shared by the instances that generate the same
+    /// (so the verifier's size grows with the kinds of gates, not their number). A function of its
+    /// own keeps a gate's expression off `verify()`'s stack.
+    pub fn function(&mut self, prefix: &str, params: &str, body: &str) -> String {
+        let text =
+            |name: &str| format!("function {name}(State memory st, {params}) internal pure {{\n        {body}\n    }}");
+        let same = self
+            .functions
+            .iter()
+            .enumerate()
+            .find(|(i, f)| **f == text(&format!("{prefix}{i}")));
+        match same {
+            Some((i, _)) => format!("{prefix}{i}"),
+            None => {
+                let name = format!("{prefix}{}", self.functions.len());
+                self.functions.push(text(&name));
+                name
+            }
         }
     }
     /// Reserve `count` slots of the batched inversion; returns the first.
@@ -121,6 +144,7 @@ pub fn spec_with(
     let mut sx = SolCx {
         layout: &layout,
         n_inv: 1,
+        functions: vec![],
         vk_index: vk
             .layers
             .iter()
@@ -232,6 +256,7 @@ pub fn spec_with(
             .map(|d| format!("{:04x}{:04x}", d.point, d.power))
             .collect(),
         blocks,
+        functions: sx.functions.clone(),
         public_evals,
         n_vk: vk_points.len() + 1,
         vk_points_hex: vk_points

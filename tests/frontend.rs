@@ -349,7 +349,7 @@ fn a_skip_connection_around_a_relu_is_carried_through_it() {
 }
 
 /// `Mul` of two activations becomes an identity layer holding both operands (and everything still
-/// needed after it) and a product layer (the Product block); both models agree with tract (the
+/// needed after it) and a product layer (a Hadamard gate); both models agree with tract (the
 /// self-check inside `lower`), and prove and verify end to end with outputs near the float ones.
 #[test]
 fn a_product_of_two_activations_is_proven() {

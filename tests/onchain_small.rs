@@ -130,7 +130,7 @@ async fn activation_tables_agree_on_chain() {
     }
 }
 
-/// A product of two activations (the Product block, its evaluation `x(−ζ')`): Rust and Solidity
+/// A product of two activations (a Hadamard gate, its evaluation `x(−ζ')`): Rust and Solidity
 /// accept the honest proof and reject a wrong output and every flipped proof word.
 #[tokio::test(flavor = "multi_thread")]
 async fn product_layers_agree_on_chain() {

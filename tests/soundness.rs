@@ -5,6 +5,7 @@ mod common;
 
 use rand::SeedableRng;
 use std::path::Path;
+use zkt_eth::blocks::gate::GateKind;
 use zkt_eth::blocks::Instance;
 use zkt_eth::keys::{srs_len_for, ProvingKey, Visibility};
 use zkt_eth::onnx::{self, QuantizeOptions};
@@ -75,7 +76,7 @@ fn flipping_any_word_of_the_sample_proof_is_rejected() {
     }
 }
 
-/// A model with a product layer (the Product block): the honest proof verifies for every input
+/// A model with a product layer (a Hadamard gate): the honest proof verifies for every input
 /// visibility, every flipped word is rejected (among them the Product's evaluation `x(−ζ')`), and
 /// its blinding covers every point at which a polynomial is revealed.
 #[test]
@@ -118,7 +119,7 @@ fn a_batched_rowsum_proves_and_every_flipped_word_is_rejected() {
     assert!(err.contains("layers[0]") && err.contains("layers[2]"), "{err}");
 }
 
-/// A coset-sum (pooling) layer, windows 2 and 4 (the CosetSum block): the honest proof verifies for
+/// A coset-sum (pooling) layer, windows 2 and 4 (a coset-sum gate): the honest proof verifies for
 /// every input visibility, every flipped word is rejected (among them the block's evaluations
 /// `x(ω_w^k·ζ')`), its blinding covers every revealed point; shapes and padding rows that would
 /// break the identity are refused before any proving.
@@ -138,7 +139,7 @@ fn a_coset_sum_layer_proves_and_every_flipped_word_is_rejected() {
             layout
                 .instances
                 .iter()
-                .any(|i| matches!(i, Instance::CosetSum(c) if c.window == w))
+                .any(|i| matches!(i, Instance::Gate(g) if matches!(g.kind, GateKind::CosetSum { window, .. } if window == w)))
         });
         // The pooled tensor is revealed at τ, ζ' and the w − 1 rotations: w + 2 blinding
         // coefficients, within the degree bounds' BLIND_MAX.
@@ -148,7 +149,7 @@ fn a_coset_sum_layer_proves_and_every_flipped_word_is_rejected() {
             .instances
             .iter()
             .find_map(|i| match i {
-                Instance::CosetSum(c) => Some(c.x),
+                Instance::Gate(g) => Some(g.reads[0].tensor),
                 _ => None,
             })
             .unwrap();
@@ -525,7 +526,7 @@ fn a_patch_layer_proves_and_every_flipped_word_is_rejected() {
 fn check_every_word(model: &zkt_eth::model::QuantizedModel) {
     check_words(model, &[16, -8, 24], |layout| {
         layout.instances.iter().any(|i| match i {
-            Instance::Product(_) => true,
+            Instance::Gate(g) => g.kind == GateKind::Hadamard,
             Instance::Activation(a) => a.odd_kind.is_some(),
             _ => false,
         })

@@ -113,6 +113,9 @@ pub struct VerifierSpec {
     pub claim_src_hex: String,
     /// Block instances, in protocol order.
     pub blocks: Vec<BlockCall>,
+    /// Internal functions that block instances generate (a gate's identity), each once, after the
+    /// blocks' template functions.
+    pub functions: Vec<String>,
     /// Public evaluations, in `Layout::public_evals` order.
     pub public_evals: Vec<PublicEvalSpec>,
     /// Number of vk G1 points (with `G`).

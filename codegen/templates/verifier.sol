@@ -543,8 +543,6 @@ contract {{ contract_name }} is IZkTorchVerifier {
     }
     {%- endif %}
     {%- include "blocks/rowsum.sol" %}
-    {%- include "blocks/product.sol" %}
-    {%- include "blocks/cosetsum.sol" %}
     {%- include "blocks/cosetmax.sol" %}
     {%- include "blocks/copy.sol" %}
     {%- include "blocks/activation.sol" %}
@@ -553,6 +551,15 @@ contract {{ contract_name }} is IZkTorchVerifier {
     {%- include "blocks/input_binding.sol" %}
     {%- endif %}
     {%- include "blocks/table.sol" %}
+    {%- if !functions.is_empty() %}
+
+    // ── generated: the gates' identities (src/blocks/gate.rs, docs/protocols/gate.md) ──
+    /// One function per distinct gate: its identity E(r) over the reads' evaluations r, divided by
+    /// Z_n(ζ) (the gate is lifted to the lookup domain), added to the combined quotient claim.
+    {%- for f in functions %}
+    {{ f }}
+    {%- endfor %}
+    {%- endif %}
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──
     /// Shplonk (shplonk::verify): claim i with divisor X^T − x_p weighs νⁱ/(ξ^T − x_p) (the slots from

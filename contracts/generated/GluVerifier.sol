@@ -291,8 +291,8 @@ contract GluVerifier is IZkTorchVerifier {
                 21_845_492_397_480_214_137_827_955_734_036_069_473_141_043_376_196_471_776_620_668_631_523_902_619_649
             ]
         );
-        // Product, layer 2: y = x[..8] ⊙ x[8..] on H_16
-        _product(st, [uint256(_ev(proof, 12)), _ev(proof, 14), _ev(proof, 15)]);
+        // Gate, layer 2: Hadamard y = x[..8] ⊙ x[8..]; r0·r1 − r2 = 0 on H_16 (r0 = t5(X), r1 = t5(ω_16^8·X), r2 = t6(X^2))
+        _gate0(st, [uint256(_ev(proof, 12)), _ev(proof, 14), _ev(proof, 15)]);
         // Activation, layer 2: rescale and identity by lookup on H_8
         _activation(
             st,
@@ -715,21 +715,6 @@ contract GluVerifier is IZkTorchVerifier {
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
-    // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
-    /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
-    /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
-    function _product(State memory st, uint256[3] memory c) internal pure {
-        _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
-    }
-
-    // ── block: CosetSum (src/blocks/cosetsum.rs, docs/protocols/cosetsum.md) ──
-    /// The lifted coset-sum identity c·Σ_k x(ω_w^k·ζ') − y(ζ'^w) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
-    /// v = [x(ω_w^k·ζ') for k < w, zero up to 4, y(ζ'^w)], c = 2^s/w.
-    function _cosetSum(State memory st, uint256[5] memory v, uint256 c) internal pure {
-        uint256 sum = addmod(addmod(v[0], v[1], R), addmod(v[2], v[3], R), R);
-        _identity(st, mulmod(addmod(mulmod(c, sum, R), R - v[4], R), st.inv[0], R));
-    }
-
     // ── block: CosetMax (src/blocks/cosetmax.rs, docs/protocols/cosetmax.md) ──
     /// The lifted coset-max identities at ζ' = ζ^(n/N), each divided by Z_n(ζ): the gate
     /// Π_{k<w} (y(ζ'^w) − c·x(ω_w^k·ζ')) (y is c times a member of its window) and the range lookup
@@ -866,6 +851,13 @@ contract GluVerifier is IZkTorchVerifier {
         uint256 kd = mulmod(mulmod(k, d, R), zn, R);
         st.vkCoef[vkAt] = mulmod(kd, st.theta, R);
         st.vkCoef[vkAt + 1] = mulmod(st.vkCoef[vkAt], st.theta, R);
+    }
+
+    // ── generated: the gates' identities (src/blocks/gate.rs, docs/protocols/gate.md) ──
+    /// One function per distinct gate: its identity E(r) over the reads' evaluations r, divided by
+    /// Z_n(ζ) (the gate is lifted to the lookup domain), added to the combined quotient claim.
+    function _gate0(State memory st, uint256[3] memory r) internal pure {
+        _identity(st, mulmod(addmod(mulmod(r[0], r[1], R), R - r[2], R), st.inv[0], R));
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──

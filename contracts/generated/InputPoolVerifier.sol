@@ -249,11 +249,9 @@ contract InputPoolVerifier is IZkTorchVerifier {
                 2
             ]
         );
-        // CosetSum, layer 1: y_j = 128·Σ_(k<4) x_(j+k·16) on H_64
-        _cosetSum(
-            st,
-            [uint256(_ev(proof, 0)), _ev(proof, 4), _ev(proof, 5), _ev(proof, 6), _ev(proof, 7)],
-            128
+        // Gate, layer 1: coset sum y_j = 128·Σ_(k<4) x_(j+k·16); 128·(r0 + r1 + r2 + r3) − r4 = 0 on H_64 (r0 = t1(ω_64^0·X), r1 = t1(ω_64^16·X), r2 = t1(ω_64^32·X), r3 = t1(ω_64^48·X), r4 = t2(X^4))
+        _gate0(
+            st, [uint256(_ev(proof, 0)), _ev(proof, 4), _ev(proof, 5), _ev(proof, 6), _ev(proof, 7)]
         );
         // Activation, layer 1: rescale and identity by lookup on H_16
         _activation(
@@ -647,21 +645,6 @@ contract InputPoolVerifier is IZkTorchVerifier {
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
-    // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
-    /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
-    /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
-    function _product(State memory st, uint256[3] memory c) internal pure {
-        _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
-    }
-
-    // ── block: CosetSum (src/blocks/cosetsum.rs, docs/protocols/cosetsum.md) ──
-    /// The lifted coset-sum identity c·Σ_k x(ω_w^k·ζ') − y(ζ'^w) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
-    /// v = [x(ω_w^k·ζ') for k < w, zero up to 4, y(ζ'^w)], c = 2^s/w.
-    function _cosetSum(State memory st, uint256[5] memory v, uint256 c) internal pure {
-        uint256 sum = addmod(addmod(v[0], v[1], R), addmod(v[2], v[3], R), R);
-        _identity(st, mulmod(addmod(mulmod(c, sum, R), R - v[4], R), st.inv[0], R));
-    }
-
     // ── block: CosetMax (src/blocks/cosetmax.rs, docs/protocols/cosetmax.md) ──
     /// The lifted coset-max identities at ζ' = ζ^(n/N), each divided by Z_n(ζ): the gate
     /// Π_{k<w} (y(ζ'^w) − c·x(ω_w^k·ζ')) (y is c times a member of its window) and the range lookup
@@ -789,6 +772,24 @@ contract InputPoolVerifier is IZkTorchVerifier {
         uint256 kd = mulmod(mulmod(k, d, R), zn, R);
         st.vkCoef[vkAt] = mulmod(kd, st.theta, R);
         st.vkCoef[vkAt + 1] = mulmod(st.vkCoef[vkAt], st.theta, R);
+    }
+
+    // ── generated: the gates' identities (src/blocks/gate.rs, docs/protocols/gate.md) ──
+    /// One function per distinct gate: its identity E(r) over the reads' evaluations r, divided by
+    /// Z_n(ζ) (the gate is lifted to the lookup domain), added to the combined quotient claim.
+    function _gate0(State memory st, uint256[5] memory r) internal pure {
+        _identity(
+            st,
+            mulmod(
+                addmod(
+                    mulmod(128, addmod(addmod(addmod(r[0], r[1], R), r[2], R), r[3], R), R),
+                    R - r[4],
+                    R
+                ),
+                st.inv[0],
+                R
+            )
+        );
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──

@@ -265,11 +265,10 @@ contract LenetPoolVerifier is IZkTorchVerifier {
                 21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
             ]
         );
-        // CosetSum, layer 1: y_j = 16·Σ_(k<4) x_(j+k·64) on H_256
-        _cosetSum(
+        // Gate, layer 1: coset sum y_j = 16·Σ_(k<4) x_(j+k·64); 16·(r0 + r1 + r2 + r3) − r4 = 0 on H_256 (r0 = t3(ω_256^0·X), r1 = t3(ω_256^64·X), r2 = t3(ω_256^128·X), r3 = t3(ω_256^192·X), r4 = t4(X^4))
+        _gate0(
             st,
-            [uint256(_ev(proof, 5)), _ev(proof, 7), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10)],
-            16
+            [uint256(_ev(proof, 5)), _ev(proof, 7), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10)]
         );
         // Activation, layer 1: rescale and identity by lookup on H_64
         _activation(
@@ -299,8 +298,8 @@ contract LenetPoolVerifier is IZkTorchVerifier {
                 21_717_240_974_403_030_884_572_605_700_372_452_626_919_080_303_537_784_075_388_061_966_368_184_991_745
             ]
         );
-        // CosetSum, layer 3: y_j = 16·Σ_(k<4) x_(j+k·32) on H_128
-        _cosetSum(
+        // Gate, layer 3: coset sum y_j = 16·Σ_(k<4) x_(j+k·32); 16·(r0 + r1 + r2 + r3) − r4 = 0 on H_128 (r0 = t8(ω_128^0·X), r1 = t8(ω_128^32·X), r2 = t8(ω_128^64·X), r3 = t8(ω_128^96·X), r4 = t9(X^4))
+        _gate0(
             st,
             [
                 uint256(_ev(proof, 19)),
@@ -308,8 +307,7 @@ contract LenetPoolVerifier is IZkTorchVerifier {
                 _ev(proof, 22),
                 _ev(proof, 23),
                 _ev(proof, 24)
-            ],
-            16
+            ]
         );
         // Activation, layer 3: rescale and identity by lookup on H_32
         _activation(
@@ -746,21 +744,6 @@ contract LenetPoolVerifier is IZkTorchVerifier {
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
-    // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
-    /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
-    /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
-    function _product(State memory st, uint256[3] memory c) internal pure {
-        _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
-    }
-
-    // ── block: CosetSum (src/blocks/cosetsum.rs, docs/protocols/cosetsum.md) ──
-    /// The lifted coset-sum identity c·Σ_k x(ω_w^k·ζ') − y(ζ'^w) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
-    /// v = [x(ω_w^k·ζ') for k < w, zero up to 4, y(ζ'^w)], c = 2^s/w.
-    function _cosetSum(State memory st, uint256[5] memory v, uint256 c) internal pure {
-        uint256 sum = addmod(addmod(v[0], v[1], R), addmod(v[2], v[3], R), R);
-        _identity(st, mulmod(addmod(mulmod(c, sum, R), R - v[4], R), st.inv[0], R));
-    }
-
     // ── block: CosetMax (src/blocks/cosetmax.rs, docs/protocols/cosetmax.md) ──
     /// The lifted coset-max identities at ζ' = ζ^(n/N), each divided by Z_n(ζ): the gate
     /// Π_{k<w} (y(ζ'^w) − c·x(ω_w^k·ζ')) (y is c times a member of its window) and the range lookup
@@ -888,6 +871,24 @@ contract LenetPoolVerifier is IZkTorchVerifier {
         uint256 kd = mulmod(mulmod(k, d, R), zn, R);
         st.vkCoef[vkAt] = mulmod(kd, st.theta, R);
         st.vkCoef[vkAt + 1] = mulmod(st.vkCoef[vkAt], st.theta, R);
+    }
+
+    // ── generated: the gates' identities (src/blocks/gate.rs, docs/protocols/gate.md) ──
+    /// One function per distinct gate: its identity E(r) over the reads' evaluations r, divided by
+    /// Z_n(ζ) (the gate is lifted to the lookup domain), added to the combined quotient claim.
+    function _gate0(State memory st, uint256[5] memory r) internal pure {
+        _identity(
+            st,
+            mulmod(
+                addmod(
+                    mulmod(16, addmod(addmod(addmod(r[0], r[1], R), r[2], R), r[3], R), R),
+                    R - r[4],
+                    R
+                ),
+                st.inv[0],
+                R
+            )
+        );
     }
 
     // ─────────────────────────────────────── step 6: accumulation and decider ──

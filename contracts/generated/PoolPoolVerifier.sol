@@ -739,21 +739,6 @@ contract PoolPoolVerifier is IZkTorchVerifier {
         _identity(st, mulmod(st.inv[c[4] + 2], addmod(c[0], R - c[3], R), R));
     }
 
-    // ── block: Product (src/blocks/product.rs, docs/protocols/product.md) ──
-    /// The lifted Hadamard identity x(ζ')·x(−ζ') − y(ζ'²) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
-    /// c = [x(ζ'), x(−ζ'), y(ζ'²)].
-    function _product(State memory st, uint256[3] memory c) internal pure {
-        _identity(st, mulmod(addmod(mulmod(c[0], c[1], R), R - c[2], R), st.inv[0], R));
-    }
-
-    // ── block: CosetSum (src/blocks/cosetsum.rs, docs/protocols/cosetsum.md) ──
-    /// The lifted coset-sum identity c·Σ_k x(ω_w^k·ζ') − y(ζ'^w) = 0, ζ' = ζ^(n/N), divided by Z_n(ζ).
-    /// v = [x(ω_w^k·ζ') for k < w, zero up to 4, y(ζ'^w)], c = 2^s/w.
-    function _cosetSum(State memory st, uint256[5] memory v, uint256 c) internal pure {
-        uint256 sum = addmod(addmod(v[0], v[1], R), addmod(v[2], v[3], R), R);
-        _identity(st, mulmod(addmod(mulmod(c, sum, R), R - v[4], R), st.inv[0], R));
-    }
-
     // ── block: CosetMax (src/blocks/cosetmax.rs, docs/protocols/cosetmax.md) ──
     /// The lifted coset-max identities at ζ' = ζ^(n/N), each divided by Z_n(ζ): the gate
     /// Π_{k<w} (y(ζ'^w) − c·x(ω_w^k·ζ')) (y is c times a member of its window) and the range lookup

@@ -346,7 +346,7 @@ contract ModelVerifierTest is FixtureTest {
     }
 
     /// @dev GLU-style gating a ⊙ σ(b) (models/testdata/glu.onnx): a mixed layer (sigmoid on even
-    ///      rows, identity on odd rows), an operands layer and the Product block.
+    ///      rows, identity on odd rows), an operands layer and a Hadamard gate.
     function test_GluValidProofVerifies() public {
         string memory fx = _read("glu/fixture.json");
         Fixture memory f = _fixture(fx);

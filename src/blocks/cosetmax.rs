@@ -1,7 +1,7 @@
 //! CosetMax block (a Gate with a range lookup): `y_j = c·max_{k<w} x_{j + k·m}`, the maximum over
 //! the cosets of a window of `w` values, for max pooling (`docs/protocols/cosetmax.md`).
 //!
-//! **Layout**, as for [`super::cosetsum`]: `x` fills `H_N`, `N = w·m`, window `j`'s values sit at
+//! **Layout**, as for the coset-sum gate ([`super::gate::Gate::coset_sum`]): `x` fills `H_N`, `N = w·m`, window `j`'s values sit at
 //! `j, j + m, …` (the coset `ω_N^j·H_w`), and `y` lives on `H_m`, where `(ω_N^j)^w = ω_m^j`. A
 //! maximum is not linear, so it takes two facts, both symmetric in the window (they hold at every
 //! point of a coset, whichever of its points `X` is):
@@ -203,7 +203,8 @@ impl Block for CosetMax {
         self.h = b.commit(self.dom);
     }
     fn alloc_openings(&mut self, b: &mut LayoutBuilder) {
-        let mut at = super::cosetsum::coset_reads(b, (self.x, self.y), self.dom, self.window);
+        let reads = super::gate::coset_reads((self.x, self.y), &b.tensors, self.window);
+        let mut at = super::gate::open_reads(b, &reads, self.dom);
         let lift = (b.domain.size() / self.dom.size()) as u64;
         let p = b.point(PointSpec::new(lift, 0, 0));
         at.push(At::Eval(b.open(self.h, p)));
@@ -272,9 +273,9 @@ impl Block for CosetMax {
     fn solidity(&self, sx: &mut SolCx<'_>) -> SolBlock {
         // v = [x(ω_w^k·ζ') for k < w, zeros up to MAX_WINDOW, y(ζ'^w), h(ζ')]; the vk rules keep
         // w ≤ MAX_WINDOW (layer_shape_problem).
-        debug_assert!(self.window <= super::cosetsum::MAX_WINDOW);
+        debug_assert!(self.window <= super::gate::MAX_WINDOW);
         let mut v: Vec<String> = self.at[..self.window].iter().map(|a| sx.val(*a)).collect();
-        v.resize(super::cosetsum::MAX_WINDOW, "0".into());
+        v.resize(super::gate::MAX_WINDOW, "0".into());
         v.extend(self.at[self.window..].iter().map(|a| sx.val(*a)));
         let c = Fr::from(self.scale);
         let n = Fr::from(sx.layout.domain.size() as u64);
@@ -308,7 +309,7 @@ fn differences(b: &CosetMax, st: &ProverState<'_>) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blocks::cosetsum::tests::polys;
+    use crate::blocks::gate::tests::polys;
     use ark_ff::{UniformRand, Zero};
     use ark_poly::Polynomial;
     use rand::SeedableRng;

@@ -38,7 +38,7 @@ pub fn default_fold_log() -> u32 {
 
 /// A tensor polynomial on `H_M` has at most this many blinding coefficients (one per revealed
 /// point, `protocol::Layout::blinding`: at most six, the input of a coset sum with a window of 4,
-/// [`super::cosetsum::MAX_WINDOW`]), so degree `< M + BLIND_MAX`.
+/// [`super::gate::MAX_WINDOW`]), so degree `< M + BLIND_MAX`.
 pub const BLIND_MAX: usize = 6;
 
 /// The folding decision for a model.

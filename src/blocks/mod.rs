@@ -12,8 +12,7 @@
 //! | block | statement | domain | prover messages | verifier per instance |
 //! |---|---|---|---|---|
 //! | [`rowsum`] | `y_t = W_t·x_t + b_t` for the layers on equal domains (one instance, batched by `λ`), each `W_t` ONE hiding vk point, the biases one more | `H_K`, `K = M·N` | `[R]`, 2 evaluations (+2 per layer) | per layer 1 vk point, per instance 1 more (`[B̂]`, unless every bias is in a column) and 3 inversions (+1 per bias column or slot ≠ 0) |
-//! | [`product`] | `y = x[..h] ⊙ x[h..]` (`Mul` of two activations) | `H_{2h}`, lifted to `H_n` | none (one evaluation) | field work only |
-//! | [`cosetsum`] | `y_j = (2^s/w)·Σ_k x_{j+k·m}` (pooling: the mean over each window of `w ≤ 4`, after the rescale) | `H_{w·m}`, lifted to `H_n` | none (`w − 1` evaluations) | field work only |
+//! | [`gate`] | `E(t_0(ρ_0·X^{k_0}), …) = 0`: a polynomial identity over tensors read at rotations and power maps; instances: `y = x[..h] ⊙ x[h..]` (`Mul` of two activations), `y_j = (2^s/w)·Σ_k x_{j+k·m}` (pooling: the mean over each window of `w ≤ 4`, after the rescale) | `H_D`, lifted to `H_n` | none (its reads' new evaluations: 1 for a product, `w − 1` for a coset sum) | field work only |
 //! | [`cosetmax`] | `y_j = 2^s·max_k x_{j+k·m}` (max pooling over windows of `w ≤ 4`): a degree-`w` gate (`y_j` is a member) and a LogUp range check of `y_j/2^s − x_i ≥ 0` | `H_{w·m}`, lifted to `H_n` | `[h]`, a share (`w − 1` evaluations more) | field work only |
 //! | [`copy`] | `y_i = x_{σ(i)}` for a fixed map `σ` (data movement, any fan-out, copied zeros), by LogUp with fixed tags and counts | `H_M` and `H_N`, lifted to `H_n` | `[h_y]`, `[h_x]`, a share | 2 vk points (`[Ŝ]`, `[m̂]`, public), 1 inversion |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
@@ -32,12 +31,11 @@
 pub mod activation;
 pub mod copy;
 pub mod cosetmax;
-pub mod cosetsum;
 pub mod fold;
+pub mod gate;
 pub mod input_binding;
 pub mod input_range;
 pub mod lookup;
-pub mod product;
 pub mod rowsum;
 pub mod table;
 
@@ -217,10 +215,8 @@ pub trait Block: std::fmt::Debug + Send + Sync {
 pub enum Instance {
     /// See [`rowsum`].
     RowSum(rowsum::RowSum),
-    /// See [`product`].
-    Product(product::Product),
-    /// See [`cosetsum`].
-    CosetSum(cosetsum::CosetSum),
+    /// See [`gate`] (Hadamard products, coset sums).
+    Gate(gate::Gate),
     /// See [`cosetmax`].
     CosetMax(cosetmax::CosetMax),
     /// See [`copy`].
@@ -240,8 +236,7 @@ impl Instance {
     pub fn block(&self) -> &dyn Block {
         match self {
             Instance::RowSum(b) => b,
-            Instance::Product(b) => b,
-            Instance::CosetSum(b) => b,
+            Instance::Gate(b) => b,
             Instance::CosetMax(b) => b,
             Instance::Copy(b) => b,
             Instance::Activation(b) => b,
@@ -254,8 +249,7 @@ impl Instance {
     pub fn block_mut(&mut self) -> &mut dyn Block {
         match self {
             Instance::RowSum(b) => b,
-            Instance::Product(b) => b,
-            Instance::CosetSum(b) => b,
+            Instance::Gate(b) => b,
             Instance::CosetMax(b) => b,
             Instance::Copy(b) => b,
             Instance::Activation(b) => b,
@@ -272,7 +266,7 @@ impl Instance {
 /// Per layer `k`: tensor `y_k = W·x + b` (committed; for a product layer `x[..h] ⊙ x[h..]`, for a
 /// coset sum `c·Σ_k x_{j+k·m}`, for a coset max `2^s·max_k x_{j+k·m}`), `q_k` (rescaled; public if it is the model output), `z_k`
 /// (activation output; the same tensor as `q_k` for the identity, public for a final activation;
-/// padding `f(0)`); instances RowSum(`x → y_k`), Product(`x → y_k`), CosetSum(`x → y_k`) or CosetMax(`x → y_k`), and
+/// padding `f(0)`); instances RowSum(`x → y_k`), Gate (a Hadamard product or a coset sum, `x → y_k`) or CosetMax(`x → y_k`), and
 /// Activation(`y_k → q_k, z_k`). A committed input's
 /// binding comes first; after the layers come the hidden input's range check and the table side
 /// with the running sum (last: it sums every share).
@@ -356,11 +350,14 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
                     rowsum_at.push((instances.len(), b));
                 }
             }
-            LayerOp::Product { .. } => instances.push(Instance::Product(product::Product::new(k, x, y, &tensors))),
-            LayerOp::CosetSum { .. } => instances.push(Instance::CosetSum(cosetsum::CosetSum::new(
-                k,
-                x,
-                y,
+            LayerOp::Product { .. } => instances.push(Instance::Gate(gate::Gate::hadamard(
+                (k, vk.domain.size()),
+                (x, y),
+                &tensors,
+            ))),
+            LayerOp::CosetSum { .. } => instances.push(Instance::Gate(gate::Gate::coset_sum(
+                (k, vk.domain.size()),
+                (x, y),
                 &tensors,
                 vk.scale_bits,
             ))),

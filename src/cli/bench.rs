@@ -18,7 +18,7 @@ pub struct BenchArgs {
     /// Models to run: the examples (sample, digits, lenet, rescnn, mlp784), the product and mixed-layer
     /// test models with seeded weights (glu, gelu), a 28×28 CNN with seeded weights whose
     /// convolutions `--conv auto` proves by im2col and whose pools `--pool auto` proves with the
-    /// CosetSum block (cnn28: seconds; two minutes and 3 GiB with `--conv dense`) and the same with
+    /// coset-sum gate (cnn28: seconds; two minutes and 3 GiB with `--conv dense`) and the same with
     /// max pools, proven with the CosetMax block (cnn28max), two pools laid out by the Copy block (poolpool:
     /// a max pool of a max pool; inputmax: a max pool of the signed input), and synthetic MLPs of
     /// 256-wide layers with seeded random weights (mlp256x2, mlp256x4, mlp256x8: depth 2, 4, 8).
@@ -170,7 +170,7 @@ const CASES: &[Case] = &[
         calibrate: "testdata/glu.json",
         depth: 0,
         visibility: Visibility::Public,
-        reference: "GLU gating a ⊙ σ(b), seeded weights: a mixed layer, an operands layer and the Product block",
+        reference: "GLU gating a ⊙ σ(b), seeded weights: a mixed layer, an operands layer and a Hadamard gate",
     },
     Case {
         name: "gelu",

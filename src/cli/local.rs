@@ -209,8 +209,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .map(|(k, l)| {
             let first = match l.op {
                 LayerOp::Dense | LayerOp::Patch { .. } => "rowsum",
-                LayerOp::Product { .. } => "product",
-                LayerOp::CosetSum { .. } => "cosetsum",
+                LayerOp::Product { .. } | LayerOp::CosetSum { .. } => "gate",
                 LayerOp::CosetMax { .. } => "cosetmax",
                 LayerOp::Copy { .. } => "copy",
             };
@@ -268,10 +267,10 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
                 None => "rowsum".to_string(),
             },
             None => match l.op {
-                LayerOp::CosetSum { .. } => format!("cosetsum (window {})", l.op.coset().map_or(0, |(_, w)| w)),
+                LayerOp::CosetSum { .. } => format!("gate: coset sum (window {})", l.op.coset().map_or(0, |(_, w)| w)),
                 LayerOp::CosetMax { .. } => format!("cosetmax (window {})", l.op.coset().map_or(0, |(_, w)| w)),
                 LayerOp::Copy { .. } => "copy (no lookup)".to_string(),
-                _ => "product".to_string(),
+                _ => "gate: hadamard".to_string(),
             },
         };
         let then = if l.op.is_copy() { "" } else { " → activation" };

@@ -12,7 +12,7 @@
 
 use super::{fmt_duration, print_json, say};
 use crate::artifacts::{self, BuildDir};
-use crate::blocks::{copy, cosetmax, cosetsum, lookup, product, rowsum, Violation};
+use crate::blocks::{copy, cosetmax, gate, lookup, rowsum, Violation};
 use crate::model::{ForwardError, LayerOp, QuantizedModel, Trace};
 use crate::onnx::{self, quantize::window_bits};
 use anyhow::bail;
@@ -40,10 +40,8 @@ pub struct MockArgs {
 
 /// The blocks of a dense layer, in order.
 const BLOCKS: [&str; 2] = ["rowsum", "lookup"];
-/// The blocks of a product layer, in order.
-const PRODUCT_BLOCKS: [&str; 2] = ["product", "lookup"];
-/// The blocks of a coset-sum (pooling) layer.
-const COSETSUM_BLOCKS: [&str; 2] = ["cosetsum", "lookup"];
+/// The blocks of a product or coset-sum (pooling) layer: a Gate instance.
+const GATE_BLOCKS: [&str; 2] = ["gate", "lookup"];
 /// The blocks of a coset-max (max pooling) layer.
 const COSETMAX_BLOCKS: [&str; 2] = ["cosetmax", "lookup"];
 const COPY_BLOCKS: [&str; 1] = ["copy"];
@@ -115,11 +113,11 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
                 let stride = layer.op.patch_shape().map_or(1, |p| p.stride);
                 stage.record("rowsum", row, rowsum::check_blocks(&w, &b, (x, stride), &trace.acc[k]))
             }
-            LayerOp::Product { .. } => stage.record("product", row, product::check(x, &trace.acc[k])),
+            LayerOp::Product { .. } => stage.record("gate", row, gate::check_hadamard(x, &trace.acc[k])),
             LayerOp::CosetSum { .. } => {
                 let w = layer.op.coset().map_or(1, |(_, w)| w);
                 let c = layer.op.coset_factor(model.scale_bits);
-                stage.record("cosetsum", row, cosetsum::check(x, &trace.acc[k], w, c))
+                stage.record("gate", row, gate::check_coset_sum(x, &trace.acc[k], w, c))
             }
             LayerOp::CosetMax { .. } => {
                 let w = layer.op.coset().map_or(1, |(_, w)| w);
@@ -258,8 +256,7 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
     stages.extend(model.layers.iter().map(|l| {
         let blocks: &[&'static str] = match l.op {
             LayerOp::Dense | LayerOp::Patch { .. } => &BLOCKS,
-            LayerOp::Product { .. } => &PRODUCT_BLOCKS,
-            LayerOp::CosetSum { .. } => &COSETSUM_BLOCKS,
+            LayerOp::Product { .. } | LayerOp::CosetSum { .. } => &GATE_BLOCKS,
             LayerOp::CosetMax { .. } => &COSETMAX_BLOCKS,
             LayerOp::Copy { .. } => &COPY_BLOCKS,
         };

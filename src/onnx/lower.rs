@@ -53,7 +53,7 @@ use super::quantize::{Convolution, Pooling, AUTO_COSET_POOL, AUTO_PATCH_LOG};
 /// How a coset layer reduces each pooling window ([`Lowering::coset_pool`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Reduce {
-    /// `AveragePool`, `GlobalAveragePool`: the CosetSum block.
+    /// `AveragePool`, `GlobalAveragePool`: a coset-sum gate.
     Mean,
     /// `MaxPool`, `GlobalMaxPool`: the CosetMax block.
     Max,
@@ -1445,7 +1445,7 @@ impl Lowering<'_> {
     /// 1. an identity layer whose output holds `a` then the survivors in its first half and `b`
     ///    then the constant 1 (one per survivor value) in its second half, each half padded with
     ///    zero rows to `h = tensor_domain(L + S)`;
-    /// 2. a product layer ([`LayerOp::Product`], the Product block): `x_i · x_{h+i}`, so the first
+    /// 2. a product layer ([`LayerOp::Product`], a Hadamard gate): `x_i · x_{h+i}`, so the first
     ///    `L` values are `a ⊙ b` and the next `S` the survivors times 1, unchanged.
     fn product(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
         let inputs = self.inputs(ctx, 2, 2)?;
@@ -1583,7 +1583,7 @@ impl Lowering<'_> {
         // A pooled tensor that is no layer's output yet (a convolution pooled before its
         // activation): an identity layer materialises it, whose rows the coset max then reorders,
         // when nothing else is carried.
-        let max = crate::blocks::cosetsum::MAX_WINDOW;
+        let max = crate::blocks::gate::MAX_WINDOW;
         // The first stage's layout (groups of up to `max` values per window) must fit a tensor.
         let groups: usize = cells.iter().map(|c| c.len().div_ceil(max)).sum();
         let first_w = cells
@@ -2047,7 +2047,7 @@ impl Lowering<'_> {
             .collect())
     }
 
-    /// Pool with a coset block instead of composing: the CosetSum block ([`LayerOp::CosetSum`])
+    /// Pool with a coset block instead of composing: a coset-sum gate ([`LayerOp::CosetSum`])
     /// for a mean, whose averaging matrix then does not enlarge the next dense layer, or the
     /// CosetMax block ([`LayerOp::CosetMax`]) for a maximum, instead of a tournament of ReLU
     /// layers. It applies when `compile --pool` asks for it, the pooled tensor is exactly the
@@ -2080,7 +2080,7 @@ impl Lowering<'_> {
                 Reduce::Max => !c.is_empty(),
             })
             && w.is_power_of_two()
-            && (2..=crate::blocks::cosetsum::MAX_WINDOW).contains(&w)
+            && (2..=crate::blocks::gate::MAX_WINDOW).contains(&w)
             && self.survivors(ctx).is_empty();
         if !fits {
             return Ok(false);

@@ -92,7 +92,7 @@ pub fn activations_model() -> QuantizedModel {
     m
 }
 
-/// A product of two activations (the Product block) between dense layers: layer 0 (identity)
+/// A product of two activations (a Hadamard gate) between dense layers: layer 0 (identity)
 /// writes `a` (3 values) then zero rows to 8, and `b` then zero rows to 8; layer 1 multiplies the
 /// halves and applies tanh; layer 2 is a final dense layer. On `[16, −8, 24]`: `a = (16, −8, 4)`,
 /// `b = (24, 28, 8)`, products `(24, −14, 2)` at scale 2^4, inside the window. The table has
@@ -143,7 +143,7 @@ pub fn product_model() -> QuantizedModel {
 
 /// A coset-sum (pooling) layer with window `w ∈ {2, 4}`: a ReLU layer of `w` blocks of 8 rows
 /// (5 real rows, then the zero rows of the block's padding), the mean of each window
-/// `{j, j + 8, …}` (the CosetSum block), then a dense head.
+/// `{j, j + 8, …}` (a coset-sum gate), then a dense head.
 pub fn coset_model(w: usize) -> QuantizedModel {
     let mut rows = vec![];
     let mut bias = vec![];
