@@ -96,7 +96,7 @@ gen mlp784 Mlp784Verifier private
 gen lenet LenetVerifier public
 # GLU-style gating a ⊙ σ(b): a mixed layer, then a Hadamard gate.
 ONNX=models/testdata/glu.onnx INPUT=models/testdata/glu.json gen glu GluVerifier public
-# LeNet with its two 2×2 AveragePools as CosetSum layers (compile --pool cosetsum).
+# LeNet with its two 2×2 AveragePools as coset-sum layers, Gate instances (compile --pool coset).
 COMPILE="--pool coset" gen lenet LenetPoolVerifier public lenet-pool
 # rescnn (BatchNormalization, a residual Add): its 2×2 MaxPool is a CosetMax layer.
 gen rescnn RescnnVerifier public

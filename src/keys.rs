@@ -84,8 +84,8 @@ pub struct LayerVk {
     pub out_len: usize,
     /// Activation after rescaling.
     pub activation: Activation,
-    /// Dense (a RowSum instance), a product of the input's halves (a Product instance), a coset
-    /// sum (a CosetSum instance) or a coset max (a CosetMax instance).
+    /// Dense or patch (a RowSum instance), a product of the input's halves or a coset sum (a Gate
+    /// instance), a coset max (a CosetMax instance) or a copy (a Copy instance).
     pub op: LayerOp,
     /// The activation applies to the even outputs, the identity to the odd ones
     /// ([`crate::model::DenseLayer::mixed`]).

@@ -55,8 +55,8 @@ pub struct SolCx<'a> {
     n_inv: usize,
     /// Per layer, the index of its `[Ŵ]` in `VK_POINTS` (its `[B̂]`, if any, is the next one).
     vk_index: Vec<usize>,
-    /// Generated internal functions ([`SolCx::function`]), in order of first use.
-    functions: Vec<String>,
+    /// Generated internal functions ([`SolCx::function`]): `(prefix, text)`, in order of first use.
+    functions: Vec<(String, String)>,
 }
 
 impl SolCx<'_> {
@@ -75,19 +75,23 @@ impl SolCx<'_> {
     pub fn function(&mut self, prefix: &str, params: &str, body: &str) -> String {
         let text =
             |name: &str| format!("function {name}(State memory st, {params}) internal pure {{\n        {body}\n    }}");
-        let same = self
+        // Names are `prefix` and the index among the functions with that prefix.
+        let ours: Vec<&String> = self
             .functions
             .iter()
+            .filter(|(p, _)| p == prefix)
+            .map(|(_, f)| f)
+            .collect();
+        if let Some(i) = ours
+            .iter()
             .enumerate()
-            .find(|(i, f)| **f == text(&format!("{prefix}{i}")));
-        match same {
-            Some((i, _)) => format!("{prefix}{i}"),
-            None => {
-                let name = format!("{prefix}{}", self.functions.len());
-                self.functions.push(text(&name));
-                name
-            }
+            .position(|(i, f)| **f == text(&format!("{prefix}{i}")))
+        {
+            return format!("{prefix}{i}");
         }
+        let name = format!("{prefix}{}", ours.len());
+        self.functions.push((prefix.to_string(), text(&name)));
+        name
     }
     /// Reserve `count` slots of the batched inversion; returns the first.
     pub fn inverses(&mut self, count: usize) -> usize {
@@ -256,7 +260,7 @@ pub fn spec_with(
             .map(|d| format!("{:04x}{:04x}", d.point, d.power))
             .collect(),
         blocks,
-        functions: sx.functions.clone(),
+        functions: sx.functions.iter().map(|(_, f)| f.clone()).collect(),
         public_evals,
         n_vk: vk_points.len() + 1,
         vk_points_hex: vk_points

@@ -291,7 +291,7 @@ contract GluVerifier is IZkTorchVerifier {
                 21_845_492_397_480_214_137_827_955_734_036_069_473_141_043_376_196_471_776_620_668_631_523_902_619_649
             ]
         );
-        // Gate, layer 2: Hadamard y = x[..8] ⊙ x[8..]; r0·r1 − r2 = 0 on H_16 (r0 = t5(X), r1 = t5(ω_16^8·X), r2 = t6(X^2))
+        // Gate, layer 2: Hadamard y = x[..8] ⊙ x[8..]; r0·r1 − r2 = 0 on H_16 (r0 = t5(X), r1 = t5(ω_2^1·X), r2 = t6(X^2))
         _gate0(st, [uint256(_ev(proof, 12)), _ev(proof, 14), _ev(proof, 15)]);
         // Activation, layer 2: rescale and identity by lookup on H_8
         _activation(

@@ -249,7 +249,7 @@ contract InputPoolVerifier is IZkTorchVerifier {
                 2
             ]
         );
-        // Gate, layer 1: coset sum y_j = 128·Σ_(k<4) x_(j+k·16); 128·(r0 + r1 + r2 + r3) − r4 = 0 on H_64 (r0 = t1(ω_64^0·X), r1 = t1(ω_64^16·X), r2 = t1(ω_64^32·X), r3 = t1(ω_64^48·X), r4 = t2(X^4))
+        // Gate, layer 1: coset sum y_j = 128·Σ_(k<4) x_(j+k·16); 128·(r0 + r1 + r2 + r3) − r4 = 0 on H_64 (r0 = t1(X), r1 = t1(ω_4^1·X), r2 = t1(ω_2^1·X), r3 = t1(ω_4^3·X), r4 = t2(X^4))
         _gate0(
             st, [uint256(_ev(proof, 0)), _ev(proof, 4), _ev(proof, 5), _ev(proof, 6), _ev(proof, 7)]
         );

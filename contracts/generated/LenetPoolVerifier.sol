@@ -265,7 +265,7 @@ contract LenetPoolVerifier is IZkTorchVerifier {
                 21_546_239_076_966_786_546_898_805_655_487_630_165_289_796_206_659_533_807_077_919_746_160_561_487_873
             ]
         );
-        // Gate, layer 1: coset sum y_j = 16·Σ_(k<4) x_(j+k·64); 16·(r0 + r1 + r2 + r3) − r4 = 0 on H_256 (r0 = t3(ω_256^0·X), r1 = t3(ω_256^64·X), r2 = t3(ω_256^128·X), r3 = t3(ω_256^192·X), r4 = t4(X^4))
+        // Gate, layer 1: coset sum y_j = 16·Σ_(k<4) x_(j+k·64); 16·(r0 + r1 + r2 + r3) − r4 = 0 on H_256 (r0 = t3(X), r1 = t3(ω_4^1·X), r2 = t3(ω_2^1·X), r3 = t3(ω_4^3·X), r4 = t4(X^4))
         _gate0(
             st,
             [uint256(_ev(proof, 5)), _ev(proof, 7), _ev(proof, 8), _ev(proof, 9), _ev(proof, 10)]
@@ -298,7 +298,7 @@ contract LenetPoolVerifier is IZkTorchVerifier {
                 21_717_240_974_403_030_884_572_605_700_372_452_626_919_080_303_537_784_075_388_061_966_368_184_991_745
             ]
         );
-        // Gate, layer 3: coset sum y_j = 16·Σ_(k<4) x_(j+k·32); 16·(r0 + r1 + r2 + r3) − r4 = 0 on H_128 (r0 = t8(ω_128^0·X), r1 = t8(ω_128^32·X), r2 = t8(ω_128^64·X), r3 = t8(ω_128^96·X), r4 = t9(X^4))
+        // Gate, layer 3: coset sum y_j = 16·Σ_(k<4) x_(j+k·32); 16·(r0 + r1 + r2 + r3) − r4 = 0 on H_128 (r0 = t8(X), r1 = t8(ω_4^1·X), r2 = t8(ω_2^1·X), r3 = t8(ω_4^3·X), r4 = t9(X^4))
         _gate0(
             st,
             [

@@ -20,7 +20,8 @@
 //! **Instances.** [`Gate::hadamard`] (`Mul` of two activations: `x(X)·x(−X) − y(X²)`) and
 //! [`Gate::coset_sum`] (average pooling: `c·Σ_k x(ω_w^k·X) − y(X^w)`). A new gate is a
 //! constructor: its reads and its expression; the prover's quotient, the verifier's term, the
-//! Solidity line, the degree bound and the integer check all follow from them.
+//! Solidity function, the degree bound and the generic integer check ([`Gate::check`]) all follow
+//! from them.
 
 pub mod expr;
 
@@ -67,10 +68,14 @@ impl Read {
             root,
         }
     }
-    /// Whether it reads the tensor's values on `H_D` with a divisible blinding: `ρ^T = 1` and
-    /// `D | k·T`.
+    /// Whether it reads the tensor's values on `H_D` with a divisible blinding (`ρ^T = 1` and
+    /// `D | k·T`), at a point the verifiers can name: `k` a power of two, since a point is
+    /// `ζ^e·ρ` with `e` a power of two (`PointSpec`; Solidity reads `ζ^e` from its table of
+    /// squares).
     pub fn fits(&self, d: Domain) -> bool {
-        self.root.0 <= self.dom.log_size && (self.power as usize * self.dom.size()).is_multiple_of(d.size())
+        self.power.is_power_of_two()
+            && self.root.0 <= self.dom.log_size
+            && (self.power as usize * self.dom.size()).is_multiple_of(d.size())
     }
     /// The position on `H_T` it reads at `X = ω_D^i`: `ρ·ω_D^{ik} = ω_T^{(root_pow·T/2^root_log + ik·T/D) mod T}`.
     pub fn position(&self, i: usize, d: Domain) -> usize {
@@ -134,12 +139,20 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// A gate on `dom`, lifted to the lookup domain `H_n`, from its reads and expression. Every
-    /// read must [`Read::fits`] `dom`, and the expression must use only those reads.
+    /// A gate on `dom`, lifted to the lookup domain `H_n`, from its reads and expression.
+    ///
+    /// Panics (a constructor's bug, never a vk's: the vk rules fix the instances' shapes) unless
+    /// every read [`Read::fits`] `dom`, the expression uses only those reads, and the lifted
+    /// quotient's degree stays within the SRS that every proof has, `3n + 8`
+    /// ([`crate::protocol::Layout::max_degree`]; a gate above it would have to enter
+    /// [`super::fold::plan`]'s bound, which sizes the SRS before setup).
     pub fn new(kind: GateKind, (layer, n): (usize, usize), dom: Domain, reads: Vec<Read>, expr: Expr) -> Self {
-        debug_assert!(reads.iter().all(|r| r.fits(dom)), "a gate read does not fit H_D");
-        debug_assert!(expr.reads().iter().all(|i| *i < reads.len()));
-        Self {
+        assert!(reads.iter().all(|r| r.fits(dom)), "a gate read does not fit H_D");
+        assert!(
+            expr.reads().iter().all(|i| *i < reads.len()),
+            "a gate reads a missing read"
+        );
+        let gate = Self {
             kind,
             layer,
             dom,
@@ -147,7 +160,9 @@ impl Gate {
             reads,
             expr,
             at: vec![],
-        }
+        };
+        assert!(gate.max_degree() <= 3 * n + 8, "a gate's degree exceeds the SRS bound");
+        gate
     }
 
     /// Layer `layer`'s Hadamard product `y_i = x_i·x_{h+i}` from tensor `x` (on `H_N`, `N = 2h`)
@@ -280,9 +295,10 @@ impl Block for Gate {
             .iter()
             .enumerate()
             .map(|(i, rd)| {
-                let rot = match rd.root {
+                let p = rd.point(1);
+                let rot = match (p.root_log, p.root_pow) {
                     (0, _) => String::new(),
-                    (l, p) => format!("ω_{}^{p}·", 1u64 << l),
+                    (l, e) => format!("ω_{}^{e}·", 1u64 << l),
                 };
                 let pow = if rd.power == 1 {
                     String::new()
@@ -530,7 +546,11 @@ pub(crate) mod tests {
         assert!(!Read::new(1, &ts, 1, (0, 0)).fits(d));
         assert!(Read::new(0, &ts, 1, (4, 3)).fits(d));
         assert!(!Read::new(1, &ts, 2, (4, 3)).fits(d));
-        // Positions: −X on H_16 is 8 steps on; X² on H_8 halves... doubles the index mod 8.
+        // Positions: −X on H_16 is 8 steps on; X² on H_8 (for X ∈ H_16) is position i mod 8.
+        assert!(
+            !Read::new(0, &ts, 3, (0, 0)).fits(d),
+            "a power that is not a power of two"
+        );
         let neg = Read::new(0, &ts, 1, (4, 8));
         assert_eq!(
             (0..4).map(|i| neg.position(i, d)).collect::<Vec<_>>(),

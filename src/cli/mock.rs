@@ -363,7 +363,7 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
                 Some((_, None)) => "ok",
                 Some((_, Some(_))) => "FAIL",
             };
-            // The first block of the stage is its layer op (rowsum, product or cosetsum).
+            // The first block of the stage is its layer op (rowsum, gate, cosetmax or copy).
             let op = st
                 .blocks
                 .first()
