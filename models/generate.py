@@ -1325,6 +1325,45 @@ def conv_im2col_testdata() -> None:
     print("testdata: conv_out, conv_gemm, conv_last")
 
 
+def square_testdata() -> None:
+    """Squares of an activation (own seed): ``testdata/square.onnx`` x·W1 → Relu → Mul(r, r) →
+    ·W2 (the whole ReLU output squared: one square layer, a square gate); ``testdata/square_pow.onnx``
+    the same with Pow(r, 2); ``testdata/square_affine.onnx`` Pow(x·W1, 2) → ·W2 (the square of an
+    affine expression, not of a layer's output: an operands layer and a Hadamard gate);
+    ``testdata/cube.onnx`` Pow(r, 3) (refused: only the square is supported)."""
+    out = HERE / "testdata"
+    rng = np.random.default_rng(46)
+
+    def w(*shape: int) -> np.ndarray:
+        return rng.normal(0.0, 0.5, size=shape).astype(np.float32)
+
+    def vec(name: str, shape: list[int]) -> onnx.ValueInfoProto:
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+    w1, w2 = w(4, 8), w(8, 3)
+    two, three = np.array(2.0, dtype=np.float32), np.array(3.0, dtype=np.float32)
+    fc1 = helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1/MatMul")
+    act = helper.make_node("Relu", ["h"], ["r"], name="fc1/Relu")
+    fc2 = helper.make_node("MatMul", ["s", "w2"], ["y"], name="fc2/MatMul")
+    for name, nodes in [
+        ("square", [fc1, act, helper.make_node("Mul", ["r", "r"], ["s"], name="sq/Mul"), fc2]),
+        ("square_pow", [fc1, act, helper.make_node("Pow", ["r", "two"], ["s"], name="sq/Pow"), fc2]),
+        ("square_affine", [fc1, helper.make_node("Pow", ["h", "two"], ["s"], name="sq/Pow"), fc2]),
+        ("cube", [fc1, act, helper.make_node("Pow", ["r", "three"], ["s"], name="cube/Pow"), fc2]),
+    ]:
+        save_model(
+            helper.make_graph(
+                nodes,
+                name,
+                [vec("x", [1, 4])],
+                [vec("y", [1, 3])],
+                [const("w1", w1), const("w2", w2), const("two", two), const("three", three)],
+            ),
+            out / f"{name}.onnx",
+        )
+    print("testdata: square, square_pow, square_affine, cube")
+
+
 def main() -> None:
     copy_sample()
     digits()
@@ -1337,6 +1376,7 @@ def main() -> None:
     global_max_testdata()
     copy_testdata()
     conv_im2col_testdata()
+    square_testdata()
 
 
 if __name__ == "__main__":

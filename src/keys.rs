@@ -451,9 +451,10 @@ impl ProvingKey {
                         let [tags, counts] = copy_polys(model, input, k);
                         (commit(&g1, &tags)?, commit(&g1, &counts)?)
                     }
-                    LayerOp::Product { .. } | LayerOp::CosetSum { .. } | LayerOp::CosetMax { .. } => {
-                        (G1Affine::zero(), G1Affine::zero())
-                    }
+                    LayerOp::Product { .. }
+                    | LayerOp::Square { .. }
+                    | LayerOp::CosetSum { .. }
+                    | LayerOp::CosetMax { .. } => (G1Affine::zero(), G1Affine::zero()),
                 };
                 bar.inc(1);
                 Ok(LayerVk {
@@ -664,14 +665,15 @@ impl LayerVk {
 }
 
 impl VerifyingKey {
-    /// The number of G1 points in the vk: the table columns, per dense layer `[Ŵ]`, and per RowSum
-    /// instance with a slotted bias one `[B̂]`.
+    /// The number of G1 points in the vk: the table columns, then each layer's
+    /// ([`LayerOp::vk_points`]: per dense layer `[Ŵ]` and, per RowSum instance with a slotted
+    /// bias, one `[B̂]`; a patch layer's `[Ŵ]`, `[B̂]`; a copy's `[Ŝ]`, `[m̂]`), the count that the
+    /// Solidity verifier's `VK_POINTS` holds besides `G`.
     pub fn g1_points(&self) -> usize {
         let plan = self.rowsum_plan();
         self.table.len()
             + (0..self.layers.len())
-                .filter(|k| self.layers[*k].op.is_rowsum())
-                .map(|k| 1 + usize::from(plan.carries_bias(k)))
+                .map(|k| self.layers[k].op.vk_points(plan.carries_bias(k)))
                 .sum::<usize>()
     }
 
@@ -803,7 +805,7 @@ impl VerifyingKey {
                     k - 1
                 )));
             }
-            let code = small(&mut r, 0, 7, &format!("layer {k} op"))?;
+            let code = small(&mut r, 0, 8, &format!("layer {k} op"))?;
             let op = match code {
                 1 => LayerOp::Product { in_len, out_len },
                 3 => LayerOp::CosetSum { in_len, out_len },
@@ -813,6 +815,7 @@ impl VerifyingKey {
                     signed: code == 6,
                 },
                 5 => LayerOp::Copy { in_len, out_len },
+                8 => LayerOp::Square { len: out_len },
                 7 => LayerOp::Patch {
                     in_len,
                     out_len,
@@ -839,9 +842,10 @@ impl VerifyingKey {
                     }
                 }
                 LayerOp::Copy { .. } => (r.point()?, r.point()?),
-                LayerOp::Product { .. } | LayerOp::CosetSum { .. } | LayerOp::CosetMax { .. } => {
-                    (G1Affine::zero(), G1Affine::zero())
-                }
+                LayerOp::Product { .. }
+                | LayerOp::Square { .. }
+                | LayerOp::CosetSum { .. }
+                | LayerOp::CosetMax { .. } => (G1Affine::zero(), G1Affine::zero()),
             };
             let map = match op {
                 LayerOp::Copy { .. } => read_map(&mut r, k, in_len, out_len)?,

@@ -292,6 +292,14 @@ pub enum LayerOp {
         /// The number of products.
         out_len: usize,
     },
+    /// `acc_i = x_i²` for `i < len`: the square of each input (a square gate, `x(X)² − y(X)`;
+    /// `Mul(x, x)` or `Pow(x, 2)` of the last layer's whole output). No weights; it reads all
+    /// `len` outputs of the layer before, whose padding is zero, and never the model input. vk op
+    /// word 8.
+    Square {
+        /// The number of values, in and out.
+        len: usize,
+    },
     /// `acc_j = (2^s / w)·Σ_{k<w} x_{j + k·m}` for `j < out_len`, `m = tensor_domain(out_len)`: the
     /// sums over the cosets of a window of `w = in_len / m` values (a coset-sum gate), scaled so
     /// that the layer's rescale by `2^s` divides by `w`: an `AveragePool` with kernel = stride and no
@@ -382,7 +390,7 @@ impl LayerOp {
         *self == LayerOp::Dense
     }
     /// The vk word: 0 dense, 1 product, 3 coset sum, 4 coset max, 5 copy, 6 coset max of signed
-    /// values (2, a dense layer with mixed rows, is [`DenseLayer::mixed`]).
+    /// values, 7 patch, 8 square (2, a dense layer with mixed rows, is [`DenseLayer::mixed`]).
     pub fn code(&self) -> u64 {
         match self {
             LayerOp::Dense => 0,
@@ -392,6 +400,7 @@ impl LayerOp {
             LayerOp::Copy { .. } => 5,
             LayerOp::CosetMax { signed: true, .. } => 6,
             LayerOp::Patch { .. } => 7,
+            LayerOp::Square { .. } => 8,
         }
     }
     /// Whether the RowSum block proves this layer: [`LayerOp::Dense`] or [`LayerOp::Patch`].
@@ -530,6 +539,11 @@ pub fn layer_shape_problem(
             )
         });
     }
+    if let LayerOp::Square { len } = op {
+        return (k == 0 || in_len != len || out_len != len || !(1..=MAX_WIDTH).contains(&len)).then(|| {
+            format!("layer {k} squares {out_len} values reading {in_len}: it must not be the first layer, and both lengths are equal, in 1..={MAX_WIDTH}")
+        });
+    }
     if !op.is_dense() && (k == 0 || in_len != LayerOp::product_in_len(out_len)) {
         return Some(format!(
             "layer {k} is a product of {out_len} values reading {in_len}: it must read a layer's output of exactly {} values",
@@ -587,6 +601,7 @@ impl DenseLayer {
             | LayerOp::CosetMax { in_len, .. }
             | LayerOp::Copy { in_len, .. }
             | LayerOp::Patch { in_len, .. } => in_len,
+            LayerOp::Square { len } => len,
         }
     }
     /// Number of outputs.
@@ -598,6 +613,7 @@ impl DenseLayer {
             | LayerOp::CosetMax { out_len, .. }
             | LayerOp::Copy { out_len, .. }
             | LayerOp::Patch { out_len, .. } => out_len,
+            LayerOp::Square { len } => len,
         }
     }
     /// The shape `(N, M)` of the matrix RowSum proves: `(in_len, out_len)` for a dense layer, and
@@ -672,6 +688,9 @@ impl DenseLayer {
                     let (a, b) = (x.get(i)?, x.get(in_len / 2 + i)?);
                     a.checked_mul(*b).and_then(fits)
                 })
+                .collect(),
+            LayerOp::Square { len } => (0..len)
+                .map(|i| x.get(i)?.checked_mul(*x.get(i)?).and_then(fits))
                 .collect(),
             LayerOp::CosetSum { in_len, out_len } => {
                 let (m, w) = self.op.coset().unwrap_or((in_len.max(1), 1));
@@ -974,6 +993,10 @@ impl QuantizedModel {
                     self.validate_product(k, in_len, out_len, x_max)?;
                     continue;
                 }
+                LayerOp::Square { len } => {
+                    self.validate_square(k, len, x_max)?;
+                    continue;
+                }
                 LayerOp::CosetSum { in_len, out_len } | LayerOp::CosetMax { in_len, out_len, .. } => {
                     self.validate_coset_sum(k, in_len, out_len, x_max)?;
                     continue;
@@ -1269,6 +1292,27 @@ impl QuantizedModel {
             ),
         )?;
         Ok(())
+    }
+
+    /// The rules of a square layer `k` ([`LayerOp::Square`]): it reads all `len` outputs of a
+    /// layer (never the model input, whose hidden layout is bit-reversed) whose padding rows
+    /// (`len..tensor_domain(len)`) are zero, since the gate forces `y_i = x_i²` there too and the
+    /// Activation expects `y_i = 0`; has no weights or bias; and `x_max² + 2^s` stays below
+    /// [`ACC_LIMIT`].
+    fn validate_square(&self, k: usize, len: usize, x_max: i128) -> Result<(), ModelError> {
+        if k == 0 {
+            return Err(ModelError::OutOfRange {
+                field: format!("layers[{k}].op"),
+                value: "square".into(),
+                allowed: "a square reads a layer's output: not the first layer".into(),
+            });
+        }
+        let padded = crate::protocol::tensor_domain(len).size();
+        self.check_weightless_reader(
+            (k, len, x_max.saturating_mul(x_max)),
+            len..padded,
+            ("square", "the previous layer's padding rows (len..tensor_domain(len))"),
+        )
     }
 
     /// The rules of a coset layer `k` ([`LayerOp::CosetSum`], [`LayerOp::CosetMax`]): it reads a

@@ -141,6 +141,17 @@ async fn product_layers_agree_on_chain() {
     check_activation_model(&node.endpoint(), &model, 4).await;
 }
 
+/// A square of a layer's output (a square gate, no evaluation of its own): Rust and Solidity accept
+/// the honest proof and reject a wrong output and every flipped proof word.
+#[tokio::test(flavor = "multi_thread")]
+async fn square_layers_agree_on_chain() {
+    let node = LocalNode::spawn().unwrap();
+    let model = common::square_model();
+    let trace = model.forward(&[16, -8, 24]).unwrap();
+    assert_eq!(trace.acc[1], vec![256, 0, 16, 0, 144]);
+    check_activation_model(&node.endpoint(), &model, 4).await;
+}
+
 /// A mixed layer (sigmoid on even rows, identity on odd rows: the kind column
 /// `(A + I)/2 + (A − I)/2·X^{M/2}`, evaluated by Solidity from ζ^{n/2}): Rust and Solidity accept
 /// the honest proof and reject a wrong output and every flipped word.

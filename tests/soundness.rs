@@ -96,6 +96,39 @@ fn a_product_layer_proves_and_every_flipped_word_is_rejected() {
     assert!(bad.validate().unwrap_err().to_string().contains("f(0) = 0"));
 }
 
+/// A square layer (a square gate, `x(X)² − y(X)`, whose two reads are the Activations' own): the
+/// honest proof verifies for every input visibility, every flipped word is rejected, and the
+/// blinding covers every revealed point; a square that would read a non-zero padding row, the
+/// model input, or a different length is refused before any proving, and by the vk decoder.
+#[test]
+fn a_square_layer_proves_and_every_flipped_word_is_rejected() {
+    use zkt_eth::model::{Activation, LayerOp};
+    let model = common::square_model();
+    let trace = model.forward(&[16, -8, 24]).unwrap();
+    assert_eq!(trace.out[0], vec![16, 0, 4, 0, 12]);
+    assert_eq!(trace.acc[1], vec![256, 0, 16, 0, 144]);
+    check_words(&model, &[16, -8, 24], |layout| {
+        layout
+            .instances
+            .iter()
+            .any(|i| matches!(i, Instance::Gate(g) if g.kind == GateKind::Square))
+    });
+    // A ReLU row's padding is 0; a sigmoid's f(0) is not, and the gate would force y = x² there.
+    let mut bad = common::square_model();
+    bad.layers[0].activation = Activation::Sigmoid;
+    assert!(bad.validate().unwrap_err().to_string().contains("f(0) = 0"));
+    let mut bad = common::square_model();
+    bad.layers.remove(0);
+    bad.layers[0].op = LayerOp::Square { len: 3 };
+    assert!(bad.validate().unwrap_err().to_string().contains("first layer"));
+    // The vk decoder applies the shape rules: a square reading another length is malformed.
+    assert!(zkt_eth::model::layer_shape_problem(1, 3, (5, 5), (LayerOp::Square { len: 5 }, false), 4).is_none());
+    for (k, shape) in [(0, (5, 5)), (1, (8, 5)), (1, (0, 0))] {
+        let problem = zkt_eth::model::layer_shape_problem(k, 3, shape, (LayerOp::Square { len: shape.1 }, false), 4);
+        assert!(problem.is_some_and(|p| p.contains("squares")), "{k} {shape:?}");
+    }
+}
+
 /// Four dense layers on one domain (one RowSum instance batched by `λ`, the biases in slots 0–3
 /// of one `[B̂]`): the honest proof verifies for every input visibility, every flipped word is
 /// rejected, the blinding covers every revealed point; a model whose non-carrier bias was edited

@@ -17,7 +17,8 @@
 //! gate costs no inversion of its own, no commitment and no vk point: only its reads' evaluations
 //! that no other block reads already, and the field work of `E`.
 //!
-//! **Instances.** [`Gate::hadamard`] (`Mul` of two activations: `x(X)·x(−X) − y(X²)`) and
+//! **Instances.** [`Gate::hadamard`] (`Mul` of two activations: `x(X)·x(−X) − y(X²)`),
+//! [`Gate::square`] (`Mul(x, x)`, `Pow(x, 2)` of a layer's output: `x(X)² − y(X)`) and
 //! [`Gate::coset_sum`] (average pooling: `c·Σ_k x(ω_w^k·X) − y(X^w)`). A new gate is a
 //! constructor: its reads and its expression; the prover's quotient, the verifier's term, the
 //! Solidity function, the degree bound and the generic integer check ([`Gate::check`]) all follow
@@ -110,6 +111,8 @@ impl Read {
 pub enum GateKind {
     /// `y = x[..h] ⊙ x[h..]` ([`Gate::hadamard`]).
     Hadamard,
+    /// `y_i = x_i²` ([`Gate::square`]).
+    Square,
     /// `y_j = c·Σ_{k<w} x_{j+k·m}` ([`Gate::coset_sum`]).
     CosetSum {
         /// `w`.
@@ -176,6 +179,16 @@ impl Gate {
             Read::new(y, tensors, 2, (0, 0)),
         ];
         Self::new(GateKind::Hadamard, (layer, n), dom, reads, r(0) * r(1) - r(2))
+    }
+
+    /// Layer `layer`'s square `y_i = x_i²` from tensor `x` to `y`, both on `H_N`:
+    /// `x(X)² − y(X) = 0` on `H_N` (`docs/protocols/gate.md#square`). Both reads are at `ζ'`, where
+    /// the Activations around it read `x` and `y` already: the gate adds no evaluation. `n`: the
+    /// lookup domain.
+    pub fn square((layer, n): (usize, usize), (x, y): (usize, usize), tensors: &[Tensor]) -> Self {
+        let dom = tensors[x].dom;
+        let reads = vec![Read::new(x, tensors, 1, (0, 0)), Read::new(y, tensors, 1, (0, 0))];
+        Self::new(GateKind::Square, (layer, n), dom, reads, r(0) * r(0) - r(1))
     }
 
     /// Layer `layer`'s coset sum `y_j = c·Σ_{k<w} x_{j+k·m}` from tensor `x` (on `H_N`,
@@ -265,6 +278,21 @@ pub fn check_hadamard(x: &[i64], y: &[i64]) -> Result<(), Violation> {
     Ok(())
 }
 
+/// The statement of a square gate on integers: `y_i = x_i²` for every `i < y.len()` (`zkt-eth
+/// mock`).
+pub fn check_square(x: &[i64], y: &[i64]) -> Result<(), Violation> {
+    for (i, v) in y.iter().enumerate() {
+        let a = x.get(i).copied().unwrap_or(0);
+        if a.checked_mul(a) != Some(*v) {
+            return Err(Violation {
+                position: i,
+                reason: format!("{a}² ≠ {v}"),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The statement of a coset-sum gate on integers: `y_j = c·Σ_{k<w} x_{j+k·m}` for every
 /// `j < y.len()`, `m = x.len()/w` (`zkt-eth mock`).
 pub fn check_coset_sum(x: &[i64], y: &[i64], window: usize, scale: i64) -> Result<(), Violation> {
@@ -285,6 +313,7 @@ impl Block for Gate {
     fn describe(&self) -> String {
         let what = match self.kind {
             GateKind::Hadamard => format!("Hadamard y = x[..{h}] ⊙ x[{h}..]", h = self.dom.size() / 2),
+            GateKind::Square => "square y_i = x_i²".to_string(),
             GateKind::CosetSum { window, scale } => format!(
                 "coset sum y_j = {scale}·Σ_(k<{window}) x_(j+k·{})",
                 self.dom.size() / window
@@ -533,6 +562,39 @@ pub(crate) mod tests {
                 assert!(quotient(&g, &xp, &yp).is_none());
             }
         }
+    }
+
+    #[test]
+    fn square_the_honest_quotient_matches_the_verifier_and_a_wrong_square_does_not_divide() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(6);
+        let d = Domain::new(3);
+        let g = Gate::square((1, 8), (0, 1), &[tensor(d), tensor(d)]);
+        assert!(g.reads.iter().all(|rd| rd.fits(d)));
+        // 5 values, then the zero padding a ReLU layer's rows leave.
+        let x: Vec<i64> = vec![3, -4, 0, 7, 1, 0, 0, 0];
+        let y: Vec<i64> = x[..5].iter().map(|v| v * v).collect();
+        assert!(check_square(&x[..5], &y).is_ok());
+        assert!(generic(&g, &x, &y).is_ok());
+        let (xp, yp) = polys(&x, &y, (d, d), &mut rng);
+        let q = quotient(&g, &xp, &yp).expect("divides");
+        let z = Fr::rand(&mut rng);
+        let lhs = xp.evaluate(&z).square() - yp.evaluate(&z);
+        assert_eq!(lhs, q.evaluate(&z) * d.vanishing_at(z));
+        assert_eq!(at(&g, &xp, &yp, z), lhs);
+        assert!(q.degree() <= g.max_degree());
+
+        let mut bad = y.clone();
+        bad[3] = 48;
+        assert_eq!(check_square(&x[..5], &bad).unwrap_err().position, 3);
+        assert_eq!(generic(&g, &x, &bad).unwrap_err().position, 3);
+        let (xp, yp) = polys(&x, &bad, (d, d), &mut rng);
+        assert!(quotient(&g, &xp, &yp).is_none());
+        // A non-zero padding value of x (a layer with f(0) ≠ 0) breaks it: y's padding is 0.
+        let mut padded = x.clone();
+        padded[6] = 2;
+        assert!(generic(&g, &padded, &y).is_err());
+        let (xp, yp) = polys(&padded, &y, (d, d), &mut rng);
+        assert!(quotient(&g, &xp, &yp).is_none());
     }
 
     /// A read that breaks [`Read::fits`] would speak of other points than the tensor's values, or

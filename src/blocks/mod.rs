@@ -12,7 +12,7 @@
 //! | block | statement | domain | prover messages | verifier per instance |
 //! |---|---|---|---|---|
 //! | [`rowsum`] | `y_t = W_t·x_t + b_t` for the layers on equal domains (one instance, batched by `λ`), each `W_t` ONE hiding vk point, the biases one more | `H_K`, `K = M·N` | `[R]`, 2 evaluations (+2 per layer) | per layer 1 vk point, per instance 1 more (`[B̂]`, unless every bias is in a column) and 3 inversions (+1 per bias column or slot ≠ 0) |
-//! | [`gate`] | `E(t_0(ρ_0·X^{k_0}), …) = 0`: a polynomial identity over tensors read at rotations and power maps; instances: `y = x[..h] ⊙ x[h..]` (`Mul` of two activations), `y_j = (2^s/w)·Σ_k x_{j+k·m}` (pooling: the mean over each window of `w ≤ 4`, after the rescale) | `H_D`, lifted to `H_n` | none (its reads' new evaluations: 1 for a product, `w − 1` for a coset sum) | field work only |
+//! | [`gate`] | `E(t_0(ρ_0·X^{k_0}), …) = 0`: a polynomial identity over tensors read at rotations and power maps; instances: `y = x[..h] ⊙ x[h..]` (`Mul` of two activations), `y_i = x_i²` (`Pow(x, 2)`), `y_j = (2^s/w)·Σ_k x_{j+k·m}` (pooling: the mean over each window of `w ≤ 4`, after the rescale) | `H_D`, lifted to `H_n` | none (its reads' new evaluations: 1 for a product, 0 for a square, `w − 1` for a coset sum) | field work only |
 //! | [`cosetmax`] | `y_j = 2^s·max_k x_{j+k·m}` (max pooling over windows of `w ≤ 4`): a degree-`w` gate (`y_j` is a member) and a LogUp range check of `y_j/2^s − x_i ≥ 0` | `H_{w·m}`, lifted to `H_n` | `[h]`, a share (`w − 1` evaluations more) | field work only |
 //! | [`copy`] | `y_i = x_{σ(i)}` for a fixed map `σ` (data movement, any fan-out, copied zeros), by LogUp with fixed tags and counts | `H_M` and `H_N`, lifted to `H_n` | `[h_y]`, `[h_x]`, a share | 2 vk points (`[Ŝ]`, `[m̂]`, public), 1 inversion |
 //! | [`activation`] | `q = round(y / 2^s)` and `z = act(q)`, by LogUp into the vk table | `H_M`, lifted to `H_n` | `[h]`, a share of the LogUp sum | field work only |
@@ -266,7 +266,7 @@ impl Instance {
 /// Per layer `k`: tensor `y_k = W·x + b` (committed; for a product layer `x[..h] ⊙ x[h..]`, for a
 /// coset sum `c·Σ_k x_{j+k·m}`, for a coset max `2^s·max_k x_{j+k·m}`), `q_k` (rescaled; public if it is the model output), `z_k`
 /// (activation output; the same tensor as `q_k` for the identity, public for a final activation;
-/// padding `f(0)`); instances RowSum(`x → y_k`), Gate (a Hadamard product or a coset sum, `x → y_k`) or CosetMax(`x → y_k`), and
+/// padding `f(0)`); instances RowSum(`x → y_k`), Gate (a Hadamard product, a square or a coset sum, `x → y_k`) or CosetMax(`x → y_k`), and
 /// Activation(`y_k → q_k, z_k`). A committed input's
 /// binding comes first; after the layers come the hidden input's range check and the table side
 /// with the running sum (last: it sums every share).
@@ -351,6 +351,11 @@ pub fn lower(vk: &VerifyingKey) -> (Vec<Tensor>, Vec<Instance>) {
                 }
             }
             LayerOp::Product { .. } => instances.push(Instance::Gate(gate::Gate::hadamard(
+                (k, vk.domain.size()),
+                (x, y),
+                &tensors,
+            ))),
+            LayerOp::Square { .. } => instances.push(Instance::Gate(gate::Gate::square(
                 (k, vk.domain.size()),
                 (x, y),
                 &tensors,

@@ -209,7 +209,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
         .map(|(k, l)| {
             let first = match l.op {
                 LayerOp::Dense | LayerOp::Patch { .. } => "rowsum",
-                LayerOp::Product { .. } | LayerOp::CosetSum { .. } => "gate",
+                LayerOp::Product { .. } | LayerOp::Square { .. } | LayerOp::CosetSum { .. } => "gate",
                 LayerOp::CosetMax { .. } => "cosetmax",
                 LayerOp::Copy { .. } => "copy",
             };
@@ -270,6 +270,7 @@ pub fn compile(a: &CompileArgs) -> anyhow::Result<()> {
                 LayerOp::CosetSum { .. } => format!("gate: coset sum (window {})", l.op.coset().map_or(0, |(_, w)| w)),
                 LayerOp::CosetMax { .. } => format!("cosetmax (window {})", l.op.coset().map_or(0, |(_, w)| w)),
                 LayerOp::Copy { .. } => "copy (no lookup)".to_string(),
+                LayerOp::Square { .. } => "gate: square".to_string(),
                 _ => "gate: hadamard".to_string(),
             },
         };

@@ -114,6 +114,7 @@ fn check_row(model: &QuantizedModel, row: usize, trace: &Trace, stages: &mut [St
                 stage.record("rowsum", row, rowsum::check_blocks(&w, &b, (x, stride), &trace.acc[k]))
             }
             LayerOp::Product { .. } => stage.record("gate", row, gate::check_hadamard(x, &trace.acc[k])),
+            LayerOp::Square { .. } => stage.record("gate", row, gate::check_square(x, &trace.acc[k])),
             LayerOp::CosetSum { .. } => {
                 let w = layer.op.coset().map_or(1, |(_, w)| w);
                 let c = layer.op.coset_factor(model.scale_bits);
@@ -256,7 +257,7 @@ pub fn mock(a: &MockArgs) -> anyhow::Result<()> {
     stages.extend(model.layers.iter().map(|l| {
         let blocks: &[&'static str] = match l.op {
             LayerOp::Dense | LayerOp::Patch { .. } => &BLOCKS,
-            LayerOp::Product { .. } | LayerOp::CosetSum { .. } => &GATE_BLOCKS,
+            LayerOp::Product { .. } | LayerOp::Square { .. } | LayerOp::CosetSum { .. } => &GATE_BLOCKS,
             LayerOp::CosetMax { .. } => &COSETMAX_BLOCKS,
             LayerOp::Copy { .. } => &COPY_BLOCKS,
         };

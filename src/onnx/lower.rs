@@ -74,6 +74,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Add",
     "Sub",
     "Mul",
+    "Pow",
     "Div",
     "Neg",
     "Relu",
@@ -228,6 +229,7 @@ impl FloatLayer {
             | LayerOp::CosetMax { in_len, .. }
             | LayerOp::Copy { in_len, .. }
             | LayerOp::Patch { in_len, .. } => in_len,
+            LayerOp::Square { len } => len,
         }
     }
 
@@ -240,6 +242,7 @@ impl FloatLayer {
             | LayerOp::CosetMax { out_len, .. }
             | LayerOp::Copy { out_len, .. }
             | LayerOp::Patch { out_len, .. } => out_len,
+            LayerOp::Square { len } => len,
         }
     }
 
@@ -266,6 +269,9 @@ impl FloatLayer {
                     let v = x.get(i).copied().unwrap_or(0.0) * x.get(in_len / 2 + i).copied().unwrap_or(0.0);
                     self.activation.apply(v)
                 })
+                .collect(),
+            LayerOp::Square { len } => (0..len)
+                .map(|i| self.activation.apply(x.get(i).copied().unwrap_or(0.0).powi(2)))
                 .collect(),
             LayerOp::CosetSum { in_len, out_len } => {
                 let (m, w) = self.op.coset().unwrap_or((in_len.max(1), 1));
@@ -1088,7 +1094,8 @@ impl Lowering<'_> {
             return self.binary(ctx);
         }
         if live_inputs > 1 && ctx.node.op_type == "Mul" {
-            return self.product(ctx);
+            let inputs = self.inputs(ctx, 2, 2)?;
+            return self.product(ctx, (inputs[0], inputs[1]));
         }
         if live_inputs > 1 && ctx.node.op_type == "Div" {
             return Err(ctx.misplaced(
@@ -1099,6 +1106,7 @@ impl Lowering<'_> {
             "MatMul" => self.matmul(ctx),
             "Gemm" => self.gemm(ctx),
             "Add" | "Sub" | "Mul" | "Div" => self.arithmetic(ctx),
+            "Pow" => self.pow(ctx),
             "Neg" => {
                 let n = numel(&self.current_shape);
                 self.unary(ctx, affine::elementwise(&vec![-1.0; n], &vec![0.0; n]))
@@ -1447,10 +1455,9 @@ impl Lowering<'_> {
     ///    zero rows to `h = tensor_domain(L + S)`;
     /// 2. a product layer ([`LayerOp::Product`], a Hadamard gate): `x_i · x_{h+i}`, so the first
     ///    `L` values are `a ⊙ b` and the next `S` the survivors times 1, unchanged.
-    fn product(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
-        let inputs = self.inputs(ctx, 2, 2)?;
+    fn product(&mut self, ctx: &Ctx, (a, b): (&str, &str)) -> Result<(), OnnxError> {
         let (out, shape) = self.output(ctx)?;
-        let (a, b) = (self.live_tensor(ctx, inputs[0])?, self.live_tensor(ctx, inputs[1])?);
+        let (a, b) = (self.live_tensor(ctx, a)?, self.live_tensor(ctx, b)?);
         let (ia, ib) = (
             broadcast_indices(&a.shape, &shape)
                 .ok_or_else(|| ctx.shape_err(format!("{:?} does not broadcast to {shape:?}", a.shape)))?,
@@ -1469,6 +1476,9 @@ impl Lowering<'_> {
             })
             .collect();
         let kept: usize = survivors.iter().map(|(_, len)| len).sum();
+        if kept == 0 && first == second && self.is_whole_state(&first) {
+            return self.square(ctx, (out, shape));
+        }
         let products = first.len() + kept;
         if products > MAX_WIDTH / 2 {
             return Err(ctx.shape_err(format!(
@@ -1525,6 +1535,58 @@ impl Lowering<'_> {
         }
         let exprs = (0..ia.len()).map(Expr::unit).collect();
         self.live.insert(out, Live { shape, exprs, nonneg });
+        Ok(())
+    }
+
+    /// `Pow(x, 2)` of an activation: `Mul(x, x)` ([`Self::product`]; a square layer when `x` is
+    /// the whole state). Any other exponent is an error naming the node.
+    fn pow(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
+        let inputs = self.inputs(ctx, 2, 2)?;
+        let exponent = self.constant(ctx, inputs[1])?;
+        match exponent.values.as_slice() {
+            [e] if *e == 2.0 => self.product(ctx, (inputs[0], inputs[0])),
+            other => Err(ctx.misplaced(&format!(
+                "its exponent is {other:?}: only Pow(x, 2), a square of an activation, is supported (a square gate, or a product)"
+            ))),
+        }
+    }
+
+    /// Whether `exprs` is the state itself, element by element, and the state is the output of a
+    /// plain dense layer with `f(0) = 0` or of a copy (no im2col Copy pending): the input a square
+    /// layer reads ([`crate::model::QuantizedModel::validate`]'s rules for it).
+    fn is_whole_state(&self, exprs: &[Expr]) -> bool {
+        let reads_it = exprs.len() == self.state_len && exprs.iter().enumerate().all(|(i, e)| *e == Expr::unit(i));
+        let zero_padding = self
+            .layers
+            .last()
+            .is_some_and(|l| l.op.is_copy() || (l.op.is_dense() && !l.mixed && l.activation.apply(0.0) == 0.0));
+        reads_it && zero_padding && self.patch.is_none()
+    }
+
+    /// `Mul(x, x)` (or `Pow(x, 2)`) of the whole state, nothing else needed after it: ONE square
+    /// layer ([`LayerOp::Square`], a square gate `x(X)² − y(X)`), with no operands layer.
+    fn square(&mut self, ctx: &Ctx, (out, shape): (String, Vec<usize>)) -> Result<(), OnnxError> {
+        let len = self.state_len;
+        let mut names = std::mem::take(&mut self.pending);
+        names.push(ctx.name.clone());
+        self.layers.push(FloatLayer {
+            name: names.join("+"),
+            weights: vec![],
+            bias: vec![],
+            activation: FloatActivation::Identity,
+            op: LayerOp::Square { len },
+            mixed: false,
+            map: vec![],
+        });
+        let exprs = (0..len).map(Expr::unit).collect();
+        self.live.insert(
+            out,
+            Live {
+                shape,
+                exprs,
+                nonneg: true,
+            },
+        );
         Ok(())
     }
 

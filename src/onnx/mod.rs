@@ -16,8 +16,8 @@
 //! (`MatMul`, `Gemm`, `Conv`, `ConvTranspose`, `AveragePool`, `GlobalAveragePool`,
 //! `BatchNormalization`, arithmetic with constants, `Pad`, `Slice`, `Split`, `Transpose`, `Concat`,
 //! reshapes), composed into dense layers ([`affine`]); the table functions (`Relu`, `Sigmoid`,
-//! `Tanh`, `Erf`, SiLU, …); and `Add`/`Sub`/`Mul` of two activations, `MaxPool` and skip
-//! connections, through carried rows, mixed layers and a Hadamard gate. Anything else is an [`OnnxError::UnsupportedOp`] naming
+//! `Tanh`, `Erf`, SiLU, …); and `Add`/`Sub`/`Mul` of two activations, `Pow(x, 2)`, `MaxPool` and
+//! skip connections, through carried rows, mixed layers, Hadamard and square gates. Anything else is an [`OnnxError::UnsupportedOp`] naming
 //! the op, the node and the supported list. The way `scale_bits` and `lookup_bits` are chosen is
 //! documented in [`quantize`](mod@quantize).
 

@@ -587,6 +587,7 @@ fn observed_bounds(layers: &[DenseLayer], s: u32, rows: &[Vec<f32>]) -> Vec<(i12
                 LayerOp::Product { in_len, out_len } => {
                     (0..out_len).map(|i| x[i].saturating_mul(x[in_len / 2 + i])).collect()
                 }
+                LayerOp::Square { len } => (0..len).map(|i| x[i].saturating_mul(x[i])).collect(),
                 LayerOp::CosetMax { in_len, out_len, .. } => {
                     let m = layer.op.coset().map_or(in_len.max(1), |(m, _)| m);
                     (0..out_len)
@@ -719,6 +720,15 @@ pub fn interval_bounds(layers: &[DenseLayer], s: u32, range: InputRange) -> Opti
                 ];
                 let (lo, hi) = (p.iter().min()?.checked_add(half)?, p.iter().max()?.checked_add(half)?);
                 rows.push((lo.div_euclid(1i128 << s), hi.div_euclid(1i128 << s)));
+            }
+        }
+        if let LayerOp::Square { len } = layer.op {
+            // Interval square: 0 is the least value when the interval holds it.
+            for &(lo, hi) in x.get(..len)? {
+                let (a, b) = (lo.checked_mul(lo)?, hi.checked_mul(hi)?);
+                let least = if lo <= 0 && 0 <= hi { 0 } else { a.min(b) };
+                let (l, u) = (least.checked_add(half)?, a.max(b).checked_add(half)?);
+                rows.push((l.div_euclid(1i128 << s), u.div_euclid(1i128 << s)));
             }
         }
         if let LayerOp::CosetMax { in_len, out_len, .. } = layer.op {
@@ -931,7 +941,8 @@ fn check_overflow(layers: &[DenseLayer], s: u32, b: u32) -> Result<(), OnnxError
     let x_max = 1i128 << (b - 1);
     let limit = 1i128 << 62;
     for (k, layer) in layers.iter().enumerate() {
-        if matches!(layer.op, LayerOp::Product { .. }) && x_max * x_max + (1i128 << s) >= limit {
+        if matches!(layer.op, LayerOp::Product { .. } | LayerOp::Square { .. }) && x_max * x_max + (1i128 << s) >= limit
+        {
             return Err(OnnxError::Overflow {
                 layer: k,
                 name: layer.name.clone(),

@@ -141,6 +141,56 @@ pub fn product_model() -> QuantizedModel {
     }
 }
 
+/// A square of a ReLU layer's whole output (a square gate): layer 0 (ReLU, 5 rows on a domain of
+/// 8), layer 1 squares its 5 values and applies tanh, layer 2 is a final dense layer. On
+/// `[16, −8, 24]`: `r = (16, 0, 4, 0, 12)` at scale 2^4, squares `(256, 0, 16, 0, 144)` at 2^8,
+/// inside the window. The table has identity, ReLU and tanh: K = 4.
+pub fn square_model() -> QuantizedModel {
+    QuantizedModel {
+        name: "square".into(),
+        scale_bits: 4,
+        lookup_bits: 8,
+        input_shape: vec![1, 3],
+        dropped: None,
+        fold_log: zkt_eth::blocks::fold::DEFAULT_FOLD_LOG,
+        layers: vec![
+            DenseLayer {
+                name: "relu".into(),
+                weights: vec![
+                    vec![16, 0, 0],
+                    vec![0, 16, 0],
+                    vec![8, 8, 0],
+                    vec![0, 0, -16],
+                    vec![0, 0, 8],
+                ],
+                bias: vec![0, 0, 0, 0, 0],
+                activation: Activation::Relu,
+                op: LayerOp::Dense,
+                mixed: false,
+                map: vec![],
+            },
+            DenseLayer {
+                name: "square".into(),
+                weights: vec![],
+                bias: vec![],
+                activation: Activation::Tanh,
+                op: LayerOp::Square { len: 5 },
+                mixed: false,
+                map: vec![],
+            },
+            DenseLayer {
+                name: "head".into(),
+                weights: vec![vec![16, 8, -8, 4, 2], vec![4, -4, 16, 0, -2]],
+                bias: vec![3, -3],
+                activation: Activation::Identity,
+                op: LayerOp::Dense,
+                mixed: false,
+                map: vec![],
+            },
+        ],
+    }
+}
+
 /// A coset-sum (pooling) layer with window `w ∈ {2, 4}`: a ReLU layer of `w` blocks of 8 rows
 /// (5 real rows, then the zero rows of the block's padding), the mean of each window
 /// `{j, j + 8, …}` (a coset-sum gate), then a dense head.
