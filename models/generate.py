@@ -1329,7 +1329,7 @@ def square_testdata() -> None:
     """Squares of an activation (own seed): ``testdata/square.onnx`` x·W1 → Relu → Mul(r, r) →
     ·W2 (the whole ReLU output squared: one square layer, a square gate); ``testdata/square_pow.onnx``
     the same with Pow(r, 2); ``testdata/square_affine.onnx`` Pow(x·W1, 2) → ·W2 (the square of an
-    affine expression, not of a layer's output: an operands layer and a Hadamard gate);
+    affine expression, not of a layer's output: an identity layer holds it, then a square layer);
     ``testdata/cube.onnx`` Pow(r, 3) (refused: only the square is supported)."""
     out = HERE / "testdata"
     rng = np.random.default_rng(46)

@@ -1297,8 +1297,9 @@ impl QuantizedModel {
     /// The rules of a square layer `k` ([`LayerOp::Square`]): it reads all `len` outputs of a
     /// layer (never the model input, whose hidden layout is bit-reversed) whose padding rows
     /// (`len..tensor_domain(len)`) are zero, since the gate forces `y_i = x_i²` there too and the
-    /// Activation expects `y_i = 0`; has no weights or bias; and `x_max² + 2^s` stays below
-    /// [`ACC_LIMIT`].
+    /// prover lays out `y`'s padding as 0 (completeness: a proof for another padding cannot be
+    /// made, and the vk decoder, which does not apply this rule, needs none for soundness); has
+    /// no weights or bias; and `x_max² + 2^s` stays below [`ACC_LIMIT`].
     fn validate_square(&self, k: usize, len: usize, x_max: i128) -> Result<(), ModelError> {
         if k == 0 {
             return Err(ModelError::OutOfRange {

@@ -379,24 +379,26 @@ fn a_product_of_two_activations_is_proven() {
 }
 
 /// `Mul(r, r)` and `Pow(r, 2)` of a ReLU layer's whole output become ONE square layer (a square
-/// gate, no operands layer); `Pow` of an affine expression falls back to an operands layer and a
-/// product; all three agree with tract and prove end to end; `Pow(r, 3)` is a clear error.
+/// gate, no operands layer); `Pow` of an affine expression is an identity layer that holds it and
+/// a square layer; all three agree with tract and prove end to end; `Pow(r, 3)` is a clear error.
 #[test]
 fn a_square_of_an_activation_is_one_square_layer() {
-    use zkt_eth::model::LayerOp;
-    for (path, shapes, square) in [
-        ("testdata/square.onnx", vec![(8, 4), (8, 8), (3, 8)], true),
-        ("testdata/square_pow.onnx", vec![(8, 4), (8, 8), (3, 8)], true),
-        ("testdata/square_affine.onnx", vec![(16, 4), (8, 16), (3, 8)], false),
+    use zkt_eth::model::{Activation, LayerOp};
+    for (path, first) in [
+        ("testdata/square.onnx", Activation::Relu),
+        ("testdata/square_pow.onnx", Activation::Relu),
+        ("testdata/square_affine.onnx", Activation::Identity),
     ] {
         let float = lower(&model(path)).unwrap();
         let got: Vec<(usize, usize)> = float.layers.iter().map(|l| (l.out_len(), l.in_len())).collect();
-        assert_eq!(got, shapes, "{path}");
+        assert_eq!(got, vec![(8, 4), (8, 8), (3, 8)], "{path}");
         let q = prove_matches_tract(path, [0.5f32, -0.25, 1.0, 0.75], zkt_eth::keys::Visibility::Private);
-        let op = |l: &&zkt_eth::model::DenseLayer| {
-            matches!(l.op, LayerOp::Square { len: 8 }) == square && matches!(l.op, LayerOp::Product { .. }) != square
-        };
-        assert_eq!(q.layers.iter().filter(op).count(), 1, "{path}");
+        assert_eq!(q.layers[0].activation, first, "{path}");
+        assert_eq!(q.layers[1].op, LayerOp::Square { len: 8 }, "{path}");
+        assert!(
+            !q.layers.iter().any(|l| matches!(l.op, LayerOp::Product { .. })),
+            "{path}"
+        );
     }
     let err = load_model(&model("testdata/cube.onnx"), &QuantizeOptions::default()).unwrap_err();
     assert!(

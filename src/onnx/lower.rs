@@ -1476,7 +1476,11 @@ impl Lowering<'_> {
             })
             .collect();
         let kept: usize = survivors.iter().map(|(_, len)| len).sum();
-        if kept == 0 && first == second && self.is_whole_state(&first) {
+        if kept == 0 && first == second {
+            // A square: of the state itself, or of an identity layer that holds it.
+            if !self.is_whole_state(&first) {
+                self.materialise(ctx, first, FloatActivation::Identity)?;
+            }
             return self.square(ctx, (out, shape));
         }
         let products = first.len() + kept;
@@ -1538,8 +1542,8 @@ impl Lowering<'_> {
         Ok(())
     }
 
-    /// `Pow(x, 2)` of an activation: `Mul(x, x)` ([`Self::product`]; a square layer when `x` is
-    /// the whole state). Any other exponent is an error naming the node.
+    /// `Pow(x, 2)` of an activation: `Mul(x, x)` ([`Self::product`]: a square layer). Any other
+    /// exponent is an error naming the node.
     fn pow(&mut self, ctx: &Ctx) -> Result<(), OnnxError> {
         let inputs = self.inputs(ctx, 2, 2)?;
         let exponent = self.constant(ctx, inputs[1])?;
@@ -1563,7 +1567,8 @@ impl Lowering<'_> {
         reads_it && zero_padding && self.patch.is_none()
     }
 
-    /// `Mul(x, x)` (or `Pow(x, 2)`) of the whole state, nothing else needed after it: ONE square
+    /// `Mul(x, x)` (or `Pow(x, 2)`) of the whole state ([`Self::is_whole_state`], which the caller
+    /// makes hold with an identity layer when needed), nothing else needed after it: ONE square
     /// layer ([`LayerOp::Square`], a square gate `x(X)² − y(X)`), with no operands layer.
     fn square(&mut self, ctx: &Ctx, (out, shape): (String, Vec<usize>)) -> Result<(), OnnxError> {
         let len = self.state_len;
