@@ -31,13 +31,11 @@ pub use expr::{c, r, Expr};
 use super::fold::BLIND_MAX;
 use super::rowsum::compose_power;
 use super::{At, Block, ClaimCx, Identities, Poly, Tensor, Violation};
-use crate::poly::Domain;
+use crate::poly::{shift, Domain};
 use crate::protocol::{AlgebraError, LayoutBuilder, Lin, PointSpec};
 use crate::prover::{internal, ProveError, ProverState};
 use crate::solidity::{SolBlock, SolCx};
 use ark_bn254::Fr;
-use ark_ff::Zero;
-use ark_poly::DenseUVPolynomial;
 use rand::RngCore;
 
 /// The largest window a coset layer takes (CosetSum here, [`super::cosetmax`]): `x` is revealed
@@ -90,15 +88,7 @@ impl Read {
     }
     /// `t(ρ·X^k)` from `t`'s polynomial: coefficient `a_j` becomes `a_j·ρ^j` at `X^{jk}`.
     fn poly(&self, t: &Poly) -> Poly {
-        let rho = self.point(1).factor();
-        let k = self.power as usize;
-        let mut out = vec![Fr::zero(); t.coeffs.len().saturating_sub(1) * k + 1];
-        let mut pow = Fr::from(1u64);
-        for (j, a) in t.coeffs.iter().enumerate() {
-            out[j * k] = *a * pow;
-            pow *= rho;
-        }
-        Poly::from_coefficients_vec(out)
+        compose_power(&shift(t, self.point(1).factor()), self.power as usize)
     }
     /// A bound on `deg t(ρ·X^k)`: `k·(T + BLIND_MAX − 1)`.
     fn degree(&self) -> usize {
@@ -402,7 +392,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::blocks::{Col, TraceRef};
     use crate::field::fr_from_i64;
-    use ark_ff::{Field, UniformRand};
+    use ark_ff::{Field, UniformRand, Zero};
     use ark_poly::Polynomial;
     use rand::SeedableRng;
 
